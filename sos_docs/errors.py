@@ -1,0 +1,46 @@
+"""The one exception tree of sos-docs.
+
+Problems found in a workbook are data (`sos_docs.model.Problem`), not exceptions. Exceptions
+are for "cannot go on":
+
+    SosDocsError
+    ├── WorkbookError            the file cannot be read as a mapping workbook at all
+    ├── TemplateError            a .docx template is missing, broken or uses unknown fields
+    ├── RenderError              a document could not be produced from a good workbook
+    ├── DeliveryError            a finished document could not be written into place
+    ├── ConfigError              the configuration file or flags are wrong
+    └── JournalError             the service's job journal cannot be used
+
+Library exceptions (zipfile, openpyxl, lxml, jinja2, sqlite3, OSError) are translated into
+these where the library is called, always with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class SosDocsError(Exception):
+    """Root of every error sos-docs raises on purpose."""
+
+
+class WorkbookError(SosDocsError):
+    """The file cannot be opened as an Excel mapping workbook (rule WB001)."""
+
+
+class TemplateError(SosDocsError):
+    """A document template is missing, damaged, or uses fields sos-docs does not know."""
+
+
+class RenderError(SosDocsError):
+    """A document could not be rendered from a valid case."""
+
+
+class DeliveryError(SosDocsError):
+    """A rendered document could not be written to its destination."""
+
+
+class ConfigError(SosDocsError):
+    """The configuration (file or command-line flags) is invalid."""
+
+
+class JournalError(SosDocsError):
+    """The job journal database cannot be opened or written."""

@@ -1,0 +1,364 @@
+"""The typed hand-offs between pipeline stages, defined once.
+
+Data flows: file -> `RawWorkbook` (reader) -> `Validation` holding a `MappingCase` or
+`Problem`s (validate) -> template context (context) -> document bytes (render) -> files
+(deliver). Every object here is a frozen dataclass so a stage cannot change what it was given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+# --------------------------------------------------------------------------------------------
+# Problems
+
+
+class Level(StrEnum):
+    """How serious a problem is: errors stop the documents, warnings travel with them."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a workbook, where it is, and how to fix it."""
+
+    code: str
+    level: Level
+    sheet: str | None
+    cell: str | None
+    message: str
+
+    @property
+    def where(self) -> str:
+        """`Sheet!B4`, `Sheet`, or `workbook` when the whole file is meant."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or "workbook"
+
+
+# --------------------------------------------------------------------------------------------
+# Reader output: cells as they are in the file, before any Signs of Safety meaning.
+
+
+@dataclass(frozen=True)
+class FormulaWithoutValue:
+    """A formula cell whose calculated value was never saved (rule WB007)."""
+
+    formula: str
+
+
+CellValue = str | int | float | bool | dt.datetime | dt.date | dt.time | FormulaWithoutValue | None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image placed over a sheet, with the first row its top-left corner sits in."""
+
+    data: bytes
+    format: str  # "png", "jpeg", "gif", ...
+    anchor_row: int  # 1-based sheet row
+    anchor_cell: str  # A1 form
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One worksheet's non-empty cell values by (row, column), 1-based, plus its pictures."""
+
+    title: str
+    cells: Mapping[tuple[int, int], CellValue]
+    max_row: int
+    max_column: int
+    pictures: tuple[Picture, ...] = ()
+
+
+@dataclass(frozen=True)
+class RawWorkbook:
+    """Every worksheet of a workbook file, in tab order."""
+
+    path_name: str
+    sheets: tuple[RawSheet, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# The validated case: the Signs of Safety map in typed form.
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record came from: its sheet, row, and the cell of each field (A1 form)."""
+
+    sheet: str
+    row: int
+    cells: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def cell(self, field_name: str) -> str | None:
+        """The A1 reference of a field's cell on this record's row."""
+        return self.cells.get(field_name)
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person named in a cell, resolved against the People and Children sheets."""
+
+    name: str
+    id: str | None = None  # None when the cell held free text, e.g. "School"
+    is_child: bool = False
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    """The Case sheet: what the meeting is, who wrote the map, and the recommendation."""
+
+    case_reference: str
+    meeting_type: str
+    mapping_date: dt.date
+    report_author: PersonRef
+    author_role: str
+    author_agency: str
+    reason_for_report: str
+    local_authority: str = ""
+    team: str = ""
+    meeting_date: dt.date | None = None
+    author_contact: str = ""
+    recommendation: str = ""
+    category_of_harm: str = ""
+    shared_with_parents_on: dt.date | None = None
+    not_shared_because: str = ""
+    scale_zero_means: str = ""
+    scale_ten_means: str = ""
+    words_and_pictures_agreed: bool | None = None
+    review_date: dt.date | None = None
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def is_conference(self) -> bool:
+        """True for the three child protection conference meeting types."""
+        from sos_docs.schema import CONFERENCE_MEETING_TYPES
+
+        return self.meeting_type in CONFERENCE_MEETING_TYPES
+
+
+@dataclass(frozen=True)
+class Child:
+    """A child the map is about; unborn children have an expected due date instead of a birth."""
+
+    id: str
+    name: str
+    date_of_birth: dt.date | None = None
+    expected_due_date: dt.date | None = None
+    gender: str = ""
+    ethnicity: str = ""
+    first_language: str = ""
+    interpreter_needed: bool | None = None
+    school_or_setting: str = ""
+    legal_status: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def is_unborn(self) -> bool:
+        """True when only an expected due date is known."""
+        return self.date_of_birth is None and self.expected_due_date is not None
+
+
+@dataclass(frozen=True)
+class Person:
+    """An adult around the children: parent, carer, family, friend or professional."""
+
+    id: str
+    name: str
+    relationship: str
+    role: str
+    lives_with_children: bool | None = None
+    parental_responsibility: bool | None = None
+    safety_network: bool | None = None
+    knows_the_worries: bool | None = None
+    agency: str = ""
+    contact: str = ""
+    name_children_use: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class AgencyInvolvement:
+    """One agency's involvement with the family."""
+
+    agency: str
+    worker: str = ""
+    involved_since: dt.date | None = None
+    what_support: str = ""
+    child_last_seen: dt.date | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Harm:
+    """Something an adult did or did not do that has already hurt a child."""
+
+    what_happened: str
+    date: dt.date | None = None
+    impact_on_child: str = ""
+    children: tuple[PersonRef, ...] = ()
+    information_source: str = ""  # Observed, Child said, Reported, Alleged
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class DangerStatement:
+    """What we fear will happen if nothing changes, with the family's view of it."""
+
+    id: str
+    statement: str
+    family_view: str = ""
+    family_words: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ComplicatingFactor:
+    """Something that makes the worries harder to fix."""
+
+    factor: str
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class GreyArea:
+    """An unknown or disputed fact."""
+
+    question: str
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class WorkingWell:
+    """An existing strength, or existing safety someone actually showed."""
+
+    type: str  # "Existing strength" or "Existing safety"
+    what: str
+    who: PersonRef | None = None
+    danger_statement_id: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class SafetyGoal:
+    """What will be different, paired with a danger statement, and for how long."""
+
+    id: str
+    danger_statement_id: str
+    goal: str
+    sustained_for_months: int | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """An action with a named person and a date."""
+
+    action: str
+    who: PersonRef
+    by_when: dt.date
+    safety_goal_id: str = ""
+    status: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Score:
+    """One person's scaling score, 0 to 10, with their reason; never averaged away."""
+
+    participant: PersonRef
+    score: int
+    reason: str
+    child: PersonRef | None = None  # None: all the children
+    danger_statement_id: str = ""  # "": the overall score
+    one_point_higher: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ChildView:
+    """What a child said or showed, in their own words, verbatim."""
+
+    child: PersonRef
+    method: str = ""
+    date: dt.date | None = None
+    seen_alone: bool | None = None
+    worries: str = ""
+    good_things: str = ""
+    dreams: str = ""
+    consent_to_share: bool | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """An everyday rule of the safety plan, with who keeps it and when."""
+
+    rule: str
+    who: PersonRef
+    when: str = ""
+    danger_statement_id: str = ""
+    picture: Picture | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class WordsPage:
+    """One page of the words and pictures story, in the order it is read."""
+
+    page: int
+    heading: str
+    words: str
+    picture: Picture | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class MappingCase:
+    """The whole Signs of Safety map of one case, as a valid workbook describes it."""
+
+    details: CaseDetails
+    children: tuple[Child, ...]
+    people: tuple[Person, ...]
+    agency_involvement: tuple[AgencyInvolvement, ...] = ()
+    harm: tuple[Harm, ...] = ()
+    danger_statements: tuple[DangerStatement, ...] = ()
+    complicating_factors: tuple[ComplicatingFactor, ...] = ()
+    grey_areas: tuple[GreyArea, ...] = ()
+    working_well: tuple[WorkingWell, ...] = ()
+    safety_goals: tuple[SafetyGoal, ...] = ()
+    next_steps: tuple[NextStep, ...] = ()
+    scaling: tuple[Score, ...] = ()
+    childs_views: tuple[ChildView, ...] = ()
+    safety_plan: tuple[SafetyRule, ...] = ()
+    words_and_pictures: tuple[WordsPage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What validation found: the case when there is no error, and every problem in any case."""
+
+    case: MappingCase | None
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()  # information only: sheets and columns that were ignored
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that stop documents from being made."""
+        return tuple(p for p in self.problems if p.level is Level.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems reported alongside the documents."""
+        return tuple(p for p in self.problems if p.level is Level.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """True when documents can be made."""
+        return self.case is not None and not self.errors

@@ -1,0 +1,598 @@
+"""The mapping workbook contract, format 1, as data: sheets, columns, types, choices, aliases.
+
+The blank workbook, the validator and the documentation all read this one table, so the
+workbook people fill in and the rules it is checked against cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+FORMAT_VERSION = 1
+
+
+class Kind(StrEnum):
+    """How a cell's value is read."""
+
+    TEXT = "text"
+    DATE = "date"
+    YESNO = "yes/no"
+    CHOICE = "choice"
+    WHOLE = "whole number"
+    PERSON = "person"  # People or Children sheet, by ID or exact name
+    CHILD = "child"  # Children sheet, by ID or exact name
+    CHILDREN = "children"  # comma-separated children
+    REF = "reference"  # an ID on another sheet (danger statement, safety goal)
+    PICTURE = "picture"  # an image placed over the row, never a cell value
+
+
+class Question(StrEnum):
+    """The Signs of Safety question a sheet belongs to; colours its tab."""
+
+    ABOUT = "about"
+    WORRIED = "worried"
+    WORKING_WELL = "working well"
+    NEEDS_TO_HAPPEN = "needs to happen"
+    SCALING = "scaling"
+    CHILD = "child"
+
+
+TAB_COLOURS = {
+    Question.ABOUT: "808080",
+    Question.WORRIED: "C0392B",
+    Question.WORKING_WELL: "27AE60",
+    Question.NEEDS_TO_HAPPEN: "2E86C1",
+    Question.SCALING: "8E44AD",
+    Question.CHILD: "F1C40F",
+}
+
+YES_WORDS = frozenset({"yes", "y", "true"})
+NO_WORDS = frozenset({"no", "n", "false"})
+
+MEETING_TYPES = (
+    "Initial child protection conference",
+    "Review child protection conference",
+    "Pre-birth conference",
+    "Child in need meeting",
+    "Core group meeting",
+    "Family network meeting",
+    "Strategy discussion",
+)
+CONFERENCE_MEETING_TYPES = frozenset(MEETING_TYPES[:3])
+RECOMMENDATIONS = ("Child protection plan", "Child in need plan", "No further action", "Other")
+CATEGORIES_OF_HARM = ("Neglect", "Physical abuse", "Emotional abuse", "Sexual abuse", "Multiple")
+LEGAL_STATUSES = ("None", "Child in need", "Child protection plan", "Looked after")
+ROLES = ("Parent", "Carer", "Family", "Friend", "Professional")
+HARM_SOURCES = ("Observed", "Child said", "Reported", "Alleged")
+FAMILY_VIEWS = ("Agree", "Partly agree", "Disagree")
+WORKING_WELL_TYPES = ("Existing strength", "Existing safety")
+STEP_STATUSES = ("Not started", "In progress", "Done")
+VIEW_METHODS = (
+    "Three houses",
+    "Fairy or wizard",
+    "Conversation",
+    "Observation",
+    "Words and pictures",
+)
+
+DEFAULT_SCALE_ZERO = "The children cannot safely stay at home as things are."
+DEFAULT_SCALE_TEN = (
+    "Everyone is confident the children are safe enough for children's services to close the case."
+)
+
+# Professional labels that describe a category rather than behaviour (rule SOS207).
+PROFESSIONAL_LABELS = (
+    "domestic violence",
+    "domestic abuse",
+    "neglect",
+    "substance misuse",
+    "substance abuse",
+    "emotional abuse",
+    "physical abuse",
+    "sexual abuse",
+    "mental health issues",
+    "parental mental health",
+    "poor home conditions",
+    "chaotic lifestyle",
+    "lack of engagement",
+    "toxic trio",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet, or one label of a key/value sheet."""
+
+    name: str
+    field: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    refers_to: str = ""  # sheet name an ID reference points into (Kind.REF)
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+    width: int = 18
+
+    @property
+    def header(self) -> str:
+        """The header as the blank workbook writes it: a `*` marks a required column."""
+        return f"{self.name}*" if self.required else self.name
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet of the contract."""
+
+    name: str
+    columns: tuple[Column, ...]
+    question: Question
+    required: bool = False
+    key_value: bool = False
+    at_least_one_row: bool = False
+    id_field: str = ""  # the field whose values must be unique (rule WB008)
+    aliases: tuple[str, ...] = ()
+    intro: str = ""
+
+    def column(self, field: str) -> Column:
+        """The column that fills a model field."""
+        return next(c for c in self.columns if c.field == field)
+
+
+def _c(name: str, field: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
+    return Column(name, field, kind, **kw)  # type: ignore[arg-type]
+
+
+CASE = Sheet(
+    "Case",
+    key_value=True,
+    required=True,
+    question=Question.ABOUT,
+    aliases=("Case details", "Case info"),
+    intro="One value per label, in column B. Labels can be in any order.",
+    columns=(
+        _c(
+            "Case reference",
+            "case_reference",
+            required=True,
+            aliases=("Case ref", "Reference"),
+            help="Your case management reference. Used in the report file names.",
+        ),
+        _c("Local authority", "local_authority", aliases=("Council", "LA")),
+        _c("Team", "team"),
+        _c(
+            "Meeting type",
+            "meeting_type",
+            Kind.CHOICE,
+            required=True,
+            choices=MEETING_TYPES,
+            aliases=("Type of meeting",),
+        ),
+        _c(
+            "Meeting date",
+            "meeting_date",
+            Kind.DATE,
+            aliases=("Conference date",),
+            help="Required for conferences. Day first: 19/05/2025.",
+        ),
+        _c(
+            "Mapping date",
+            "mapping_date",
+            Kind.DATE,
+            required=True,
+            aliases=("Date of mapping",),
+            help="The day the map was done. Not in the future.",
+        ),
+        _c(
+            "Report author",
+            "report_author",
+            Kind.PERSON,
+            required=True,
+            aliases=("Author",),
+            help="An ID or name from the People sheet.",
+        ),
+        _c("Author role", "author_role", required=True, aliases=("Role",)),
+        _c("Author agency", "author_agency", required=True, aliases=("Agency",)),
+        _c("Author contact", "author_contact", aliases=("Contact",)),
+        _c(
+            "Reason for report",
+            "reason_for_report",
+            required=True,
+            aliases=("Reason for the report", "Reason"),
+        ),
+        _c(
+            "Recommendation",
+            "recommendation",
+            Kind.CHOICE,
+            choices=RECOMMENDATIONS,
+            help="Required for conferences.",
+        ),
+        _c(
+            "Category of harm",
+            "category_of_harm",
+            Kind.CHOICE,
+            choices=CATEGORIES_OF_HARM,
+            aliases=("Category",),
+            help="Required when the recommendation is a child protection plan.",
+        ),
+        _c(
+            "Shared with parents on",
+            "shared_with_parents_on",
+            Kind.DATE,
+            aliases=("Date shared with parents", "Shared with parents"),
+        ),
+        _c(
+            "Not shared because",
+            "not_shared_because",
+            aliases=("Reason not shared",),
+            help="Fill this in only if the report was not shared with the parents.",
+        ),
+        _c("Scale zero means", "scale_zero_means", aliases=("0 means", "Zero means")),
+        _c("Scale ten means", "scale_ten_means", aliases=("10 means", "Ten means")),
+        _c(
+            "Words and pictures agreed by parents",
+            "words_and_pictures_agreed",
+            Kind.YESNO,
+            aliases=("Words and pictures agreed",),
+        ),
+        _c("Review date", "review_date", Kind.DATE),
+    ),
+)
+
+CHILDREN = Sheet(
+    "Children",
+    required=True,
+    at_least_one_row=True,
+    id_field="id",
+    question=Question.ABOUT,
+    aliases=("Child", "Children and young people"),
+    intro="One row per child. IDs are C1, C2 ...",
+    columns=(
+        _c("ID", "id", required=True, width=8),
+        _c("Name", "name", required=True, width=26, aliases=("Child's name", "Full name")),
+        _c(
+            "Date of birth",
+            "date_of_birth",
+            Kind.DATE,
+            aliases=("DOB", "D.O.B", "Birth date"),
+            help="Day first: 19/05/2019. Leave blank for an unborn child.",
+        ),
+        _c(
+            "Expected due date",
+            "expected_due_date",
+            Kind.DATE,
+            aliases=("EDD", "Due date"),
+            help="Only for an unborn child.",
+        ),
+        _c("Gender", "gender", width=12),
+        _c("Ethnicity", "ethnicity"),
+        _c("First language", "first_language", aliases=("Language",)),
+        _c("Interpreter needed", "interpreter_needed", Kind.YESNO, aliases=("Interpreter",)),
+        _c("School or setting", "school_or_setting", width=26, aliases=("School", "Setting")),
+        _c("Legal status", "legal_status", Kind.CHOICE, choices=LEGAL_STATUSES),
+    ),
+)
+
+PEOPLE = Sheet(
+    "People",
+    required=True,
+    id_field="id",
+    question=Question.ABOUT,
+    aliases=("Adults", "Family and network", "People involved"),
+    intro="Everyone around the children: family, friends and professionals. IDs are P1, P2 ...",
+    columns=(
+        _c("ID", "id", required=True, width=8),
+        _c("Name", "name", required=True, width=24),
+        _c(
+            "Relationship",
+            "relationship",
+            required=True,
+            width=24,
+            aliases=("Relationship to children", "Relationship to the children"),
+            help="To the children, e.g. Mother, Maternal grandmother, Health visitor.",
+        ),
+        _c("Role", "role", Kind.CHOICE, required=True, choices=ROLES, width=14),
+        _c(
+            "Lives with the children",
+            "lives_with_children",
+            Kind.YESNO,
+            aliases=("Lives with children", "Household member"),
+        ),
+        _c("Parental responsibility", "parental_responsibility", Kind.YESNO, aliases=("PR",)),
+        _c("Safety network", "safety_network", Kind.YESNO, aliases=("Network member",)),
+        _c(
+            "Knows the worries",
+            "knows_the_worries",
+            Kind.YESNO,
+            aliases=("Knows worries",),
+            help="Safety network members must know the worries.",
+        ),
+        _c("Agency", "agency", help="Required for professionals."),
+        _c("Contact", "contact", aliases=("Phone", "Email")),
+        _c(
+            "Name the children use",
+            "name_children_use",
+            aliases=("Known to the children as", "Children call them"),
+            help="e.g. Nanna. Used in the words and pictures story.",
+        ),
+    ),
+)
+
+AGENCY_INVOLVEMENT = Sheet(
+    "Agency involvement",
+    question=Question.ABOUT,
+    aliases=("Agencies", "Agency"),
+    columns=(
+        _c("Agency", "agency", required=True, width=24),
+        _c("Worker", "worker"),
+        _c("Involved since", "involved_since", Kind.DATE),
+        _c("What support", "what_support", width=40, aliases=("Support",)),
+        _c("Child last seen", "child_last_seen", Kind.DATE, aliases=("Last seen",)),
+    ),
+)
+
+HARM = Sheet(
+    "Harm",
+    question=Question.WORRIED,
+    aliases=("Past harm", "Harm statements"),
+    intro="What adults did or did not do that has already hurt the children. Dated and factual.",
+    columns=(
+        _c("Date", "date", Kind.DATE, width=12),
+        _c("What happened", "what_happened", required=True, width=50),
+        _c("Impact on the child", "impact_on_child", width=40, aliases=("Impact",)),
+        _c(
+            "Children",
+            "children",
+            Kind.CHILDREN,
+            aliases=("Child",),
+            help="IDs or names, separated by commas. Blank means all the children.",
+        ),
+        _c("Source", "information_source", Kind.CHOICE, choices=HARM_SOURCES, width=14),
+    ),
+)
+
+DANGER_STATEMENTS = Sheet(
+    "Danger statements",
+    required=True,
+    at_least_one_row=True,
+    id_field="id",
+    question=Question.WORRIED,
+    aliases=("Danger statement", "Dangers", "Worries"),
+    intro="Who is worried, about whose behaviour, and what could happen to which child. "
+    "Plain words, usually no more than three.",
+    columns=(
+        _c("ID", "id", required=True, width=8),
+        _c(
+            "Statement",
+            "statement",
+            required=True,
+            width=60,
+            aliases=("Danger statement",),
+            help="Describe behaviour in plain words, not labels like 'domestic abuse'.",
+        ),
+        _c("Family's view", "family_view", Kind.CHOICE, choices=FAMILY_VIEWS, width=14),
+        _c(
+            "Family's words",
+            "family_words",
+            width=40,
+            help="Required when the family partly agrees or disagrees.",
+        ),
+    ),
+)
+
+COMPLICATING_FACTORS = Sheet(
+    "Complicating factors",
+    question=Question.WORRIED,
+    aliases=("Complicating factor",),
+    columns=(_c("Factor", "factor", required=True, width=70),),
+)
+
+GREY_AREAS = Sheet(
+    "Grey areas",
+    question=Question.WORRIED,
+    aliases=("Grey area", "Gray areas", "Unknowns"),
+    columns=(
+        _c(
+            "Question or unknown",
+            "question",
+            required=True,
+            width=70,
+            aliases=("Question", "Unknown"),
+        ),
+    ),
+)
+
+WORKING_WELL = Sheet(
+    "Working well",
+    required=True,
+    at_least_one_row=True,
+    question=Question.WORKING_WELL,
+    aliases=("What's working well", "Whats working well", "Strengths"),
+    columns=(
+        _c("Type", "type", Kind.CHOICE, required=True, choices=WORKING_WELL_TYPES, width=18),
+        _c("What is working well", "what", required=True, width=60, aliases=("Working well",)),
+        _c("Who", "who", Kind.PERSON),
+        _c(
+            "Danger statement",
+            "danger_statement_id",
+            Kind.REF,
+            refers_to="Danger statements",
+            help="For existing safety: the ID of the danger it kept the children safe from.",
+        ),
+    ),
+)
+
+SAFETY_GOALS = Sheet(
+    "Safety goals",
+    required=True,
+    id_field="id",
+    question=Question.NEEDS_TO_HAPPEN,
+    aliases=("Safety goal", "Goals"),
+    columns=(
+        _c("ID", "id", required=True, width=8),
+        _c(
+            "Danger statement",
+            "danger_statement_id",
+            Kind.REF,
+            required=True,
+            refers_to="Danger statements",
+        ),
+        _c("Goal", "goal", required=True, width=60, aliases=("Safety goal",)),
+        _c(
+            "Sustained for",
+            "sustained_for_months",
+            Kind.WHOLE,
+            aliases=("Sustained for (months)", "Months"),
+            help="How many months the goal must be kept up. A whole number.",
+        ),
+    ),
+)
+
+NEXT_STEPS = Sheet(
+    "Next steps",
+    required=True,
+    at_least_one_row=True,
+    question=Question.NEEDS_TO_HAPPEN,
+    aliases=("Next step", "Actions"),
+    columns=(
+        _c("Action", "action", required=True, width=50),
+        _c(
+            "Who",
+            "who",
+            Kind.PERSON,
+            required=True,
+            help="An ID or name from the People sheet.",
+        ),
+        _c("By when", "by_when", Kind.DATE, required=True, aliases=("By", "Due", "Deadline")),
+        _c("Safety goal", "safety_goal_id", Kind.REF, refers_to="Safety goals"),
+        _c("Status", "status", Kind.CHOICE, choices=STEP_STATUSES, width=14),
+    ),
+)
+
+SCALING = Sheet(
+    "Scaling",
+    required=True,
+    at_least_one_row=True,
+    question=Question.SCALING,
+    aliases=("Scaling scores", "Scale", "Scores"),
+    intro="0 means the children cannot safely stay at home as things are; "
+    "10 means everyone is confident they are safe enough to close the case.",
+    columns=(
+        _c("Participant", "participant", Kind.PERSON, required=True, aliases=("Person", "Name")),
+        _c("Child", "child", Kind.CHILD, help="Blank means all the children."),
+        _c(
+            "Danger statement",
+            "danger_statement_id",
+            Kind.REF,
+            refers_to="Danger statements",
+            help="Blank means the overall score.",
+        ),
+        _c(
+            "Score",
+            "score",
+            Kind.WHOLE,
+            required=True,
+            width=10,
+            aliases=("Score (0-10)", "Score 0-10", "Rating"),
+            help="A whole number from 0 to 10.",
+        ),
+        _c("Reason", "reason", required=True, width=50, aliases=("Why",)),
+        _c(
+            "One point higher",
+            "one_point_higher",
+            width=40,
+            aliases=("What would make it one point higher",),
+        ),
+    ),
+)
+
+CHILDS_VIEWS = Sheet(
+    "Child's views",
+    question=Question.CHILD,
+    aliases=("Childs views", "Children's views", "Child views", "Voice of the child"),
+    intro="The child's own words, exactly as they said them.",
+    columns=(
+        _c("Child", "child", Kind.CHILD, required=True),
+        _c("Method", "method", Kind.CHOICE, choices=VIEW_METHODS, width=16),
+        _c("Date", "date", Kind.DATE, width=12),
+        _c("Seen alone", "seen_alone", Kind.YESNO, width=10),
+        _c("Worries", "worries", width=40, aliases=("House of worries",)),
+        _c("Good things", "good_things", width=40, aliases=("House of good things",)),
+        _c("Dreams", "dreams", width=40, aliases=("House of dreams",)),
+        _c("Consent to share", "consent_to_share", Kind.YESNO, width=10),
+    ),
+)
+
+SAFETY_PLAN = Sheet(
+    "Safety plan",
+    question=Question.NEEDS_TO_HAPPEN,
+    aliases=("Safety rules",),
+    columns=(
+        _c("Rule", "rule", required=True, width=50),
+        _c("Who", "who", Kind.PERSON, required=True),
+        _c("When", "when", width=24),
+        _c("Danger statement", "danger_statement_id", Kind.REF, refers_to="Danger statements"),
+        _c(
+            "Picture",
+            "picture",
+            Kind.PICTURE,
+            width=24,
+            help="Place a picture over this row's cells.",
+        ),
+    ),
+)
+
+WORDS_AND_PICTURES = Sheet(
+    "Words and pictures",
+    question=Question.CHILD,
+    aliases=("Words & pictures",),
+    intro="The child's story, one idea a page, in simple words and the family's own names.",
+    columns=(
+        _c("Page", "page", Kind.WHOLE, required=True, width=8, aliases=("Order",)),
+        _c("Heading", "heading", required=True, width=30),
+        _c("Words", "words", required=True, width=60),
+        _c(
+            "Picture",
+            "picture",
+            Kind.PICTURE,
+            width=24,
+            help="Place a picture over this row's cells.",
+        ),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    CASE,
+    CHILDREN,
+    PEOPLE,
+    AGENCY_INVOLVEMENT,
+    HARM,
+    DANGER_STATEMENTS,
+    COMPLICATING_FACTORS,
+    GREY_AREAS,
+    WORKING_WELL,
+    SAFETY_GOALS,
+    NEXT_STEPS,
+    SCALING,
+    CHILDS_VIEWS,
+    SAFETY_PLAN,
+    WORDS_AND_PICTURES,
+)
+INSTRUCTIONS_SHEET = "Instructions"
+HEADER_SEARCH_ROWS = 10
+
+
+def normalise_label(text: str) -> str:
+    """Fold a sheet name or header for matching: case, spaces, trailing `:` and `*`, quotes."""
+    folded = " ".join(str(text).replace("\u2019", "'").split()).casefold()
+    return folded.rstrip(":*").rstrip().rstrip(":*").strip()
+
+
+def sheet_names_for(sheet: Sheet) -> frozenset[str]:
+    """Every normalised name that identifies a sheet."""
+    return frozenset(normalise_label(n) for n in (sheet.name, *sheet.aliases))
+
+
+def column_names_for(column: Column) -> frozenset[str]:
+    """Every normalised header that identifies a column."""
+    return frozenset(normalise_label(n) for n in (column.name, *column.aliases))
