@@ -1,0 +1,76 @@
+"""Tests for sos_docs.config: defaults, the TOML file, flags winning, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, load_config
+from sos_docs.errors import ConfigError
+
+
+def write_toml(root: Path, text: str) -> Path:
+    path = root / "sos-docs.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    """A root with no sos-docs.toml gets the documented defaults."""
+    assert load_config(tmp_path) == DEFAULT_CONFIG
+
+
+def test_file_values_are_read(tmp_path: Path) -> None:
+    """Settings in the root's sos-docs.toml replace the defaults, sections merged over theirs."""
+    write_toml(
+        tmp_path,
+        'settle_seconds = 2\nprotective_marking = "OFFICIAL"\n'
+        '[folders]\ninbox = "In"\n[limits]\nmax_file_bytes = 1000\n',
+    )
+    config = load_config(tmp_path)
+    assert config.settle_seconds == 2.0
+    assert config.protective_marking == "OFFICIAL"
+    assert config.folders == Folders(inbox="In")
+    assert config.limits == Limits(max_file_bytes=1000)
+
+
+def test_flags_win_over_the_file(tmp_path: Path) -> None:
+    """A command-line value replaces the file's; a flag left unset (None) does not."""
+    write_toml(tmp_path, "rescan_seconds = 10\npolling = true\n")
+    config = load_config(tmp_path, overrides={"rescan_seconds": 5, "polling": None})
+    assert config.rescan_seconds == 5.0
+    assert config.polling is True
+
+
+def test_templates_dir_is_relative_to_the_file(tmp_path: Path) -> None:
+    """A relative templates folder in the file means relative to the file, not the working dir."""
+    write_toml(tmp_path, 'templates_dir = "our-templates"\n')
+    assert load_config(tmp_path).templates_dir == (tmp_path / "our-templates").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("settle_secnds = 1\n", "Unknown setting 'settle_secnds'"),
+        ("settle_seconds = 'soon'\n", "should be a positive number"),
+        ("settle_seconds = -1\n", "should be a positive number"),
+        ("polling = 'yes'\n", "should be true or false"),
+        ("[folders]\ninbox = '../elsewhere'\n", "must be a plain folder name"),
+        ("[folders]\nin = 'x'\n", "Unknown setting 'folders.in'"),
+        ("[limits]\nmax_rows = 0\n", "should be a positive number"),
+        ("folders = 3\n", "should be a table"),
+        ("this is not toml\n", "is not valid TOML"),
+    ],
+)
+def test_bad_configuration_is_one_clear_error(tmp_path: Path, text: str, words: str) -> None:
+    """Each kind of mistake in the file gives one ConfigError naming the setting."""
+    write_toml(tmp_path, text)
+    with pytest.raises(ConfigError, match=words):
+        load_config(tmp_path)
+
+
+def test_named_config_file_must_exist(tmp_path: Path) -> None:
+    """--config naming a missing file is an error, unlike a root without one."""
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path, tmp_path / "missing.toml")
