@@ -1,0 +1,583 @@
+"""Tests for the blank and example mapping workbooks written by sos_docs.blank."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook as LoadedWorkbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sos_docs import blank, example, schema
+from sos_docs.blank import DATA_LAST_ROW, DATE_FORMAT, write_blank_workbook, write_example_workbook
+from sos_docs.errors import SosDocsError
+from sos_docs.schema import Column, Kind, Sheet
+
+TABLES = [s for s in schema.SHEETS if not s.key_value]
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def blank_book(tmp_path_factory: pytest.TempPathFactory) -> LoadedWorkbook:
+    """The blank workbook, written once to a real file and opened again."""
+    path = write_blank_workbook(tmp_path_factory.mktemp("blank") / "blank.xlsx")
+    return load_workbook(path)
+
+
+@pytest.fixture(scope="module")
+def example_book(tmp_path_factory: pytest.TempPathFactory) -> LoadedWorkbook:
+    """The example workbook, written once to a real file and opened again."""
+    path = write_example_workbook(tmp_path_factory.mktemp("example") / "example.xlsx")
+    return load_workbook(path)
+
+
+def _cells(sheet: Sheet, column: Column) -> list[str]:
+    """Where a column's values go: its Case value cell, or a table column's first and last rows."""
+    if sheet.key_value:
+        return [f"B{sheet.columns.index(column) + 1}"]
+    letter = get_column_letter(sheet.columns.index(column) + 1)
+    return [f"{letter}2", f"{letter}{DATA_LAST_ROW}"]
+
+
+def _validation(book: LoadedWorkbook, sheet: Sheet, column: Column) -> DataValidation | None:
+    """The one data validation covering every value cell of a column, if any."""
+    worksheet = book[sheet.name]
+    cells = _cells(sheet, column)
+    found = [
+        dv
+        for dv in worksheet.data_validations.dataValidation
+        if all(cell in dv.sqref for cell in cells)
+    ]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def _columns(kinds: set[Kind]) -> list[tuple[Sheet, Column]]:
+    return [(s, c) for s in schema.SHEETS for c in s.columns if c.kind in kinds]
+
+
+def _ids(pairs: list[tuple[Sheet, Column]]) -> list[str]:
+    return [f"{s.name}/{c.name}" for s, c in pairs]
+
+
+def _list_values(book: LoadedWorkbook, validation: DataValidation) -> list[str]:
+    """The values a list validation offers, inline or from a sheet range."""
+    formula = validation.formula1
+    assert formula is not None
+    if formula.startswith('"'):
+        return formula.strip('"').split(",")
+    sheet_name, cells = formula.rsplit("!", 1)
+    rows = book[sheet_name.strip("'")][cells.replace("$", "")]
+    return [str(row[0].value) for row in rows]
+
+
+def _text(worksheet: Worksheet) -> str:
+    return "\n".join(str(c.value) for row in worksheet.iter_rows() for c in row if c.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Layout
+
+
+def test_sheets_follow_the_contract_order_after_instructions(blank_book: LoadedWorkbook) -> None:
+    """The tabs are Instructions then every contract sheet, in contract order, and nothing else."""
+    assert blank_book.sheetnames == ["Instructions", *(s.name for s in schema.SHEETS)]
+
+
+@pytest.mark.parametrize("sheet", TABLES, ids=[s.name for s in TABLES])
+def test_table_header_row_is_the_contract(blank_book: LoadedWorkbook, sheet: Sheet) -> None:
+    """Each table's row 1 holds the contract headers (required ones with *), bold and filled."""
+    worksheet = blank_book[sheet.name]
+    headers = [c.value for c in worksheet[1]]
+    assert headers == [c.header for c in sheet.columns]
+    assert all(c.font.bold and c.fill.fill_type == "solid" for c in worksheet[1])
+    assert [h for h in headers if str(h).endswith("*")] == [
+        c.name + "*" for c in sheet.columns if c.required
+    ]
+
+
+@pytest.mark.parametrize("sheet", TABLES, ids=[s.name for s in TABLES])
+def test_table_is_frozen_below_the_header_with_contract_widths(
+    blank_book: LoadedWorkbook, sheet: Sheet
+) -> None:
+    """Panes freeze below the header and every column has the contract's width."""
+    worksheet = blank_book[sheet.name]
+    assert worksheet.freeze_panes == "A2"
+    widths = [
+        worksheet.column_dimensions[get_column_letter(i)].width
+        for i in range(1, len(sheet.columns) + 1)
+    ]
+    assert widths == [c.width for c in sheet.columns]
+
+
+def test_blank_tables_have_no_records(blank_book: LoadedWorkbook) -> None:
+    """A blank table holds its header row and no values below it."""
+    for sheet in TABLES:
+        worksheet = blank_book[sheet.name]
+        below = [c.value for row in worksheet.iter_rows(min_row=2) for c in row if c.value]
+        assert below == [], sheet.name
+
+
+def test_tabs_are_coloured_by_question(blank_book: LoadedWorkbook) -> None:
+    """Each contract sheet's tab has the colour of the question it belongs to."""
+    for sheet in schema.SHEETS:
+        colour = blank_book[sheet.name].sheet_properties.tabColor
+        assert colour is not None
+        assert colour.rgb[-6:] == schema.TAB_COLOURS[sheet.question], sheet.name
+
+
+def test_long_text_columns_wrap(blank_book: LoadedWorkbook) -> None:
+    """Wide text columns wrap, so multi-line answers stay readable."""
+    for sheet in TABLES:
+        worksheet = blank_book[sheet.name]
+        for index, column in enumerate(sheet.columns, start=1):
+            if column.kind is Kind.TEXT and column.width >= 40:
+                dimension = worksheet.column_dimensions[get_column_letter(index)]
+                assert dimension.alignment.wrap_text, (sheet.name, column.name)
+
+
+def test_picture_rows_are_tall_enough_to_hold_a_picture(blank_book: LoadedWorkbook) -> None:
+    """Sheets with a Picture column have tall rows to drop pictures over."""
+    for sheet in TABLES:
+        has_picture = any(c.kind is Kind.PICTURE for c in sheet.columns)
+        height = blank_book[sheet.name].row_dimensions[2].height
+        assert (height is not None and height >= 60) is has_picture, sheet.name
+
+
+# --------------------------------------------------------------------------------------------
+# Case sheet
+
+
+def test_case_labels_are_complete_in_contract_order(blank_book: LoadedWorkbook) -> None:
+    """Column A of Case holds every label, required ones marked with *, in bold."""
+    worksheet = blank_book["Case"]
+    labels = [worksheet.cell(r, 1).value for r in range(1, len(schema.CASE.columns) + 1)]
+    assert labels == [c.header for c in schema.CASE.columns]
+    assert all(worksheet.cell(r, 1).font.bold for r in range(1, len(labels) + 1))
+    assert worksheet.cell(len(labels) + 1, 1).value is None
+
+
+def test_case_labels_read_back_as_contract_names(blank_book: LoadedWorkbook) -> None:
+    """Every written label (with its *) folds to the contract's own label."""
+    worksheet = blank_book["Case"]
+    for row, column in enumerate(schema.CASE.columns, start=1):
+        assert schema.normalise_label(str(worksheet.cell(row, 1).value)) in schema.column_names_for(
+            column
+        )
+
+
+def test_blank_case_holds_only_the_default_scale_wording(blank_book: LoadedWorkbook) -> None:
+    """The blank Case sheet fills in the scale wording and leaves every other value empty."""
+    worksheet = blank_book["Case"]
+    values = {
+        column.name: worksheet.cell(row, 2).value
+        for row, column in enumerate(schema.CASE.columns, start=1)
+    }
+    assert values.pop("Scale zero means") == schema.DEFAULT_SCALE_ZERO
+    assert values.pop("Scale ten means") == schema.DEFAULT_SCALE_TEN
+    assert set(values.values()) == {None}
+
+
+def test_case_date_cells_are_formatted_day_first(blank_book: LoadedWorkbook) -> None:
+    """The Case sheet's date value cells are formatted dd/mm/yyyy."""
+    worksheet = blank_book["Case"]
+    for row, column in enumerate(schema.CASE.columns, start=1):
+        if column.kind is Kind.DATE:
+            assert worksheet.cell(row, 2).number_format == DATE_FORMAT, column.name
+
+
+# --------------------------------------------------------------------------------------------
+# Excel data validation
+
+CHOICES = _columns({Kind.CHOICE})
+YES_NOS = _columns({Kind.YESNO})
+DATES = _columns({Kind.DATE})
+WHOLES = _columns({Kind.WHOLE})
+CHECKED = CHOICES + YES_NOS + DATES + WHOLES
+
+
+@pytest.mark.parametrize(("sheet", "column"), CHOICES, ids=_ids(CHOICES))
+def test_choice_columns_offer_exactly_the_contract_choices(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """Each choice column has a drop-down list of exactly the schema's choices, blanks allowed."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.type == "list"
+    assert _list_values(blank_book, validation) == list(column.choices)
+    assert validation.allow_blank
+    assert not validation.showDropDown  # openpyxl's name is inverted: True would hide the arrow
+
+
+@pytest.mark.parametrize(("sheet", "column"), YES_NOS, ids=_ids(YES_NOS))
+def test_yes_no_columns_offer_yes_and_no(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """Each yes/no column has a Yes/No drop-down list."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.type == "list"
+    assert _list_values(blank_book, validation) == ["Yes", "No"]
+    assert not validation.showDropDown
+
+
+def test_score_is_a_whole_number_from_0_to_10(blank_book: LoadedWorkbook) -> None:
+    """The Scaling Score column accepts only whole numbers between 0 and 10."""
+    validation = _validation(blank_book, schema.SCALING, schema.SCALING.column("score"))
+    assert validation is not None
+    assert (validation.type, validation.operator) == ("whole", "between")
+    assert (validation.formula1, validation.formula2) == ("0", "10")
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column"),
+    [p for p in WHOLES if p[1].field != "score"],
+    ids=_ids([p for p in WHOLES if p[1].field != "score"]),
+)
+def test_other_whole_number_columns_accept_zero_and_up(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """Whole-number columns other than Score accept any whole number from 0 up."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert (validation.type, validation.operator, validation.formula1) == (
+        "whole",
+        "greaterThanOrEqual",
+        "0",
+    )
+
+
+@pytest.mark.parametrize(("sheet", "column"), DATES, ids=_ids(DATES))
+def test_date_columns_accept_dates_or_blank_formatted_day_first(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """Each date column has a date check that allows blanks, and shows dates as dd/mm/yyyy."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.type == "date"
+    assert validation.allow_blank
+    if not sheet.key_value:
+        letter = get_column_letter(sheet.columns.index(column) + 1)
+        assert blank_book[sheet.name].column_dimensions[letter].number_format == DATE_FORMAT
+
+
+@pytest.mark.parametrize(("sheet", "column"), CHECKED, ids=_ids(CHECKED))
+def test_checked_cells_explain_themselves_in_plain_english(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """Every check shows an input message and stops a wrong value with a message naming the column."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.showInputMessage and validation.prompt
+    assert validation.showErrorMessage and validation.errorStyle == "stop"
+    assert validation.error is not None and validation.error.startswith(column.name)
+    if column.help:
+        assert column.help in validation.prompt
+
+
+def test_help_texts_are_shown_on_their_cells(blank_book: LoadedWorkbook) -> None:
+    """Every column with help text shows it as the input message of its cells."""
+    with_help = [(s, c) for s in schema.SHEETS for c in s.columns if c.help]
+    assert with_help
+    for sheet, column in with_help:
+        validation = _validation(blank_book, sheet, column)
+        assert validation is not None, (sheet.name, column.name)
+        assert validation.prompt is not None and column.help in validation.prompt
+
+
+def test_messages_fit_excel_limits(blank_book: LoadedWorkbook) -> None:
+    """No title, input message or error message is longer than Excel allows (it would repair them away)."""
+    for worksheet in blank_book.worksheets:
+        for validation in worksheet.data_validations.dataValidation:
+            assert len(validation.promptTitle or "") <= 32
+            assert len(validation.errorTitle or "") <= 32
+            assert len(validation.prompt or "") <= 255
+            assert len(validation.error or "") <= 225
+            if validation.type == "list" and (validation.formula1 or "").startswith('"'):
+                assert len(validation.formula1 or "") <= 255
+
+
+def test_unchecked_text_columns_have_no_error_check(blank_book: LoadedWorkbook) -> None:
+    """Free-text columns never stop what people type; at most they show a note."""
+    for sheet in schema.SHEETS:
+        for column in sheet.columns:
+            if column.kind in {Kind.TEXT, Kind.PERSON, Kind.REF, Kind.CHILD, Kind.CHILDREN}:
+                validation = _validation(blank_book, sheet, column)
+                assert validation is None or validation.type is None, (sheet.name, column.name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1),
+        min_size=1,
+        max_size=40,
+        unique=True,
+    )
+)
+def test_any_choice_list_is_offered_exactly(choices: list[str]) -> None:
+    """Any list of choices is offered whole: inline when Excel allows, else from the hidden Lists sheet."""
+    lists = blank.ChoiceLists()
+    formula = lists.formula(choices)
+    book = Workbook()
+    lists.write_into(book)
+    if formula.startswith('"'):
+        assert len(formula) <= 255
+        assert formula[1:-1].split(",") == choices
+        assert "Lists" not in book.sheetnames
+    else:
+        sheet = book["Lists"]
+        assert sheet.sheet_state == "hidden"
+        cells = sheet[formula.split("!")[1].replace("$", "")]
+        assert [row[0].value for row in cells] == choices
+
+
+def test_long_choice_lists_go_on_a_hidden_lists_sheet_placed_last() -> None:
+    """A list too long for Excel's inline limit is referenced from a hidden sheet after the others."""
+    long_choices = tuple(f"Choice number {n}" for n in range(30))
+    lists = blank.ChoiceLists()
+    assert lists.formula(long_choices) == "'Lists'!$A$1:$A$30"
+    assert lists.formula(("a, b", "c")) == "'Lists'!$B$1:$B$2"
+    assert lists.formula(long_choices) == "'Lists'!$A$1:$A$30"  # the same list is stored once
+    book = blank.build_workbook()
+    lists.write_into(book)
+    assert book.sheetnames[-1] == "Lists"
+    assert book["Lists"]["B1"].value == "a, b"
+
+
+# --------------------------------------------------------------------------------------------
+# Instructions
+
+
+def test_instructions_explain_the_workbook_in_plain_words(blank_book: LoadedWorkbook) -> None:
+    """The Instructions sheet covers the questions, every sheet, IDs, dates, *, pictures and the inbox."""
+    text = _text(blank_book["Instructions"])
+    for phrase in (
+        "What are we worried about?",
+        "What's working well?",
+        "What needs to happen?",
+        "Scaling",
+        schema.DEFAULT_SCALE_ZERO,
+        "C1",
+        "P1",
+        "D1",
+        "G1",
+        "day first",
+        "A * after a heading",
+        "Insert > Pictures",
+        "inbox",
+    ):
+        assert phrase in text, phrase
+
+
+def test_instructions_give_one_line_per_sheet(blank_book: LoadedWorkbook) -> None:
+    """Each contract sheet has its own line, using the contract's intro where there is one."""
+    lines = [str(c.value) for c in blank_book["Instructions"]["B"] if c.value]
+    for sheet in schema.SHEETS:
+        mine = [line for line in lines if line.startswith(f"{sheet.name} (")]
+        assert len(mine) == 1, sheet.name
+        if sheet.intro:
+            assert sheet.intro in mine[0]
+
+
+def test_instructions_are_readable(blank_book: LoadedWorkbook) -> None:
+    """The Instructions text sits in one wide, wrapped column with bold headings."""
+    worksheet = blank_book["Instructions"]
+    assert (worksheet.column_dimensions["B"].width or 0) >= 80
+    cells = [c for c in worksheet["B"] if c.value]
+    assert all(c.alignment.wrap_text for c in cells)
+    assert sum(1 for c in cells if c.font.bold) >= 6
+
+
+# --------------------------------------------------------------------------------------------
+# The example workbook
+
+
+def test_example_only_uses_contract_columns() -> None:
+    """Every value in the example family has a place in the contract, so none is silently dropped."""
+    assert set(example.CASE) <= {c.name for c in schema.CASE.columns}
+    for name, rows in example.SHEET_ROWS.items():
+        sheet = next(s for s in TABLES if s.name == name)
+        for row in rows:
+            assert set(row) <= {c.name for c in sheet.columns}, name
+
+
+def test_example_case_values_are_written(example_book: LoadedWorkbook) -> None:
+    """The example's Case values sit beside their labels, dates as real dates shown day first."""
+    worksheet = example_book["Case"]
+    for row, column in enumerate(schema.CASE.columns, start=1):
+        expected = example.CASE.get(column.name)
+        cell = worksheet.cell(row, 2)
+        if column.kind is Kind.DATE and expected is not None:
+            assert cell.value == dt.datetime.combine(expected, dt.time())  # type: ignore[arg-type]
+            assert cell.number_format == DATE_FORMAT
+        elif expected is not None:
+            assert cell.value == expected, column.name
+    scale_row = [c.name for c in schema.CASE.columns].index("Scale zero means") + 1
+    assert worksheet.cell(scale_row, 2).value == schema.DEFAULT_SCALE_ZERO
+
+
+@pytest.mark.parametrize("name", list(example.SHEET_ROWS))
+def test_example_table_values_are_written(example_book: LoadedWorkbook, name: str) -> None:
+    """Every example row lands on its own row under the right header, dates as real dates."""
+    sheet = next(s for s in TABLES if s.name == name)
+    worksheet = example_book[name]
+    rows = example.SHEET_ROWS[name]
+    for offset, record in enumerate(rows):
+        for index, column in enumerate(sheet.columns, start=1):
+            cell = worksheet.cell(2 + offset, index)
+            expected = record.get(column.name)
+            if isinstance(expected, dt.date):
+                assert cell.value == dt.datetime.combine(expected, dt.time())
+                assert cell.number_format == DATE_FORMAT
+            else:
+                assert cell.value == (expected or None), (name, offset, column.name)
+    assert all(c.value is None for c in worksheet[2 + len(rows)])
+
+
+def test_example_keeps_non_ascii_names_and_line_breaks(example_book: LoadedWorkbook) -> None:
+    """Siân keeps her accent and a multi-line answer keeps its line break, wrapped."""
+    assert example_book["People"]["B5"].value == "Siân Roberts"
+    worries = example_book["Child's views"]["E2"]
+    assert (
+        worries.value == "When Mum and Dad shout and Dad bangs the door.\nWhen Leo cries at night."
+    )
+    assert worries.alignment.wrap_text
+
+
+def test_example_keeps_the_checks_of_the_blank(
+    blank_book: LoadedWorkbook, example_book: LoadedWorkbook
+) -> None:
+    """The example has the same drop-downs and checks as the blank workbook."""
+
+    def checks(book: LoadedWorkbook) -> list[tuple[str, str, str | None, str | None]]:
+        return sorted(
+            (ws.title, str(dv.sqref), dv.type, dv.formula1)
+            for ws in book.worksheets
+            for dv in ws.data_validations.dataValidation
+        )
+
+    assert checks(example_book) == checks(blank_book)
+
+
+def test_example_validates_with_no_errors_and_no_warnings(tmp_path: Path) -> None:
+    """The example workbook, read and validated, has no problems at all."""
+    reader = pytest.importorskip("sos_docs.reader")
+    validate = pytest.importorskip("sos_docs.validate")
+    raw = reader.read_workbook(write_example_workbook(tmp_path / "example.xlsx"))
+    result = validate.validate(raw, TODAY)
+    assert [(p.code, p.where, p.message) for p in result.problems] == []
+    assert result.ok
+
+
+def test_blank_validates_with_only_missing_value_errors(tmp_path: Path) -> None:
+    """The blank workbook is read without trouble: its problems are all empty required things."""
+    reader = pytest.importorskip("sos_docs.reader")
+    validate = pytest.importorskip("sos_docs.validate")
+    raw = reader.read_workbook(write_blank_workbook(tmp_path / "blank.xlsx"))
+    result = validate.validate(raw, TODAY)
+    assert result.problems
+    assert {p.code for p in result.problems} <= {"WB004", "SOS101"}
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+
+
+def test_writes_only_the_finished_file(tmp_path: Path) -> None:
+    """After writing, the folder holds the workbook and no temporary file."""
+    path = write_blank_workbook(tmp_path / "map.xlsx")
+    assert path == tmp_path / "map.xlsx"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.xlsx"]
+
+
+def test_refuses_to_overwrite_an_existing_file(tmp_path: Path) -> None:
+    """An existing file is left exactly as it was, with a message saying what to do."""
+    path = tmp_path / "map.xlsx"
+    path.write_bytes(b"someone's work")
+    with pytest.raises(SosDocsError) as caught:
+        write_blank_workbook(path)
+    assert str(caught.value) == (
+        f"'{path}' already exists. Choose another name or delete it first."
+    )
+    assert path.read_bytes() == b"someone's work"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.xlsx"]
+
+
+def test_refuses_a_file_that_appears_while_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file saved by someone else while the workbook was being written is never replaced."""
+    path = tmp_path / "map.xlsx"
+    real_save = Workbook.save
+
+    def save_then_someone_else_saves(book: Workbook, filename: str) -> None:
+        real_save(book, filename)
+        path.write_bytes(b"someone's work")
+
+    monkeypatch.setattr(Workbook, "save", save_then_someone_else_saves)
+    with pytest.raises(SosDocsError, match="already exists"):
+        write_blank_workbook(path)
+    assert path.read_bytes() == b"someone's work"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.xlsx"]
+
+
+def test_a_failed_save_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When saving fails half way, no workbook and no temporary file is left, and the error is plain."""
+
+    def save_half_then_fail(book: Workbook, filename: str) -> None:
+        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", save_half_then_fail)
+    with pytest.raises(SosDocsError) as caught:
+        write_blank_workbook(tmp_path / "map.xlsx")
+    assert str(caught.value) == (
+        f"Could not write '{tmp_path / 'map.xlsx'}': No space left on device. "
+        "Check that you can save files in that folder."
+    )
+    assert isinstance(caught.value.__cause__, OSError)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_works_where_hard_links_are_not_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a share without hard links the workbook is still moved into place whole."""
+
+    def no_links(source: object, target: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = write_example_workbook(tmp_path / "map.xlsx")
+    assert load_workbook(path)["People"]["B5"].value == "Siân Roberts"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.xlsx"]
+
+
+@pytest.mark.parametrize("name", ["map.xls", "map", "map.xlsm", "map.csv"])
+def test_refuses_names_that_are_not_xlsx(tmp_path: Path, name: str) -> None:
+    """A name not ending in .xlsx is refused before anything is written."""
+    with pytest.raises(SosDocsError, match=r"does not end in \.xlsx"):
+        write_blank_workbook(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    """A missing folder is named in the message and not created."""
+    folder = tmp_path / "nowhere"
+    with pytest.raises(SosDocsError) as caught:
+        write_blank_workbook(folder / "map.xlsx")
+    assert str(caught.value) == (
+        f"The folder '{folder}' does not exist. Create it first or choose another folder."
+    )
+    assert not folder.exists()
