@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -542,9 +542,7 @@ def _save_as_new_file(book: Workbook, target: Path) -> None:
     """Save to a hidden temporary file beside the target, then move it into place whole."""
     temp: Path | None = None
     try:
-        handle, name = tempfile.mkstemp(prefix=".sos-docs-", suffix=".tmp", dir=target.parent)
-        os.close(handle)
-        temp = Path(name)
+        temp = _new_temporary_file(target)
         book.save(temp)
         _flush_to_disk(temp)
         _move_without_overwriting(temp, target)
@@ -558,6 +556,15 @@ def _save_as_new_file(book: Workbook, target: Path) -> None:
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
+
+
+def _new_temporary_file(target: Path) -> Path:
+    """An empty, hidden `.tmp` file beside the target, which the hot-folder watcher ignores."""
+    temp = target.with_name(f".sos-docs-{uuid.uuid4().hex}.tmp")
+    # Made with the usual permissions (mkstemp's owner-only 0600 would hide the finished
+    # workbook from colleagues and from the service on a shared folder).
+    os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    return temp
 
 
 def _flush_to_disk(path: Path) -> None:

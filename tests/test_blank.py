@@ -581,3 +581,13 @@ def test_refuses_a_folder_that_does_not_exist(tmp_path: Path) -> None:
         f"The folder '{folder}' does not exist. Create it first or choose another folder."
     )
     assert not folder.exists()
+
+
+def test_the_workbook_gets_the_usual_file_permissions(tmp_path: Path) -> None:
+    """The finished workbook is readable by colleagues as the umask allows, not owner-only."""
+    old_umask = os.umask(0o022)
+    try:
+        path = write_blank_workbook(tmp_path / "map.xlsx")
+    finally:
+        os.umask(old_umask)
+    assert path.stat().st_mode & 0o777 == 0o644
