@@ -1,0 +1,382 @@
+"""Delivering files: safe names, and atomic writes and moves that never overwrite anything.
+
+Everything staff can see appears whole or not at all (hot-folder.md, guarantee 4): a file is
+written to a hidden temporary name in its destination folder, flushed to disk, and then given
+its final name by a hard link, which fails instead of replacing a file another process placed
+a moment earlier. Shares without hard links fall back to reserving the name with O_EXCL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import re
+import secrets
+import stat
+import string
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from sos_docs.errors import ConfigError, DeliveryError
+
+__all__ = [
+    "DEFAULT_OUTPUT_PATTERN",
+    "claim",
+    "move_without_overwrite",
+    "new_file_mode",
+    "output_path",
+    "safe_file_name",
+    "write_new_file",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUTPUT_PATTERN = "{case_reference}/{case_reference} {document} {date}.docx"
+FALLBACK_NAME = "unnamed"
+_EXAMPLE = repr(DEFAULT_OUTPUT_PATTERN)
+MIN_NAME_BYTES = 16
+MAX_VERSIONS = 10_000
+
+# Characters Windows refuses in a name, each with its stand-in. Separators and colons become a
+# hyphen so that "CP/2024/17" reads as "CP-2024-17" rather than vanishing.
+_REPLACEMENTS = str.maketrans(
+    {"/": "-", "\\": "-", ":": "-", "<": "_", ">": "_", '"': "_", "|": "_", "?": "_", "*": "_"}
+)
+# Bidirectional controls let a name display differently from what it is ("gpj.exe" tricks).
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DEVICE_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"}
+    | {f"{port}{n}" for port in ("COM", "LPT") for n in [*"0123456789", "¹", "²", "³"]}
+)
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+_WHITESPACE = re.compile(r"\s+")
+_SPACE_BEFORE_EXTENSION = re.compile(r"\s+(\.[A-Za-z0-9]{1,10})$")
+
+# Errors from os.link meaning "this file system has no hard links", not "you may not write here".
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK}
+)
+# Windows: the file is open in another program (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION).
+_WINDOWS_FILE_IN_USE = frozenset({32, 33})
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+
+
+def safe_file_name(text: str, *, max_length: int = 120) -> str:
+    """One path component safe on Windows and Unix, at most `max_length` UTF-8 bytes."""
+    if max_length < MIN_NAME_BYTES:
+        raise ValueError(f"max_length must be at least {MIN_NAME_BYTES} bytes")
+    name = _trim_ends(_clean_characters(text))
+    name = _trim_ends(_fit_bytes(name, max_length)) or FALLBACK_NAME
+    if _is_device_name(name):
+        # "CON.txt" -> "CON_.txt": Windows reserves the device name whatever the extension.
+        stem, dot, rest = name.partition(".")
+        name = _trim_ends(_fit_bytes(f"{stem.rstrip(' ')}_{dot}{rest}", max_length))
+        if _is_device_name(name):  # the cap cut into the stem to keep an extension
+            name = f"{stem.rstrip(' ')}_"
+    return name
+
+
+def _clean_characters(text: str) -> str:
+    """NFC text with forbidden characters replaced and controls and line breaks made spaces."""
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for char in text.translate(_REPLACEMENTS):
+        category = unicodedata.category(char)
+        if char in _BIDI_CONTROLS or category == "Cs":  # lone surrogates cannot be encoded
+            continue
+        kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
+    return _WHITESPACE.sub(" ", "".join(kept))
+
+
+def _trim_ends(name: str) -> str:
+    """Without leading dots (hidden files, `..`) and trailing dots or spaces (Windows drops them)."""
+    return name.strip(" ").lstrip(".").strip(" ").rstrip(". ")
+
+
+def _fit_bytes(name: str, budget: int) -> str:
+    """The name cut to `budget` UTF-8 bytes at a character boundary, keeping a short extension."""
+    if len(name.encode("utf-8")) <= budget:
+        return name
+    match = _EXTENSION.search(name)
+    extension = match.group() if match else ""
+    stem = name[: len(name) - len(extension)]
+    cut = stem.encode("utf-8")[: budget - len(extension)].decode("utf-8", errors="ignore")
+    return _trim_ends(cut) + extension
+
+
+def _is_device_name(name: str) -> bool:
+    """True for CON, nul.txt, COM1.tar.gz and the rest of Windows' reserved device names."""
+    return name.split(".", 1)[0].rstrip(" ").upper() in _DEVICE_NAMES
+
+
+def output_path(
+    root: Path, pattern: str, fields: Mapping[str, str], *, max_length: int = 120
+) -> Path:
+    """Where a document goes under `root`, by the pattern, with every field value made safe."""
+    safe_fields = {key: _safe_field(value, max_length) for key, value in fields.items()}
+    parts = [
+        safe_file_name(_tidy(part.format_map(safe_fields)), max_length=max_length)
+        for part in _pattern_parts(pattern, fields.keys())
+    ]
+    path = root.joinpath(*parts)
+    _ensure_inside(root, path)
+    return path
+
+
+def _safe_field(value: str, max_length: int) -> str:
+    """A field value made safe; an empty value stays empty so the name simply goes without it."""
+    if not _trim_ends(_clean_characters(value)):
+        return ""
+    return safe_file_name(value, max_length=max_length)
+
+
+def _tidy(name: str) -> str:
+    """Without the gaps empty fields leave (`ref Report .docx`), and never a bare `.docx`."""
+    name = _SPACE_BEFORE_EXTENSION.sub(r"\1", _WHITESPACE.sub(" ", name).strip())
+    return FALLBACK_NAME + name if _EXTENSION.fullmatch(name) else name
+
+
+def _pattern_parts(pattern: str, allowed: Iterable[str]) -> list[str]:
+    """The folder and file parts of a pattern, after checking it cannot leave its folder."""
+    if not pattern.strip():
+        raise ConfigError(f"The output file pattern is empty. Use for example {_EXAMPLE}")
+    _check_fields(pattern, set(allowed))
+    parts = pattern.replace("\\", "/").split("/")
+    if re.match(r"^[A-Za-z]:", pattern) or pattern.startswith(("/", "\\")):
+        raise ConfigError(
+            f"The output file pattern {pattern!r} is an absolute path. It must be relative to the "
+            f"reports folder, for example {_EXAMPLE}"
+        )
+    if any(part.strip() in ("", ".", "..") for part in parts):
+        raise ConfigError(
+            f"The output file pattern {pattern!r} has an empty, '.' or '..' folder name. "
+            f"Use plain folder names separated by '/', for example {_EXAMPLE}"
+        )
+    return parts
+
+
+def _check_fields(pattern: str, allowed: set[str]) -> None:
+    """Raise ConfigError unless every `{...}` in the pattern is a plain known field name."""
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise ConfigError(
+            f"The output file pattern {pattern!r} has an unmatched '{{' or '}}'. Put each field "
+            f"name in braces, for example {_EXAMPLE}"
+        ) from exc
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        # Attribute and index access ("{x.__class__}") would reach into Python objects.
+        if name not in allowed or spec or conversion:
+            raise ConfigError(
+                f"The output file pattern {pattern!r} uses {{{name}}}, which is not a known field. "
+                f"The fields are: {', '.join('{' + f + '}' for f in sorted(allowed))}."
+            )
+
+
+def _ensure_inside(root: Path, path: Path) -> None:
+    """Raise DeliveryError when the path (following any links) would land outside root."""
+    real_root = root.resolve()
+    if not path.resolve().is_relative_to(real_root):
+        raise DeliveryError(
+            f"The document would be written to {path}, outside the folder {root}. A folder "
+            f"there may be a link to somewhere else: ask IT to check the reports folder."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing and moving
+
+
+def write_new_file(path: Path, data: bytes) -> Path:
+    """Write data under `path`, or `name (2).ext` etc. if taken; the file appears whole or not."""
+    folder = path.parent
+    tmp: Path | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = _write_temporary(folder, path.name, data)
+        final = _place(tmp, path)
+        tmp = None  # placed: nothing left to clean up
+        _sync_folder(folder)
+        logger.debug("wrote %s (%d bytes)", final, len(data))
+        return final
+    except OSError as exc:
+        raise DeliveryError(_plain_os_error(exc, "write", path)) from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def new_file_mode(folder: Path) -> int:
+    """Permission bits for a new file: read/write as far as the folder allows (umask applies)."""
+    try:
+        folder_mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError:
+        return 0o600
+    return 0o666 & folder_mode
+
+
+def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
+    """A hidden, fully written and fsynced temporary file in `folder`."""
+    stem = _fit_bytes(name, 80)
+    tmp = folder / f".{stem}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, new_file_mode(folder))
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    os.close(fd)
+    return tmp
+
+
+def _place(src: Path, wanted: Path) -> Path:
+    """Give `src` the first free name among wanted, `wanted (2)`, ...; never replace a file."""
+    link_works = hasattr(os, "link")
+    for candidate in _versions(wanted):
+        if link_works:
+            try:
+                os.link(src, candidate)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS and not _is_windows_unsupported(exc):
+                    raise
+                logger.debug(
+                    "no hard links in %s (%s); reserving names instead", wanted.parent, exc
+                )
+                link_works = False
+            else:
+                src.unlink()
+                return candidate
+        if _reserve_and_replace(src, candidate):
+            return candidate
+    raise OSError(errno.EEXIST, f"more than {MAX_VERSIONS} versions of {wanted.name} exist")
+
+
+def _is_windows_unsupported(exc: OSError) -> bool:
+    """True for the Windows 'invalid function' a share without hard links answers with."""
+    return getattr(exc, "winerror", None) in (1, 50)
+
+
+def _reserve_and_replace(src: Path, candidate: Path) -> bool:
+    """Claim the name with O_EXCL, then rename src over our own empty placeholder."""
+    try:
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    try:
+        src.replace(candidate)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+        raise
+    return True
+
+
+def _versions(path: Path) -> Iterator[Path]:
+    """path, then `stem (2).ext`, `stem (3).ext`, ... up to MAX_VERSIONS."""
+    yield path
+    for number in range(2, MAX_VERSIONS + 1):
+        yield path.with_name(f"{path.stem} ({number}){path.suffix}")
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder entry so the new name survives a power cut (not possible on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems and shares refuse fsync on a folder; the rename still stands
+    finally:
+        os.close(fd)
+
+
+def move_without_overwrite(src: Path, dest_dir: Path) -> Path:
+    """Move src into dest_dir under its own name, or `name (2).ext` etc. if taken."""
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        final = _place(src, dest_dir / src.name)
+        _sync_folder(dest_dir)
+        logger.debug("moved %s to %s", src, final)
+        return final
+    except OSError as exc:
+        raise DeliveryError(_plain_os_error(exc, "move", dest_dir / src.name)) from exc
+
+
+def claim(src: Path, work_dir: Path, job_id: str) -> Path | None:
+    """Take ownership of a workbook by renaming it into the work area; None if someone else has it."""
+    target = work_dir / _claimed_name(job_id, src.name)
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        src.rename(target)
+    except FileNotFoundError:
+        logger.debug("%s was taken by another process", src.name)
+        return None
+    except PermissionError as exc:
+        _log_claim_refused(src, exc)
+        return None
+    except OSError as exc:
+        raise DeliveryError(_plain_os_error(exc, "move", target)) from exc
+    return target
+
+
+def _claimed_name(job_id: str, name: str) -> str:
+    """`<job_id>__<name>`, with the name shortened so the whole fits a 255-byte component."""
+    prefix = f"{job_id}__"
+    return prefix + _fit_bytes(name, 250 - len(prefix.encode("utf-8")))
+
+
+def _log_claim_refused(src: Path, exc: PermissionError) -> None:
+    """Note why a claim was refused: in use on Windows is routine, anything else is worth a look."""
+    if getattr(exc, "winerror", None) in _WINDOWS_FILE_IN_USE:
+        logger.debug("%s is open in another program; will try again later", src.name)
+    else:
+        logger.warning("could not take %s (%s); will try again later", src.name, exc.strerror)
+
+
+# --------------------------------------------------------------------------------------------
+# Plain words for OSError
+
+
+def _plain_os_error(exc: OSError, action: str, path: Path) -> str:
+    """What went wrong writing or moving `path`, and what to do about it, for admin staff."""
+    what = f"could not {action} {path.name} in the folder {path.parent}"
+    advice = _ADVICE.get(exc.errno or 0)
+    if advice is None:
+        return f"sos-docs {what}: {exc.strerror or exc}. Please tell IT about this message."
+    return f"sos-docs {what}: {advice}"
+
+
+_DISK_FULL = "the disk is full. Free some space on it, then drop the workbook in again."
+_NO_PERMISSION = "permission denied. Ask IT to let the sos-docs service write to that folder."
+_ADVICE: dict[int, str] = {
+    errno.ENOSPC: _DISK_FULL,
+    errno.EDQUOT: _DISK_FULL,
+    errno.EACCES: _NO_PERMISSION,
+    errno.EPERM: _NO_PERMISSION,
+    errno.EROFS: "the disk is read-only. Ask IT to make the folder writable again.",
+    errno.ENAMETOOLONG: "the name is too long. Use a shorter case reference or output pattern.",
+    errno.ENOENT: "the file or folder is no longer there. Check that nobody moved it.",
+    errno.EEXIST: "too many files with that name exist. Move older versions elsewhere.",
+    errno.EXDEV: "the folders are on different disks. Keep all sos-docs folders on one disk.",
+}
