@@ -1,0 +1,338 @@
+"""Refuses a file that is not a plain, safe Excel workbook before openpyxl ever opens it (WB001).
+
+Checks run from cheapest to dearest and nothing is ever expanded in full: the file's size, its
+first bytes (legacy .xls, password-protected, text or CSV), the zip's table of contents (damaged,
+OpenDocument, not a workbook, declared sizes of a zip bomb), then the first few KB of each XML part
+(DOCTYPE and ENTITY declarations, the billion-laughs and external-entity tricks).
+
+This is the first of two layers against hostile XML: openpyxl itself parses worksheets and shared
+strings with defusedxml and every other part with lxml without entity resolution, as long as
+`openpyxl.xml.DEFUSEDXML` is true (defusedxml importable and `OPENPYXL_DEFUSEDXML` not "False");
+the reader refuses to work when it is not.
+
+`.xlsm` files pass: their macros are never run (openpyxl cannot run them, and the reader loads
+with `keep_vba=False`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import stat
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from sos_docs.config import DEFAULT_LIMITS, Limits
+from sos_docs.errors import WorkbookError
+
+__all__ = ["check_workbook_bytes", "check_workbook_file", "read_checked_workbook"]
+
+log = logging.getLogger(__name__)
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+ENCRYPTION_INFO_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+# A real workbook has a few dozen parts; a zip of millions of tiny entries is an attack on memory.
+MAX_ZIP_MEMBERS = 10_000
+# Ratio checks only for parts big enough to matter: tiny XML parts compress very well legitimately.
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# A DOCTYPE must come before the root element, and Excel's prologs are under 100 bytes.
+XML_HEAD_BYTES = 8 * 1024
+# Parts openpyxl never parses as XML; an SVG picture may carry a harmless DOCTYPE.
+NOT_XML_SUFFIXES = frozenset(
+    {".bin", ".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg"}
+    | {".wdp", ".jfif", ".ico", ".pdf", ".odttf", ".fntdata", ".xlsx", ".docx", ".pptx"}
+)
+DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+SAVE_AS_XLSX = (
+    "open it in Excel and use File > Save As > Excel Workbook (.xlsx), then use the new file"
+)
+SAVE_AGAIN = "open it in Excel, check it looks right, and save it again as Excel Workbook (.xlsx)"
+
+
+def check_workbook_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise WorkbookError with a one-line, plain-English reason if `path` is not a safe workbook."""
+    read_checked_workbook(path, limits)
+
+
+def read_checked_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The file's bytes once they pass every check, so the reader opens exactly what was checked."""
+    data = _read_bounded(path, limits)
+    check_workbook_bytes(data, path.name, limits)
+    return data
+
+
+def check_workbook_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise WorkbookError if `data` (the content of file `name`) is not a safe Excel workbook."""
+    if not data:
+        raise WorkbookError(
+            f'"{name}" is empty (0 bytes): it was not saved properly or is still being copied; '
+            "save it again from Excel"
+        )
+    if len(data) > limits.max_file_bytes:
+        raise WorkbookError(_too_large_message(name, len(data), limits))
+    if data.startswith(OLE2_MAGIC):
+        raise WorkbookError(_ole2_message(data, name))
+    if not data.startswith(ZIP_MAGICS):
+        raise WorkbookError(_not_a_zip_message(data, name))
+    _check_zip(data, name, limits)
+
+
+# -------------------------------------------------------------------------------- the file
+
+
+def _read_bounded(path: Path, limits: Limits) -> bytes:
+    """Read at most one byte past the size limit, translating every OS error into plain words."""
+    try:
+        size = _regular_file_size(path)
+        if size > limits.max_file_bytes:
+            raise WorkbookError(_too_large_message(path.name, size, limits))
+        with path.open("rb") as handle:
+            # One byte more than stat said shows a file still growing; read(n) allocates n.
+            return handle.read(size + 1)
+    except FileNotFoundError as error:
+        raise WorkbookError(
+            f'"{path.name}" cannot be found; it may have been moved, renamed or deleted'
+        ) from error
+    except PermissionError as error:
+        raise WorkbookError(
+            f'"{path.name}" cannot be opened because access is denied; close it in Excel '
+            "(or ask for read permission) and try again"
+        ) from error
+    except OSError as error:
+        raise WorkbookError(
+            f'"{path.name}" cannot be read ({error.strerror or error}); check the file and try again'
+        ) from error
+
+
+def _regular_file_size(path: Path) -> int:
+    """The size of a plain file; folders and devices are refused (opening a pipe would hang)."""
+    status = path.stat()
+    if stat.S_ISDIR(status.st_mode):
+        raise WorkbookError(f'"{path.name}" is a folder, not a file; use the workbook file itself')
+    if not stat.S_ISREG(status.st_mode):
+        raise WorkbookError(f'"{path.name}" is not an ordinary file; use the workbook file itself')
+    return status.st_size
+
+
+def _too_large_message(name: str, size: int, limits: Limits) -> str:
+    return (
+        f'"{name}" is {_megabytes(size)}, larger than the {_megabytes(limits.max_file_bytes)} limit; '
+        "make pictures smaller (Picture Format > Compress Pictures) or remove unused sheets, "
+        "then save again"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+# -------------------------------------------------------------------------- not a zip at all
+
+
+def _ole2_message(data: bytes, name: str) -> str:
+    """An OLE2 compound file is an encrypted .xlsx or a legacy .xls (or another old Office file)."""
+    if ENCRYPTION_INFO_STREAM in data:
+        return (
+            f'"{name}" is protected with a password, so it cannot be read; remove the password: '
+            "in Excel use File > Info > Protect Workbook > Encrypt with Password, clear the "
+            "password, click OK and save"
+        )
+    return (
+        f'"{name}" is in the old Excel 97-2003 format (.xls), which cannot be read; {SAVE_AS_XLSX}'
+    )
+
+
+def _not_a_zip_message(data: bytes, name: str) -> str:
+    head = data[:4096]
+    if head.startswith(b"%PDF"):
+        return f'"{name}" is a PDF document, not an Excel workbook; send the .xlsx workbook instead'
+    text = _as_text(head)
+    if text is None:
+        return (
+            f'"{name}" is not an Excel workbook (.xlsx) and its format is not recognised; '
+            f"{SAVE_AS_XLSX}"
+        )
+    if text.lstrip().startswith("<"):
+        return (
+            f'"{name}" is a web page or XML file with an Excel name, not a real Excel workbook; '
+            f"{SAVE_AS_XLSX}"
+        )
+    return (
+        f'"{name}" looks like a text or CSV file, not an Excel workbook; {SAVE_AS_XLSX} (not CSV)'
+    )
+
+
+def _as_text(head: bytes) -> str | None:
+    """The start of the file as text when it reads as mostly printable text, else None."""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[len(bom) :].decode(encoding, errors="replace")
+    if b"\x00" in head:
+        return None
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    # U+FFFD stands for bytes that are not UTF-8, so it counts against being text.
+    printable = sum(1 for ch in text if ch != "\ufffd" and (ch.isprintable() or ch in "\t\r\n"))
+    return text if printable >= 0.95 * len(text) else None
+
+
+# -------------------------------------------------------------------------------- the zip
+
+
+def _check_zip(data: bytes, name: str, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            _check_table_of_contents(infos, name, limits)
+            _check_package_kind(archive, name)
+            _check_xml_prologs(archive, infos, name)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError) as error:
+        log.info("%s: zip structure refused: %s", name, error)
+        raise WorkbookError(_damaged_message(name)) from error
+    except (NotImplementedError, RuntimeError) as error:
+        log.info("%s: zip member cannot be opened: %s", name, error)
+        raise WorkbookError(_damaged_message(name)) from error
+
+
+def _damaged_message(name: str) -> str:
+    return (
+        f'"{name}" is damaged or was only partly saved or copied, so it cannot be opened; '
+        "save it again from Excel (or ask the sender for a fresh copy)"
+    )
+
+
+def _check_table_of_contents(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
+    """Refuse on what the zip declares, before a single member is expanded."""
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise WorkbookError(
+            f'"{name}" holds {len(infos):,} parts, far more than any real workbook; '
+            f"it is damaged or not a workbook; {SAVE_AGAIN}"
+        )
+    for info in infos:
+        _check_member(info, name, limits)
+    # zipfile never returns more than a member's declared size (ZipExtFile truncates at
+    # file_size and then fails the CRC), so the declared total bounds what openpyxl can expand.
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_uncompressed_bytes:
+        raise WorkbookError(
+            f'"{name}" unpacks to {_megabytes(total)}, more than the '
+            f"{_megabytes(limits.max_uncompressed_bytes)} limit; it is damaged or built to overload "
+            "the service; make pictures smaller or remove unused sheets and save again"
+        )
+
+
+def _check_member(info: zipfile.ZipInfo, name: str, limits: Limits) -> None:
+    if info.flag_bits & 0x1:
+        raise WorkbookError(
+            f'"{name}" is protected with a password, so it cannot be read; remove the password '
+            "and save it again as Excel Workbook (.xlsx)"
+        )
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise WorkbookError(
+            f'"{name}" was packed in a way Excel never uses, so it cannot be checked; {SAVE_AGAIN}'
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > RATIO_CHECKED_FROM_BYTES and ratio > limits.max_compression_ratio:
+        raise WorkbookError(
+            f'"{name}" contains a part ({info.filename}) that would expand {ratio:,.0f} times '
+            f"(the limit is {limits.max_compression_ratio}); the file is damaged or built to "
+            f"overload the service; {SAVE_AGAIN}"
+        )
+
+
+def _check_package_kind(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse zips that are other office formats, or not a workbook package at all."""
+    names = set(archive.namelist())
+    if "mimetype" in names:
+        raise WorkbookError(_opendocument_message(archive, name))
+    if "xl/workbook.bin" in names:
+        raise WorkbookError(
+            f'"{name}" is an Excel Binary Workbook (.xlsb), which cannot be read; {SAVE_AS_XLSX}'
+        )
+    for part, kind in (("word/document.xml", "a Word"), ("ppt/presentation.xml", "a PowerPoint")):
+        if part in names:
+            raise WorkbookError(
+                f'"{name}" is {kind} document, not an Excel workbook; send the .xlsx workbook instead'
+            )
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise WorkbookError(
+            f'"{name}" is a zip file but not an Excel workbook (it lacks the parts every .xlsx '
+            f"has); {SAVE_AS_XLSX}"
+        )
+
+
+def _opendocument_message(archive: zipfile.ZipFile, name: str) -> str:
+    with archive.open("mimetype") as member:
+        mimetype = member.read(200)
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return (
+            f'"{name}" is an OpenDocument spreadsheet (.ods), which cannot be read; open it in '
+            "LibreOffice Calc and use File > Save As, choose the file type Excel 2007-365 "
+            "(.xlsx) and click Use Excel 2007-365!"
+        )
+    return (
+        f'"{name}" is an OpenDocument file, not an Excel workbook; send the .xlsx workbook instead'
+    )
+
+
+def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Refuse any XML part that declares a DTD, reading only the first few KB of each."""
+    for info in infos:
+        if info.is_dir() or PurePosixPath(info.filename).suffix.lower() in NOT_XML_SUFFIXES:
+            continue
+        with archive.open(info) as member:
+            head = member.read(XML_HEAD_BYTES)
+        if not _looks_like_xml(head):
+            continue
+        whole_part_read = len(head) < XML_HEAD_BYTES
+        if _declares_dtd(head) or not (whole_part_read or _root_element_starts(head)):
+            log.info("%s: %s declares a DTD or has an overlong prolog", name, info.filename)
+            raise WorkbookError(
+                f'"{name}" contains XML declarations ({info.filename}) that Excel never writes '
+                "and that can be used to attack the service, so it was not opened; if it came "
+                f"from a trusted source, {SAVE_AGAIN}"
+            )
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    text = _decode_xml_head(head)
+    return text.lstrip().startswith("<")
+
+
+def _declares_dtd(head: bytes) -> bool:
+    upper = head.upper()  # only ASCII letters change, so UTF-16 markers still match
+    return any(marker in upper for marker in DTD_MARKERS)
+
+
+def _decode_xml_head(head: bytes) -> str:
+    """Decode the head of an XML part by its byte order mark or first bytes, never failing."""
+    if head.startswith((b"\xff\xfe", b"<\x00")):
+        return head.decode("utf-16-le", errors="replace").removeprefix("\ufeff")
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        return head.decode("utf-16-be", errors="replace").removeprefix("\ufeff")
+    return head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def _root_element_starts(head: bytes) -> bool:
+    """True when the root element's start tag begins after only whitespace, PIs and comments."""
+    text = _decode_xml_head(head)
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("<?", pos):
+            end, closer = text.find("?>", pos + 2), "?>"
+        elif text.startswith("<!--", pos):
+            end, closer = text.find("-->", pos + 4), "-->"
+        else:
+            return text.startswith("<", pos) and pos + 1 < len(text) and text[pos + 1] != "!"
+        if end < 0:
+            return False
+        pos = end + len(closer)

@@ -1,0 +1,358 @@
+"""Reads a checked workbook file into a `RawWorkbook`: every worksheet's values and pictures, as typed.
+
+The guard refuses unsafe files first; then one openpyxl load (data_only, not read_only, because
+pictures are needed) gives the values. Formulas need a second look: data_only gives None both for
+an empty cell and for a formula whose value was never calculated, so worksheet XML that contains
+formulas is parsed once more to find the cells with a formula and no saved value (rule WB007).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import openpyxl.worksheet._reader
+import openpyxl.xml
+from defusedxml.ElementTree import iterparse
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formula.translate import Translator, TranslatorError
+from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import ARC_WORKBOOK, SHEET_MAIN_NS
+from PIL import Image as PILImage
+
+from sos_docs.config import DEFAULT_LIMITS, Limits
+from sos_docs.errors import WorkbookError
+from sos_docs.guard import read_checked_workbook
+from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook
+
+__all__ = ["read_workbook"]
+
+log = logging.getLogger(__name__)
+
+# openpyxl builds an object for every <c> element, styled or not (about 500 bytes and 10 us each),
+# so a sheet formatted down to row 1,000,000 must be refused before it is loaded.
+MAX_CELLS_PER_ROW = 50
+SCAN_CHUNK_BYTES = 1024 * 1024
+# A tag may carry a namespace prefix (<x:c>) when the file was written by other tools.
+CELL_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# Excel writes characters XML cannot hold as _xHHHH_ (a carriage return is _x000D_), and openpyxl
+# hands them on literally; only control characters are decoded, the rest is the user's text.
+EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
+
+ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
+FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
+VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
+
+# What a damaged or hostile file can make openpyxl, zipfile, lxml or Pillow raise while loading.
+LOAD_ERRORS: tuple[type[BaseException], ...] = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    SyntaxError,  # lxml's XMLSyntaxError, and Pillow on some broken images
+    ParseError,
+    defusedxml.DefusedXmlException,
+    PILImage.DecompressionBombError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+Coordinate = tuple[int, int]
+
+
+def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
+    """Every worksheet of the workbook at `path`, in tab order; WorkbookError if it cannot be read."""
+    _require_defused_xml()
+    data = read_checked_workbook(path, limits)
+    try:
+        parts = _scan_worksheet_parts(data, path.name, limits)
+        book = _load_values(data)
+    except LOAD_ERRORS as error:
+        log.info("%s: cannot be loaded: %r", path.name, error)
+        raise WorkbookError(_unreadable_message(path.name)) from error
+    worksheets = _worksheets_matching(book, parts, path.name)
+    sheets = tuple(
+        _raw_sheet(sheet, part.formulas_without_value, path.name, limits)
+        for sheet, part in zip(worksheets, parts, strict=True)
+    )
+    return RawWorkbook(path_name=path.name, sheets=sheets)
+
+
+def _require_defused_xml() -> None:
+    """Refuse to read anything if openpyxl would parse worksheets without defusedxml."""
+    # The flag is read once when openpyxl is imported; the function its sheet reader holds is
+    # what actually parses, so both are checked.
+    sheet_iterparse = vars(openpyxl.worksheet._reader).get("iterparse")
+    parser_module = str(getattr(sheet_iterparse, "__module__", ""))
+    if not (openpyxl.xml.DEFUSEDXML and parser_module.startswith("defusedxml")):
+        raise WorkbookError(
+            "sos-docs cannot read workbooks safely on this computer: the defusedxml package is "
+            "missing or switched off (OPENPYXL_DEFUSEDXML); ask IT to reinstall sos-docs"
+        )
+
+
+def _unreadable_message(name: str) -> str:
+    return (
+        f'"{name}" is damaged or was not saved by Excel in a form it can be read in; open it in '
+        "Excel, check it looks right, and save it again as Excel Workbook (.xlsx)"
+    )
+
+
+# ------------------------------------------------------------------------- loading the values
+
+
+def _load_values(data: bytes) -> Workbook:
+    """openpyxl's full load of cached values; its warnings go to the log, not to stderr."""
+    # A file object, not the path: openpyxl refuses names that do not end in .xlsx/.xlsm.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        book = load_workbook(io.BytesIO(data), data_only=True, keep_vba=False, keep_links=False)
+    for warning in caught:
+        log.info("openpyxl: %s", warning.message)
+    return book
+
+
+def _worksheets_matching(book: Workbook, parts: list[SheetPart], name: str) -> list[Worksheet]:
+    """openpyxl's worksheets, checked to line up one to one with the parts that were scanned."""
+    worksheets: list[Worksheet] = [s for s in book.worksheets if isinstance(s, Worksheet)]
+    if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
+        log.info("%s: sheets %s do not match parts %s", name, worksheets, parts)
+        raise WorkbookError(_unreadable_message(name))
+    return worksheets
+
+
+def _raw_sheet(
+    sheet: Worksheet, formulas: Mapping[Coordinate, str], name: str, limits: Limits
+) -> RawSheet:
+    """A worksheet's non-empty values; formulas without a saved value replace their None."""
+    cells: dict[Coordinate, CellValue] = {}
+    # _cells holds only the cells in the file: iterating the declared dimension could be
+    # a million empty rows (iter_rows would even create them).
+    for coordinate, cell in sheet._cells.items():
+        value = _clean_value(cell.value)
+        if value is not None and value != "":
+            cells[coordinate] = value
+    for coordinate, formula in formulas.items():
+        cells[coordinate] = FormulaWithoutValue(formula)
+    rows = {row for row, _ in cells}
+    if len(rows) > limits.max_rows:
+        raise WorkbookError(
+            f'"{name}": the sheet "{sheet.title}" has {len(rows):,} rows with values, more than '
+            f"the {limits.max_rows:,} allowed; delete the rows that are not part of the map and "
+            "save again"
+        )
+    return RawSheet(
+        title=sheet.title,
+        cells=cells,
+        max_row=max(rows, default=0),
+        max_column=max((column for _, column in cells), default=0),
+        pictures=tuple(_pictures(sheet)),
+    )
+
+
+def _clean_value(value: object) -> CellValue:
+    """A cell's value as the model types it; text is cleaned, never otherwise changed."""
+    if isinstance(value, str):
+        return _clean_text(value)
+    if value is None or isinstance(value, bool | int | float | dt.datetime | dt.date | dt.time):
+        return value
+    # e.g. a timedelta from a duration format: kept readable, validation will refuse it as a date.
+    log.debug("cell value of type %s read as text", type(value).__name__)
+    return _clean_text(str(value))
+
+
+def _clean_text(text: str) -> str:
+    """Text without characters XML 1.0 forbids, with Excel's escapes decoded and \\n line breaks."""
+    text = EXCEL_CONTROL_ESCAPE_RE.sub(lambda match: chr(int(match.group()[2:6], 16)), text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _pictures(sheet: Worksheet) -> Iterator[Picture]:
+    """The images placed over the sheet, in drawing order; those without bytes or cell are skipped."""
+    images: list[Any] = sheet._images  # type: ignore[attr-defined]
+    for image in images:
+        marker = getattr(image.anchor, "_from", None)
+        data = _image_bytes(image)
+        if marker is None or data is None:
+            log.info("sheet %s: a picture without a cell anchor or data was skipped", sheet.title)
+            continue
+        row, column = int(marker.row) + 1, int(marker.col) + 1  # markers are 0-based
+        yield Picture(
+            data=data,
+            format=str(image.format).lower(),
+            anchor_row=row,
+            anchor_cell=f"{get_column_letter(column)}{row}",
+        )
+
+
+def _image_bytes(image: Any) -> bytes | None:
+    """The image file's bytes exactly as stored, or None when openpyxl cannot give them."""
+    if isinstance(image.ref, io.BytesIO):
+        return image.ref.getvalue()
+    try:
+        data = image._data()
+    except (OSError, ValueError, AttributeError) as error:
+        log.info("a picture's bytes cannot be read: %s", error)
+        return None
+    return data if isinstance(data, bytes) else None
+
+
+# ----------------------------------------------------------- scanning the worksheet XML parts
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """A worksheet's title, its XML part in the zip, and its formulas that have no saved value."""
+
+    title: str
+    part: str
+    formulas_without_value: Mapping[Coordinate, str]
+
+
+def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> list[SheetPart]:
+    """Count cells before openpyxl builds them, and find formulas with no saved value."""
+    max_cells = limits.max_rows * MAX_CELLS_PER_ROW
+    parts: list[SheetPart] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        cells_so_far = 0
+        for title, part in _worksheet_parts(archive):
+            cells, has_formula = _count_cells(archive, part, max_cells - cells_so_far)
+            cells_so_far += cells
+            if cells_so_far > max_cells:
+                raise WorkbookError(_too_many_cells_message(name, title, max_cells))
+            formulas = _formulas_without_value(archive, part) if has_formula else {}
+            parts.append(SheetPart(title, part, formulas))
+    return parts
+
+
+def _too_many_cells_message(name: str, title: str, max_cells: int) -> str:
+    return (
+        f'"{name}" has more than {max_cells:,} filled or formatted cells (the sheet "{title}" '
+        "goes over), far more than a mapping workbook needs; delete the unused rows and columns "
+        "below and to the right of the map (select them, right-click > Delete) and save again"
+    )
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
+    """(title, part name) of each worksheet in tab order, found exactly as openpyxl finds them."""
+    parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
+    parser.parse()
+    names = set(archive.namelist())
+    for sheet, rel in parser.find_sheets():
+        if rel.target in names and "chartsheet" not in rel.Type:
+            yield str(sheet.name), str(rel.target)
+
+
+def _count_cells(archive: zipfile.ZipFile, part: str, budget: int) -> tuple[int, bool]:
+    """Number of <c> elements (stopping once over budget) and whether any <f> occurs."""
+    cells, has_formula = 0, False
+    for chunk in _tag_aligned_chunks(archive, part):
+        cells += len(CELL_TAG_RE.findall(chunk))
+        has_formula = has_formula or FORMULA_TAG_RE.search(chunk) is not None
+        if cells > budget:
+            break
+    return cells, has_formula
+
+
+def _tag_aligned_chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """A part's bytes in chunks that each end just before a '<', so no tag is split in two."""
+    carried = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(SCAN_CHUNK_BYTES):
+            buffer = carried + chunk
+            cut = buffer.rfind(b"<")
+            if cut <= 0:
+                carried = b""
+                yield buffer
+            else:
+                carried = buffer[cut:]
+                yield buffer[:cut]
+    if carried:
+        yield carried
+
+
+def _formulas_without_value(archive: zipfile.ZipFile, part: str) -> dict[Coordinate, str]:
+    """Each cell of the part that has a formula but no saved value, with its formula text."""
+    found: dict[Coordinate, str] = {}
+    shared: dict[str, Translator] = {}
+    with archive.open(part) as stream:
+        for coordinate, cell in _cells_with_coordinates(stream):
+            formula = cell.find(FORMULA_TAG)
+            if formula is None:
+                continue
+            text = _formula_text(formula, coordinate, shared)
+            if not _has_saved_value(cell):
+                found[coordinate] = text
+    return found
+
+
+def _cells_with_coordinates(stream: IO[bytes]) -> Iterator[tuple[Coordinate, Element]]:
+    """Every <c> element with its (row, column), counting as openpyxl does when `r` is missing."""
+    row, column = 0, 0
+    for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+        if element.tag == ROW_TAG and event == "start":
+            row, column = int(float(element.get("r", row + 1))), 0
+        elif element.tag == CELL_TAG and event == "end":
+            reference = element.get("r")
+            if reference:
+                cell_row, column = coordinate_to_tuple(reference)
+            else:
+                cell_row, column = row, column + 1
+            yield (cell_row, column), element
+            element.clear()
+        elif element.tag == ROW_TAG:
+            element.clear()
+
+
+def _formula_text(formula: Element, coordinate: Coordinate, shared: dict[str, Translator]) -> str:
+    """`=` and the formula; a shared formula's follower cells get the first cell's, translated."""
+    text = "=" + (formula.text or "")
+    if formula.get("t") != "shared":
+        return text
+    index = formula.get("si", "")
+    here = f"{get_column_letter(coordinate[1])}{coordinate[0]}"
+    origin = shared.get(index)
+    if origin is not None:
+        try:
+            return str(origin.translate_formula(here))
+        except TranslatorError:
+            return text
+    if formula.text:
+        shared[index] = Translator(text, origin=here)
+    return text
+
+
+def _has_saved_value(cell: Element) -> bool:
+    """True when the cell carries a calculated value (an empty text result counts as one)."""
+    value = cell.find(VALUE_TAG)
+    if value is None:
+        return False
+    # openpyxl writes <v></v> after a formula it cannot calculate; Excel writes an empty
+    # result only as a string cell (t="str").
+    return bool(value.text) or cell.get("t") == "str"

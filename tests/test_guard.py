@@ -1,0 +1,375 @@
+"""Tests for sos_docs.guard: every kind of file that must be refused before openpyxl opens it."""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import corpus
+import docx
+import openpyxl.xml
+import pytest
+from builders import WorkbookBuilder, example_workbook
+
+from sos_docs.config import Limits
+from sos_docs.errors import WorkbookError
+from sos_docs.guard import check_workbook_file, read_checked_workbook
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+)
+
+
+def refusal(path: Path, limits: Limits | None = None) -> str:
+    """The one-line message the guard refuses `path` with."""
+    with pytest.raises(WorkbookError) as caught:
+        check_workbook_file(path, limits or Limits())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "Traceback" not in message
+    return message
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A valid workbook plus one member of 300 MB of zeros (about 1.3 MB on disk)."""
+    path = example_workbook(tmp_path_factory.mktemp("bomb"), "bomb.xlsx")
+    return corpus.add_zeros_member(path, "xl/worksheets/sheet99.xml", 300 * 1024 * 1024)
+
+
+# ------------------------------------------------------------------------------ accepted
+
+
+def test_valid_workbook_passes(tmp_path: Path) -> None:
+    """The example workbook passes every check."""
+    check_workbook_file(example_workbook(tmp_path))
+
+
+def test_checked_bytes_are_the_file(tmp_path: Path) -> None:
+    """read_checked_workbook returns exactly the bytes it checked."""
+    path = example_workbook(tmp_path)
+    assert read_checked_workbook(path) == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Siân Nguyễn's case #3 (copy).xlsx", "case file.XLSX", "no extension", "اسماء.xlsx"],
+)
+def test_any_file_name_is_accepted(tmp_path: Path, name: str) -> None:
+    """Unicode, spaces, # and odd extensions in a name do not matter: the content does."""
+    check_workbook_file(example_workbook(tmp_path, name))
+
+
+def test_xlsm_is_accepted(tmp_path: Path) -> None:
+    """A macro-enabled workbook passes (its macros are never run)."""
+    xlsm = corpus.as_xlsm(example_workbook(tmp_path), tmp_path / "case.xlsm")
+    with zipfile.ZipFile(xlsm) as archive:
+        assert "xl/vbaProject.bin" in archive.namelist()
+    check_workbook_file(xlsm)
+
+
+def test_svg_picture_with_doctype_is_accepted(tmp_path: Path) -> None:
+    """An SVG picture may carry its own DOCTYPE; openpyxl never parses it, so it is not refused."""
+    svg = b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x"><svg/>'
+    path = corpus.rewrite_zip(
+        example_workbook(tmp_path), tmp_path / "svg.xlsx", add={"xl/media/image1.svg": svg}
+    )
+    check_workbook_file(path)
+
+
+def test_openpyxl_parses_with_defusedxml() -> None:
+    """defusedxml is installed and openpyxl uses it (the second layer against hostile XML)."""
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+# ------------------------------------------------------------------------- the file itself
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    """A file that does not exist is named and called missing."""
+    message = refusal(tmp_path / "gone.xlsx")
+    assert '"gone.xlsx"' in message
+    assert "cannot be found" in message
+
+
+def test_folder(tmp_path: Path) -> None:
+    """A folder is not a workbook."""
+    (tmp_path / "case.xlsx").mkdir()
+    assert "is a folder" in refusal(tmp_path / "case.xlsx")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+def test_named_pipe_is_refused_without_hanging(tmp_path: Path) -> None:
+    """A named pipe is refused from its file type, never opened (opening would block)."""
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    assert "not an ordinary file" in refusal(tmp_path / "pipe.xlsx")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    """A file without read permission is refused with a hint to close it or ask for access."""
+    path = example_workbook(tmp_path)
+    path.chmod(0)
+    try:
+        message = refusal(path)
+    finally:
+        path.chmod(0o600)
+    assert "access is denied" in message
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    """A 0-byte file is called empty."""
+    (tmp_path / "case.xlsx").write_bytes(b"")
+    message = refusal(tmp_path / "case.xlsx")
+    assert "is empty (0 bytes)" in message
+    assert "save it again" in message
+
+
+def test_too_large_file_gives_size_and_limit(tmp_path: Path) -> None:
+    """A file over the size limit is refused unread, with its size and the limit."""
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * (3 * 1024 * 1024))
+    message = refusal(path, Limits(max_file_bytes=2 * 1024 * 1024))
+    assert "is 3.0 MB, larger than the 2.0 MB limit" in message
+
+
+# -------------------------------------------------------------------- OLE2 and not-a-zip
+
+
+def test_password_protected_workbook(tmp_path: Path) -> None:
+    """An encrypted .xlsx (an OLE2 file with EncryptionInfo) gets the steps to remove the password."""
+    message = refusal(corpus.ole2_file(tmp_path / "locked.xlsx", encrypted=True))
+    assert "password" in message
+    assert "File > Info > Protect Workbook > Encrypt with Password" in message
+
+
+def test_legacy_xls(tmp_path: Path) -> None:
+    """An Excel 97-2003 file is told to be saved as .xlsx."""
+    message = refusal(corpus.ole2_file(tmp_path / "old.xls", encrypted=False))
+    assert ".xls" in message
+    assert "File > Save As > Excel Workbook (.xlsx)" in message
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "ID,Name,Date of birth\nC1,Mia Hartley,14/03/2017\n",
+        "ID;Name\nC1;Zoë Łukasz\n",
+        "\ufeffID\tName\nC1\tSiân\n",
+    ],
+)
+def test_csv_named_xlsx(tmp_path: Path, content: str) -> None:
+    """A CSV or text file with an .xlsx name is recognised as text and told how to save as .xlsx."""
+    path = tmp_path / "case.xlsx"
+    path.write_text(content, encoding="utf-8")
+    message = refusal(path)
+    assert "text or CSV" in message
+    assert "Save As > Excel Workbook (.xlsx)" in message
+
+
+def test_utf16_text_named_xlsx(tmp_path: Path) -> None:
+    """Unicode text as Excel's "Unicode Text" saves it (UTF-16 with BOM) is recognised as text."""
+    path = tmp_path / "case.xlsx"
+    path.write_bytes("ID\tName\r\nC1\tMia\r\n".encode("utf-16"))
+    assert "text or CSV" in refusal(path)
+
+
+def test_web_page_named_xls(tmp_path: Path) -> None:
+    """An HTML export with an Excel name is called a web page, not a workbook."""
+    path = tmp_path / "export.xlsx"
+    path.write_text("<html><body><table><tr><td>C1</td></tr></table></body></html>")
+    message = refusal(path)
+    assert "web page or XML" in message
+    assert "Save As" in message
+
+
+def test_pdf(tmp_path: Path) -> None:
+    """A PDF is named as a PDF."""
+    path = tmp_path / "case.xlsx"
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    assert "PDF document" in refusal(path)
+
+
+def test_unknown_binary(tmp_path: Path) -> None:
+    """Random bytes are refused as an unrecognised format."""
+    path = tmp_path / "case.xlsx"
+    path.write_bytes(bytes(range(256)) * 8)
+    message = refusal(path)
+    assert "not recognised" in message
+    assert "Save As" in message
+
+
+# ------------------------------------------------------------------------------ zip kinds
+
+
+def test_opendocument_spreadsheet(tmp_path: Path) -> None:
+    """An .ods is told how to save as .xlsx from LibreOffice."""
+    message = refusal(corpus.ods_file(tmp_path / "case.ods"))
+    assert "OpenDocument spreadsheet (.ods)" in message
+    assert "LibreOffice" in message
+    assert "Save As" in message
+
+
+def test_word_document(tmp_path: Path) -> None:
+    """A Word document (a real .docx) is recognised as such."""
+    path = tmp_path / "case.xlsx"
+    docx.Document().save(str(path))
+    assert "a Word document, not an Excel workbook" in refusal(path)
+
+
+def test_excel_binary_workbook(tmp_path: Path) -> None:
+    """An .xlsb is told to be saved as .xlsx."""
+    path = corpus.zip_file(
+        tmp_path / "case.xlsb", {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"}
+    )
+    message = refusal(path)
+    assert ".xlsb" in message
+    assert "Save As" in message
+
+
+def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
+    """A zip without [Content_Types].xml and xl/workbook.xml is not a workbook."""
+    path = corpus.zip_file(tmp_path / "photos.xlsx", {"holiday/notes.txt": b"hello"})
+    assert "a zip file but not an Excel workbook" in refusal(path)
+
+
+def test_workbook_without_workbook_part(tmp_path: Path) -> None:
+    """An .xlsx missing xl/workbook.xml is not a workbook."""
+    path = corpus.rewrite_zip(
+        example_workbook(tmp_path), tmp_path / "broken.xlsx", drop=("xl/workbook.xml",)
+    )
+    assert "not an Excel workbook" in refusal(path)
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.95])
+def test_truncated_workbook(tmp_path: Path, keep: float) -> None:
+    """A partly copied workbook is called damaged."""
+    path = corpus.truncated(example_workbook(tmp_path), tmp_path / "cut.xlsx", keep)
+    message = refusal(path)
+    assert "damaged" in message
+    assert "save it again" in message
+
+
+def test_zip_encrypted_members(tmp_path: Path) -> None:
+    """Zip-level encryption is treated as a password."""
+    assert "password" in refusal(corpus.encrypted_member_zip(tmp_path / "case.xlsx"))
+
+
+def test_compression_excel_never_uses(tmp_path: Path) -> None:
+    """A member packed with bzip2 is refused (Excel only stores or deflates)."""
+    source = example_workbook(tmp_path)
+    with zipfile.ZipFile(source) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    path = corpus.zip_file(tmp_path / "bz.xlsx", members, zipfile.ZIP_BZIP2)
+    assert "packed in a way Excel never uses" in refusal(path)
+
+
+def test_too_many_members(tmp_path: Path) -> None:
+    """A zip of thousands of tiny parts is refused from its directory."""
+    members = {f"xl/part{i}.xml": b"" for i in range(10_001)}
+    members |= {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+    path = corpus.zip_file(tmp_path / "many.xlsx", members, zipfile.ZIP_STORED)
+    assert "10,003 parts" in refusal(path)
+
+
+# ------------------------------------------------------------------------------ zip bombs
+
+
+def test_zip_bomb_refused_by_ratio_without_expanding(zip_bomb: Path) -> None:
+    """A 300 MB member of zeros is refused from the zip directory alone, fast and in little memory."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        message = refusal(zip_bomb)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "xl/worksheets/sheet99.xml" in message
+    assert "would expand" in message
+    assert elapsed < 2.0
+    assert peak < 20 * 1024 * 1024  # the file is ~1.3 MB; expanding would need 300 MB
+
+
+def test_zip_bomb_refused_by_total_size(zip_bomb: Path) -> None:
+    """The sum of declared sizes over the limit is refused, with the size and the limit."""
+    limits = Limits(max_uncompressed_bytes=100 * 1024 * 1024, max_compression_ratio=10**6)
+    message = refusal(zip_bomb, limits)
+    assert "unpacks to 300." in message
+    assert "100.0 MB limit" in message
+
+
+def test_small_parts_may_compress_well(tmp_path: Path) -> None:
+    """A highly compressible part under 1 MB is not a bomb (ratios are checked only above it)."""
+    path = corpus.add_zeros_member(example_workbook(tmp_path), "xl/media/blank.bin", 1024 * 1024)
+    check_workbook_file(path, Limits(max_compression_ratio=2))
+
+
+def test_total_limit_applies_to_real_workbooks(tmp_path: Path) -> None:
+    """A tiny uncompressed limit refuses even the example, naming both sizes."""
+    message = refusal(example_workbook(tmp_path), Limits(max_uncompressed_bytes=1000))
+    assert "limit" in message
+    assert "unpacks to" in message
+
+
+# ------------------------------------------------------------------------ XML entity tricks
+
+
+def _example_with_shared_strings(tmp_path: Path, prolog: str) -> Path:
+    book = WorkbookBuilder()
+    path = book.write(tmp_path / "case.xlsx")
+    part = corpus.sheet_part(path, "Case")
+    return corpus.with_shared_string(path, part, book.cell("Case", "Team"), "Team A", prolog)
+
+
+def test_billion_laughs_in_shared_strings(tmp_path: Path) -> None:
+    """A DOCTYPE with entities in sharedStrings.xml is refused, naming the part."""
+    message = refusal(_example_with_shared_strings(tmp_path, BILLION_LAUGHS))
+    assert "xl/sharedStrings.xml" in message
+    assert "XML declarations" in message
+
+
+def test_external_entity_in_a_sheet(tmp_path: Path) -> None:
+    """An external entity declared in a worksheet is refused."""
+    path = example_workbook(tmp_path)
+    part = corpus.sheet_part(path, "Children")
+    corpus.patch_text(
+        path, part, lambda xml: '<!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + xml
+    )
+    assert part in refusal(path)
+
+
+def test_entity_without_doctype_keyword(tmp_path: Path) -> None:
+    """An ENTITY declaration alone is enough to refuse a part."""
+    path = example_workbook(tmp_path)
+    corpus.patch_text(path, "xl/styles.xml", lambda xml: '<!ENTITY a "b">' + xml)
+    assert "xl/styles.xml" in refusal(path)
+
+
+def test_doctype_in_utf16_part(tmp_path: Path) -> None:
+    """A DOCTYPE in a UTF-16 encoded part is found too."""
+    path = example_workbook(tmp_path)
+    hostile = ('<?xml version="1.0" encoding="UTF-16"?>' + BILLION_LAUGHS + "<x/>").encode("utf-16")
+    corpus.rewrite_zip(path, path, replace={"docProps/app.xml": hostile})
+    assert "docProps/app.xml" in refusal(path)
+
+
+def test_doctype_hidden_after_long_comment(tmp_path: Path) -> None:
+    """A prolog longer than the scanned head (to push a DOCTYPE past it) is refused as well."""
+    path = example_workbook(tmp_path)
+    padding = "<!--" + "x" * 10_000 + "-->"
+    corpus.patch_text(path, "xl/workbook.xml", lambda xml: padding + BILLION_LAUGHS + xml)
+    assert "xl/workbook.xml" in refusal(path)
+
+
+def test_doctype_in_extensionless_part(tmp_path: Path) -> None:
+    """An XML part without an extension (a sheet can be named anything) is scanned too."""
+    path = corpus.rewrite_zip(
+        example_workbook(tmp_path),
+        tmp_path / "odd.xlsx",
+        add={"xl/worksheets/sheetX": (BILLION_LAUGHS + "<worksheet/>").encode()},
+    )
+    assert "xl/worksheets/sheetX" in refusal(path)
