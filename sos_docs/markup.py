@@ -1,0 +1,390 @@
+"""Explaining problems where staff look: the problems and receipt texts, and the marked-up copy.
+
+A rejected workbook is joined by `<name> - problems.txt` and `<name> - marked.xlsx`
+(hot-folder.md, guarantee 6); a processed one by a receipt listing its documents and warnings.
+Text files use Windows line endings and a UTF-8 byte order mark so that every version of
+Notepad shows the lines, and names such as Siân or Łukasz, correctly.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sos_docs import schema
+from sos_docs.config import DEFAULT_LIMITS, Limits
+from sos_docs.deliver import write_new_file
+from sos_docs.errors import DeliveryError
+from sos_docs.model import Level, Problem
+
+__all__ = [
+    "ERROR_FILL_COLOUR",
+    "NEWLINE",
+    "PROBLEMS_SHEET_TITLE",
+    "WARNING_FILL_COLOUR",
+    "problems_text",
+    "receipt_text",
+    "text_file_bytes",
+    "write_marked_copy",
+]
+
+logger = logging.getLogger(__name__)
+
+NEWLINE = "\r\n"  # Notepad before Windows 10 (1809) shows LF-only files as one long line
+ERROR_FILL_COLOUR = "FFFFC7CE"  # Excel's own "light red fill": the text stays readable
+WARNING_FILL_COLOUR = "FFFFEB9C"  # Excel's "yellow fill", for cells with only warnings
+PROBLEMS_SHEET_TITLE = "Problems"
+WHOLE_WORKBOOK = "The whole workbook"
+COMMENT_AUTHOR = "sos-docs"
+_MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # the size of an Excel sheet
+MAX_CELL_TEXT = 32_000  # Excel holds at most 32,767 characters in a cell or comment
+
+_PROBLEM_COLUMNS = (("Sheet", 28), ("Cell", 10), ("Code", 10), ("Level", 10), ("Message", 100))
+
+
+# --------------------------------------------------------------------------------------------
+# Text files
+
+
+def problems_text(file_name: str, problems: Sequence[Problem]) -> str:
+    """The body of `<name> - problems.txt`: every problem by sheet, and what to do next."""
+    lines = [
+        f'sos-docs could not turn the workbook "{_one_line(file_name)}" into documents.',
+        "",
+        f"{_count_sentence(problems)} Each line says where the problem is, what is wrong "
+        "and how to fix it.",
+    ]
+    if not problems:
+        lines += ["", "No details were recorded. Please tell IT, quoting the workbook's name."]
+    lines += _grouped_lines(problems, mark_warnings=True)
+    lines += [
+        "",
+        'What to do next: fix the workbook (the copy ending in "- marked.xlsx" shows each '
+        "problem cell in red with a note), then drop it into the inbox folder again.",
+    ]
+    return NEWLINE.join(lines) + NEWLINE
+
+
+def receipt_text(
+    file_name: str, documents: Sequence[Path], problems: Sequence[Problem], when: datetime
+) -> str:
+    """The body of `<name> - receipt.txt`: the documents made and any warnings to check."""
+    lines = [
+        f'sos-docs made documents from the workbook "{_one_line(file_name)}"',
+        f"on {_readable_time(when)}.",
+        "",
+        f"Documents made ({len(documents)}):",
+        *(f"  {_one_line(document.name)}" for document in documents),
+        "",
+    ]
+    if problems:
+        lines.append(
+            f"Warnings ({len(problems)}): the documents were made, but please check these "
+            "in the workbook and the documents."
+        )
+        lines += _grouped_lines(problems, mark_warnings=False)
+    else:
+        lines.append("No warnings.")
+    return NEWLINE.join(lines) + NEWLINE
+
+
+def text_file_bytes(text: str) -> bytes:
+    """The text as UTF-8 with a byte order mark, which Notepad and Excel both recognise."""
+    return text.encode("utf-8-sig")
+
+
+def _count_sentence(problems: Sequence[Problem]) -> str:
+    """'3 problems were found (2 errors, 1 warning).'"""
+    errors = sum(1 for p in problems if p.level is Level.ERROR)
+    warnings_ = len(problems) - errors
+    was = "problem was" if len(problems) == 1 else "problems were"
+    return (
+        f"{len(problems)} {was} found "
+        f"({_plural(errors, 'error')}, {_plural(warnings_, 'warning')})."
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _grouped_lines(problems: Sequence[Problem], *, mark_warnings: bool) -> list[str]:
+    """A heading per sheet, then its problems, one a line."""
+    lines: list[str] = []
+    for sheet, group in _by_sheet(problems):
+        lines += ["", WHOLE_WORKBOOK if sheet is None else f"{_one_line(sheet)} sheet"]
+        lines += [f"  {_problem_line(p, mark_warnings=mark_warnings)}" for p in group]
+    return lines
+
+
+def _problem_line(problem: Problem, *, mark_warnings: bool) -> str:
+    """`Sheet!Cell - what is wrong and how to fix it (CODE)`."""
+    where = _one_line(problem.where) if problem.sheet else "Workbook"
+    warning = "Warning: " if mark_warnings and problem.level is Level.WARNING else ""
+    return f"{where} - {warning}{_one_line(problem.message)} ({problem.code})"
+
+
+def _by_sheet(problems: Iterable[Problem]) -> list[tuple[str | None, list[Problem]]]:
+    """Problems by sheet: the whole workbook (None) first, then sheets as first mentioned."""
+    groups: dict[str | None, list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(problem.sheet or None, []).append(problem)
+    ordered = sorted(groups.items(), key=lambda item: item[0] is not None)  # stable sort
+    return [(sheet, sorted(group, key=_reading_order)) for sheet, group in ordered]
+
+
+def _reading_order(problem: Problem) -> tuple[int, int, int]:
+    """Errors before warnings; sheet-wide problems first, then cells by row and column."""
+    level = 0 if problem.level is Level.ERROR else 1
+    row, column = _cell_position(problem.cell) or (0, 0)
+    return (level, row, column)
+
+
+def _cell_position(cell: str | None) -> tuple[int, int] | None:
+    """(row, column) of the top-left cell of `B4` or `B4:C9`, or None if it is not a cell."""
+    if not cell:
+        return None
+    try:
+        min_col, min_row, _max_col, _max_row = range_boundaries(cell.replace("$", "").strip())
+    except (ValueError, TypeError):
+        return None
+    if min_col is None or min_row is None:  # whole columns or rows such as "B:B"
+        return None
+    if not (1 <= min_row <= _MAX_ROW and 1 <= min_col <= _MAX_COLUMN):
+        return None
+    return (min_row, min_col)
+
+
+def _one_line(text: str) -> str:
+    """The text on one line, without control characters a text file or Excel would choke on."""
+    return " ".join(ILLEGAL_CHARACTERS_RE.sub(" ", str(text)).split())
+
+
+def _readable_time(when: datetime) -> str:
+    """'1 May 2024 at 14:03 UTC' (the zone only when the time carries one)."""
+    text = f"{when.day} {when:%B %Y} at {when:%H:%M}"
+    zone = when.tzname()
+    return f"{text} {zone}" if zone else text
+
+
+# --------------------------------------------------------------------------------------------
+# The marked-up copy
+
+
+def write_marked_copy(
+    source: Path, problems: Sequence[Problem], dest: Path, *, limits: Limits = DEFAULT_LIMITS
+) -> Path:
+    """A copy of the workbook with problem cells highlighted and commented, plus a Problems sheet.
+
+    When the original cannot be opened (or must not be, such as a zip bomb), the copy holds only
+    the Problems sheet. Written through `deliver.write_new_file`: whole, and never overwriting.
+    """
+    book = _open_original(source, problems, limits)
+    data = _marked_bytes(book, problems) if book is not None else None
+    if data is None:
+        data = _problems_only_bytes(problems)
+    return write_new_file(dest, data)
+
+
+def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) -> Workbook | None:
+    """The workbook with formulas as written, or None when it cannot or should not be opened."""
+    if any(p.code == "WB001" for p in problems) or not _within_limits(source, limits):
+        return None
+    try:
+        with warnings.catch_warnings():
+            # "Data Validation extension is not supported" and friends: nothing staff can act on.
+            warnings.simplefilter("ignore")
+            return load_workbook(source, data_only=False, keep_vba=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises a zoo of types for odd files; the fallback is safe
+        logger.warning(
+            "could not open %s to mark it up (%s); copying the problems only", source, exc
+        )
+        return None
+
+
+def _within_limits(source: Path, limits: Limits) -> bool:
+    """True when the file is a zip small enough, unpacked, to load whole into memory."""
+    try:
+        if source.stat().st_size > limits.max_file_bytes:
+            return False
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return unpacked <= limits.max_uncompressed_bytes
+
+
+def _marked_bytes(book: Workbook, problems: Sequence[Problem]) -> bytes | None:
+    """The original with its problem cells marked and a Problems sheet, or None if it fails."""
+    try:
+        _mark_cells(book, problems)
+        _add_problems_sheet(book, problems)
+        return _saved(book)
+    except Exception as exc:  # content openpyxl cannot write back; fall back to problems only
+        logger.warning("could not write a marked copy (%s); copying the problems only", exc)
+        return None
+
+
+def _problems_only_bytes(problems: Sequence[Problem]) -> bytes:
+    """A fresh workbook holding only the Problems sheet."""
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    try:
+        _add_problems_sheet(book, problems)
+        return _saved(book)
+    except Exception as exc:
+        raise DeliveryError(
+            "sos-docs could not make the marked copy of the workbook. The problems are listed "
+            "in the problems text file next to it. Please tell IT about this message."
+        ) from exc
+
+
+def _saved(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _mark_cells(book: Workbook, problems: Sequence[Problem]) -> None:
+    """Fill each problem cell and give it one comment holding all of its problems."""
+    by_cell: dict[tuple[str, int, int], list[Problem]] = {}
+    for problem in problems:
+        target = _target_cell(book, problem)
+        if target is not None:
+            by_cell.setdefault(target, []).append(problem)
+    for (title, row, column), cell_problems in by_cell.items():
+        cell = book[title].cell(row, column)
+        if not isinstance(cell, Cell):  # a merged cell's hidden part; _target_cell avoids them
+            continue
+        colour = ERROR_FILL_COLOUR if _has_error(cell_problems) else WARNING_FILL_COLOUR
+        cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+        cell.comment = _comment(cell, cell_problems)
+
+
+def _target_cell(book: Workbook, problem: Problem) -> tuple[str, int, int] | None:
+    """(sheet title, row, column) of the cell to mark; a merged area is marked at its corner."""
+    sheet = _find_sheet(book, problem.sheet)
+    position = _cell_position(problem.cell)
+    if sheet is None or position is None:
+        return None
+    row, column = position
+    for merged in sheet.merged_cells.ranges:
+        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
+            row, column = merged.min_row, merged.min_col
+    return (sheet.title, row, column)
+
+
+def _find_sheet(book: Workbook, name: str | None) -> Worksheet | None:
+    """The worksheet a problem names: by title, by title in any case, or by a contract alias."""
+    if not name:
+        return None
+    sheets = [ws for ws in book.worksheets if isinstance(ws, Worksheet)]
+    wanted = schema.normalise_label(name)
+    for ws in sheets:
+        if ws.title == name:
+            return ws
+    for ws in sheets:
+        if schema.normalise_label(ws.title) == wanted:
+            return ws
+    for contract in schema.SHEETS:
+        names = schema.sheet_names_for(contract)
+        if wanted in names:
+            return next((ws for ws in sheets if schema.normalise_label(ws.title) in names), None)
+    return None
+
+
+def _has_error(problems: Iterable[Problem]) -> bool:
+    return any(p.level is Level.ERROR for p in problems)
+
+
+def _comment(cell: Cell, problems: Sequence[Problem]) -> Comment:
+    """One comment with every problem of the cell, keeping any note the author had left."""
+    lines = ["sos-docs found:"]
+    lines += [f"- {_one_line(p.message)} ({p.code})" for p in problems]
+    if cell.comment is not None and cell.comment.text:
+        lines += ["", f"Earlier note: {cell.comment.text}"]
+    text = ILLEGAL_CHARACTERS_RE.sub(" ", "\n".join(lines))[:MAX_CELL_TEXT]
+    height = min(400, 60 + 40 * len(problems))
+    return Comment(text, COMMENT_AUTHOR, height=height, width=360)
+
+
+def _add_problems_sheet(book: Workbook, problems: Sequence[Problem]) -> None:
+    """A first, selected sheet listing every problem, with links to the cells."""
+    ordered = [p for _sheet, group in _by_sheet(problems) for p in group]
+    targets = [_target_cell(book, p) for p in ordered]  # before the new sheet can match a name
+    sheet = book.create_sheet(_free_title(book), 0)
+    sheet.sheet_properties.tabColor = "FFC00000"
+    for column, (header, width) in enumerate(_PROBLEM_COLUMNS, start=1):
+        heading = sheet.cell(1, column, header)
+        heading.font = Font(bold=True)
+        sheet.column_dimensions[heading.column_letter].width = width
+    for row, (problem, target) in enumerate(zip(ordered, targets, strict=True), start=2):
+        _write_problem_row(book, sheet, row, problem, target)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:E{max(2, len(ordered) + 1)}"
+    _select_only(book, sheet)
+
+
+def _write_problem_row(
+    book: Workbook,
+    sheet: Worksheet,
+    row: int,
+    problem: Problem,
+    target: tuple[str, int, int] | None,
+) -> None:
+    """Sheet, Cell (a link to it), Code, Level, Message."""
+    level = "Error" if problem.level is Level.ERROR else "Warning"
+    values = (problem.sheet or WHOLE_WORKBOOK, problem.cell or "", problem.code, level)
+    for column, value in enumerate((*values, problem.message), start=1):
+        _put_text(sheet.cell(row, column), value)
+    sheet.cell(row, 5).alignment = Alignment(wrap_text=True, vertical="top")
+    if target is not None:
+        title, target_row, target_column = target
+        link_cell = sheet.cell(row, 2)
+        coordinate = book[title].cell(target_row, target_column).coordinate
+        link_cell.hyperlink = Hyperlink(
+            ref=link_cell.coordinate, location=f"{_quoted(title)}!{coordinate}"
+        )
+        link_cell.font = Font(color="FF0563C1", underline="single")
+
+
+def _put_text(cell: Cell | MergedCell, value: str) -> None:
+    """Write text as text: never as a formula, without characters Excel refuses."""
+    if not isinstance(cell, Cell):  # the Problems sheet is new and has no merged cells
+        return
+    cell.value = ILLEGAL_CHARACTERS_RE.sub(" ", value)[:MAX_CELL_TEXT]
+    cell.data_type = "s"  # a message starting with "=" must not become a formula
+
+
+def _quoted(title: str) -> str:
+    """A sheet title quoted for a reference: 'O''Brien family'."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _free_title(book: Workbook) -> str:
+    """'Problems', or a variant when the workbook already has a sheet of that name."""
+    taken = {title.casefold() for title in book.sheetnames}
+    candidates = [PROBLEMS_SHEET_TITLE, "Problems (sos-docs)"]
+    candidates += [f"Problems {n}" for n in range(2, 1000)]
+    return next(title for title in candidates if title.casefold() not in taken)
+
+
+def _select_only(book: Workbook, sheet: Worksheet) -> None:
+    """Open on the Problems sheet, with no other tab selected (Excel would group them)."""
+    for other in book.worksheets:
+        if isinstance(other, Worksheet):
+            other.sheet_view.tabSelected = other is sheet
+    book.active = sheet
