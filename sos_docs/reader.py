@@ -70,7 +70,6 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (
     SyntaxError,  # lxml's XMLSyntaxError, and Pillow on some broken images
     ParseError,
     defusedxml.DefusedXmlException,
-    PILImage.DecompressionBombError,
     KeyError,
     IndexError,
     ValueError,
@@ -92,6 +91,11 @@ def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
     try:
         parts = _scan_worksheet_parts(data, path.name, limits)
         book = _load_values(data)
+    except PILImage.DecompressionBombError as error:
+        raise WorkbookError(
+            f'"{path.name}" contains a picture too large to read safely; make the pictures '
+            "smaller (select one, then Picture Format > Compress Pictures) and save again"
+        ) from error
     except LOAD_ERRORS as error:
         log.info("%s: cannot be loaded: %r", path.name, error)
         raise WorkbookError(_unreadable_message(path.name)) from error

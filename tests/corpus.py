@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -244,6 +245,26 @@ def jpeg_bytes() -> bytes:
     buffer = io.BytesIO()
     PILImage.new("RGB", (10, 10), (20, 120, 220)).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A PNG whose header claims these dimensions (Pillow reads only the header to open it)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        checksum = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + checksum
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    pixels = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def media_parts(path: Path) -> list[str]:
+    """The names of the picture parts in a workbook."""
+    with zipfile.ZipFile(path) as archive:
+        return [name for name in archive.namelist() if name.startswith("xl/media/")]
 
 
 def _text_change(change: Callable[[str], str]) -> Callable[[bytes], bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import time
 from pathlib import Path
@@ -194,6 +195,38 @@ def test_two_cell_anchor_picture(tmp_path: Path) -> None:
     assert (picture.anchor_row, picture.anchor_cell) == (5, "D5")
     assert picture.format == "jpeg"
     assert picture.data == jpeg
+
+
+def _example_with_picture(tmp_path: Path) -> Path:
+    png = corpus.png_bytes()
+    book = WorkbookBuilder()
+    cell = book.cell("Words and pictures", "Picture", 0)
+    book.then(lambda wb: wb["Words and pictures"].add_image(Image(io.BytesIO(png)), cell))
+    return book.write(tmp_path / "case.xlsx")
+
+
+def test_unreadable_picture_is_skipped_with_a_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A picture whose bytes are not an image is left out, and the log says so."""
+    path = _example_with_picture(tmp_path)
+    (media,) = corpus.media_parts(path)
+    corpus.rewrite_zip(path, path, replace={media: b"this is not an image"})
+    with caplog.at_level(logging.INFO, logger="sos_docs.reader"):
+        pages = sheet(read_workbook(path), "Words and pictures")
+    assert pages.pictures == ()
+    assert "cannot be read" in caplog.text
+    assert value_at(pages, "C2") == example.SHEET_ROWS["Words and pictures"][0]["Words"]
+
+
+def test_picture_claiming_billions_of_pixels(tmp_path: Path) -> None:
+    """A picture built to exhaust memory when decoded is refused with a plain message."""
+    path = _example_with_picture(tmp_path)
+    (media,) = corpus.media_parts(path)
+    corpus.rewrite_zip(path, path, replace={media: corpus.png_claiming_size(60_000, 60_000)})
+    message = unreadable(path)
+    assert "picture too large" in message
+    assert "Compress Pictures" in message
 
 
 def test_sheet_without_pictures(tmp_path: Path) -> None:
