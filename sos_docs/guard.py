@@ -5,10 +5,11 @@ first bytes (legacy .xls, password-protected, text or CSV), the zip's table of c
 OpenDocument, not a workbook, declared sizes of a zip bomb), then the first few KB of each XML part
 (DOCTYPE and ENTITY declarations, the billion-laughs and external-entity tricks).
 
-This is the first of two layers against hostile XML: openpyxl itself parses worksheets and shared
-strings with defusedxml and every other part with lxml without entity resolution, as long as
-`openpyxl.xml.DEFUSEDXML` is true (defusedxml importable and `OPENPYXL_DEFUSEDXML` not "False");
-the reader refuses to work when it is not.
+This is the first of two layers against hostile XML. The second is openpyxl's own: it parses
+worksheets and shared strings with defusedxml (entity declarations refused) and the other parts
+with lxml set not to resolve entities (defusedxml again without lxml), as long as
+`openpyxl.xml.DEFUSEDXML` is true, i.e. defusedxml is importable and the environment variable
+`OPENPYXL_DEFUSEDXML` is not "False". The reader refuses to work when it is not.
 
 `.xlsm` files pass: their macros are never run (openpyxl cannot run them, and the reader loads
 with `keep_vba=False`).
