@@ -262,11 +262,21 @@ def _place(src: Path, wanted: Path) -> Path:
                 )
                 link_works = False
             else:
-                src.unlink()
+                _drop_source_or_undo(src, candidate)
                 return candidate
         if _reserve_and_replace(src, candidate):
             return candidate
     raise OSError(errno.EEXIST, f"more than {MAX_VERSIONS} versions of {wanted.name} exist")
+
+
+def _drop_source_or_undo(src: Path, placed: Path) -> None:
+    """Remove the old name now the file has its new one; failing that, remove the new one."""
+    try:
+        src.unlink()
+    except OSError:
+        with contextlib.suppress(OSError):
+            placed.unlink()
+        raise
 
 
 def _is_windows_unsupported(exc: OSError) -> bool:

@@ -253,6 +253,8 @@ def _problems_only_bytes(problems: Sequence[Problem]) -> bytes:
 
 
 def _saved(book: Workbook) -> bytes:
+    """The workbook as .xlsx bytes (never as a template or macro workbook)."""
+    book.template = False  # an .xltx original would otherwise be saved as a template
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

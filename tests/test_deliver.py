@@ -333,6 +333,26 @@ def test_a_failing_link_leaves_no_temporary(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_source_that_cannot_be_removed_is_not_left_under_two_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the old name cannot be removed after linking, the new name is undone: no duplicate."""
+    source = tmp_path / "case.xlsx"
+    source.write_bytes(b"workbook")
+    real_unlink = Path.unlink
+
+    def refuse_source(self: Path, missing_ok: bool = False) -> None:
+        if self == source:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real_unlink(self, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse_source)
+    with pytest.raises(DeliveryError, match="permission denied"):
+        move_without_overwrite(source, tmp_path / "processed")
+    assert source.read_bytes() == b"workbook"
+    assert list((tmp_path / "processed").iterdir()) == []
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_new_files_are_no_more_open_than_their_folder(tmp_path: Path) -> None:
     """In a folder only its owner may enter, the new file is readable by its owner only."""
