@@ -172,7 +172,7 @@ def _raw_sheet(
         )
     return RawSheet(
         title=sheet.title,
-        cells=cells,
+        cells=dict(sorted(cells.items())),  # row by row, whatever order the XML had
         max_row=max(rows, default=0),
         max_column=max((column for _, column in cells), default=0),
         pictures=tuple(_pictures(sheet)),
