@@ -1,16 +1,243 @@
-"""The `sos-docs` command line: parses arguments and wires the pipeline stages together."""
+"""The `sos-docs` command line: parses arguments, configures logging, and wires the stages."""
 
 from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sos_docs import __version__
+from sos_docs.config import Config, load_config
+from sos_docs.errors import SosDocsError
+from sos_docs.model import Level, Validation
+
+if TYPE_CHECKING:
+    from sos_docs.pipeline import Outcome
+
+log = logging.getLogger(__name__)
+
+ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """Console logging for the command line; the watcher adds its own file handler."""
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sos-docs")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True, help="Show more detail in the log.")
+@click.option("-q", "--quiet", is_flag=True, help="Only show warnings and errors in the log.")
+def cli(verbose: int, quiet: bool) -> None:
     """Turn Signs of Safety mapping workbooks into conference paperwork."""
+    configure_logging(verbose, quiet)
+
+
+# ---------------------------------------------------------------------------------- workbooks
+
+
+@cli.command("new-workbook")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--example", is_flag=True, help="Fill it in for a fictional family.")
+def new_workbook(path: Path, example: bool) -> None:
+    """Write a blank mapping workbook (format 1) to PATH."""
+    from sos_docs.blank import write_blank_workbook
+
+    with _user_errors():
+        written = write_blank_workbook(path, example=example)
+    click.echo(f"Wrote {'the example' if example else 'a blank'} mapping workbook to {written}")
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, required=True, type=ExistingFile)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of problems.")
+def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
+    """Check mapping workbooks against the Signs of Safety workbook format.
+
+    Exits 0 when no file has an error (warnings allowed), 1 when any has.
+    """
+    from sos_docs.pipeline import check_workbook
+
+    results = [(path, check_workbook(path)) for path in files]
+    if as_json:
+        click.echo(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+    else:
+        for path, validation in results:
+            _print_validation(path, validation)
+        click.echo(_summary(results))
+    sys.exit(1 if any(v.errors for _, v in results) else 0)
+
+
+def _problems_json(results: Iterable[tuple[Path, Validation]]) -> list[dict[str, str | None]]:
+    return [
+        {
+            "file": str(path),
+            "code": p.code,
+            "level": p.level.value,
+            "sheet": p.sheet,
+            "cell": p.cell,
+            "message": p.message,
+        }
+        for path, validation in results
+        for p in validation.problems
+    ]
+
+
+def _print_validation(path: Path, validation: Validation) -> None:
+    """Each problem as `Sheet!Cell  CODE  message` under the file's name."""
+    click.secho(str(path), bold=True)
+    if not validation.problems:
+        click.echo("  No problems found.")
+    width = max((len(p.where) for p in validation.problems), default=0)
+    for problem in validation.problems:
+        colour = "red" if problem.level is Level.ERROR else "yellow"
+        code = click.style(f"{problem.code:<6}", fg=colour)
+        click.echo(f"  {problem.where:<{width}}  {code}  {problem.message}")
+
+
+def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
+    errors = sum(len(v.errors) for _, v in results)
+    warnings = sum(len(v.warnings) for _, v in results)
+    failing = sum(1 for _, v in results if v.errors)
+    files = _plural(len(results), "workbook")
+    return (
+        f"Checked {files}: {_plural(failing, 'workbook')} with errors, "
+        f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}."
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# ---------------------------------------------------------------------------------- documents
+
+
+@cli.command("render")
+@click.argument("workbooks", nargs=-1, required=True, type=ExistingFile)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default="the current folder",
+    help="Folder the documents are written under.",
+)
+@click.option(
+    "--only",
+    type=click.Choice(["report", "words-and-pictures"]),
+    help="Make only one of the two documents.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding your own conference_report.docx and words_and_pictures.docx.",
+)
+def render_command(
+    workbooks: tuple[Path, ...], out: Path, only: str | None, templates: Path | None
+) -> None:
+    """Validate mapping workbooks and write their documents.
+
+    A workbook with errors gets its problems printed and no documents. Exits 1 when any had errors.
+    """
+    from sos_docs.pipeline import DOCUMENT_KINDS, process_workbook
+
+    config = _config(None, {"templates_dir": templates})
+    kinds = tuple(k for k in DOCUMENT_KINDS if only in (None, k.key))
+    failed = False
+    with _progress(workbooks) as items, _user_errors():
+        for path in items:
+            outcome = process_workbook(path, out, config, kinds)
+            failed |= bool(outcome.validation.errors)
+            _print_outcome(path, outcome)
+    sys.exit(1 if failed else 0)
+
+
+def _print_outcome(path: Path, outcome: Outcome) -> None:
+    if outcome.validation.errors:
+        _print_validation(path, outcome.validation)
+        click.echo(f"No documents were made from {path.name}: fix the errors above and run again.")
+        return
+    for problem in outcome.validation.warnings:
+        click.echo(f"  {problem.where}  {problem.code}  {problem.message}")
+    for warning in outcome.render_warnings:
+        click.echo(f"  Warning: {warning}")
+    for document in outcome.documents:
+        click.echo(f"Wrote {document}")
+
+
+class _NoProgress:
+    """Stands in for a progress bar when one workbook or no terminal makes a bar noise."""
+
+    def __init__(self, items: Sequence[Path]) -> None:
+        self.items = items
+
+    def __enter__(self) -> Sequence[Path]:
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(items: Sequence[Path]) -> object:
+    if len(items) > 1 and sys.stderr.isatty():
+        return click.progressbar(items, label="Rendering", file=sys.stderr)
+    return _NoProgress(items)
+
+
+@cli.command("fields")
+def fields_command() -> None:
+    """List every field a document template can use, with its meaning and an example."""
+    from sos_docs.fields import format_fields
+
+    click.echo(format_fields())
+
+
+@cli.command("check-template")
+@click.argument("template", type=ExistingFile)
+def check_template_command(template: Path) -> None:
+    """Report placeholders in TEMPLATE that are not known fields. Exits 1 when there are any."""
+    from sos_docs.render import check_template
+
+    with _user_errors():
+        unknown = check_template(template)
+    for field in unknown:
+        hint = f" (did you mean '{field.suggestion}'?)" if field.suggestion else ""
+        click.echo(f"{template.name}: unknown field '{field.name}'{hint}")
+    if unknown:
+        click.echo(f"{_plural(len(unknown), 'unknown field')}. See `sos-docs fields` for the list.")
+        sys.exit(1)
+    click.echo(f"{template.name}: every placeholder is a known field.")
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _config(root: Path | None, overrides: dict[str, object]) -> Config:
+    with _user_errors():
+        return load_config(root, None, overrides)
+
+
+class _user_errors:
+    """Turn an SosDocsError into `Error: <message>` and exit 1, never a traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> bool:
+        if isinstance(exc, SosDocsError):
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        return False
 
 
 def main() -> None:
