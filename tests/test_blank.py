@@ -476,16 +476,22 @@ def test_example_validates_with_no_errors_and_no_warnings(tmp_path: Path) -> Non
     result = validate.validate(raw, TODAY)
     assert [(p.code, p.where, p.message) for p in result.problems] == []
     assert result.ok
+    assert len(result.notes) == 1 and "Instructions" in result.notes[0]  # nothing else ignored
 
 
 def test_blank_validates_with_only_missing_value_errors(tmp_path: Path) -> None:
-    """The blank workbook is read without trouble: its problems are all empty required things."""
+    """The blank workbook reads cleanly: its only problems are the required things left empty."""
     reader = pytest.importorskip("sos_docs.reader")
     validate = pytest.importorskip("sos_docs.validate")
     raw = reader.read_workbook(write_blank_workbook(tmp_path / "blank.xlsx"))
     result = validate.validate(raw, TODAY)
-    assert result.problems
-    assert {p.code for p in result.problems} <= {"WB004", "SOS101"}
+    required_labels = {
+        f"Case!B{row}" for row, c in enumerate(schema.CASE.columns, start=1) if c.required
+    }
+    needs_a_row = {s.name for s in schema.SHEETS if s.at_least_one_row}
+    assert {p.where for p in result.problems} == required_labels | needs_a_row
+    assert {p.code for p in result.problems} == {"WB004", "SOS101"}
+    assert len(result.notes) == 1 and "Instructions" in result.notes[0]
 
 
 # --------------------------------------------------------------------------------------------
