@@ -1,0 +1,618 @@
+"""The rules across cells and rows: required values, unique IDs and the Signs of Safety rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sos_docs import schema
+from sos_docs.cells import long_date, quote
+from sos_docs.model import Level, PersonRef, Problem
+from sos_docs.schema import (
+    CASE,
+    CHILDREN,
+    CHILDS_VIEWS,
+    DANGER_STATEMENTS,
+    NEXT_STEPS,
+    PEOPLE,
+    SAFETY_GOALS,
+    SCALING,
+    WORDS_AND_PICTURES,
+    WORKING_WELL,
+    Column,
+)
+
+CHILD_PROTECTION_PLAN = schema.RECOMMENDATIONS[0]
+PROFESSIONAL = schema.ROLES[-1]
+EXISTING_SAFETY = schema.WORKING_WELL_TYPES[1]
+VIEWS_NEEDING_WORDS = frozenset(schema.FAMILY_VIEWS[1:])  # Partly agree, Disagree
+MAX_DANGER_STATEMENTS = 3
+ADULT_AGE = 18
+
+# Decided with the practice lead: these empty required cells break a Signs of Safety rule, so
+# they carry that rule's code instead of the general WB004.
+EMPTY_CODES = {
+    (NEXT_STEPS.name, "who"): "SOS103",
+    (NEXT_STEPS.name, "by_when"): "SOS103",
+    (SCALING.name, "reason"): "SOS105",
+}
+# Person columns that also take free text (a role such as "School"), with warning SOS204.
+FREE_TEXT_PEOPLE = frozenset({(NEXT_STEPS.name, "who")})
+
+_LABEL_PATTERNS = tuple(
+    (label, re.compile(rf"\b{re.escape(label)}\b", re.IGNORECASE))
+    for label in schema.PROFESSIONAL_LABELS
+)
+
+
+def problem(code: str, sheet: str | None, cell: str | None, message: str) -> Problem:
+    """A Problem whose level follows from its code: SOS2xx are warnings, the rest errors."""
+    level = Level.WARNING if code.startswith("SOS2") else Level.ERROR
+    return Problem(code, level, sheet, cell, message)
+
+
+@dataclass
+class Row:
+    """One record as read: each readable value and each cell by model field."""
+
+    sheet: str
+    number: int
+    cells: dict[str, str]  # field -> A1, for every recognised column
+    values: dict[str, object] = field(default_factory=dict)  # only readable, non-blank cells
+    filled: set[str] = field(default_factory=set)  # fields whose cell was not blank
+    fallback_cell: str | None = None  # where to point when a field's column is missing
+
+    def cell(self, name: str) -> str | None:
+        """The A1 cell of a field on this row, or the row's fallback when it has no column."""
+        return self.cells.get(name, self.fallback_cell)
+
+    def is_empty(self, name: str) -> bool:
+        """True when the field's cell was blank (an unreadable value is not empty)."""
+        return name not in self.filled
+
+    def text(self, name: str) -> str:
+        """A text field's value, "" when blank or unreadable."""
+        value = self.values.get(name)
+        return value if isinstance(value, str) else ""
+
+    def date(self, name: str) -> dt.date | None:
+        """A date field's value, None when blank or unreadable."""
+        value = self.values.get(name)
+        return value if isinstance(value, dt.date) else None
+
+    def whole(self, name: str) -> int | None:
+        """A whole-number field's value, None when blank or unreadable."""
+        value = self.values.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def flag(self, name: str) -> bool | None:
+        """A yes/no field's value, None when blank or unreadable."""
+        value = self.values.get(name)
+        return value if isinstance(value, bool) else None
+
+    def person(self, name: str) -> PersonRef | None:
+        """A person or child field's value, None when blank or not found."""
+        value = self.values.get(name)
+        return value if isinstance(value, PersonRef) else None
+
+
+@dataclass
+class Table:
+    """A contract sheet as read: its title in the file (None when missing) and its records."""
+
+    contract: schema.Sheet
+    title: str | None = None
+    rows: list[Row] = field(default_factory=list)
+    header_ok: bool = False  # a header row was found holding every required column
+
+    @property
+    def name(self) -> str:
+        """The sheet's title in the workbook, or the contract's name when it is missing."""
+        return self.title or self.contract.name
+
+    @property
+    def trusted(self) -> bool:
+        """True when the rows are the sheet's whole content (a missing optional sheet is empty)."""
+        return self.header_ok if self.title is not None else not self.contract.required
+
+
+@dataclass(frozen=True)
+class Book:
+    """Every contract sheet as read, and the day the check is made."""
+
+    tables: Mapping[str, Table]
+    today: dt.date
+
+    def table(self, sheet: schema.Sheet) -> Table:
+        """The table read for a contract sheet."""
+        return self.tables[sheet.name]
+
+    @property
+    def case(self) -> Row | None:
+        """The Case sheet's values as one row, None when the sheet is missing."""
+        rows = self.table(CASE).rows
+        return rows[0] if rows else None
+
+    @property
+    def mapping_date(self) -> dt.date | None:
+        """The Case's mapping date, when it could be read."""
+        return self.case.date("mapping_date") if self.case else None
+
+    @property
+    def is_conference(self) -> bool:
+        """True when the Case's meeting type is one of the three conferences."""
+        case = self.case
+        return case is not None and case.text("meeting_type") in schema.CONFERENCE_MEETING_TYPES
+
+
+Rule = Callable[[Book], Iterator[Problem]]
+
+
+def check(book: Book) -> list[Problem]:
+    """Every problem the rules find, in no particular order."""
+    return [found for rule in RULES for found in rule(book)]
+
+
+def _children_names(book: Book) -> Iterator[tuple[Row, str]]:
+    for row in book.table(CHILDREN).rows:
+        yield row, row.text("name") or row.text("id")
+
+
+# ------------------------------------------------------------------------ required values
+
+
+def required_values(book: Book) -> Iterator[Problem]:
+    """WB004 (or the rule's own code) for each empty required cell of each record."""
+    for table in book.tables.values():
+        if table.title is None:
+            continue
+        for row in table.rows:
+            for column in table.contract.columns:
+                if column.required:
+                    yield from _required_value(table, row, column)
+
+
+def _required_value(table: Table, row: Row, column: Column) -> Iterator[Problem]:
+    if table.contract.key_value and column.field not in row.cells:
+        yield problem("WB004", table.name, None, _missing_label_message(table, column))
+    elif column.field in row.cells and row.is_empty(column.field):
+        code = EMPTY_CODES.get((table.contract.name, column.field), "WB004")
+        yield problem(code, table.name, row.cell(column.field), _empty_message(code, column))
+
+
+def _missing_label_message(table: Table, column: Column) -> str:
+    return (
+        f'The {table.name} sheet has no "{column.name}" row, and it is required. '
+        f'Add a row with "{column.name}" in column A and its value in column B.'
+    )
+
+
+def _empty_message(code: str, column: Column) -> str:
+    if code == "SOS105":
+        return (
+            "This score has no reason. Write down, in the person's own words, "
+            "why they gave this score."
+        )
+    if code == "SOS103" and column.field == "who":
+        return (
+            "This next step has no one named in Who. Every next step needs a named person: "
+            "put their ID or name from the People sheet (or a role such as School)."
+        )
+    if code == "SOS103":
+        return (
+            f"This next step has no date in {column.name}. Every next step needs a date: "
+            "type it day first, for example 19/05/2025."
+        )
+    return f"{column.name} is required but empty. Fill it in. {column.help}".rstrip()
+
+
+def conditional_values(book: Book) -> Iterator[Problem]:
+    """WB004 for values required only in some cases (conferences, professionals, views)."""
+    yield from _conference_values(book)
+    yield from _birth_or_due_dates(book)
+    yield from _professional_agencies(book)
+    yield from _family_words(book)
+
+
+def _conference_values(book: Book) -> Iterator[Problem]:
+    case = book.case
+    if case is None or not book.is_conference:
+        return
+    for name in ("meeting_date", "recommendation"):
+        if case.is_empty(name):
+            column = CASE.column(name)
+            yield problem(
+                "WB004",
+                case.sheet,
+                case.cell(name),
+                f"{column.name} is empty, but a {case.text('meeting_type').lower()} needs it. "
+                f'Fill it in next to the "{column.name}" label.',
+            )
+
+
+def _birth_or_due_dates(book: Book) -> Iterator[Problem]:
+    for row, name in _children_names(book):
+        if row.is_empty("date_of_birth") and row.is_empty("expected_due_date"):
+            yield problem(
+                "WB004",
+                row.sheet,
+                row.cell("date_of_birth"),
+                f"{name} has neither a date of birth nor an expected due date. "
+                "Fill in the date of birth, or the expected due date for an unborn child.",
+            )
+
+
+def _professional_agencies(book: Book) -> Iterator[Problem]:
+    for row in book.table(PEOPLE).rows:
+        if row.text("role") == PROFESSIONAL and row.is_empty("agency"):
+            yield problem(
+                "WB004",
+                row.sheet,
+                row.cell("agency"),
+                f"{row.text('name') or 'This professional'} is a professional but Agency is "
+                "empty. Fill in the agency they work for.",
+            )
+
+
+def _family_words(book: Book) -> Iterator[Problem]:
+    for row in book.table(DANGER_STATEMENTS).rows:
+        view = row.text("family_view")
+        if view in VIEWS_NEEDING_WORDS and row.is_empty("family_words"):
+            yield problem(
+                "WB004",
+                row.sheet,
+                row.cell("family_words"),
+                f"Family's view is {quote(view)} but Family's words is empty. "
+                "Write down what the family say about this danger statement, in their words.",
+            )
+
+
+def at_least_one_row(book: Book) -> Iterator[Problem]:
+    """WB004 for a sheet that must have records and has none (SOS101 for danger statements)."""
+    for table in book.tables.values():
+        if table.contract.at_least_one_row and table.header_ok and not table.rows:
+            yield _empty_sheet_problem(table)
+
+
+def _empty_sheet_problem(table: Table) -> Problem:
+    if table.contract is DANGER_STATEMENTS:
+        return problem(
+            "SOS101",
+            table.name,
+            None,
+            "There is no danger statement. Add at least one: who is worried, about whose "
+            "behaviour, and what could happen to which child if nothing changes.",
+        )
+    return problem(
+        "WB004",
+        table.name,
+        None,
+        f"The {table.name} sheet has no rows filled in, and it needs at least one. "
+        "Fill in a row under the headings.",
+    )
+
+
+# ------------------------------------------------------------------------ IDs
+
+
+def unique_ids(book: Book) -> Iterator[Problem]:
+    """WB008 at the second (and later) use of an ID on one sheet."""
+    for table in book.tables.values():
+        id_field = table.contract.id_field
+        first_rows: dict[str, int] = {}
+        for row in table.rows if id_field else ():
+            key = row.text(id_field).casefold()
+            if key and key in first_rows:
+                yield _duplicate_problem(row, id_field, first_rows[key])
+            first_rows.setdefault(key, row.number)
+
+
+def _duplicate_problem(row: Row, id_field: str, first_row: int) -> Problem:
+    return problem(
+        "WB008",
+        row.sheet,
+        row.cell(id_field),
+        f"The ID {quote(row.text(id_field))} is already used in row {first_row} of this sheet. "
+        "Give each row its own ID.",
+    )
+
+
+# ------------------------------------------------------------------------ Signs of Safety
+
+
+def danger_statements_have_goals(book: Book) -> Iterator[Problem]:
+    """SOS102: each danger statement is paired with at least one safety goal."""
+    goals = book.table(SAFETY_GOALS)
+    if not goals.trusted:
+        return
+    paired = {row.text("danger_statement_id").casefold() for row in goals.rows}
+    for row in book.table(DANGER_STATEMENTS).rows:
+        statement_id = row.text("id")
+        if statement_id and statement_id.casefold() not in paired:
+            yield problem(
+                "SOS102",
+                row.sheet,
+                row.cell("id"),
+                f"Danger statement {statement_id} has no safety goal. Add a row on the "
+                f"{goals.name} sheet with {statement_id} in its Danger statement column.",
+            )
+
+
+def scores_in_range(book: Book) -> Iterator[Problem]:
+    """SOS104: a scaling score is a whole number from 0 to 10."""
+    for row in book.table(SCALING).rows:
+        score = row.whole("score")
+        if score is not None and not 0 <= score <= 10:
+            yield problem(
+                "SOS104",
+                row.sheet,
+                row.cell("score"),
+                f"Score must be a whole number from 0 to 10, but it is {score}. Change it to a "
+                "number between 0 (the children cannot stay at home) and 10 (safe enough to "
+                "close).",
+            )
+
+
+def children_have_views(book: Book) -> Iterator[Problem]:
+    """SOS106: every child who has been born has an entry in Child's views."""
+    views = book.table(CHILDS_VIEWS)
+    if not views.trusted:
+        return
+    heard = {ref.id for row in views.rows if (ref := row.person("child"))}
+    for row, name in _children_names(book):
+        unborn = row.is_empty("date_of_birth") and not row.is_empty("expected_due_date")
+        if row.text("id") and not unborn and row.text("id") not in heard:
+            yield problem(
+                "SOS106",
+                row.sheet,
+                row.cell("id"),
+                f"{name} has no entry on the {views.name} sheet. Add a row for them with what "
+                "they said or showed (for a very young child, what you observed).",
+            )
+
+
+def category_for_protection_plan(book: Book) -> Iterator[Problem]:
+    """SOS107: a recommended child protection plan names its category of harm."""
+    case = book.case
+    if case is None or case.text("recommendation") != CHILD_PROTECTION_PLAN:
+        return
+    if case.is_empty("category_of_harm"):
+        choices = ", ".join(CASE.column("category_of_harm").choices)
+        yield problem(
+            "SOS107",
+            case.sheet,
+            case.cell("category_of_harm"),
+            f"The recommendation is a {CHILD_PROTECTION_PLAN.lower()} but Category of harm "
+            f"is empty. Choose one of: {choices}.",
+        )
+
+
+def sharing_recorded(book: Book) -> Iterator[Problem]:
+    """SOS108: a conference report says when it was shared with the parents, or why not."""
+    case = book.case
+    if case is None or not book.is_conference:
+        return
+    if case.is_empty("shared_with_parents_on") and case.is_empty("not_shared_because"):
+        yield problem(
+            "SOS108",
+            case.sheet,
+            case.cell("shared_with_parents_on"),
+            "This conference report says neither when it was shared with the parents nor why "
+            'not. Fill in "Shared with parents on" with the date, or "Not shared because" '
+            "with the reason.",
+        )
+
+
+def birth_dates_plausible(book: Book) -> Iterator[Problem]:
+    """SOS109: children are born by the mapping date and under 18; due dates are not past."""
+    mapped = book.mapping_date
+    if mapped is None:
+        return
+    for row, name in _children_names(book):
+        born, due = row.date("date_of_birth"), row.date("expected_due_date")
+        if born and (message := _birth_date_message(name, born, mapped)):
+            yield problem("SOS109", row.sheet, row.cell("date_of_birth"), message)
+        if due and due < mapped:
+            yield problem(
+                "SOS109",
+                row.sheet,
+                row.cell("expected_due_date"),
+                f"{name}'s expected due date, {long_date(due)}, is before the mapping date, "
+                f"{long_date(mapped)}. If the baby has been born, enter the date of birth "
+                "instead; otherwise correct the date (day first).",
+            )
+
+
+def _birth_date_message(name: str, born: dt.date, mapped: dt.date) -> str | None:
+    if born > mapped:
+        return (
+            f"{name}'s date of birth, {long_date(born)}, is after the mapping date, "
+            f"{long_date(mapped)}. Correct the date (day first, for example 19/05/2019), or "
+            "use Expected due date for an unborn child."
+        )
+    age = age_on(born, mapped)
+    if age >= ADULT_AGE:
+        return (
+            f"{name}'s date of birth, {long_date(born)}, makes them {age} on the mapping date. "
+            "The Children sheet is for children under 18: correct the date (day first), or "
+            "move an adult to the People sheet."
+        )
+    return None
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Full years from a date of birth to a day."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def dates_in_order(book: Book) -> Iterator[Problem]:
+    """SOS110: the mapping date is not in the future, next steps are not due before it."""
+    mapped, case = book.mapping_date, book.case
+    if mapped is None or case is None:
+        return
+    if mapped > book.today:
+        yield problem(
+            "SOS110",
+            case.sheet,
+            case.cell("mapping_date"),
+            f"The mapping date, {long_date(mapped)}, is in the future (today is "
+            f"{long_date(book.today)}). Enter the day the map was done.",
+        )
+    for row in book.table(NEXT_STEPS).rows:
+        due = row.date("by_when")
+        if due and due < mapped:
+            yield problem(
+                "SOS110",
+                row.sheet,
+                row.cell("by_when"),
+                f"This next step is due on {long_date(due)}, before the mapping date, "
+                f"{long_date(mapped)}. Set a date on or after the mapping date.",
+            )
+
+
+def few_danger_statements(book: Book) -> Iterator[Problem]:
+    """SOS201: usually no more than three danger statements."""
+    rows = book.table(DANGER_STATEMENTS).rows
+    if len(rows) > MAX_DANGER_STATEMENTS:
+        fourth = rows[MAX_DANGER_STATEMENTS]
+        yield problem(
+            "SOS201",
+            fourth.sheet,
+            fourth.cell("id"),
+            f"There are {len(rows)} danger statements. Signs of Safety keeps to three or fewer "
+            "so the family can hold on to them: consider combining some.",
+        )
+
+
+def existing_safety_recorded(book: Book) -> Iterator[Problem]:
+    """SOS202: something is recorded as existing safety."""
+    table = book.table(WORKING_WELL)
+    if table.rows and not any(row.text("type") == EXISTING_SAFETY for row in table.rows):
+        yield problem(
+            "SOS202",
+            table.name,
+            None,
+            f"Nothing is recorded as existing safety. Add any time someone kept the children "
+            f'safe when the danger was there (Type "{EXISTING_SAFETY}"), if there has been one.',
+        )
+
+
+def network_knows_worries(book: Book) -> Iterator[Problem]:
+    """SOS203: safety network members know the worries."""
+    for row in book.table(PEOPLE).rows:
+        knows = row.flag("knows_the_worries")
+        unreadable = knows is None and not row.is_empty("knows_the_worries")
+        if row.flag("safety_network") and not knows and not unreadable:
+            name = row.text("name") or "This person"
+            yield problem(
+                "SOS203",
+                row.sheet,
+                row.cell("knows_the_worries"),
+                f"{name} is in the safety network but Knows the worries is not Yes. Make sure "
+                f"{name} has been told the worries, then put Yes.",
+            )
+
+
+def next_step_people_known(book: Book) -> Iterator[Problem]:
+    """SOS204: a next step's Who is someone on the People or Children sheet."""
+    for row in book.table(NEXT_STEPS).rows:
+        who = row.person("who")
+        if who is not None and who.id is None:
+            yield problem(
+                "SOS204",
+                row.sheet,
+                row.cell("who"),
+                f"{quote(who.name)} is not on the People sheet. That is fine for a role such "
+                "as a school; for a person, use their ID or their name exactly as on People.",
+            )
+
+
+def words_and_pictures_agreed(book: Book) -> Iterator[Problem]:
+    """SOS205: the parents have agreed the words and pictures before they are produced."""
+    case = book.case
+    agreed_field = "words_and_pictures_agreed"
+    if case is None or not book.table(WORDS_AND_PICTURES).rows:
+        return
+    unreadable = case.flag(agreed_field) is None and not case.is_empty(agreed_field)
+    if not case.flag(agreed_field) and not unreadable:
+        label = CASE.column(agreed_field).name
+        yield problem(
+            "SOS205",
+            case.sheet,
+            case.cell(agreed_field),
+            f'There are words and pictures pages, but "{label}" is not Yes. Agree the wording '
+            "with the parents before it is given to the children, then put Yes.",
+        )
+
+
+def everyone_scored(book: Book) -> Iterator[Problem]:
+    """SOS206: each child has a score by or about them, and the report author has scored."""
+    scaling = book.table(SCALING)
+    if not scaling.trusted:
+        return
+    participants = {ref.id for row in scaling.rows if (ref := row.person("participant"))}
+    about = {ref.id for row in scaling.rows if (ref := row.person("child"))}
+    for row, name in _children_names(book):
+        if row.text("id") and row.text("id") not in participants | about:
+            yield problem(
+                "SOS206",
+                row.sheet,
+                row.cell("id"),
+                f"{name} has no scaling score of their own. Add a score by them or about them "
+                f"on the {scaling.name} sheet (Participant or Child {row.text('id')}).",
+            )
+    yield from _author_scored(book, participants)
+
+
+def _author_scored(book: Book, participants: set[str | None]) -> Iterator[Problem]:
+    case = book.case
+    author = case.person("report_author") if case else None
+    if case and author and author.id not in participants:
+        yield problem(
+            "SOS206",
+            case.sheet,
+            case.cell("report_author"),
+            f"The report author, {author.name}, has not given a scaling score. Add their score "
+            f"on the {book.table(SCALING).name} sheet.",
+        )
+
+
+def behaviour_not_labels(book: Book) -> Iterator[Problem]:
+    """SOS207: danger statements describe behaviour, not professional labels."""
+    for row in book.table(DANGER_STATEMENTS).rows:
+        found = [
+            label for label, pattern in _LABEL_PATTERNS if pattern.search(row.text("statement"))
+        ]
+        if found:
+            labels = " and ".join(f'"{label}"' for label in found)
+            yield problem(
+                "SOS207",
+                row.sheet,
+                row.cell("statement"),
+                f"This danger statement uses the professional label {labels}. Describe what the "
+                "adults do and what could happen to the children, in words the family use.",
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    required_values,
+    conditional_values,
+    at_least_one_row,
+    unique_ids,
+    danger_statements_have_goals,
+    scores_in_range,
+    children_have_views,
+    category_for_protection_plan,
+    sharing_recorded,
+    birth_dates_plausible,
+    dates_in_order,
+    few_danger_statements,
+    existing_safety_recorded,
+    network_knows_worries,
+    next_step_people_known,
+    words_and_pictures_agreed,
+    everyone_scored,
+    behaviour_not_labels,
+)

@@ -1,0 +1,573 @@
+"""Validate a raw workbook against the contract: every problem at its cell, and the typed case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
+from sos_docs import rules, schema
+from sos_docs.cells import Bad, as_text, is_blank, quote, read_cell
+from sos_docs.model import (
+    AgencyInvolvement,
+    CaseDetails,
+    CellValue,
+    Child,
+    ChildView,
+    ComplicatingFactor,
+    DangerStatement,
+    GreyArea,
+    Harm,
+    Level,
+    MappingCase,
+    NextStep,
+    Person,
+    PersonRef,
+    Problem,
+    RawSheet,
+    RawWorkbook,
+    SafetyGoal,
+    SafetyRule,
+    Score,
+    Source,
+    Validation,
+    WordsPage,
+    WorkingWell,
+)
+from sos_docs.rules import Row, Table
+from sos_docs.schema import Column, Kind
+
+__all__ = ["validate"]
+
+log = logging.getLogger(__name__)
+
+# Each table sheet's record type and the MappingCase field that holds its records.
+RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
+    schema.CHILDREN.name: (Child, "children"),
+    schema.PEOPLE.name: (Person, "people"),
+    schema.AGENCY_INVOLVEMENT.name: (AgencyInvolvement, "agency_involvement"),
+    schema.HARM.name: (Harm, "harm"),
+    schema.DANGER_STATEMENTS.name: (DangerStatement, "danger_statements"),
+    schema.COMPLICATING_FACTORS.name: (ComplicatingFactor, "complicating_factors"),
+    schema.GREY_AREAS.name: (GreyArea, "grey_areas"),
+    schema.WORKING_WELL.name: (WorkingWell, "working_well"),
+    schema.SAFETY_GOALS.name: (SafetyGoal, "safety_goals"),
+    schema.NEXT_STEPS.name: (NextStep, "next_steps"),
+    schema.SCALING.name: (Score, "scaling"),
+    schema.CHILDS_VIEWS.name: (ChildView, "childs_views"),
+    schema.SAFETY_PLAN.name: (SafetyRule, "safety_plan"),
+    schema.WORDS_AND_PICTURES.name: (WordsPage, "words_and_pictures"),
+}
+REFERENCE_KINDS = frozenset({Kind.PERSON, Kind.CHILD, Kind.CHILDREN, Kind.REF})
+CHILDREN_SEPARATORS = (";", "\n")  # read like commas: people separate names both ways
+SHOWN_IDS = 10
+
+Cells = dict[int, CellValue]  # one sheet row: column number -> value
+
+
+@dataclass
+class Findings:
+    """What validation has found so far: problems, and information notes."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, code: str, sheet: str | None, cell: str | None, message: str) -> None:
+        """Record a problem at a cell (None: the whole sheet)."""
+        self.problems.append(rules.problem(code, sheet, cell, message))
+
+
+def validate(raw: RawWorkbook, today: dt.date | None = None) -> Validation:
+    """Check a workbook against the contract; the case comes back only when there is no error."""
+    findings = Findings()
+    found = locate_sheets(raw, findings)
+    tables = {
+        contract.name: read_sheet(contract, found.get(contract.name), findings)
+        for contract in schema.SHEETS
+    }
+    resolve_references(tables, findings)
+    findings.problems.extend(rules.check(rules.Book(tables, today or dt.date.today())))
+    problems = sorted_problems(findings.problems, tables)
+    has_errors = any(p.level is Level.ERROR for p in problems)
+    log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
+    case = None if has_errors else build_case(tables)
+    return Validation(case, problems, tuple(findings.notes))
+
+
+# ------------------------------------------------------------------------ sheets
+
+
+def locate_sheets(raw: RawWorkbook, findings: Findings) -> dict[str, RawSheet]:
+    """Each contract sheet's worksheet by contract name, found by its normalised title."""
+    contracts: dict[str, schema.Sheet] = {}
+    for contract in schema.SHEETS:
+        for name in sorted(schema.sheet_names_for(contract)):
+            contracts.setdefault(name, contract)
+    found: dict[str, RawSheet] = {}
+    for sheet in raw.sheets:
+        match = contracts.get(schema.normalise_label(sheet.title))
+        if match is None or match.name in found:
+            findings.notes.append(_ignored_sheet_note(sheet.title, match))
+        else:
+            found[match.name] = sheet
+    _missing_sheets(raw, found, findings)
+    return found
+
+
+def _ignored_sheet_note(title: str, duplicate_of: schema.Sheet | None) -> str:
+    if duplicate_of is not None:
+        return (
+            f'The sheet "{title}" was ignored: another sheet is already read as '
+            f'"{duplicate_of.name}".'
+        )
+    if schema.normalise_label(title) == schema.normalise_label(schema.INSTRUCTIONS_SHEET):
+        return f'The sheet "{title}" holds instructions and was not read.'
+    return f'The sheet "{title}" is not part of the mapping workbook, so it was ignored.'
+
+
+def _missing_sheets(raw: RawWorkbook, found: Mapping[str, RawSheet], findings: Findings) -> None:
+    titles = ", ".join(f'"{sheet.title}"' for sheet in raw.sheets) or "none"
+    for contract in schema.SHEETS:
+        if contract.required and contract.name not in found:
+            findings.add(
+                "WB002",
+                contract.name,
+                None,
+                f'The workbook has no "{contract.name}" sheet. The sheets it has are: {titles}. '
+                f'Add a sheet named "{contract.name}" (copy it from a blank mapping workbook) '
+                "or rename the tab that holds it.",
+            )
+
+
+def read_sheet(contract: schema.Sheet, sheet: RawSheet | None, findings: Findings) -> Table:
+    """A contract sheet's records as read, or an empty table when the sheet is missing."""
+    if sheet is None:
+        return Table(contract)
+    if contract.key_value:
+        return read_key_values(contract, sheet, findings)
+    return read_table(contract, sheet, findings)
+
+
+def rows_of(sheet: RawSheet) -> dict[int, Cells]:
+    """A sheet's non-empty cells grouped by row number."""
+    rows: dict[int, Cells] = {}
+    for (row, column), value in sheet.cells.items():
+        rows.setdefault(row, {})[column] = value
+    return rows
+
+
+def read_into(row: Row, column: Column, value: CellValue, findings: Findings) -> None:
+    """Read one cell into a row's values, or record why it cannot be read."""
+    if is_blank(value):
+        return
+    row.filled.add(column.field)
+    read = read_cell(column, value)
+    if isinstance(read, Bad):
+        findings.add(read.code, row.sheet, row.cells[column.field], read.message)
+    elif read is not None:
+        row.values[column.field] = read
+
+
+# ------------------------------------------------------------------------ key/value sheet
+
+
+def read_key_values(contract: schema.Sheet, sheet: RawSheet, findings: Findings) -> Table:
+    """A key/value sheet as one row: labels in column A, their values in column B."""
+    labels = _names_to_columns(contract)
+    row = Row(sheet.title, 1, cells={})
+    for number, cells in sorted(rows_of(sheet).items()):
+        label = cells.get(1)
+        if is_blank(label):
+            continue
+        column = labels.get(schema.normalise_label(as_text(label)))
+        if column is None or column.field in row.cells:
+            findings.notes.append(_ignored_label_note(sheet.title, number, label, column))
+            continue
+        row.cells[column.field] = f"B{number}"
+        read_into(row, column, cells.get(2), findings)
+    return Table(contract, sheet.title, [row], header_ok=True)
+
+
+def _names_to_columns(contract: schema.Sheet) -> dict[str, Column]:
+    names: dict[str, Column] = {}
+    for column in contract.columns:
+        for name in sorted(schema.column_names_for(column)):
+            names.setdefault(name, column)
+    return names
+
+
+def _ignored_label_note(title: str, number: int, label: CellValue, column: Column | None) -> str:
+    if column is not None:
+        return (
+            f'{title}!A{number}: the label {quote(label)} repeats "{column.name}", so only the '
+            "first one was read."
+        )
+    return (
+        f"{title}!A{number}: the label {quote(label)} is not one sos-docs knows, so it was ignored."
+    )
+
+
+# ------------------------------------------------------------------------ table sheets
+
+
+@dataclass(frozen=True)
+class Header:
+    """A table's header row and the contract column under each sheet column number."""
+
+    row: int
+    columns: dict[int, Column]
+
+
+def read_table(contract: schema.Sheet, sheet: RawSheet, findings: Findings) -> Table:
+    """A table sheet's records, after finding its header row and checking its columns."""
+    rows = rows_of(sheet)
+    header = find_header(contract, sheet.title, rows, findings)
+    if header is None:
+        findings.add("WB003", sheet.title, None, _no_header_message(contract, sheet.title))
+        return Table(contract, sheet.title)
+    missing = _missing_columns(contract, sheet.title, header, rows, findings)
+    records = [
+        _read_record(sheet.title, number, cells, header, findings)
+        for number, cells in sorted(rows.items())
+        if number > header.row and _is_record(cells, header)
+    ]
+    _place_pictures(contract, sheet, records, findings)
+    return Table(contract, sheet.title, records, header_ok=not missing)
+
+
+def find_header(
+    contract: schema.Sheet, title: str, rows: Mapping[int, Cells], findings: Findings
+) -> Header | None:
+    """The row near the top matching the most known column headers, or None when none does."""
+    names = _names_to_columns(contract)
+    best: tuple[int, int] | None = None  # (matches, row)
+    for number in range(1, schema.HEADER_SEARCH_ROWS + 1):
+        cells = rows.get(number, {})
+        matches = {names.get(_label(value)) for value in cells.values()} - {None}
+        if matches and (best is None or len(matches) > best[0]):
+            best = (len(matches), number)
+    if best is None:
+        return None
+    return Header(best[1], _header_columns(title, best[1], rows[best[1]], names, findings))
+
+
+def _label(value: CellValue) -> str:
+    return "" if is_blank(value) else schema.normalise_label(as_text(value))
+
+
+def _header_columns(
+    title: str, number: int, cells: Cells, names: Mapping[str, Column], findings: Findings
+) -> dict[int, Column]:
+    columns: dict[int, Column] = {}
+    for position, value in sorted(cells.items()):
+        column = names.get(_label(value))
+        where = f"{title}!{get_column_letter(position)}{number}"
+        if column is None:
+            findings.notes.append(
+                f"{where}: the column {quote(value)} is not one sos-docs knows, so it was ignored."
+            )
+        elif column in columns.values():
+            findings.notes.append(
+                f'{where}: the column {quote(value)} repeats "{column.name}", so only the first '
+                "one was read."
+            )
+        else:
+            columns[position] = column
+    return columns
+
+
+def _no_header_message(contract: schema.Sheet, title: str) -> str:
+    headers = ", ".join(c.name for c in contract.columns if c.required)
+    return (
+        f'Cannot find the header row of the "{title}" sheet in its first '
+        f"{schema.HEADER_SEARCH_ROWS} rows. Put the column headings ({headers} and the others "
+        "you use) in one row near the top, with the records below it."
+    )
+
+
+def _missing_columns(
+    contract: schema.Sheet,
+    title: str,
+    header: Header,
+    rows: Mapping[int, Cells],
+    findings: Findings,
+) -> list[Column]:
+    present = set(header.columns.values())
+    missing = [c for c in contract.columns if c.required and c not in present]
+    first = get_column_letter(min(rows[header.row]))
+    for column in missing:
+        findings.add(
+            "WB003",
+            title,
+            f"{first}{header.row}",
+            f'The "{title}" sheet has no "{column.name}" column. Add a column headed '
+            f'"{column.name}" to the header row (row {header.row}) and fill it in.',
+        )
+    return missing
+
+
+def _is_record(cells: Cells, header: Header) -> bool:
+    return any(
+        not is_blank(value)
+        for position, value in cells.items()
+        if position in header.columns and header.columns[position].kind is not Kind.PICTURE
+    )
+
+
+def _read_record(title: str, number: int, cells: Cells, header: Header, findings: Findings) -> Row:
+    row = Row(
+        title,
+        number,
+        cells={c.field: f"{get_column_letter(p)}{number}" for p, c in header.columns.items()},
+        fallback_cell=f"A{number}",
+    )
+    for position, column in header.columns.items():
+        read_into(row, column, cells.get(position), findings)
+    return row
+
+
+def _place_pictures(
+    contract: schema.Sheet, sheet: RawSheet, records: list[Row], findings: Findings
+) -> None:
+    """Give each record the picture placed over its row; note any picture left over."""
+    picture_field = next((c.field for c in contract.columns if c.kind is Kind.PICTURE), None)
+    by_number = {row.number: row for row in records}
+    for picture in sheet.pictures:
+        row = by_number.get(picture.anchor_row)
+        if picture_field and row is not None and picture_field not in row.values:
+            row.values[picture_field] = picture
+            continue
+        findings.notes.append(
+            f"{sheet.title}!{picture.anchor_cell}: this picture is not over a row of its own "
+            "with words in it, so it was not used."
+        )
+
+
+# ------------------------------------------------------------------------ references
+
+
+def fold(text: str) -> str:
+    """A name or ID folded for matching: same letters however typed, case and spacing aside."""
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+
+
+@dataclass(frozen=True)
+class Index:
+    """The people of one sheet by folded ID (first one wins) and by folded name (all of them)."""
+
+    by_id: Mapping[str, PersonRef]
+    by_name: Mapping[str, tuple[PersonRef, ...]]
+
+    @classmethod
+    def of(cls, table: Table, is_child: bool) -> Index:
+        """The index of a Children or People table."""
+        by_id: dict[str, PersonRef] = {}
+        by_name: dict[str, tuple[PersonRef, ...]] = {}
+        for row in table.rows:
+            ref = PersonRef(row.text("name"), row.text("id") or None, is_child=is_child)
+            if ref.id:
+                by_id.setdefault(fold(ref.id), ref)
+            if ref.name:
+                by_name[fold(ref.name)] = (*by_name.get(fold(ref.name), ()), ref)
+        return cls(by_id, by_name)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Everyone and every ID that cells can refer to."""
+
+    people: Index
+    children: Index
+    ids: Mapping[str, Mapping[str, str]]  # contract sheet name -> folded ID -> ID as written
+
+    @classmethod
+    def of(cls, tables: Mapping[str, Table]) -> Directory:
+        """The directory of a workbook's Children, People and ID sheets."""
+        return cls(
+            people=Index.of(tables[schema.PEOPLE.name], is_child=False),
+            children=Index.of(tables[schema.CHILDREN.name], is_child=True),
+            ids={name: _ids_of(table) for name, table in tables.items() if table.contract.id_field},
+        )
+
+    def find(self, text: str, children_only: bool) -> list[PersonRef]:
+        """Everyone a cell's text can mean: one match by ID, else every exact name match."""
+        indexes = (self.children,) if children_only else (self.people, self.children)
+        wanted = fold(text)
+        for index in indexes:
+            if wanted in index.by_id:
+                return [index.by_id[wanted]]
+        return [ref for index in indexes for ref in index.by_name.get(wanted, ())]
+
+
+def _ids_of(table: Table) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for row in table.rows:
+        if written := row.text(table.contract.id_field):
+            ids.setdefault(fold(written), written)
+    return ids
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Why a reference cell points at nothing: a message for people (rule WB009)."""
+
+    message: str
+
+
+def resolve_references(tables: Mapping[str, Table], findings: Findings) -> None:
+    """Replace each person, child and ID cell's text by what it refers to (WB009 when nothing)."""
+    directory = Directory.of(tables)
+    for table in tables.values():
+        for row in table.rows:
+            for column in table.contract.columns:
+                if column.kind in REFERENCE_KINDS:
+                    _resolve_cell(tables, table, row, column, directory, findings)
+
+
+def _resolve_cell(
+    tables: Mapping[str, Table],
+    table: Table,
+    row: Row,
+    column: Column,
+    directory: Directory,
+    findings: Findings,
+) -> None:
+    text = row.values.pop(column.field, None)
+    if not isinstance(text, str) or not _target_trusted(tables, column):
+        return
+    resolved = _resolve_value(directory, table, column, text)
+    if isinstance(resolved, Unresolved):
+        findings.add("WB009", row.sheet, row.cells[column.field], resolved.message)
+    else:
+        row.values[column.field] = resolved
+
+
+def _target_trusted(tables: Mapping[str, Table], column: Column) -> bool:
+    # A broken target sheet already has its own error; do not repeat it for every reference.
+    if column.kind is Kind.REF:
+        return tables[column.refers_to].trusted
+    targets = [schema.CHILDREN] + ([schema.PEOPLE] if column.kind is Kind.PERSON else [])
+    return all(tables[t.name].trusted for t in targets)
+
+
+def _resolve_value(directory: Directory, table: Table, column: Column, text: str) -> object:
+    if column.kind is Kind.REF:
+        return _resolve_id(directory, column, text)
+    if column.kind is Kind.CHILDREN:
+        return _resolve_children(directory, column, text)
+    free_text = (table.contract.name, column.field) in rules.FREE_TEXT_PEOPLE
+    return _resolve_person(directory, column, text, free_text)
+
+
+def _resolve_person(
+    directory: Directory, column: Column, text: str, free_text: bool
+) -> PersonRef | Unresolved:
+    matches = directory.find(text, children_only=column.kind is not Kind.PERSON)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches and free_text:
+        return PersonRef(text)  # a role such as "School": allowed, with warning SOS204
+    return Unresolved(_person_message(column, text, matches))
+
+
+def _person_message(column: Column, text: str, matches: list[PersonRef]) -> str:
+    if matches:
+        ids = " or ".join(ref.id or "?" for ref in matches)
+        return (
+            f"{column.name} is {quote(text)}, but more than one person has that name ({ids}). "
+            "Use the ID of the one you mean."
+        )
+    if column.kind is Kind.PERSON:
+        return (
+            f"{column.name} is {quote(text)}, but no one on the People or Children sheet has "
+            "that ID or name. Use their ID (such as P1) or their name exactly as written there, "
+            "or add them to the People sheet."
+        )
+    return (
+        f"{column.name} names {quote(text)}, but no child on the Children sheet has that ID or "
+        "name. Use the child's ID (such as C1) or their name exactly as written there."
+    )
+
+
+def _resolve_children(
+    directory: Directory, column: Column, text: str
+) -> tuple[PersonRef, ...] | Unresolved:
+    for separator in CHILDREN_SEPARATORS:
+        text = text.replace(separator, ",")
+    children: list[PersonRef] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        child = _resolve_person(directory, column, part, free_text=False)
+        if isinstance(child, Unresolved):
+            return child
+        if child not in children:
+            children.append(child)
+    return tuple(children)
+
+
+def _resolve_id(directory: Directory, column: Column, text: str) -> str | Unresolved:
+    known = directory.ids.get(column.refers_to, {})
+    if (match := known.get(fold(text))) is not None:
+        return match
+    shown = ", ".join(list(known.values())[:SHOWN_IDS]) or "none yet"
+    return Unresolved(
+        f"{column.name} is {quote(text)}, but there is no ID {quote(text)} on the "
+        f"{column.refers_to} sheet. Use one of its IDs: {shown}."
+    )
+
+
+# ------------------------------------------------------------------------ results
+
+
+def sorted_problems(
+    problems: Iterable[Problem], tables: Mapping[str, Table]
+) -> tuple[Problem, ...]:
+    """Problems in contract sheet order, then row, then column; workbook-wide ones first."""
+    order: dict[str, int] = {}
+    for index, contract in enumerate(schema.SHEETS):
+        order.setdefault(tables[contract.name].name, index)
+        order.setdefault(contract.name, index)
+    return tuple(
+        sorted(problems, key=lambda p: (_sheet_position(p, order), _cell_position(p.cell)))
+    )
+
+
+def _sheet_position(found: Problem, order: Mapping[str, int]) -> int:
+    return -1 if found.sheet is None else order.get(found.sheet, len(order))
+
+
+def _cell_position(cell: str | None) -> tuple[int, int]:
+    return (0, 0) if cell is None else coordinate_to_tuple(cell)
+
+
+def build_case(tables: Mapping[str, Table]) -> MappingCase:
+    """The typed case from tables that passed every check."""
+    records: dict[str, Any] = {
+        case_field: tuple(make(**row.values, source=source_of(row)) for row in tables[name].rows)
+        for name, (make, case_field) in RECORDS.items()
+    }
+    records["words_and_pictures"] = tuple(sorted(records["words_and_pictures"], key=_page))
+    return MappingCase(details=build_details(tables[schema.CASE.name].rows[0]), **records)
+
+
+def _page(page: WordsPage) -> int:
+    return page.page
+
+
+def build_details(row: Row) -> CaseDetails:
+    """The Case sheet's values, with the scale's default wording where it was left empty."""
+    values: dict[str, Any] = {
+        "scale_zero_means": schema.DEFAULT_SCALE_ZERO,
+        "scale_ten_means": schema.DEFAULT_SCALE_TEN,
+        **row.values,
+    }
+    return CaseDetails(**values, source=source_of(row))
+
+
+def source_of(row: Row) -> Source:
+    """Where a record came from, with the cell of each of its fields."""
+    return Source(row.sheet, row.number, dict(row.cells))
