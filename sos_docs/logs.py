@@ -1,0 +1,103 @@
+"""The watch service's log files: one rotating `sos-docs.log` in each root's state folder.
+
+Only entry points call this (the CLI's `watch` command); every module just logs to
+`logging.getLogger(__name__)`. Records that name a root (`extra={"sos_root": ...}`) go only to
+that root's file, so two roots served by one process keep separate histories; records that name
+none (start, stop, errors of the service itself) go to every root's file.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sos_docs.errors import ConfigError
+
+__all__ = ["LOG_FILE_NAME", "ROOT_KEY", "root_extra", "service_log_files"]
+
+LOG_FILE_NAME = "sos-docs.log"
+LOG_FILE_BYTES = 5 * 1024 * 1024
+LOG_FILE_BACKUPS = 5
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+ROOT_KEY = "sos_root"
+WATCHDOG_INOTIFY_LOGGER = "watchdog.observers.inotify"
+
+
+def root_extra(root: Path) -> dict[str, str]:
+    """The `extra=` that routes a log record to one root's file."""
+    return {ROOT_KEY: str(root)}
+
+
+class _WatchdogShutdownNoise(logging.Filter):
+    """Drops the error watchdog logs when an inotify emitter is stopped mid-read (harmless)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "called when the thread is inactive" not in record.getMessage()
+
+
+class _OneRootFilter(logging.Filter):
+    """Passes records of one root, and records that name no root."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = str(root)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, ROOT_KEY, self.root) == self.root
+
+
+def _file_handler(root: Path, state_dir: Path) -> logging.Handler:
+    """A size-rotated file handler in the state folder, filtered to the root's records."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            state_dir / LOG_FILE_NAME,
+            maxBytes=LOG_FILE_BYTES,
+            backupCount=LOG_FILE_BACKUPS,
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"sos-docs cannot write its log in {state_dir}: {exc.strerror}. "
+            "Ask IT to let the service write to that folder."
+        ) from exc
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(logging.INFO)
+    handler.addFilter(_OneRootFilter(root))
+    return handler
+
+
+@contextmanager
+def service_log_files(roots: Iterable[tuple[Path, Path]]) -> Iterator[None]:
+    """Log to `<state>/sos-docs.log` of each (root, state folder) while the block runs.
+
+    The files always get job outcomes (INFO), even when `--quiet` keeps the console to warnings:
+    the console handlers keep the level the command line asked for.
+    """
+    logger = logging.getLogger()
+    noise = _WatchdogShutdownNoise()
+    inotify_logger = logging.getLogger(WATCHDOG_INOTIFY_LOGGER)
+    console_level = logger.getEffectiveLevel()
+    consoles = [h for h in logger.handlers if h.level == logging.NOTSET]
+    handlers: list[logging.Handler] = []
+    try:
+        for root, state_dir in roots:
+            handlers.append(_file_handler(root, state_dir))
+        for console in consoles:
+            console.setLevel(console_level)
+        for handler in handlers:
+            logger.addHandler(handler)
+        logger.setLevel(min(console_level, logging.INFO))
+        inotify_logger.addFilter(noise)
+        yield
+    finally:
+        inotify_logger.removeFilter(noise)
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+        for console in consoles:
+            console.setLevel(logging.NOTSET)
+        logger.setLevel(console_level)

@@ -1,0 +1,410 @@
+"""Tests for sos_docs.jobs: one job from claim to processed/ or rejected/, and crash recovery."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import WorkbookBuilder
+from docx import Document
+from openpyxl import load_workbook
+
+from sos_docs import deliver, jobs, pipeline
+from sos_docs.config import Config, load_config
+from sos_docs.errors import RenderError
+from sos_docs.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
+from sos_docs.journal import Journal
+from sos_docs.markup import ERROR_FILL_COLOUR
+
+REPORT = "Conference report"
+WORDS = "Words and pictures"
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> WatchedRoot:
+    """A prepared watched folder with the default configuration."""
+    watched = WatchedRoot(tmp_path / "root", load_config(None))
+    watched.prepare()
+    return watched
+
+
+def drop(root: WatchedRoot, name: str = "case.xlsx", reference: str = "CP-1") -> Path:
+    """A valid workbook with its own case reference, written into the inbox."""
+    return WorkbookBuilder().set_case("Case reference", reference).write(root.inbox / name)
+
+
+def drop_invalid(root: WatchedRoot, name: str = "bad.xlsx") -> tuple[Path, str]:
+    """A workbook whose meeting type is not allowed; returns it and the bad cell."""
+    book = WorkbookBuilder().set_case("Meeting type", "Tea party")
+    return book.write(root.inbox / name), book.cell("Case", "Meeting type")
+
+
+def visible_files(folder: Path) -> list[Path]:
+    """Every non-hidden file under a folder, sorted (deliver's temporary files are hidden)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def journal_jobs(root: WatchedRoot) -> list[Any]:
+    """Every job the journal holds, newest first."""
+    with Journal(root.journal_path, root=root.path) as journal:
+        return journal.recent(1000)
+
+
+def document_text(path: Path) -> str:
+    """All paragraph and table text of a .docx, read back with python-docx."""
+    document = Document(str(path))
+    texts = [p.text for p in document.paragraphs]
+    texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    for section in document.sections:
+        texts += [p.text for p in section.header.paragraphs]
+    return "\n".join(texts)
+
+
+def assert_processed_once(root: WatchedRoot, name: str, reference: str) -> None:
+    """The workbook is in processed/ once, with one copy of each document and one receipt."""
+    stem = Path(name).stem
+    assert (root.processed / name).is_file()
+    folder = root.reports / reference
+    names = sorted(p.name for p in visible_files(folder))
+    assert len([n for n in names if REPORT in n]) == 1, names
+    assert len([n for n in names if WORDS in n]) == 1, names
+    assert names.count(f"{stem} - receipt.txt") == 1, names
+    assert len(names) == 3, names
+
+
+# --------------------------------------------------------------------------------------------
+# Processed and rejected
+
+
+def test_a_valid_workbook_makes_its_documents_and_moves_to_processed(root: WatchedRoot) -> None:
+    """Documents in reports/<case>/, a receipt listing them, the workbook in processed/."""
+    inbox_file = drop(root, reference="CP-2026-9")
+    result = run_job(root, inbox_file)
+    assert result.outcome is Outcome.PROCESSED
+    assert not inbox_file.exists()
+    assert_processed_once(root, "case.xlsx", "CP-2026-9")
+    report = next(p for p in result.outputs if REPORT in p.name)
+    assert "CP-2026-9" in document_text(report)
+    receipt = (root.reports / "CP-2026-9" / "case - receipt.txt").read_text("utf-8-sig")
+    assert report.name in receipt and 'workbook "case.xlsx"' in receipt
+    assert unfinished_jobs(root) == []
+    (job,) = journal_jobs(root)
+    assert job.outcome == "done" and job.final_path == root.processed / "case.xlsx"
+    assert set(job.outputs) == set(visible_files(root.reports))
+
+
+def test_an_invalid_workbook_is_rejected_with_problems_and_a_marked_copy(
+    root: WatchedRoot,
+) -> None:
+    """problems.txt names sheet, cell and code; the marked copy has the cell in red with a note."""
+    inbox_file, cell = drop_invalid(root)
+    result = run_job(root, inbox_file)
+    assert result.outcome is Outcome.REJECTED
+    assert (root.rejected / "bad.xlsx").is_file()
+    text = (root.rejected / "bad - problems.txt").read_text("utf-8-sig")
+    assert f"Case!{cell}" in text and "(WB006)" in text
+    marked = load_workbook(root.rejected / "bad - marked.xlsx")
+    problem_cell = marked["Case"][cell]
+    assert problem_cell.fill.fgColor.rgb == ERROR_FILL_COLOUR
+    assert problem_cell.comment is not None
+    assert "Problems" in marked.sheetnames
+    assert visible_files(root.reports) == []
+    (job,) = journal_jobs(root)
+    assert job.outcome == "rejected" and [p.code for p in job.problems] == ["WB006"]
+
+
+def test_a_legacy_xls_is_rejected_with_how_to_save_it_as_xlsx(root: WatchedRoot) -> None:
+    """An old-format file is refused with its explanation, under its own name, not the work name."""
+    content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024)
+    old = root.inbox / "Hartley.xls"
+    old.write_bytes(content)
+    assert run_job(root, old).outcome is Outcome.REJECTED
+    text = (root.rejected / "Hartley - problems.txt").read_text("utf-8-sig")
+    assert '"Hartley.xls"' in text and "Save As" in text and "(WB001)" in text
+    assert "__" not in text  # the claimed name in the work area never reaches staff
+    assert (root.rejected / "Hartley.xls").read_bytes() == content
+    assert (root.rejected / "Hartley - marked.xlsx").is_file()
+
+
+def test_a_name_clash_in_processed_gets_a_numbered_name(root: WatchedRoot) -> None:
+    """A second workbook of the same name never overwrites the first in processed/."""
+    run_job(root, drop(root, reference="CP-A"))
+    first = (root.processed / "case.xlsx").read_bytes()
+    run_job(root, drop(root, reference="CP-B"))
+    assert (root.processed / "case.xlsx").read_bytes() == first
+    assert (root.processed / "case (2).xlsx").is_file()
+
+
+def test_a_name_clash_in_rejected_numbers_all_three_files_alike(root: WatchedRoot) -> None:
+    """The second rejection of a name becomes `bad (2)` with its own problems and marked copy."""
+    run_job(root, drop_invalid(root)[0])
+    first = (root.rejected / "bad - problems.txt").read_bytes()
+    run_job(root, drop_invalid(root)[0])
+    assert (root.rejected / "bad - problems.txt").read_bytes() == first
+    names = {p.name for p in root.rejected.iterdir()}
+    assert names == {
+        "bad.xlsx",
+        "bad - problems.txt",
+        "bad - marked.xlsx",
+        "bad (2).xlsx",
+        "bad (2) - problems.txt",
+        "bad (2) - marked.xlsx",
+    }
+
+
+def test_a_very_long_name_is_rejected_with_names_that_fit(root: WatchedRoot) -> None:
+    """A 250-byte workbook name still gets its problems file, under a shortened name."""
+    name = "é" * 120 + ".xls"
+    (root.inbox / name).write_bytes(b"not a workbook at all")
+    assert run_job(root, root.inbox / name).outcome is Outcome.REJECTED
+    problems = [p for p in root.rejected.iterdir() if p.name.endswith(" - problems.txt")]
+    assert len(problems) == 1 and len(problems[0].name.encode()) <= 255
+    assert len([p for p in root.rejected.iterdir() if p.suffix == ".xls"]) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Failures
+
+
+def test_an_internal_error_is_a_plain_rejection_with_details_in_the_log(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected exception rejects the workbook with a plain message naming the job."""
+
+    def broken(path: Path, config: Config) -> None:
+        raise ZeroDivisionError("secret internals")
+
+    monkeypatch.setattr(pipeline, "check_workbook", broken)
+    result = run_job(root, drop(root))
+    assert result.outcome is Outcome.REJECTED
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "internal error" in text and f"job {result.job_id}" in text
+    assert "ZeroDivisionError" not in text and "secret internals" not in text
+    assert "Traceback" not in text
+    assert (root.rejected / "case.xlsx").is_file()
+    logged = [r for r in caplog.records if r.exc_info and result.job_id in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    (job,) = journal_jobs(root)
+    assert job.outcome == "failed-internal"
+
+
+def test_a_render_error_rejects_with_its_plain_message(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document that cannot be made is explained in the sos-docs error's own words."""
+
+    def cannot_render(*args: object, **kwargs: object) -> None:
+        raise RenderError("The picture on Safety plan row 3 could not be used.")
+
+    monkeypatch.setattr(pipeline, "render_case", cannot_render)
+    result = run_job(root, drop(root))
+    assert result.outcome is Outcome.REJECTED
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "Safety plan row 3" in text and "(SYS002)" in text and result.job_id in text
+
+
+def make_reports_unwritable(root: WatchedRoot) -> None:
+    """Stand a plain file where the reports folder should be (works even for root)."""
+    root.reports.rmdir()
+    root.reports.write_text("not a folder")
+
+
+def make_reports_writable(root: WatchedRoot) -> None:
+    """Put the reports folder back."""
+    root.reports.unlink()
+    root.reports.mkdir()
+
+
+def test_unwritable_reports_keep_the_workbook_in_work_until_they_can_be_written(
+    root: WatchedRoot,
+) -> None:
+    """A delivery failure never rejects or loses the workbook; a later resume finishes it."""
+    make_reports_unwritable(root)
+    inbox_file = drop(root)
+    waiting = run_job(root, inbox_file)
+    assert waiting.outcome is Outcome.WAITING and "could not" in waiting.reason
+    assert waiting.folder is not None and waiting.folder in unfinished_jobs(root)
+    assert list(root.processed.iterdir()) == [] and list(root.rejected.iterdir()) == []
+    assert not inbox_file.exists()
+    (job,) = journal_jobs(root)
+    assert not job.finished
+    assert resume_job(root, waiting.folder).outcome is Outcome.WAITING  # still unwritable
+    make_reports_writable(root)
+    assert resume_job(root, waiting.folder).outcome is Outcome.PROCESSED
+    assert_processed_once(root, "case.xlsx", "CP-1")
+    assert unfinished_jobs(root) == []
+    (job,) = journal_jobs(root)
+    assert job.outcome == "done"
+
+
+# --------------------------------------------------------------------------------------------
+# Crash recovery: a crash after every step, then a resume
+
+
+class Crash(BaseException):
+    """Stands in for the process dying: nothing in the job catches it."""
+
+
+CRASHABLE: list[tuple[Any, str]] = [
+    (deliver, "claim"),
+    (deliver, "write_new_file"),
+    (deliver, "move_without_overwrite"),
+    (Journal, "start_job"),
+    (Journal, "record_outputs"),
+    (Journal, "finish"),
+]
+
+
+def crash_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> Callable[[], int]:
+    """Let `calls` side-effecting steps of a job happen, then crash right after the next one."""
+    count = 0
+
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*args: Any, **kwargs: Any) -> Any:
+            nonlocal count
+            result = original(*args, **kwargs)
+            count += 1
+            if count == calls:
+                raise Crash
+            return result
+
+        return step
+
+    for owner, name in CRASHABLE:
+        monkeypatch.setattr(owner, name, wrap(getattr(owner, name)))
+    return lambda: count
+
+
+def steps_of_a_job(root: WatchedRoot, inbox_file: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many crashable steps one uninterrupted job takes."""
+    with monkeypatch.context() as patch:
+        counted = crash_after(patch, calls=-1)
+        run_job(root, inbox_file)
+        return counted()
+
+
+@pytest.fixture(scope="module")
+def step_counts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    """The number of crashable steps of a processed and of a rejected job."""
+    counts = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for kind in ("processed", "rejected"):
+            watched = WatchedRoot(tmp_path_factory.mktemp(kind), load_config(None))
+            watched.prepare()
+            inbox_file = drop(watched) if kind == "processed" else drop_invalid(watched)[0]
+            counts[kind] = steps_of_a_job(watched, inbox_file, patch)
+    return counts
+
+
+# claim, journal, 2 staged documents, job.json, 2 documents and the receipt each placed and
+# recorded, move, finish; a rejection stages and places problems.txt and the marked copy instead.
+STEPS = {"processed": 13, "rejected": 10}
+
+
+def crash_points() -> Iterator[tuple[str, int]]:
+    """Every step of both kinds of job (the counts are checked against real jobs below)."""
+    for kind, steps in STEPS.items():
+        for after in range(1, steps + 1):
+            yield kind, after
+
+
+@pytest.mark.parametrize(("kind", "after"), list(crash_points()))
+def test_a_crash_after_any_step_is_finished_exactly_once_on_resume(
+    root: WatchedRoot,
+    monkeypatch: pytest.MonkeyPatch,
+    step_counts: dict[str, int],
+    kind: str,
+    after: int,
+) -> None:
+    """Whatever step a job dies after, resuming it leaves one workbook and one of each output."""
+    assert step_counts[kind] >= after
+    inbox_file = drop(root) if kind == "processed" else drop_invalid(root)[0]
+    with monkeypatch.context() as patch:
+        crash_after(patch, after)
+        with pytest.raises(Crash):
+            run_job(root, inbox_file)
+    for folder in unfinished_jobs(root):
+        assert resume_job(root, folder).outcome in (
+            Outcome.PROCESSED,
+            Outcome.REJECTED,
+            Outcome.SKIPPED,
+        )
+    assert unfinished_jobs(root) == []
+    assert not inbox_file.exists()
+    if kind == "processed":
+        assert_processed_once(root, "case.xlsx", "CP-1")
+        assert list(root.rejected.iterdir()) == []
+    else:
+        assert sorted(p.name for p in root.rejected.iterdir()) == [
+            "bad - marked.xlsx",
+            "bad - problems.txt",
+            "bad.xlsx",
+        ]
+        assert list(root.processed.iterdir()) == []
+    jobs_recorded = journal_jobs(root)
+    assert len(jobs_recorded) == 1 and jobs_recorded[0].finished
+    assert set(jobs_recorded[0].outputs) <= set(visible_files(root.path))
+
+
+def test_the_step_counts_cover_every_step(step_counts: dict[str, int]) -> None:
+    """The crash points above reach the last step of each kind of job."""
+    assert step_counts == STEPS
+
+
+def test_a_job_folder_locked_by_a_live_worker_is_left_alone(root: WatchedRoot) -> None:
+    """Resume skips a folder another process or thread holds, and touches nothing in it."""
+    folder = root.work / "20260101-000000-abcdef01"
+    folder.mkdir()
+    workbook = drop(root).rename(folder / f"{folder.name}__case.xlsx")
+    fd = os.open(folder / jobs.LOCK_FILE, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert resume_job(root, folder).outcome is Outcome.SKIPPED
+        assert workbook.is_file()
+    finally:
+        os.close(fd)
+    assert resume_job(root, folder).outcome is Outcome.PROCESSED
+    assert_processed_once(root, "case.xlsx", "CP-1")
+
+
+def test_an_empty_job_folder_from_a_crash_before_the_claim_is_removed(root: WatchedRoot) -> None:
+    """A job folder that never received its workbook is simply cleared away."""
+    folder = root.work / "20260101-000000-00000000"
+    folder.mkdir()
+    assert resume_job(root, folder).outcome is Outcome.SKIPPED
+    assert not folder.exists()
+
+
+def test_a_file_another_service_took_is_skipped(root: WatchedRoot) -> None:
+    """Losing the claim (the file is gone) is not an error and leaves no job folder."""
+    assert run_job(root, root.inbox / "gone.xlsx").outcome is Outcome.SKIPPED
+    assert unfinished_jobs(root) == []
+    assert journal_jobs(root) == []
+
+
+def test_job_outcomes_are_logged_with_names_and_codes_not_cell_text(
+    root: WatchedRoot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One line per outcome names the file, case reference and codes, never a cell's content."""
+    caplog.set_level(logging.INFO, logger="sos_docs")
+    run_job(root, drop(root, "good.xlsx", reference="CP-77"))
+    book = WorkbookBuilder().set_case("Meeting type", "Zebra crossing 123")
+    run_job(root, book.write(root.inbox / "bad.xlsx"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "sos_docs.jobs"]
+    assert any('"good.xlsx"' in line and "CP-77" in line for line in lines)
+    assert any('"bad.xlsx"' in line and "WB006" in line for line in lines)
+    assert not any("Zebra" in r.getMessage() for r in caplog.records)
+    assert all(
+        getattr(r, "sos_root", None) == str(root.path)
+        for r in caplog.records
+        if r.name == "sos_docs.jobs"
+    )
