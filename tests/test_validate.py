@@ -677,6 +677,19 @@ def test_yes_no_accepts_y_n_true_false_in_any_case(
     assert validation.case == example_case
 
 
+def test_numbers_and_dates_in_text_columns_become_the_text_people_see(tmp_path: Path) -> None:
+    """A number in a text cell has no ".0" and a date in a text cell is written day first."""
+    book = WorkbookBuilder().set_case("Author contact", 7700900412)
+    book.update_row("Safety plan", 0, When=dt.datetime(2026, 12, 1))
+    book.update_row("Grey areas", 0, Question_or_unknown=12.5)
+    validation = check(book, tmp_path)
+    assert validation.problems == ()
+    assert validation.case is not None
+    assert validation.case.details.author_contact == "7700900412"
+    assert validation.case.safety_plan[0].when == "01/12/2026"
+    assert validation.case.grey_areas[0].question == "12.5"
+
+
 @pytest.mark.parametrize(
     "name", ["Siân Lloyd", "Zoë Price", "Łukasz Nowak", "Nguyễn Văn An", "اسماء"]
 )
