@@ -1,0 +1,139 @@
+"""Tests for the command line: exact output, exit codes, and the README agreeing with the real CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sos_docs.cli import cli
+from builders import WorkbookBuilder
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def broken_workbook(tmp_path: Path) -> Path:
+    """The example with two errors: a score of 12 and an unknown meeting type."""
+    book = WorkbookBuilder()
+    book.update_row("Scaling", 0, Score=12)
+    book.set_case("Meeting type", "Tea party")
+    return book.write(tmp_path / "broken.xlsx")
+
+
+def test_validate_a_good_workbook_exits_0(tmp_path: Path) -> None:
+    """A valid workbook prints no problems and a summary, and exits 0."""
+    path = WorkbookBuilder().write(tmp_path / "good.xlsx")
+    code, output = run("validate", str(path))
+    assert code == 0
+    assert output.splitlines() == [
+        str(path),
+        "  No problems found.",
+        "Checked 1 workbook: 0 workbooks with errors, 0 errors, 0 warnings.",
+    ]
+
+
+def test_validate_prints_sheet_cell_code_and_message(tmp_path: Path) -> None:
+    """Each problem is one `Sheet!Cell  CODE  message` line under its file, then a summary."""
+    good = WorkbookBuilder().write(tmp_path / "good.xlsx")
+    bad = broken_workbook(tmp_path)
+    code, output = run("validate", str(good), str(bad))
+    assert code == 1
+    lines = output.splitlines()
+    assert lines[-1] == "Checked 2 workbooks: 1 workbook with errors, 2 errors, 0 warnings."
+    problem_lines = [line for line in lines if line.startswith("  ") and "!" in line]
+    assert [line.split()[0:2] for line in problem_lines] == [
+        ["Case!B4", "WB006"],
+        ["Scaling!D2", "SOS104"],
+    ]
+    assert "12" in problem_lines[1]
+
+
+def test_validate_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
+    """--json prints one array of objects with file, code, level, sheet, cell and message."""
+    bad = broken_workbook(tmp_path)
+    code, output = run("validate", "--json", str(bad))
+    assert code == 1
+    problems = json.loads(output)
+    assert {tuple(sorted(p)) for p in problems} == {
+        ("cell", "code", "file", "level", "message", "sheet")
+    }
+    assert [(p["code"], p["level"], p["sheet"], p["cell"]) for p in problems] == [
+        ("WB006", "error", "Case", "B4"),
+        ("SOS104", "error", "Scaling", "D2"),
+    ]
+
+
+def test_validate_json_uses_null_where_no_sheet_applies(tmp_path: Path) -> None:
+    """A file that is not a workbook is one WB001 problem with null sheet and cell."""
+    path = tmp_path / "notes.xlsx"
+    path.write_text("just some notes\n", encoding="utf-8")
+    code, output = run("validate", "--json", str(path))
+    assert code == 1
+    [problem] = json.loads(output)
+    assert (problem["code"], problem["sheet"], problem["cell"]) == ("WB001", None, None)
+
+
+def test_validate_warnings_alone_exit_0(tmp_path: Path) -> None:
+    """Warnings are reported but do not fail the check."""
+    book = WorkbookBuilder()
+    book.update_row("People", 2, Knows_the_worries="No")
+    code, output = run("validate", str(book.write(tmp_path / "w.xlsx")))
+    assert code == 0
+    assert "SOS203" in output
+    assert output.splitlines()[-1].endswith("0 errors, 1 warning.")
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    """A missing file or no argument is a usage error with exit status 2."""
+    assert run("validate")[0] == 2
+    assert run("validate", str(tmp_path / "missing.xlsx"))[0] == 2
+
+
+def test_new_workbook_then_validate_the_example(tmp_path: Path) -> None:
+    """`new-workbook --example` writes a workbook that validates cleanly."""
+    path = tmp_path / "example.xlsx"
+    code, output = run("new-workbook", str(path), "--example")
+    assert code == 0, output
+    assert run("validate", str(path))[0] == 0
+
+
+def test_new_workbook_refuses_to_overwrite(tmp_path: Path) -> None:
+    """An existing file is never replaced; the message says what to do, with no traceback."""
+    path = tmp_path / "blank.xlsx"
+    assert run("new-workbook", str(path))[0] == 0
+    code, output = run("new-workbook", str(path))
+    assert code == 1
+    assert output.startswith("Error: ")
+    assert "Traceback" not in output
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    """`python -m sos_docs` is the same program as `sos-docs`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sos_docs", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("sos-docs, version ")
+
+
+def test_readme_lists_exactly_the_real_commands() -> None:
+    """The README's command table names every command the CLI has, and no other."""
+    documented = set(re.findall(r"^\| `sos-docs ([a-z-]+)", README.read_text(), flags=re.M))
+    assert documented == set(cli.commands)
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command: str) -> None:
+    """Each command explains itself with --help."""
+    code, output = run(command, "--help")
+    assert code == 0
+    assert "Usage:" in output
