@@ -1,0 +1,835 @@
+"""Builds the two default document templates in templates/, reproducibly, with python-docx.
+
+    python scripts/build_templates.py [OUT_DIR]
+
+The templates are docxtpl Word files a council can open, restyle and reword in Word; this
+script is their reviewable source. Every placeholder must be a field of `sos_docs.fields`
+(tests run `check_template` on the output and compare it with the committed files byte for
+byte, so run this script after changing it and commit both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import BaseStyle
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+REPORT_FILE = "conference_report.docx"
+STORY_FILE = "words_and_pictures.docx"
+
+FONT = "Arial"
+DARK_BLUE = RGBColor(0x1F, 0x4E, 0x79)
+HEADER_FILL = "DCE6F1"
+LABEL_FILL = "F2F2F2"
+FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+# ---------------------------------------------------------------------------------------------
+# Styles and page set-up
+
+
+def set_font(
+    style: BaseStyle, size: float, *, bold: bool | None = None, color: RGBColor | None = None
+) -> None:
+    """A style's font, size, weight and colour, with the theme fonts removed so Word obeys."""
+    font = style.font  # type: ignore[attr-defined]
+    font.name = FONT
+    font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    if color is not None:
+        font.color.rgb = color
+    rfonts = style.element.rPr.find(qn("w:rFonts"))
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:cs"), FONT)
+
+
+def set_document_defaults(doc: DocumentObject) -> None:
+    """Arial and British English as the document default, for text outside any style."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    rfonts = rpr.find(qn("w:rFonts"))
+    for attr in list(rfonts.attrib):
+        del rfonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rfonts.set(qn(attr), FONT)
+    lang = rpr.find(qn("w:lang"))
+    lang.set(qn("w:val"), "en-GB")
+    lang.set(qn("w:eastAsia"), "en-GB")
+
+
+def set_spacing(
+    style: BaseStyle, *, before: float = 0, after: float = 6, line: float = 1.15
+) -> None:
+    fmt = style.paragraph_format  # type: ignore[attr-defined]
+    fmt.space_before = Pt(before)
+    fmt.space_after = Pt(after)
+    fmt.line_spacing = line
+
+
+def set_page(doc: DocumentObject, *, side_cm: float, top_cm: float = 2.0) -> None:
+    """A4 portrait with the given margins."""
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width = Cm(21.0)
+    section.page_height = Cm(29.7)
+    section.left_margin = section.right_margin = Cm(side_cm)
+    section.top_margin = section.bottom_margin = Cm(top_cm)
+    section.header_distance = section.footer_distance = Cm(1.0)
+
+
+def text_width(doc: DocumentObject) -> int:
+    section = doc.sections[0]
+    return int(section.page_width - section.left_margin - section.right_margin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Content helpers
+
+
+def para(
+    doc: DocumentObject | _Cell, *runs: str, style: str | None = None, bold_first: bool = False
+) -> Paragraph:
+    """A paragraph of one or more runs; with bold_first the first run is a bold label."""
+    paragraph = doc.add_paragraph(style=style)
+    for n, text in enumerate(runs):
+        run = paragraph.add_run(text)
+        if bold_first and n == 0:
+            run.bold = True
+    return paragraph
+
+
+def tag(doc: DocumentObject | _Cell, text: str) -> Paragraph:
+    """A paragraph holding only a docxtpl `{%p ... %}` tag: it vanishes when rendered."""
+    return doc.add_paragraph(text)
+
+
+def first_cell_paragraph(cell: _Cell, text: str, *, bold: bool = False) -> Paragraph:
+    paragraph = cell.paragraphs[0]
+    run = paragraph.add_run(text)
+    run.bold = bold
+    return paragraph
+
+
+def shade(cell: _Cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def repeat_as_header(row_element: object) -> None:
+    """Mark a table row "repeat as header row at the top of each page" (w:tblHeader)."""
+    tr_pr = row_element.get_or_add_trPr()  # type: ignore[attr-defined]
+    header = OxmlElement("w:tblHeader")
+    tr_pr.append(header)
+
+
+def set_widths(table: Table, widths: Sequence[float]) -> None:
+    """Fixed column widths in centimetres, on the grid and on every cell, as Word expects."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
+
+
+def loop_table(
+    doc: DocumentObject,
+    headers: Sequence[str],
+    cells: Sequence[str | Sequence[str]],
+    loop: str,
+    widths: Sequence[float],
+) -> Table:
+    """A table with a repeating header row and one row repeated for each item of a list.
+
+    `cells` holds each column's text; a sequence gives the cell several paragraphs.
+    """
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header, opening, body, closing = table.rows
+    repeat_as_header(header._tr)
+    for cell, text in zip(header.cells, headers, strict=True):
+        first_cell_paragraph(cell, text, bold=True).style = doc.styles["Table Text"]
+        shade(cell, HEADER_FILL)
+    first_cell_paragraph(opening.cells[0], "{%tr " + loop + " %}")
+    for cell, content in zip(body.cells, cells, strict=True):
+        texts = [content] if isinstance(content, str) else list(content)
+        first_cell_paragraph(cell, texts[0]).style = doc.styles["Table Text"]
+        for text in texts[1:]:
+            para(cell, text, style="Table Text")
+    first_cell_paragraph(closing.cells[0], "{%tr endfor %}")
+    set_widths(table, widths)
+    return table
+
+
+def key_value_table(
+    doc: DocumentObject, rows: Iterable[tuple[str, str]], widths: Sequence[float]
+) -> Table:
+    """A two-column table of labels and values (no loop)."""
+    pairs = list(rows)
+    table = doc.add_table(rows=len(pairs), cols=2)
+    table.style = doc.styles["Table Grid"]
+    for row, (label, value) in zip(table.rows, pairs, strict=True):
+        first_cell_paragraph(row.cells[0], label, bold=True).style = doc.styles["Table Text"]
+        shade(row.cells[0], LABEL_FILL)
+        first_cell_paragraph(row.cells[1], value).style = doc.styles["Table Text"]
+    set_widths(table, widths)
+    return table
+
+
+def add_field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
+    """A Word field (PAGE, NUMPAGES) as begin / instruction / separate / result / end runs."""
+
+    def char(kind: str) -> None:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(element)
+
+    char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    paragraph.add_run()._r.append(instr)
+    char("separate")
+    paragraph.add_run(placeholder)
+    char("end")
+
+
+def header_and_footer(doc: DocumentObject, *, size: float) -> None:
+    """Marking and case reference at the top; marking and "Page X of Y" at the bottom."""
+    section = doc.sections[0]
+    width = text_width(doc)
+    header_style = doc.styles["Header"]
+    style_tabs = header_style.element.find(qn("w:pPr")).find(qn("w:tabs"))
+    if style_tabs is not None:  # the starter's centre and right stops assume US Letter
+        style_tabs.getparent().remove(style_tabs)
+    header_style.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    top = section.header.paragraphs[0]
+    top.add_run("{{ protective_marking }}").bold = True
+    top.add_run("\tCase reference: {{ case_reference }}")
+    for run in top.runs:
+        run.font.size = Pt(size)
+
+    bottom = section.footer.paragraphs[0]
+    bottom.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    marking = bottom.add_run("{{ protective_marking }}")
+    marking.bold = True
+    pages = section.footer.add_paragraph()
+    pages.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pages.add_run("Page ")
+    add_field(pages, "PAGE", "1")
+    pages.add_run(" of ")
+    add_field(pages, "NUMPAGES", "1")
+    for paragraph in (bottom, pages):
+        for run in paragraph.runs:
+            run.font.size = Pt(size)
+
+
+# ---------------------------------------------------------------------------------------------
+# The conference report
+
+
+def report_styles(doc: DocumentObject) -> None:
+    styles = doc.styles
+    set_document_defaults(doc)
+    set_font(styles["Normal"], 11)
+    set_spacing(styles["Normal"], after=6, line=1.15)
+    for name, size, before in (
+        ("Heading 1", 16, 18),
+        ("Heading 2", 13, 12),
+        ("Heading 3", 11.5, 10),
+    ):
+        set_font(styles[name], size, bold=True, color=DARK_BLUE)
+        set_spacing(styles[name], before=before, after=4, line=1.0)
+        styles[name].paragraph_format.keep_with_next = True
+    set_font(styles["Title"], 24, bold=True, color=DARK_BLUE)
+    set_spacing(styles["Title"], before=0, after=12, line=1.0)
+    _plain_title(styles["Title"])
+    set_font(styles["Subtitle"], 14, bold=False, color=DARK_BLUE)
+    set_font(styles["Quote"], 11, color=RGBColor(0x33, 0x33, 0x33))
+    styles["Quote"].paragraph_format.left_indent = Cm(0.8)
+    set_font(styles["Caption"], 9, bold=False, color=RGBColor(0x40, 0x40, 0x40))
+    set_font(styles["List Bullet"], 11)
+    table_text = styles.add_style("Table Text", 1)
+    table_text.base_style = styles["Normal"]
+    set_font(table_text, 9.5)
+    set_spacing(table_text, after=2, line=1.0)
+
+
+def _plain_title(style: BaseStyle) -> None:
+    """Drop the default Title's bottom border and expanded spacing: plain large text."""
+    ppr = style.element.find(qn("w:pPr"))
+    if ppr is not None and ppr.find(qn("w:pBdr")) is not None:
+        ppr.remove(ppr.find(qn("w:pBdr")))
+    rpr = style.element.rPr
+    for name in ("w:spacing", "w:kern"):
+        element = rpr.find(qn(name))
+        if element is not None:
+            rpr.remove(element)
+
+
+def build_conference_report() -> DocumentObject:
+    """The professional report to a child protection conference, in documents.md's order."""
+    doc = Document()
+    set_page(doc, side_cm=2.0)
+    report_styles(doc)
+    header_and_footer(doc, size=9)
+    _title(doc)
+    _author(doc)
+    _family(doc)
+    _agencies_and_reason(doc)
+    _worries(doc)
+    _working_well(doc)
+    _needs_to_happen(doc)
+    _children_views(doc)
+    _scaling(doc)
+    _network_and_plan(doc)
+    _decision_and_signature(doc)
+    _core_properties(doc, "Report to a child protection conference")
+    return doc
+
+
+def _title(doc: DocumentObject) -> None:
+    tag(doc, "{%p if local_authority %}")
+    para(doc, "{{ local_authority }}", style="Subtitle")
+    tag(doc, "{%p endif %}")
+    para(doc, "Report to the {{ meeting_type|lower }}", style="Title")
+    tag(doc, "{%p if meeting_date %}")
+    para(doc, "Meeting date: ", "{{ meeting_date }}", bold_first=True)
+    tag(doc, "{%p endif %}")
+    para(doc, "Children: ", "{{ children_names }}", bold_first=True)
+    para(doc, "Case reference: ", "{{ case_reference }}", bold_first=True)
+
+
+def _author(doc: DocumentObject) -> None:
+    doc.add_heading("About this report", 1)
+    key_value_table(
+        doc,
+        [
+            ("Written by", "{{ author_name }}"),
+            ("Role", "{{ author_role }}"),
+            ("Agency", "{{ author_agency }}"),
+            ("Team", "{{ team }}"),
+            ("Contact", "{{ author_contact }}"),
+            ("Date of this report", "{{ report_date }}"),
+            ("Date of the mapping", "{{ mapping_date }}"),
+        ],
+        widths=(5.0, 12.0),
+    )
+
+
+def _family(doc: DocumentObject) -> None:
+    doc.add_heading("The children", 1)
+    loop_table(
+        doc,
+        (
+            "Name",
+            "Date of birth",
+            "Age",
+            "Gender",
+            "Ethnicity",
+            "First language",
+            "School or setting",
+            "Legal status",
+        ),
+        (
+            "{{ c.name }}",
+            "{{ c.date_of_birth }}{% if c.is_unborn %}Due {{ c.expected_due_date }}{% endif %}",
+            "{{ c.age }}",
+            "{{ c.gender }}",
+            "{{ c.ethnicity }}",
+            "{{ c.first_language }}{% if c.interpreter_needed == 'Yes' %} (interpreter needed){% endif %}",
+            "{{ c.school_or_setting }}",
+            "{{ c.legal_status }}",
+        ),
+        "for c in children",
+        widths=(2.6, 2.3, 1.6, 1.6, 2.0, 2.2, 2.7, 2.0),
+    )
+    doc.add_heading("The household and network", 1)
+    doc.add_heading("Living with the children", 2)
+    tag(doc, "{%p if household %}")
+    loop_table(
+        doc,
+        ("Name", "Relationship", "Parental responsibility", "Contact"),
+        (
+            "{{ p.name }}",
+            "{{ p.relationship }}",
+            "{{ p.parental_responsibility }}",
+            "{{ p.contact }}",
+        ),
+        "for p in household",
+        widths=(4.0, 5.0, 3.0, 5.0),
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "No one is recorded as living with the children.")
+    tag(doc, "{%p endif %}")
+    doc.add_heading("Family, friends and professionals", 2)
+    tag(doc, "{%p if network %}")
+    loop_table(
+        doc,
+        ("Name", "Relationship", "Role", "Agency", "Contact", "Safety network"),
+        (
+            "{{ p.name }}",
+            "{{ p.relationship }}",
+            "{{ p.role }}",
+            "{{ p.agency }}",
+            "{{ p.contact }}",
+            "{{ p.safety_network }}",
+        ),
+        "for p in network",
+        widths=(3.0, 3.4, 2.4, 3.0, 3.4, 1.8),
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "No one else is recorded.")
+    tag(doc, "{%p endif %}")
+
+
+def _agencies_and_reason(doc: DocumentObject) -> None:
+    tag(doc, "{%p if agency_involvement %}")
+    doc.add_heading("Agency involvement", 1)
+    loop_table(
+        doc,
+        ("Agency", "Worker", "Involved since", "What support", "Child last seen"),
+        (
+            "{{ a.agency }}",
+            "{{ a.worker }}",
+            "{{ a.involved_since }}",
+            "{{ a.what_support }}",
+            "{{ a.child_last_seen }}",
+        ),
+        "for a in agency_involvement",
+        widths=(3.2, 2.8, 2.6, 5.8, 2.6),
+    )
+    tag(doc, "{%p endif %}")
+    doc.add_heading("Reason for the report", 1)
+    para(doc, "{{ reason_for_report }}")
+
+
+def _worries(doc: DocumentObject) -> None:
+    doc.add_heading("What are we worried about?", 1)
+    doc.add_heading("Harm", 2)
+    para(
+        doc,
+        "What has already happened to the children. The source says whether it was seen, said by a child, reported or alleged.",
+        style="Caption",
+    )
+    tag(doc, "{%p if harm %}")
+    loop_table(
+        doc,
+        ("Date", "What happened", "Impact on the child", "Children", "Source"),
+        (
+            "{{ h.date }}",
+            "{{ h.what_happened }}",
+            "{{ h.impact_on_child }}",
+            "{{ h.children }}",
+            "{{ h.source }}",
+        ),
+        "for h in harm",
+        widths=(2.3, 6.0, 4.4, 2.4, 1.9),
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "No harm is recorded.")
+    tag(doc, "{%p endif %}")
+
+    doc.add_heading("Danger statements", 2)
+    tag(doc, "{%p for d in danger_statements %}")
+    doc.add_heading("Danger statement {{ d.number }}", 3)
+    para(doc, "{{ d.statement }}")
+    tag(doc, "{%p if d.family_view %}")
+    para(doc, "The family's view: ", "{{ d.family_view }}", bold_first=True)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if d.family_words %}")
+    para(doc, "In the family's words: “{{ d.family_words }}”", style="Quote")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+
+    doc.add_heading("Complicating factors", 2)
+    tag(doc, "{%p for f in complicating_factors %}")
+    para(doc, "{{ f }}", style="List Bullet")
+    tag(doc, "{%p else %}")
+    para(doc, "None recorded.")
+    tag(doc, "{%p endfor %}")
+
+    doc.add_heading("Grey areas", 2)
+    tag(doc, "{%p for g in grey_areas %}")
+    para(doc, "{{ g }}", style="List Bullet")
+    tag(doc, "{%p else %}")
+    para(doc, "None recorded.")
+    tag(doc, "{%p endfor %}")
+
+
+def _working_well(doc: DocumentObject) -> None:
+    doc.add_heading("What's working well?", 1)
+    doc.add_heading("Existing safety", 2)
+    tag(doc, "{%p for s in existing_safety %}")
+    para(
+        doc,
+        "{{ s.what }}",
+        "{% if s.who %} ({{ s.who }}){% endif %}{% if s.danger_number %} Danger statement {{ s.danger_number }}.{% endif %}",
+        style="List Bullet",
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "Nothing is recorded under existing safety.")
+    tag(doc, "{%p endfor %}")
+    doc.add_heading("Existing strengths", 2)
+    tag(doc, "{%p for s in existing_strengths %}")
+    para(doc, "{{ s.what }}", "{% if s.who %} ({{ s.who }}){% endif %}", style="List Bullet")
+    tag(doc, "{%p else %}")
+    para(doc, "None recorded.")
+    tag(doc, "{%p endfor %}")
+
+
+def _needs_to_happen(doc: DocumentObject) -> None:
+    doc.add_heading("What needs to happen?", 1)
+    doc.add_heading("Safety goals", 2)
+    tag(doc, "{%p for d in danger_statements %}")
+    doc.add_heading("For danger statement {{ d.number }}", 3)
+    tag(doc, "{%p for g in d.goals %}")
+    para(
+        doc,
+        "{{ g.id }}: ",
+        "{{ g.goal }}",
+        "{% if g.sustained_for %} (to be kept up for {{ g.sustained_for }}){% endif %}",
+        style="List Bullet",
+        bold_first=True,
+    )
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    doc.add_heading("Next steps", 2)
+    loop_table(
+        doc,
+        ("No.", "Action", "Who", "By when", "Goal", "Status"),
+        (
+            "{{ s.number }}",
+            "{{ s.action }}",
+            "{{ s.who }}",
+            "{{ s.by_when }}",
+            "{{ s.safety_goal }}",
+            "{{ s.status }}",
+        ),
+        "for s in next_steps",
+        widths=(1.1, 7.0, 3.0, 2.5, 1.3, 2.1),
+    )
+
+
+def _children_views(doc: DocumentObject) -> None:
+    doc.add_heading("The children's views", 1)
+    tag(doc, "{%p for v in children_views %}")
+    doc.add_heading("{{ v.child }}", 2)
+    para(
+        doc,
+        "How: ",
+        "{{ v.method or 'Not recorded' }}{% if v.date %}, {{ v.date }}{% endif %}. ",
+        "Seen alone: {{ v.seen_alone or 'not recorded' }}. ",
+        "Agreed to share: {{ v.consent_to_share or 'not recorded' }}.",
+        bold_first=True,
+    )
+    for label, field in (
+        ("Worries", "worries"),
+        ("Good things", "good_things"),
+        ("Dreams", "dreams"),
+    ):
+        para(doc, label, style="Heading 3")
+        para(doc, "{{ v." + field + " or 'Nothing recorded.' }}", style="Quote")
+    tag(doc, "{%p else %}")
+    para(doc, "No child's views are recorded.")
+    tag(doc, "{%p endfor %}")
+
+
+def _scaling(doc: DocumentObject) -> None:
+    doc.add_heading("Scaling", 1)
+    para(doc, "0 means: ", "{{ scale_zero_means }}", bold_first=True)
+    para(doc, "10 means: ", "{{ scale_ten_means }}", bold_first=True)
+    picture = para(doc, "{{ scale_picture }}")
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    caption = para(
+        doc,
+        "Where each person placed the children's safety on the scale (overall scores).",
+        style="Caption",
+    )
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    loop_table(
+        doc,
+        ("Who", "About", "Score", "Reason", "One point higher"),
+        (
+            ("{{ s.participant }}", "{{ s.participant_relationship }}"),
+            "{{ s.about }}",
+            "{{ s.score }}",
+            "{{ s.reason }}",
+            "{{ s.one_point_higher }}",
+        ),
+        "for s in scores",
+        widths=(3.2, 2.8, 1.4, 5.6, 4.0),
+    )
+
+
+def _network_and_plan(doc: DocumentObject) -> None:
+    tag(doc, "{%p if safety_network or safety_rules %}")
+    doc.add_heading("Safety network and safety plan", 1)
+    tag(doc, "{%p if safety_network %}")
+    doc.add_heading("Safety network", 2)
+    loop_table(
+        doc,
+        ("Name", "Relationship", "The children call them", "Contact", "Knows the worries"),
+        (
+            "{{ p.name }}",
+            "{{ p.relationship }}",
+            "{{ p.name_children_use }}",
+            "{{ p.contact }}",
+            "{{ p.knows_the_worries }}",
+        ),
+        "for p in safety_network",
+        widths=(3.4, 4.2, 3.2, 4.0, 2.2),
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if safety_rules %}")
+    doc.add_heading("Safety plan", 2)
+    loop_table(
+        doc,
+        ("No.", "Rule", "Who", "When", "Danger statement"),
+        ("{{ r.number }}", "{{ r.rule }}", "{{ r.who }}", "{{ r.when }}", "{{ r.danger_number }}"),
+        "for r in safety_rules",
+        widths=(1.1, 8.0, 3.0, 2.9, 2.0),
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+
+
+def _decision_and_signature(doc: DocumentObject) -> None:
+    doc.add_heading("Recommendation", 1)
+    para(doc, "{{ recommendation_sentence }}")
+    tag(doc, "{%p if category_of_harm %}")
+    para(doc, "Category of harm: ", "{{ category_of_harm }}", bold_first=True)
+    tag(doc, "{%p endif %}")
+    doc.add_heading("Sharing this report with the family", 1)
+    para(doc, "{{ sharing_sentence }}")
+    doc.add_heading("Signed", 1)
+    key_value_table(
+        doc,
+        [
+            ("Signature", ""),
+            ("Name", "{{ author_name }}"),
+            ("Role", "{{ author_role }}"),
+            ("Agency", "{{ author_agency }}"),
+            ("Date", "{{ report_date }}"),
+        ],
+        widths=(4.0, 13.0),
+    )
+    signature_row = doc.tables[-1].rows[0]
+    signature_row.height = Cm(1.6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words and pictures
+
+
+def story_styles(doc: DocumentObject) -> None:
+    styles = doc.styles
+    set_document_defaults(doc)
+    set_font(styles["Normal"], 24)
+    set_spacing(styles["Normal"], after=14, line=1.25)
+    heading = styles["Heading 1"]
+    set_font(heading, 32, bold=True, color=DARK_BLUE)
+    set_spacing(heading, before=0, after=18, line=1.0)
+    # One idea a page: every page of the story starts at its heading.
+    heading.paragraph_format.page_break_before = True
+    set_font(styles["Title"], 40, bold=True, color=DARK_BLUE)
+    set_spacing(styles["Title"], before=0, after=24, line=1.1)
+    _plain_title(styles["Title"])
+    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    set_font(styles["List Bullet"], 24)
+    set_spacing(styles["List Bullet"], after=10, line=1.25)
+    set_font(styles["Footer"], 10)
+    set_font(styles["Header"], 10)
+
+
+def picture_paragraph(doc: DocumentObject, field: str) -> None:
+    """A centred paragraph for a picture, kept out entirely when there is none."""
+    tag(doc, "{%p if " + field + " %}")
+    para(doc, "{{ " + field + " }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tag(doc, "{%p endif %}")
+
+
+def build_words_and_pictures() -> DocumentObject:
+    """The child's story: title page, the story's pages, safety rules, safety people, close."""
+    doc = Document()
+    set_page(doc, side_cm=3.0, top_cm=2.5)
+    story_styles(doc)
+    header_and_footer(doc, size=10)
+
+    for _ in range(4):
+        para(doc, "")
+    para(doc, "{{ story_title }}", style="Title")
+    para(doc, "{{ report_date }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    tag(doc, "{%p for p in words_pages %}")
+    doc.add_heading("{{ p.heading }}", 1)
+    para(doc, "{{ p.words }}")
+    picture_paragraph(doc, "p.picture")
+    tag(doc, "{%p endfor %}")
+
+    tag(doc, "{%p for r in safety_rules %}")
+    doc.add_heading("Safety rule {{ r.number }}", 1)
+    para(doc, "{{ r.rule }}")
+    para(doc, "Who: ", "{{ r.who_children_call }}", bold_first=True)
+    tag(doc, "{%p if r.when %}")
+    para(doc, "When: ", "{{ r.when }}", bold_first=True)
+    tag(doc, "{%p endif %}")
+    picture_paragraph(doc, "r.picture")
+    tag(doc, "{%p endfor %}")
+
+    tag(doc, "{%p if safety_people %}")
+    doc.add_heading("My safety people", 1)
+    para(
+        doc,
+        "These people know about the worries. They help to keep {{ children_first_names }} safe.",
+    )
+    tag(doc, "{%p for s in safety_people %}")
+    para(doc, "{{ s.name }}", style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+    doc.add_heading("Who has read this story", 1)
+    tag(doc, "{%p if story_agreed_sentence %}")
+    para(doc, "{{ story_agreed_sentence }}")
+    tag(doc, "{%p endif %}")
+    para(doc, "This story was read with:")
+    for _ in range(3):
+        para(doc, "_______________________")
+    tag(doc, "{%p if review_date %}")
+    para(doc, "We will all meet again on {{ review_date }} to see how things are going.")
+    tag(doc, "{%p endif %}")
+    _core_properties(doc, "Words and pictures")
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# Slim, reproducible output
+
+
+def _core_properties(doc: DocumentObject, title: str) -> None:
+    props = doc.core_properties
+    props.title = title
+    props.author = "sos-docs"
+    props.comments = "Template for sos-docs. Placeholders: run `sos-docs fields`."
+    props.last_modified_by = "sos-docs"
+    props.revision = 1
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+
+
+def _drop_unused_parts(doc: DocumentObject) -> None:
+    """Leave out the python-docx starter's thumbnail, custom XML, web settings and effects."""
+    unused = ("thumbnail", "customXml", "webSettings", "stylesWithEffects")
+    for rels in (doc.part.package.rels, doc.part.rels):
+        for r_id, rel in list(rels.items()):
+            if rel.reltype.rsplit("/", 1)[-1] in unused:
+                del rels[r_id]
+
+
+def _used_style_ids(doc: DocumentObject) -> set[str]:
+    """Styles the body, headers, footers and numbering refer to, with what they are based on."""
+    elements = [doc.element]
+    for section in doc.sections:
+        elements += [section.header._element, section.footer._element]
+    numbering = doc.part.numbering_part.element
+    used = {
+        ref.get(qn("w:val"))
+        for element in [*elements, numbering]
+        for name in ("w:pStyle", "w:rStyle", "w:tblStyle")
+        for ref in element.iter(qn(name))
+    }
+    by_id = {s.get(qn("w:styleId")): s for s in doc.styles.element.iter(qn("w:style"))}
+    used |= {sid for sid, s in by_id.items() if s.get(qn("w:default")) == "1"}
+    pending = list(used)
+    while pending:
+        style = by_id.get(pending.pop())
+        if style is None:
+            continue
+        for link in ("w:basedOn", "w:next", "w:link"):
+            ref = style.find(qn(link))
+            if ref is not None and ref.get(qn("w:val")) not in used:
+                used.add(ref.get(qn("w:val")))
+                pending.append(ref.get(qn("w:val")))
+    return used
+
+
+def _prune_styles(doc: DocumentObject) -> None:
+    """Keep only the styles the template uses, so a council's restyling has nothing hidden."""
+    used = _used_style_ids(doc)
+    root = doc.styles.element
+    for style in list(root.iter(qn("w:style"))):
+        if style.get(qn("w:styleId")) not in used:
+            root.remove(style)
+
+
+def _preserve_spaces(doc: DocumentObject) -> None:
+    """Mark text holding a placeholder xml:space="preserve", so spaces in values survive."""
+    elements = [doc.element]
+    for section in doc.sections:
+        elements += [section.header._element, section.footer._element]
+    for element in elements:
+        for text in element.iter(qn("w:t")):
+            if text.text and ("{{" in text.text or "{%" in text.text):
+                text.set(qn("xml:space"), "preserve")
+
+
+def reproducible_bytes(doc: DocumentObject) -> bytes:
+    """The .docx with unused parts and styles removed and fixed zip timestamps."""
+    _preserve_spaces(doc)
+    _drop_unused_parts(doc)
+    _prune_styles(doc)
+    raw = io.BytesIO()
+    doc.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+def build_all() -> dict[str, bytes]:
+    """Both templates as bytes, by file name."""
+    return {
+        REPORT_FILE: reproducible_bytes(build_conference_report()),
+        STORY_FILE: reproducible_bytes(build_words_and_pictures()),
+    }
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    out_dir = Path(argv[0]) if argv else TEMPLATES_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in build_all().items():
+        (out_dir / name).write_bytes(data)
+        print(f"wrote {out_dir / name} ({len(data):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,305 @@
+"""The documented template fields: one registry behind `sos-docs fields`, the docs and check-template.
+
+Every value `sos_docs.context.build_context` hands to a template is listed here once, with
+what it means and an example from the example family. Items of a list are named with `[]`:
+`danger_statements[].statement` is the `statement` of each danger statement, used in a
+template as `{% for d in danger_statements %}{{ d.statement }}{% endfor %}`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What sort of value a field holds, as a template author needs to know it."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    FLAG = "true/false"
+    LIST = "list"
+    PICTURE = "picture"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One template field: its name as a template uses it, what it holds, and an example."""
+
+    name: str
+    kind: Kind
+    meaning: str
+    example: str = ""
+    group: str = ""
+    sheet: str = ""  # for pictures: the workbook sheet they were placed on
+
+    @property
+    def parent(self) -> str:
+        """The list this field belongs to (`danger_statements[]`), or "" at the top level."""
+        head, dot, _ = self.name.rpartition(".")
+        return head if dot else ""
+
+    @property
+    def leaf(self) -> str:
+        """The last part of the name, as written after the dot in a template."""
+        return self.name.rpartition(".")[2]
+
+
+def _person_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Field, ...]:
+    """The fields every person in a people list has, so the three lists cannot drift apart."""
+    meanings = (
+        ("name", "Full name."),
+        ("relationship", "Relationship to the children."),
+        ("role", "Parent, Carer, Family, Friend or Professional."),
+        ("agency", "Agency, for professionals."),
+        ("contact", "Phone or email."),
+        ("lives_with_children", "Yes, No, or empty when not known."),
+        ("parental_responsibility", "Yes, No, or empty when not known."),
+        ("safety_network", "Yes when in the safety network, No, or empty when not known."),
+        ("knows_the_worries", "Yes, No, or empty when not known."),
+        ("name_children_use", "What the children call them (their first name when not given)."),
+    )
+    return tuple(
+        Field(f"{parent}[].{leaf}", Kind.TEXT, meaning, example.get(leaf, ""), group)
+        for leaf, meaning in meanings
+    )
+
+
+_KERRY = {
+    "name": "Kerry Hartley",
+    "relationship": "Mother",
+    "role": "Parent",
+    "lives_with_children": "Yes",
+    "parental_responsibility": "Yes",
+    "safety_network": "No",
+    "name_children_use": "Mum",
+}
+_SANDRA = {
+    "name": "Sandra Price",
+    "relationship": "Maternal grandmother",
+    "role": "Family",
+    "contact": "07700 900123",
+    "lives_with_children": "No",
+    "safety_network": "Yes",
+    "knows_the_worries": "Yes",
+    "name_children_use": "Nanna",
+}
+
+_CASE = "The case and the meeting"
+_AUTHOR = "The author"
+_FAMILY = "The children, household and network"
+_WORRIED = "What are we worried about?"
+_WORKING = "What's working well?"
+_NEEDS = "What needs to happen?"
+_VOICE = "The children's views"
+_SCALING = "Scaling"
+_PLAN = "Safety network and safety plan"
+_DECISION = "Recommendation and sharing"
+_STORY = "Words and pictures"
+
+FIELDS: tuple[Field, ...] = (
+    # -- the case and the meeting
+    Field("case_reference", Kind.TEXT, "The case reference.", "CP-2026-0412", _CASE),
+    Field("local_authority", Kind.TEXT, "The local authority.", "Northbrook Council", _CASE),
+    Field("team", Kind.TEXT, "The team.", "Riverside Family Support Team", _CASE),
+    Field("meeting_type", Kind.TEXT, "The meeting type, as chosen in the workbook.", "Initial child protection conference", _CASE),
+    Field("meeting_date", Kind.TEXT, "The meeting date, or empty.", "27 November 2026", _CASE),
+    Field("mapping_date", Kind.TEXT, "The day the map was done.", "16 November 2026", _CASE),
+    Field("report_date", Kind.TEXT, "The day the documents were made.", "28 November 2026", _CASE),
+    Field("review_date", Kind.TEXT, "The review date, or empty.", "19 February 2027", _CASE),
+    Field("protective_marking", Kind.TEXT, "The protective marking for the footer (configurable).", "OFFICIAL-SENSITIVE", _CASE),
+    Field("reason_for_report", Kind.TEXT, "Why the report was written.", "Mia and Leo's school and the police have told", _CASE),
+    # -- the author
+    Field("author_name", Kind.TEXT, "The report author's name.", "Ada Okafor", _AUTHOR),
+    Field("author_role", Kind.TEXT, "The author's role.", "Social Worker", _AUTHOR),
+    Field("author_agency", Kind.TEXT, "The author's agency.", "Northbrook Children's Services", _AUTHOR),
+    Field("author_contact", Kind.TEXT, "The author's phone or email.", "07700 900412 / a.okafor@northbrook.example", _AUTHOR),
+    # -- the children, household and network
+    Field("children_names", Kind.TEXT, "Every child's full name, joined with commas and 'and'.", "Mia Hartley and Leo Hartley", _FAMILY),
+    Field("children_first_names", Kind.TEXT, "Every child's first name, joined (an unborn child keeps the full name).", "Mia and Leo", _FAMILY),
+    Field("children", Kind.LIST, "The children, in workbook order.", "", _FAMILY),
+    Field("children[].id", Kind.TEXT, "The child's workbook ID.", "C1", _FAMILY),
+    Field("children[].name", Kind.TEXT, "Full name.", "Mia Hartley", _FAMILY),
+    Field("children[].first_name", Kind.TEXT, "First name (an unborn child keeps the full name).", "Mia", _FAMILY),
+    Field("children[].date_of_birth", Kind.TEXT, "Date of birth, or empty for an unborn child.", "14 March 2017", _FAMILY),
+    Field("children[].expected_due_date", Kind.TEXT, "Expected due date, for an unborn child.", "", _FAMILY),
+    Field("children[].age", Kind.TEXT, "Age on the meeting date (the mapping date when there is none), or 'Unborn'.", "9 years", _FAMILY),
+    Field("children[].is_unborn", Kind.FLAG, "True for an unborn child.", "False", _FAMILY),
+    Field("children[].gender", Kind.TEXT, "Gender.", "Female", _FAMILY),
+    Field("children[].ethnicity", Kind.TEXT, "Ethnicity.", "White British", _FAMILY),
+    Field("children[].first_language", Kind.TEXT, "First language.", "English", _FAMILY),
+    Field("children[].interpreter_needed", Kind.TEXT, "Yes, No, or empty when not known.", "No", _FAMILY),
+    Field("children[].school_or_setting", Kind.TEXT, "School, nursery or other setting.", "Riverside Primary School", _FAMILY),
+    Field("children[].legal_status", Kind.TEXT, "Legal status.", "None", _FAMILY),
+    Field("household", Kind.LIST, "The people who live with the children.", "", _FAMILY),
+    *_person_fields("household", _FAMILY, _KERRY),
+    Field("network", Kind.LIST, "Everyone else on the People sheet: family, friends and professionals.", "", _FAMILY),
+    *_person_fields("network", _FAMILY, _SANDRA),
+    Field("agency_involvement", Kind.LIST, "Agencies involved with the family (may be empty).", "", _FAMILY),
+    Field("agency_involvement[].agency", Kind.TEXT, "The agency.", "Riverside Primary School", _FAMILY),
+    Field("agency_involvement[].worker", Kind.TEXT, "The worker.", "Tom Whitfield", _FAMILY),
+    Field("agency_involvement[].involved_since", Kind.TEXT, "Involved since (date), or empty.", "1 September 2021", _FAMILY),
+    Field("agency_involvement[].what_support", Kind.TEXT, "What support the agency gives.", "Mia's class teacher and the safeguarding lead", _FAMILY),
+    Field("agency_involvement[].child_last_seen", Kind.TEXT, "When a child was last seen (date), or empty.", "13 November 2026", _FAMILY),
+    # -- what are we worried about?
+    Field("harm", Kind.LIST, "Harm that has already happened, oldest first as in the workbook.", "", _WORRIED),
+    Field("harm[].date", Kind.TEXT, "When it happened, or empty.", "4 October 2026", _WORRIED),
+    Field("harm[].what_happened", Kind.TEXT, "What happened.", "Police were called by a neighbour at 11pm.", _WORRIED),
+    Field("harm[].impact_on_child", Kind.TEXT, "What it did to the child.", "Mia was crying and told the officer", _WORRIED),
+    Field("harm[].children", Kind.TEXT, "The children it happened to (all of them when the cell was blank).", "Mia Hartley", _WORRIED),
+    Field("harm[].source", Kind.TEXT, "Where the information came from: Observed, Child said, Reported or Alleged.", "Observed", _WORRIED),
+    Field("danger_statements", Kind.LIST, "The danger statements, numbered in workbook order.", "", _WORRIED),
+    Field("danger_statements[].number", Kind.NUMBER, "1, 2, 3 ...", "1", _WORRIED),
+    Field("danger_statements[].id", Kind.TEXT, "The workbook ID.", "D1", _WORRIED),
+    Field("danger_statements[].statement", Kind.TEXT, "The danger statement.", "Children's services, the school and the police are worried", _WORRIED),
+    Field("danger_statements[].family_view", Kind.TEXT, "Agree, Partly agree, Disagree, or empty.", "Partly agree", _WORRIED),
+    Field("danger_statements[].family_words", Kind.TEXT, "The family's view in their own words.", "We know the kids saw things", _WORRIED),
+    Field("danger_statements[].goals", Kind.LIST, "The safety goals for this danger statement.", "", _WORRIED),
+    Field("danger_statements[].goals[].id", Kind.TEXT, "The goal's workbook ID.", "G1", _WORRIED),
+    Field("danger_statements[].goals[].goal", Kind.TEXT, "The safety goal.", "Everyone will know that Mia and Leo are safe", _WORRIED),
+    Field("danger_statements[].goals[].sustained_for", Kind.TEXT, "How long it must be kept up, e.g. '6 months', or empty.", "6 months", _WORRIED),
+    Field("complicating_factors", Kind.LIST, "Complicating factors, each a piece of text.", "", _WORRIED),
+    Field("grey_areas", Kind.LIST, "Grey areas (unknowns and disputed facts), each a piece of text.", "", _WORRIED),
+    # -- what's working well?
+    Field("existing_safety", Kind.LIST, "Existing safety: what someone did to keep the children safe.", "", _WORKING),
+    Field("existing_safety[].what", Kind.TEXT, "What they did.", "On 25 October Kerry phoned Nanna Sandra", _WORKING),
+    Field("existing_safety[].who", Kind.TEXT, "Who did it, or empty.", "Sandra Price", _WORKING),
+    Field("existing_safety[].danger_number", Kind.TEXT, "The number of the danger statement it kept them safe from, or empty.", "1", _WORKING),
+    Field("existing_strengths", Kind.LIST, "Existing strengths.", "", _WORKING),
+    Field("existing_strengths[].what", Kind.TEXT, "The strength.", "Mia and Leo are always at school and nursery on time", _WORKING),
+    Field("existing_strengths[].who", Kind.TEXT, "Whose strength, or empty.", "Kerry Hartley", _WORKING),
+    # -- what needs to happen?
+    Field("next_steps", Kind.LIST, "The next steps, in workbook order.", "", _NEEDS),
+    Field("next_steps[].number", Kind.NUMBER, "1, 2, 3 ...", "1", _NEEDS),
+    Field("next_steps[].action", Kind.TEXT, "What will be done.", "Meet Kerry, Dean, Nanna Sandra and Siân", _NEEDS),
+    Field("next_steps[].who", Kind.TEXT, "Who will do it.", "Ada Okafor", _NEEDS),
+    Field("next_steps[].by_when", Kind.TEXT, "By when (date).", "4 December 2026", _NEEDS),
+    Field("next_steps[].safety_goal", Kind.TEXT, "The ID of the safety goal it serves, or empty.", "G1", _NEEDS),
+    Field("next_steps[].status", Kind.TEXT, "Not started, In progress, Done, or empty.", "In progress", _NEEDS),
+    # -- the children's views
+    Field("children_views", Kind.LIST, "What each child said or showed, verbatim.", "", _VOICE),
+    Field("children_views[].child", Kind.TEXT, "The child's full name.", "Mia Hartley", _VOICE),
+    Field("children_views[].method", Kind.TEXT, "How the views were gathered.", "Three houses", _VOICE),
+    Field("children_views[].date", Kind.TEXT, "When, or empty.", "10 November 2026", _VOICE),
+    Field("children_views[].seen_alone", Kind.TEXT, "Yes, No, or empty when not known.", "Yes", _VOICE),
+    Field("children_views[].worries", Kind.TEXT, "Worries, in the child's words.", "When Mum and Dad shout", _VOICE),
+    Field("children_views[].good_things", Kind.TEXT, "Good things, in the child's words.", "Nanna's house and her dog Biscuit.", _VOICE),
+    Field("children_views[].dreams", Kind.TEXT, "Dreams, in the child's words.", "Everyone at home being happy", _VOICE),
+    Field("children_views[].consent_to_share", Kind.TEXT, "Whether the child agreed to share: Yes, No, or empty.", "Yes", _VOICE),
+    # -- scaling
+    Field("scale_zero_means", Kind.TEXT, "What 0 means on the scale.", "The children cannot safely stay at home as things are.", _SCALING),
+    Field("scale_ten_means", Kind.TEXT, "What 10 means on the scale.", "Everyone is confident the children are safe enough", _SCALING),
+    Field("scale_picture", Kind.PICTURE, "A picture of the 0 to 10 line with where each person placed their overall score.", "", _SCALING),
+    Field("scores", Kind.LIST, "Every score, in workbook order, never averaged.", "", _SCALING),
+    Field("scores[].participant", Kind.TEXT, "Who gave the score.", "Ada Okafor", _SCALING),
+    Field("scores[].participant_relationship", Kind.TEXT, "Their relationship to the children ('Child' for a child).", "Allocated social worker", _SCALING),
+    Field("scores[].short_name", Kind.TEXT, "The name shown on the scale picture.", "Ada", _SCALING),
+    Field("scores[].child", Kind.TEXT, "The child the score is about, or 'All the children'.", "All the children", _SCALING),
+    Field("scores[].danger_number", Kind.TEXT, "The danger statement's number, or empty for an overall score.", "", _SCALING),
+    Field("scores[].about", Kind.TEXT, "What the score is about, in words.", "All the children", _SCALING),
+    Field("scores[].score", Kind.NUMBER, "The score, 0 to 10.", "4", _SCALING),
+    Field("scores[].reason", Kind.TEXT, "Their reason.", "Kerry and Dean have stopped drinking at home", _SCALING),
+    Field("scores[].one_point_higher", Kind.TEXT, "What would make it one point higher, or empty.", "The safety plan written and agreed", _SCALING),
+    # -- safety network and safety plan
+    Field("safety_network", Kind.LIST, "The safety network members from the People sheet.", "", _PLAN),
+    *_person_fields("safety_network", _PLAN, _SANDRA),
+    Field("safety_rules", Kind.LIST, "The safety plan's rules, in workbook order.", "", _PLAN),
+    Field("safety_rules[].number", Kind.NUMBER, "1, 2, 3 ...", "1", _PLAN),
+    Field("safety_rules[].rule", Kind.TEXT, "The rule.", "If Mum or Dad has had a drink, Nanna comes", _PLAN),
+    Field("safety_rules[].who", Kind.TEXT, "Who keeps it (full name).", "Sandra Price", _PLAN),
+    Field("safety_rules[].who_children_call", Kind.TEXT, "Who keeps it, by the name the children use.", "Nanna", _PLAN),
+    Field("safety_rules[].when", Kind.TEXT, "When it applies.", "Any time", _PLAN),
+    Field("safety_rules[].danger_number", Kind.TEXT, "The number of the danger statement it answers, or empty.", "2", _PLAN),
+    Field("safety_rules[].picture", Kind.PICTURE, "The picture placed over the rule's row, or empty.", "", _PLAN, sheet="Safety plan"),
+    # -- recommendation and sharing
+    Field("recommendation", Kind.TEXT, "The recommendation as chosen, or empty.", "Child protection plan", _DECISION),
+    Field("category_of_harm", Kind.TEXT, "The category of harm, or empty.", "Emotional abuse", _DECISION),
+    Field("recommendation_sentence", Kind.TEXT, "The recommendation as a sentence.", "The recommendation of this report is that Mia and Leo", _DECISION),
+    Field("shared_with_parents_on", Kind.TEXT, "When the report was shared with the parents, or empty.", "24 November 2026", _DECISION),
+    Field("not_shared_because", Kind.TEXT, "Why it was not shared, or empty.", "", _DECISION),
+    Field("sharing_sentence", Kind.TEXT, "Whether and when the report was shared with the parents, as a sentence.", "This report was shared with the parents on 24 November 2026.", _DECISION),
+    # -- words and pictures
+    Field("story_title", Kind.TEXT, "The story's title (pattern configurable).", "Mia and Leo's story", _STORY),
+    Field("words_pages", Kind.LIST, "The story's pages from the Words and pictures sheet, in page order.", "", _STORY),
+    Field("words_pages[].number", Kind.NUMBER, "The page number from the workbook.", "1", _STORY),
+    Field("words_pages[].heading", Kind.TEXT, "The page's heading.", "Our family", _STORY),
+    Field("words_pages[].words", Kind.TEXT, "The page's words.", "Mia and Leo live with Mum and Dad.", _STORY),
+    Field("words_pages[].picture", Kind.PICTURE, "The picture placed over the page's row, or empty.", "", _STORY, sheet="Words and pictures"),
+    Field("safety_people", Kind.LIST, "The safety network, by the names the children use.", "", _STORY),
+    Field("safety_people[].name", Kind.TEXT, "The name the children use.", "Nanna", _STORY),
+    Field("safety_people[].full_name", Kind.TEXT, "Full name.", "Sandra Price", _STORY),
+    Field("safety_people[].relationship", Kind.TEXT, "Relationship to the children.", "Maternal grandmother", _STORY),
+    Field("story_agreed_sentence", Kind.TEXT, "Who agreed the story's words, as a sentence, or empty.", "Mum and Dad have read this story and agree with it.", _STORY),
+)  # fmt: skip
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+
+def top_level_names() -> tuple[str, ...]:
+    """The names a template can use on their own, outside any loop."""
+    return tuple(f.name for f in FIELDS if not f.parent)
+
+
+def item_names(list_name: str) -> tuple[str, ...]:
+    """The attribute names each item of a list field has (`statement`, `goals`, ...)."""
+    return tuple(f.leaf for f in FIELDS if f.parent == f"{list_name}[]")
+
+
+def format_fields() -> str:
+    """Every field as plain text for a terminal: name and kind, meaning, example."""
+    lines: list[str] = []
+    for group, fields in itertools.groupby(FIELDS, key=lambda f: f.group):
+        lines += [group, "-" * len(group)]
+        for f in fields:
+            lines.append(f"{f.name}  ({f.kind})")
+            lines.append(f"    {f.meaning}")
+            if f.example:
+                lines.append(f"    Example: {f.example}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_MARKDOWN_INTRO = """\
+# Template fields
+
+<!-- Generated by sos_docs.fields.render_fields_markdown(); do not edit by hand.
+     A test keeps this file equal to the registry. -->
+
+These are the values sos-docs puts into a document template. Use them in a Word template as
+`{{ case_reference }}`. A field marked *list* is repeated with a loop; its items' fields are
+written with `[]`, so `danger_statements[].statement` is used like this:
+
+```
+{%p for d in danger_statements %}
+Danger statement {{ d.number }}: {{ d.statement }}
+{%p endfor %}
+```
+
+In a table, put `{%tr for s in next_steps %}` and `{%tr endfor %}` in rows of their own around
+the row to repeat. A *picture* is placed with `{{ scale_picture }}` in a paragraph of its own;
+an empty picture prints nothing, so `{%p if p.picture %}` ... `{%p endif %}` keeps out the empty
+paragraph. Every value is printed exactly as typed in the workbook (never run as template code),
+and line breaks typed in a cell are kept.
+
+Run `sos-docs check-template FILE` to find placeholders a template uses that are not listed here.
+The same list is printed by `sos-docs fields`.
+"""
+
+
+def render_fields_markdown() -> str:
+    """The Markdown reference of every field, as committed in docs/template-fields.md."""
+    parts = [_MARKDOWN_INTRO]
+    for group, fields in itertools.groupby(FIELDS, key=lambda f: f.group):
+        parts.append(
+            f"\n## {group}\n\n| Field | Kind | Meaning | Example |\n| --- | --- | --- | --- |\n"
+        )
+        for f in fields:
+            example = f"`{_md(f.example)}`" if f.example else ""
+            parts.append(f"| `{f.name}` | {f.kind} | {_md(f.meaning)} | {example} |\n")
+    return "".join(parts)
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,195 @@
+"""Draws the scaling picture: a 0 to 10 line with each person's name placed at their score.
+
+Names that would overlap (the same score, or long names on neighbouring scores) are stacked
+upwards, never moved sideways off their score, so the picture cannot misplace anyone.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from sos_docs.model import Picture
+
+log = logging.getLogger(__name__)
+
+WIDTH = 1800  # pixels; printed 17 cm wide, LABEL_SIZE is about 11 pt
+MARGIN = 110
+LABEL_SIZE = 42
+NUMBER_SIZE = 42
+END_SIZE = 32
+PAD = 10
+GAP = 10
+MAX_LABEL_WIDTH = 440
+END_TEXT_LINES = 4
+
+INK = (33, 37, 41)
+AXIS = (73, 80, 87)
+BOX_FILL = (222, 235, 247)
+BOX_EDGE = (31, 78, 121)
+GUIDE = (160, 174, 192)
+
+_REGULAR_FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
+_BOLD_FONTS = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@dataclass(frozen=True)
+class _Box:
+    """One label's place on the picture: its text and rectangle (left, top, right, bottom)."""
+
+    text: str
+    x: int  # the score's position on the line
+    left: int
+    right: int
+    level: int
+
+
+def draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: str) -> Picture:
+    """A PNG of the 0-10 scale with each (label, score) placed at its score."""
+    label_font = _font(LABEL_SIZE)
+    boxes = _stack(scores, label_font)
+    levels = max((b.level for b in boxes), default=-1) + 1
+    box_height = _line_height(label_font) + 2 * PAD
+    end_font = _font(END_SIZE)
+    zero_lines = _wrap(f"0: {zero_means}", end_font, WIDTH // 2 - MARGIN // 2)
+    ten_lines = _wrap(f"10: {ten_means}", end_font, WIDTH // 2 - MARGIN // 2)
+    axis_y = 30 + levels * (box_height + GAP) + 40
+    end_top = axis_y + 30 + _line_height(_font(NUMBER_SIZE, bold=True)) + 20
+    height = end_top + max(len(zero_lines), len(ten_lines)) * _line_height(end_font) + 30
+
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    _draw_guides(draw, boxes, box_height, axis_y)
+    _draw_axis(draw, axis_y)
+    for box in boxes:
+        _draw_box(draw, box, label_font, box_height, axis_y)
+    _draw_end_text(draw, zero_lines, end_font, end_top, align_right=False)
+    _draw_end_text(draw, ten_lines, end_font, end_top, align_right=True)
+
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(200, 200))
+    return Picture(data=out.getvalue(), format="png", anchor_row=0, anchor_cell="")
+
+
+def score_x(score: int) -> int:
+    """The x position of a score on the line (scores outside 0-10 are held at the ends)."""
+    clamped = min(max(score, 0), 10)
+    return MARGIN + round(clamped * (WIDTH - 2 * MARGIN) / 10)
+
+
+@lru_cache(maxsize=8)
+def _font(size: int, *, bold: bool = False) -> Font:
+    """DejaVu (or Liberation, or Arial) when installed, else Pillow's own scalable font."""
+    for name in _BOLD_FONTS if bold else _REGULAR_FONTS:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    log.info("No TrueType font found for the scale picture; using Pillow's default font")
+    return ImageFont.load_default(size=size)
+
+
+def _line_height(font: Font) -> int:
+    _, top, _, bottom = font.getbbox("Ág")
+    return int(bottom - top) + 6
+
+
+def _fit(text: str, font: Font, width: int) -> str:
+    """The text, shortened with an ellipsis if it is wider than `width` pixels."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _stack(scores: Sequence[tuple[str, int]], font: Font) -> list[_Box]:
+    """Each label at the lowest level where it overlaps no label already placed."""
+    placed: list[_Box] = []
+    for label, score in sorted(scores, key=lambda item: item[1]):
+        text = _fit(" ".join(label.split()), font, MAX_LABEL_WIDTH - 2 * PAD)
+        x = score_x(score)
+        half = int(font.getlength(text)) // 2 + PAD
+        left = min(max(x - half, 4), WIDTH - 4 - 2 * half)
+        right = left + 2 * half
+        level = 0
+        while any(
+            b.level == level and b.left < right + GAP and left < b.right + GAP for b in placed
+        ):
+            level += 1
+        placed.append(_Box(text, x, left, right, level))
+    return placed
+
+
+def _box_top(box: _Box, box_height: int, axis_y: int) -> int:
+    return axis_y - 40 - (box.level + 1) * (box_height + GAP) + GAP
+
+
+def _draw_guides(
+    draw: ImageDraw.ImageDraw, boxes: list[_Box], box_height: int, axis_y: int
+) -> None:
+    # Drawn first, so boxes cover them: a guide shows only in the gaps, below its own label.
+    for box in boxes:
+        top = _box_top(box, box_height, axis_y) + box_height
+        draw.line([(box.x, top), (box.x, axis_y)], fill=GUIDE, width=3)
+
+
+def _draw_axis(draw: ImageDraw.ImageDraw, axis_y: int) -> None:
+    number_font = _font(NUMBER_SIZE, bold=True)
+    draw.line([(score_x(0), axis_y), (score_x(10), axis_y)], fill=AXIS, width=6)
+    for score in range(11):
+        x = score_x(score)
+        draw.line([(x, axis_y - 14), (x, axis_y + 14)], fill=AXIS, width=4)
+        draw.text((x, axis_y + 24), str(score), font=number_font, fill=INK, anchor="mt")
+
+
+def _draw_box(
+    draw: ImageDraw.ImageDraw, box: _Box, font: Font, box_height: int, axis_y: int
+) -> None:
+    top = _box_top(box, box_height, axis_y)
+    draw.rounded_rectangle(
+        [(box.left, top), (box.right, top + box_height)],
+        radius=12,
+        fill=BOX_FILL,
+        outline=BOX_EDGE,
+        width=3,
+    )
+    centre = ((box.left + box.right) // 2, top + box_height // 2)
+    draw.text(centre, box.text, font=font, fill=INK, anchor="mm")
+    draw.ellipse([(box.x - 9, axis_y - 9), (box.x + 9, axis_y + 9)], fill=BOX_EDGE)
+
+
+def _wrap(text: str, font: Font, width: int) -> list[str]:
+    """Text broken into lines that fit `width` pixels, at most END_TEXT_LINES of them."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and font.getlength(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    if len(lines) > END_TEXT_LINES:
+        rest = " ".join(lines[END_TEXT_LINES - 1 :])
+        lines = [*lines[: END_TEXT_LINES - 1], rest + " …"]
+    return [_fit(line, font, width) for line in lines]
+
+
+def _draw_end_text(
+    draw: ImageDraw.ImageDraw, lines: list[str], font: Font, top: int, *, align_right: bool
+) -> None:
+    step = _line_height(font)
+    for n, line in enumerate(lines):
+        if align_right:
+            draw.text((WIDTH - MARGIN // 2, top + n * step), line, font=font, fill=INK, anchor="ra")
+        else:
+            draw.text((MARGIN // 2, top + n * step), line, font=font, fill=INK, anchor="la")

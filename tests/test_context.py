@@ -1,0 +1,350 @@
+"""Tests for the template context (sos_docs.context) and the field registry (sos_docs.fields)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from builders import WorkbookBuilder
+from conftest import EXAMPLE_TODAY
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from sos_docs import example
+from sos_docs.context import (
+    DocumentSettings,
+    build_context,
+    join_names,
+    possessive,
+)
+from sos_docs.fields import FIELDS, FIELDS_BY_NAME, Kind, format_fields, render_fields_markdown
+from sos_docs.model import MappingCase, Picture
+from sos_docs.reader import read_workbook
+from sos_docs.validate import validate
+
+SETTINGS = DocumentSettings(report_date=EXAMPLE_TODAY)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def case_from(book: WorkbookBuilder, tmp_path: Path) -> MappingCase:
+    """A builder's workbook written, read and validated; fails when it is not valid."""
+    validation = validate(read_workbook(book.write(tmp_path / "case.xlsx")), today=EXAMPLE_TODAY)
+    assert validation.ok and validation.case is not None, validation.problems
+    return validation.case
+
+
+def field_paths(value: object, path: str = "") -> dict[str, object]:
+    """Every field path in a context (`danger_statements[].goals[].goal`) with one of its values."""
+    found: dict[str, object] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else key
+            found.setdefault(name, item)
+            found.update({k: v for k, v in field_paths(item, name).items() if k not in found})
+    elif isinstance(value, list):
+        for item in value:
+            found.update(
+                {k: v for k, v in field_paths(item, f"{path}[]").items() if k not in found}
+            )
+    return found
+
+
+@pytest.fixture(scope="module")
+def context(example_case: MappingCase) -> dict[str, object]:
+    """The example case's context, built with a fixed report date."""
+    return build_context(example_case, SETTINGS)
+
+
+def items(context: dict[str, object], name: str) -> list[dict[str, object]]:
+    """A list field's items, typed for the tests."""
+    value = context[name]
+    assert isinstance(value, list)
+    return value
+
+
+# ---- the registry and the context agree
+
+
+def test_every_produced_field_is_documented_and_every_documented_field_is_produced(
+    context: dict[str, object],
+) -> None:
+    """The keys build_context makes and the registry's names are the same set."""
+    produced = set(field_paths(context))
+    documented = set(FIELDS_BY_NAME)
+    assert produced - documented == set(), "undocumented fields"
+    assert documented - produced == set(), "documented fields the context does not make"
+
+
+def test_every_field_holds_the_kind_the_registry_says(context: dict[str, object]) -> None:
+    """Text is str, numbers int, flags bool, lists list, pictures a Picture or empty text."""
+    expected: dict[Kind, tuple[type, ...]] = {
+        Kind.TEXT: (str,),
+        Kind.NUMBER: (int,),
+        Kind.FLAG: (bool,),
+        Kind.LIST: (list,),
+        Kind.PICTURE: (Picture, str),
+    }
+    for name, value in field_paths(context).items():
+        kind = FIELDS_BY_NAME[name].kind
+        assert isinstance(value, expected[kind]), (name, value)
+        assert not (kind is Kind.NUMBER and isinstance(value, bool)), name
+
+
+def test_registry_examples_are_what_the_example_family_produces(context: dict[str, object]) -> None:
+    """Each field's documented example starts one of that field's values for the example case."""
+    values: dict[str, list[str]] = {}
+
+    def collect(value: object, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                collect(item, f"{path}.{key}" if path else key)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item, f"{path}[]")
+        values.setdefault(path, []).append(str(value))
+
+    collect(context, "")
+    for field in FIELDS:
+        if field.example:
+            assert any(v.startswith(field.example) for v in values[field.name]), field.name
+
+
+def test_committed_field_reference_is_generated_from_the_registry() -> None:
+    """docs/template-fields.md is exactly what render_fields_markdown() makes."""
+    committed = (ROOT / "docs" / "template-fields.md").read_text(encoding="utf-8")
+    assert committed == render_fields_markdown()
+
+
+def test_format_fields_lists_every_field_with_meaning_and_example() -> None:
+    """The `sos-docs fields` text names each field, says what it is, and gives its example."""
+    text = format_fields()
+    for field in FIELDS:
+        assert f"{field.name}  ({field.kind})" in text
+        assert field.meaning in text
+        if field.example:
+            assert f"Example: {field.example}" in text
+
+
+def test_registry_names_are_unique_and_items_belong_to_documented_lists() -> None:
+    """No field is listed twice, and every `x[].y` has a list field `x`."""
+    assert len(FIELDS) == len(FIELDS_BY_NAME)
+    for field in FIELDS:
+        if field.parent:
+            assert FIELDS_BY_NAME[field.parent.removesuffix("[]")].kind is Kind.LIST
+
+
+# ---- what the context says about the example family
+
+
+def test_case_details_and_dates_are_day_first_words(context: dict[str, object]) -> None:
+    """Dates read '27 November 2026'; the marking defaults to OFFICIAL-SENSITIVE."""
+    assert context["case_reference"] == "CP-2026-0412"
+    assert context["meeting_date"] == "27 November 2026"
+    assert context["mapping_date"] == "16 November 2026"
+    assert context["report_date"] == "28 November 2026"
+    assert context["review_date"] == "19 February 2027"
+    assert context["protective_marking"] == "OFFICIAL-SENSITIVE"
+    assert context["author_name"] == "Ada Okafor"
+
+
+def test_children_are_named_joined_and_aged_on_the_meeting_date(context: dict[str, object]) -> None:
+    """Names are joined with 'and'; ages are whole years on the meeting date."""
+    assert context["children_names"] == "Mia Hartley and Leo Hartley"
+    assert context["children_first_names"] == "Mia and Leo"
+    children = items(context, "children")
+    assert [(c["name"], c["date_of_birth"], c["age"]) for c in children] == [
+        ("Mia Hartley", "14 March 2017", "9 years"),
+        ("Leo Hartley", "2 August 2020", "6 years"),
+    ]
+
+
+def test_household_and_network_split_the_people_sheet(context: dict[str, object]) -> None:
+    """The household is who lives with the children; everyone else is the network."""
+    household = [p["name"] for p in items(context, "household")]
+    network = [p["name"] for p in items(context, "network")]
+    assert household == ["Kerry Hartley", "Dean Hartley"]
+    assert network == ["Sandra Price", "Siân Roberts", "Ada Okafor", "Tom Whitfield", "Priya Nair"]
+    assert [p["name_children_use"] for p in items(context, "safety_network")] == [
+        "Nanna",
+        "Auntie Siân",
+    ]
+
+
+def test_harm_keeps_its_source_so_observation_and_allegation_stay_apart(
+    context: dict[str, object],
+) -> None:
+    """Each harm row carries where it came from, and blank children means all of them."""
+    harm = items(context, "harm")
+    assert [h["source"] for h in harm] == ["Observed", "Reported", "Child said"]
+    assert harm[0]["children"] == "Mia Hartley"
+    assert harm[2]["children"] == "Mia Hartley and Leo Hartley"
+
+
+def test_danger_statements_are_numbered_and_carry_their_goals(context: dict[str, object]) -> None:
+    """Danger statement 1 holds goal G1 and statement 2 holds G2, with how long to keep them up."""
+    dangers = items(context, "danger_statements")
+    assert [d["number"] for d in dangers] == [1, 2]
+    assert dangers[0]["statement"] == example.DANGER_STATEMENTS[0]["Statement"]
+    assert dangers[0]["family_words"] == example.DANGER_STATEMENTS[0]["Family's words"]
+    goals = [[g["id"] for g in d["goals"]] for d in dangers]  # type: ignore[attr-defined]
+    assert goals == [["G1"], ["G2"]]
+    assert dangers[0]["goals"][0]["sustained_for"] == "6 months"  # type: ignore[index]
+
+
+def test_existing_safety_is_kept_apart_from_strengths(context: dict[str, object]) -> None:
+    """Two existing safety rows (with their danger number) and three strengths, in order."""
+    safety = items(context, "existing_safety")
+    strengths = items(context, "existing_strengths")
+    assert [(s["who"], s["danger_number"]) for s in safety] == [
+        ("Sandra Price", "1"),
+        ("Dean Hartley", "1"),
+    ]
+    assert [s["who"] for s in strengths] == ["Kerry Hartley", "", "Sandra Price"]
+
+
+def test_every_score_is_kept_with_its_person_and_reason(context: dict[str, object]) -> None:
+    """Seven scores in workbook order, named, never averaged; a child scores as a child."""
+    scores = items(context, "scores")
+    assert [(s["short_name"], s["score"]) for s in scores] == [
+        ("Ada", 4),
+        ("Kerry", 7),
+        ("Dean", 6),
+        ("Sandra", 5),
+        ("Tom", 5),
+        ("Mia", 6),
+        ("Ada", 3),
+    ]
+    assert scores[5]["participant_relationship"] == "Child"
+    assert scores[6]["about"] == "Leo Hartley, danger statement 2"
+    assert [s["reason"] for s in scores] == [row["Reason"] for row in example.SCALING]
+
+
+def test_scale_picture_is_a_png_picture(context: dict[str, object]) -> None:
+    """The scale picture is a Picture whose bytes Pillow reads as a wide PNG."""
+    picture = context["scale_picture"]
+    assert isinstance(picture, Picture)
+    with Image.open(io.BytesIO(picture.data)) as image:
+        assert image.format == "PNG"
+        assert image.width > 2 * image.height
+
+
+def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> None:
+    """The example recommends a plan under emotional abuse and was shared on 24 November."""
+    assert context["recommendation_sentence"] == (
+        "The recommendation of this report is that Mia and Leo are made subject to a child "
+        "protection plan under the category of emotional abuse."
+    )
+    assert context["sharing_sentence"] == (
+        "This report was shared with the parents on 24 November 2026."
+    )
+
+
+@pytest.mark.parametrize(
+    ("recommendation", "category", "expected"),
+    [
+        ("Child protection plan", "Multiple", "under more than one category of harm."),
+        ("Child in need plan", None, "Mia and Leo are supported through a child in need plan."),
+        ("No further action", None, "children's services take no further action."),
+    ],
+)
+def test_recommendation_sentence_follows_the_choice(
+    recommendation: str, category: str | None, expected: str, tmp_path: Path
+) -> None:
+    """Each recommendation reads as its own sentence naming the children."""
+    book = WorkbookBuilder().set_case("Recommendation", recommendation)
+    book.set_case("Category of harm", category)
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    assert str(context["recommendation_sentence"]).endswith(expected)
+
+
+def test_not_shared_gives_the_reason(tmp_path: Path) -> None:
+    """A report not shared says so, with the reason as typed."""
+    book = WorkbookBuilder().set_case("Shared with parents on", None)
+    book.set_case("Not shared because", "Dean is in hospital & cannot be visited.")
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    assert context["sharing_sentence"] == (
+        "This report was not shared with the parents because: "
+        "Dean is in hospital & cannot be visited."
+    )
+    assert context["shared_with_parents_on"] == ""
+
+
+def test_story_fields_use_the_names_the_children_use(context: dict[str, object]) -> None:
+    """The story is 'Mia and Leo's story'; safety people and rules use Nanna, Dad, Mum."""
+    assert context["story_title"] == "Mia and Leo's story"
+    assert [p["name"] for p in items(context, "safety_people")] == ["Nanna", "Auntie Siân"]
+    assert [r["who_children_call"] for r in items(context, "safety_rules")] == [
+        "Nanna",
+        "Dad",
+        "Mum",
+        "Mia",
+    ]
+    assert [p["number"] for p in items(context, "words_pages")] == [1, 2, 3, 4, 5]
+    assert context["story_agreed_sentence"] == (
+        "Mum and Dad have read this story and agree with it."
+    )
+
+
+def test_words_pages_are_in_page_order_whatever_the_row_order(tmp_path: Path) -> None:
+    """Pages typed out of order are told in the order of their page numbers."""
+    book = WorkbookBuilder()
+    book.rows("Words and pictures").reverse()
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    assert [p["heading"] for p in items(context, "words_pages")] == [
+        row["Heading"] for row in example.WORDS_AND_PICTURES
+    ]
+
+
+def test_unborn_child_keeps_full_name_and_is_aged_unborn(tmp_path: Path) -> None:
+    """An unborn child has no age in years and is named in full, due date in words."""
+    book = WorkbookBuilder()
+    book.add_row(
+        "Children", ID="C3", Name="Baby Hartley (unborn)", Expected_due_date=dt.date(2027, 3, 3)
+    )
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    baby = items(context, "children")[2]
+    assert (baby["age"], baby["is_unborn"], baby["first_name"]) == (
+        "Unborn",
+        True,
+        "Baby Hartley (unborn)",
+    )
+    assert baby["expected_due_date"] == "3 March 2027"
+    assert context["children_first_names"] == "Mia, Leo and Baby Hartley (unborn)"
+
+
+def test_settings_change_marking_title_and_date_format(example_case: MappingCase) -> None:
+    """The marking, the story title pattern and the date format are configurable."""
+    settings = DocumentSettings(
+        protective_marking="OFFICIAL",
+        story_title="The story of {names}",
+        date_format="%d/%m/%Y",
+        report_date=dt.date(2026, 12, 1),
+    )
+    context = build_context(example_case, settings)
+    assert context["protective_marking"] == "OFFICIAL"
+    assert context["story_title"] == "The story of Mia and Leo"
+    assert context["meeting_date"] == "27/11/2026"
+    assert context["report_date"] == "01/12/2026"
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [("Mia and Leo", "Mia and Leo's"), ("James", "James'"), ("Zoë", "Zoë's"), ("", "")],
+)
+def test_possessive_takes_only_an_apostrophe_after_s(names: str, expected: str) -> None:
+    """'James'' story, not 'James's' or 'Jamess'."""
+    assert possessive(names) == expected
+
+
+@given(st.lists(st.text(min_size=1).filter(str.strip), max_size=6))
+def test_join_names_keeps_every_name_in_order(names: list[str]) -> None:
+    """Joined names contain each name in order, with 'and' before the last of several."""
+    joined = join_names(names)
+    position = 0
+    for name in names:
+        position = joined.index(name, position) + len(name)
+    if len(names) >= 2:
+        assert f" and {names[-1]}" in joined

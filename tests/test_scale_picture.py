@@ -1,0 +1,117 @@
+"""Tests for the scaling picture (sos_docs.scale_picture)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageFont
+
+from sos_docs import scale_picture
+from sos_docs.scale_picture import MAX_LABEL_WIDTH, WIDTH, _font, _stack, draw_scale, score_x
+
+ZERO = "The children cannot safely stay at home as things are."
+TEN = (
+    "Everyone is confident the children are safe enough for children's services to close the case."
+)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """The pixel size of PNG bytes, checking they are a PNG."""
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        return image.size
+
+
+def test_draws_a_png_picture_of_fixed_width() -> None:
+    """The picture is a PNG `Picture`, as wide as WIDTH, wider than it is tall."""
+    picture = draw_scale([("Ada", 4), ("Kerry", 7)], ZERO, TEN)
+    assert picture.format == "png"
+    width, height = png_size(picture.data)
+    assert width == WIDTH
+    assert height < width
+
+
+def test_people_with_the_same_score_are_stacked_not_hidden() -> None:
+    """Three labels on 5 go on three levels, all centred on 5's position."""
+    boxes = _stack([("Tom", 5), ("Sandra", 5), ("Mia", 5)], _font(scale_picture.LABEL_SIZE))
+    assert sorted(b.level for b in boxes) == [0, 1, 2]
+    assert {b.x for b in boxes} == {score_x(5)}
+    assert all(b.left < score_x(5) < b.right for b in boxes)
+
+
+def test_more_people_make_a_taller_picture() -> None:
+    """Forty people on one score stack upwards: the picture grows, it does not overlap them."""
+    few = png_size(draw_scale([("Ada", 5)], ZERO, TEN).data)
+    many = png_size(draw_scale([(f"Person {n}", 5) for n in range(40)], ZERO, TEN).data)
+    assert many[1] > few[1] + 30 * 40
+
+
+def test_scores_run_left_to_right_from_zero_to_ten() -> None:
+    """0 is at the left margin, 10 at the right, each step the same width."""
+    positions = [score_x(n) for n in range(11)]
+    assert positions == sorted(positions)
+    assert positions[0] == scale_picture.MARGIN
+    assert positions[10] == WIDTH - scale_picture.MARGIN
+    assert score_x(-3) == positions[0] and score_x(14) == positions[10]
+
+
+def test_a_very_long_name_is_shortened_with_an_ellipsis() -> None:
+    """A label wider than the limit ends in '…' and fits the limit."""
+    font = _font(scale_picture.LABEL_SIZE)
+    [box] = _stack([("Maximilian Alexander Fitzgerald-Montgomery of Northbrook", 3)], font)
+    assert box.text.endswith("…")
+    assert box.right - box.left <= MAX_LABEL_WIDTH
+
+
+def test_falls_back_to_pillows_own_font_when_no_truetype_font_is_installed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no DejaVu, Liberation or Arial, the picture is still drawn."""
+
+    real_truetype = ImageFont.truetype
+
+    def no_installed_fonts(font: object, *args: object, **kwargs: object) -> ImageFont.FreeTypeFont:
+        if isinstance(font, str):  # a font looked up by file name; Pillow's own is in memory
+            raise OSError("cannot open resource")
+        return real_truetype(font, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ImageFont, "truetype", no_installed_fonts)
+    _font.cache_clear()
+    caplog.set_level("INFO", logger="sos_docs.scale_picture")
+    try:
+        picture = draw_scale([("Siân", 2), ("Łukasz", 9)], ZERO, TEN)
+    finally:
+        _font.cache_clear()
+    assert png_size(picture.data)[0] == WIDTH
+    assert "using Pillow's default font" in caplog.text
+
+
+def test_unicode_names_and_long_end_wording_are_drawn() -> None:
+    """Names in any script and very long wording of 0 and 10 still make a picture."""
+    names = [("Nguyễn Thị Hương", 0), ("اسماء", 10), ("Zoë", 6), ("Łukasz", 6)]
+    picture = draw_scale(names, ZERO * 20, TEN * 20)
+    width, height = png_size(picture.data)
+    assert width == WIDTH and height < 1000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=40).filter(str.strip), st.integers(0, 10)),
+        max_size=25,
+    )
+)
+def test_labels_never_overlap_and_stay_on_the_picture(labels: list[tuple[str, int]]) -> None:
+    """On any level, no two boxes overlap; every box is inside the picture over its score."""
+    boxes = _stack(labels, _font(scale_picture.LABEL_SIZE))
+    assert len(boxes) == len(labels)
+    for box in boxes:
+        assert 0 <= box.left < box.right <= WIDTH
+        assert box.left <= box.x <= box.right  # even when held in at an edge
+    for n, one in enumerate(boxes):
+        for other in boxes[n + 1 :]:
+            if one.level == other.level:
+                assert one.right <= other.left or other.right <= one.left

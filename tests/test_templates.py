@@ -1,0 +1,132 @@
+"""Tests for the shipped templates and the script that builds them (scripts/build_templates.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import docx
+import pytest
+from docx.document import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from sos_docs.render import check_template
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+REPORT = TEMPLATES / "conference_report.docx"
+STORY = TEMPLATES / "words_and_pictures.docx"
+
+
+@pytest.fixture(scope="module")
+def build_script() -> ModuleType:
+    """scripts/build_templates.py loaded as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "build_templates", ROOT / "scripts" / "build_templates.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load(path: Path) -> Document:
+    """A template opened with python-docx."""
+    return docx.Document(str(path))
+
+
+def test_committed_templates_are_exactly_what_the_script_builds(build_script: ModuleType) -> None:
+    """The .docx files in templates/ are the script's output, byte for byte (rebuild and commit)."""
+    built = build_script.build_all()
+    assert set(built) == {REPORT.name, STORY.name}
+    for name, data in built.items():
+        assert (TEMPLATES / name).read_bytes() == data, f"{name}: run scripts/build_templates.py"
+
+
+def test_the_build_is_reproducible(build_script: ModuleType) -> None:
+    """Two builds give the same bytes, so a diff in git means a change in the script."""
+    assert build_script.build_all() == build_script.build_all()
+
+
+@pytest.mark.parametrize("path", [REPORT, STORY], ids=["report", "story"])
+def test_templates_are_slim(path: Path) -> None:
+    """No thumbnail, custom XML, web settings or unused table styles from python-docx's starter."""
+    with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+    assert not any(n.startswith(("customXml/", "docProps/thumbnail")) for n in names)
+    assert "word/stylesWithEffects.xml" not in names and "word/webSettings.xml" not in names
+    styles = {s.name for s in load(path).styles}
+    assert "Medium Shading 1" not in styles and "Colorful Grid" not in styles
+    assert len(styles) < 40
+    assert path.stat().st_size < 40_000
+
+
+@pytest.mark.parametrize("path", [REPORT, STORY], ids=["report", "story"])
+def test_shipped_templates_pass_check_template(path: Path) -> None:
+    """Every placeholder in the shipped templates is a documented field."""
+    assert check_template(path) == []
+
+
+def test_report_uses_real_heading_styles_in_the_documented_order() -> None:
+    """The report's sections are Heading 1 paragraphs, in documents.md's order."""
+    headings = [p.text for p in load(REPORT).paragraphs if p.style.name == "Heading 1"]
+    assert headings[:3] == ["About this report", "The children", "The household and network"]
+    assert headings[-4:] == [
+        "Safety network and safety plan",
+        "Recommendation",
+        "Sharing this report with the family",
+        "Signed",
+    ]
+
+
+def test_every_report_loop_table_repeats_its_header_row() -> None:
+    """Each table that repeats rows has a first row marked as a repeating header."""
+    loop_tables = [t for t in load(REPORT).tables if "{%tr for" in t.rows[1].cells[0].text]
+    assert len(loop_tables) >= 8
+    for table in loop_tables:
+        assert table.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+
+
+@pytest.mark.parametrize("path", [REPORT, STORY], ids=["report", "story"])
+def test_header_and_footer_have_reference_marking_and_page_numbers(path: Path) -> None:
+    """Header: marking and case reference; footer: marking and Page X of Y fields."""
+    section = load(path).sections[0]
+    header = section.header.paragraphs[0].text
+    assert "{{ case_reference }}" in header and "{{ protective_marking }}" in header
+    assert section.footer.paragraphs[0].text == "{{ protective_marking }}"
+    instructions = [t.text for t in section.footer._element.iter(qn("w:instrText"))]
+    assert instructions == [" PAGE ", " NUMPAGES "]
+
+
+def test_report_has_a_readable_normal_style_and_a4_page() -> None:
+    """Arial 11 pt body text on A4 with 2 cm margins."""
+    document = load(REPORT)
+    normal = document.styles["Normal"]
+    assert (normal.font.name, normal.font.size) == ("Arial", Pt(11))
+    section = document.sections[0]
+    assert abs(section.page_width - Cm(21)) < Cm(0.01) and abs(section.left_margin - Cm(2)) < Cm(
+        0.01
+    )
+
+
+def test_words_and_pictures_has_large_type_short_lines_and_a_page_per_idea() -> None:
+    """24 pt text, lines at most 15 cm, each heading starting a new page, pictures under words."""
+    document = load(STORY)
+    assert document.styles["Normal"].font.size >= Pt(20)
+    heading = document.styles["Heading 1"]
+    assert heading.font.size >= Pt(28)
+    assert heading.paragraph_format.page_break_before is True
+    section = document.sections[0]
+    assert section.page_width - section.left_margin - section.right_margin <= Cm(15.01)
+    texts = [p.text for p in document.paragraphs]
+    heading_at = texts.index("{{ p.heading }}")
+    assert texts[heading_at : heading_at + 5] == [
+        "{{ p.heading }}",
+        "{{ p.words }}",
+        "{%p if p.picture %}",
+        "{{ p.picture }}",
+        "{%p endif %}",
+    ]
