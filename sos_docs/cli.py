@@ -217,6 +217,91 @@ def check_template_command(template: Path) -> None:
     click.echo(f"{template.name}: every placeholder is a known field.")
 
 
+# ---------------------------------------------------------------------------------- hot folder
+
+DEFAULT_ROOT = Path("watch_folder")
+PositiveSeconds = click.FloatRange(min=0, min_open=True)
+
+
+@cli.command("watch")
+@click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="Settings file to use instead of each folder's sos-docs.toml.",
+)
+@click.option(
+    "--polling",
+    is_flag=True,
+    default=None,
+    help="Look for new files by polling (for network shares that send no file events).",
+)
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Process what is in the inbox, then exit: 0 if every workbook made its documents.",
+)
+@click.option("--settle", type=PositiveSeconds, help="Seconds a file must stay unchanged.")
+@click.option("--rescan", type=PositiveSeconds, help="Seconds between full inbox listings.")
+@click.option("--workers", type=click.IntRange(min=1), help="Workbooks processed at once [2].")
+def watch_command(
+    roots: tuple[Path, ...],
+    config_file: Path | None,
+    polling: bool | None,
+    once: bool,
+    settle: float | None,
+    rescan: float | None,
+    workers: int | None,
+) -> None:
+    """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
+
+    Creates inbox, reports, processed and rejected in each ROOT when missing, and keeps watching
+    until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
+    """
+    from sos_docs.jobs import WatchedRoot
+    from sos_docs.logs import service_console_level, service_log_files
+    from sos_docs.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
+
+    overrides = {"polling": polling, "settle_seconds": settle, "rescan_seconds": rescan}
+    paths = dict.fromkeys(root.resolve() for root in roots or (DEFAULT_ROOT,))
+    flags = click.get_current_context().find_root().params
+    console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
+    with _user_errors():
+        watched = [WatchedRoot(path, load_config(path, config_file, overrides)) for path in paths]
+        for root in watched:
+            root.prepare()
+        with service_log_files(((root.path, root.state) for root in watched), console_level):
+            watcher = Watcher(watched, workers=workers or DEFAULT_WORKERS, once=once)
+            summary = run_until_signalled(watcher)
+    sys.exit(0 if not once or summary.all_processed else 1)
+
+
+@cli.command("status")
+@click.argument(
+    "root", required=False, default=DEFAULT_ROOT, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="Settings file to use instead of the folder's sos-docs.toml.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
+    """Show what is waiting, in work, processed and rejected in ROOT, and the last jobs."""
+    from sos_docs.jobs import WatchedRoot
+    from sos_docs.status import read_status, status_json, status_text
+
+    path = root.resolve()
+    with _user_errors():
+        status = read_status(WatchedRoot(path, load_config(path, config_file)))
+    if as_json:
+        click.echo(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+    else:
+        click.echo(status_text(status))
+
+
 # ---------------------------------------------------------------------------------- helpers
 
 

@@ -344,6 +344,9 @@ class _Job:
         claimed = _workbook_in(self.folder)
         if claimed is not None:
             name = self._original_name(claimed)
+            log.info(
+                'Taking up the job of "%s" again (%s).', name, self.folder.name, extra=self.extra
+            )
             return self._guarded(name, lambda journal: self._finish(journal, claimed, fresh=False))
         plan = self._saved_plan()
         if plan is None:  # the claim never happened, or the job was already finished

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from sos_docs.errors import ConfigError
 
-__all__ = ["LOG_FILE_NAME", "ROOT_KEY", "root_extra", "service_log_files"]
+__all__ = [
+    "LOG_FILE_NAME",
+    "ROOT_KEY",
+    "root_extra",
+    "service_console_level",
+    "service_log_files",
+]
 
 LOG_FILE_NAME = "sos-docs.log"
 LOG_FILE_BYTES = 5 * 1024 * 1024
@@ -70,17 +76,26 @@ def _file_handler(root: Path, state_dir: Path) -> logging.Handler:
     return handler
 
 
+def service_console_level(verbose: int, quiet: bool) -> int:
+    """The service's console shows one line per job (INFO); `-q` only problems, `-v` details."""
+    if quiet:
+        return logging.WARNING
+    return logging.DEBUG if verbose else logging.INFO
+
+
 @contextmanager
-def service_log_files(roots: Iterable[tuple[Path, Path]]) -> Iterator[None]:
+def service_log_files(
+    roots: Iterable[tuple[Path, Path]], console_level: int = logging.INFO
+) -> Iterator[None]:
     """Log to `<state>/sos-docs.log` of each (root, state folder) while the block runs.
 
-    The files always get job outcomes (INFO), even when `--quiet` keeps the console to warnings:
-    the console handlers keep the level the command line asked for.
+    The files always get job outcomes (INFO), whatever the console shows: the console handlers
+    set up by the command line get `console_level` for the block.
     """
     logger = logging.getLogger()
     noise = _WatchdogShutdownNoise()
     inotify_logger = logging.getLogger(WATCHDOG_INOTIFY_LOGGER)
-    console_level = logger.getEffectiveLevel()
+    previous_level = logger.level
     consoles = [h for h in logger.handlers if h.level == logging.NOTSET]
     handlers: list[logging.Handler] = []
     try:
@@ -100,4 +115,4 @@ def service_log_files(roots: Iterable[tuple[Path, Path]]) -> Iterator[None]:
             handler.close()
         for console in consoles:
             console.setLevel(logging.NOTSET)
-        logger.setLevel(console_level)
+        logger.setLevel(previous_level)

@@ -1,0 +1,474 @@
+"""The watch loop: find inbox files, wait until they are whole, and feed them to a few workers.
+
+Events are a hint, the listing is the truth (hot-folder.md, guarantee 2): watchdog's native or
+polling observer reports changes quickly, and a full listing of each inbox at start and every
+`rescan_seconds` finds whatever the events missed (network shares send none, event buffers
+overflow, observer threads die). A candidate is handed on only once it has settled (guarantee 1),
+through a bounded queue (guarantee 9); a stop request lets jobs in flight finish (guarantee 8).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import stat
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from types import FrameType
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from sos_docs import jobs
+from sos_docs.filters import DefaultFilter, needs_zip_check
+from sos_docs.jobs import JobResult, Outcome, WatchedRoot
+from sos_docs.logs import root_extra
+
+__all__ = ["DEFAULT_WORKERS", "RunSummary", "Watcher", "run_until_signalled"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 2
+QUEUE_SLOTS_PER_WORKER = 2
+# A file that stays the same but never becomes a whole workbook (a copy that broke off, a
+# damaged file) is taken after this many settle times, so that it is rejected as damaged
+# instead of sitting in the inbox unexplained.
+INCOMPLETE_GRACE_SETTLES = 30
+MIN_TICK_SECONDS = 0.05
+MAX_TICK_SECONDS = 0.5
+OBSERVER_JOIN_SECONDS = 5.0
+
+Filter = Callable[[PurePath], bool]
+Signature = tuple[int, int]  # size in bytes, modification time in ns
+
+
+@dataclass
+class RunSummary:
+    """How the jobs of one run ended."""
+
+    processed: int = 0
+    rejected: int = 0
+    waiting: int = 0
+
+    @property
+    def all_processed(self) -> bool:
+        """True when no workbook was rejected or left waiting (`watch --once` exits 0)."""
+        return self.rejected == 0 and self.waiting == 0
+
+
+@dataclass
+class _Seen:
+    """What the settle check knows of one inbox file."""
+
+    root: WatchedRoot
+    signature: Signature
+    stable_since: float
+    closed_at: Signature | None = None  # signature when a writer's close event arrived
+    incomplete: bool = False  # the zip check failed for the current signature
+
+
+@dataclass(frozen=True)
+class _Task:
+    """An inbox file to claim, or a job folder to finish."""
+
+    root: WatchedRoot
+    path: Path
+    resume: bool = False
+
+
+@dataclass
+class _RootWatch:
+    """One root's observer and rescan timing."""
+
+    root: WatchedRoot
+    observer: BaseObserver | None = None
+    next_rescan: float = 0.0
+    inbox_missing: bool = False
+
+
+@dataclass
+class _Shared:
+    """State the observer threads, the loop and the workers share, under one lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    hints: dict[Path, tuple[WatchedRoot, bool]] = field(default_factory=dict)
+    pending: set[Path] = field(default_factory=set)  # queued or in work
+    given_up: set[Path] = field(default_factory=set)  # job folders left waiting (--once)
+
+
+class _InboxEvents(FileSystemEventHandler):
+    """Turns watchdog events in one inbox into hints; never raises into the observer thread."""
+
+    def __init__(self, root: WatchedRoot, hint: Callable[[WatchedRoot, Path, bool], None]) -> None:
+        self.root = root
+        self.hint = hint
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type in ("deleted", "opened", "closed_no_write"):
+            return
+        path = event.dest_path if event.event_type == "moved" else event.src_path
+        try:
+            self.hint(self.root, Path(os.fsdecode(path)), event.event_type == "closed")
+        except Exception:  # an exception here would silently end the observer thread
+            log.exception("could not note an event for %s", path)
+
+
+class Watcher:
+    """Watches the inboxes of one or more roots until stopped (or, with `once`, until empty)."""
+
+    def __init__(
+        self,
+        roots: Sequence[WatchedRoot],
+        *,
+        workers: int = DEFAULT_WORKERS,
+        once: bool = False,
+        file_filter: Filter | None = None,
+        incomplete_grace: float | None = None,
+    ) -> None:
+        self.roots = [_RootWatch(root) for root in roots]
+        self.once = once
+        self.file_filter: Filter = file_filter or DefaultFilter()
+        self.summary = RunSummary()
+        self._workers = workers
+        self._grace = incomplete_grace
+        self._queue: queue.Queue[_Task | None] = queue.Queue(workers * QUEUE_SLOTS_PER_WORKER)
+        self._shared = _Shared()
+        self._tracked: dict[Path, _Seen] = {}
+        self._stopping = threading.Event()
+        settle = min(r.config.settle_seconds for r in roots)
+        self._tick = min(max(settle / 4, MIN_TICK_SECONDS), MAX_TICK_SECONDS)
+
+    # ---- running and stopping
+
+    def run(self) -> RunSummary:
+        """Watch until `stop()` (or, with `once`, until every file present is done)."""
+        threads = [
+            threading.Thread(target=self._work, name=f"sos-docs-worker-{n}", daemon=True)
+            for n in range(1, self._workers + 1)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self._loop()
+        finally:
+            self._shut_down(threads)
+        return self.summary
+
+    def stop(self) -> None:
+        """Take no new files; jobs in flight finish, then `run` returns. Safe from any thread."""
+        self._stopping.set()
+
+    def _loop(self) -> None:
+        for watch in self.roots:
+            self._announce(watch.root)
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            for watch in self.roots:
+                if now >= watch.next_rescan:
+                    self._rescan(watch)
+                    watch.next_rescan = now + watch.root.config.rescan_seconds
+            self._take_hints()
+            self._hand_on_settled(time.monotonic())
+            if self.once and self._nothing_left():
+                return
+            self._stopping.wait(self._tick)
+
+    def _shut_down(self, threads: Sequence[threading.Thread]) -> None:
+        self._stopping.set()
+        for watch in self.roots:
+            self._stop_observer(watch)
+        for _ in threads:
+            self._queue.put(None)  # workers skip what is still queued, so room appears
+        for thread in threads:
+            thread.join()
+        log.info(
+            "Stopped. This run: %d processed, %d rejected, %d waiting to be retried.",
+            self.summary.processed,
+            self.summary.rejected,
+            self.summary.waiting,
+        )
+
+    def _announce(self, root: WatchedRoot) -> None:
+        config = root.config
+        how = "polling" if config.polling else "file events"
+        log.info(
+            "Watching %s (%s, full listing every %g s, settle time %g s).",
+            root.inbox,
+            how,
+            config.rescan_seconds,
+            config.settle_seconds,
+            extra=root_extra(root.path),
+        )
+
+    # ---- workers
+
+    def _work(self) -> None:
+        while True:
+            task = self._queue.get()
+            if task is None:
+                return
+            try:
+                if not self._stopping.is_set():  # not claimed yet: it stays where it is
+                    self._count(self._run_task(task))
+            except Exception:  # a worker must never die; the file stays in the inbox or work area
+                log.exception("unexpected error handling %s", task.path.name)
+            finally:
+                with self._shared.lock:
+                    self._shared.pending.discard(task.path)
+
+    def _run_task(self, task: _Task) -> JobResult:
+        if task.resume:
+            return jobs.resume_job(task.root, task.path)
+        return jobs.run_job(task.root, task.path)
+
+    def _count(self, result: JobResult) -> None:
+        with self._shared.lock:
+            if result.outcome is Outcome.PROCESSED:
+                self.summary.processed += 1
+            elif result.outcome is Outcome.REJECTED:
+                self.summary.rejected += 1
+            elif result.outcome is Outcome.WAITING:
+                self.summary.waiting += 1
+                if self.once and result.folder is not None:
+                    self._shared.given_up.add(result.folder)
+
+    # ---- finding candidates
+
+    def _hint(self, root: WatchedRoot, path: Path, closed: bool) -> None:
+        """Called from observer threads: remember the path until the loop looks at it."""
+        with self._shared.lock:
+            _, was_closed = self._shared.hints.get(path, (root, False))
+            self._shared.hints[path] = (root, closed or was_closed)
+
+    def _take_hints(self) -> None:
+        with self._shared.lock:
+            hints, self._shared.hints = self._shared.hints, {}
+        for path, (root, closed) in hints.items():
+            if path.parent == root.inbox:
+                self._track(root, path, closed=closed)
+
+    def _rescan(self, watch: _RootWatch) -> None:
+        """Queue unfinished jobs, list the inbox, and keep the observer alive."""
+        self._queue_unfinished(watch.root)
+        names = self._list_inbox(watch)
+        if names is None:
+            return
+        self._keep_observer_alive(watch)
+        for path in names:
+            self._track(watch.root, path)
+
+    def _list_inbox(self, watch: _RootWatch) -> list[Path] | None:
+        """The inbox's regular files, or None (logged once) while it cannot be read."""
+        inbox = watch.root.inbox
+        try:
+            with os.scandir(inbox) as entries:
+                files = [Path(e.path) for e in entries if e.is_file(follow_symlinks=False)]
+        except OSError as exc:
+            if not watch.inbox_missing:
+                log.error(
+                    "The inbox %s cannot be read (%s): is the share connected? "
+                    "sos-docs will look again every %g s.",
+                    inbox,
+                    exc.strerror or exc,
+                    watch.root.config.rescan_seconds,
+                    extra=root_extra(watch.root.path),
+                )
+                watch.inbox_missing = True
+            return None
+        if watch.inbox_missing:
+            log.info("The inbox %s can be read again.", inbox, extra=root_extra(watch.root.path))
+            watch.inbox_missing = False
+        return files
+
+    def _track(self, root: WatchedRoot, path: Path, *, closed: bool = False) -> None:
+        """Start (or refresh) settle tracking of a candidate not already queued or in work."""
+        if not self.file_filter(path):
+            return
+        with self._shared.lock:
+            if path in self._shared.pending:
+                return
+        signature = _signature(path)
+        if signature is None:
+            self._tracked.pop(path, None)
+            return
+        seen = self._tracked.get(path)
+        if seen is None:
+            seen = self._tracked[path] = _Seen(root, signature, time.monotonic())
+        if closed:
+            seen.closed_at = signature
+
+    def _queue_unfinished(self, root: WatchedRoot) -> None:
+        """Hand on job folders left by a crash or a folder that could not be written."""
+        for folder in jobs.unfinished_jobs(root):
+            with self._shared.lock:
+                if folder in self._shared.pending or folder in self._shared.given_up:
+                    continue
+            if not self._offer(_Task(root, folder, resume=True)):
+                return
+
+    # ---- settling and handing on
+
+    def _hand_on_settled(self, now: float) -> None:
+        for path, seen in list(self._tracked.items()):
+            if self._stopping.is_set():
+                return
+            signature = _signature(path)
+            if signature is None:  # taken by another service, or deleted
+                del self._tracked[path]
+                continue
+            if signature != seen.signature:
+                seen.signature, seen.stable_since = signature, now
+                seen.incomplete = False
+            if self._settled(path, seen, now):
+                if not self._offer(_Task(seen.root, path)):
+                    return  # the queue is full: try again next tick
+                del self._tracked[path]
+
+    def _settled(self, path: Path, seen: _Seen, now: float) -> bool:
+        """Unchanged for the settle time (or closed by its writer) and a whole workbook."""
+        quiet = now - seen.stable_since
+        closed = seen.closed_at == seen.signature and needs_zip_check(path)
+        if quiet < seen.root.config.settle_seconds and not closed:
+            return False
+        if not seen.incomplete:
+            if _looks_whole(path, seen.signature[0]):
+                return True
+            seen.incomplete = True
+        grace = self._grace or INCOMPLETE_GRACE_SETTLES * seen.root.config.settle_seconds
+        if quiet < grace:
+            return False
+        log.warning(
+            'Taking "%s" although it has not become a whole workbook in %g s.',
+            path.name,
+            grace,
+            extra=root_extra(seen.root.path),
+        )
+        return True
+
+    def _offer(self, task: _Task) -> bool:
+        """Queue a task unless the queue is full; marks its path as pending."""
+        with self._shared.lock:
+            self._shared.pending.add(task.path)
+        try:
+            self._queue.put_nowait(task)
+        except queue.Full:
+            with self._shared.lock:
+                self._shared.pending.discard(task.path)
+            return False
+        return True
+
+    def _nothing_left(self) -> bool:
+        """For `--once`: no file waiting, settling, queued or in work, in any root."""
+        with self._shared.lock:
+            if self._shared.pending or self._shared.hints:
+                return False
+        if self._tracked:
+            return False
+        for watch in self.roots:
+            self._rescan(watch)
+        return not self._tracked and not self._shared.pending
+
+    # ---- observers
+
+    def _keep_observer_alive(self, watch: _RootWatch) -> None:
+        """Start the observer, or restart it when its thread or its emitter has died."""
+        observer = watch.observer
+        if observer is not None and _observer_alive(observer):
+            return
+        if observer is not None:
+            log.warning(
+                "The file watcher of %s stopped; starting it again.",
+                watch.root.inbox,
+                extra=root_extra(watch.root.path),
+            )
+            self._stop_observer(watch)
+        watch.observer = self._start_observer(watch.root)
+
+    def _start_observer(self, root: WatchedRoot) -> BaseObserver | None:
+        observer: BaseObserver = PollingObserver() if root.config.polling else Observer()
+        try:
+            observer.schedule(_InboxEvents(root, self._hint), str(root.inbox), recursive=False)
+            observer.start()
+        except OSError as exc:  # inotify limits, a share without notifications
+            log.warning(
+                "Cannot watch %s for file events (%s); relying on the listing every %g s.",
+                root.inbox,
+                exc,
+                root.config.rescan_seconds,
+                extra=root_extra(root.path),
+            )
+            return None
+        return observer
+
+    def _stop_observer(self, watch: _RootWatch) -> None:
+        observer, watch.observer = watch.observer, None
+        if observer is None:
+            return
+        try:
+            observer.stop()
+            observer.join(OBSERVER_JOIN_SECONDS)
+        except Exception:  # a broken observer must not stop the shutdown
+            log.debug("error stopping the observer of %s", watch.root.inbox, exc_info=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _signature(path: Path) -> Signature | None:
+    """(size, mtime) of a regular file, or None when it is gone or not a file."""
+    try:
+        info = path.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_size, info.st_mtime_ns)
+
+
+def _looks_whole(path: Path, size: int) -> bool:
+    """Not empty, and for .xlsx/.xlsm a zip whose central directory (written last) reads."""
+    if size <= 0:
+        return False
+    if not needs_zip_check(path):
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return bool(archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return False
+
+
+def _observer_alive(observer: BaseObserver) -> bool:
+    """True when the observer thread and every emitter thread still run.
+
+    watchdog's emitter stops when its folder is deleted or it hits an error, while the observer
+    thread (and `is_alive()`) carries on: watchdog issue #648.
+    """
+    return observer.is_alive() and all(emitter.is_alive() for emitter in observer.emitters)
+
+
+def run_until_signalled(watcher: Watcher) -> RunSummary:
+    """Run the watcher with SIGINT and SIGTERM asking it to stop gracefully."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info(
+            "Received %s: finishing the jobs in progress, then stopping.",
+            signal.Signals(signum).name,
+        )
+        watcher.stop()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return watcher.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

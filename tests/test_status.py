@@ -1,0 +1,94 @@
+"""Tests for sos_docs.status and `sos-docs status`: folder counts and the journal's last jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from builders import WorkbookBuilder
+from click.testing import CliRunner
+
+from sos_docs.cli import cli
+from sos_docs.config import load_config
+from sos_docs.errors import ConfigError
+from sos_docs.jobs import WatchedRoot, run_job
+from sos_docs.status import read_status, status_json, status_text
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> WatchedRoot:
+    """A prepared watched folder with one processed and one rejected job in its journal."""
+    watched = WatchedRoot(tmp_path / "root", load_config(None))
+    watched.prepare()
+    good = WorkbookBuilder().set_case("Case reference", "CP-STATUS")
+    run_job(watched, good.write(watched.inbox / "good.xlsx"))
+    bad = WorkbookBuilder().set_case("Meeting type", "Tea party")
+    run_job(watched, bad.write(watched.inbox / "bad.xlsx"))
+    return watched
+
+
+def test_counts_come_from_the_folders(root: WatchedRoot) -> None:
+    """Waiting counts workbook-like inbox files only; marked copies are not rejected workbooks."""
+    for name in ("a.xlsx", "b.xls", "~$a.xlsx", ".~lock.a.xlsx#", "notes.txt"):
+        (root.inbox / name).write_bytes(b"x")
+    (root.work / "20260101-000000-00000000").mkdir()
+    counts = read_status(root).counts
+    assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (2, 1, 1, 1)
+
+
+def test_the_last_jobs_come_from_the_journal_newest_first(root: WatchedRoot) -> None:
+    """Each job shows its file, outcome, where the workbook went and what it made."""
+    status = read_status(root)
+    assert [job.file_name for job in status.recent] == ["bad.xlsx", "good.xlsx"]
+    text = status_text(status)
+    assert "Processed:            1" in text and "Rejected:             1" in text
+    assert "processed  good.xlsx" in text and "rejected   bad.xlsx" in text
+    assert "workbook: processed/good.xlsx" in text
+    assert "made: reports/CP-STATUS/good - receipt.txt" in text
+    assert "made: rejected/bad - problems.txt" in text
+
+
+def test_json_carries_the_same_data_for_scripts(root: WatchedRoot) -> None:
+    """The JSON form has the counts and each job's outcome, paths and problem codes."""
+    data = status_json(read_status(root))
+    json.dumps(data)  # serialisable as it is
+    assert data["counts"] == {"waiting": 0, "in_work": 0, "processed": 1, "rejected": 1}
+    bad, good = data["recent"]
+    assert bad["outcome"] == "rejected" and bad["problems"] == ["WB006"]
+    assert bad["workbook"] == "rejected/bad.xlsx"
+    assert good["outcome"] == "processed" and good["finished_at"] is not None
+    assert "reports/CP-STATUS/good - receipt.txt" in good["outputs"]
+
+
+def test_a_folder_never_watched_has_no_jobs_and_is_not_changed(tmp_path: Path) -> None:
+    """Reading the status creates no journal and no folders."""
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "waiting.xlsx").write_bytes(b"x")
+    status = read_status(WatchedRoot(tmp_path, load_config(tmp_path)))
+    assert status.counts.waiting == 1 and status.recent == ()
+    assert "No jobs yet." in status_text(status)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inbox"]
+
+
+def test_a_missing_folder_is_a_plain_error(tmp_path: Path) -> None:
+    """Asking for the status of a folder that does not exist says so."""
+    with pytest.raises(ConfigError, match="There is no folder"):
+        read_status(WatchedRoot(tmp_path / "nowhere", load_config(None)))
+
+
+def test_the_status_command_prints_text_or_json(root: WatchedRoot) -> None:
+    """`sos-docs status ROOT` prints the counts; `--json` prints parseable JSON; exit 0."""
+    runner = CliRunner()
+    text = runner.invoke(cli, ["status", str(root.path)])
+    assert text.exit_code == 0 and "Waiting in the inbox: 0" in text.output
+    as_json = runner.invoke(cli, ["status", str(root.path), "--json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.output)["counts"]["processed"] == 1
+
+
+def test_the_status_command_reports_a_missing_folder_without_a_traceback(tmp_path: Path) -> None:
+    """A wrong folder gives `Error: ...` and exit 1."""
+    result = CliRunner().invoke(cli, ["status", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: There is no folder")
