@@ -567,7 +567,7 @@ def _scaling(doc: DocumentObject) -> None:
     picture.paragraph_format.keep_with_next = True
     caption = para(
         doc,
-        "Where each person placed the children's safety on the scale (overall scores).",
+        "Where each person placed the children's safety on the scale. Every score and its reason is in the table below.",
         style="Caption",
     )
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -296,6 +296,31 @@ def test_story_tells_every_page_then_rules_people_and_close(story: Document) -> 
     )
 
 
+def test_empty_optional_sheets_leave_out_their_sections_or_say_none(tmp_path: Path) -> None:
+    """No agencies, harm, factors, grey areas or safety plan: sections say so or are left out."""
+    book = WorkbookBuilder()
+    for sheet in (
+        "Agency involvement",
+        "Harm",
+        "Complicating factors",
+        "Grey areas",
+        "Safety plan",
+    ):
+        book.clear(sheet)
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    document = open_docx(render_document(REPORT, context).data)
+    headings = [p.text for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    assert "Agency involvement" not in headings and "Safety plan" not in headings
+    assert "Safety network" in headings
+    worried = texts_in(document, "What are we worried about?")
+    assert_in_order(
+        worried, ["No harm is recorded.", "Danger statement 1", "None recorded.", "None recorded."]
+    )
+    story = open_docx(render_document(STORY, context).data)
+    story_headings = [p.text for p in story.paragraphs if p.style.name == "Heading 1"]
+    assert not any(h.startswith("Safety rule") for h in story_headings)
+
+
 # ---- pictures
 
 
