@@ -1,0 +1,80 @@
+"""Tests for sos_docs.pipeline: one workbook end to end, from a real .xlsx to real .docx files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import docx
+from builders import WorkbookBuilder
+
+from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, check_workbook, process_workbook
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def document_text(path: Path) -> str:
+    """Every paragraph and table cell of a .docx, in order, as one string."""
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test_a_valid_workbook_gives_both_documents_named_by_case_and_date(tmp_path: Path) -> None:
+    """The example becomes the report and the story under reports/<case reference>/."""
+    workbook = WorkbookBuilder().write(tmp_path / "in" / "example.xlsx")
+    outcome = process_workbook(workbook, tmp_path / "out", today=TODAY)
+    assert outcome.ok
+    names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in outcome.documents)
+    assert names == [
+        "CP-2026-0412/CP-2026-0412 Conference report 2026-11-27.docx",
+        "CP-2026-0412/CP-2026-0412 Words and pictures 2026-11-27.docx",
+    ]
+    assert "Mia Hartley" in document_text(outcome.documents[0])
+
+
+def test_running_twice_never_overwrites(tmp_path: Path) -> None:
+    """A second run of the same workbook adds numbered versions beside the first documents."""
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    first = process_workbook(workbook, tmp_path / "out", today=TODAY)
+    second = process_workbook(workbook, tmp_path / "out", today=TODAY)
+    assert [p.name for p in second.documents] == [
+        p.name.replace(".docx", " (2).docx") for p in first.documents
+    ]
+    assert all(p.exists() for p in first.documents)
+
+
+def test_mapping_date_names_the_files_when_there_is_no_meeting_date(tmp_path: Path) -> None:
+    """A core group meeting without a meeting date uses the mapping date in the file names."""
+    book = WorkbookBuilder().set_case("Meeting type", "Core group meeting")
+    book.set_case("Meeting date", None)
+    outcome = process_workbook(book.write(tmp_path / "cg.xlsx"), tmp_path, today=TODAY)
+    assert outcome.ok
+    assert outcome.documents[0].name == "CP-2026-0412 Conference report 2026-11-16.docx"
+
+
+def test_errors_mean_no_documents(tmp_path: Path) -> None:
+    """A workbook with an error returns its problems and writes nothing."""
+    book = WorkbookBuilder().update_row("Scaling", 0, Score=11)
+    outcome = process_workbook(book.write(tmp_path / "bad.xlsx"), tmp_path / "out", today=TODAY)
+    assert not outcome.ok
+    assert [p.code for p in outcome.validation.errors] == ["SOS104"]
+    assert outcome.documents == ()
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_that_is_not_a_workbook_is_one_wb001_problem(tmp_path: Path) -> None:
+    """Unreadable input becomes a WB001 problem, never an exception."""
+    path = tmp_path / "photo.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    validation = check_workbook(path, today=TODAY)
+    assert [(p.code, p.sheet, p.cell) for p in validation.problems] == [("WB001", None, None)]
+
+
+def test_only_one_document_kind(tmp_path: Path) -> None:
+    """Asking for the report alone writes only the report."""
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    outcome = process_workbook(workbook, tmp_path / "out", kinds=(REPORT,), today=TODAY)
+    assert [p.name for p in outcome.documents] == ["CP-2026-0412 Conference report 2026-11-27.docx"]
+    assert len(DOCUMENT_KINDS) == 2
