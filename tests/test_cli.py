@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from builders import WorkbookBuilder
 from click.testing import CliRunner
 
 from sos_docs.cli import cli
-from builders import WorkbookBuilder
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -137,3 +137,67 @@ def test_every_command_has_help(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0
     assert "Usage:" in output
+
+
+def test_render_writes_both_documents_under_out(tmp_path: Path) -> None:
+    """`render --out` writes the two documents under <out>/<case reference>/ and says so."""
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    code, output = run("render", str(workbook), "--out", str(tmp_path / "out"))
+    assert code == 0, output
+    written = sorted(p.name for p in (tmp_path / "out" / "CP-2026-0412").iterdir())
+    assert written == [
+        "CP-2026-0412 Conference report 2026-11-27.docx",
+        "CP-2026-0412 Words and pictures 2026-11-27.docx",
+    ]
+    assert output.count("Wrote ") == 2
+
+
+def test_render_only_one_kind(tmp_path: Path) -> None:
+    """`--only words-and-pictures` writes just the story."""
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    code, _ = run("render", str(workbook), "--out", str(tmp_path), "--only", "words-and-pictures")
+    assert code == 0
+    assert [p.name for p in (tmp_path / "CP-2026-0412").iterdir()] == [
+        "CP-2026-0412 Words and pictures 2026-11-27.docx"
+    ]
+
+
+def test_render_with_errors_prints_them_and_writes_nothing(tmp_path: Path) -> None:
+    """A workbook with errors is reported as validate reports it; exit 1, no documents."""
+    bad = broken_workbook(tmp_path)
+    code, output = run("render", str(bad), "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert "Scaling!D2" in output and "SOS104" in output
+    assert "No documents were made from broken.xlsx" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_fields_prints_the_registry() -> None:
+    """`sos-docs fields` prints the same text the registry formats."""
+    from sos_docs.fields import format_fields
+
+    code, output = run("fields")
+    assert code == 0
+    assert output == format_fields() + "\n"
+
+
+def test_check_template_passes_the_shipped_templates() -> None:
+    """The default templates use only known fields."""
+    templates = README.parent / "templates"
+    for template in sorted(templates.glob("*.docx")):
+        code, output = run("check-template", str(template))
+        assert code == 0, output
+        assert output == f"{template.name}: every placeholder is a known field.\n"
+
+
+def test_check_template_names_a_misspelt_field_with_a_suggestion(tmp_path: Path) -> None:
+    """A misspelt placeholder is listed with the closest known field, and the exit status is 1."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Case: {{ case_refrence }}")
+    path = tmp_path / "ours.docx"
+    document.save(str(path))
+    code, output = run("check-template", str(path))
+    assert code == 1
+    assert "unknown field 'case_refrence' (did you mean 'case_reference'?)" in output
