@@ -151,7 +151,7 @@ class JobResult:
     name: str
     job_id: str = ""
     outputs: tuple[Path, ...] = ()
-    reason: str = ""  # why a job is waiting
+    reason: str = ""  # why a job is waiting, or could not even start
     folder: Path | None = None  # the job folder a waiting job stays in
 
 
@@ -173,8 +173,13 @@ def run_job(root: WatchedRoot, inbox_file: Path) -> JobResult:
     with _locked(folder) as owned:
         if not owned:  # a recovering service took the empty folder first; it will remove it
             return JobResult(Outcome.SKIPPED, inbox_file.name)
-        claimed = _claim(root, inbox_file, folder, work_id)
-        if claimed is None:
+        try:
+            claimed = deliver.claim(inbox_file, folder, work_id)
+        except DeliveryError as exc:  # the work area cannot be written
+            log.error("could not take %s: %s", inbox_file.name, exc, extra=root_extra(root.path))
+            _remove_job_folder(folder)
+            return JobResult(Outcome.SKIPPED, inbox_file.name, reason=str(exc))
+        if claimed is None:  # another service has it, or it is open elsewhere
             _remove_job_folder(folder)
             return JobResult(Outcome.SKIPPED, inbox_file.name)
         return _Job(root, folder).run(claimed)
@@ -200,15 +205,6 @@ def unfinished_jobs(root: WatchedRoot) -> list[Path]:
 def _new_work_id() -> str:
     """A sortable, unique name for a job folder: time of claim plus randomness."""
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"
-
-
-def _claim(root: WatchedRoot, inbox_file: Path, folder: Path, work_id: str) -> Path | None:
-    """The claimed workbook, or None when another process won or the folder cannot be used."""
-    try:
-        return deliver.claim(inbox_file, folder, work_id)
-    except DeliveryError as exc:
-        log.error("could not take %s: %s", inbox_file.name, exc, extra=root_extra(root.path))
-        return None
 
 
 # --------------------------------------------------------------------------------------------

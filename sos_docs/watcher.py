@@ -56,7 +56,7 @@ class RunSummary:
 
     processed: int = 0
     rejected: int = 0
-    waiting: int = 0
+    waiting: int = 0  # attempts that left a job waiting, or could not take a file
 
     @property
     def all_processed(self) -> bool:
@@ -72,7 +72,7 @@ class _Seen:
     signature: Signature
     stable_since: float
     closed_at: Signature | None = None  # signature when a writer's close event arrived
-    incomplete: bool = False  # the zip check failed for the current signature
+    whole: bool | None = None  # the completeness check's answer for the current signature
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ class _Shared:
     lock: threading.Lock = field(default_factory=threading.Lock)
     hints: dict[Path, tuple[WatchedRoot, bool]] = field(default_factory=dict)
     pending: set[Path] = field(default_factory=set)  # queued or in work
-    given_up: set[Path] = field(default_factory=set)  # job folders left waiting (--once)
+    # --once tries each job folder left waiting, and each file that could not be taken, once
+    given_up: set[Path] = field(default_factory=set)
 
 
 class _InboxEvents(FileSystemEventHandler):
@@ -189,11 +190,12 @@ class Watcher:
             self._queue.put(None)  # workers skip what is still queued, so room appears
         for thread in threads:
             thread.join()
+        left = sum(len(jobs.unfinished_jobs(watch.root)) for watch in self.roots)
         log.info(
-            "Stopped. This run: %d processed, %d rejected, %d waiting to be retried.",
+            "Stopped. This run: %d processed, %d rejected; %d left in the work area to retry.",
             self.summary.processed,
             self.summary.rejected,
-            self.summary.waiting,
+            left,
         )
 
     def _announce(self, root: WatchedRoot) -> None:
@@ -217,7 +219,7 @@ class Watcher:
                 return
             try:
                 if not self._stopping.is_set():  # not claimed yet: it stays where it is
-                    self._count(self._run_task(task))
+                    self._count(self._run_task(task), task.path)
             except Exception:  # a worker must never die; the file stays in the inbox or work area
                 log.exception("unexpected error handling %s", task.path.name)
             finally:
@@ -229,16 +231,16 @@ class Watcher:
             return jobs.resume_job(task.root, task.path)
         return jobs.run_job(task.root, task.path)
 
-    def _count(self, result: JobResult) -> None:
+    def _count(self, result: JobResult, task_path: Path) -> None:
         with self._shared.lock:
             if result.outcome is Outcome.PROCESSED:
                 self.summary.processed += 1
             elif result.outcome is Outcome.REJECTED:
                 self.summary.rejected += 1
-            elif result.outcome is Outcome.WAITING:
+            elif result.reason:  # waiting in the work area, or the file could not be taken
                 self.summary.waiting += 1
-                if self.once and result.folder is not None:
-                    self._shared.given_up.add(result.folder)
+                if self.once:
+                    self._shared.given_up.add(result.folder or task_path)
 
     # ---- finding candidates
 
@@ -293,8 +295,10 @@ class Watcher:
         if not self.file_filter(path):
             return
         with self._shared.lock:
-            if path in self._shared.pending:
+            if path in self._shared.pending or path in self._shared.given_up:
                 return
+        if path in self._tracked and not closed:
+            return
         signature = _signature(path)
         if signature is None:
             self._tracked.pop(path, None)
@@ -326,7 +330,7 @@ class Watcher:
                 continue
             if signature != seen.signature:
                 seen.signature, seen.stable_since = signature, now
-                seen.incomplete = False
+                seen.whole = None
             if self._settled(path, seen, now):
                 if not self._offer(_Task(seen.root, path)):
                     return  # the queue is full: try again next tick
@@ -338,10 +342,10 @@ class Watcher:
         closed = seen.closed_at == seen.signature and needs_zip_check(path)
         if quiet < seen.root.config.settle_seconds and not closed:
             return False
-        if not seen.incomplete:
-            if _looks_whole(path, seen.signature[0]):
-                return True
-            seen.incomplete = True
+        if seen.whole is None:
+            seen.whole = _looks_whole(path, seen.signature[0])
+        if seen.whole:
+            return True
         grace = self._grace or INCOMPLETE_GRACE_SETTLES * seen.root.config.settle_seconds
         if quiet < grace:
             return False

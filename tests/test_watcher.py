@@ -204,6 +204,20 @@ def test_an_empty_or_broken_off_file_waits_then_is_rejected_as_damaged(
     assert "(WB001)" in (root.rejected / "broken - problems.txt").read_text("utf-8-sig")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="close events come from inotify")
+def test_a_writers_close_event_shortens_the_settle_wait(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """With a 10 s settle time, a workbook written and closed in place is taken at once."""
+    root = make_root(tmp_path, settle_seconds=10.0)
+    with watching(root):
+        time.sleep(0.3)
+        started = time.monotonic()
+        (root.inbox / "case.xlsx").write_bytes(workbooks("CP-1"))
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), what="case.xlsx")
+    assert time.monotonic() - started < 5.0
+
+
 def test_lock_hidden_and_temporary_files_are_ignored_and_xls_is_rejected(
     tmp_path: Path, workbooks: Callable[[str], bytes]
 ) -> None:
@@ -515,6 +529,19 @@ def test_watch_once_exits_1_and_logs_codes_not_cell_text_when_one_is_rejected(
     assert any('"bad.xlsx"' in line and "WB006" in line for line in outcomes)
     assert any('"good.xlsx"' in line and "CP-GOOD" in line for line in outcomes)
     assert "Zebra" not in text and "Zebra" not in log.read_text()
+
+
+def test_watch_once_ends_with_1_when_a_job_must_wait_for_an_unwritable_folder(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """`--once` tries a job that cannot be delivered once, keeps it safe, and exits 1."""
+    root = make_root(tmp_path)
+    (root.reports / "CP-1").write_text("a file where the case's folder should be")
+    drop(root.inbox, "case.xlsx", workbooks("CP-1"))
+    result = CliRunner().invoke(cli, ["watch", str(root.path), "--once", *FAST_FLAGS])
+    assert result.exit_code == 1
+    (folder,) = unfinished_jobs(root)
+    assert (folder / "book" / "case.xlsx").is_file()
 
 
 def test_folder_names_and_timings_come_from_the_roots_configuration_file(
