@@ -9,7 +9,8 @@ are for "cannot go on":
     ├── RenderError              a document could not be produced from a good workbook
     ├── DeliveryError            a finished document could not be written into place
     ├── ConfigError              the configuration file or flags are wrong
-    └── JournalError             the service's job journal cannot be used
+    ├── JournalError             the service's job journal cannot be used
+    └── PdfError                 a PDF copy of a finished document could not be made
 
 Library exceptions (zipfile, openpyxl, lxml, jinja2, sqlite3, OSError) are translated into
 these where the library is called, always with ``raise ... from``.
@@ -44,3 +45,7 @@ class ConfigError(SosDocsError):
 
 class JournalError(SosDocsError):
     """The job journal database cannot be opened or written."""
+
+
+class PdfError(SosDocsError):
+    """A PDF copy of a finished document could not be made (LibreOffice missing or failing)."""
