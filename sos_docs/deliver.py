@@ -27,6 +27,7 @@ __all__ = [
     "claim",
     "move_without_overwrite",
     "new_file_mode",
+    "numbered_versions",
     "output_path",
     "safe_file_name",
     "write_new_file",
@@ -305,6 +306,11 @@ def _versions(path: Path) -> Iterator[Path]:
     yield path
     for number in range(2, MAX_VERSIONS + 1):
         yield path.with_name(f"{path.stem} ({number}){path.suffix}")
+
+
+def numbered_versions(path: Path) -> Iterator[Path]:
+    """The names write_new_file and move_without_overwrite try, in order: path, `stem (2).ext`..."""
+    return _versions(path)
 
 
 def _sync_folder(folder: Path) -> None:

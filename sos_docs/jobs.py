@@ -46,9 +46,11 @@ __all__ = [
     "INTERNAL_ERROR_CODE",
     "NOT_MADE_CODE",
     "RENDER_WARNING_CODE",
+    "JobInWork",
     "JobResult",
     "Outcome",
     "WatchedRoot",
+    "jobs_in_work",
     "resume_job",
     "run_job",
     "unfinished_jobs",
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 WORK_FOLDER = "work"
 LOCK_FILE = ".lock"
 PLAN_FILE = "job.json"
+WAITING_NOTE = "waiting.txt"
 BOOK_FOLDER = "book"  # holds the workbook under its own name while the job runs
 CLAIM_SEPARATOR = "__"  # deliver.claim names the claimed file `<work id>__<name>`
 # Shares and FAT keep modification times to 2 s; a copy placed by this job is never older.
@@ -193,6 +196,23 @@ def resume_job(root: WatchedRoot, folder: Path) -> JobResult:
         return _Job(root, folder).resume()
 
 
+@dataclass(frozen=True)
+class JobInWork:
+    """A job folder in the work area: whose workbook, and why it waits ("" while in hand)."""
+
+    folder: Path
+    name: str
+    waiting_because: str
+
+
+def jobs_in_work(root: WatchedRoot) -> list[JobInWork]:
+    """Each job in the work area with its workbook's name and the reason it is waiting."""
+    return [
+        JobInWork(folder, _workbook_name(folder), _read_waiting_note(folder))
+        for folder in unfinished_jobs(root)
+    ]
+
+
 def unfinished_jobs(root: WatchedRoot) -> list[Path]:
     """The job folders in the work area, oldest first (including ones being worked on)."""
     try:
@@ -248,6 +268,37 @@ def _locked(folder: Path) -> Iterator[bool]:
         yield _try_lock(fd)
     finally:
         os.close(fd)
+
+
+def _workbook_name(folder: Path) -> str:
+    """The name the workbook had in the inbox, as far as the job folder tells."""
+    workbook = _workbook_in(folder)
+    if workbook is not None:
+        return _original_name(folder, workbook)
+    plan = _file_bytes_or_none(folder / PLAN_FILE)
+    return _Plan.from_json(plan).name if plan else folder.name
+
+
+def _original_name(folder: Path, workbook: Path) -> str:
+    """The inbox name of a workbook held in a job folder, as claimed or in its book folder."""
+    if workbook.parent == folder / BOOK_FOLDER:
+        return workbook.name
+    return workbook.name.removeprefix(folder.name + CLAIM_SEPARATOR)
+
+
+def _write_waiting_note(folder: Path, reason: str) -> None:
+    """Say in the job folder why it waits, for `sos-docs status`; best effort."""
+    note = folder / WAITING_NOTE
+    with contextlib.suppress(OSError):
+        note.with_suffix(".tmp").write_text(reason, encoding="utf-8")
+        note.with_suffix(".tmp").replace(note)
+
+
+def _read_waiting_note(folder: Path) -> str:
+    try:
+        return (folder / WAITING_NOTE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _remove_job_folder(folder: Path) -> None:
@@ -363,6 +414,7 @@ class _Job:
                 exc,
                 extra=self.extra,
             )
+            _write_waiting_note(self.folder, str(exc))
             return JobResult(Outcome.WAITING, name, reason=str(exc), folder=self.folder)
 
     # ---- the steps
@@ -382,9 +434,11 @@ class _Job:
         """The workbook left before the journal heard of it: find where, and finish the job."""
         dest = self._destination(plan) / plan.final_name
         record = journal.get(plan.journal_id)
-        final = (_placed_copy(dest, record.content_hash, plan.made_at) if record else None) or dest
-        outputs = tuple(self.root.path / target for _, target in plan.outputs)
-        return self._done(journal, plan, final, outputs)
+        if record is None:  # the journal was replaced meanwhile: record what the plan says
+            return self._done(journal, plan, dest, ())
+        final = _placed_copy(dest, record.content_hash, plan.made_at) or dest
+        # Outputs are recorded in the plan's order, the receipt last.
+        return self._done(journal, plan, final, record.outputs[: len(plan.outputs)])
 
     def _done(
         self, journal: Journal, plan: _Plan, final: Path, outputs: tuple[Path, ...]
@@ -498,7 +552,7 @@ class _Job:
 
     def _free_rejected_stem(self, name: str) -> str:
         """`case`, or `case (2)` etc., so the workbook and its two files share one free name."""
-        for candidate in _versions(self.root.rejected / name):
+        for candidate in deliver.numbered_versions(self.root.rejected / name):
             stem = candidate.stem
             names = (candidate.name, f"{stem} - problems.txt", f"{stem} - marked.xlsx")
             if not any((self.root.rejected / n).exists() for n in names):
@@ -571,9 +625,7 @@ class _Job:
         return _Plan.from_json(data) if data is not None else None
 
     def _original_name(self, claimed: Path) -> str:
-        if claimed.parent == self.folder / BOOK_FOLDER:
-            return claimed.name
-        return claimed.name.removeprefix(self.folder.name + CLAIM_SEPARATOR)
+        return _original_name(self.folder, claimed)
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root.path).as_posix()
@@ -635,19 +687,12 @@ def _file_bytes_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _versions(path: Path) -> Iterator[Path]:
-    """path, then `stem (2).ext`, `stem (3).ext`, ... as deliver numbers them."""
-    yield path
-    for number in range(2, deliver.MAX_VERSIONS + 1):
-        yield path.with_name(f"{path.stem} ({number}){path.suffix}")
-
-
 def _placed_copy(wanted: Path, digest: str, since: float) -> Path | None:
     """An existing file at `wanted` or a numbered version with these bytes, placed since then.
 
     Versions are numbered from the first free name, so the search stops at the first gap.
     """
-    for candidate in _versions(wanted):
+    for candidate in deliver.numbered_versions(wanted):
         try:
             if candidate.stat().st_mtime < since - MTIME_SLACK_SECONDS:
                 continue

@@ -14,7 +14,7 @@ from typing import Any
 
 from sos_docs.errors import ConfigError
 from sos_docs.filters import DefaultFilter
-from sos_docs.jobs import WatchedRoot, unfinished_jobs
+from sos_docs.jobs import JobInWork, WatchedRoot, jobs_in_work
 from sos_docs.journal import JobRecord, Journal
 
 __all__ = ["DEFAULT_RECENT", "FolderCounts", "Status", "read_status", "status_json", "status_text"]
@@ -36,10 +36,11 @@ class FolderCounts:
 
 @dataclass(frozen=True)
 class Status:
-    """A watched folder's counts and its latest jobs, newest first."""
+    """A watched folder's counts, its jobs in work, and its latest jobs, newest first."""
 
     root: Path
     counts: FolderCounts
+    in_work: tuple[JobInWork, ...]
     recent: tuple[JobRecord, ...]
 
 
@@ -49,13 +50,14 @@ def read_status(root: WatchedRoot, limit: int = DEFAULT_RECENT) -> Status:
         raise ConfigError(
             f"There is no folder {root.path}. Give the folder that `sos-docs watch` watches."
         )
+    in_work = tuple(jobs_in_work(root))
     counts = FolderCounts(
         waiting=_count_workbooks(root.inbox),
-        in_work=len(unfinished_jobs(root)),
+        in_work=len(in_work),
         processed=_count_workbooks(root.processed),
         rejected=_count_workbooks(root.rejected),
     )
-    return Status(root.path, counts, _recent_jobs(root, limit))
+    return Status(root.path, counts, in_work, _recent_jobs(root, limit))
 
 
 def _count_workbooks(folder: Path) -> int:
@@ -87,6 +89,7 @@ def status_text(status: Status) -> str:
         f"Watched folder: {status.root}",
         f"  Waiting in the inbox: {counts.waiting}",
         f"  In work:              {counts.in_work}",
+        *(f"      {job.name}: {_work_state(job)}" for job in status.in_work),
         f"  Processed:            {counts.processed}",
         f"  Rejected:             {counts.rejected}",
         "",
@@ -113,6 +116,10 @@ def status_json(status: Status) -> dict[str, Any]:
             "processed": status.counts.processed,
             "rejected": status.counts.rejected,
         },
+        "in_work": [
+            {"file": job.name, "waiting_because": job.waiting_because or None}
+            for job in status.in_work
+        ],
         "recent": [
             {
                 "id": job.id,
@@ -127,6 +134,13 @@ def status_json(status: Status) -> dict[str, Any]:
             for job in status.recent
         ],
     }
+
+
+def _work_state(job: JobInWork) -> str:
+    """Being processed, or waiting to be retried and why."""
+    if job.waiting_because:
+        return f"waiting to be retried: {job.waiting_because}"
+    return "being processed"
 
 
 def _outcome(job: JobRecord) -> str:

@@ -37,6 +37,21 @@ def test_counts_come_from_the_folders(root: WatchedRoot) -> None:
     assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (2, 1, 1, 1)
 
 
+def test_a_job_waiting_in_the_work_area_shows_why(root: WatchedRoot) -> None:
+    """A workbook kept back because its documents cannot be written is listed with the reason."""
+    (root.reports / "CP-WAIT").write_text("a file where the case's folder should be")
+    book = WorkbookBuilder().set_case("Case reference", "CP-WAIT")
+    run_job(root, book.write(root.inbox / "waiting.xlsx"))
+    status = read_status(root)
+    (job,) = status.in_work
+    assert job.name == "waiting.xlsx" and "could not write" in job.waiting_because
+    assert "      waiting.xlsx: waiting to be retried: sos-docs could not write" in status_text(
+        status
+    )
+    data = status_json(status)
+    assert data["in_work"] == [{"file": "waiting.xlsx", "waiting_because": job.waiting_because}]
+
+
 def test_the_last_jobs_come_from_the_journal_newest_first(root: WatchedRoot) -> None:
     """Each job shows its file, outcome, where the workbook went and what it made."""
     status = read_status(root)
@@ -54,6 +69,7 @@ def test_json_carries_the_same_data_for_scripts(root: WatchedRoot) -> None:
     data = status_json(read_status(root))
     json.dumps(data)  # serialisable as it is
     assert data["counts"] == {"waiting": 0, "in_work": 0, "processed": 1, "rejected": 1}
+    assert data["in_work"] == []
     bad, good = data["recent"]
     assert bad["outcome"] == "rejected" and bad["problems"] == ["WB006"]
     assert bad["workbook"] == "rejected/bad.xlsx"
