@@ -92,6 +92,7 @@ class _RootWatch:
     observer: BaseObserver | None = None
     next_rescan: float = 0.0
     inbox_missing: bool = False
+    events_failed: bool = False  # the last attempt to start the observer failed (logged once)
 
 
 @dataclass
@@ -394,22 +395,26 @@ class Watcher:
                 extra=root_extra(watch.root.path),
             )
             self._stop_observer(watch)
-        watch.observer = self._start_observer(watch.root)
+        watch.observer = self._start_observer(watch)
 
-    def _start_observer(self, root: WatchedRoot) -> BaseObserver | None:
+    def _start_observer(self, watch: _RootWatch) -> BaseObserver | None:
+        root = watch.root
         observer: BaseObserver = PollingObserver() if root.config.polling else Observer()
         try:
             observer.schedule(_InboxEvents(root, self._hint), str(root.inbox), recursive=False)
             observer.start()
         except OSError as exc:  # inotify limits, a share without notifications
-            log.warning(
-                "Cannot watch %s for file events (%s); relying on the listing every %g s.",
-                root.inbox,
-                exc,
-                root.config.rescan_seconds,
-                extra=root_extra(root.path),
-            )
+            if not watch.events_failed:
+                log.warning(
+                    "Cannot watch %s for file events (%s); relying on the listing every %g s.",
+                    root.inbox,
+                    exc,
+                    root.config.rescan_seconds,
+                    extra=root_extra(root.path),
+                )
+            watch.events_failed = True
             return None
+        watch.events_failed = False
         return observer
 
     def _stop_observer(self, watch: _RootWatch) -> None:

@@ -273,6 +273,31 @@ def test_the_rescan_finds_files_whose_events_were_lost(
         wait_for(lambda: (root.processed / "case.xlsx").exists(), what="the rescan")
 
 
+class RefusingObserver(PollingObserver):
+    """An observer the system will not give a watch (inotify's watch limit reached)."""
+
+    def schedule(self, *args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "inotify watch limit reached")
+
+
+def test_an_observer_that_cannot_start_is_logged_once_and_the_listing_carries_on(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    workbooks: Callable[[str], bytes],
+) -> None:
+    """Without file events at all, one warning is logged and files are still processed."""
+    caplog.set_level(logging.INFO, logger="sos_docs")
+    monkeypatch.setattr(watcher, "Observer", RefusingObserver)
+    root = make_root(tmp_path)
+    with watching(root):
+        time.sleep(4 * FAST["rescan_seconds"])
+        drop(root.inbox, "case.xlsx", workbooks("CP-1"))
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), what="the listing")
+    warnings = [r for r in caplog.records if "for file events" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 def test_a_dead_observer_is_noticed_and_restarted(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, workbooks: Callable[[str], bytes]
 ) -> None:
