@@ -224,7 +224,9 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
 
 
 @cli.command("watch")
-@click.argument("roots", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "roots", nargs=-1, metavar="[ROOT]...", type=click.Path(file_okay=False, path_type=Path)
+)
 @click.option(
     "--config",
     "config_file",
