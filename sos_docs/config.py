@@ -1,6 +1,9 @@
 """Configuration as small frozen value objects with their defaults, resolved once at start.
 
 Precedence: command-line flag > the root's `sos-docs.toml` (or `--config FILE`) > the defaults here.
+Paths in a file (`templates_dir`, `logo`) are relative to that file; an extra document's
+`template` is relative to `templates_dir`. A service-wide file (`load_service_config`) lists the
+roots one service watches, each with its own `sos-docs.toml`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ DEFAULT_RESCAN_SECONDS = 30.0
 DEFAULT_OUTPUT_PATTERN = "{case_reference}/{case_reference} {document} {date}.docx"
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_FREE_DISK_MB = 500
+_FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,14 @@ class Folders:
 
 
 @dataclass(frozen=True)
+class ExtraDocument:
+    """A document a team adds in its configuration: its name and its docxtpl template."""
+
+    name: str  # as in file names and messages, e.g. "Core group agenda"
+    template: Path  # a relative path is inside the templates folder
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything one watched root (or one `render` run) needs to know, resolved once."""
 
@@ -65,6 +78,11 @@ class Config:
     protective_marking: str = DEFAULT_PROTECTIVE_MARKING
     pdf: bool = False
     limits: Limits = field(default_factory=Limits)
+    local_authority: str = ""  # used when a workbook leaves its Local authority blank
+    team: str = ""  # used when a workbook leaves its Team blank
+    logo: Path | None = None  # shown at the top of the report
+    free_disk_mb: int = DEFAULT_FREE_DISK_MB  # below this, `doctor` fails the root
+    documents: tuple[ExtraDocument, ...] = ()
 
 
 DEFAULT_CONFIG = Config()
@@ -97,8 +115,9 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
         raise ConfigError(f"The configuration file {path} is not valid TOML: {exc}.") from exc
     except OSError as exc:
         raise ConfigError(f"The configuration file {path} cannot be read: {exc.strerror}.") from exc
-    if "templates_dir" in data and isinstance(data["templates_dir"], str):
-        data["templates_dir"] = (path.parent / data["templates_dir"]).resolve()
+    for name in _FILE_RELATIVE_PATHS:
+        if isinstance(data.get(name), str) and data[name].strip():
+            data[name] = (path.parent / data[name]).resolve()
     return data
 
 
@@ -119,11 +138,22 @@ def _coerce(name: str, value: Any, default: Any, source: str) -> Any:
     """One setting converted to the type of its default, or a ConfigError saying what is wrong."""
     if name in _SECTIONS:
         return _section(name, value, default, source)
+    if name == "documents":
+        return _documents(value, source)
+    if name == "logo" and isinstance(value, str | Path) and str(value).strip():
+        return Path(value)
     if isinstance(default, Path):
         return Path(value)
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
+    elif isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ConfigError(
+            f"Setting '{name}' in {source} should be a whole number (0 or more), "
+            f"but it is {value!r}."
+        )
     elif isinstance(default, float) and isinstance(value, int | float) and value > 0:
         return float(value)
     elif isinstance(default, str) and isinstance(value, str) and value.strip():
@@ -155,9 +185,77 @@ def _section(name: str, value: Any, default: Any, source: str) -> Any:
     return dataclasses.replace(default, **value)
 
 
+def _documents(value: Any, source: str) -> tuple[ExtraDocument, ...]:
+    """The `[[documents]]` tables: each exactly a `name` and a `template`, names all different."""
+    example = '[[documents]]\nname = "Core group agenda"\ntemplate = "core_group_agenda.docx"'
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise ConfigError(
+            f"Setting 'documents' in {source} should be one or more tables like:\n{example}"
+        )
+    documents = []
+    for number, item in enumerate(value, 1):
+        where = f"document {number} of [[documents]] in {source}"
+        if set(item) != {"name", "template"}:
+            raise ConfigError(
+                f"The {where} should have exactly a name and a template, like:\n{example}"
+            )
+        if not all(isinstance(item[key], str) and item[key].strip() for key in item):
+            raise ConfigError(f"The name and template of the {where} must be some text.")
+        documents.append(ExtraDocument(item["name"].strip(), Path(item["template"].strip())))
+    names = [d.name.casefold() for d in documents]
+    for document in documents:
+        if names.count(document.name.casefold()) > 1:
+            raise ConfigError(
+                f"Two extra documents in {source} are called '{document.name}'. "
+                "Give each its own name: it is part of the file names."
+            )
+    return tuple(documents)
+
+
 def _describe(default: Any) -> str:
     if isinstance(default, bool):
         return "true or false"
     if isinstance(default, int | float):
         return "a positive number"
     return "some text"
+
+
+# ---------------------------------------------------------------------------------------------
+# The service-wide file: which roots one service watches
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The roots one `sos-docs watch` serves, each with its own `sos-docs.toml`."""
+
+    roots: tuple[Path, ...]
+    workers: int | None = None  # None: the watcher's default
+
+
+def load_service_config(path: Path) -> ServiceConfig:
+    """Read a service-wide file: `roots = [...]` (relative to the file) and optional `workers`."""
+    data = _read_toml(path, required=True)
+    source = str(path)
+    unknown = sorted(set(data) - {"roots", "workers"})
+    if unknown:
+        raise ConfigError(
+            f"Unknown setting '{unknown[0]}' in the service file {source}. "
+            "It may hold only roots and workers; each root's own settings go in its sos-docs.toml."
+        )
+    roots = data.get("roots")
+    if (
+        not isinstance(roots, list)
+        or not roots
+        or not all(isinstance(r, str) and r.strip() for r in roots)
+    ):
+        raise ConfigError(
+            f"The service file {source} should list the folders to watch, like: "
+            'roots = ["/srv/sos-docs/north", "/srv/sos-docs/south"]'
+        )
+    workers = data.get("workers")
+    if workers is not None and (
+        not isinstance(workers, int) or isinstance(workers, bool) or workers < 1
+    ):
+        raise ConfigError(f"Setting 'workers' in {source} should be a whole number, 1 or more.")
+    resolved = dict.fromkeys((path.parent / root).resolve() for root in roots)
+    return ServiceConfig(tuple(resolved), workers)
