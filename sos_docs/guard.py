@@ -1,6 +1,7 @@
 """Refuses a file that is not a plain, safe Excel workbook before openpyxl ever opens it (WB001).
 
-Checks run from cheapest to dearest and nothing is ever expanded in full: the file's size, its
+Checks run from cheapest to dearest and nothing is ever expanded in full: the file itself (an
+ordinary file, never a symbolic link, which could point out of the watched folder), its size, its
 first bytes (legacy .xls, password-protected, text or CSV), the zip's table of contents (damaged,
 OpenDocument, not a workbook, declared sizes of a zip bomb), then the first few KB of each XML part
 (DOCTYPE and ENTITY declarations, the billion-laughs and external-entity tricks).
@@ -17,12 +18,15 @@ with `keep_vba=False`).
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
+import os
 import stat
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
@@ -51,6 +55,17 @@ DTD_MARKERS = tuple(
     for marker in ("<!DOCTYPE", "<!ENTITY")
     for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
+
+# O_NOFOLLOW refuses a link as the last part of the name (ELOOP; EMLINK on BSD), and
+# O_NONBLOCK keeps a named pipe swapped in after the check from blocking the open.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_FOLLOWED_A_LINK = frozenset({errno.ELOOP, errno.EMLINK})
 
 SAVE_AS_XLSX = (
     "open it in Excel and use File > Save As > Excel Workbook (.xlsx), then use the new file"
@@ -92,10 +107,12 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS
 def _read_bounded(path: Path, limits: Limits) -> bytes:
     """Read at most one byte past the size limit, translating every OS error into plain words."""
     try:
-        size = _regular_file_size(path)
-        if size > limits.max_file_bytes:
-            raise WorkbookError(_too_large_message(path.name, size, limits))
-        with path.open("rb") as handle:
+        _refuse_unless_regular(path, os.lstat(path))
+        with _open_without_following(path) as handle:
+            # Checked again on the open file: the name may have been swapped since lstat.
+            size = _refuse_unless_regular(path, os.fstat(handle.fileno()))
+            if size > limits.max_file_bytes:
+                raise WorkbookError(_too_large_message(path.name, size, limits))
             # One byte more than stat said shows a file still growing; read(n) allocates n.
             return handle.read(size + 1)
     except FileNotFoundError as error:
@@ -108,19 +125,40 @@ def _read_bounded(path: Path, limits: Limits) -> bytes:
             "(or ask for read permission) and try again"
         ) from error
     except OSError as error:
+        if error.errno in _FOLLOWED_A_LINK:
+            raise WorkbookError(_link_message(path.name)) from error
         raise WorkbookError(
             f'"{path.name}" cannot be read ({error.strerror or error}); check the file and try again'
         ) from error
 
 
-def _regular_file_size(path: Path) -> int:
-    """The size of a plain file; folders and devices are refused (opening a pipe would hang)."""
-    status = path.stat()
+def _open_without_following(path: Path) -> BinaryIO:
+    """The file opened for reading, refusing a symbolic link and never blocking on a pipe."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _refuse_unless_regular(path: Path, status: os.stat_result) -> int:
+    """The size of a plain file; folders, links and devices are refused (a pipe would hang)."""
+    if stat.S_ISLNK(status.st_mode):
+        raise WorkbookError(_link_message(path.name))
     if stat.S_ISDIR(status.st_mode):
         raise WorkbookError(f'"{path.name}" is a folder, not a file; use the workbook file itself')
     if not stat.S_ISREG(status.st_mode):
         raise WorkbookError(f'"{path.name}" is not an ordinary file; use the workbook file itself')
     return status.st_size
+
+
+def _link_message(name: str) -> str:
+    # A link could point anywhere: at another team's workbooks, or at the server's own files.
+    return (
+        f'"{name}" is a shortcut (symbolic link) to another file, and sos-docs does not follow '
+        "links; put a copy of the workbook itself here instead"
+    )
 
 
 def _too_large_message(name: str, size: int, limits: Limits) -> str:
