@@ -63,6 +63,7 @@ class Picture:
     format: str  # "png", "jpeg", "gif", ...
     anchor_row: int  # 1-based sheet row
     anchor_cell: str  # A1 form
+    max_height_emu: int = 0  # shown at most this high (EMU) in a document; 0: as the page allows
 
 
 @dataclass(frozen=True)
