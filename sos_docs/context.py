@@ -46,13 +46,17 @@ class DocumentSettings:
     `story_title` may use `{names}` ("Mia and Leo") and `{possessive}` ("Mia and Leo's";
     "James'" for a name ending in s). `date_format` is a strftime pattern where `%-d` is the
     day without a leading zero. `report_date` is the date printed as the report's date; None
-    means today.
+    means today. `local_authority` and `team` are the folder's own, printed when the workbook
+    leaves them blank; `logo` is the team's logo for the top of the report.
     """
 
     protective_marking: str = DEFAULT_PROTECTIVE_MARKING
     story_title: str = DEFAULT_STORY_TITLE
     date_format: str = DEFAULT_DATE_FORMAT
     report_date: dt.date | None = None
+    local_authority: str = ""
+    team: str = ""
+    logo: Picture | None = None
 
 
 DEFAULT_SETTINGS = DocumentSettings()
@@ -174,8 +178,9 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
     d = case.details
     return {
         "case_reference": d.case_reference,
-        "local_authority": d.local_authority,
-        "team": d.team,
+        "local_authority": d.local_authority or words.settings.local_authority,
+        "team": d.team or words.settings.team,
+        "logo": words.settings.logo or "",
         "meeting_type": d.meeting_type,
         "meeting_date": words.date(d.meeting_date),
         "mapping_date": words.date(d.mapping_date),

@@ -101,8 +101,9 @@ _STORY = "Words and pictures"
 FIELDS: tuple[Field, ...] = (
     # -- the case and the meeting
     Field("case_reference", Kind.TEXT, "The case reference.", "CP-2026-0412", _CASE),
-    Field("local_authority", Kind.TEXT, "The local authority.", "Northbrook Council", _CASE),
-    Field("team", Kind.TEXT, "The team.", "Riverside Family Support Team", _CASE),
+    Field("local_authority", Kind.TEXT, "The local authority: the workbook's, else the folder's `local_authority` setting.", "Northbrook Council", _CASE),
+    Field("team", Kind.TEXT, "The team: the workbook's, else the folder's `team` setting.", "Riverside Family Support Team", _CASE),
+    Field("logo", Kind.PICTURE, "The team's logo (the `logo` setting), 2 cm high, or empty when none is set.", "", _CASE),
     Field("meeting_type", Kind.TEXT, "The meeting type, as chosen in the workbook.", "Initial child protection conference", _CASE),
     Field("meeting_date", Kind.TEXT, "The meeting date, or empty.", "27 November 2026", _CASE),
     Field("mapping_date", Kind.TEXT, "The day the map was done.", "16 November 2026", _CASE),

@@ -1,20 +1,27 @@
 """Process one workbook: read -> validate -> build context -> render -> deliver, top to bottom.
 
-The CLI and the watcher call these functions; the stages never call each other sideways.
+The CLI and the watcher call these functions; the stages never call each other sideways. Which
+documents are made comes from the configuration: the two built-in ones plus a team's extra
+documents (`[[documents]]`), each with its template in the team's templates folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
 
 from sos_docs import deliver
 from sos_docs.config import DEFAULT_CONFIG, Config
 from sos_docs.context import DocumentSettings, build_context
-from sos_docs.errors import WorkbookError
-from sos_docs.model import Level, MappingCase, Problem, Validation
+from sos_docs.errors import ConfigError, PdfError, WorkbookError
+from sos_docs.model import Level, MappingCase, Picture, Problem, Validation
+from sos_docs.pdf import PdfConverter, pdf_path_for
 from sos_docs.reader import read_workbook
 from sos_docs.render import render_document
 from sos_docs.validate import validate
@@ -36,6 +43,8 @@ WORDS_AND_PICTURES = DocumentKind(
     "words-and-pictures", "Words and pictures", "words_and_pictures.docx"
 )
 DOCUMENT_KINDS = (REPORT, WORDS_AND_PICTURES)
+LOGO_HEIGHT_EMU = 720_000  # 2 cm: a logo is a letterhead, not a picture of the family
+MAX_LOGO_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Outcome:
     validation: Validation
     documents: tuple[Path, ...] = ()
     render_warnings: tuple[str, ...] = ()
+    pdfs: tuple[Path, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -72,19 +82,113 @@ def check_workbook(
     return validate(raw, today=today)
 
 
+def document_kinds(config: Config = DEFAULT_CONFIG) -> tuple[DocumentKind, ...]:
+    """The documents made for every workbook: the built-in two, then the configured extras."""
+    kinds = list(DOCUMENT_KINDS)
+    for extra in config.documents:
+        clash = next((k for k in kinds if k.title.casefold() == extra.name.casefold()), None)
+        if clash is not None:
+            raise ConfigError(
+                f"The extra document '{extra.name}' has the name of the built-in "
+                f"'{clash.title}'. Give it another name: the name is part of its file names."
+            )
+        key = re.sub(r"[^a-z0-9]+", "-", extra.name.casefold()).strip("-") or "document"
+        kinds.append(DocumentKind(key, extra.name, str(extra.template)))
+    return tuple(kinds)
+
+
+def template_path(config: Config, kind: DocumentKind) -> Path:
+    """Where a document's template is: in the templates folder, unless given as a full path."""
+    return config.templates_dir / kind.template
+
+
+def document_settings(config: Config = DEFAULT_CONFIG) -> tuple[DocumentSettings, list[str]]:
+    """How the documents word and brand what the workbook does not say, and logo warnings."""
+    logo, warnings = (None, []) if config.logo is None else load_logo(config.logo)
+    settings = DocumentSettings(
+        protective_marking=config.protective_marking,
+        local_authority=config.local_authority,
+        team=config.team,
+        logo=logo,
+    )
+    return settings, warnings
+
+
+def load_logo(path: Path) -> tuple[Picture | None, list[str]]:
+    """The configured logo as a picture 2 cm high, or None and why it was left out."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_LOGO_BYTES + 1)
+        if len(data) > MAX_LOGO_BYTES:
+            raise ValueError(f"it is larger than {MAX_LOGO_BYTES // (1024 * 1024)} MB")
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            kind = (image.format or "png").lower()
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        warning = (
+            f"The logo {path} could not be used ({reason}), so the documents were made without "
+            "it. Set `logo` in sos-docs.toml to a PNG or JPEG picture."
+        )
+        log.warning("%s", warning)
+        return None, [warning]
+    return Picture(data, kind, 0, "", max_height_emu=LOGO_HEIGHT_EMU), []
+
+
+def branding_warnings(case: MappingCase, config: Config) -> list[str]:
+    """Warnings when the workbook names another local authority or team than this folder's.
+
+    The workbook's own value is printed (it is what the practitioner wrote); a different name
+    in the folder's configuration may mean the workbook was put in the wrong team's folder.
+    """
+    warnings = []
+    for label, written, configured in (
+        ("local authority", case.details.local_authority, config.local_authority),
+        ("team", case.details.team, config.team),
+    ):
+        if written and configured and _same_name(written) != _same_name(configured):
+            warnings.append(
+                f"The workbook names the {label} '{written}', but this folder is set up for "
+                f"'{configured}'. The documents show '{written}'. If the workbook belongs to "
+                "another team, send it to that team's folder."
+            )
+    return warnings
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def render_case(
     case: MappingCase,
     config: Config = DEFAULT_CONFIG,
-    kinds: tuple[DocumentKind, ...] = DOCUMENT_KINDS,
+    kinds: tuple[DocumentKind, ...] | None = None,
 ) -> list[RenderedDocument]:
-    """Render each requested document of a valid case, in memory."""
-    settings = DocumentSettings(protective_marking=config.protective_marking)
+    """Render each requested document of a valid case, in memory.
+
+    Warnings about the case as a whole (logo, branding) go with the first document.
+    """
+    settings, notes = document_settings(config)
+    notes += branding_warnings(case, config)
     context = build_context(case, settings)
-    rendered = []
-    for kind in kinds:
-        result = render_document(config.templates_dir / kind.template, context)
-        rendered.append(RenderedDocument(kind, result.data, result.warnings))
+    rendered: list[RenderedDocument] = []
+    for kind in document_kinds(config) if kinds is None else kinds:
+        result = render_document(template_path(config, kind), context)
+        warnings = (*notes, *result.warnings) if not rendered else result.warnings
+        rendered.append(RenderedDocument(kind, result.data, tuple(warnings)))
     return rendered
+
+
+def make_pdf_copy(converter: PdfConverter, docx: Path, pdf_dest: Path) -> tuple[Path | None, str]:
+    """A PDF copy of a written document, or None and the warning for the receipt.
+
+    A PDF that cannot be made never costs the document: it is a warning, not an error.
+    """
+    try:
+        return converter.convert(docx, pdf_dest), ""
+    except PdfError as exc:
+        log.warning("No PDF copy of %s: %s", docx.name, exc)
+        return None, f"No PDF copy of {pdf_dest.stem} was made: {exc}"
 
 
 def output_fields(case: MappingCase, kind: DocumentKind) -> dict[str, str]:
@@ -116,14 +220,24 @@ def process_workbook(
     path: Path,
     out_root: Path,
     config: Config = DEFAULT_CONFIG,
-    kinds: tuple[DocumentKind, ...] = DOCUMENT_KINDS,
+    kinds: tuple[DocumentKind, ...] | None = None,
     today: dt.date | None = None,
+    converter: PdfConverter | None = None,
 ) -> Outcome:
-    """The whole pipeline for one workbook: problems only, or documents written under out_root."""
+    """The whole pipeline for one workbook: problems only, or documents written under out_root.
+
+    With `config.pdf` and a converter, each document also gets a PDF copy beside it.
+    """
     validation = check_workbook(path, config, today)
     if not validation.ok or validation.case is None:
         return Outcome(validation)
     documents = render_case(validation.case, config, kinds)
     written = deliver_documents(validation.case, documents, out_root, config)
-    warnings = tuple(w for d in documents for w in d.warnings)
-    return Outcome(validation, written, warnings)
+    warnings = [w for d in documents for w in d.warnings]
+    pdfs = []
+    if config.pdf and converter is not None:
+        for docx in written:
+            pdf, warning = make_pdf_copy(converter, docx, pdf_path_for(docx))
+            pdfs += [pdf] if pdf else []
+            warnings += [warning] if warning else []
+    return Outcome(validation, written, tuple(warnings), tuple(pdfs))
