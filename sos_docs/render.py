@@ -5,18 +5,26 @@ escaped exactly once on its way out (so `&`, `<`, `{{ 7*7 }}` and `]]>` print as
 characters XML cannot hold are dropped, and line breaks become Word line breaks. Pictures are
 scaled to fit the template's page, keeping their shape; a picture that cannot be read is left
 out with a warning rather than stopping the document.
+
+Each template is parsed and its Jinja compiled once per process (docxtpl would do both on every
+render, docxtpl issue #110), keyed by its path and the hash of its bytes, so a template edited on
+disk is compiled afresh. Every render still starts from a fresh python-docx document.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
 import logging
 import re
+import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from docx.image.exceptions import InvalidImageStreamError, UnrecognizedImageError
@@ -52,6 +60,9 @@ _TEMPLATE_GLOBALS = frozenset({"loop", "caller", "varargs", "kwargs"})
 # Filters whose result is the same list in another order or subset: loops over them keep
 # the item fields of the list.
 _LIST_KEEPING_FILTERS = frozenset({"sort", "reverse", "list", "unique", "selectattr", "rejectattr"})
+# The core properties docxtpl renders as templates (DocxTemplate.render_properties).
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_COMPILED_TEMPLATES_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -83,11 +94,23 @@ class UnknownField:
 
 def render_document(template: Path, context: Mapping[str, object]) -> Rendered:
     """Render a .docx template with a context (from `build_context`) into document bytes."""
-    tpl = _open_template(template)
+    return render_documents([template], context)[0]
+
+
+def render_documents(templates: Sequence[Path], context: Mapping[str, object]) -> list[Rendered]:
+    """Render several templates with one context; each picture is converted once for all."""
+    ready: _ReadyImages = {}
+    return [_render(_COMPILED.get(template), template, context, ready) for template in templates]
+
+
+def _render(
+    compiled: _Compiled, template: Path, context: Mapping[str, object], ready: _ReadyImages
+) -> Rendered:
+    tpl = _CompiledDocxTemplate(compiled)
     warnings: list[str] = []
-    prepared = _prepare(context, "", _Pictures(tpl, warnings))
+    prepared = _prepare(context, "", _Pictures(tpl, compiled.picture_box, warnings, ready))
     try:
-        tpl.render(prepared, jinja_env=_environment(), autoescape=True)
+        tpl.render(prepared, jinja_env=compiled.env, autoescape=True)
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from exc
     except RenderError:
@@ -95,10 +118,7 @@ def render_document(template: Path, context: Mapping[str, object]) -> Rendered:
     except Exception as exc:
         # docxtpl works on the XML with regular expressions and lxml; whatever it trips over
         # in a damaged template must reach the user as a sentence, never a traceback.
-        raise RenderError(
-            f"The document could not be made from the template {template.name}: {exc}. "
-            "Check the template with `sos-docs check-template`, or use the default template."
-        ) from exc
+        raise _unmakeable(template, exc) from exc
     out = io.BytesIO()
     try:
         tpl.save(out)
@@ -107,14 +127,28 @@ def render_document(template: Path, context: Mapping[str, object]) -> Rendered:
     return Rendered(out.getvalue(), tuple(warnings))
 
 
+def _unmakeable(template: Path, exc: Exception) -> RenderError:
+    return RenderError(
+        f"The document could not be made from the template {template.name}: {exc}. "
+        "Check the template with `sos-docs check-template`, or use the default template."
+    )
+
+
 def _open_template(template: Path) -> DocxTemplate:
     """The template loaded from its bytes, or a TemplateError saying what is wrong with the file."""
+    return _parsed_template(template, _template_bytes(template))
+
+
+def _template_bytes(template: Path) -> bytes:
     try:
-        data = template.read_bytes()
+        return template.read_bytes()
     except FileNotFoundError as exc:
         raise TemplateError(f"The template {template} does not exist.") from exc
     except OSError as exc:
         raise TemplateError(f"The template {template} cannot be read: {exc.strerror}.") from exc
+
+
+def _parsed_template(template: Path, data: bytes) -> DocxTemplate:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise TemplateError(
             f"The template {template.name} is not a Word .docx file. "
@@ -147,6 +181,174 @@ class _SafeDocxTemplate(DocxTemplate):  # type: ignore[misc]
                 "This is a fault in the template or in sos-docs; please report it."
             ) from exc
         return super().fix_tables(xml)
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates compiled once
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One XML part's Jinja source, as docxtpl prepares it for rendering, and its compiled form."""
+
+    source: str
+    template: jinja2.Template
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A template file parsed and compiled once: everything a render of it starts from."""
+
+    data: bytes
+    env: SandboxedEnvironment
+    body: _Part
+    headers: tuple[tuple[str, _Part], ...]  # (relationship id, part)
+    footers: tuple[tuple[str, _Part], ...]
+    footnotes: tuple[tuple[str, _Part], ...]  # (part name, part)
+    properties: tuple[tuple[str, jinja2.Template], ...]
+    picture_box: tuple[int, int]
+
+
+class _CompiledTemplates:
+    """Compiled templates by path and content hash, the least recently used dropped first.
+
+    The file is read on every render, so an edited template (even one saved within the same
+    second at the same size, as on shares that keep times to 2 s) is compiled afresh.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()  # the watcher renders from several threads
+        self._items: OrderedDict[tuple[str, str], _Compiled] = OrderedDict()
+
+    def get(self, template: Path) -> _Compiled:
+        """The compiled template; TemplateError if it cannot be read, opened or compiled."""
+        data = _template_bytes(template)
+        key = (str(template), hashlib.sha256(data).hexdigest())
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        compiled = _compile(template, data)
+        with self._lock:
+            self._items[key] = compiled
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return compiled
+
+    def clear(self) -> None:
+        """Forget every compiled template."""
+        with self._lock:
+            self._items.clear()
+
+
+_COMPILED = _CompiledTemplates(_COMPILED_TEMPLATES_KEPT)
+
+
+def _compile(template: Path, data: bytes) -> _Compiled:
+    """Parse the template and compile each part docxtpl renders, as docxtpl would."""
+    tpl = _parsed_template(template, data)
+    env = _environment()
+    try:
+        return _Compiled(
+            data=data,
+            env=env,
+            body=_compile_part(env, tpl.patch_xml(tpl.get_xml())),
+            headers=tuple(_compile_headers_footers(env, tpl, _HEADER_URI)),
+            footers=tuple(_compile_headers_footers(env, tpl, _FOOTER_URI)),
+            footnotes=tuple(
+                (str(part.partname), _compile_part(env, tpl.patch_xml(part.blob.decode("utf-8"))))
+                for part in tpl.docx.part.package.parts
+                if part.content_type == _FOOTNOTES_TYPE
+            ),
+            properties=tuple(
+                (name, env.from_string(getattr(tpl.docx.core_properties, name)))
+                for name in _PROPERTIES
+            ),
+            picture_box=_picture_box(tpl),
+        )
+    except jinja2.TemplateError as exc:
+        raise _template_error(template, exc) from exc
+    except Exception as exc:
+        raise _unmakeable(template, exc) from exc
+
+
+def _compile_headers_footers(
+    env: SandboxedEnvironment, tpl: DocxTemplate, uri: str
+) -> Iterator[tuple[str, _Part]]:
+    for rel_id, part in tpl.get_headers_footers(uri):
+        xml = tpl.get_part_xml(part)
+        encoding = tpl.get_headers_footers_encoding(xml)
+        yield rel_id, _compile_part(env, tpl.patch_xml(xml), encoding)
+
+
+def _compile_part(env: SandboxedEnvironment, patched: str, encoding: str = "utf-8") -> _Part:
+    """docxtpl's render_xml_part up to the compile: a line per paragraph, for error context."""
+    source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
+    try:
+        return _Part(source, env.from_string(source), encoding)
+    except jinja2.TemplateError as exc:
+        _add_docx_context(exc, source)
+        raise
+
+
+def _add_docx_context(exc: jinja2.TemplateError, source: str) -> None:
+    """The template text around a Jinja error's line, without tags, as docxtpl attaches it."""
+    lineno = getattr(exc, "lineno", None)
+    if lineno is not None:
+        first = max(lineno - 4, 0)
+        exc.docx_context = [  # type: ignore[attr-defined]
+            re.sub(r"<[^>]+>", "", line) for line in source.splitlines()[first : first + 7]
+        ]
+
+
+class _CompiledDocxTemplate(_SafeDocxTemplate):
+    """docxtpl's render steps on a fresh document, fed from the compiled parts."""
+
+    def __init__(self, compiled: _Compiled) -> None:
+        super().__init__(io.BytesIO(compiled.data))
+        self.compiled = compiled
+        self.init_docx()
+
+    def build_xml(self, context: Mapping[str, Any], jinja_env: object = None) -> str:
+        return self._render_part(self.compiled.body, self.docx._part, context)
+
+    def build_headers_footers_xml(
+        self, context: Mapping[str, Any], uri: str, jinja_env: object = None
+    ) -> Iterator[tuple[str, bytes]]:
+        parts = self.compiled.headers if uri == _HEADER_URI else self.compiled.footers
+        for rel_id, part in parts:
+            target = self.docx._part.rels[rel_id].target_part
+            yield rel_id, self._render_part(part, target, context).encode(part.encoding)
+
+    def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
+        for name, template in self.compiled.properties:
+            setattr(self.docx.core_properties, name, template.render(context))
+
+    def render_footnotes(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
+        # Each footnotes part once: docxtpl renders them once per section, so a second pass
+        # would run cell text printed by the first as template code.
+        compiled = dict(self.compiled.footnotes)
+        for part in self.docx.part.package.parts:
+            found = compiled.get(str(part.partname))
+            if found is not None and part.content_type == _FOOTNOTES_TYPE:
+                part._blob = self._render_part(found, part, context).encode("utf-8")
+
+    def _render_part(self, part: _Part, docx_part: object, context: Mapping[str, Any]) -> str:
+        """docxtpl's render_xml_part from the compiled template on."""
+        self.current_rendering_part = docx_part
+        try:
+            xml = str(part.template.render(context))
+        except jinja2.TemplateError as exc:
+            _add_docx_context(exc, part.source)
+            raise
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = (
+            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        )
+        return str(self.resolve_listing(xml))
 
 
 def _environment() -> SandboxedEnvironment:
@@ -198,22 +400,34 @@ def _prepare(value: object, path: str, pictures: _Pictures) -> object:
     raise RenderError(f"The template field {path} holds a {type(value).__name__}, not plain data.")
 
 
+_ReadyImages = dict[bytes, tuple[bytes, int, int] | str]  # picture -> Word-ready, or why not
+
+
 class _Pictures:
     """Turns `Picture`s into inline images sized for the template's page, noting bad ones."""
 
-    def __init__(self, tpl: DocxTemplate, warnings: list[str]) -> None:
+    def __init__(
+        self,
+        tpl: DocxTemplate,
+        box: tuple[int, int],
+        warnings: list[str],
+        ready: _ReadyImages,
+    ) -> None:
         self.tpl = tpl
         self.warnings = warnings
-        self.max_width, self.max_height = _picture_box(tpl)
+        self.max_width, self.max_height = box
+        self.ready = ready  # shared by the documents of one case: each picture converted once
 
     def inline(self, picture: Picture, path: str) -> InlineImage | str:
         """An InlineImage scaled to fit, or "" (and a warning) when the picture cannot be read."""
-        try:
-            data, width, height = _word_ready_image(picture.data)
-        except _UnreadablePicture as exc:
-            self.warnings.append(_picture_warning(picture, path, str(exc)))
-            log.warning("Skipped an unreadable picture at %s: %s", picture.anchor_cell, exc)
+        converted = self.ready.get(picture.data)
+        if converted is None:
+            converted = self.ready[picture.data] = _word_ready_or_reason(picture.data)
+        if isinstance(converted, str):
+            self.warnings.append(_picture_warning(picture, path, converted))
+            log.warning("Skipped an unreadable picture at %s: %s", picture.anchor_cell, converted)
             return ""
+        data, width, height = converted
         scale = min(self.max_width / width, self.max_height / height)
         return InlineImage(
             self.tpl,
@@ -221,6 +435,13 @@ class _Pictures:
             width=Emu(int(width * scale)),
             height=Emu(int(height * scale)),
         )
+
+
+def _word_ready_or_reason(data: bytes) -> tuple[bytes, int, int] | str:
+    try:
+        return _word_ready_image(data)
+    except _UnreadablePicture as exc:
+        return str(exc)
 
 
 class _UnreadablePicture(Exception):
