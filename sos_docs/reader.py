@@ -75,6 +75,7 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     TypeError,
     AttributeError,
+    ArithmeticError,  # e.g. a style number too big for openpyxl's C integers (found by fuzzing)
     OSError,
     EOFError,
     NotImplementedError,

@@ -614,6 +614,16 @@ def style_out_of_range(ws: Workshop, target: Path) -> None:
     _patched(ws, target, ws.sheet, lambda xml: xml.replace('s="1"', 's="99999"'))
 
 
+def number_format_overflow(ws: Workshop, target: Path) -> None:
+    """A number format id of 2**31 in styles.xml (found by the fuzzer: openpyxl overflowed)."""
+    _patched(
+        ws,
+        target,
+        lambda _: "xl/styles.xml",
+        lambda xml: xml.replace('numFmtId="0"', 'numFmtId="2147483648"'),
+    )
+
+
 def wrong_workbook_content_type(ws: Workshop, target: Path) -> None:
     """[Content_Types].xml says the workbook part is a Word document."""
     _patched(
@@ -885,6 +895,13 @@ def _specs() -> list[Spec]:
             damaged,
         ),
         Spec("style-out-of-range.xlsx", "malformed XML", refused, style_out_of_range, damaged),
+        Spec(
+            "number-format-overflow.xlsx",
+            "malformed XML",
+            refused,
+            number_format_overflow,
+            damaged,
+        ),
         Spec("corrupt-sheet-data.xlsx", "malformed XML", refused, corrupt_sheet_data, damaged),
         Spec(
             "workbook-typed-as-word.xlsx",
