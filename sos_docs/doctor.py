@@ -1,0 +1,407 @@
+"""Pre-flight checks of a watched root: what would stop it working, each with what to do.
+
+`sos-docs doctor [ROOT...]` prints these, and the service runs the same checks at start: a root
+with a FAIL is not watched (the others still are). WARN is for what works, but not as well as it
+could: PDF copies switched on without LibreOffice (the .docx still comes), or a network share
+watched without `--polling`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any, NamedTuple
+
+from PIL import Image, UnidentifiedImageError
+
+from sos_docs import deliver, pipeline
+from sos_docs.config import CONFIG_FILE_NAME, Config, load_config
+from sos_docs.errors import ConfigError, TemplateError
+from sos_docs.pdf import PdfConverter
+from sos_docs.render import check_template
+
+__all__ = [
+    "NETWORK_FILE_SYSTEMS",
+    "Check",
+    "Mount",
+    "Status",
+    "check_configuration",
+    "check_file_system",
+    "check_folder",
+    "check_folders",
+    "check_free_disk",
+    "check_libreoffice",
+    "check_logo",
+    "check_root",
+    "check_template_of",
+    "check_templates",
+    "mount_for",
+    "parse_mountinfo",
+    "run_checks",
+]
+
+MOUNTINFO = Path("/proc/self/mountinfo")
+# File systems whose changes made elsewhere send no inotify events: network shares, cluster
+# file systems and virtual machines' shared folders.
+NETWORK_FILE_SYSTEMS = frozenset(
+    {
+        "cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "afs", "9p", "drvfs", "virtiofs",
+        "vboxsf", "ceph", "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.rclone",
+        "fuse.s3fs", "fuse.gcsfuse", "fuse.glusterfs", "fuse.davfs2", "fuse.smbnetfs",
+        "fuse.vmhgfs-fuse", "fuse.gvfsd-fuse", "fuse.cephfs",
+    }
+)  # fmt: skip
+_POLLING_FIX = (
+    "Run the service with `sos-docs watch --polling`, or set polling = true in sos-docs.toml."
+)
+_SAMPLE_NAME_FIELDS = {
+    "case_reference": "CP-2026-0412",
+    "document": "Conference report",
+    "date": "2026-11-27",
+    "meeting_type": "Initial child protection conference",
+}
+_DRIVE_REMOTE = 4  # GetDriveTypeW
+_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
+class Status(StrEnum):
+    """How a check came out."""
+
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a root: what was checked, how it came out, and what to do about it."""
+
+    name: str
+    status: Status
+    message: str
+    fix: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """False only for a FAIL: something that stops the root from working."""
+        return self.status is not Status.FAIL
+
+    @property
+    def line(self) -> str:
+        """The check as one line for a terminal or a log."""
+        fix = f" What to do: {self.fix}" if self.fix and self.status is not Status.OK else ""
+        return f"{self.status.value:<4}  {self.name}: {self.message}{fix}"
+
+
+def _ok(name: str, message: str) -> Check:
+    return Check(name, Status.OK, message)
+
+
+# ---------------------------------------------------------------------------------------------
+# All checks of a root
+
+
+def check_root(
+    root: Path,
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    converter: PdfConverter | None = None,
+) -> tuple[Config | None, list[Check]]:
+    """Load the root's configuration and run every check; the config is None when it is invalid."""
+    config, check = check_configuration(root, config_file, overrides)
+    if config is None:
+        return None, [check]
+    return config, [check, *run_checks(root, config, converter=converter)]
+
+
+def run_checks(root: Path, config: Config, *, converter: PdfConverter | None = None) -> list[Check]:
+    """Every check of a root whose configuration loaded: folders, templates, logo, PDF, disk."""
+    checks = check_folders(root, config)
+    checks += check_templates(config)
+    checks += [c for c in (check_logo(config), check_libreoffice(config, converter)) if c]
+    checks += [check_free_disk(root, config), check_file_system(root, config)]
+    return checks
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+
+def check_configuration(
+    root: Path, config_file: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> tuple[Config | None, Check]:
+    """The root's configuration, loaded and checked (output names, extra documents)."""
+    name = "configuration"
+    path = config_file or root / CONFIG_FILE_NAME
+    try:
+        config = load_config(root, config_file, overrides)
+        deliver.output_path(Path(tempfile.gettempdir()), config.output_pattern, _SAMPLE_NAME_FIELDS)
+        pipeline.document_kinds(config)
+    except ConfigError as exc:
+        fix = f"Correct {path} and run `sos-docs doctor` again."
+        return None, Check(name, Status.FAIL, str(exc), fix)
+    if not path.is_file():
+        return config, _ok(name, f"No {CONFIG_FILE_NAME} in {root}: the defaults are used.")
+    return config, _ok(name, f"{path} is valid.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Folders
+
+
+def check_folders(root: Path, config: Config) -> list[Check]:
+    """One check per folder of the root: there and writable, or creatable by the service."""
+    folders = config.folders
+    names = (folders.inbox, folders.reports, folders.processed, folders.rejected, folders.state)
+    return [check_folder(f"{name} folder", root / name) for name in names]
+
+
+def check_folder(name: str, folder: Path) -> Check:
+    """A folder sos-docs must write in: there and writable, or missing but creatable."""
+    if folder.is_dir():
+        problem = _write_problem(folder)
+        if problem is None:
+            return _ok(name, f"{folder} is there and sos-docs can write in it.")
+        return Check(
+            name,
+            Status.FAIL,
+            f"sos-docs cannot write in {folder} ({problem}).",
+            "Ask IT to let the account that runs sos-docs create and change files there.",
+        )
+    if folder.exists():
+        return Check(
+            name,
+            Status.FAIL,
+            f"{folder} is a file, not a folder.",
+            "Move or rename that file: sos-docs needs a folder there.",
+        )
+    return _missing_folder(name, folder)
+
+
+def _missing_folder(name: str, folder: Path) -> Check:
+    """A missing folder is fine when the service can create it at start."""
+    parent = _nearest_existing(folder)
+    problem = f"{parent} is a file, not a folder" if not parent.is_dir() else _write_problem(parent)
+    if problem is None:
+        return _ok(name, f"{folder} does not exist yet; the service creates it at start.")
+    return Check(
+        name,
+        Status.FAIL,
+        f"{folder} does not exist and cannot be created: {problem}.",
+        "Check the folder's path in the configuration, and that sos-docs may write there.",
+    )
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The path itself or its nearest ancestor that exists (as a file or a folder)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path(path.anchor or ".")
+
+
+def _write_problem(folder: Path) -> str | None:
+    """Why a file cannot be created in the folder, or None when it can (tried for real)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".sos-docs-doctor-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        Path(probe).unlink()
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates and logo
+
+
+def check_templates(config: Config) -> list[Check]:
+    """Each document's template exists and uses only known fields."""
+    return [
+        check_template_of(kind.title, pipeline.template_path(config, kind))
+        for kind in pipeline.document_kinds(config)
+    ]
+
+
+def check_template_of(title: str, template: Path) -> Check:
+    """One document's template: it opens and every placeholder is a known field."""
+    name = f"template for {title}"
+    try:
+        unknown = check_template(template)
+    except TemplateError as exc:
+        return Check(
+            name,
+            Status.FAIL,
+            str(exc),
+            "Put a Word .docx template there, or correct the path in sos-docs.toml.",
+        )
+    if unknown:
+        listed = "; ".join(field.message for field in unknown)
+        return Check(
+            name,
+            Status.FAIL,
+            f"The template {template} has placeholders that are not known fields: {listed}",
+            f"Correct them in Word (`sos-docs fields` lists the fields), then run "
+            f"`sos-docs check-template {template}`.",
+        )
+    return _ok(name, f"{template} uses only known fields.")
+
+
+def check_logo(config: Config) -> Check | None:
+    """The configured logo is a picture sos-docs can read; None when no logo is set."""
+    if config.logo is None:
+        return None
+    name = "logo"
+    try:
+        with Image.open(config.logo) as image:
+            image.verify()
+            described = f"{image.format} picture, {image.size[0]} x {image.size[1]} pixels"
+    except FileNotFoundError:
+        problem = f"{config.logo} does not exist"
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError) as exc:
+        problem = f"{config.logo} cannot be read as a picture ({exc})"
+    else:
+        return _ok(name, f"{config.logo} is a {described}.")
+    return Check(
+        name, Status.FAIL, f"The logo {problem}.", "Set `logo` in sos-docs.toml to a PNG or JPEG."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# LibreOffice, disk, file system
+
+
+def check_libreoffice(config: Config, converter: PdfConverter | None = None) -> Check | None:
+    """When PDF copies are on: LibreOffice is there to make them. None when they are off."""
+    if not config.pdf:
+        return None
+    converter = converter or PdfConverter()
+    if converter.available():
+        return _ok("LibreOffice", "LibreOffice is installed: PDF copies will be made.")
+    return Check(
+        "LibreOffice",
+        Status.WARN,
+        f"PDF copies are switched on, but the service will make the .docx documents only: "
+        f"{converter.unavailable_reason}",
+    )
+
+
+def check_free_disk(
+    root: Path,
+    config: Config,
+    disk_usage: Callable[[Path], Any] = shutil.disk_usage,
+) -> Check:
+    """At least `free_disk_mb` megabytes free on the root's disk."""
+    name = "free disk space"
+    where = _nearest_existing(root)
+    try:
+        free_mb = disk_usage(where).free // (1024 * 1024)
+    except OSError as exc:
+        return Check(name, Status.FAIL, f"The free space on {where} cannot be read ({exc}).")
+    if free_mb >= config.free_disk_mb:
+        return _ok(name, f"{free_mb:,} MB free on the disk of {where}.")
+    return Check(
+        name,
+        Status.FAIL,
+        f"Only {free_mb:,} MB free on the disk of {where}; sos-docs wants at least "
+        f"{config.free_disk_mb:,} MB (free_disk_mb).",
+        "Free some space on that disk, or lower free_disk_mb in sos-docs.toml.",
+    )
+
+
+class Mount(NamedTuple):
+    """One mounted file system from /proc/self/mountinfo."""
+
+    mount_point: PurePosixPath
+    fs_type: str
+    source: str
+
+
+def parse_mountinfo(text: str) -> list[Mount]:
+    """The mounts listed in a /proc/<pid>/mountinfo text, in their order."""
+    mounts = []
+    # The kernel separates with single spaces and escapes the few characters that would clash,
+    # so any other white space (a no-break space, say) is part of a name.
+    for line in text.split("\n"):
+        fields = [field for field in line.split(" ") if field]
+        if "-" not in fields[6:]:
+            continue  # not a mountinfo line
+        separator = fields.index("-", 6)
+        if len(fields) < separator + 3:
+            continue
+        point = _unescape(fields[4])
+        mounts.append(Mount(PurePosixPath(point), fields[separator + 1], fields[separator + 2]))
+    return mounts
+
+
+def _unescape(field: str) -> str:
+    r"""mountinfo writes space, tab, newline and backslash as octal escapes: \040 and so on."""
+    return _OCTAL_ESCAPE.sub(lambda match: chr(int(match.group(1), 8)), field)
+
+
+def mount_for(path: PurePosixPath, mounts: Iterable[Mount]) -> Mount | None:
+    """The mount a path is on: the deepest mount point above it (the last one mounted there)."""
+    best = None
+    for mount in mounts:
+        if path.is_relative_to(mount.mount_point) and (
+            best is None or len(mount.mount_point.parts) >= len(best.mount_point.parts)
+        ):
+            best = mount
+    return best
+
+
+def check_file_system(root: Path, config: Config, mountinfo: str | None = None) -> Check:
+    """Whether the root is on a network file system, where file events do not arrive."""
+    name = "file system"
+    where = _nearest_existing(root).resolve()
+    fs_type = _network_drive_type(where) if sys.platform == "win32" else None
+    if fs_type is None:
+        text = mountinfo if mountinfo is not None else _read_mountinfo()
+        if text is None:
+            return _ok(name, f"Cannot tell whether {where} is on a network share.")
+        mount = mount_for(PurePosixPath(where.as_posix()), parse_mountinfo(text))
+        if mount is None:
+            return _ok(name, f"Cannot tell whether {where} is on a network share.")
+        fs_type = mount.fs_type
+    if fs_type not in NETWORK_FILE_SYSTEMS and fs_type != "network drive":
+        return _ok(name, f"{where} is on a local file system ({fs_type}).")
+    if config.polling:
+        return _ok(name, f"{where} is on a network file system ({fs_type}); polling is on.")
+    return Check(
+        name,
+        Status.WARN,
+        f"{where} is on a network file system ({fs_type}), which may send no file events: "
+        "new workbooks would only be seen at each full listing.",
+        _POLLING_FIX,
+    )
+
+
+def _read_mountinfo() -> str | None:
+    try:
+        return MOUNTINFO.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _network_drive_type(path: Path) -> str | None:  # pragma: no cover - Windows only
+    """'network drive' for a UNC path or a mapped network drive, else None (best effort)."""
+    if str(path).startswith("\\\\"):
+        return "network drive"
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        drive_type = kernel32.GetDriveTypeW(f"{path.drive}\\")
+    except (AttributeError, OSError):
+        return None
+    return "network drive" if drive_type == _DRIVE_REMOTE else None
