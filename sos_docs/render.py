@@ -429,6 +429,8 @@ class _Pictures:
             return ""
         data, width, height = converted
         scale = min(self.max_width / width, self.max_height / height)
+        if picture.max_height_emu:  # a logo: kept small whatever the page allows
+            scale = min(scale, picture.max_height_emu / height)
         return InlineImage(
             self.tpl,
             io.BytesIO(data),
