@@ -41,10 +41,12 @@ from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderErro
 from sos_docs.journal import JOURNAL_FILE, Journal
 from sos_docs.logs import root_extra
 from sos_docs.model import Level, Problem, Validation
+from sos_docs.pdf import PdfConverter, pdf_path_for
 
 __all__ = [
     "INTERNAL_ERROR_CODE",
     "NOT_MADE_CODE",
+    "PDF_WARNING_CODE",
     "RENDER_WARNING_CODE",
     "JobInWork",
     "JobResult",
@@ -71,6 +73,7 @@ MAX_STEM_BYTES = 200
 INTERNAL_ERROR_CODE = "SYS001"
 NOT_MADE_CODE = "SYS002"
 RENDER_WARNING_CODE = "DOC001"
+PDF_WARNING_CODE = "DOC002"  # a PDF copy could not be made; the .docx was
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,10 +82,15 @@ RENDER_WARNING_CODE = "DOC001"
 
 @dataclass(frozen=True)
 class WatchedRoot:
-    """A watched folder with its configuration, and where each of its folders is."""
+    """A watched folder with its configuration, and where each of its folders is.
+
+    `converter` makes the PDF copies when the configuration asks for them; the service shares
+    one among its roots.
+    """
 
     path: Path
     config: Config
+    converter: PdfConverter | None = None
 
     @property
     def inbox(self) -> Path:
@@ -259,15 +267,30 @@ def _locked(folder: Path) -> Iterator[bool]:
     The kernel drops the lock when its holder dies, even by SIGKILL, so a lock that can be taken
     marks a job nobody is working on. flock also excludes other threads of this process.
     """
+    lock = folder / LOCK_FILE
     try:
-        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:  # the folder was removed meanwhile, or cannot be written
         yield False
         return
     try:
-        yield _try_lock(fd)
+        yield _try_lock(fd) and _is_linked_as(fd, lock)
     finally:
         os.close(fd)
+
+
+def _is_linked_as(fd: int, path: Path) -> bool:
+    """True when the open file is still the one at `path`.
+
+    A holder removing a finished job's folder unlinks the lock file before releasing it; whoever
+    opened that file just before and locks it just after holds a lock on nothing.
+    """
+    try:
+        linked = path.stat()
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (linked.st_dev, linked.st_ino)
 
 
 def _workbook_name(folder: Path) -> str:
@@ -500,11 +523,13 @@ class _Job:
             target = deliver.output_path(self.root.reports, self.config.output_pattern, fields)
             staged = self._stage(f"staged-{number}{target.suffix}", document.data)
             outputs.append((staged, self._relative(target)))
+        pdf_outputs, pdf_warnings = self._pdf_copies(outputs) if self.config.pdf else ([], [])
+        outputs += pdf_outputs
         render_warnings = [
             _system_problem(RENDER_WARNING_CODE, text, Level.WARNING)
             for document in documents
             for text in document.warnings
-        ]
+        ] + [_system_problem(PDF_WARNING_CODE, text, Level.WARNING) for text in pdf_warnings]
         return _Plan(
             journal_id=journal_id,
             name=name,
@@ -515,6 +540,28 @@ class _Job:
             problems=(*validation.warnings, *render_warnings),
             case_reference=case.details.case_reference,
         )
+
+    def _pdf_copies(
+        self, outputs: Sequence[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str]], list[str]]:
+        """A staged PDF copy of each staged document, or warnings: a PDF never stops a job."""
+        converter = self.root.converter
+        if converter is None or not converter.available():
+            reason = converter.unavailable_reason if converter else "no PDF converter is running."
+            return [], [f"No PDF copies were made: {reason}"]
+        copies, warnings = [], []
+        for number, (staged, target) in enumerate(outputs, start=1):
+            pdf, warning = pipeline.make_pdf_copy(
+                converter,
+                self.folder / staged,
+                self.folder / f"staged-{number}.pdf",
+                shown_name=Path(target).name,
+            )
+            if pdf is None:
+                warnings.append(warning)
+            else:
+                copies.append((pdf.name, pdf_path_for(Path(target)).as_posix()))
+        return copies, warnings
 
     def _rejection(
         self, journal_id: str, workbook: Path, name: str, problems: Sequence[Problem], outcome: str

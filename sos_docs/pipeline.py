@@ -179,16 +179,21 @@ def render_case(
     return rendered
 
 
-def make_pdf_copy(converter: PdfConverter, docx: Path, pdf_dest: Path) -> tuple[Path | None, str]:
+def make_pdf_copy(
+    converter: PdfConverter, docx: Path, pdf_dest: Path, shown_name: str = ""
+) -> tuple[Path | None, str]:
     """A PDF copy of a written document, or None and the warning for the receipt.
 
     A PDF that cannot be made never costs the document: it is a warning, not an error.
+    `shown_name` is the document's name as staff see it, when `docx` is a staged copy.
     """
+    shown_name = shown_name or docx.name
     try:
         return converter.convert(docx, pdf_dest), ""
     except PdfError as exc:
-        log.warning("No PDF copy of %s: %s", docx.name, exc)
-        return None, f"No PDF copy of {pdf_dest.stem} was made: {exc}"
+        reason = str(exc).replace(docx.name, shown_name)
+        log.warning("No PDF copy of %s: %s", shown_name, reason)
+        return None, f"No PDF copy of {shown_name} was made. {reason}"
 
 
 def output_fields(case: MappingCase, kind: DocumentKind) -> dict[str, str]:
