@@ -312,6 +312,10 @@ def build_conference_report() -> DocumentObject:
 
 
 def _title(doc: DocumentObject) -> None:
+    # The team's logo (the `logo` setting) heads the first page; no logo, no empty line.
+    tag(doc, "{%p if logo %}")
+    para(doc, "{{ logo }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p if local_authority %}")
     para(doc, "{{ local_authority }}", style="Subtitle")
     tag(doc, "{%p endif %}")
