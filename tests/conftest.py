@@ -21,3 +21,26 @@ def example_case(tmp_path_factory: pytest.TempPathFactory) -> MappingCase:
     validation = validate(read_workbook(path), today=EXAMPLE_TODAY)
     assert validation.ok and validation.case is not None, validation.problems
     return validation.case
+
+
+# ---- long runs (fuzz, soak, big bursts) behind --run-slow
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--run-slow` runs the tests marked slow: the long fuzz, soak and load runs."""
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help="also run the long fuzz, soak and load tests (marked slow)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the tests marked slow unless --run-slow was given."""
+    if config.getoption("--run-slow"):
+        return
+    skip_slow = pytest.mark.skip(reason="long run: use --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
