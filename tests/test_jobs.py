@@ -376,6 +376,24 @@ def test_a_job_folder_locked_by_a_live_worker_is_left_alone(root: WatchedRoot) -
     assert_processed_once(root, "case.xlsx", "CP-1")
 
 
+def test_a_lock_on_a_lock_file_removed_meanwhile_owns_nothing(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose lock file was unlinked by a finishing holder before it locked backs off."""
+    folder = root.work / "20260101-000000-abcdef02"
+    folder.mkdir()
+    workbook = drop(root).rename(folder / f"{folder.name}__case.xlsx")
+    real_try_lock = jobs._try_lock
+
+    def removed_just_before(fd: int) -> bool:
+        (folder / jobs.LOCK_FILE).unlink()
+        return real_try_lock(fd)
+
+    monkeypatch.setattr(jobs, "_try_lock", removed_just_before)
+    assert resume_job(root, folder).outcome is Outcome.SKIPPED
+    assert workbook.is_file()
+
+
 def test_an_empty_job_folder_from_a_crash_before_the_claim_is_removed(root: WatchedRoot) -> None:
     """A job folder that never received its workbook is simply cleared away."""
     folder = root.work / "20260101-000000-00000000"

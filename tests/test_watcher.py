@@ -74,12 +74,18 @@ def drop(folder: Path, name: str, data: bytes) -> Path:
     return staging.rename(folder / name)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
-    """Poll until the condition holds; fail the test after `timeout` seconds."""
+def wait_for(
+    condition: Callable[[], bool],
+    timeout: float = 30.0,
+    what: str = "",
+    log: Path | None = None,
+) -> None:
+    """Poll until the condition holds; fail after `timeout` seconds, showing the service log."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
+            shown = f"\n--- service log ---\n{log.read_text()}" if log else ""
+            raise AssertionError(f"timed out waiting for {what or condition}{shown}")
         time.sleep(0.05)
 
 
@@ -407,12 +413,12 @@ def test_two_services_on_one_root_process_each_workbook_once(
     services = [service(root_path, log) for _ in range(2)]
     root = WatchedRoot(root_path, load_config(root_path))
     try:
-        wait_for(lambda: log.read_text().count("Watching") == 2, what="both services to start")
+        wait_for(lambda: log.read_text().count("Watching") == 2, 60, "both to start", log)
         names = {f"case-{n:02d}.xlsx": f"CP-{n:02d}" for n in range(16)}
         for name, reference in names.items():
             drop(root.inbox, name, workbooks(reference))
-        wait_for(lambda: len(names_in(root.processed)) == len(names), 90, "all processed")
-        wait_for(lambda: unfinished_jobs(root) == [], what="the work area to empty")
+        wait_for(lambda: len(names_in(root.processed)) == len(names), 90, "all done", log)
+        wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", log)
     finally:
         for process in services:
             process.send_signal(signal.SIGTERM)
@@ -476,7 +482,7 @@ def test_sigterm_to_a_real_service_process_finishes_its_jobs_and_exits_0(
         drop(root_path / "inbox", name, workbooks(reference))
     process = service(root_path, log)
     root = WatchedRoot(root_path, load_config(root_path))
-    wait_for(lambda: unfinished_jobs(root) != [], what="a job to start")
+    wait_for(lambda: unfinished_jobs(root) != [], 60, "a job to start", log)
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0, log.read_text()
     assert unfinished_jobs(root) == []
