@@ -72,7 +72,10 @@ def _heading(doc: DocumentObject) -> None:
             ("Team", "{{ team }}"),
             ("Lead worker", "{{ author_name }}, {{ author_role }}"),
             ("Contact", "{{ author_contact }}"),
-            ("Last meeting", "{{ meeting_type }}{% if meeting_date %}, {{ meeting_date }}{% endif %}"),
+            (
+                "Last meeting",
+                "{{ meeting_type }}{% if meeting_date %}, {{ meeting_date }}{% endif %}",
+            ),
             ("Mapping date", "{{ mapping_date }}"),
         ],
         widths=(4.0, 13.0),
