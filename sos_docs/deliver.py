@@ -120,7 +120,10 @@ def output_path(
     root: Path, pattern: str, fields: Mapping[str, str], *, max_length: int = 120
 ) -> Path:
     """Where a document goes under `root`, by the pattern, with every field value made safe."""
-    safe_fields = {key: _safe_field(value, max_length) for key, value in fields.items()}
+    # Half the name at most per field, so a 500-character case reference cannot push the
+    # document's title and date (and with them the difference between documents) off the end.
+    field_length = max(MIN_NAME_BYTES, max_length // 2)
+    safe_fields = {key: _safe_field(value, field_length) for key, value in fields.items()}
     parts = [
         safe_file_name(_tidy(part.format_map(safe_fields)), max_length=max_length)
         for part in _pattern_parts(pattern, fields.keys())
