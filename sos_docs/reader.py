@@ -1,9 +1,15 @@
 """Reads a checked workbook file into a `RawWorkbook`: every worksheet's values and pictures, as typed.
 
-The guard refuses unsafe files first; then one openpyxl load (data_only, not read_only, because
-pictures are needed) gives the values. Formulas need a second look: data_only gives None both for
-an empty cell and for a formula whose value was never calculated, so worksheet XML that contains
-formulas is parsed once more to find the cells with a formula and no saved value (rule WB007).
+The guard refuses unsafe files first. An ordinary workbook (no pictures) then has its cell values
+read by openpyxl's own row and cell parser (`WorkSheetParser.parse_row`, so every value is typed
+exactly as openpyxl types it) driven by lxml, without building openpyxl's cell, style and row
+objects: about ten times faster. Anything else (pictures, a workbook part where openpyxl would
+not look, duplicate sheet names, or any error on the way) gets openpyxl's full load (data_only,
+not read_only, because pictures are needed), exactly as before.
+
+Formulas need a second look: data_only gives None both for an empty cell and for a formula
+whose value was never calculated, so worksheet XML that contains formulas is parsed once more to
+find the cells with a formula and no saved value (rule WB007).
 """
 
 from __future__ import annotations
@@ -25,15 +31,29 @@ import defusedxml
 import openpyxl.worksheet._reader
 import openpyxl.xml
 from defusedxml.ElementTree import iterparse
+from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.text import Text
 from openpyxl.formula.translate import Translator, TranslatorError
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergeCells
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.xml.constants import ARC_WORKBOOK, SHEET_MAIN_NS
+from openpyxl.xml.constants import (
+    ARC_CONTENT_TYPES,
+    ARC_STYLE,
+    ARC_WORKBOOK,
+    SHARED_STRINGS,
+    SHEET_MAIN_NS,
+)
+from openpyxl.xml.functions import fromstring
 from PIL import Image as PILImage
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
@@ -57,6 +77,12 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
 
 ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
+INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
+SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
+# A worksheet relationship to a drawing means pictures (or charts): openpyxl reads those.
+DRAWING_REL_RE = re.compile(rb"/relationships/drawing[\"']")
 CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
 FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
 VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
@@ -87,11 +113,18 @@ Coordinate = tuple[int, int]
 
 def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
     """Every worksheet of the workbook at `path`, in tab order; WorkbookError if it cannot be read."""
+    return _read_workbook(path, limits, fast=True)
+
+
+def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
+    """`read_workbook`, by the fast path where it applies or (fast=False) by openpyxl's load."""
     _require_defused_xml()
     data = read_checked_workbook(path, limits)
     try:
-        parts = _scan_worksheet_parts(data, path.name, limits)
-        book = _load_values(data)
+        scan = _scan_worksheet_parts(data, path.name, limits)
+        sheets = _fast_sheets(data, scan) if fast else None
+        if sheets is None:
+            sheets = _openpyxl_sheets(_load_values(data), scan.parts, path.name)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -100,12 +133,11 @@ def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
     except LOAD_ERRORS as error:
         log.info("%s: cannot be loaded: %r", path.name, error)
         raise WorkbookError(_unreadable_message(path.name)) from error
-    worksheets = _worksheets_matching(book, parts, path.name)
-    sheets = tuple(
+    raw = tuple(
         _raw_sheet(sheet, part.formulas_without_value, path.name, limits)
-        for sheet, part in zip(worksheets, parts, strict=True)
+        for sheet, part in zip(sheets, scan.parts, strict=True)
     )
-    return RawWorkbook(path_name=path.name, sheets=sheets)
+    return RawWorkbook(path_name=path.name, sheets=raw)
 
 
 def _require_defused_xml() -> None:
@@ -131,7 +163,16 @@ def _unreadable_message(name: str) -> str:
 # ------------------------------------------------------------------------- loading the values
 
 
-def _load_values(data: bytes) -> Workbook:
+@dataclass(frozen=True)
+class SheetValues:
+    """One worksheet as loaded: its title, its cells' values as openpyxl types them, its pictures."""
+
+    title: str
+    values: Mapping[Coordinate, object]
+    pictures: tuple[Picture, ...] = ()
+
+
+def _load_values(data: bytes) -> Any:
     """openpyxl's full load of cached values; its warnings go to the log, not to stderr."""
     # A file object, not the path: openpyxl refuses names that do not end in .xlsx/.xlsm.
     with warnings.catch_warnings(record=True) as caught:
@@ -142,24 +183,31 @@ def _load_values(data: bytes) -> Workbook:
     return book
 
 
-def _worksheets_matching(book: Workbook, parts: list[SheetPart], name: str) -> list[Worksheet]:
-    """openpyxl's worksheets, checked to line up one to one with the parts that were scanned."""
+def _openpyxl_sheets(book: Any, parts: list[SheetPart], name: str) -> list[SheetValues]:
+    """The values and pictures of openpyxl's worksheets, matched one to one to the parts."""
     worksheets: list[Worksheet] = [s for s in book.worksheets if isinstance(s, Worksheet)]
     if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
         log.info("%s: sheets %s do not match parts %s", name, worksheets, parts)
         raise WorkbookError(_unreadable_message(name))
-    return worksheets
+    # _cells holds only the cells in the file: iterating the declared dimension could be
+    # a million empty rows (iter_rows would even create them).
+    return [
+        SheetValues(
+            sheet.title,
+            {coordinate: cell.value for coordinate, cell in sheet._cells.items()},
+            tuple(_pictures(sheet)),
+        )
+        for sheet in worksheets
+    ]
 
 
 def _raw_sheet(
-    sheet: Worksheet, formulas: Mapping[Coordinate, str], name: str, limits: Limits
+    sheet: SheetValues, formulas: Mapping[Coordinate, str], name: str, limits: Limits
 ) -> RawSheet:
     """A worksheet's non-empty values; formulas without a saved value replace their None."""
     cells: dict[Coordinate, CellValue] = {}
-    # _cells holds only the cells in the file: iterating the declared dimension could be
-    # a million empty rows (iter_rows would even create them).
-    for coordinate, cell in sheet._cells.items():
-        value = _clean_value(cell.value)
+    for coordinate, raw in sheet.values.items():
+        value = _clean_value(raw)
         if value is not None and value != "":
             cells[coordinate] = value
     for coordinate, formula in formulas.items():
@@ -176,8 +224,194 @@ def _raw_sheet(
         cells=dict(sorted(cells.items())),  # row by row, whatever order the XML had
         max_row=max(rows, default=0),
         max_column=max((column for _, column in cells), default=0),
-        pictures=tuple(_pictures(sheet)),
+        pictures=sheet.pictures,
     )
+
+
+# ------------------------------------------------------------- the fast path for the values
+
+
+def _fast_sheets(data: bytes, scan: WorkbookScan) -> list[SheetValues] | None:
+    """The sheets' values through openpyxl's cell parser alone; None when openpyxl must load it.
+
+    openpyxl's full load is the reference: anything this path does not handle exactly as it
+    would, and any error at all, goes to it, so a damaged file is judged exactly as before.
+    """
+    if any(part.has_drawing for part in scan.parts) or not _plain_titles(scan.parts):
+        return None
+    try:
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            zipfile.ZipFile(io.BytesIO(data)) as zf,
+        ):
+            warnings.simplefilter("always")
+            sheets = _values_of_parts(zf, scan)
+    except LOAD_ERRORS as error:
+        log.debug("fast read fell back to openpyxl's full load: %r", error)
+        return None
+    for warning in caught:
+        log.info("openpyxl: %s", warning.message)
+    return sheets
+
+
+def _plain_titles(parts: list[SheetPart]) -> bool:
+    """No two sheets named alike (openpyxl would rename one, then the sheets do not match)."""
+    folded = [part.title.casefold() for part in parts]
+    return len(set(folded)) == len(folded) and all(folded)
+
+
+def _values_of_parts(archive: zipfile.ZipFile, scan: WorkbookScan) -> list[SheetValues] | None:
+    package = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
+    if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
+        return None  # openpyxl would read another workbook part than the one scanned
+    reader = _CellReader(archive, package, scan.epoch)
+    return [SheetValues(part.title, reader.values(part.part)) for part in scan.parts]
+
+
+class _CellReader:
+    """Reads worksheet cells as openpyxl's WorksheetReader would, minus the cell objects."""
+
+    def __init__(self, archive: zipfile.ZipFile, package: Any, epoch: Any) -> None:
+        self.archive = archive
+        self.epoch = epoch
+        strings = package.find(SHARED_STRINGS)
+        self.shared_strings: list[str] = []
+        if strings is not None:
+            with archive.open(strings.PartName[1:]) as source:
+                self.shared_strings = _shared_strings(source)
+        # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
+        self.cell_styles: list[object] = [None]
+        self.date_formats: set[int] = set()
+        self.timedelta_formats: set[int] = set()
+        if ARC_STYLE in archive.namelist():
+            stylesheet: Any = Stylesheet.from_tree(_xml(archive, ARC_STYLE))
+            if stylesheet.cell_styles:
+                self.cell_styles = list(stylesheet.cell_styles)
+                self.date_formats = stylesheet.date_formats
+                self.timedelta_formats = stylesheet.timedelta_formats
+
+    def values(self, part: str) -> dict[Coordinate, object]:
+        """Each cell's value by (row, column); merged-away cells dropped as openpyxl does."""
+        parser = _SheetParser(
+            None,  # type: ignore[arg-type]  # never read: the rows come from `_elements`
+            self.shared_strings,
+            data_only=True,
+            epoch=self.epoch,
+            date_formats=self.date_formats,
+            timedelta_formats=self.timedelta_formats,
+        )
+        values: dict[Coordinate, object] = {}
+        merged: list[CellRange] = []
+        with self.archive.open(part) as stream:
+            for element in _elements(stream, (ROW_TAG, MERGE_CELLS_TAG)):
+                if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
+                    merged = list(_merge_cells(element))
+                    continue
+                for cell in parser.parse_row(element)[1]:
+                    self.cell_styles[cell["style_id"]]  # a style that does not exist: damaged
+                    values[(cell["row"], cell["column"])] = cell["value"]
+        for cell_range in merged:
+            _drop_merged_away(values, cell_range)
+        return values
+
+
+def _merge_cells(element: Any) -> Any:
+    merge_cells: Any = MergeCells.from_tree(element)
+    return merge_cells.mergeCell
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's row and cell parser, reading the text of a plain inline string directly.
+
+    openpyxl builds a rich-text object for every inline string just to join its pieces; for
+    the plain form Excel and openpyxl write (`<is><t>text</t></is>`) the text is that piece.
+    """
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number = row.get("r")
+        if len(row) == 0 and number is not None and number.isdecimal():
+            # A row with no cells (formatting only, thousands in a template) moves the row
+            # counter and nothing else.
+            self.row_counter, self.col_counter = int(number), 0
+            return self.row_counter, []
+        found: tuple[int, list[dict[str, Any]]] = super().parse_row(row)
+        return found
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        inline = element.find(INLINE_STRING_TAG) if element.get("t") == "inlineStr" else None
+        text = _plain_text(inline)
+        if text is not None:
+            element.remove(inline)  # openpyxl then finds the position and style alone
+        cell: dict[str, Any] = super().parse_cell(element)
+        if text is not None:
+            cell.update(value=text, data_type="s")
+        return cell
+
+
+def _plain_text(container: Any) -> str | None:
+    """The text of `<is>`/`<si>` holding a single plain `<t>`, as openpyxl's Text reads it;
+    None for any other form (rich text runs, phonetic guides, attributes), left to openpyxl."""
+    if container is None or container.attrib or len(container) != 1:
+        return None
+    piece = container[0]
+    if not isinstance(piece.tag, str) or piece.tag.rpartition("}")[2] != "t" or len(piece):
+        return None
+    return str(piece.text or "")
+
+
+def _shared_strings(source: IO[bytes]) -> list[str]:
+    """openpyxl's read_string_table, reading plain strings directly (see `_plain_text`)."""
+    strings = []
+    for element in _elements(source, (SHARED_STRING_TAG,)):
+        text = _plain_text(element)
+        if text is None:
+            rich: Any = Text.from_tree(element)
+            text = rich.content
+        strings.append(text.replace("x005F_", ""))
+    return strings
+
+
+def _xml(archive: zipfile.ZipFile, part: str) -> Any:
+    """A small part parsed as openpyxl parses it (lxml without entities, or defusedxml)."""
+    return fromstring(archive.read(part))
+
+
+def _elements(stream: IO[bytes], tags: tuple[str, ...]) -> Iterator[Any]:
+    """Each element with one of `tags`, parsed by lxml with no DTD, entities or network.
+
+    Comments and processing instructions are dropped, as openpyxl's parser drops them; in a
+    row they would otherwise count as cells and shift the columns of cells with no reference.
+    """
+    for _, element in etree.iterparse(
+        stream,
+        tag=tags,
+        remove_comments=True,
+        remove_pis=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    ):
+        yield element
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
+            del parent[:-1]
+
+
+def _drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -> None:
+    """Every cell of a merged range but its top-left one has no value (openpyxl: MergedCell)."""
+    first = (cell_range.min_row, cell_range.min_col)
+    for row, column in list(values):
+        if (
+            cell_range.min_row <= row <= cell_range.max_row
+            and cell_range.min_col <= column <= cell_range.max_col
+            and (row, column) != first
+        ):
+            del values[(row, column)]
+
+
+# ------------------------------------------------------------------------- cell values
 
 
 def _clean_value(value: object) -> CellValue:
@@ -238,22 +472,33 @@ class SheetPart:
     title: str
     part: str
     formulas_without_value: Mapping[Coordinate, str]
+    has_drawing: bool = False  # pictures or charts placed over the sheet
 
 
-def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> list[SheetPart]:
+@dataclass(frozen=True)
+class WorkbookScan:
+    """The worksheet parts in tab order, and the date system their serial dates count from."""
+
+    parts: list[SheetPart]
+    epoch: dt.datetime
+
+
+def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> WorkbookScan:
     """Count cells before openpyxl builds them, and find formulas with no saved value."""
     max_cells = limits.max_rows * MAX_CELLS_PER_ROW
     parts: list[SheetPart] = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
+        parser.parse()
         cells_so_far = 0
-        for title, part in _worksheet_parts(archive):
+        for title, part in _worksheet_parts(archive, parser):
             cells, has_formula = _count_cells(archive, part, max_cells - cells_so_far)
             cells_so_far += cells
             if cells_so_far > max_cells:
                 raise WorkbookError(_too_many_cells_message(name, title, max_cells))
             formulas = _formulas_without_value(archive, part) if has_formula else {}
-            parts.append(SheetPart(title, part, formulas))
-    return parts
+            parts.append(SheetPart(title, part, formulas, _has_drawing(archive, part)))
+    return WorkbookScan(parts, parser.wb.epoch)
 
 
 def _too_many_cells_message(name: str, title: str, max_cells: int) -> str:
@@ -264,14 +509,22 @@ def _too_many_cells_message(name: str, title: str, max_cells: int) -> str:
     )
 
 
-def _worksheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
+def _worksheet_parts(archive: zipfile.ZipFile, parser: WorkbookParser) -> Iterator[tuple[str, str]]:
     """(title, part name) of each worksheet in tab order, found exactly as openpyxl finds them."""
-    parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
-    parser.parse()
     names = set(archive.namelist())
     for sheet, rel in parser.find_sheets():
         if rel.target in names and "chartsheet" not in rel.Type:
             yield str(sheet.name), str(rel.target)
+
+
+def _has_drawing(archive: zipfile.ZipFile, part: str) -> bool:
+    """True when the sheet's relationships name a drawing (where openpyxl finds pictures)."""
+    folder, _, file_name = part.rpartition("/")
+    try:
+        rels = archive.read(f"{folder}/_rels/{file_name}.rels")
+    except KeyError:
+        return False
+    return DRAWING_REL_RE.search(rels) is not None
 
 
 def _count_cells(archive: zipfile.ZipFile, part: str, budget: int) -> tuple[int, bool]:

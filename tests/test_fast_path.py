@@ -1,26 +1,40 @@
-"""The compiled-template fast path of render.py against a plain, uncached docxtpl render."""
+"""The fast paths against the plain ones they replace, which must give exactly the same result.
+
+render.py: documents from a compiled template against a fresh, uncached docxtpl render.
+reader.py: cell values read by openpyxl's cell parser alone against openpyxl's full load.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import os
+import re
 from pathlib import Path
 
+import corpus
 import docx
 import pytest
+from adversarial import build_corpus, excel_style
 from builders import WorkbookBuilder
 from conftest import EXAMPLE_TODAY
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.image import Image as SheetImage
+from PIL import Image
 
-from sos_docs import render
+from sos_docs import reader, render
+from sos_docs.blank import write_example_workbook
+from sos_docs.config import DEFAULT_LIMITS
 from sos_docs.context import DocumentSettings, build_context
-from sos_docs.model import MappingCase
+from sos_docs.errors import WorkbookError
+from sos_docs.model import MappingCase, RawWorkbook
 from sos_docs.reader import read_workbook
 from sos_docs.validate import validate
 
@@ -282,3 +296,152 @@ def test_footnotes_of_a_two_section_template_print_cell_text_as_typed(tmp_path: 
     assert text[0] == "{{ 7*7 }}"
     assert "{{ 7*7 }}</w:t>" in text[-3]
     assert "49" not in text[-3]
+
+
+# ---- the reader: openpyxl's cell parser alone against its full load
+
+
+def both_reads(path: Path) -> tuple[RawWorkbook | str, RawWorkbook | str]:
+    """The workbook read by the fast path and by openpyxl's full load (or each one's error)."""
+    results: list[RawWorkbook | str] = []
+    for fast in (True, False):
+        try:
+            results.append(reader._read_workbook(path, DEFAULT_LIMITS, fast=fast))
+        except WorkbookError as exc:
+            results.append(f"WorkbookError: {exc}")
+    return results[0], results[1]
+
+
+def takes_fast_path(path: Path) -> bool:
+    """True when the fast path reads the workbook itself rather than handing it to openpyxl."""
+    data = path.read_bytes()
+    scan = reader._scan_worksheet_parts(data, path.name, DEFAULT_LIMITS)
+    return reader._fast_sheets(data, scan) is not None
+
+
+def odd_cells(path: Path) -> Path:
+    """A sheet of cells written the way other programs write them: no references, comments,
+    rich text, phonetic guides, errors, ISO dates, booleans, a merge, a row numbered "7.0"."""
+    book = WorkbookBuilder().write(path)
+    data = (
+        '<row r="2"><c t="inlineStr"><is><t>no ref</t></is></c><!-- a comment -->'
+        '<c t="inlineStr"><is><r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r></is></c>'
+        '<c t="inlineStr"><is><t>base</t><rPh sb="0" eb="1"><t>ruby</t></rPh></is></c>'
+        '<c r="E2" t="e"><v>#N/A</v></c><c r="F2" t="d"><v>2026-11-27T10:30:00</v></c>'
+        '<c r="G2" t="b"><v>1</v></c><c r="H2" t="str"><v> spaced </v></c>'
+        '<c r="I2" t="inlineStr"><is><t xml:space="preserve">  lead</t></is></c></row>'
+        '<row><c t="n"><v>4.0</v></c><c r="C3"><v>12345678901234567890</v></c>'
+        '<c r="D3" t="inlineStr"><is/></c><c r="E3" t="inlineStr"><is><t/></is></c></row>'
+        '<row r="7.0"><c><v>7</v></c><c t="inlineStr"><is><t>merged away</t></is></c></row>'
+    )
+    return corpus.patch_text(
+        book,
+        corpus.sheet_part(book, "Grey areas"),
+        lambda xml: re.sub(
+            r"<row r=\"2\".*</sheetData>", data + "</sheetData>", xml, flags=re.S
+        ).replace(
+            "</sheetData>",
+            '</sheetData><mergeCells count="1"><mergeCell ref="A7:B7"/></mergeCells>',
+            1,
+        ),
+    )
+
+
+def with_picture(path: Path) -> Path:
+    """The example with a picture over the first Words and pictures row."""
+    picture = path.with_suffix(".png")
+    Image.new("RGB", (40, 30), (200, 80, 40)).save(picture)
+
+    def place(book: Workbook) -> None:
+        book["Words and pictures"].add_image(SheetImage(str(picture)), "D2")
+
+    return WorkbookBuilder().then(place).write(path)
+
+
+READER_CASES = {
+    "builder-example": lambda path: WorkbookBuilder().write(path),
+    "blank-example": write_example_workbook,
+    "excel-style-strings": lambda path: excel_style(write_example_workbook(path), path),
+    "large": lambda path: large_book().write(path),
+    "title-rows-merged": lambda path: WorkbookBuilder().with_title_rows("Harm", 2).write(path),
+    "odd-cells": odd_cells,
+    "picture": with_picture,
+    "dates-1904": lambda path: WorkbookBuilder().then(_epoch_1904).write(path),
+}
+
+
+def _epoch_1904(book: Workbook) -> None:
+    book.epoch = dt.datetime(1904, 1, 1)
+
+
+@pytest.mark.parametrize("name", READER_CASES)
+def test_fast_read_equals_openpyxls_full_load(name: str, tmp_path: Path) -> None:
+    """Every sheet, cell value (and its type), bound and picture is what openpyxl's load gives."""
+    path = READER_CASES[name](tmp_path / f"{name}.xlsx")
+    assert takes_fast_path(path) is (name != "picture")
+    fast, plain = both_reads(path)
+    assert isinstance(plain, RawWorkbook), plain
+    assert fast == plain
+    for fast_sheet, plain_sheet in zip(fast.sheets, plain.sheets, strict=True):
+        assert [type(v) for v in fast_sheet.cells.values()] == [
+            type(v) for v in plain_sheet.cells.values()
+        ]
+
+
+def test_the_odd_cells_are_really_read(tmp_path: Path) -> None:
+    """The odd forms above are read, so the comparison is not between two empty sheets."""
+    fast = read_workbook(odd_cells(tmp_path / "odd.xlsx"))
+    grey = next(s for s in fast.sheets if s.title == "Grey areas")
+    assert grey.cells[(2, 1)] == "no ref"
+    assert grey.cells[(2, 2)] == "rich text"
+    assert grey.cells[(3, 1)] == 4.0 and isinstance(grey.cells[(3, 1)], float)
+    assert grey.cells[(7, 1)] == 7 and (7, 2) not in grey.cells
+
+
+@pytest.fixture(scope="module")
+def adversarial_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The adversarial corpus of hostile, damaged and odd workbooks (tests/adversarial.py)."""
+    out = tmp_path_factory.mktemp("adversarial")
+    build_corpus(out)
+    return out / "inbox"
+
+
+def test_fast_read_judges_every_adversarial_file_as_the_full_load_does(
+    adversarial_inbox: Path,
+) -> None:
+    """For each hostile, damaged or odd file: the same sheets, or the same plain refusal."""
+    # The 100,000-row file takes seconds by either path; test_reader covers its refusal.
+    names = sorted(p.name for p in adversarial_inbox.iterdir() if p.name != "100000-rows.xlsx")
+    assert len(names) > 50
+    for name in names:
+        fast, plain = both_reads(adversarial_inbox / name)
+        assert fast == plain, name
+
+
+CELL_VALUES = st.one_of(
+    st.text(max_size=40).filter(lambda text: not ILLEGAL_CHARACTERS_RE.search(text)),
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2199, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2199, 12, 31)),
+    st.times(),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(CELL_VALUES, min_size=1, max_size=12))
+def test_any_cell_values_read_the_same_on_both_paths(values: list[object], tmp_path: Path) -> None:
+    """Open-ended cell values, on rows with gaps, come back the same by both paths."""
+    book = WorkbookBuilder()
+
+    def write(workbook: Workbook) -> None:
+        sheet = workbook["Grey areas"]
+        for n, value in enumerate(values):
+            sheet.cell(2 + 3 * n, 1 + n % 4, value)
+
+    path = book.then(write).write(tmp_path / "values.xlsx")
+    fast, plain = both_reads(path)
+    assert fast == plain
