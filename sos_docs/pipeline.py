@@ -23,7 +23,6 @@ from sos_docs.errors import ConfigError, PdfError, WorkbookError
 from sos_docs.model import Level, MappingCase, Picture, Problem, Validation
 from sos_docs.pdf import PdfConverter, pdf_path_for
 from sos_docs.reader import read_workbook
-from sos_docs.render import render_document
 from sos_docs.validate import validate
 
 log = logging.getLogger(__name__)
@@ -168,12 +167,18 @@ def render_case(
 
     Warnings about the case as a whole (logo, branding) go with the first document.
     """
+    # Imported here, not at the top: docxtpl, python-docx and Jinja take a tenth of a second
+    # to load, and `sos-docs validate` never needs them.
+    from sos_docs.render import render_documents
+
     settings, notes = document_settings(config)
     notes += branding_warnings(case, config)
     context = build_context(case, settings)
+    chosen = document_kinds(config) if kinds is None else kinds
+    # One call for all documents, so a picture used in both is converted once.
+    results = render_documents([template_path(config, kind) for kind in chosen], context)
     rendered: list[RenderedDocument] = []
-    for kind in document_kinds(config) if kinds is None else kinds:
-        result = render_document(template_path(config, kind), context)
+    for kind, result in zip(chosen, results, strict=True):
         warnings = (*notes, *result.warnings) if not rendered else result.warnings
         rendered.append(RenderedDocument(kind, result.data, tuple(warnings)))
     return rendered
