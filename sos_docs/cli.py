@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 import click
 
 from sos_docs import __version__
-from sos_docs.config import Config, load_config
+from sos_docs.config import Config, load_config, load_service_config
 from sos_docs.errors import SosDocsError
 from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
+    from sos_docs.doctor import Check
     from sos_docs.pipeline import Outcome
 
 log = logging.getLogger(__name__)
@@ -140,21 +141,26 @@ def _plural(count: int, noun: str) -> str:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder holding your own conference_report.docx and words_and_pictures.docx.",
 )
+@click.option("--pdf", is_flag=True, help="Also write a PDF of each document (needs LibreOffice).")
 def render_command(
-    workbooks: tuple[Path, ...], out: Path, only: str | None, templates: Path | None
+    workbooks: tuple[Path, ...], out: Path, only: str | None, templates: Path | None, pdf: bool
 ) -> None:
     """Validate mapping workbooks and write their documents.
 
     A workbook with errors gets its problems printed and no documents. Exits 1 when any had errors.
     """
+    from sos_docs.pdf import PdfConverter
     from sos_docs.pipeline import DOCUMENT_KINDS, process_workbook
 
-    config = _config(None, {"templates_dir": templates})
+    config = _config(None, {"templates_dir": templates, "pdf": pdf or None})
     kinds = tuple(k for k in DOCUMENT_KINDS if only in (None, k.key))
     failed = False
-    with _progress(workbooks) as items, _user_errors():
+    with PdfConverter() as converter, _progress(workbooks) as items, _user_errors():
+        if pdf and not converter.available():
+            click.echo(f"Warning: no PDF copies: {converter.unavailable_reason}", err=True)
+        usable = converter if pdf and converter.available() else None
         for path in items:
-            outcome = process_workbook(path, out, config, kinds)
+            outcome = process_workbook(path, out, config, kinds, converter=usable)
             failed |= bool(outcome.validation.errors)
             _print_outcome(path, outcome)
     sys.exit(1 if failed else 0)
@@ -169,7 +175,7 @@ def _print_outcome(path: Path, outcome: Outcome) -> None:
         click.echo(f"  {problem.where}  {problem.code}  {problem.message}")
     for warning in outcome.render_warnings:
         click.echo(f"  Warning: {warning}")
-    for document in outcome.documents:
+    for document in (*outcome.documents, *outcome.pdfs):
         click.echo(f"Wrote {document}")
 
 
@@ -217,6 +223,71 @@ def check_template_command(template: Path) -> None:
     click.echo(f"{template.name}: every placeholder is a known field.")
 
 
+@cli.command("doctor")
+@click.argument(
+    "roots", nargs=-1, metavar="[ROOT]...", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="Settings file to use instead of each folder's sos-docs.toml.",
+)
+@click.option(
+    "--service-config",
+    "service_file",
+    type=ExistingFile,
+    help="Service file listing the folders to check (roots = [...]).",
+)
+@click.option("--pdf", is_flag=True, default=None, help="Check as if PDF copies were on.")
+@click.option("--polling", is_flag=True, default=None, help="Check as if watching by polling.")
+def doctor_command(
+    roots: tuple[Path, ...],
+    config_file: Path | None,
+    service_file: Path | None,
+    pdf: bool | None,
+    polling: bool | None,
+) -> None:
+    """Check each ROOT (default watch_folder) before it is watched.
+
+    Checks the settings, the folders, the templates, LibreOffice (when PDF copies are on), the free
+    disk space and whether ROOT is on a network share. Prints one line per check with what to do;
+    exits 1 when any check fails. `sos-docs watch` runs the same checks when it starts.
+    """
+    from sos_docs.doctor import check_root
+    from sos_docs.pdf import PdfConverter
+
+    with _user_errors():
+        paths, _ = _watched_paths(roots, service_file)
+    failing = 0
+    with PdfConverter() as converter:
+        for path in paths:
+            overrides = {"pdf": pdf, "polling": polling}
+            _, checks = check_root(path, config_file, overrides, converter=converter)
+            click.secho(str(path), bold=True)
+            for check in checks:
+                click.echo(f"  {_styled(check)}")
+            failing += any(not check.ok for check in checks)
+    click.echo(f"Checked {_plural(len(paths), 'folder')}: {failing} with failing checks.")
+    sys.exit(1 if failing else 0)
+
+
+def _styled(check: Check) -> str:
+    """A check's line with its status in colour (plain when not on a terminal)."""
+    colour = {"OK": "green", "WARN": "yellow", "FAIL": "red"}[check.status.value]
+    return click.style(check.line[:4], fg=colour, bold=True) + check.line[4:]
+
+
+def _watched_paths(
+    roots: Sequence[Path], service_file: Path | None
+) -> tuple[list[Path], int | None]:
+    """The roots named in the service file and on the command line (default: watch_folder)."""
+    service = load_service_config(service_file) if service_file else None
+    listed = [*(service.roots if service else ()), *(root.resolve() for root in roots)]
+    paths = list(dict.fromkeys(listed)) or [DEFAULT_ROOT.resolve()]
+    return paths, service.workers if service else None
+
+
 # ---------------------------------------------------------------------------------- hot folder
 
 DEFAULT_ROOT = Path("watch_folder")
@@ -234,10 +305,22 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
     help="Settings file to use instead of each folder's sos-docs.toml.",
 )
 @click.option(
+    "--service-config",
+    "service_file",
+    type=ExistingFile,
+    help="Service file listing the folders to watch (roots = [...]) and workers.",
+)
+@click.option(
     "--polling",
     is_flag=True,
     default=None,
     help="Look for new files by polling (for network shares that send no file events).",
+)
+@click.option(
+    "--pdf",
+    is_flag=True,
+    default=None,
+    help="Also make a PDF of every document, in every folder (needs LibreOffice).",
 )
 @click.option(
     "--once",
@@ -250,7 +333,9 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
 def watch_command(
     roots: tuple[Path, ...],
     config_file: Path | None,
+    service_file: Path | None,
     polling: bool | None,
+    pdf: bool | None,
     once: bool,
     settle: float | None,
     rescan: float | None,
@@ -258,25 +343,46 @@ def watch_command(
 ) -> None:
     """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
 
-    Creates inbox, reports, processed and rejected in each ROOT when missing, and keeps watching
-    until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
+    Each ROOT is checked first, as `sos-docs doctor` does: one with a failing check is not
+    watched, the others are. Creates inbox, reports, processed and rejected in each ROOT when
+    missing, and keeps watching until stopped with Ctrl+C or SIGTERM; jobs in progress finish
+    first.
     """
-    from sos_docs.jobs import WatchedRoot
-    from sos_docs.logs import service_console_level, service_log_files
+    from sos_docs.doctor import roots_to_watch
+    from sos_docs.logs import root_extra, service_console_level, service_log_files
+    from sos_docs.pdf import PdfConverter
     from sos_docs.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
 
-    overrides = {"polling": polling, "settle_seconds": settle, "rescan_seconds": rescan}
-    paths = dict.fromkeys(root.resolve() for root in roots or (DEFAULT_ROOT,))
+    overrides = {
+        "polling": polling,
+        "settle_seconds": settle,
+        "rescan_seconds": rescan,
+        "pdf": pdf,
+    }
     flags = click.get_current_context().find_root().params
     console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
     with _user_errors():
-        watched = [WatchedRoot(path, load_config(path, config_file, overrides)) for path in paths]
-        for root in watched:
-            root.prepare()
-        with service_log_files(((root.path, root.state) for root in watched), console_level):
-            watcher = Watcher(watched, workers=workers or DEFAULT_WORKERS, once=once)
+        paths, workers_in_file = _watched_paths(roots, service_file)
+    with PdfConverter() as converter:
+        watched, notes = roots_to_watch(paths, config_file, overrides, converter)
+        if not watched:
+            for note in notes:
+                click.echo(note.message, err=True)
+            click.echo("Error: no folder can be watched. Fix the problems above.", err=True)
+            sys.exit(1)
+        with (
+            _user_errors(),
+            service_log_files(((root.path, root.state) for root in watched), console_level),
+        ):
+            for note in notes:  # a note naming no watched root goes to every root's log
+                extra = root_extra(note.root) if note.root is not None else {}
+                log.log(note.level, "%s", note.message, extra=extra)
+            watcher = Watcher(
+                watched, workers=workers or workers_in_file or DEFAULT_WORKERS, once=once
+            )
             summary = run_until_signalled(watcher)
-    sys.exit(0 if not once or summary.all_processed else 1)
+    every_root = len(watched) == len(paths)
+    sys.exit(0 if not once or (summary.all_processed and every_root) else 1)
 
 
 @cli.command("status")

@@ -1,14 +1,15 @@
 """Pre-flight checks of a watched root: what would stop it working, each with what to do.
 
-`sos-docs doctor [ROOT...]` prints these, and the service runs the same checks at start: a root
-with a FAIL is not watched (the others still are). WARN is for what works, but not as well as it
-could: PDF copies switched on without LibreOffice (the .docx still comes), or a network share
-watched without `--polling`.
+`sos-docs doctor [ROOT...]` prints these, and the service runs the same checks at start
+(`roots_to_watch`): a root with a FAIL is not watched, the others still are. WARN is for what
+works, but not as well as it could: PDF copies switched on without LibreOffice (the .docx still
+comes), or a network share watched without `--polling`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -24,7 +25,8 @@ from PIL import Image, UnidentifiedImageError
 
 from sos_docs import deliver, pipeline
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config
-from sos_docs.errors import ConfigError, TemplateError
+from sos_docs.errors import ConfigError, JournalError, TemplateError
+from sos_docs.jobs import WatchedRoot
 from sos_docs.pdf import PdfConverter
 from sos_docs.render import check_template
 
@@ -32,6 +34,7 @@ __all__ = [
     "NETWORK_FILE_SYSTEMS",
     "Check",
     "Mount",
+    "StartNote",
     "Status",
     "check_configuration",
     "check_file_system",
@@ -45,6 +48,7 @@ __all__ = [
     "check_templates",
     "mount_for",
     "parse_mountinfo",
+    "roots_to_watch",
     "run_checks",
 ]
 
@@ -130,6 +134,71 @@ def run_checks(root: Path, config: Config, *, converter: PdfConverter | None = N
     checks += [c for c in (check_logo(config), check_libreoffice(config, converter)) if c]
     checks += [check_free_disk(root, config), check_file_system(root, config)]
     return checks
+
+
+# ---------------------------------------------------------------------------------------------
+# At the service's start
+
+
+@dataclass(frozen=True)
+class StartNote:
+    """A line for the service's log at start: a check that did not pass, or a root not watched.
+
+    `root` is set when the note is about a root that is watched, so it goes to that root's log
+    only; notes about a root that is not watched go to every log.
+    """
+
+    level: int
+    message: str
+    root: Path | None = None
+
+
+def roots_to_watch(
+    paths: Iterable[Path],
+    config_file: Path | None,
+    overrides: Mapping[str, Any],
+    converter: PdfConverter,
+) -> tuple[list[WatchedRoot], list[StartNote]]:
+    """The roots that pass their checks, prepared, and notes on everything else.
+
+    A root with a failing check, or whose folders or journal cannot be set up, is left out with
+    a note saying why; one team's mistake never stops the others. LibreOffice missing is said
+    once, however many roots want PDF copies.
+    """
+    watched: list[WatchedRoot] = []
+    notes: list[StartNote] = []
+    said: set[str] = set()
+    for path in paths:
+        config, checks = check_root(path, config_file, overrides, converter=converter)
+        problems = [c for c in checks if c.status is not Status.OK]
+        root = WatchedRoot(path, config, converter if config.pdf else None) if config else None
+        refusal = _not_watched_because(path, root, problems)
+        for check in problems:
+            if check.name == "LibreOffice" and check.message in said:
+                continue
+            said.add(check.message)
+            level = logging.ERROR if check.status is Status.FAIL else logging.WARNING
+            shared = refusal or check.name == "LibreOffice"
+            notes.append(StartNote(level, f"{path}: {check.line}", None if shared else path))
+        if refusal:
+            notes.append(StartNote(logging.ERROR, f"Not watching {path}: {refusal}"))
+        elif root is not None:
+            watched.append(root)
+    return watched, notes
+
+
+def _not_watched_because(path: Path, root: WatchedRoot | None, problems: list[Check]) -> str:
+    """Why a root cannot be watched, or "" when it can (its folders are then prepared)."""
+    if root is None or any(not c.ok for c in problems):
+        return (
+            f"fix the problems above, then restart sos-docs (`sos-docs doctor {path}` checks "
+            "again)."
+        )
+    try:
+        root.prepare()
+    except (ConfigError, JournalError) as exc:
+        return str(exc)
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,10 +13,12 @@ from types import ModuleType
 import docx
 import pytest
 from builders import WorkbookBuilder
+from click.testing import CliRunner
 from conftest import EXAMPLE_TODAY
 from PIL import Image
 
 from sos_docs import pipeline
+from sos_docs.cli import cli
 from sos_docs.config import (
     DEFAULT_TEMPLATES_DIR,
     Config,
@@ -412,3 +414,286 @@ def test_the_service_places_a_pdf_beside_each_document(tmp_path: Path) -> None:
     with Journal(root.journal_path, root=root.path) as journal:
         (record,) = journal.recent(10)
     assert sum(1 for p in record.outputs if str(p).endswith(".pdf")) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Several teams, one service
+
+
+def service_log(root: Path) -> str:
+    return (root / ".sos-docs" / "sos-docs.log").read_text(encoding="utf-8")
+
+
+def north_and_south(tmp_path: Path) -> tuple[Path, Path]:
+    """Two teams: north with the default templates, a logo and an extra agenda; south with its
+    own report template, its own names, marking, file names and inbox."""
+    north = team_root(
+        tmp_path,
+        "north",
+        'local_authority = "Northshire Council"\nteam = "North Team"\nlogo = "logo.png"\n'
+        "settle_seconds = 0.2\n"
+        '[[documents]]\nname = "Core group agenda"\n'
+        f'template = "{AGENDA.as_posix()}"\n',
+        logo=png((200, 30, 30)),
+    )
+
+    def south_report(folder: Path) -> None:
+        write_template(
+            folder / "conference_report.docx",
+            "SOUTHSHIRE REPORT TEMPLATE",
+            "{{ local_authority }} / {{ team }} / {{ protective_marking }}",
+            "{%p for d in danger_statements %}",
+            "Danger {{ d.number }}: {{ d.statement }}",
+            "{%p endfor %}",
+        )
+
+    south = team_root(
+        tmp_path,
+        "south",
+        'local_authority = "Southshire Council"\nteam = "South Team"\n'
+        'protective_marking = "OFFICIAL"\noutput_pattern = "{date} {case_reference} {document}.docx"\n'
+        'templates_dir = "templates"\nsettle_seconds = 0.2\n[folders]\ninbox = "Drop here"\n',
+        templates=south_report,
+    )
+    return north, south
+
+
+def test_two_teams_get_their_own_branded_documents(tmp_path: Path) -> None:
+    """One service, two roots: each workbook is made with its own team's names, logo, marking,
+    templates, extra documents and file names."""
+    north, south = north_and_south(tmp_path)
+    unbranded_workbook(north / "inbox" / "n.xlsx", "CP-N1")
+    (south / "Drop here").mkdir()
+    unbranded_workbook(south / "Drop here" / "s.xlsx", "CP-S1")
+    result = CliRunner().invoke(cli, ["watch", str(north), str(south), "--once", *FAST_FLAGS])
+    assert result.exit_code == 0, result.output
+
+    made = documents_in(north, "CP-N1")
+    assert sorted(made) == [
+        "Conference report.docx",
+        "Core group agenda.docx",
+        "Words and pictures.docx",
+    ]
+    report = document_text(made["Conference report.docx"])
+    assert "Northshire Council" in report and "North Team" in report
+    assert "OFFICIAL-SENSITIVE" in report
+    assert picture_blobs(made["Conference report.docx"])[0] == (
+        (north / "logo.png").read_bytes(),
+        LOGO_HEIGHT_EMU,
+    )
+    agenda = document_text(made["Core group agenda.docx"])
+    assert "Core group meeting: agenda" in agenda and "Northshire Council" in agenda
+
+    south_files = sorted(p.name for p in (south / "reports").iterdir())
+    assert south_files == [
+        "2026-11-27 CP-S1 Conference report.docx",
+        "2026-11-27 CP-S1 Words and pictures.docx",
+        "s - receipt.txt",
+    ]
+    south_report = document_text(south / "reports" / south_files[0])
+    assert "SOUTHSHIRE REPORT TEMPLATE" in south_report
+    assert "Southshire Council / South Team / OFFICIAL" in south_report
+    assert "Northshire" not in south_report
+    assert picture_blobs(south / "reports" / south_files[0]) == []
+
+
+@pytest.mark.parametrize(
+    ("breakage", "words"),
+    [
+        ("polling = 'yes'\n", "Setting 'polling'"),
+        (
+            '[[documents]]\nname = "Agenda"\ntemplate = "agenda.docx"\n',
+            "'case_refrence' (in the body) is not a known template field; "
+            "did you mean 'case_reference'?",
+        ),
+        ('logo = "missing.png"\n', "does not exist"),
+    ],
+    ids=["bad setting", "misspelt placeholder", "missing logo"],
+)
+def test_a_broken_team_stops_only_its_own_folder(tmp_path: Path, breakage: str, words: str) -> None:
+    """A root with bad settings or a bad template is not watched, with the reason in the log of
+    the team that still runs; the good root's workbook is made; `--once` then exits 1."""
+    good = team_root(tmp_path, "good", "settle_seconds = 0.2\n")
+    bad = team_root(tmp_path, "bad", f'templates_dir = "templates"\n{breakage}')
+    (bad / "templates").mkdir()
+    for name in ("conference_report.docx", "words_and_pictures.docx"):
+        shutil.copy(DEFAULT_TEMPLATES_DIR / name, bad / "templates" / name)
+    write_template(bad / "templates" / "agenda.docx", "Agenda for {{ case_refrence }}")
+    unbranded_workbook(good / "inbox" / "g.xlsx", "CP-G1")
+    (bad / "inbox").mkdir()
+    waiting = unbranded_workbook(bad / "inbox" / "b.xlsx", "CP-B1")
+
+    result = CliRunner().invoke(cli, ["watch", str(good), str(bad), "--once", *FAST_FLAGS])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert (good / "processed" / "g.xlsx").is_file()
+    assert len(documents_in(good, "CP-G1")) == 2
+    assert waiting.is_file()  # untouched, waiting for its team's folder to be fixed
+    assert not (bad / "reports").exists()
+    text = service_log(good)
+    assert f"{bad}: FAIL  " in text and words in text
+    assert f"Not watching {bad}: fix the problems above" in text
+
+
+def test_no_folder_that_can_be_watched_is_an_error(tmp_path: Path) -> None:
+    """When every root fails its checks, the service prints them and exits 1 at once."""
+    bad = team_root(tmp_path, "bad", "free_disk_mb = 999999999999\n")
+    result = CliRunner().invoke(cli, ["watch", str(bad), "--once"])
+    assert result.exit_code == 1
+    assert f"{bad}: FAIL  free disk space: Only " in result.output
+    assert result.output.endswith("Error: no folder can be watched. Fix the problems above.\n")
+
+
+def test_the_service_file_names_the_roots_and_workers(tmp_path: Path) -> None:
+    """`watch --service-config` watches the roots the file lists."""
+    north, south = north_and_south(tmp_path)
+    unbranded_workbook(north / "inbox" / "n.xlsx", "CP-N1")
+    (south / "Drop here").mkdir()
+    unbranded_workbook(south / "Drop here" / "s.xlsx", "CP-S1")
+    service = tmp_path / "service.toml"
+    service.write_text('roots = ["north", "south"]\nworkers = 1\n')
+    result = CliRunner().invoke(
+        cli, ["watch", "--service-config", str(service), "--once", *FAST_FLAGS]
+    )
+    assert result.exit_code == 0, result.output
+    assert (north / "processed" / "n.xlsx").is_file()
+    assert (south / "processed" / "s.xlsx").is_file()
+
+
+def test_libreoffice_missing_is_said_once_and_documents_still_come(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two roots want PDFs without LibreOffice: one warning at start, .docx made in both."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    first = team_root(tmp_path, "first", "pdf = true\n")
+    second = team_root(tmp_path, "second", "pdf = true\n")
+    unbranded_workbook(first / "inbox" / "a.xlsx", "CP-A")
+    unbranded_workbook(second / "inbox" / "b.xlsx", "CP-B")
+    result = CliRunner().invoke(cli, ["watch", str(first), str(second), "--once", *FAST_FLAGS])
+    assert result.exit_code == 0, result.output
+    for root, reference in ((first, "CP-A"), (second, "CP-B")):
+        assert sorted(documents_in(root, reference)) == [
+            "Conference report.docx",
+            "Words and pictures.docx",
+        ]
+        log = service_log(root)
+        assert log.count("LibreOffice was not found on this computer") == 1
+        assert "WARN  LibreOffice: PDF copies are switched on, but" in log
+
+
+@needs_libreoffice
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_watch_with_pdf_puts_readable_pdfs_beside_the_documents(tmp_path: Path) -> None:
+    """`watch --pdf`: each document's PDF appears, and the report's PDF holds the danger
+    statements as text."""
+    import subprocess
+
+    from sos_docs import example
+
+    root = team_root(tmp_path, "root", "settle_seconds = 0.2\n")
+    unbranded_workbook(root / "inbox" / "case.xlsx", "CP-1")
+    result = CliRunner().invoke(cli, ["watch", str(root), "--pdf", "--once", *FAST_FLAGS])
+    assert result.exit_code == 0, result.output
+    made = documents_in(root, "CP-1")
+    assert sorted(made) == [
+        "Conference report.docx",
+        "Conference report.pdf",
+        "Words and pictures.docx",
+        "Words and pictures.pdf",
+    ]
+    text = subprocess.run(
+        ["pdftotext", str(made["Conference report.pdf"]), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    flat = " ".join(text.split())
+    for danger in example.DANGER_STATEMENTS:
+        assert " ".join(danger["Statement"].split()) in flat
+
+
+# ---------------------------------------------------------------------------------------------
+# render --pdf and the doctor command
+
+
+@needs_libreoffice
+def test_render_with_pdf_writes_and_lists_the_pdfs(tmp_path: Path) -> None:
+    """`render --pdf` writes a PDF beside each document and says so."""
+    workbook = unbranded_workbook(tmp_path / "case.xlsx")
+    result = CliRunner().invoke(cli, ["render", str(workbook), "--out", str(tmp_path), "--pdf"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(".pdf\n") == 2
+    assert (tmp_path / "CP-1" / "CP-1 Conference report 2026-11-27.pdf").is_file()
+
+
+def test_render_with_pdf_but_no_libreoffice_warns_once_and_writes_the_docx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without LibreOffice `render --pdf` says so once and still writes the two documents."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    workbook = unbranded_workbook(tmp_path / "case.xlsx")
+    result = CliRunner().invoke(cli, ["render", str(workbook), "--out", str(tmp_path), "--pdf"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("LibreOffice was not found") == 1
+    assert result.output.count("Wrote ") == 2
+
+
+def test_doctor_passes_healthy_roots_and_exits_0(tmp_path: Path) -> None:
+    """`doctor` prints each root and one line per check; all passing exits 0."""
+    north, south = north_and_south(tmp_path)
+    result = CliRunner().invoke(cli, ["doctor", str(north), str(south)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == str(north)
+    assert f"  OK    configuration: {north / 'sos-docs.toml'} is valid." in lines
+    assert any(line.startswith("  OK    template for Core group agenda: ") for line in lines)
+    assert any(line.startswith("  OK    logo: ") for line in lines)
+    assert str(south) in lines
+    assert lines[-1] == "Checked 2 folders: 0 with failing checks."
+
+
+def test_doctor_exits_1_with_the_failing_check_and_what_to_do(tmp_path: Path) -> None:
+    """A misspelt placeholder in one root's extra template fails that root; doctor exits 1."""
+    good = team_root(tmp_path, "good", "")
+    bad = team_root(
+        tmp_path,
+        "bad",
+        f'[[documents]]\nname = "Agenda"\ntemplate = "{(tmp_path / "agenda.docx").as_posix()}"\n',
+    )
+    write_template(tmp_path / "agenda.docx", "{{ case_refrence }}")
+    result = CliRunner().invoke(cli, ["doctor", str(good), str(bad)])
+    assert result.exit_code == 1
+    (failing,) = [line for line in result.output.splitlines() if "FAIL" in line]
+    assert failing.startswith("  FAIL  template for Agenda: The template ")
+    assert "did you mean 'case_reference'?" in failing
+    assert "What to do: Correct them in Word" in failing
+    assert result.output.splitlines()[-1] == "Checked 2 folders: 1 with failing checks."
+
+
+def test_doctor_warnings_alone_exit_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDF on without LibreOffice is a WARN: doctor says so and still exits 0."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    root = team_root(tmp_path, "root", "")
+    result = CliRunner().invoke(cli, ["doctor", str(root), "--pdf"])
+    assert result.exit_code == 0, result.output
+    assert "  WARN  LibreOffice: PDF copies are switched on, but" in result.output
+
+
+def test_doctor_reads_the_service_file(tmp_path: Path) -> None:
+    """`doctor --service-config` checks every root the file lists."""
+    north, south = north_and_south(tmp_path)
+    service = tmp_path / "service.toml"
+    service.write_text('roots = ["north", "south"]\n')
+    result = CliRunner().invoke(cli, ["doctor", "--service-config", str(service)])
+    assert result.exit_code == 0, result.output
+    assert str(north) in result.output.splitlines()
+    assert str(south) in result.output.splitlines()
+
+
+def test_doctor_with_a_bad_service_file_is_a_plain_error(tmp_path: Path) -> None:
+    """A service file without roots is `Error: ...` and exit 1."""
+    service = tmp_path / "service.toml"
+    service.write_text("workers = 2\n")
+    result = CliRunner().invoke(cli, ["doctor", "--service-config", str(service)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: The service file {service} should list the folders")

@@ -613,9 +613,10 @@ def test_several_roots_are_watched_with_a_log_file_each(
 
 
 def test_a_folder_that_cannot_be_created_is_a_plain_error(tmp_path: Path) -> None:
-    """A file standing where the inbox should be: `Error: ...` and exit 1, no traceback."""
+    """A file standing where the inbox should be: the failing check, `Error: ...`, exit 1."""
     (tmp_path / "inbox").write_text("x")
     result = CliRunner().invoke(cli, ["watch", str(tmp_path), "--once"])
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: sos-docs cannot create the folder {tmp_path}/inbox")
+    assert f"FAIL  inbox folder: {tmp_path}/inbox is a file, not a folder." in result.output
+    assert result.output.endswith("Error: no folder can be watched. Fix the problems above.\n")
     assert "Traceback" not in result.output
