@@ -9,6 +9,8 @@ through a bounded queue (guarantee 9); a stop request lets jobs in flight finish
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import os
 import queue
@@ -45,6 +47,7 @@ INCOMPLETE_GRACE_SETTLES = 30
 MIN_TICK_SECONDS = 0.05
 MAX_TICK_SECONDS = 0.5
 OBSERVER_JOIN_SECONDS = 5.0
+MOVE_PAIRING_SECONDS = 0.02  # see _shorten_move_pairing
 
 Filter = Callable[[PurePath], bool]
 Signature = tuple[int, int]  # size in bytes, modification time in ns
@@ -145,6 +148,9 @@ class Watcher:
         self._shared = _Shared()
         self._tracked: dict[Path, _Seen] = {}
         self._stopping = threading.Event()
+        # Set by a file event, a finished job or stop(): the loop looks at once instead of at
+        # its next tick (up to a quarter of the settle time later).
+        self._wake = threading.Event()
         settle = min(r.config.settle_seconds for r in roots)
         self._tick = min(max(settle / 4, MIN_TICK_SECONDS), MAX_TICK_SECONDS)
 
@@ -167,11 +173,13 @@ class Watcher:
     def stop(self) -> None:
         """Take no new files; jobs in flight finish, then `run` returns. Safe from any thread."""
         self._stopping.set()
+        self._wake.set()
 
     def _loop(self) -> None:
         for watch in self.roots:
             self._announce(watch.root)
         while not self._stopping.is_set():
+            self._wake.clear()  # before looking: whatever comes after wakes the next wait
             now = time.monotonic()
             for watch in self.roots:
                 if now >= watch.next_rescan:
@@ -181,7 +189,7 @@ class Watcher:
             self._hand_on_settled(time.monotonic())
             if self.once and self._nothing_left():
                 return
-            self._stopping.wait(self._tick)
+            self._wake.wait(self._tick)
 
     def _shut_down(self, threads: Sequence[threading.Thread]) -> None:
         self._stopping.set()
@@ -226,6 +234,7 @@ class Watcher:
             finally:
                 with self._shared.lock:
                     self._shared.pending.discard(task.path)
+                self._wake.set()  # a queue slot is free for a file that has settled
 
     def _run_task(self, task: _Task) -> JobResult:
         if task.resume:
@@ -250,6 +259,8 @@ class Watcher:
         with self._shared.lock:
             _, was_closed = self._shared.hints.get(path, (root, False))
             self._shared.hints[path] = (root, closed or was_closed)
+        if closed:  # its writer is done: it may be taken now, without waiting to settle
+            self._wake.set()
 
     def _take_hints(self) -> None:
         with self._shared.lock:
@@ -399,6 +410,7 @@ class Watcher:
 
     def _start_observer(self, watch: _RootWatch) -> BaseObserver | None:
         root = watch.root
+        _shorten_move_pairing()
         observer: BaseObserver = PollingObserver() if root.config.polling else Observer()
         try:
             observer.schedule(_InboxEvents(root, self._hint), str(root.inbox), recursive=False)
@@ -454,6 +466,24 @@ def _looks_whole(path: Path, size: int) -> bool:
             return bool(archive.infolist())
     except (OSError, zipfile.BadZipFile, ValueError, EOFError):
         return False
+
+
+def _shorten_move_pairing() -> None:
+    """Let watchdog pair a rename's two halves for milliseconds, not half a second.
+
+    On Linux watchdog holds each IN_MOVED_FROM back `delay` seconds (0.5) to pair it with its
+    IN_MOVED_TO, and every event queued behind it waits as well: after each claim (a rename
+    out of the inbox) the next workbook's events came up to half a second late. Both halves
+    of a rename arrive in the same read, so a few milliseconds pair them; an unpaired half is
+    only a deleted or created event, which the watcher treats as a hint anyway.
+    """
+    for module, name in (
+        ("watchdog.observers.inotify_move_event_grouper", "InotifyMoveEventGrouper"),  # 5+
+        ("watchdog.observers.inotify_buffer", "InotifyBuffer"),  # watchdog 4
+    ):
+        with contextlib.suppress(ImportError, AttributeError):
+            grouper = getattr(importlib.import_module(module), name)
+            grouper.delay = min(grouper.delay, MOVE_PAIRING_SECONDS)
 
 
 def _observer_alive(observer: BaseObserver) -> bool:

@@ -445,3 +445,16 @@ def test_any_cell_values_read_the_same_on_both_paths(values: list[object], tmp_p
     path = book.then(write).write(tmp_path / "values.xlsx")
     fast, plain = both_reads(path)
     assert fast == plain
+
+
+# ---- the watcher hears of a new workbook at once
+
+
+def test_the_watcher_pairs_renames_for_milliseconds_not_half_a_second() -> None:
+    """watchdog's pairing delay, which held every event behind a claim, is cut to 20 ms."""
+    from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
+
+    from sos_docs import watcher
+
+    watcher._shorten_move_pairing()
+    assert InotifyMoveEventGrouper.delay <= watcher.MOVE_PAIRING_SECONDS
