@@ -362,7 +362,16 @@ def claim(src: Path, work_dir: Path, job_id: str) -> Path | None:
 def _claimed_name(job_id: str, name: str) -> str:
     """`<job_id>__<name>`, with the name shortened so the whole fits a 255-byte component."""
     prefix = f"{job_id}__"
-    return prefix + _fit_bytes(name, 250 - len(prefix.encode("utf-8")))
+    return prefix + _fit_bytes(_as_unicode(name), 250 - len(prefix.encode("utf-8")))
+
+
+def _as_unicode(name: str) -> str:
+    """The name with bytes that are not UTF-8 (kept by Python as lone surrogates) shown as �.
+
+    Such a name (from an old Unix tool or a share with another character set) could not be
+    written to the journal, the log or problems.txt; from the claim on, the job uses this one.
+    """
+    return os.fsencode(name).decode("utf-8", errors="replace")
 
 
 def _log_claim_refused(src: Path, exc: PermissionError) -> None:

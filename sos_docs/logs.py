@@ -64,6 +64,7 @@ def _file_handler(root: Path, state_dir: Path) -> logging.Handler:
             maxBytes=LOG_FILE_BYTES,
             backupCount=LOG_FILE_BACKUPS,
             encoding="utf-8",
+            errors="backslashreplace",  # a file name that is not UTF-8 must not lose the line
         )
     except OSError as exc:
         raise ConfigError(

@@ -9,14 +9,22 @@ and the peak memory measured (resource.getrusage) for that file alone.
 from __future__ import annotations
 
 import re
+import threading
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
 import pytest
 from adversarial import CANARY_TEXT, SPECS, Entry, Expect, Measured, build_corpus, run_isolated
 
+from sos_docs import jobs
+from sos_docs.config import load_config
+from sos_docs.jobs import WatchedRoot
+from sos_docs.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.pipeline import DOCUMENT_KINDS
+from sos_docs.watcher import Watcher
 
 # Bounds for one file on a slow CI machine; docs/reliability.md has what runs really take.
 SECONDS_PER_FILE = 30.0
@@ -140,3 +148,79 @@ def test_build_corpus_writes_only_under_the_folder_given(tmp_path: Path) -> None
     for entry in entries:
         assert entry.path.is_symlink() or entry.path.is_file()
         assert entry.path.parent == out / "inbox"
+
+
+# --------------------------------------------------------------------------------------------
+# The whole corpus through a running watch service
+
+FAST = {"settle_seconds": 0.2, "rescan_seconds": 0.5}
+SERVICE_SECONDS = 240.0
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, root: WatchedRoot) -> None:
+    """Poll until the condition holds; fail after `seconds`, showing the service log."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            log = root.state / LOG_FILE_NAME
+            shown = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+            raise AssertionError(f"timed out after {seconds} s\n--- service log ---\n{shown}")
+        time.sleep(0.1)
+
+
+def readable_bytes(path: Path) -> bytes:
+    """A file's bytes, and for a zip (.docx, .xlsx) each member's bytes unpacked too."""
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(path):
+        return data
+    with zipfile.ZipFile(path) as archive:
+        return data + b"".join(archive.read(name) for name in archive.namelist())
+
+
+def test_the_whole_corpus_dropped_into_a_watched_inbox_is_accounted_for(tmp_path: Path) -> None:
+    """Each file ends in processed/ or rejected/ with its explanation; links and folders stay
+    untouched in the inbox; nothing leaks; the service goes on to the next workbook."""
+    entries = build_corpus(tmp_path / "corpus")
+    root = WatchedRoot(tmp_path / "root", load_config(None, None, FAST))
+    root.prepare()
+    for entry in entries:
+        entry.path.rename(root.inbox / entry.name)
+    taken = [e for e in entries if e.expect is not Expect.IGNORED]
+    made = [e for e in taken if e.expect is Expect.DOCUMENTS]
+    running = Watcher([root], incomplete_grace=1.0)
+    thread = threading.Thread(target=running.run, daemon=True)
+    with service_log_files([(root.path, root.state)]):
+        thread.start()
+        try:
+            wait_until(
+                lambda: running.summary.processed + running.summary.rejected >= len(taken),
+                SERVICE_SECONDS,
+                root,
+            )
+            (tmp_path / "corpus" / "base" / "example.xlsx").rename(root.inbox / "next.xlsx")
+            wait_until(lambda: (root.processed / "next.xlsx").exists(), 60, root)
+        finally:
+            running.stop()
+            thread.join(60)
+    assert not thread.is_alive()
+    summary = running.summary
+    assert (summary.processed, summary.rejected) == (len(made) + 1, len(taken) - len(made))
+    assert summary.waiting == 0
+    ignored = [e for e in entries if e.expect is Expect.IGNORED]
+    assert sorted(p.name for p in root.inbox.iterdir()) == sorted(e.name for e in ignored)
+    assert (tmp_path / "corpus" / "outside" / "secret.txt").read_text().startswith(CANARY_TEXT)
+    assert len(list(root.processed.iterdir())) == len(made) + 1
+    problems = [p for p in root.rejected.iterdir() if p.name.endswith(" - problems.txt")]
+    assert len(problems) == len(taken) - len(made)
+    assert len(list(root.reports.rglob("*.docx"))) == 2 * (len(made) + 1)
+    assert "Traceback" not in (root.state / LOG_FILE_NAME).read_text(encoding="utf-8")
+    made_by_service = [
+        *root.reports.rglob("*"),
+        *root.rejected.glob("* - *"),
+        *root.state.glob("*"),
+    ]
+    for path in made_by_service:
+        if path.is_file():
+            assert CANARY_TEXT.encode() not in readable_bytes(path), path
+    assert list(root.path.rglob(".*.tmp")) == []
+    assert jobs.unfinished_jobs(root) == []
