@@ -96,8 +96,7 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (
     SyntaxError,  # lxml's XMLSyntaxError, and Pillow on some broken images
     ParseError,
     defusedxml.DefusedXmlException,
-    KeyError,
-    IndexError,
+    LookupError,  # KeyError, IndexError, and an XML declaration naming an unknown encoding
     ValueError,
     TypeError,
     AttributeError,

@@ -586,6 +586,17 @@ def malformed_shared_strings(ws: Workshop, target: Path) -> None:
     )
 
 
+def unknown_encoding(ws: Workshop, target: Path) -> None:
+    """Shared strings declaring an encoding that does not exist (found by the fuzzer)."""
+    _patched(
+        ws,
+        target,
+        lambda _: SHARED_STRINGS_PART,
+        lambda xml: xml.replace('encoding="UTF-8"', 'encoding="TTF-8"', 1),
+        ws.excel_like,
+    )
+
+
 def malformed_relationships(ws: Workshop, target: Path) -> None:
     """The workbook's relationships part is damaged."""
     ws.copy(target)
@@ -877,6 +888,13 @@ def _specs() -> list[Spec]:
             "malformed XML",
             refused,
             malformed_shared_strings,
+            damaged,
+        ),
+        Spec(
+            "unknown-encoding.xlsx",
+            "malformed XML",
+            refused,
+            unknown_encoding,
             damaged,
         ),
         Spec(
