@@ -76,6 +76,7 @@ class _Seen:
     stable_since: float
     closed_at: Signature | None = None  # signature when a writer's close event arrived
     whole: bool | None = None  # the completeness check's answer for the current signature
+    warned: bool = False  # "taking it although not whole" was logged
 
 
 @dataclass(frozen=True)
@@ -361,12 +362,14 @@ class Watcher:
         grace = self._grace or INCOMPLETE_GRACE_SETTLES * seen.root.config.settle_seconds
         if quiet < grace:
             return False
-        log.warning(
-            'Taking "%s" although it has not become a whole workbook in %g s.',
-            path.name,
-            grace,
-            extra=root_extra(seen.root.path),
-        )
+        if not seen.warned:  # once, though a full queue may hold it back for many ticks
+            log.warning(
+                'Taking "%s" although it has not become a whole workbook in %g s.',
+                path.name,
+                grace,
+                extra=root_extra(seen.root.path),
+            )
+            seen.warned = True
         return True
 
     def _offer(self, task: _Task) -> bool:

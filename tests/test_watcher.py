@@ -224,6 +224,23 @@ def test_a_writers_close_event_shortens_the_settle_wait(
     assert time.monotonic() - started < 5.0
 
 
+def test_files_held_back_by_a_full_queue_are_warned_about_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Incomplete files waiting for a queue slot get one warning each, not one per tick."""
+    caplog.set_level(logging.INFO, logger="sos_docs")
+    root = make_root(tmp_path)
+    names = [f"empty-{n}.xlsx" for n in range(6)]
+    for name in names:
+        drop(root.inbox, name, b"")
+    with watching(root, workers=1, incomplete_grace=0.5) as running:
+        wait_for(lambda: running.summary.rejected == len(names), what="all rejected")
+    warnings = [r.getMessage() for r in caplog.records if "not become a whole" in r.getMessage()]
+    assert sorted(warnings) == sorted(
+        f'Taking "{name}" although it has not become a whole workbook in 0.5 s.' for name in names
+    )
+
+
 def test_lock_hidden_and_temporary_files_are_ignored_and_xls_is_rejected(
     tmp_path: Path, workbooks: Callable[[str], bytes]
 ) -> None:
