@@ -7,8 +7,9 @@ converter started and answers JSON lines on stdin with JSON lines on stdout:
 
     {"src": "/path/in.docx", "dest": "/path/out.pdf"}  ->  {"ok": true} or {"ok": false, "error": "..."}
 
-It exits when stdin closes, after `{"quit": true}` (asking LibreOffice to end too), or when it
-loses LibreOffice, so that the converter can start both again.
+It exits when it loses LibreOffice (so that the converter can start both again), and after
+`{"quit": true}` or when stdin closes, asking LibreOffice to end too: a sos-docs that dies,
+even by SIGKILL, leaves no LibreOffice behind.
 """
 
 from __future__ import annotations
@@ -96,10 +97,7 @@ def main() -> int:
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("quit"):
-            # LibreOffice ending drops the bridge mid-call; it is ending either way.
-            with contextlib.suppress(Exception):
-                desktop.terminate()
-            return 0
+            break
         try:
             _convert(desktop, request["src"], request["dest"])
         except Exception as exc:
@@ -109,6 +107,10 @@ def main() -> int:
                 return 1
         else:
             _reply(ok=True)
+    # Asked to quit, or stdin closed because sos-docs ended (even killed): LibreOffice goes
+    # too, so no orphaned LibreOffice is left running. Ending drops the bridge mid-call.
+    with contextlib.suppress(Exception):
+        desktop.terminate()
     return 0
 
 

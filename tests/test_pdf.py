@@ -8,6 +8,8 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,6 +229,36 @@ def test_closing_ends_libreoffice_and_removes_its_profile(
     after = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("sos-docs-pdf-*")}
     assert after <= before
     assert converter.office_pid is None
+
+
+@needs_libreoffice
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_libreoffice_ends_when_sos_docs_is_killed(
+    documents: dict[str, Path], tmp_path: Path
+) -> None:
+    """A process using a converter is killed with SIGKILL: its LibreOffice does not outlive it."""
+    script = (
+        "import os, sys, signal\n"
+        "from pathlib import Path\n"
+        "from sos_docs.pdf import PdfConverter\n"
+        "converter = PdfConverter()\n"
+        "converter.convert(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "print(converter.office_pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    story = documents[WORDS_AND_PICTURES.key]
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(story), str(tmp_path / "story.pdf")],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == -signal.SIGKILL
+    office = int(run.stdout.decode().strip())
+    deadline = time.monotonic() + 20
+    while running_in_group(office) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert running_in_group(office) == []
 
 
 # ---------------------------------------------------------------------------------------------
