@@ -199,12 +199,15 @@ def _ensure_inside(root: Path, path: Path) -> None:
 # Writing and moving
 
 
-def write_new_file(path: Path, data: bytes) -> Path:
-    """Write data under `path`, or `name (2).ext` etc. if taken; the file appears whole or not."""
+def write_new_file(path: Path, data: bytes, *, within: Path | None = None) -> Path:
+    """Write data under `path`, or `name (2).ext` etc. if taken; the file appears whole or not.
+
+    With `within`, that folder must already exist and only folders below it are created.
+    """
     folder = path.parent
     tmp: Path | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folders(folder, within)
         tmp = _write_temporary(folder, path.name, data)
         final = _place(tmp, path)
         tmp = None  # placed: nothing left to clean up
@@ -217,6 +220,28 @@ def write_new_file(path: Path, data: bytes) -> Path:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def _make_folders(folder: Path, within: Path | None) -> None:
+    """Create `folder` and its missing parents; with `within`, only the ones below it.
+
+    A watched folder on a share that has dropped leaves an empty mount point (or nothing) on
+    the server: creating `reports/...` there again would put documents on the local disk,
+    hidden once the share is back. So `within` (reports/, processed/, ...) must exist.
+    """
+    if within is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    if not folder.is_relative_to(within):
+        raise ValueError(f"{folder} is not inside {within}")
+    if not within.is_dir():
+        raise _FolderGone(errno.ENOENT, os.strerror(errno.ENOENT), str(within))
+    for level in reversed([folder, *folder.parents][: len(folder.relative_to(within).parts)]):
+        level.mkdir(exist_ok=True)  # never parents=True: the share may drop meanwhile
+
+
+class _FolderGone(FileNotFoundError):
+    """The folder that must exist for a write or move is not there (a dropped share)."""
 
 
 def new_file_mode(folder: Path) -> int:
@@ -330,10 +355,13 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def move_without_overwrite(src: Path, dest_dir: Path) -> Path:
-    """Move src into dest_dir under its own name, or `name (2).ext` etc. if taken."""
+def move_without_overwrite(src: Path, dest_dir: Path, *, within: Path | None = None) -> Path:
+    """Move src into dest_dir under its own name, or `name (2).ext` etc. if taken.
+
+    With `within`, that folder must already exist and only folders below it are created.
+    """
     try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
+        _make_folders(dest_dir, within)
         final = _place(src, dest_dir / src.name)
         _sync_folder(dest_dir)
         logger.debug("moved %s to %s", src, final)
@@ -389,6 +417,11 @@ def _log_claim_refused(src: Path, exc: PermissionError) -> None:
 def _plain_os_error(exc: OSError, action: str, path: Path) -> str:
     """What went wrong writing or moving `path`, and what to do about it, for admin staff."""
     what = f"could not {action} {path.name} in the folder {path.parent}"
+    if isinstance(exc, _FolderGone):
+        return (
+            f"sos-docs {what}: the folder {exc.filename} is not there. If it is on a network "
+            "share, check that the share is connected; sos-docs will try again."
+        )
     advice = _ADVICE.get(exc.errno or 0)
     if advice is None:
         return f"sos-docs {what}: {exc.strerror or exc}. Please tell IT about this message."

@@ -98,6 +98,8 @@ class Journal:
     `root` is the watched folder that stored paths are relative to; by default the folder
     above the journal's own (`<root>/.sos-docs/journal.sqlite3`). `wal=False` uses SQLite's
     rollback journal instead, for a journal on a network share, where WAL cannot work.
+    `create_folder=False` refuses to create the journal's folder: a running service uses it so
+    that a share that has dropped is not given a new, empty journal on the local disk.
     """
 
     def __init__(
@@ -107,9 +109,11 @@ class Journal:
         root: Path | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         wal: bool = True,
+        create_folder: bool = True,
     ) -> None:
         self.path = path
         self.root = root if root is not None else path.parent.parent
+        self._create_folder = create_folder
         self._connection = self._open(busy_timeout, wal)
 
     # ---- opening and closing
@@ -132,7 +136,7 @@ class Journal:
     def _open(self, busy_timeout: float, wal: bool) -> sqlite3.Connection:
         """Connect, set the journal mode, and create or check the schema."""
         with self._translated("open"):
-            _create_file_privately(self.path)
+            _create_file_privately(self.path, create_folder=self._create_folder)
             # isolation_level=None: transactions are explicit, and writes start with
             # BEGIN IMMEDIATE so two services wait for each other instead of deadlocking.
             connection = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
@@ -348,13 +352,14 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-def _create_file_privately(path: Path) -> None:
+def _create_file_privately(path: Path, *, create_folder: bool = True) -> None:
     """Create the journal file with permissions no wider than its folder before SQLite does.
 
     SQLite would create it 0644 whatever the folder; its -wal and -shm files copy the
-    permissions of the database file.
+    permissions of the database file. Without `create_folder`, a missing folder is an error.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new_file_mode(path.parent))
         os.close(fd)
