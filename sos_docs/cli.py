@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +27,12 @@ ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def configure_logging(verbose: int, quiet: bool) -> None:
-    """Console logging for the command line; the watcher adds its own file handler."""
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    """Console logging for one-shot commands: quiet unless asked; `watch` sets up its own."""
+    level = (
+        logging.ERROR
+        if quiet
+        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    )
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
     )
@@ -179,23 +184,11 @@ def _print_outcome(path: Path, outcome: Outcome) -> None:
         click.echo(f"Wrote {document}")
 
 
-class _NoProgress:
-    """Stands in for a progress bar when one workbook or no terminal makes a bar noise."""
-
-    def __init__(self, items: Sequence[Path]) -> None:
-        self.items = items
-
-    def __enter__(self) -> Sequence[Path]:
-        return self.items
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _progress(items: Sequence[Path]) -> object:
+def _progress(items: Sequence[Path]) -> contextlib.AbstractContextManager[Iterable[Path]]:
+    """A progress bar on a terminal when there are several workbooks; otherwise just the items."""
     if len(items) > 1 and sys.stderr.isatty():
         return click.progressbar(items, label="Rendering", file=sys.stderr)
-    return _NoProgress(items)
+    return contextlib.nullcontext(items)
 
 
 @cli.command("fields")
@@ -418,19 +411,14 @@ def _config(root: Path | None, overrides: dict[str, object]) -> Config:
         return load_config(root, None, overrides)
 
 
-class _user_errors:
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
     """Turn an SosDocsError into `Error: <message>` and exit 1, never a traceback."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> bool:
-        if isinstance(exc, SosDocsError):
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-        return False
+    try:
+        yield
+    except SosDocsError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
 
 
 def main() -> None:
