@@ -252,6 +252,7 @@ def test_libreoffice_ends_when_sos_docs_is_killed(
         capture_output=True,
         timeout=120,
         check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # the killed process cannot remove its profile
     )
     assert run.returncode == -signal.SIGKILL
     office = int(run.stdout.decode().strip())
