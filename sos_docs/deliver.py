@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
 import os
 import re
@@ -27,6 +28,7 @@ __all__ = [
     "claim",
     "move_without_overwrite",
     "new_file_mode",
+    "new_folder_mode",
     "numbered_versions",
     "output_path",
     "safe_file_name",
@@ -223,21 +225,37 @@ def write_new_file(path: Path, data: bytes, *, within: Path | None = None) -> Pa
 
 
 def _make_folders(folder: Path, within: Path | None) -> None:
-    """Create `folder` and its missing parents; with `within`, only the ones below it.
+    """Create `folder` and its missing parents, each no more open than the folder it is in;
+    with `within`, only the ones below it.
 
     A watched folder on a share that has dropped leaves an empty mount point (or nothing) on
     the server: creating `reports/...` there again would put documents on the local disk,
     hidden once the share is back. So `within` (reports/, processed/, ...) must exist.
     """
-    if within is None:
-        folder.mkdir(parents=True, exist_ok=True)
-        return
-    if not folder.is_relative_to(within):
-        raise ValueError(f"{folder} is not inside {within}")
-    if not within.is_dir():
-        raise _FolderGone(errno.ENOENT, os.strerror(errno.ENOENT), str(within))
-    for level in reversed([folder, *folder.parents][: len(folder.relative_to(within).parts)]):
-        level.mkdir(exist_ok=True)  # never parents=True: the share may drop meanwhile
+    if within is not None:
+        if not folder.is_relative_to(within):
+            raise ValueError(f"{folder} is not inside {within}")
+        if not within.is_dir():
+            raise _FolderGone(errno.ENOENT, os.strerror(errno.ENOENT), str(within))
+        missing = [folder, *folder.parents][: len(folder.relative_to(within).parts)]
+    else:
+        missing = list(itertools.takewhile(lambda p: not p.is_dir(), [folder, *folder.parents]))
+    for level in reversed(missing):
+        try:  # never parents=True: the share may drop meanwhile
+            level.mkdir(mode=new_folder_mode(level.parent))
+        except FileExistsError as exc:
+            if not level.is_dir():  # a file where the folder should be
+                raise NotADirectoryError(
+                    errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(level)
+                ) from exc
+
+
+def new_folder_mode(parent: Path) -> int:
+    """Permission bits for a new folder: those of the folder it is made in (umask applies)."""
+    try:
+        return stat.S_IMODE(parent.stat().st_mode) & 0o777
+    except OSError:
+        return 0o700
 
 
 class _FolderGone(FileNotFoundError):

@@ -18,6 +18,8 @@ these where the library is called, always with ``raise ... from``.
 
 from __future__ import annotations
 
+import re
+
 
 class SosDocsError(Exception):
     """Root of every error sos-docs raises on purpose."""
@@ -49,3 +51,16 @@ class JournalError(SosDocsError):
 
 class PdfError(SosDocsError):
     """A PDF copy of a finished document could not be made (LibreOffice missing or failing)."""
+
+
+_QUOTED = re.compile(r"b?'[^']*'|b?\"[^\"]*\"")
+_MASK = "'…'"
+
+
+def without_quoted_text(exc: BaseException) -> str:
+    """An exception as `Type: message` for a log line, with every quoted part masked.
+
+    Library errors quote the text they choked on ("invalid literal for int(): 'Mia ...'"), and
+    the service log must never carry a workbook's cell contents.
+    """
+    return f"{type(exc).__name__}: {_QUOTED.sub(_MASK, str(exc))}"

@@ -8,12 +8,15 @@ none (start, stop, errors of the service itself) go to every root's file.
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sos_docs.deliver import new_file_mode
 from sos_docs.errors import ConfigError
 
 __all__ = [
@@ -55,11 +58,21 @@ class _OneRootFilter(logging.Filter):
         return getattr(record, ROOT_KEY, self.root) == self.root
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Creates each log file (also after a rotation) no more open than its folder."""
+
+    def _open(self) -> io.TextIOWrapper:
+        path = Path(self.baseFilename)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags, new_file_mode(path.parent))
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: PTH123 - opens a descriptor
+
+
 def _file_handler(root: Path, state_dir: Path) -> logging.Handler:
     """A size-rotated file handler in the state folder, filtered to the root's records."""
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = _PrivateRotatingFileHandler(
             state_dir / LOG_FILE_NAME,
             maxBytes=LOG_FILE_BYTES,
             backupCount=LOG_FILE_BACKUPS,

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sos_docs import schema
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.deliver import write_new_file
-from sos_docs.errors import DeliveryError
+from sos_docs.errors import DeliveryError, without_quoted_text
 from sos_docs.model import Level, Problem
 
 __all__ = [
@@ -210,7 +210,9 @@ def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) ->
             return load_workbook(source, data_only=False, keep_vba=False, keep_links=False)
     except Exception as exc:  # openpyxl raises a zoo of types for odd files; the fallback is safe
         logger.warning(
-            "could not open %s to mark it up (%s); copying the problems only", source, exc
+            "could not open %s to mark it up (%s); copying the problems only",
+            source.name,
+            without_quoted_text(exc),
         )
         return None
 
@@ -234,7 +236,10 @@ def _marked_bytes(book: Workbook, problems: Sequence[Problem]) -> bytes | None:
         _add_problems_sheet(book, problems)
         return _saved(book)
     except Exception as exc:  # content openpyxl cannot write back; fall back to problems only
-        logger.warning("could not write a marked copy (%s); copying the problems only", exc)
+        logger.warning(
+            "could not write a marked copy (%s); copying the problems only",
+            without_quoted_text(exc),
+        )
         return None
 
 

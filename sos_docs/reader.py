@@ -57,7 +57,7 @@ from openpyxl.xml.functions import fromstring
 from PIL import Image as PILImage
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
-from sos_docs.errors import WorkbookError
+from sos_docs.errors import WorkbookError, without_quoted_text
 from sos_docs.guard import read_checked_workbook
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook
 
@@ -130,7 +130,7 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
             "smaller (select one, then Picture Format > Compress Pictures) and save again"
         ) from error
     except LOAD_ERRORS as error:
-        log.info("%s: cannot be loaded: %r", path.name, error)
+        log.info("%s: cannot be loaded: %s", path.name, without_quoted_text(error))
         raise WorkbookError(_unreadable_message(path.name)) from error
     raw = tuple(
         _raw_sheet(sheet, part.formulas_without_value, path.name, limits)
@@ -246,7 +246,7 @@ def _fast_sheets(data: bytes, scan: WorkbookScan) -> list[SheetValues] | None:
             warnings.simplefilter("always")
             sheets = _values_of_parts(zf, scan)
     except LOAD_ERRORS as error:
-        log.debug("fast read fell back to openpyxl's full load: %r", error)
+        log.debug("fast read fell back to the full load: %s", without_quoted_text(error))
         return None
     for warning in caught:
         log.info("openpyxl: %s", warning.message)

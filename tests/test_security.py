@@ -6,26 +6,49 @@ Each test is the proof named for one threat in docs/security.md.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import corpus
 import docx
 import pytest
+import soak
 from adversarial import CANARY_TEXT
 from builders import WorkbookBuilder
 from lxml import etree
+from test_faults import (
+    FAST,
+    drop,
+    make_root,
+    names_in,
+    service,
+    service_log,
+    wait_for,
+    watching,
+)
 
-from sos_docs import guard
+from sos_docs import deliver, guard, schema
 from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
 from sos_docs.errors import RenderError, TemplateError, WorkbookError
+from sos_docs.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, process_workbook
 from sos_docs.render import render_document
+from sos_docs.schema import Kind
 
 TODAY = dt.date(2026, 11, 28)
+with_reference = soak.with_reference
 FIELD_CODE = re.compile(r"<w:instrText[^>]*>\s*(\S+)")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -298,3 +321,208 @@ def test_a_link_swapped_in_after_the_check_is_not_followed(
     with pytest.raises(WorkbookError, match="symbolic link") as raised:
         guard.read_checked_workbook(link)
     assert CANARY_TEXT not in str(raised.value)
+
+
+# --------------------------------------------------------------------------------------------
+# What leaves the server, and who may read what it writes
+
+
+@pytest.fixture(scope="module")
+def workbook_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A valid workbook (the example), as bytes."""
+    return WorkbookBuilder().write(tmp_path_factory.mktemp("book") / "case.xlsx").read_bytes()
+
+
+def with_every_text_marked(book: WorkbookBuilder) -> list[str]:
+    """Append a distinctive marker to every free-text cell but the case reference (names too,
+    references by name kept valid); returns the markers."""
+    markers: list[str] = []
+    renamed: dict[str, str] = {}
+
+    def mark(value: str) -> str:
+        marker = f"ZQX{len(markers):03d}Q"
+        markers.append(marker)
+        renamed[value] = f"{value} {marker}"
+        return renamed[value]
+
+    case_columns = {c.name: c for c in schema.CASE.columns}
+    for label, value in list(book.case.items()):
+        column = case_columns.get(label)
+        if label == "Case reference":  # an identifier: it names the reports folder and log lines
+            continue
+        if column is not None and column.kind is Kind.TEXT and isinstance(value, str):
+            book.case[label] = mark(value)
+    tables = [c for c in schema.SHEETS if not c.key_value]
+    for contract in tables:
+        for row in book.rows(contract.name):
+            for column in contract.columns:
+                value = row.get(column.name)
+                if column.kind is Kind.TEXT and column.name != "ID" and isinstance(value, str):
+                    row[column.name] = mark(value)
+    for contract in tables:  # references by name follow the names
+        for row in book.rows(contract.name):
+            for column in contract.columns:
+                value = row.get(column.name)
+                if column.kind in (Kind.PERSON, Kind.CHILD, Kind.CHILDREN) and isinstance(
+                    value, str
+                ):
+                    row[column.name] = ", ".join(renamed.get(p, p) for p in value.split(", "))
+    return markers
+
+
+def test_the_service_log_carries_no_cell_contents(
+    tmp_path: Path, workbook_bytes: bytes, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A valid, an invalid and a damaged workbook with a marker in every text cell: the log file
+    and the console (at -v) name files, cases and problem codes, never a marker."""
+    root = make_root(tmp_path / "root")
+    valid = WorkbookBuilder()
+    markers = with_every_text_marked(valid)
+    invalid = WorkbookBuilder()
+    markers += with_every_text_marked(invalid)
+    invalid.set_case("Meeting type", f"Tea party {markers[0]}")
+    drop(root.inbox, "valid.xlsx", valid.write(tmp_path / "valid.xlsx").read_bytes())
+    drop(root.inbox, "invalid.xlsx", invalid.write(tmp_path / "invalid.xlsx").read_bytes())
+    damaged = valid.write(tmp_path / "damaged.xlsx")  # a number cell holding marked text
+    corpus.replace_cell(
+        damaged,
+        corpus.sheet_part(damaged, "Case"),
+        "B5",
+        f'<c r="B5" t="n"><v>{markers[1]}</v></c>',
+    )
+    drop(root.inbox, "damaged.xlsx", damaged.read_bytes())
+    log = tmp_path / "console.log"
+    with log.open("wb") as console:
+        command = [sys.executable, "-m", "sos_docs", "-v", "watch", str(root.path), "--once"]
+        assert subprocess.run(command, stdout=console, stderr=console, check=False).returncode == 1
+    file_log = service_log(root)
+    assert names_in(root.processed) == ["valid.xlsx"]
+    assert 'Rejected "invalid.xlsx"' in file_log and 'Rejected "damaged.xlsx"' in file_log
+    for text in (file_log, log.read_text(errors="replace")):
+        assert "ZQX" not in text, [line for line in text.splitlines() if "ZQX" in line]
+    problems = (root.rejected / "invalid - problems.txt").read_text(encoding="utf-8-sig")
+    assert markers[0] in problems  # the explanation for staff does quote the cell
+
+
+def bits_beyond(path: Path, folder: Path) -> int:
+    """Permission bits `path` has that its folder lacks (execute bits aside for files)."""
+    mode, folder_mode = stat.S_IMODE(path.lstat().st_mode), stat.S_IMODE(folder.stat().st_mode)
+    if not path.is_dir():
+        mode &= ~0o111
+    return mode & ~folder_mode
+
+
+@contextmanager
+def no_umask() -> Iterator[None]:
+    """Run the block with umask 0, so only sos-docs' own choice of permissions counts."""
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("folder_mode", [0o700, 0o750], ids=oct)
+def test_case_folders_and_documents_are_never_wider_than_reports(
+    tmp_path: Path, folder_mode: int
+) -> None:
+    """A new case folder takes the mode of reports/, and a document that of its folder."""
+    reports = tmp_path / "reports"
+    reports.mkdir(mode=folder_mode)
+    with no_umask():
+        nested = deliver.write_new_file(reports / "CP-1" / "a" / "doc.docx", b"x", within=reports)
+        plain = deliver.write_new_file(reports / "CP-2" / "doc.docx", b"x")
+    for path in (nested, nested.parent, nested.parent.parent, plain, plain.parent):
+        assert bits_beyond(path, path.parent) == 0, (path, oct(path.stat().st_mode))
+    assert stat.S_IMODE(nested.parent.stat().st_mode) == folder_mode
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_the_log_file_is_never_wider_than_its_folder_even_after_rotation(tmp_path: Path) -> None:
+    """The service log, and each new file after a rotation, is private to a private folder."""
+    state = tmp_path / ".sos-docs"
+    state.mkdir(mode=0o700)
+    logger = logging.getLogger("sos_docs.test_security")
+    with no_umask(), service_log_files([(tmp_path, state)]):
+        logger.info("one line")
+        handler = next(
+            h for h in logging.getLogger().handlers if isinstance(h, RotatingFileHandler)
+        )
+        handler.doRollover()
+        logger.info("another line")
+    files = sorted(state.iterdir())
+    assert [p.name for p in files] == [LOG_FILE_NAME, f"{LOG_FILE_NAME}.1"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sockets are read from /proc")
+def test_the_service_opens_no_network_socket(tmp_path: Path, workbook_bytes: bytes) -> None:
+    """A running service, idle and at work, holds no TCP or UDP socket (so it listens on no port)."""
+    root = make_root(tmp_path / "root")
+    log = tmp_path / "service.log"
+    process = service(root.path, log)
+    seen: list[str] = []
+    try:
+        wait_for(lambda: "Watching" in log.read_text(), 60, "the service to start", root)
+        seen += soak.inet_sockets(process.pid)
+        for number in range(3):
+            drop(root.inbox, f"case-{number}.xlsx", workbook_bytes)
+        deadline = time.monotonic() + 60
+        while len(names_in(root.processed)) < 3 and time.monotonic() < deadline:
+            seen += soak.inet_sockets(process.pid)
+            time.sleep(0.05)
+        seen += soak.inet_sockets(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0, log.read_text()
+    assert names_in(root.processed) == ["case-0.xlsx", "case-1.xlsx", "case-2.xlsx"]
+    assert seen == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sockets are read from /proc")
+def test_the_socket_check_does_see_a_listening_socket() -> None:
+    """The check above is not blind: a process listening on a port is reported."""
+    listener = subprocess.Popen(
+        [sys.executable, "-c", LISTEN], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert listener.stdout is not None and listener.stdout.readline().strip() == "listening"
+        assert any("tcp" in found for found in soak.inet_sockets(listener.pid))
+    finally:
+        listener.kill()
+        listener.wait(10)
+
+
+LISTEN = """
+import socket, sys
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()
+print("listening", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_symbolic_links_in_the_inbox_are_never_followed(
+    tmp_path: Path, workbook_bytes: bytes
+) -> None:
+    """Links to a workbook and to a secret outside the root stay untouched in the inbox; their
+    targets are never read into documents or moved; real workbooks beside them are processed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "other-team.xlsx").write_bytes(with_reference(workbook_bytes, "OTHER-TEAM-1"))
+    (outside / "secret.txt").write_text(CANARY_TEXT)
+    root = make_root(tmp_path / "root")
+    (root.inbox / "link.xlsx").symlink_to(outside / "other-team.xlsx")
+    (root.inbox / "secret.xlsx").symlink_to(outside / "secret.txt")
+    (root.inbox / "folder-link.xlsx").symlink_to(outside, target_is_directory=True)
+    with watching(root) as running:
+        drop(root.inbox, "case.xlsx", workbook_bytes)
+        wait_for(lambda: running.summary.processed == 1, 60, "the real workbook", root)
+        time.sleep(2 * FAST["rescan_seconds"])  # a few more listings of the inbox
+    assert names_in(root.inbox) == ["folder-link.xlsx", "link.xlsx", "secret.xlsx"]
+    assert all((root.inbox / n).is_symlink() for n in names_in(root.inbox))
+    assert sorted(p.name for p in outside.iterdir()) == ["other-team.xlsx", "secret.txt"]
+    assert names_in(root.reports) == ["CP-2026-0412"]
+    assert names_in(root.processed) == ["case.xlsx"] and names_in(root.rejected) == []
