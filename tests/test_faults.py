@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import io
 import os
 import random
 import signal
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 import docx
 import pytest
 from builders import WorkbookBuilder
+from soak import with_reference
 
 from sos_docs import deliver, jobs
 from sos_docs.config import load_config
@@ -52,19 +51,6 @@ ON_LINUX = sys.platform.startswith("linux")
 def workbook_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A valid workbook (the example), as bytes."""
     return WorkbookBuilder().write(tmp_path_factory.mktemp("book") / "case.xlsx").read_bytes()
-
-
-def with_reference(workbook: bytes, reference: str) -> bytes:
-    """The example workbook's bytes with another case reference (changed in the Case sheet)."""
-    source = zipfile.ZipFile(io.BytesIO(workbook))
-    out = io.BytesIO()
-    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<t>CP-2026-0412</t>", f"<t>{reference}</t>".encode(), 1)
-            target.writestr(info.filename, data)
-    return out.getvalue()
 
 
 def make_root(folder: Path, **settings: Any) -> WatchedRoot:
