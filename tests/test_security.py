@@ -457,11 +457,25 @@ def test_the_log_file_is_never_wider_than_its_folder_even_after_rotation(tmp_pat
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sockets are read from /proc")
-def test_the_service_opens_no_network_socket(tmp_path: Path, workbook_bytes: bytes) -> None:
-    """A running service, idle and at work, holds no TCP or UDP socket (so it listens on no port)."""
+@pytest.mark.parametrize(
+    "flags",
+    [
+        pytest.param((), id="documents"),
+        pytest.param(
+            ("--pdf",),
+            id="with-pdf",
+            marks=pytest.mark.skipif(shutil.which("soffice") is None, reason="no LibreOffice"),
+        ),
+    ],
+)
+def test_the_service_opens_no_network_socket(
+    tmp_path: Path, workbook_bytes: bytes, flags: tuple[str, ...]
+) -> None:
+    """A running service (with LibreOffice for PDFs too), idle and at work, holds no TCP or UDP
+    socket in any of its processes, so it listens on no port and calls nowhere."""
     root = make_root(tmp_path / "root")
     log = tmp_path / "service.log"
-    process = service(root.path, log)
+    process = service(root.path, log, *flags)
     seen: list[str] = []
     try:
         wait_for(lambda: "Watching" in log.read_text(), 60, "the service to start", root)
@@ -477,6 +491,8 @@ def test_the_service_opens_no_network_socket(tmp_path: Path, workbook_bytes: byt
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0, log.read_text()
     assert names_in(root.processed) == ["case-0.xlsx", "case-1.xlsx", "case-2.xlsx"]
+    if "--pdf" in flags:  # LibreOffice really ran
+        assert len(list(root.reports.rglob("*.pdf"))) == 6
     assert seen == []
 
 
