@@ -48,6 +48,7 @@ __all__ = [
     "NOT_MADE_CODE",
     "PDF_WARNING_CODE",
     "RENDER_WARNING_CODE",
+    "DocumentMaker",
     "JobInWork",
     "JobResult",
     "Outcome",
@@ -59,6 +60,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Checks and renders one workbook: pipeline.make_documents, here or in a worker process.
+DocumentMaker = Callable[[Path, Config], pipeline.Made]
 
 WORK_FOLDER = "work"
 LOCK_FILE = ".lock"
@@ -170,8 +174,12 @@ class JobResult:
 # Entry points
 
 
-def run_job(root: WatchedRoot, inbox_file: Path) -> JobResult:
-    """Claim one inbox file and carry its job through to processed/ or rejected/."""
+def run_job(root: WatchedRoot, inbox_file: Path, make: DocumentMaker | None = None) -> JobResult:
+    """Claim one inbox file and carry its job through to processed/ or rejected/.
+
+    `make` checks and renders the workbook: by default `pipeline.make_documents`, in this
+    process; the service passes a worker process's (workers.py).
+    """
     work_id = _new_work_id()
     folder = root.work / work_id
     try:
@@ -193,15 +201,15 @@ def run_job(root: WatchedRoot, inbox_file: Path) -> JobResult:
         if claimed is None:  # another service has it, or it is open elsewhere
             _remove_job_folder(folder)
             return JobResult(Outcome.SKIPPED, inbox_file.name)
-        return _Job(root, folder).run(claimed)
+        return _Job(root, folder, make).run(claimed)
 
 
-def resume_job(root: WatchedRoot, folder: Path) -> JobResult:
+def resume_job(root: WatchedRoot, folder: Path, make: DocumentMaker | None = None) -> JobResult:
     """Finish a job left in the work area by a crash or a folder that could not be written."""
     with _locked(folder) as owned:
         if not owned:  # another worker or service is on it
             return JobResult(Outcome.SKIPPED, folder.name)
-        return _Job(root, folder).resume()
+        return _Job(root, folder, make).resume()
 
 
 @dataclass(frozen=True)
@@ -398,11 +406,12 @@ class _Plan:
 class _Job:
     """One locked job folder, taken step by step to its end."""
 
-    def __init__(self, root: WatchedRoot, folder: Path) -> None:
+    def __init__(self, root: WatchedRoot, folder: Path, make: DocumentMaker | None) -> None:
         self.root = root
         self.config = root.config
         self.folder = folder
         self.extra = root_extra(root.path)
+        self.make = make or pipeline.make_documents
 
     def run(self, claimed: Path) -> JobResult:
         """A freshly claimed workbook: plan, place, move."""
@@ -507,16 +516,22 @@ class _Job:
         )
 
     def _plan_from_workbook(self, journal_id: str, workbook: Path, name: str) -> _Plan:
-        validation = pipeline.check_workbook(workbook, self.config)
+        made = self.make(workbook, self.config)
+        validation = made.validation
         if not validation.ok or validation.case is None:
             return self._rejection(journal_id, workbook, name, validation.problems, "rejected")
-        return self._documents(journal_id, name, validation)
+        return self._documents(journal_id, name, validation, made.documents)
 
-    def _documents(self, journal_id: str, name: str, validation: Validation) -> _Plan:
-        """Render both documents in memory and stage them under their target names."""
+    def _documents(
+        self,
+        journal_id: str,
+        name: str,
+        validation: Validation,
+        documents: Sequence[pipeline.RenderedDocument],
+    ) -> _Plan:
+        """Stage the documents rendered in memory under their target names."""
         case = validation.case
         assert case is not None
-        documents = pipeline.render_case(case, self.config)
         outputs = []
         for number, document in enumerate(documents, start=1):
             fields = pipeline.output_fields(case, document.kind)

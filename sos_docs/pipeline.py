@@ -56,6 +56,14 @@ class RenderedDocument:
 
 
 @dataclass(frozen=True)
+class Made:
+    """A workbook checked and, when it is valid, its documents rendered in memory."""
+
+    validation: Validation
+    documents: tuple[RenderedDocument, ...] = ()
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What processing one workbook produced: its validation and the documents written."""
 
@@ -182,6 +190,15 @@ def render_case(
         warnings = (*notes, *result.warnings) if not rendered else result.warnings
         rendered.append(RenderedDocument(kind, result.data, tuple(warnings)))
     return rendered
+
+
+def make_documents(path: Path, config: Config = DEFAULT_CONFIG) -> Made:
+    """Check a workbook and, when it is valid, render its documents: all the work that needs
+    no folder but the workbook's, so the service can do it in a worker process."""
+    validation = check_workbook(path, config)
+    if not validation.ok or validation.case is None:
+        return Made(validation)
+    return Made(validation, tuple(render_case(validation.case, config)))
 
 
 def make_pdf_copy(
