@@ -1,0 +1,181 @@
+"""Worker processes for the service: each checks and renders workbooks for one worker thread.
+
+Python runs one thread at a time, so two worker threads share one core for the reading and
+rendering that make up nearly all of a job. With a worker process behind each thread the work
+uses every core, while the job itself (claim, journal, staging, placing, moving) stays in the
+service's own threads, so every hot-folder guarantee stands as it was.
+
+A worker process ignores SIGINT and SIGTERM: when the service is told to stop (Ctrl+C or a
+service manager reaches every process of the group), the job in flight still gets its answer
+and finishes. A worker process that dies mid-job (killed, out of memory, a crash in a parser)
+makes that job fail with `WorkerDied`; the next job gets a new process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import pickle
+import signal
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from sos_docs.config import Config
+from sos_docs.pipeline import Made, make_documents
+
+__all__ = ["DocumentProcess", "WorkerDied"]
+
+log = logging.getLogger(__name__)
+
+STOP_SECONDS = 10.0  # a worker that does not leave when asked is ended
+# Log records a worker passes on to the service's handlers, as plain values.
+_RECORD_FIELDS = ("name", "levelno", "levelname", "pathname", "lineno", "funcName", "created")
+
+
+class WorkerDied(RuntimeError):
+    """The worker process stopped before it answered."""
+
+
+class DocumentProcess:
+    """A worker process, started at first use, that runs `pipeline.make_documents`."""
+
+    def __init__(self) -> None:
+        self._context = multiprocessing.get_context("spawn")  # safe beside the service's threads
+        self._process: Any = None
+        self._connection: Connection | None = None
+
+    def make(self, workbook: Path, config: Config) -> Made:
+        """`pipeline.make_documents(workbook, config)`, done by the worker process."""
+        try:
+            kind, *payload = self._exchange((workbook, config))
+        except (EOFError, OSError) as exc:
+            code = self._end()
+            raise WorkerDied(
+                f"the worker process stopped (exit code {code}) while reading {workbook.name}"
+            ) from exc
+        if kind != "done":
+            raise _child_error(*payload)
+        made: Made = payload[0]
+        return made
+
+    def _exchange(self, request: tuple[Path, Config]) -> tuple[Any, ...]:
+        """Send a request; pass on the worker's log records until its answer comes."""
+        connection = self._connection or self._start()
+        connection.send(request)
+        while True:
+            reply: tuple[Any, ...] = connection.recv()
+            if reply[0] != "log":
+                return reply
+            _pass_on(reply[1])
+
+    def close(self) -> None:
+        """Ask the worker process to leave, and wait for it."""
+        if self._connection is not None:
+            with contextlib.suppress(OSError):
+                self._connection.send(None)
+        self._end()
+
+    def _start(self) -> Connection:
+        ours, theirs = self._context.Pipe()
+        level = logging.getLogger().getEffectiveLevel()
+        process = self._context.Process(
+            target=_serve, args=(theirs, level), name="sos-docs-worker", daemon=True
+        )
+        try:
+            process.start()
+        finally:
+            theirs.close()
+        self._process, self._connection = process, ours
+        log.debug("started worker process %s", process.pid)
+        return ours
+
+    def _end(self) -> int | None:
+        """Close the pipe and reap the process; its exit code."""
+        process, connection = self._process, self._connection
+        self._process = self._connection = None
+        if connection is not None:
+            connection.close()
+        if process is None:
+            return None
+        process.join(STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        return int(process.exitcode) if process.exitcode is not None else None
+
+
+def _pass_on(fields: dict[str, Any]) -> None:
+    """Hand a worker's log record to this process's handlers, as if logged here."""
+    record = logging.makeLogRecord(fields)
+    logging.getLogger(record.name).handle(record)
+
+
+def _child_error(error: BaseException | None, details: str) -> BaseException:
+    """The worker's exception, with its traceback as the cause (it cannot be pickled)."""
+    found = error if error is not None else RuntimeError(details.strip().splitlines()[-1])
+    found.__cause__ = RuntimeError(f"in the worker process:\n{details}")
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# In the worker process
+
+
+def _serve(connection: Connection, level: int) -> None:
+    """The worker's loop: a (workbook, config) in, log records and one answer out."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    root = logging.getLogger()
+    root.setLevel(level)
+    root.addHandler(_PipeHandler(connection))
+    import sos_docs.render  # noqa: F401  # loaded now, not during the first job
+
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:  # the service has gone
+            return
+        if request is None:
+            return
+        try:
+            connection.send(_answer(*request))
+        except OSError:  # the service has gone while this job was being done
+            return
+
+
+def _answer(workbook: Path, config: Config) -> tuple[Any, ...]:
+    try:
+        return ("done", make_documents(workbook, config))
+    except Exception as exc:
+        details = traceback.format_exc()
+        return ("error", _picklable(exc), details)
+
+
+def _picklable(exc: Exception) -> Exception | None:
+    """The exception if it survives pickling, else None (its traceback text still goes)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return None
+    exc.__traceback__ = None
+    return exc
+
+
+class _PipeHandler(logging.Handler):
+    """Sends each log record to the service, message formatted, as plain values."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__()
+        self.connection = connection
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = {name: getattr(record, name) for name in _RECORD_FIELDS}
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + "".join(traceback.format_exception(*record.exc_info))
+        fields.update(msg=message, args=None)
+        with contextlib.suppress(OSError):
+            self.connection.send(("log", fields))

@@ -1,0 +1,143 @@
+"""Worker processes: the same results as in the service's own process, and failures kept apart."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import pytest
+from builders import WorkbookBuilder
+
+from sos_docs import pipeline
+from sos_docs.config import DEFAULT_CONFIG, load_config
+from sos_docs.errors import TemplateError
+from sos_docs.jobs import WatchedRoot, unfinished_jobs
+from sos_docs.workers import DocumentProcess, WorkerDied
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[DocumentProcess]:
+    """One worker process for the module (starting one takes about half a second)."""
+    process = DocumentProcess()
+    yield process
+    process.close()
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example workbook."""
+    return WorkbookBuilder().write(tmp_path_factory.mktemp("example") / "example.xlsx")
+
+
+def part_blobs(data: bytes) -> dict[str, bytes]:
+    """Every part of a .docx by name."""
+    document = docx.Document(io.BytesIO(data))
+    return {str(p.partname): p.blob for p in document.part.package.iter_parts()}
+
+
+def test_a_worker_makes_what_the_service_would_make_itself(
+    worker: DocumentProcess, example: Path
+) -> None:
+    """Validation and both documents (every part) are those made in this process."""
+    there = worker.make(example, DEFAULT_CONFIG)
+    here = pipeline.make_documents(example, DEFAULT_CONFIG)
+    assert there.validation == here.validation
+    assert [d.kind for d in there.documents] == [d.kind for d in here.documents]
+    for ours, theirs in zip(here.documents, there.documents, strict=True):
+        assert part_blobs(theirs.data) == part_blobs(ours.data)
+
+
+def test_a_workbook_with_errors_comes_back_with_its_problems_and_no_documents(
+    worker: DocumentProcess, tmp_path: Path
+) -> None:
+    """A refused workbook is an answer, not a failure."""
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    made = worker.make(broken, DEFAULT_CONFIG)
+    assert [p.code for p in made.validation.problems] == ["WB001"]
+    assert made.documents == ()
+
+
+def test_an_error_in_the_worker_is_raised_here_as_itself(
+    worker: DocumentProcess, example: Path, tmp_path: Path
+) -> None:
+    """A missing template is the same TemplateError, with the worker's traceback as its cause."""
+    config = load_config(None, None, {"templates_dir": tmp_path / "no-templates"})
+    with pytest.raises(TemplateError, match="does not exist") as raised:
+        worker.make(example, config)
+    assert "in the worker process" in str(raised.value.__cause__)
+    assert worker.make(example, DEFAULT_CONFIG).validation.ok  # and the worker carries on
+
+
+def test_a_worker_that_died_fails_that_job_and_the_next_gets_a_new_one(
+    example: Path,
+) -> None:
+    """A killed worker process is WorkerDied for the job at hand, then replaced."""
+    process = DocumentProcess()
+    try:
+        assert process.make(example, DEFAULT_CONFIG).validation.ok
+        pid = process._process.pid
+        os.kill(pid, signal.SIGKILL)
+        process._process.join(10)
+        with pytest.raises(WorkerDied, match=r"example\.xlsx"):
+            process.make(example, DEFAULT_CONFIG)
+        assert process.make(example, DEFAULT_CONFIG).validation.ok
+        assert process._process.pid != pid
+    finally:
+        process.close()
+
+
+def test_the_workers_log_lines_reach_the_services_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A line logged while reading in the worker is handed to this process's handlers."""
+    broken = tmp_path / "damaged.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + bytes(200))
+    with caplog.at_level(logging.INFO):
+        process = DocumentProcess()  # a worker logs at the level the service had when it began
+        try:
+            process.make(broken, DEFAULT_CONFIG)
+        finally:
+            process.close()
+    assert any(
+        "damaged.xlsx" in r.getMessage() and r.name == "sos_docs.guard" for r in caplog.records
+    )
+
+
+def test_sigterm_to_the_whole_process_group_lets_jobs_in_flight_finish(
+    tmp_path: Path,
+) -> None:
+    """A service manager stopping every process of the service: workers wait for the service."""
+    root_path, log = tmp_path / "root", tmp_path / "service.log"
+    (root_path / "inbox").mkdir(parents=True)
+    data = WorkbookBuilder().write(tmp_path / "source.xlsx").read_bytes()
+    names = [f"case-{n}.xlsx" for n in range(6)]
+    for name in names:
+        (root_path / "inbox" / name).write_bytes(data)
+    with log.open("ab") as output:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "sos_docs", "watch", str(root_path), "--settle", "0.2"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    root = WatchedRoot(root_path, load_config(root_path))
+    deadline = time.monotonic() + 60
+    while unfinished_jobs(root) == [] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(service.pid, signal.SIGTERM)
+    assert service.wait(60) == 0, log.read_text()
+    assert unfinished_jobs(root) == []
+    done = sorted(p.name for p in root.processed.iterdir())
+    assert done, log.read_text()
+    assert sorted(done + [p.name for p in root.inbox.iterdir()]) == names
+    assert not list(root.rejected.iterdir()), log.read_text()
+    assert len(list(root.reports.rglob("*.docx"))) == 2 * len(done)
