@@ -370,9 +370,9 @@ def watch_command(
             for note in notes:  # a note naming no watched root goes to every root's log
                 extra = root_extra(note.root) if note.root is not None else {}
                 log.log(note.level, "%s", note.message, extra=extra)
-            watcher = Watcher(
-                watched, workers=workers or workers_in_file or DEFAULT_WORKERS, once=once
-            )
+            count = workers or workers_in_file or DEFAULT_WORKERS
+            # Several workers get a worker process each, so that they use every core.
+            watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     sys.exit(0 if not once or (summary.all_processed and every_root) else 1)

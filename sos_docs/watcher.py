@@ -33,6 +33,7 @@ from sos_docs import jobs
 from sos_docs.filters import DefaultFilter, needs_zip_check
 from sos_docs.jobs import JobResult, Outcome, WatchedRoot
 from sos_docs.logs import root_extra
+from sos_docs.workers import DocumentProcess
 
 __all__ = ["DEFAULT_WORKERS", "RunSummary", "Watcher", "run_until_signalled"]
 
@@ -138,12 +139,16 @@ class Watcher:
         once: bool = False,
         file_filter: Filter | None = None,
         incomplete_grace: float | None = None,
+        processes: bool = False,
     ) -> None:
         self.roots = [_RootWatch(root) for root in roots]
         self.once = once
         self.file_filter: Filter = file_filter or DefaultFilter()
         self.summary = RunSummary()
         self._workers = workers
+        # Each worker thread checks and renders in a worker process of its own, so that the
+        # workers use every core (threads share one for Python code): see workers.py.
+        self._processes = processes
         self._grace = incomplete_grace
         self._queue: queue.Queue[_Task | None] = queue.Queue(workers * QUEUE_SLOTS_PER_WORKER)
         self._shared = _Shared()
@@ -223,13 +228,21 @@ class Watcher:
     # ---- workers
 
     def _work(self) -> None:
+        maker = DocumentProcess() if self._processes else None
+        try:
+            self._work_through_queue(maker)
+        finally:
+            if maker is not None:
+                maker.close()
+
+    def _work_through_queue(self, maker: DocumentProcess | None) -> None:
         while True:
             task = self._queue.get()
             if task is None:
                 return
             try:
                 if not self._stopping.is_set():  # not claimed yet: it stays where it is
-                    self._count(self._run_task(task), task.path)
+                    self._count(self._run_task(task, maker), task.path)
             except Exception:  # a worker must never die; the file stays in the inbox or work area
                 log.exception("unexpected error handling %s", task.path.name)
             finally:
@@ -237,10 +250,11 @@ class Watcher:
                     self._shared.pending.discard(task.path)
                 self._wake.set()  # a queue slot is free for a file that has settled
 
-    def _run_task(self, task: _Task) -> JobResult:
+    def _run_task(self, task: _Task, maker: DocumentProcess | None) -> JobResult:
+        make = {} if maker is None else {"make": maker.make}  # in this process by default
         if task.resume:
-            return jobs.resume_job(task.root, task.path)
-        return jobs.run_job(task.root, task.path)
+            return jobs.resume_job(task.root, task.path, **make)
+        return jobs.run_job(task.root, task.path, **make)
 
     def _count(self, result: JobResult, task_path: Path) -> None:
         with self._shared.lock:
