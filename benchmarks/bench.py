@@ -1,0 +1,446 @@
+"""sos-docs performance: prints one table, every row measured in this run, on this machine.
+
+    python benchmarks/bench.py                                # about three minutes
+    python benchmarks/bench.py --write docs/performance.md    # and put the table there
+
+Rows (docs/performance.md says what each means and what made the difference):
+
+- Baseline: what a capable user would write by hand, warm, per workbook: openpyxl's
+  load_workbook, the documents' context (built by sos-docs' own builder, so the baseline pays
+  for the same scale picture but skips validation), then a fresh docxtpl DocxTemplate rendered
+  and saved to a file for each of the two documents.
+- sos-docs, one workbook: the whole pipeline, warm: read, validate, context, both documents
+  written into place.
+- Burst: 200 workbooks copied at once into the inbox of a running `sos-docs watch`: workbooks
+  per second until the last is in processed/, and the peak memory of the service's processes.
+- Latency: from a workbook's file being closed in the inbox to both its documents being in
+  reports/, one workbook at a time, with native file events and with --polling.
+- Cold start: `python -m sos_docs validate` on one workbook, the whole process.
+
+Every workbook is a different file (see cases.py), so only the templates are ever reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import io
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import cases
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from openpyxl import load_workbook
+
+from sos_docs.config import DEFAULT_CONFIG
+from sos_docs.context import DocumentSettings, build_context
+from sos_docs.model import MappingCase, Picture
+from sos_docs.pipeline import DOCUMENT_KINDS, check_workbook, process_workbook, template_path
+
+TEMPLATES = [template_path(DEFAULT_CONFIG, kind) for kind in DOCUMENT_KINDS]
+MARK_START = "<!-- bench:start -->"
+MARK_END = "<!-- bench:end -->"
+POLL_SECONDS = 0.002  # how often a latency drop looks for its documents
+BURST_POLL_SECONDS = 0.02  # how often the burst counts processed/ (cheap, but not free)
+SAMPLE_SECONDS = 0.05  # how often the service's memory is read
+SERVICE_TIMEOUT = 180.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many measurements each row takes."""
+
+    runs: int = 20  # per workbook size, after the warm-up
+    warmup: int = 3
+    burst: int = 200
+    drops: int = 20
+    cold_runs: int = 7
+
+
+QUICK = Plan(runs=5, warmup=2, burst=40, drops=5, cold_runs=3)
+
+
+# --------------------------------------------------------------------------------------------
+# One workbook at a time, in this process
+
+
+def baseline(path: Path, case: MappingCase, out: Path) -> None:
+    """A capable user's script: openpyxl, then a fresh DocxTemplate per document."""
+    book = load_workbook(path, data_only=True)
+    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    assert sheets
+    context = build_context(case, DocumentSettings())
+    for template in TEMPLATES:
+        tpl = DocxTemplate(template)
+        tpl.render(_with_images(context, tpl), autoescape=True)
+        tpl.save(out / f"{path.stem} {template.stem}.docx")
+
+
+def _with_images(value: object, tpl: DocxTemplate) -> object:
+    """The context with each picture as the InlineImage docxtpl prints."""
+    if isinstance(value, Picture):
+        return InlineImage(tpl, io.BytesIO(value.data), width=Mm(160))
+    if isinstance(value, dict):
+        return {key: _with_images(item, tpl) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_images(item, tpl) for item in value]
+    return value
+
+
+def sos_docs(path: Path, out: Path) -> None:
+    """The whole sos-docs pipeline for one workbook, documents written under `out`."""
+    outcome = process_workbook(path, out)
+    assert outcome.ok and len(outcome.documents) == 2, outcome.validation.problems
+
+
+def per_workbook(work: Path, size: str, plan: Plan) -> tuple[float, float]:
+    """Median seconds per workbook for the baseline and for sos-docs, interleaved, warm."""
+    folder = work / f"one-{size}"
+    files = [
+        cases.write_case(folder / f"{size}-{n}.xlsx", size, n)
+        for n in range(plan.warmup + plan.runs)
+    ]
+    known = {path: _valid_case(path) for path in files}  # given to the baseline, not timed
+    out = work / f"out-{size}"
+    out.mkdir()
+    timings: dict[str, list[float]] = {"baseline": [], "sos-docs": []}
+    for n, path in enumerate(files):
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("baseline", lambda p=path: baseline(p, known[p], out)),
+            ("sos-docs", lambda p=path: sos_docs(p, out)),
+        ]
+        for name, step in steps if n % 2 else reversed(steps):
+            seconds = _timed(step)
+            if n >= plan.warmup:
+                timings[name].append(seconds)
+    return statistics.median(timings["baseline"]), statistics.median(timings["sos-docs"])
+
+
+def _valid_case(path: Path) -> MappingCase:
+    validation = check_workbook(path)
+    assert validation.ok and validation.case is not None, validation.problems
+    return validation.case
+
+
+def _timed(step: Callable[[], None]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    step()
+    return time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------------------------
+# The service, as a real process
+
+
+class Service:
+    """`python -m sos_docs watch ROOT` running in the background, with its process tree's RSS."""
+
+    def __init__(self, root: Path, *flags: str) -> None:
+        self.root = root
+        self.log = (root.parent / f"{root.name}.log").open("wb")
+        command = [sys.executable, "-m", "sos_docs", "watch", str(root), *flags]
+        self.process = subprocess.Popen(
+            command, cwd=root.parent, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.peak_rss = 0
+        self._sampling = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        _wait_for(lambda: (root / "inbox").is_dir() and (root / "processed").is_dir(), self)
+
+    def _sample(self) -> None:
+        while not self._sampling.wait(SAMPLE_SECONDS):
+            self.peak_rss = max(self.peak_rss, tree_rss(self.process.pid))
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it; jobs in flight finish first."""
+        self._sampling.set()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+    def failed(self) -> str:
+        """The service's output, when it has died."""
+        if self.process.poll() is None:
+            return ""
+        return (self.root.parent / f"{self.root.name}.log").read_text(errors="replace")[-3000:]
+
+
+@contextlib.contextmanager
+def service(root: Path, *flags: str) -> Iterator[Service]:
+    """A running service for the block."""
+    running = Service(root, *flags)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc (Linux)."""
+    tree, todo = set(), [pid]
+    while todo:
+        member = todo.pop()
+        tree.add(member)
+        todo += [child for child in _children(member) if child not in tree]
+    return sum(_rss(member) for member in tree)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.scandir(f"/proc/{pid}/task"):
+            found += [int(n) for n in Path(task.path, "children").read_text().split()]
+    return found
+
+
+def _rss(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        status = Path(f"/proc/{pid}/status").read_text()
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        return int(match.group(1)) * 1024 if match else 0
+    return 0
+
+
+def _wait_for(done: Callable[[], bool], running: Service, every: float = POLL_SECONDS) -> None:
+    deadline = time.monotonic() + SERVICE_TIMEOUT
+    while not done():
+        if running.failed():
+            raise RuntimeError(f"the service stopped:\n{running.failed()}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the service did not finish in {SERVICE_TIMEOUT:g} s")
+        time.sleep(every)
+
+
+def _count(folder: Path, suffix: str) -> int:
+    """Files (not hidden) with this suffix directly in `folder`; 0 while it does not exist."""
+    try:
+        with os.scandir(folder) as entries:
+            return sum(1 for e in entries if e.name.endswith(suffix) and e.name[0] != ".")
+    except FileNotFoundError:
+        return 0
+
+
+def _count_all(folder: Path, suffix: str) -> int:
+    return sum(1 for p in folder.rglob(f"*{suffix}") if not p.name.startswith("."))
+
+
+def drop(source: Path, inbox: Path) -> None:
+    """Copy a workbook into the inbox as a person's file copy does: straight to its name."""
+    shutil.copyfile(source, inbox / source.name)
+
+
+def burst(work: Path, plan: Plan) -> tuple[float, int]:
+    """Workbooks per second for a burst dropped at once, and the service's peak RSS in bytes."""
+    sources = work / "burst-sources"
+    files = [
+        cases.write_case(sources / f"burst-{n}.xlsx", cases.EXAMPLE, n)
+        for n in range(1000, 1000 + plan.burst + 2)
+    ]
+    warm, batch = files[:2], files[2:]
+    root = work / "burst"
+    with service(root) as running:
+        for path in warm:  # a running service has made documents before
+            drop(path, root / "inbox")
+        _wait_for(lambda: _count(root / "processed", ".xlsx") == len(warm), running)
+        start = time.perf_counter()
+        for path in batch:
+            drop(path, root / "inbox")
+        every = BURST_POLL_SECONDS
+        _wait_for(lambda: _count(root / "processed", ".xlsx") == len(files), running, every)
+        seconds = time.perf_counter() - start
+        peak = running.peak_rss
+    assert _count(root / "rejected", ".xlsx") == 0
+    assert _count_all(root / "reports", ".docx") == 2 * len(files)
+    return len(batch) / seconds, peak
+
+
+def latency(work: Path, plan: Plan, *flags: str) -> tuple[float, float]:
+    """Median and 90th percentile seconds from a closed inbox file to both its documents."""
+    name = "polling" if flags else "events"
+    first = 2000 if flags else 3000
+    files = [
+        cases.write_case(work / f"latency-{name}-sources" / f"drop-{n}.xlsx", cases.EXAMPLE, n)
+        for n in range(first, first + plan.drops + 1)
+    ]
+    root = work / f"latency-{name}"
+    seconds = []
+    with service(root, *flags) as running:
+        for n, path in enumerate(files):
+            number = first + n
+            reports = root / "reports" / cases.case_reference(number)
+            drop(path, root / "inbox")
+            start = time.perf_counter()  # the copy has closed the file
+            _wait_for(lambda r=reports: _count(r, ".docx") == 2, running)
+            if n:  # the first drop only shows the service is up and warm
+                seconds.append(time.perf_counter() - start)
+            _wait_for(lambda k=n: _count(root / "processed", ".xlsx") == k + 1, running)
+            time.sleep(0.1)
+    return statistics.median(seconds), _percentile(seconds, 90)
+
+
+def _percentile(values: Sequence[float], percent: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def cold_start(work: Path, plan: Plan) -> float:
+    """Median seconds for a whole `python -m sos_docs validate` process on one workbook."""
+    path = cases.write_case(work / "cold" / "cold.xlsx", cases.EXAMPLE, 1)
+    command = [sys.executable, "-m", "sos_docs", "validate", str(path)]
+    seconds = []
+    for _ in range(plan.cold_runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=work)
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+
+
+def machine() -> str:
+    """One line on the machine and the software measured."""
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        cpu = found.group(1).strip() if found else cpu
+    memory = ""
+    with contextlib.suppress(OSError, AttributeError):
+        kb = re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M)
+        memory = f", {int(kb.group(1)) / 1024 / 1024:.0f} GB RAM" if kb else ""
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("openpyxl", "python-docx", "docxtpl", "lxml", "Jinja2", "watchdog")
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.platform()}; "
+        f"Python {platform.python_version()}; {versions}"
+    )
+
+
+def table(results: dict[str, object]) -> str:
+    """The markdown table of every result, with its target and whether it is met."""
+
+    def ms(seconds: object) -> str:
+        return f"{float(seconds) * 1000:.0f} ms"  # type: ignore[arg-type]
+
+    def met(ok: bool) -> str:
+        return "yes" if ok else "**no**"
+
+    base = results["baseline"]
+    ours = results["sos-docs"]
+    assert isinstance(base, dict) and isinstance(ours, dict)
+    ratios = {size: base[size] / ours[size] for size in cases.SIZES}
+    rate, peak = results["burst"]  # type: ignore[misc]
+    events, polling = results["events"], results["polling"]
+    cold = float(results["cold"])  # type: ignore[arg-type]
+    rows = [
+        (
+            "Baseline, per workbook (example / large)",
+            f"{ms(base['example'])} / {ms(base['large'])}",
+            "",
+            "",
+        ),
+        (
+            "sos-docs, one workbook (example / large)",
+            f"{ms(ours['example'])} / {ms(ours['large'])}",
+            "",
+            "",
+        ),
+        (
+            "Ratio baseline / sos-docs (example / large)",
+            f"{ratios['example']:.1f}x / {ratios['large']:.1f}x",
+            "at least 3x, both",
+            met(min(ratios.values()) >= 3),
+        ),
+        (
+            "Burst of 200 workbooks: workbooks per second",
+            f"{rate:.1f}",
+            "at least 15",
+            met(rate >= 15),
+        ),
+        (
+            "Burst: peak memory of the service (RSS, all processes)",
+            f"{peak / 1024 / 1024:.0f} MB",
+            "under 300 MB",
+            met(peak < 300 * 1024 * 1024),
+        ),
+        (
+            "Latency with native events (median / p90)",
+            f"{events[0]:.2f} s / {events[1]:.2f} s",  # type: ignore[index]
+            "median under 0.3 s",
+            met(events[0] < 0.3),  # type: ignore[index]
+        ),
+        (
+            "Latency with --polling (median / p90)",
+            f"{polling[0]:.2f} s / {polling[1]:.2f} s",  # type: ignore[index]
+            "median under 2.5 s",
+            met(polling[0] < 2.5),  # type: ignore[index]
+        ),
+        ("Cold start of `sos-docs validate`", f"{cold:.2f} s", "under 0.6 s", met(cold < 0.6)),
+    ]
+    lines = ["| Measure | Result | Target | Met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+def write_into(document: Path, text: str) -> None:
+    """Replace what stands between the bench markers of `document` with `text`."""
+    content = document.read_text()
+    start, end = content.index(MARK_START), content.index(MARK_END)
+    document.write_text(content[: start + len(MARK_START)] + "\n" + text + "\n" + content[end:])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, help="put the table into this markdown file")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, to try the script")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else Plan()
+    results: dict[str, object] = {"baseline": {}, "sos-docs": {}}
+    with tempfile.TemporaryDirectory(prefix="sos-docs-bench-") as folder:
+        work = Path(folder)
+        for size in cases.SIZES:
+            print(f"one workbook at a time: {size} ...", file=sys.stderr)
+            base, ours = per_workbook(work, size, plan)
+            results["baseline"][size] = base  # type: ignore[index]
+            results["sos-docs"][size] = ours  # type: ignore[index]
+        print(f"burst of {plan.burst} ...", file=sys.stderr)
+        results["burst"] = burst(work, plan)
+        print("latency with native events ...", file=sys.stderr)
+        results["events"] = latency(work, plan)
+        print("latency with --polling ...", file=sys.stderr)
+        results["polling"] = latency(work, plan, "--polling")
+        print("cold start ...", file=sys.stderr)
+        results["cold"] = cold_start(work, plan)
+    text = f"{table(results)}\n\nMeasured on: {machine()}."
+    if args.quick:
+        text += " (--quick: fewer runs than the published table.)"
+    print(text)
+    if args.write:
+        write_into(args.write, text)
+
+
+if __name__ == "__main__":
+    main()
