@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import itertools
 import logging
 import os
@@ -26,11 +27,13 @@ from sos_docs.errors import ConfigError, DeliveryError
 __all__ = [
     "DEFAULT_OUTPUT_PATTERN",
     "claim",
+    "make_folders",
     "move_without_overwrite",
     "new_file_mode",
     "new_folder_mode",
     "numbered_versions",
     "output_path",
+    "remove_temporaries",
     "safe_file_name",
     "write_new_file",
 ]
@@ -201,16 +204,18 @@ def _ensure_inside(root: Path, path: Path) -> None:
 # Writing and moving
 
 
-def write_new_file(path: Path, data: bytes, *, within: Path | None = None) -> Path:
+def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner: str = "") -> Path:
     """Write data under `path`, or `name (2).ext` etc. if taken; the file appears whole or not.
 
     With `within`, that folder must already exist and only folders below it are created.
+    `owner` (a job's id) goes into the temporary file's name, so that after a crash the owner
+    can find and remove what it left (`remove_temporaries`).
     """
     folder = path.parent
     tmp: Path | None = None
     try:
         _make_folders(folder, within)
-        tmp = _write_temporary(folder, path.name, data)
+        tmp = _write_temporary(folder, path.name, data, owner)
         final = _place(tmp, path)
         tmp = None  # placed: nothing left to clean up
         _sync_folder(folder)
@@ -222,6 +227,12 @@ def write_new_file(path: Path, data: bytes, *, within: Path | None = None) -> Pa
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def make_folders(folder: Path, *, within: Path | None = None) -> None:
+    """Create `folder` and its missing parents, each no more open than the folder it is in;
+    with `within`, only the ones below it (OSError if `within` is not there)."""
+    _make_folders(folder, within)
 
 
 def _make_folders(folder: Path, within: Path | None) -> None:
@@ -271,10 +282,9 @@ def new_file_mode(folder: Path) -> int:
     return 0o666 & folder_mode
 
 
-def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
+def _write_temporary(folder: Path, name: str, data: bytes, owner: str = "") -> Path:
     """A hidden, fully written and fsynced temporary file in `folder`."""
-    stem = _fit_bytes(name, 80)
-    tmp = folder / f".{stem}.{secrets.token_hex(6)}.tmp"
+    tmp = folder / f"{_temporary_prefix(name, owner)}{secrets.token_hex(6)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, new_file_mode(folder))
     try:
@@ -290,6 +300,25 @@ def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
         raise
     os.close(fd)
     return tmp
+
+
+def _temporary_prefix(name: str, owner: str) -> str:
+    """`.<name>.` or `.<name>.<owner>.`: what every temporary file for `name` starts with."""
+    stem = _fit_bytes(name, 80)
+    return f".{stem}.{owner}." if owner else f".{stem}."
+
+
+def remove_temporaries(path: Path, owner: str) -> list[Path]:
+    """Remove the temporary files `owner` left while writing `path` (killed mid-write)."""
+    if not owner:
+        raise ValueError("only an owner's own temporary files can be told apart")
+    pattern = glob.escape(_temporary_prefix(path.name, owner)) + "*.tmp"
+    removed = []
+    for leftover in path.parent.glob(pattern):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed
 
 
 def _place(src: Path, wanted: Path) -> Path:

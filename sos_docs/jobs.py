@@ -135,7 +135,7 @@ class WatchedRoot:
         """Create the folders that are missing and check the journal opens; raise if not."""
         for folder in (self.inbox, self.reports, self.processed, self.rejected, self.work):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                deliver.make_folders(folder)  # each no more open than the folder it is in
             except OSError as exc:
                 raise ConfigError(
                     f"sos-docs cannot create the folder {folder}: {exc.strerror or exc}. "
@@ -183,7 +183,8 @@ def run_job(root: WatchedRoot, inbox_file: Path, make: DocumentMaker | None = No
     work_id = _new_work_id()
     folder = root.work / work_id
     try:
-        folder.mkdir(parents=True)
+        # Never with parents: a work area that is gone is a share that has dropped.
+        folder.mkdir(mode=deliver.new_folder_mode(root.work))
     except OSError as exc:
         log.error(
             "cannot create a job folder in %s: %s", root.work, exc, extra=root_extra(root.path)
@@ -436,7 +437,11 @@ class _Job:
     def _guarded(self, name: str, step: Callable[[Journal], JobResult]) -> JobResult:
         """Run a step with the journal open; an unwritable folder keeps the job for later."""
         try:
-            with Journal(self.root.journal_path, root=self.root.path) as journal:
+            # create_folder=False: a share that has dropped must not get a new, empty journal
+            # on the server's own disk.
+            with Journal(
+                self.root.journal_path, root=self.root.path, create_folder=False
+            ) as journal:
                 return step(journal)
         except (DeliveryError, JournalError) as exc:
             log.warning(
@@ -496,7 +501,7 @@ class _Job:
         except Exception as exc:
             problem = self._failure(journal_id, name, exc)
             plan = self._rejection(journal_id, workbook, name, [problem], "failed-internal")
-        deliver.write_new_file(self.folder / PLAN_FILE, plan.to_json())
+        deliver.write_new_file(self.folder / PLAN_FILE, plan.to_json(), within=self.folder)
         return plan
 
     def _failure(self, journal_id: str, name: str, exc: Exception) -> Problem:
@@ -603,7 +608,11 @@ class _Job:
         """The marked copy staged in the job folder; None if it could not be made at all."""
         try:
             staged = markup.write_marked_copy(
-                workbook, problems, self.folder / "staged-marked.xlsx", limits=self.config.limits
+                workbook,
+                problems,
+                self.folder / "staged-marked.xlsx",
+                limits=self.config.limits,
+                within=self.folder,
             )
         except DeliveryError:
             raise
@@ -623,7 +632,7 @@ class _Job:
 
     def _stage(self, name: str, data: bytes) -> str:
         """Write one output into the job folder; returns its file name there."""
-        return deliver.write_new_file(self.folder / name, data).name
+        return deliver.write_new_file(self.folder / name, data, within=self.folder).name
 
     def _clear_staging(self) -> None:
         """Remove what a planning step interrupted by a crash left behind."""
@@ -659,8 +668,11 @@ class _Job:
     ) -> Path:
         """Write one output without overwriting; after a crash, find it if it is already there."""
         placed = _placed_copy(target, _sha256(data), since) if since is not None else None
+        if since is not None:  # killed while writing: its hidden temporary file is still there
+            deliver.remove_temporaries(target, owner=self.folder.name)
         if placed is None:
-            placed = deliver.write_new_file(target, data)
+            base = self.root.path / target.relative_to(self.root.path).parts[0]  # reports/, ...
+            placed = deliver.write_new_file(target, data, within=base, owner=self.folder.name)
         journal.record_outputs(plan.journal_id, [placed])
         return placed
 
@@ -675,7 +687,8 @@ class _Job:
     def _move_workbook(self, workbook: Path, plan: _Plan) -> Path:
         """Give the workbook its final name inside the job folder, then move it out."""
         final = workbook.replace(workbook.with_name(plan.final_name))
-        return deliver.move_without_overwrite(final, self._destination(plan))
+        destination = self._destination(plan)
+        return deliver.move_without_overwrite(final, destination, within=destination)
 
     def _destination(self, plan: _Plan) -> Path:
         return self.root.processed if plan.processed else self.root.rejected

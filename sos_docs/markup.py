@@ -185,18 +185,24 @@ def _readable_time(when: datetime) -> str:
 
 
 def write_marked_copy(
-    source: Path, problems: Sequence[Problem], dest: Path, *, limits: Limits = DEFAULT_LIMITS
+    source: Path,
+    problems: Sequence[Problem],
+    dest: Path,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    within: Path | None = None,
 ) -> Path:
     """A copy of the workbook with problem cells highlighted and commented, plus a Problems sheet.
 
     When the original cannot be opened (or must not be, such as a zip bomb), the copy holds only
-    the Problems sheet. Written through `deliver.write_new_file`: whole, and never overwriting.
+    the Problems sheet. Written through `deliver.write_new_file` (with `within`): whole, and
+    never overwriting.
     """
     book = _open_original(source, problems, limits)
     data = _marked_bytes(book, problems) if book is not None else None
     if data is None:
         data = _problems_only_bytes(problems)
-    return write_new_file(dest, data)
+    return write_new_file(dest, data, within=within)
 
 
 def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) -> Workbook | None:

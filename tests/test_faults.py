@@ -498,6 +498,113 @@ def test_a_journal_that_may_not_create_its_folder_says_to_check_it(tmp_path: Pat
     assert not (tmp_path / "root").exists()
 
 
+def test_a_share_that_vanishes_during_a_burst_and_comes_back_loses_nothing(
+    tmp_path: Path, workbook_bytes: bytes
+) -> None:
+    """The whole watched folder vanishes for three seconds in the middle of a burst; nothing is
+    re-created in its place meanwhile, and once it is back every workbook ends exactly once."""
+    root = make_root(tmp_path / "root")
+    away = tmp_path / "root-away"
+    names = {f"case-{n:02d}.xlsx": f"CP-{n:02d}" for n in range(12)}
+    with watching(root) as running:
+        for name, reference in names.items():
+            drop(root.inbox, name, with_reference(workbook_bytes, reference))
+        wait_for(lambda: running.summary.processed >= 2, 60, "the burst to start", root)
+        root.path.rename(away)
+        time.sleep(3)
+        assert not root.path.exists(), sorted(map(str, root.path.rglob("*")))
+        away.rename(root.path)
+        wait_for(lambda: len(names_in(root.processed)) == len(names), 120, "every workbook", root)
+        wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
+    assert "cannot be read" in service_log(root)
+    assert_finished_once(root, names)
+
+
+@contextmanager
+def bind_mounted(source: Path, mount_point: Path) -> Iterator[Callable[[bool], None]]:
+    """`source` mounted at `mount_point` (as a share is); yields a switch to unmount (False)
+    and mount again (True). Skips the test where mounting is not allowed."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting needs root; the vanishing-folder test covers this here")
+
+    def mount(on: bool) -> None:
+        command = (
+            ["mount", "--bind", str(source), str(mount_point)]
+            if on
+            else ["umount", "-l", str(mount_point)]
+        )
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            pytest.skip(f"{command[0]} is not allowed here: {result.stderr.strip()}")
+
+    mount(True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
+
+
+@pytest.mark.skipif(not ON_LINUX, reason="bind mounts as on the Linux server")
+def test_a_share_unmounted_under_the_service_leaves_nothing_on_the_local_disk(
+    tmp_path: Path, workbook_bytes: bytes
+) -> None:
+    """A share unmounted mid-burst leaves its empty mount point: the service writes nothing
+    there (no reports, journal or job files on the server's own disk), and when the share is
+    mounted again every workbook ends exactly once."""
+    share, mount_point = tmp_path / "share", tmp_path / "mnt"
+    share.mkdir()
+    mount_point.mkdir()
+    with bind_mounted(share, mount_point) as mount:
+        root = make_root(mount_point / "root")
+        names = {f"case-{n:02d}.xlsx": f"CP-{n:02d}" for n in range(12)}
+        with watching(root) as running:
+            for name, reference in names.items():
+                drop(root.inbox, name, with_reference(workbook_bytes, reference))
+            wait_for(lambda: running.summary.processed >= 2, 60, "the burst to start", root)
+            mount(False)
+            time.sleep(3)
+            assert list(mount_point.iterdir()) == []  # the server's own disk, under the share
+            mount(True)
+            wait_for(
+                lambda: len(names_in(root.processed)) == len(names), 120, "every workbook", root
+            )
+            wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
+        assert_finished_once(root, names)
+
+
+KILLED_AT_LINK = """
+import os, signal, sys
+from pathlib import Path
+from sos_docs import jobs
+from sos_docs.config import load_config
+
+real_link = os.link
+def link_then_die(src, dst, *args, **kwargs):
+    if "/reports/" in str(dst):
+        os.kill(os.getpid(), signal.SIGKILL)  # the temporary file is whole, not yet in place
+    return real_link(src, dst, *args, **kwargs)
+os.link = link_then_die
+root = jobs.WatchedRoot(Path(sys.argv[1]), load_config(None, None, {}))
+jobs.run_job(root, root.inbox / "case.xlsx")
+"""
+
+
+def test_a_kill_while_placing_a_document_leaves_no_temporary_file_behind(
+    tmp_path: Path, workbook_bytes: bytes
+) -> None:
+    """Killed with a document's hidden temporary file written but not yet in place: the next
+    run of the job removes it, and the documents appear exactly once."""
+    root = make_root(tmp_path / "root")
+    drop(root.inbox, "case.xlsx", workbook_bytes)
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT_LINK, str(root.path)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    (leftover,) = list(root.reports.rglob(".*.tmp"))
+    (folder,) = unfinished_jobs(root)
+    assert folder.name in leftover.name  # it names its job, so only that job removes it
+    assert resume_job(root, folder).outcome is Outcome.PROCESSED
+    assert_finished_once(root, {"case.xlsx": "CP-2026-0412"})
+
+
 # --------------------------------------------------------------------------------------------
 # SIGKILL at random moments, long run
 
