@@ -456,6 +456,34 @@ def test_the_log_file_is_never_wider_than_its_folder_even_after_rotation(tmp_pat
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("folder_mode", [0o700, 0o750], ids=oct)
+def test_everything_the_service_makes_is_never_wider_than_its_folder(
+    tmp_path: Path, workbook_bytes: bytes, folder_mode: int
+) -> None:
+    """With no umask to help, everything the service creates under a root IT set up (its
+    folders, documents, receipts, case folders, problems, marked copies, journal, log) is no
+    more open than the folder it is in."""
+    (tmp_path / "root").mkdir(mode=folder_mode)
+    with no_umask():
+        root = make_root(tmp_path / "root")
+        drop(root.inbox, "case.xlsx", workbook_bytes)
+        drop(root.inbox, "bad.xlsx", b"Case reference,CP-1\n")
+        with watching(root) as running:
+            wait_for(
+                lambda: running.summary.processed + running.summary.rejected == 2, 60, "both", root
+            )
+    made = [p for p in root.path.rglob("*") if p.name not in ("case.xlsx", "bad.xlsx")]
+    assert any(p.suffix == ".docx" for p in made) and any(p.suffix == ".sqlite3" for p in made)
+    assert any(p.name == LOG_FILE_NAME for p in made)
+    wider = {
+        str(p.relative_to(root.path)): oct(bits_beyond(p, p.parent))
+        for p in made
+        if bits_beyond(p, p.parent)
+    }
+    assert wider == {}
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sockets are read from /proc")
 @pytest.mark.parametrize(
     "flags",
