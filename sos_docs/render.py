@@ -85,10 +85,16 @@ class UnknownField:
     name: str  # as the template writes it, e.g. "d.statment"
     suggestion: str  # the nearest known field written the same way, or ""
     part: str = "body"  # body, header, footer, footnotes or document properties
+    internal: bool = False  # reaches for Python's internals (`__class__`), which the sandbox stops
 
     @property
     def message(self) -> str:
         """One line for the person fixing the template."""
+        if self.internal:
+            return (
+                f"'{self.name}' (in the {self.part}) reaches into the program's internals, "
+                "which templates may not do; remove it."
+            )
         text = f"'{self.name}' (in the {self.part}) is not a known template field"
         return f"{text}; did you mean '{self.suggestion}'?" if self.suggestion else f"{text}."
 
@@ -666,6 +672,8 @@ class _FieldChecker:
         ):
             return self.resolve_item(node, node.node, node.arg.value, scope)
         if isinstance(node, nodes.Filter):
+            if node.name == "attr":  # `x|attr('__class__')`: a way round the checks on names
+                self.report(f"{_written(node.node) if node.node else '…'}|attr", "", internal=True)
             for child in [*node.args, *node.kwargs]:
                 self.visit(child, scope)
             inner = self.resolve(node.node, scope) if node.node is not None else None
@@ -686,6 +694,9 @@ class _FieldChecker:
     def resolve_item(
         self, node: nodes.Node, base: nodes.Node, attr: str, scope: dict[str, str | None]
     ) -> str | None:
+        if attr.startswith("_"):  # the sandbox refuses these at render time; say so now
+            self.report(_written(node), "", internal=True)
+            return None
         owner = self.resolve(base, scope)
         if owner is None or not owner.endswith("[]"):
             return None  # a method of a text value, or something the registry does not type
@@ -696,8 +707,8 @@ class _FieldChecker:
         self.report(_written(node), f"{_written(base)}.{close}" if close else "")
         return None
 
-    def report(self, name: str, suggestion: str) -> None:
-        field = UnknownField(name, suggestion, self.part)
+    def report(self, name: str, suggestion: str, *, internal: bool = False) -> None:
+        field = UnknownField(name, suggestion, self.part, internal)
         if field not in self.found:
             self.found.append(field)
 

@@ -44,7 +44,7 @@ from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
 from sos_docs.errors import RenderError, TemplateError, WorkbookError
 from sos_docs.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, process_workbook
-from sos_docs.render import render_document
+from sos_docs.render import check_template, render_document
 from sos_docs.schema import Kind
 
 TODAY = dt.date(2026, 11, 28)
@@ -68,6 +68,16 @@ HOSTILE_NAMES = (
     "CP-1\n../../x",
     " . . ",
 )
+SANDBOX_ESCAPES = [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ joiner.__init__.__globals__.os.popen('id').read() }}",
+    "{{ namespace.__init__.__globals__ }}",
+    "{{ lipsum.__globals__['os'] }}",
+    "{{ ''|attr('__class__') }}",
+    "{{ case_reference.__class__.__base__.__subclasses__() }}",
+    "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+]
 LITERAL_TEXTS = (
     '=HYPERLINK("http://x","y")',
     "=cmd|' /C calc'!A0",
@@ -240,19 +250,7 @@ def template_with(tmp_path: Path, *paragraphs: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    "tag",
-    [
-        "{{ ''.__class__.__mro__ }}",
-        "{{ cycler.__init__.__globals__ }}",
-        "{{ joiner.__init__.__globals__.os.popen('id').read() }}",
-        "{{ namespace.__init__.__globals__ }}",
-        "{{ lipsum.__globals__['os'] }}",
-        "{{ ''|attr('__class__') }}",
-        "{{ case_reference.__class__.__base__.__subclasses__() }}",
-        "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
-    ],
-)
+@pytest.mark.parametrize("tag", SANDBOX_ESCAPES)
 def test_a_template_reaching_for_python_fails_with_a_template_error(
     tag: str, tmp_path: Path
 ) -> None:
@@ -264,6 +262,15 @@ def test_a_template_reaching_for_python_fails_with_a_template_error(
     assert template.name in message
     assert "may not do" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("tag", SANDBOX_ESCAPES)
+def test_check_template_flags_a_template_reaching_for_python(tag: str, tmp_path: Path) -> None:
+    """`sos-docs check-template` reports the escape before any workbook meets the template."""
+    template = template_with(tmp_path, "Report for {{ case_reference }}", tag)
+    found = check_template(template)
+    assert found, "check-template passed a template that reaches for Python internals"
+    assert all(field.internal and "may not do" in field.message for field in found), found
 
 
 @pytest.mark.parametrize(
