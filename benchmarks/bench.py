@@ -419,6 +419,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else Plan()
     results: dict[str, object] = {"baseline": {}, "sos-docs": {}}
+    before = os.getloadavg()[0]  # other work on the machine shows in every row
     with tempfile.TemporaryDirectory(prefix="sos-docs-bench-") as folder:
         work = Path(folder)
         for size in cases.SIZES:
@@ -434,7 +435,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         results["polling"] = latency(work, plan, "--polling")
         print("cold start ...", file=sys.stderr)
         results["cold"] = cold_start(work, plan)
-    text = f"{table(results)}\n\nMeasured on: {machine()}."
+    busy = f"{before:.2f} before and {os.getloadavg()[0]:.2f} after the run"
+    text = f"{table(results)}\n\nMeasured on: {machine()}; load average {busy}."
     if args.quick:
         text += " (--quick: fewer runs than the published table.)"
     print(text)
