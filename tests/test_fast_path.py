@@ -10,6 +10,8 @@ import datetime as dt
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import corpus
@@ -458,3 +460,24 @@ def test_the_watcher_pairs_renames_for_milliseconds_not_half_a_second() -> None:
 
     watcher._shorten_move_pairing()
     assert InotifyMoveEventGrouper.delay <= watcher.MOVE_PAIRING_SECONDS
+
+
+# ---- validate starts without the document libraries
+
+
+def test_validate_never_loads_the_document_or_watching_libraries(tmp_path: Path) -> None:
+    """`sos-docs validate` imports neither docxtpl, python-docx, Jinja nor watchdog."""
+    path = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['sos-docs', 'validate', {str(path)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('sos_docs', run_name='__main__')\n"
+        "except SystemExit as stop:\n"
+        "    assert stop.code == 0, stop.code\n"
+        "print(sorted(m for m in ('docxtpl', 'docx', 'jinja2', 'watchdog') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
