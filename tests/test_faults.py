@@ -123,6 +123,11 @@ def assert_nothing_half_written(root: WatchedRoot) -> None:
         assert docx.Document(str(document)).paragraphs, document
 
 
+def print_figures(test: str, **figures: object) -> None:
+    """One line of what a run did, for docs/reliability.md (shown with `pytest -s`)."""
+    print(f"figures {test}: " + ", ".join(f"{key}={value}" for key, value in figures.items()))
+
+
 def assert_documents_once(root: WatchedRoot, reference: str, stem: str) -> None:
     """One report, one words and pictures and one receipt for the case, nothing more."""
     names = names_in(root.reports / reference)
@@ -217,6 +222,7 @@ def test_a_full_disk_at_each_write_of_a_job_loses_nothing_and_is_finished_once(
     document shows, the reason says the disk is full, and the retry finishes exactly once."""
     calls = count_write_calls(make_root(tmp_path / "count"), workbook_bytes, monkeypatch)
     assert calls >= 8, "a job writes at least its staged files, plan, documents and receipt"
+    waited = 0
     for call in range(1, calls + 1):
         root = make_root(tmp_path / f"fault-{call}")
         drop(root.inbox, "case.xlsx", workbook_bytes)
@@ -229,11 +235,15 @@ def test_a_full_disk_at_each_write_of_a_job_loses_nothing_and_is_finished_once(
             assert first.outcome is Outcome.PROCESSED
         else:
             assert first.outcome is Outcome.WAITING, failed
+            waited += 1
             assert "the disk is full" in first.reason
             assert names_in(root.inbox) == [] and names_in(root.processed) == []
             (folder,) = unfinished_jobs(root)
             assert resume_job(root, folder).outcome is Outcome.PROCESSED
         assert_finished_once(root, {"case.xlsx": "CP-2026-0412"})
+    print_figures(
+        "enospc-each-write", injected=calls, job_waited=waited, folder_flush=calls - waited
+    )
 
 
 @pytest.mark.skipif(not ON_LINUX, reason="matches files to descriptors through /proc")
@@ -258,6 +268,12 @@ def test_a_service_on_a_full_disk_keeps_every_workbook_and_catches_up_when_space
         wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
     assert "the disk is full. Free some space on it" in service_log(root)
     assert_finished_once(root, names)
+    print_figures(
+        "enospc-service",
+        workbooks=len(names),
+        failed_writes=len(faults.failed),
+        job_attempts_kept_waiting=running.summary.waiting,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,6 +330,9 @@ def test_a_really_full_disk_keeps_workbooks_and_recovers_when_space_is_freed(
             wait_for(lambda: running.summary.processed == len(names), 90, "the catch-up", root)
             wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
         assert_finished_once(root, names)
+        print_figures(
+            "tmpfs-full", workbooks=len(names), job_attempts_kept_waiting=running.summary.waiting
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,6 +382,12 @@ def test_reports_losing_write_permission_keep_workbooks_until_it_is_given_back(
     log = service_log(root)
     assert advice in log and str(root.reports) in log
     assert_finished_once(root, names)
+    print_figures(
+        "reports-read-only",
+        how=advice,
+        workbooks=len(names),
+        job_attempts_kept_waiting=running.summary.waiting,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,6 +440,9 @@ def test_a_journal_locked_by_another_process_delays_jobs_without_losing_any(
         wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
     assert "is locked by another process" in service_log(root)
     assert_finished_once(root, names)
+    print_figures(
+        "journal-locked", workbooks=len(names), job_attempts_kept_waiting=running.summary.waiting
+    )
 
 
 def damage(journal: Path) -> None:
@@ -464,6 +492,9 @@ def test_a_journal_damaged_while_the_service_runs_keeps_jobs_until_it_is_moved_a
     assert names_in(root.processed) == ["first.xlsx", "second.xlsx"]
     assert_documents_once(root, "CP-1", "first")
     assert_documents_once(root, "CP-2", "second")
+    print_figures(
+        "journal-damaged-mid-run", workbooks=2, job_attempts_kept_waiting=running.summary.waiting
+    )
     assert journal_outcomes(root) == ["done"]  # the new journal knows the second job only
     assert_nothing_half_written(root)
 
@@ -518,6 +549,9 @@ def test_a_share_that_vanishes_during_a_burst_and_comes_back_loses_nothing(
         wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
     assert "cannot be read" in service_log(root)
     assert_finished_once(root, names)
+    print_figures(
+        "share-vanishes", workbooks=len(names), job_attempts_kept_waiting=running.summary.waiting
+    )
 
 
 @contextmanager
@@ -570,6 +604,11 @@ def test_a_share_unmounted_under_the_service_leaves_nothing_on_the_local_disk(
             )
             wait_for(lambda: unfinished_jobs(root) == [], 30, "the work area to empty", root)
         assert_finished_once(root, names)
+        print_figures(
+            "share-unmounted",
+            workbooks=len(names),
+            job_attempts_kept_waiting=running.summary.waiting,
+        )
 
 
 KILLED_AT_LINK = """
@@ -627,3 +666,9 @@ def test_sigkill_twenty_times_during_two_hundred_workbooks_loses_nothing(
         assert process.wait(10) == -signal.SIGKILL
     assert service(root_path, log, "--once").wait(600) == 0, log.read_text()[-5000:]
     assert_finished_once(root, names)
+    print_figures(
+        "sigkill",
+        workbooks=len(names),
+        kills=20,
+        resumed=log.read_text().count("Taking up the job"),
+    )
