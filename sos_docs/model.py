@@ -64,6 +64,8 @@ class Picture:
     anchor_row: int  # 1-based sheet row
     anchor_cell: str  # A1 form
     max_height_emu: int = 0  # shown at most this high (EMU) in a document; 0: as the page allows
+    # Pixel size, given only for pictures sos-docs drew itself: they need no decoding to be checked.
+    size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

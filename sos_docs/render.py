@@ -109,17 +109,19 @@ def render_document(template: Path, context: Mapping[str, object]) -> Rendered:
 
 
 def render_documents(templates: Sequence[Path], context: Mapping[str, object]) -> list[Rendered]:
-    """Render several templates with one context; each picture is converted once for all."""
+    """Render several templates with one context; text is cleaned and each picture converted
+    once for all of them."""
+    cleaned = _cleaned(context, "")
     ready: _ReadyImages = {}
-    return [_render(_COMPILED.get(template), template, context, ready) for template in templates]
+    return [_render(_COMPILED.get(template), template, cleaned, ready) for template in templates]
 
 
-def _render(
-    compiled: _Compiled, template: Path, context: Mapping[str, object], ready: _ReadyImages
-) -> Rendered:
+def _render(compiled: _Compiled, template: Path, cleaned: object, ready: _ReadyImages) -> Rendered:
     tpl = _CompiledDocxTemplate(compiled)
     warnings: list[str] = []
-    prepared = _prepare(context, "", _Pictures(tpl, compiled.picture_box, warnings, ready))
+    # A fresh copy for each document: a template may change lists it is given (the sandbox
+    # allows `list.sort()`), and that must not reach the next document of the case.
+    prepared = _for_document(cleaned, _Pictures(tpl, compiled.picture_box, warnings, ready))
     try:
         tpl.render(prepared, jinja_env=compiled.env, autoescape=True)
     except jinja2.TemplateError as exc:
@@ -185,13 +187,42 @@ class _SafeDocxTemplate(DocxTemplate):  # type: ignore[misc]
 
     def fix_tables(self, xml: str) -> object:
         try:
-            etree.fromstring(xml)
+            tree = etree.fromstring(xml)
         except etree.XMLSyntaxError as exc:
             raise RenderError(
                 f"The rendered document is not valid Word XML ({exc}). "
                 "This is a fault in the template or in sos-docs; please report it."
             ) from exc
-        return super().fix_tables(xml)
+        # docxtpl would parse the XML again to fix the column grids; where no grid needs it
+        # (no `{%tc %}` loop changed a table's width) its result is this very tree.
+        return super().fix_tables(xml) if _grids_need_fixing(tree) else tree
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _grids_need_fixing(tree: Any) -> bool:
+    """Whether docxtpl's fix_tables would change a table: a row with more cells than grid
+    columns, or no row as wide as the grid (cells counted with their gridSpan), or no grid."""
+    for table in tree.iter(f"{_W}tbl"):
+        grid = table.find(f"{_W}tblGrid")
+        if grid is None:
+            return True  # docxtpl's own code decides what happens to such a table
+        columns = len(grid.findall(f"{_W}gridCol"))
+        widest = 0
+        for row in table.iter(f"{_W}tr"):
+            cells = row.findall(f"{_W}tc")
+            if len(cells) > columns:
+                return True
+            widest = max(widest, sum(_grid_span(cell) for cell in cells))
+        if widest < columns:
+            return True
+    return False
+
+
+def _grid_span(cell: Any) -> int:
+    span = cell.find(f"{_W}tcPr/{_W}gridSpan")
+    return 1 if span is None else int(span.get(f"{_W}val"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,12 +311,21 @@ def _compile(template: Path, data: bytes) -> _Compiled:
                 for name in _PROPERTIES
             ),
             picture_box=_picture_box(tpl),
-            document=docx.Document(io.BytesIO(data)),
+            document=_without_body_content(docx.Document(io.BytesIO(data))),
         )
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from exc
     except Exception as exc:
         raise _unmakeable(template, exc) from exc
+
+
+def _without_body_content(document: Any) -> Any:
+    """The document with an empty body: every render replaces the body with its own, and
+    copying, then freeing, the template's body took a fifth of a render."""
+    body = document.element.body
+    for child in list(body):
+        body.remove(child)
+    return document
 
 
 def _compile_headers_footers(
@@ -405,22 +445,46 @@ def clean_text(text: str) -> str:
 
 def _prepare(value: object, path: str, pictures: _Pictures) -> object:
     """The context with strings cleaned and `Picture`s turned into scaled inline images."""
+    return _for_document(_cleaned(value, path), pictures)
+
+
+@dataclass(frozen=True)
+class _PictureSlot:
+    """A picture's place in a cleaned context, filled for each document with its inline image."""
+
+    picture: Picture
+    path: str
+
+
+def _cleaned(value: object, path: str) -> object:
+    """The context as plain data: strings cleaned, None as "", pictures as slots."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, bool | int | float):
         return value
     if isinstance(value, Picture):
-        return pictures.inline(value, path)
+        return _PictureSlot(value, path)
     if isinstance(value, Mapping):
         return {
-            str(key): _prepare(item, f"{path}.{key}" if path else str(key), pictures)
+            str(key): _cleaned(item, f"{path}.{key}" if path else str(key))
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_prepare(item, f"{path}[]", pictures) for item in value]
+        return [_cleaned(item, f"{path}[]") for item in value]
     if value is None:
         return ""
     raise RenderError(f"The template field {path} holds a {type(value).__name__}, not plain data.")
+
+
+def _for_document(cleaned: object, pictures: _Pictures) -> object:
+    """A copy of a cleaned context for one document, each picture slot an inline image."""
+    if type(cleaned) is dict:
+        return {key: _for_document(item, pictures) for key, item in cleaned.items()}
+    if type(cleaned) is list:
+        return [_for_document(item, pictures) for item in cleaned]
+    if type(cleaned) is _PictureSlot:
+        return pictures.inline(cleaned.picture, cleaned.path)
+    return cleaned
 
 
 _ReadyImages = dict[bytes, tuple[bytes, int, int] | str]  # picture -> Word-ready, or why not
@@ -444,6 +508,8 @@ class _Pictures:
     def inline(self, picture: Picture, path: str) -> InlineImage | str:
         """An InlineImage scaled to fit, or "" (and a warning) when the picture cannot be read."""
         converted = self.ready.get(picture.data)
+        if converted is None and picture.size is not None:
+            converted = self.ready[picture.data] = (picture.data, *picture.size)
         if converted is None:
             converted = self.ready[picture.data] = _word_ready_or_reason(picture.data)
         if isinstance(converted, str):

@@ -2,6 +2,10 @@
 
 Names that would overlap (the same score, or long names on neighbouring scores) are stacked
 upwards, never moved sideways off their score, so the picture cannot misplace anyone.
+
+The picture is drawn in shades of one byte a pixel and coloured by a palette, not in RGB: a
+third of the pixels to compress, which makes it about four times quicker to save (issue 5),
+with the same colours where it matters and anti-aliased text.
 """
 
 from __future__ import annotations
@@ -28,11 +32,22 @@ GAP = 10
 MAX_LABEL_WIDTH = 440
 END_TEXT_LINES = 4
 
-INK = (33, 37, 41)
-AXIS = (73, 80, 87)
-BOX_FILL = (222, 235, 247)
-BOX_EDGE = (31, 78, 121)
-GUIDE = (160, 174, 192)
+# Each colour is drawn as a shade near its own lightness; the palette turns shades into colours
+# and blends between neighbouring ones, so anti-aliased edges shade from one colour to the next.
+INK = 30
+AXIS = 70
+BOX_EDGE = 90
+GUIDE = 170
+BOX_FILL = 230
+WHITE = 255
+COLOURS = {
+    INK: (33, 37, 41),
+    AXIS: (73, 80, 87),
+    BOX_EDGE: (31, 78, 121),
+    GUIDE: (160, 174, 192),
+    BOX_FILL: (222, 235, 247),
+    WHITE: (255, 255, 255),
+}
 
 _REGULAR_FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
 _BOLD_FONTS = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
@@ -64,7 +79,7 @@ def draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: st
     end_top = axis_y + 30 + _line_height(_font(NUMBER_SIZE, bold=True)) + 20
     height = end_top + max(len(zero_lines), len(ten_lines)) * _line_height(end_font) + 30
 
-    image = Image.new("RGB", (WIDTH, height), "white")
+    image = Image.new("L", (WIDTH, height), WHITE)
     draw = ImageDraw.Draw(image)
     _draw_guides(draw, boxes, box_height, axis_y)
     _draw_axis(draw, axis_y)
@@ -73,9 +88,27 @@ def draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: st
     _draw_end_text(draw, zero_lines, end_font, end_top, align_right=False)
     _draw_end_text(draw, ten_lines, end_font, end_top, align_right=True)
 
+    image.putpalette(_palette())
     out = io.BytesIO()
-    image.save(out, format="PNG", dpi=(200, 200))
-    return Picture(data=out.getvalue(), format="png", anchor_row=0, anchor_cell="")
+    # Level 1: half the time of the default for a file twice the size (about 40 KB): a page
+    # of shaded areas compresses well at any level.
+    image.save(out, format="PNG", dpi=(200, 200), compress_level=1)
+    return Picture(out.getvalue(), "png", 0, "", size=image.size)
+
+
+@lru_cache(maxsize=1)
+def _palette() -> bytes:
+    """RGB for each of the 256 shades: the listed colours, blended linearly between them."""
+    anchors = sorted(COLOURS.items())
+    palette = bytearray()
+    for shade in range(256):
+        upper = next(
+            n for n, (tone, _) in enumerate(anchors) if tone >= shade or n == len(anchors) - 1
+        )
+        (low, low_rgb), (high, high_rgb) = anchors[max(upper - 1, 0)], anchors[upper]
+        share = 0.0 if high == low else min(max((shade - low) / (high - low), 0.0), 1.0)
+        palette += bytes(round(a + (b - a) * share) for a, b in zip(low_rgb, high_rgb, strict=True))
+    return bytes(palette)
 
 
 def score_x(score: int) -> int:

@@ -236,6 +236,50 @@ def test_any_text_renders_the_same_on_both_paths(value: str, small_template: Pat
     )
 
 
+def column_loop_template(folder: Path) -> Path:
+    """A one-row table of three grid columns whose cells come from a `{%tc for %}` loop over
+    the children: two children make the row narrower than the grid, six make it wider."""
+    document = docx.Document()
+    cells = document.add_table(rows=1, cols=3).rows[0].cells
+    cells[0].paragraphs[0].add_run("{%tc for child in children %}")
+    cells[1].paragraphs[0].add_run("{{ child.name }}")
+    cells[2].paragraphs[0].add_run("{%tc endfor %}")
+    path = folder / "columns.docx"
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("case", ["example", "large"], ids=["narrower", "wider"])
+def test_a_column_loop_gets_docxtpls_grid_fix_on_the_fast_path(
+    case: str, contexts: dict[str, dict[str, object]], tmp_path: Path
+) -> None:
+    """Where a `{%tc %}` loop changes a table's width, the grid is fixed as docxtpl fixes it."""
+    template = column_loop_template(tmp_path)
+    context = contexts[case]
+    fast = fast_render(template, context)
+    assert part_blobs(fast) == part_blobs(plain_render(template, context))
+    grid = docx.Document(io.BytesIO(fast)).tables[0]._tbl.tblGrid.findall(f"{{{W_NS}}}gridCol")
+    assert len(grid) == len(context["children"])  # type: ignore[arg-type]
+
+
+def test_a_template_changing_a_list_does_not_change_the_next_document(
+    contexts: dict[str, dict[str, object]], tmp_path: Path
+) -> None:
+    """A template may sort or empty a list in place (the sandbox allows it): the next
+    document of the same case still gets the list as the workbook gave it."""
+    greedy = docx.Document()
+    greedy.add_paragraph("{% set _ = children.clear() %}{{ children | length }}")
+    greedy_path = tmp_path / "greedy.docx"
+    greedy.save(greedy_path)
+    counting = docx.Document()
+    counting.add_paragraph("{{ children | length }} children")
+    counting_path = tmp_path / "counting.docx"
+    counting.save(counting_path)
+    first, second = render.render_documents([greedy_path, counting_path], contexts["large"])
+    assert document_text(first.data)[0] == "0"
+    assert document_text(second.data)[0] == "6 children"
+
+
 # ---- the cache follows the file
 
 

@@ -115,3 +115,20 @@ def test_labels_never_overlap_and_stay_on_the_picture(labels: list[tuple[str, in
         for other in boxes[n + 1 :]:
             if one.level == other.level:
                 assert one.right <= other.left or other.right <= one.left
+
+
+def test_the_picture_carries_its_true_pixel_size() -> None:
+    """The size the picture gives (so the renderer need not decode it) is the PNG's own."""
+    picture = draw_scale([("Ada", 4), ("Kerry", 7), ("Sam", 7)], ZERO, TEN)
+    assert picture.size == png_size(picture.data)
+
+
+def test_the_palette_keeps_the_scale_colours() -> None:
+    """Drawn in shades and coloured by a palette: the boxes, markers and ink keep their colours."""
+    picture = draw_scale([("Ada", 4)], ZERO, TEN)
+    with Image.open(io.BytesIO(picture.data)) as image:
+        assert image.mode == "P"
+        colours = {rgb for _, rgb in image.convert("RGB").getcolors(maxcolors=256) or []}
+    palette = scale_picture.COLOURS
+    assert {palette[scale_picture.BOX_FILL], palette[scale_picture.BOX_EDGE]} <= colours
+    assert {palette[scale_picture.INK], palette[scale_picture.WHITE]} <= colours
