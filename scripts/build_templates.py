@@ -586,7 +586,7 @@ def _scaling(doc: DocumentObject) -> None:
             "{{ s.one_point_higher }}",
         ),
         "for s in scores",
-        widths=(3.2, 2.8, 1.4, 5.6, 4.0),
+        widths=(3.2, 2.8, 1.7, 5.5, 3.8),
     )
 
 
@@ -616,7 +616,7 @@ def _network_and_plan(doc: DocumentObject) -> None:
         ("No.", "Rule", "Who", "When", "Danger statement"),
         ("{{ r.number }}", "{{ r.rule }}", "{{ r.who }}", "{{ r.when }}", "{{ r.danger_number }}"),
         "for r in safety_rules",
-        widths=(1.1, 8.0, 3.0, 2.9, 2.0),
+        widths=(1.1, 7.5, 3.0, 2.8, 2.6),
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
