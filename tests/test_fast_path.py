@@ -6,6 +6,7 @@ reader.py: cell values read by openpyxl's cell parser alone against openpyxl's f
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -26,6 +27,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as SheetImage
@@ -236,30 +238,50 @@ def test_any_text_renders_the_same_on_both_paths(value: str, small_template: Pat
     )
 
 
-def column_loop_template(folder: Path) -> Path:
-    """A one-row table of three grid columns whose cells come from a `{%tc for %}` loop over
-    the children: two children make the row narrower than the grid, six make it wider."""
+def column_loop_template(folder: Path, *, merged_row: bool = False) -> Path:
+    """A table of three grid columns whose first row's cells come from a `{%tc for %}` loop
+    over the children: two children make the row narrower than the grid, six make it wider.
+    With `merged_row`, a second row has two of its three cells merged (a gridSpan of 2)."""
     document = docx.Document()
-    cells = document.add_table(rows=1, cols=3).rows[0].cells
+    table = document.add_table(rows=2 if merged_row else 1, cols=3)
+    cells = table.rows[0].cells
     cells[0].paragraphs[0].add_run("{%tc for child in children %}")
     cells[1].paragraphs[0].add_run("{{ child.name }}")
     cells[2].paragraphs[0].add_run("{%tc endfor %}")
+    if merged_row:
+        table.cell(1, 0).merge(table.cell(1, 1)).paragraphs[0].add_run("{{ case_reference }}")
     path = folder / "columns.docx"
     document.save(path)
     return path
 
 
+@pytest.mark.parametrize("merged_row", [False, True], ids=["plain", "merged-row"])
 @pytest.mark.parametrize("case", ["example", "large"], ids=["narrower", "wider"])
 def test_a_column_loop_gets_docxtpls_grid_fix_on_the_fast_path(
-    case: str, contexts: dict[str, dict[str, object]], tmp_path: Path
+    case: str, merged_row: bool, contexts: dict[str, dict[str, object]], tmp_path: Path
 ) -> None:
     """Where a `{%tc %}` loop changes a table's width, the grid is fixed as docxtpl fixes it."""
-    template = column_loop_template(tmp_path)
+    template = column_loop_template(tmp_path, merged_row=merged_row)
     context = contexts[case]
     fast = fast_render(template, context)
     assert part_blobs(fast) == part_blobs(plain_render(template, context))
     grid = docx.Document(io.BytesIO(fast)).tables[0]._tbl.tblGrid.findall(f"{{{W_NS}}}gridCol")
-    assert len(grid) == len(context["children"])  # type: ignore[arg-type]
+    children = len(context["children"])  # type: ignore[arg-type]
+    assert len(grid) == (max(children, 3) if merged_row else children)
+
+
+def test_a_merged_cell_in_a_table_as_wide_as_its_grid_needs_no_fix(tmp_path: Path) -> None:
+    """Cells counted with their gridSpan: a row of a 2-wide and a 1-wide cell fills 3 columns."""
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1))
+    path = tmp_path / "merged.docx"
+    document.save(path)
+    body = etree.fromstring(docx.Document(path).element.body.xml)
+    assert not render._grids_need_fixing(body)
+    grid = table._tbl.tblGrid
+    grid.append(copy.deepcopy(grid[0]))  # the grid now has a column no row fills
+    assert render._grids_need_fixing(etree.fromstring(document.element.body.xml))
 
 
 def test_a_template_changing_a_list_does_not_change_the_next_document(
@@ -525,3 +547,45 @@ def test_validate_never_loads_the_document_or_watching_libraries(tmp_path: Path)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+# ---- finding paragraphs as docxtpl's regular expression finds them
+
+DOCXTPL_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+XML_PIECES = (
+    "<w:p>",
+    '<w:p w:rsidR="1">',
+    "</w:p>",
+    "<w:pPr>",
+    "<w:p/>",
+    "<w:p",
+    " ",
+    ">",
+    "x",
+    "\n",
+    "\t",
+)
+
+
+def paragraph_spans(xml: str) -> list[tuple[int, int]]:
+    """Every paragraph span render._next_paragraph finds, from the start."""
+    spans, position = [], 0
+    while (span := render._next_paragraph(xml, position)) is not None:
+        spans.append(span)
+        position = span[1]
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(xml=st.lists(st.sampled_from(XML_PIECES), max_size=30).map("".join))
+def test_paragraphs_are_found_exactly_where_docxtpls_expression_finds_them(xml: str) -> None:
+    """The string search finds the same paragraphs as docxtpl's regular expression."""
+    assert paragraph_spans(xml) == [m.span() for m in DOCXTPL_PARAGRAPH.finditer(xml)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(xml=st.lists(st.sampled_from(XML_PIECES), max_size=30).map("".join))
+def test_only_paragraphs_with_a_tab_or_line_break_are_rewritten(xml: str) -> None:
+    """The paragraphs picked for resolve_listing are exactly docxtpl's that hold one."""
+    expected = [m.span() for m in DOCXTPL_PARAGRAPH.finditer(xml) if re.search("[\t\a\n\f]", m[0])]
+    assert list(render._paragraphs_with_listings(xml)) == expected
