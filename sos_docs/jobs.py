@@ -35,7 +35,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sos_docs import deliver, markup, pipeline
+from sos_docs import deliver, markup, pipeline, rules
 from sos_docs.config import Config
 from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderError, TemplateError
 from sos_docs.journal import JOURNAL_FILE, Journal
@@ -76,7 +76,7 @@ MTIME_SLACK_SECONDS = 2.0
 MAX_STEM_BYTES = 200
 INTERNAL_ERROR_CODE = "SYS001"
 NOT_MADE_CODE = "SYS002"
-RENDER_WARNING_CODE = "DOC001"
+RENDER_WARNING_CODE = rules.NOT_SHOWN_CODE
 PDF_WARNING_CODE = "DOC002"  # a PDF copy could not be made; the .docx was
 
 

@@ -77,6 +77,9 @@ class RawSheet:
     max_row: int
     max_column: int
     pictures: tuple[Picture, ...] = ()
+    # The cells where a picture is placed that could not be read (damaged, or a format such
+    # as WMF that cannot be used): left out of the documents, and said so.
+    unreadable_pictures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

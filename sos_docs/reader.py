@@ -14,6 +14,8 @@ find the cells with a formula and no saved value (rule WB007).
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -35,8 +37,10 @@ from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.text import Text
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.styles.stylesheet import Stylesheet
@@ -50,6 +54,7 @@ from openpyxl.xml.constants import (
     ARC_CONTENT_TYPES,
     ARC_STYLE,
     ARC_WORKBOOK,
+    IMAGE_NS,
     SHARED_STRINGS,
     SHEET_MAIN_NS,
 )
@@ -107,6 +112,9 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (
     RuntimeError,
 )
 
+# A drawing that cannot be listed: openpyxl read what it could of it, and that is what counts.
+LISTING_ERRORS: tuple[type[BaseException], ...] = (*LOAD_ERRORS, KeyError)
+
 Coordinate = tuple[int, int]
 
 
@@ -124,6 +132,7 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
         sheets = _fast_sheets(data, scan) if fast else None
         if sheets is None:
             sheets = _openpyxl_sheets(_load_values(data), scan.parts, path.name)
+            sheets = _with_unreadable_pictures(sheets, scan.parts, data)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -169,6 +178,7 @@ class SheetValues:
     title: str
     values: Mapping[Coordinate, object]
     pictures: tuple[Picture, ...] = ()
+    unreadable_pictures: tuple[str, ...] = ()  # cells
 
 
 def _load_values(data: bytes) -> Any:
@@ -224,6 +234,7 @@ def _raw_sheet(
         max_row=max(rows, default=0),
         max_column=max((column for _, column in cells), default=0),
         pictures=sheet.pictures,
+        unreadable_pictures=sheet.unreadable_pictures,
     )
 
 
@@ -447,6 +458,51 @@ def _pictures(sheet: Worksheet) -> Iterator[Picture]:
             anchor_row=row,
             anchor_cell=f"{get_column_letter(column)}{row}",
         )
+
+
+def _with_unreadable_pictures(
+    sheets: list[SheetValues], parts: list[SheetPart], data: bytes
+) -> list[SheetValues]:
+    """The sheets, each noting where a picture is placed that openpyxl or sos-docs dropped."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [
+            dataclasses.replace(sheet, unreadable_pictures=_dropped(archive, part, sheet))
+            if part.has_drawing
+            else sheet
+            for sheet, part in zip(sheets, parts, strict=True)
+        ]
+
+
+def _dropped(archive: zipfile.ZipFile, part: SheetPart, sheet: SheetValues) -> tuple[str, ...]:
+    """The cells of the sheet's placed images that are not among the pictures read from it.
+
+    openpyxl leaves out, with only a warning, an image it cannot open; staff must hear of it.
+    """
+    placed = collections.Counter(_placed_image_cells(archive, part.part))
+    placed.subtract(picture.anchor_cell for picture in sheet.pictures)
+    return tuple(sorted(placed.elements(), key=coordinate_to_tuple))
+
+
+def _placed_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> list[str]:
+    """The cell each image of the sheet's drawings is anchored in, found as openpyxl finds them."""
+    try:
+        return list(_anchor_cells(archive, sheet_part))
+    except LISTING_ERRORS as error:  # then the pictures openpyxl did read are all there are
+        log.info("the drawing of %s cannot be listed: %s", sheet_part, without_quoted_text(error))
+        return []
+
+
+def _anchor_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[str]:
+    rels_path: Any = get_rels_path  # openpyxl's helpers are untyped
+    drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
+    for drawing in get_dependents(archive, rels_path(sheet_part)).find(drawing_type):
+        images = get_dependents(archive, rels_path(drawing.target))
+        tree: Any = fromstring(archive.read(drawing.target))
+        drawn: Any = SpreadsheetDrawing.from_tree(tree)
+        for blip in drawn._blip_rels:
+            marker = getattr(blip.anchor, "_from", None)
+            if marker is not None and images.get(blip.embed).Type == IMAGE_NS:
+                yield f"{get_column_letter(int(marker.col) + 1)}{int(marker.row) + 1}"
 
 
 def _image_bytes(image: Any) -> bytes | None:

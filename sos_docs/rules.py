@@ -47,9 +47,15 @@ _LABEL_PATTERNS = tuple(
 )
 
 
+# Something of the workbook could not be shown in a document (a picture that cannot be read);
+# the documents are still made. Validation and the service's receipts both use it.
+NOT_SHOWN_CODE = "DOC001"
+
+
 def problem(code: str, sheet: str | None, cell: str | None, message: str) -> Problem:
-    """A Problem whose level follows from its code: SOS2xx are warnings, the rest errors."""
-    level = Level.WARNING if code.startswith("SOS2") else Level.ERROR
+    """A Problem whose level follows from its code: SOS2xx and DOCxxx are warnings, the rest
+    errors."""
+    level = Level.WARNING if code.startswith(("SOS2", "DOC")) else Level.ERROR
     return Problem(code, level, sheet, cell, message)
 
 

@@ -346,6 +346,22 @@ def _place_pictures(
             f"{sheet.title}!{picture.anchor_cell}: this picture is not over a row of its own "
             "with words in it, so it was not used."
         )
+    for cell in sheet.unreadable_pictures:
+        row_number = coordinate_to_tuple(cell)[0]
+        if picture_field and row_number in by_number:
+            findings.add(rules.NOT_SHOWN_CODE, sheet.title, cell, _unreadable_picture(cell))
+        else:
+            findings.notes.append(
+                f"{sheet.title}!{cell}: a picture that cannot be read was not used."
+            )
+
+
+def _unreadable_picture(cell: str) -> str:
+    return (
+        f"The picture placed at {cell} cannot be read as an image (it is damaged, or in a form "
+        "such as WMF or EMF that cannot be used), so the documents are made without it. Delete "
+        "it and insert the picture again as a PNG or JPEG file (Insert > Pictures)."
+    )
 
 
 # ------------------------------------------------------------------------ references

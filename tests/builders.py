@@ -12,13 +12,17 @@ its case, and writes it under tmp_path:
 from __future__ import annotations
 
 import copy
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from PIL import Image as PILImage
 
 from sos_docs import example, schema
 
@@ -95,6 +99,11 @@ class WorkbookBuilder:
         """Run a raw openpyxl change on the workbook just before it is saved."""
         self.after_write.append(change)
         return self
+
+    def with_picture(self, sheet: str, index: int = 0, column: str = "Picture") -> WorkbookBuilder:
+        """A small PNG placed over the index-th record's Picture cell."""
+        anchor = self.cell(sheet, column, index)
+        return self.then(lambda book: book[sheet].add_image(_small_png(), anchor))
 
     # ---- where things land
 
@@ -175,3 +184,20 @@ def _headers(values: dict[str, Any]) -> Row:
 def example_workbook(tmp_path: Path, name: str = "example.xlsx") -> Path:
     """The valid example case written to a file."""
     return WorkbookBuilder().write(tmp_path / name)
+
+
+def _small_png() -> SheetImage:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (12, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return SheetImage(buffer)
+
+
+def damage_pictures(path: Path) -> Path:
+    """The workbook rewritten in place with every picture's bytes replaced by text."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            media = info.filename.startswith("xl/media/")
+            archive.writestr(info, b"this is not a picture" if media else data)
+    return path

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import WorkbookBuilder
+from builders import WorkbookBuilder, damage_pictures
 from docx import Document
 from openpyxl import load_workbook
 
@@ -101,6 +101,17 @@ def test_a_valid_workbook_makes_its_documents_and_moves_to_processed(root: Watch
     assert job.outcome == "done" and job.final_path == root.processed / "case.xlsx"
     assert set(job.outputs) == set(visible_files(root.reports))
 
+
+
+def test_a_picture_that_cannot_be_read_is_on_the_receipt(root: WatchedRoot) -> None:
+    """The documents are made without the damaged picture, and the receipt says where it is."""
+    book = WorkbookBuilder().set_case("Case reference", "CP-7").with_picture("Safety plan")
+    inbox_file = damage_pictures(book.write(root.inbox / "case.xlsx"))
+    result = run_job(root, inbox_file)
+    assert result.outcome is Outcome.PROCESSED
+    receipt = (root.reports / "CP-7" / "case - receipt.txt").read_text("utf-8-sig")
+    assert "DOC001" in receipt
+    assert f"Safety plan!{book.cell('Safety plan', 'Picture')}" in receipt
 
 def test_an_invalid_workbook_is_rejected_with_problems_and_a_marked_copy(
     root: WatchedRoot,

@@ -215,8 +215,16 @@ def test_unreadable_picture_is_skipped_with_a_log_line(
     with caplog.at_level(logging.INFO, logger="sos_docs.reader"):
         pages = sheet(read_workbook(path), "Words and pictures")
     assert pages.pictures == ()
+    assert pages.unreadable_pictures == ("D2",)  # where it was placed, for the warning
     assert "cannot be read" in caplog.text
     assert value_at(pages, "C2") == example.SHEET_ROWS["Words and pictures"][0]["Words"]
+
+
+def test_readable_pictures_leave_no_unreadable_ones(tmp_path: Path) -> None:
+    """A sheet whose pictures all read lists none as unreadable."""
+    pages = sheet(read_workbook(_example_with_picture(tmp_path)), "Words and pictures")
+    assert len(pages.pictures) == 1
+    assert pages.unreadable_pictures == ()
 
 
 def test_picture_claiming_billions_of_pixels(tmp_path: Path) -> None:

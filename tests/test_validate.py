@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import WorkbookBuilder
+from builders import WorkbookBuilder, damage_pictures
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -561,6 +561,18 @@ def test_ten_mistakes_give_ten_problems_at_once_in_sheet_row_column_order(tmp_pa
     assert [(p.code, p.sheet, p.cell) for p in validation.errors] == expected
     assert validation.case is None
     assert not validation.ok
+
+
+def test_a_picture_that_cannot_be_read_is_a_doc001_warning_at_its_cell(tmp_path: Path) -> None:
+    """A damaged picture over a page is a warning naming its cell; the case is still made."""
+    book = WorkbookBuilder().with_picture("Words and pictures", index=1)
+    validation = validate(read_workbook(damage_pictures(book.write(tmp_path / "case.xlsx"))))
+    problem = the_problem(validation, "DOC001")
+    cell = book.cell("Words and pictures", "Picture", 1)
+    assert where(problem) == ("DOC001", Level.WARNING, "Words and pictures", cell)
+    assert "PNG or JPEG" in problem.message
+    assert validation.ok and validation.case is not None
+    assert all(page.picture is None for page in validation.case.words_and_pictures)
 
 
 def test_warnings_alone_still_give_the_case(tmp_path: Path) -> None:
