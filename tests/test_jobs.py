@@ -102,7 +102,6 @@ def test_a_valid_workbook_makes_its_documents_and_moves_to_processed(root: Watch
     assert set(job.outputs) == set(visible_files(root.reports))
 
 
-
 def test_a_picture_that_cannot_be_read_is_on_the_receipt(root: WatchedRoot) -> None:
     """The documents are made without the damaged picture, and the receipt says where it is."""
     book = WorkbookBuilder().set_case("Case reference", "CP-7").with_picture("Safety plan")
@@ -112,6 +111,7 @@ def test_a_picture_that_cannot_be_read_is_on_the_receipt(root: WatchedRoot) -> N
     receipt = (root.reports / "CP-7" / "case - receipt.txt").read_text("utf-8-sig")
     assert "DOC001" in receipt
     assert f"Safety plan!{book.cell('Safety plan', 'Picture')}" in receipt
+
 
 def test_an_invalid_workbook_is_rejected_with_problems_and_a_marked_copy(
     root: WatchedRoot,
