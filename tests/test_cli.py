@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import docx
 import pytest
 from builders import WorkbookBuilder
 from click.testing import CliRunner
 
+from sos_docs.blank import write_example_workbook
 from sos_docs.cli import cli
+from sos_docs.reader import read_workbook
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PROJECT = Path(__file__).resolve().parent.parent
+README = PROJECT / "README.md"
+EXAMPLE_IN_INBOX = PROJECT / "watch_folder" / "inbox" / "example-mapping-workbook.xlsx"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -170,6 +178,107 @@ def test_render_with_errors_prints_them_and_writes_nothing(tmp_path: Path) -> No
     assert "Scaling!D2" in output and "SOS104" in output
     assert "No documents were made from broken.xlsx" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_render_writes_into_the_current_folder_without_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --out the documents go under the folder the command is run in."""
+    workbook = WorkbookBuilder().write(tmp_path / "in" / "example.xlsx")
+    monkeypatch.chdir(tmp_path)
+    code, output = run("render", str(workbook))
+    assert code == 0, output
+    assert len(list((tmp_path / "CP-2026-0412").glob("*.docx"))) == 2
+
+
+def test_render_uses_the_templates_given(tmp_path: Path) -> None:
+    """--templates DIR makes the documents from that folder's templates, not the shipped ones."""
+    templates = tmp_path / "our-templates"
+    templates.mkdir()
+    for name, heading in [
+        ("conference_report", "Northbrook report"),
+        ("words_and_pictures", "Our story"),
+    ]:
+        template = docx.Document()
+        template.add_paragraph(f"{heading} for {{{{ case_reference }}}}")
+        template.save(templates / f"{name}.docx")
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    code, output = run(
+        "render", str(workbook), "--out", str(tmp_path / "out"), "--templates", str(templates)
+    )
+    assert code == 0, output
+    texts = sorted(
+        docx.Document(path).paragraphs[0].text
+        for path in (tmp_path / "out" / "CP-2026-0412").glob("*.docx")
+    )
+    assert texts == ["Northbrook report for CP-2026-0412", "Our story for CP-2026-0412"]
+
+
+def test_render_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """Several workbooks rendered with a terminal on stderr show a progress bar there."""
+    workbooks = [
+        WorkbookBuilder().set_case("Case reference", f"CP-{n}").write(tmp_path / f"{n}.xlsx")
+        for n in range(3)
+    ]
+    terminal, child_end = pty.openpty()
+    command = [
+        sys.executable,
+        "-m",
+        "sos_docs",
+        "render",
+        *map(str, workbooks),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=child_end) as process:
+        os.close(child_end)
+        shown = _read_all(terminal)
+    assert process.returncode == 0
+    assert "Rendering" in shown and "100%" in shown
+
+
+def _read_all(descriptor: int) -> str:
+    """Everything written to a pseudo-terminal until its other end is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(descriptor, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(descriptor)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_the_example_in_the_inbox_is_the_current_example(tmp_path: Path) -> None:
+    """The workbook waiting in watch_folder/inbox reads exactly as `new-workbook --example`."""
+    fresh = write_example_workbook(tmp_path / "fresh.xlsx")
+    committed, current = read_workbook(EXAMPLE_IN_INBOX), read_workbook(fresh)
+    assert committed.sheets == current.sheets
+
+
+def test_the_readme_main_command_turns_the_example_into_documents(tmp_path: Path) -> None:
+    """`sos-docs watch` on a copy of watch_folder/ (with --once, to end) makes the documents."""
+    root = tmp_path / "watch_folder"
+    shutil.copytree(PROJECT / "watch_folder", root)
+    result = subprocess.run(
+        [sys.executable, "-m", "sos_docs", "watch", str(root), "--once"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list((root / "inbox").iterdir()) == []
+    assert [p.name for p in (root / "processed").iterdir()] == [EXAMPLE_IN_INBOX.name]
+    made = sorted(p.name for p in (root / "reports" / "CP-2026-0412").iterdir())
+    assert made == [
+        "CP-2026-0412 Conference report 2026-11-27.docx",
+        "CP-2026-0412 Words and pictures 2026-11-27.docx",
+        "example-mapping-workbook - receipt.txt",
+    ]
 
 
 def test_fields_prints_the_registry() -> None:
