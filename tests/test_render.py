@@ -86,12 +86,29 @@ def assert_in_order(texts: list[str], wanted: list[str]) -> None:
         position = hits[0]
 
 
-def table_rows(document: Document, first_header: str) -> list[list[str]]:
-    """The body rows (header left out) of the table whose first header cell is given."""
-    for table in document.tables:
-        if table.rows[0].cells[0].text == first_header:
-            return [[c.text for c in row.cells] for row in table.rows[1:]]
-    raise AssertionError(f"no table headed {first_header!r}")
+def table_rows(
+    document: Document, first_header: str, section: str | None = None
+) -> list[list[str]]:
+    """The body rows (header left out) of the first table whose first header cell is given,
+    under the Heading 1 `section` when one is named."""
+    for table in tables_by_section(document):
+        if section in (None, table[0]) and table[1].rows[0].cells[0].text == first_header:
+            return [[c.text for c in row.cells] for row in table[1].rows[1:]]
+    raise AssertionError(f"no table headed {first_header!r} under {section!r}")
+
+
+def tables_by_section(document: Document) -> list[tuple[str, Table]]:
+    """Every top-level table in body order, with the Heading 1 it falls under."""
+    found: list[tuple[str, Table]] = []
+    section = ""
+    for element in document.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            paragraph = Paragraph(element, document)
+            if paragraph.style is not None and paragraph.style.name == "Heading 1":
+                section = paragraph.text
+        elif element.tag == qn("w:tbl"):
+            found.append((section, Table(element, document)))
+    return found
 
 
 def has_picture(paragraph: Paragraph) -> bool:
@@ -207,7 +224,7 @@ def test_danger_statements_and_family_words_are_under_the_worries(report: Docume
 
 def test_harm_table_keeps_the_source_of_each_entry(report: Document) -> None:
     """Harm rows are in order with what happened verbatim and the source in its own column."""
-    rows = table_rows(report, "Date")
+    rows = table_rows(report, "Date", section="What are we worried about?")
     assert [r[1] for r in rows] == [h["What happened"] for h in example.HARM]
     assert [r[4] for r in rows] == [h["Source"] for h in example.HARM]
 
@@ -216,7 +233,7 @@ def test_goals_and_next_steps_are_under_what_needs_to_happen(report: Document) -
     """Safety goals, then every next step in order, verbatim, with who, date and status."""
     texts = texts_in(report, "What needs to happen?")
     assert_in_order(texts, [str(g["Goal"]) for g in example.SAFETY_GOALS])
-    steps = table_rows(report, "No.")
+    steps = table_rows(report, "No.", section="What needs to happen?")
     assert [s[1] for s in steps] == [str(s["Action"]) for s in example.NEXT_STEPS]
     assert steps[0] == [
         "1",
@@ -230,7 +247,7 @@ def test_goals_and_next_steps_are_under_what_needs_to_happen(report: Document) -
 
 def test_every_score_and_reason_is_in_the_scaling_table(report: Document) -> None:
     """Seven rows: each score and reason verbatim in workbook order, with the scale picture."""
-    rows = table_rows(report, "Who")
+    rows = table_rows(report, "Who", section="Scaling")
     assert [(r[2], r[3]) for r in rows] == [(str(s["Score"]), s["Reason"]) for s in example.SCALING]
     assert rows[0][0] == "Ada Okafor\nAllocated social worker"
     scaling = [p for s, p in blocks(report) if s == "Scaling"]
@@ -451,7 +468,7 @@ def test_hostile_text_prints_exactly_as_typed(
 
 def test_forty_next_steps_are_all_listed_in_order(hostile_documents: dict[str, bytes]) -> None:
     """All 40 next steps are rows of the table, numbered, their text verbatim."""
-    steps = table_rows(open_docx(hostile_documents["report"]), "No.")
+    steps = table_rows(open_docx(hostile_documents["report"]), "No.", "What needs to happen?")
     assert [s[0] for s in steps] == [str(n) for n in range(1, 41)]
     assert steps[39][1] == "Step 40: check {{ n }} & <n> ]]>"
 
