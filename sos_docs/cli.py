@@ -68,7 +68,7 @@ def new_workbook(path: Path, example: bool) -> None:
 def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Check mapping workbooks against the Signs of Safety workbook format.
 
-    Exits 0 when no file has an error (warnings allowed), 1 when any has.
+    Exits 0 when no file has an error (warnings allowed), 1 when any has, 2 for a usage error.
     """
     from sos_docs.pipeline import check_workbook
 
@@ -337,9 +337,9 @@ def watch_command(
     """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
 
     Each ROOT is checked first, as `sos-docs doctor` does: one with a failing check is not
-    watched, the others are. Creates inbox, reports, processed and rejected in each ROOT when
-    missing, and keeps watching until stopped with Ctrl+C or SIGTERM; jobs in progress finish
-    first.
+    watched, the others are. Creates inbox, reports, processed, rejected and .sos-docs (its
+    work area, journal and log) in each ROOT when missing, and keeps watching until stopped
+    with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
     from sos_docs.doctor import roots_to_watch
     from sos_docs.logs import root_extra, service_console_level, service_log_files

@@ -529,11 +529,16 @@ def _resolve_id(directory: Directory, column: Column, text: str) -> str | Unreso
     known = directory.ids.get(column.refers_to, {})
     if (match := known.get(fold(text))) is not None:
         return match
-    shown = ", ".join(list(known.values())[:SHOWN_IDS]) or "none yet"
-    return Unresolved(
+    problem = (
         f"{column.name} is {quote(text)}, but there is no ID {quote(text)} on the "
-        f"{column.refers_to} sheet. Use one of its IDs: {shown}."
+        f"{column.refers_to} sheet."
     )
+    if not known:
+        return Unresolved(
+            f"{problem} That sheet has no rows with an ID yet: fill it in first, or clear this cell."
+        )
+    shown = ", ".join(list(known.values())[:SHOWN_IDS])
+    return Unresolved(f"{problem} Use one of its IDs: {shown}.")
 
 
 # ------------------------------------------------------------------------ results

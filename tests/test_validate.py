@@ -509,6 +509,14 @@ def test_reference_to_nothing_is_wb009_naming_what_and_where(
     assert words in problem.message
 
 
+def test_a_reference_to_an_empty_sheet_says_to_fill_that_sheet_first(tmp_path: Path) -> None:
+    """With no safety goals at all, a next step's goal ID asks for the sheet to be filled in."""
+    book = WorkbookBuilder().clear("Safety goals")
+    found = [p for p in check(book, tmp_path).problems if p.code == "WB009"]
+    assert found and all(p.sheet == "Next steps" for p in found)
+    assert "has no rows with an ID yet: fill it in first, or clear this cell" in found[0].message
+
+
 def test_name_shared_by_two_people_is_wb009_asking_for_the_id(tmp_path: Path) -> None:
     """A name that two people share is never guessed: it is WB009 listing both IDs."""
     book = WorkbookBuilder().update_row("People", 6, Name="Sandra Price")
