@@ -191,6 +191,31 @@ def test_a_slow_copy_is_never_read_before_it_is_complete(
     assert_documents_once(root, "CP-SLOW", "slow")
 
 
+def test_watch_once_waits_for_a_file_still_being_copied(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """`watch --once` started while a workbook is half copied waits for it, then exits 0."""
+    root = make_root(tmp_path)
+    writer = threading.Thread(
+        target=write_slowly,
+        args=(root.inbox / "slow.xlsx", workbooks("CP-ONCE"), 3.0),
+        kwargs={"reopen": False},
+    )
+    writer.start()
+    try:
+        wait_for(lambda: (root.inbox / "slow.xlsx").exists(), what="the copy to start")
+        result = subprocess.run(
+            [sys.executable, "-m", "sos_docs", "watch", str(root.path), "--once", *FAST_FLAGS],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        writer.join()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_documents_once(root, "CP-ONCE", "slow")
+
+
 def test_an_empty_or_broken_off_file_waits_then_is_rejected_as_damaged(
     tmp_path: Path, workbooks: Callable[[str], bytes]
 ) -> None:
