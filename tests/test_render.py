@@ -55,20 +55,29 @@ def open_docx(data: bytes) -> Document:
     return docx.Document(io.BytesIO(data))
 
 
-def blocks(document: Document) -> list[tuple[str, Paragraph]]:
-    """Every paragraph in body order (table cells included) with the Heading 1 it falls under."""
-    found: list[tuple[str, Paragraph]] = []
+def body_by_section(document: Document) -> Iterator[tuple[str, Paragraph | Table]]:
+    """Each top-level paragraph and table in body order, with the Heading 1 it falls under."""
     section = ""
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
             paragraph = Paragraph(element, document)
             if paragraph.style is not None and paragraph.style.name == "Heading 1":
                 section = paragraph.text
-            found.append((section, paragraph))
+            yield section, paragraph
         elif element.tag == qn("w:tbl"):
-            for row in Table(element, document).rows:
-                for cell in row.cells:
-                    found += [(section, p) for p in cell.paragraphs]
+            yield section, Table(element, document)
+
+
+def blocks(document: Document) -> list[tuple[str, Paragraph]]:
+    """Every paragraph in body order (table cells included) with the Heading 1 it falls under."""
+    found: list[tuple[str, Paragraph]] = []
+    for section, item in body_by_section(document):
+        if isinstance(item, Paragraph):
+            found.append((section, item))
+            continue
+        for row in item.rows:
+            for cell in row.cells:
+                found += [(section, p) for p in cell.paragraphs]
     return found
 
 
@@ -91,24 +100,14 @@ def table_rows(
 ) -> list[list[str]]:
     """The body rows (header left out) of the first table whose first header cell is given,
     under the Heading 1 `section` when one is named."""
-    for table in tables_by_section(document):
-        if section in (None, table[0]) and table[1].rows[0].cells[0].text == first_header:
-            return [[c.text for c in row.cells] for row in table[1].rows[1:]]
+    for under, item in body_by_section(document):
+        if (
+            isinstance(item, Table)
+            and section in (None, under)
+            and item.rows[0].cells[0].text == first_header
+        ):
+            return [[c.text for c in row.cells] for row in item.rows[1:]]
     raise AssertionError(f"no table headed {first_header!r} under {section!r}")
-
-
-def tables_by_section(document: Document) -> list[tuple[str, Table]]:
-    """Every top-level table in body order, with the Heading 1 it falls under."""
-    found: list[tuple[str, Table]] = []
-    section = ""
-    for element in document.element.body.iterchildren():
-        if element.tag == qn("w:p"):
-            paragraph = Paragraph(element, document)
-            if paragraph.style is not None and paragraph.style.name == "Heading 1":
-                section = paragraph.text
-        elif element.tag == qn("w:tbl"):
-            found.append((section, Table(element, document)))
-    return found
 
 
 def has_picture(paragraph: Paragraph) -> bool:
