@@ -7,7 +7,8 @@ service's own threads, so every hot-folder guarantee stands as it was.
 
 A worker process ignores SIGINT and SIGTERM: when the service is told to stop (Ctrl+C or a
 service manager reaches every process of the group), the job in flight still gets its answer
-and finishes. A worker process that dies mid-job (killed, out of memory, a crash in a parser)
+and finishes. It is started with both signals blocked, so one that arrives while it is still
+starting up (before it can ignore them) waits, and is then ignored, rather than killing it. A worker process that dies mid-job (killed, out of memory, a crash in a parser)
 makes that job fail with `WorkerDied`; the next job gets a new process.
 """
 
@@ -19,6 +20,7 @@ import multiprocessing
 import pickle
 import signal
 import traceback
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = ["DocumentProcess", "WorkerDied"]
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 10.0  # a worker that does not leave when asked is ended
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 # Log records a worker passes on to the service's handlers, as plain values.
 _RECORD_FIELDS = ("name", "levelno", "levelname", "pathname", "lineno", "funcName", "created")
 
@@ -84,9 +87,15 @@ class DocumentProcess:
         process = self._context.Process(
             target=_serve, args=(theirs, level), name="sos-docs-worker", daemon=True
         )
+        # The child inherits this thread's signal mask across fork and exec. multiprocessing
+        # unblocks both signals after starting its resource tracker (CPython bpo-33613), so
+        # that is started first, or the first worker would start unprotected.
+        resource_tracker.ensure_running()
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             process.start()
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
             theirs.close()
         self._process, self._connection = process, ours
         log.debug("started worker process %s", process.pid)
@@ -126,8 +135,9 @@ def _child_error(error: BaseException | None, details: str) -> BaseException:
 
 def _serve(connection: Connection, level: int) -> None:
     """The worker's loop: a (workbook, config) in, log records and one answer out."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # any sent meanwhile are dropped
     root = logging.getLogger()
     root.setLevel(level)
     root.addHandler(_PipeHandler(connection))
@@ -136,7 +146,7 @@ def _serve(connection: Connection, level: int) -> None:
     while True:
         try:
             request = connection.recv()
-        except EOFError:  # the service has gone
+        except (EOFError, OSError):  # the service has gone (killed: the pipe may be reset)
             return
         if request is None:
             return

@@ -16,7 +16,7 @@ import docx
 import pytest
 from builders import WorkbookBuilder
 
-from sos_docs import pipeline
+from sos_docs import pipeline, workers
 from sos_docs.config import DEFAULT_CONFIG, load_config
 from sos_docs.errors import TemplateError
 from sos_docs.jobs import WatchedRoot, unfinished_jobs
@@ -141,3 +141,43 @@ def test_sigterm_to_the_whole_process_group_lets_jobs_in_flight_finish(
     assert sorted(done + [p.name for p in root.inbox.iterdir()]) == names
     assert not list(root.rejected.iterdir()), log.read_text()
     assert len(list(root.reports.rglob("*.docx"))) == 2 * len(done)
+
+
+class _ResetPipe:
+    """The worker's end of a pipe whose service was killed: reading it is a reset."""
+
+    def recv(self) -> object:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    def send(self, message: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_worker_whose_service_was_killed_ends_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    """A reset pipe (the service was SIGKILLed) ends the worker's loop with no traceback."""
+    # _serve sets up the process as a worker would be: undo that for the test process.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    root = logging.getLogger()
+    level, root_handlers = root.level, list(root.handlers)
+    try:
+        workers._serve(_ResetPipe(), logging.INFO)  # type: ignore[arg-type]
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        root.handlers[:] = root_handlers
+        root.setLevel(level)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_stop_signal_while_a_worker_starts_up_is_ignored(tmp_path: Path) -> None:
+    """SIGTERM and SIGINT reaching a worker before it has started up do not kill it."""
+    workbook = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    worker = DocumentProcess()
+    try:
+        worker._start()
+        for signum in (signal.SIGTERM, signal.SIGINT):  # as a service manager stopping the group
+            os.kill(worker._process.pid, signum)
+        made = worker.make(workbook, DEFAULT_CONFIG)
+    finally:
+        worker.close()
+    assert made.validation.ok and len(made.documents) == 2
