@@ -380,7 +380,8 @@ def _plain_sqlite_error(exc: sqlite3.Error, action: str, path: Path) -> str:
         )
     if "readonly" in text or "read-only" in text:
         return f"The journal {path} is read-only: ask IT to let the sos-docs service write to it."
-    if "full" in text:
+    if "full" in text or ("disk i/o" in text and _no_space_left(path)):
+        # With write-ahead logging a full disk often shows only as "disk I/O error".
         return f"The disk holding the journal {path} is full: free some space, then try again."
     if "unable to open" in text:
         return (
@@ -388,6 +389,14 @@ def _plain_sqlite_error(exc: sqlite3.Error, action: str, path: Path) -> str:
             "the service may write to it."
         )
     return f"sos-docs could not {action} the journal {path}: {exc}. Please tell IT."
+
+
+def _no_space_left(path: Path) -> bool:
+    """True when the file system holding `path` has no block left for the service."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _now() -> str:

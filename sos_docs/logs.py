@@ -12,6 +12,7 @@ import io
 import logging
 import logging.handlers
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,7 +60,34 @@ class _OneRootFilter(logging.Filter):
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Creates each log file (also after a rotation) no more open than its folder."""
+    """Creates each log file (also after a rotation) no more open than its folder.
+
+    A log file that cannot be written (a full disk, a share gone) is said once on the console,
+    and again when it can be written again, instead of a "Logging error" traceback per line.
+    """
+
+    failing = False  # the last line could not be written
+    _failed_now = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed_now = False
+        super().emit(record)
+        if self.failing and not self._failed_now:
+            self.failing = False
+            sys.stderr.write(f"sos-docs can write its log file {self.baseFilename} again.\n")
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        self._failed_now = True
+        if not self.failing:
+            self.failing = True
+            sys.stderr.write(
+                f"sos-docs cannot write its log file {self.baseFilename} "
+                f"({error.strerror or error}); until it can, its lines are only on this console.\n"
+            )
 
     def _open(self) -> io.TextIOWrapper:
         path = Path(self.baseFilename)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from sos_docs import journal
 from sos_docs.errors import JournalError
 from sos_docs.journal import JOURNAL_FILE, SCHEMA_VERSION, Journal
 from sos_docs.model import Level, Problem
@@ -280,3 +281,15 @@ def test_times_are_utc(root: Path) -> None:
     assert record.claimed_at.utcoffset() is not None
     assert record.claimed_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     assert abs((datetime.now(UTC) - record.claimed_at).total_seconds()) < 60
+
+
+def test_a_disk_io_error_on_a_full_disk_says_the_disk_is_full(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite often reports a full disk under write-ahead logging as a 'disk I/O error'."""
+    error = sqlite3.OperationalError("disk I/O error")
+    path = root / ".sos-docs" / "journal.sqlite3"
+    monkeypatch.setattr(journal, "_no_space_left", lambda _path: True)
+    assert "is full: free some space" in journal._plain_sqlite_error(error, "write to", path)
+    monkeypatch.setattr(journal, "_no_space_left", lambda _path: False)
+    assert "Please tell IT" in journal._plain_sqlite_error(error, "write to", path)
