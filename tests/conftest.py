@@ -6,12 +6,19 @@ import datetime as dt
 
 import pytest
 from builders import WorkbookBuilder
+from hypothesis import settings
+from hypothesis.database import InMemoryExampleDatabase
 
 from sos_docs.model import MappingCase
 from sos_docs.reader import read_workbook
 from sos_docs.validate import validate
 
 EXAMPLE_TODAY = dt.date(2026, 11, 28)
+
+# Tests write only under pytest's temporary folders: Hypothesis keeps the examples it found in
+# memory for the run (a failure still prints how to reproduce it) instead of in .hypothesis/.
+settings.register_profile("sos-docs", database=InMemoryExampleDatabase())
+settings.load_profile("sos-docs")
 
 
 @pytest.fixture(scope="session")
