@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from builders import WorkbookBuilder
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import InMemoryExampleDatabase
 
 from sos_docs.model import MappingCase
@@ -16,9 +17,18 @@ from sos_docs.validate import validate
 EXAMPLE_TODAY = dt.date(2026, 11, 28)
 
 # Tests write only under pytest's temporary folders: Hypothesis keeps the examples it found in
-# memory for the run (a failure still prints how to reproduce it) instead of in .hypothesis/.
+# memory for the run (a failure still prints how to reproduce it) instead of in .hypothesis/,
+# and its other files (a cache of constants) go under the session's temporary folder.
 settings.register_profile("sos-docs", database=InMemoryExampleDatabase())
 settings.load_profile("sos-docs")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own tmp_path plugin has set up its factory
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis's own files under pytest's temporary folder (it writes some while tests are
+    collected), not in the checkout."""
+    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+    set_hypothesis_home_dir(factory.mktemp("hypothesis"))
 
 
 @pytest.fixture(scope="session")
