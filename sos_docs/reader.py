@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import io
 import logging
 import re
@@ -86,6 +87,7 @@ MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
 SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
+WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
 # A worksheet relationship to a drawing means pictures (or charts): openpyxl reads those.
 DRAWING_REL_RE = re.compile(rb"/relationships/drawing[\"']")
 CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
@@ -387,26 +389,63 @@ def _xml(archive: zipfile.ZipFile, part: str) -> Any:
 
 
 def _elements(stream: IO[bytes], tags: tuple[str, ...]) -> Iterator[Any]:
-    """Each element with one of `tags`, parsed by lxml with no DTD, entities or network.
+    """Each element with one of `tags`, in document order, parsed by lxml with no DTD, entities
+    or network.
 
     Comments and processing instructions are dropped, as openpyxl's parser drops them; in a
     row they would otherwise count as cells and shift the columns of cells with no reference.
+    A small part is parsed whole, which is quicker (a blank workbook's hundreds of formatted,
+    empty rows cost a Python step each as parser events); a larger one is parsed as a stream
+    that keeps memory flat.
     """
+    head = stream.read(WHOLE_PART_BYTES + 1)
+    if len(head) <= WHOLE_PART_BYTES:
+        # End events, as the stream below (and openpyxl's own parser) gives them: an element
+        # once all of it is read, so nested ones come before their container.
+        root = etree.fromstring(head, _whole_part_parser())
+        for _, element in etree.iterwalk(root, events=("end",), tag=tags):
+            yield element
+        return
     for _, element in etree.iterparse(
-        stream,
-        tag=tags,
-        remove_comments=True,
-        remove_pis=True,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
+        _Rejoined(head, stream), tag=tags, **_SAFE_PARSING, remove_comments=True, remove_pis=True
     ):
         yield element
         element.clear(keep_tail=False)
         parent = element.getparent()
         if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
             del parent[:-1]
+
+
+# What lxml may not do while parsing a workbook's parts, whole or as a stream.
+_SAFE_PARSING: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _whole_part_parser() -> Any:
+    return etree.XMLParser(**_SAFE_PARSING, remove_comments=True, remove_pis=True)
+
+
+class _Rejoined(io.RawIOBase):
+    """A stream whose first bytes were already read: those, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            part = self._head if size < 0 else self._head[:size]
+            self._head = self._head[len(part) :]
+            return part
+        return self._rest.read(size)
 
 
 def _drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -> None:
