@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import functools
 import io
 import logging
 import re
@@ -289,8 +288,7 @@ class _CellReader:
         strings = package.find(SHARED_STRINGS)
         self.shared_strings: list[str] = []
         if strings is not None:
-            with archive.open(strings.PartName[1:]) as source:
-                self.shared_strings = _shared_strings(source)
+            self.shared_strings = _shared_strings(archive, strings.PartName[1:])
         # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
         self.cell_styles: list[object] = [None]
         self.date_formats: set[int] = set()
@@ -314,14 +312,13 @@ class _CellReader:
         )
         values: dict[Coordinate, object] = {}
         merged: list[CellRange] = []
-        with self.archive.open(part) as stream:
-            for element in _elements(stream, (ROW_TAG, MERGE_CELLS_TAG)):
-                if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
-                    merged = list(_merge_cells(element))
-                    continue
-                for cell in parser.parse_row(element)[1]:
-                    self.cell_styles[cell["style_id"]]  # a style that does not exist: damaged
-                    values[(cell["row"], cell["column"])] = cell["value"]
+        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG)):
+            if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
+                merged = list(_merge_cells(element))
+                continue
+            for cell in parser.parse_row(element)[1]:
+                self.cell_styles[cell["style_id"]]  # a style that does not exist: damaged
+                values[(cell["row"], cell["column"])] = cell["value"]
         for cell_range in merged:
             _drop_merged_away(values, cell_range)
         return values
@@ -371,10 +368,10 @@ def _plain_text(container: Any) -> str | None:
     return str(piece.text or "")
 
 
-def _shared_strings(source: IO[bytes]) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile, part: str) -> list[str]:
     """openpyxl's read_string_table, reading plain strings directly (see `_plain_text`)."""
     strings = []
-    for element in _elements(source, (SHARED_STRING_TAG,)):
+    for element in _elements(archive, part, (SHARED_STRING_TAG,)):
         text = _plain_text(element)
         if text is None:
             rich: Any = Text.from_tree(element)
@@ -388,64 +385,42 @@ def _xml(archive: zipfile.ZipFile, part: str) -> Any:
     return fromstring(archive.read(part))
 
 
-def _elements(stream: IO[bytes], tags: tuple[str, ...]) -> Iterator[Any]:
-    """Each element with one of `tags`, in document order, parsed by lxml with no DTD, entities
-    or network.
+def _elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) -> Iterator[Any]:
+    """Each element of a part with one of `tags`, in end-event order (an element once all of it
+    is read, so nested ones before their container, as openpyxl's own parser gives them),
+    parsed by lxml with no DTD, entities or network.
 
     Comments and processing instructions are dropped, as openpyxl's parser drops them; in a
     row they would otherwise count as cells and shift the columns of cells with no reference.
     A small part is parsed whole, which is quicker (a blank workbook's hundreds of formatted,
     empty rows cost a Python step each as parser events); a larger one is parsed as a stream
-    that keeps memory flat.
+    that keeps memory flat. The size is the one the zip declares, which reading never exceeds
+    (zipfile fails a part that holds more).
     """
-    head = stream.read(WHOLE_PART_BYTES + 1)
-    if len(head) <= WHOLE_PART_BYTES:
-        # End events, as the stream below (and openpyxl's own parser) gives them: an element
-        # once all of it is read, so nested ones come before their container.
-        root = etree.fromstring(head, _whole_part_parser())
-        for _, element in etree.iterwalk(root, events=("end",), tag=tags):
+    with archive.open(part) as stream:
+        if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
+            # A parser per part: an lxml parser must not be shared by threads.
+            root = etree.fromstring(stream.read(), etree.XMLParser(**_SAFE_PARSING))
+            for _, element in etree.iterwalk(root, events=("end",), tag=tags):
+                yield element
+            return
+        for _, element in etree.iterparse(stream, tag=tags, **_SAFE_PARSING):
             yield element
-        return
-    for _, element in etree.iterparse(
-        _Rejoined(head, stream), tag=tags, **_SAFE_PARSING, remove_comments=True, remove_pis=True
-    ):
-        yield element
-        element.clear(keep_tail=False)
-        parent = element.getparent()
-        if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
-            del parent[:-1]
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
+                del parent[:-1]
 
 
 # What lxml may not do while parsing a workbook's parts, whole or as a stream.
 _SAFE_PARSING: dict[str, bool] = {
+    "remove_comments": True,
+    "remove_pis": True,
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
     "huge_tree": False,
 }
-
-
-@functools.lru_cache(maxsize=1)
-def _whole_part_parser() -> Any:
-    return etree.XMLParser(**_SAFE_PARSING, remove_comments=True, remove_pis=True)
-
-
-class _Rejoined(io.RawIOBase):
-    """A stream whose first bytes were already read: those, then the rest of the stream."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        super().__init__()
-        self._head, self._rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            part = self._head if size < 0 else self._head[:size]
-            self._head = self._head[len(part) :]
-            return part
-        return self._rest.read(size)
 
 
 def _drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -> None:

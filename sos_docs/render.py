@@ -208,11 +208,10 @@ def _grids_need_fixing(tree: Any) -> bool:
         if grid is None:
             return True  # docxtpl's own code decides what happens to such a table
         columns = len(grid.findall(f"{_W}gridCol"))
-        rows = [len(row.findall(f"{_W}tc")) for row in table.iter(f"{_W}tr")]
-        if max(rows, default=0) > columns:
+        most_cells = max((len(row.findall(f"{_W}tc")) for row in table.iter(f"{_W}tr")), default=0)
+        if most_cells > columns:
             return True
-        spans = _SPANS(table)
-        widest = max(rows, default=0) if not spans else _widest_spanned_row(table)
+        widest = _widest_spanned_row(table) if _SPANS(table) else most_cells
         if widest < columns:
             return True
     return False
@@ -493,11 +492,6 @@ def _literal_text(value: object) -> object:
 def clean_text(text: str) -> str:
     """Text with Windows and old Mac line endings as "\\n" and XML-illegal characters removed."""
     return _XML_ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _prepare(value: object, path: str, pictures: _Pictures) -> object:
-    """The context with strings cleaned and `Picture`s turned into scaled inline images."""
-    return _for_document(_cleaned(value, path), pictures)
 
 
 @dataclass(frozen=True)

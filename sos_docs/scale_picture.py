@@ -99,15 +99,14 @@ def draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: st
 @lru_cache(maxsize=1)
 def _palette() -> bytes:
     """RGB for each of the 256 shades: the listed colours, blended linearly between them."""
-    anchors = sorted(COLOURS.items())
+    tones = sorted(COLOURS)
     palette = bytearray()
     for shade in range(256):
-        upper = next(
-            n for n, (tone, _) in enumerate(anchors) if tone >= shade or n == len(anchors) - 1
-        )
-        (low, low_rgb), (high, high_rgb) = anchors[max(upper - 1, 0)], anchors[upper]
-        share = 0.0 if high == low else min(max((shade - low) / (high - low), 0.0), 1.0)
-        palette += bytes(round(a + (b - a) * share) for a, b in zip(low_rgb, high_rgb, strict=True))
+        low = max((tone for tone in tones if tone <= shade), default=tones[0])
+        high = min((tone for tone in tones if tone >= shade), default=tones[-1])
+        share = 0.0 if high == low else (shade - low) / (high - low)
+        pairs = zip(COLOURS[low], COLOURS[high], strict=True)
+        palette += bytes(round(a + (b - a) * share) for a, b in pairs)
     return bytes(palette)
 
 

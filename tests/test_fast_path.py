@@ -66,7 +66,9 @@ def plain_render(template: Path, context: dict[str, object]) -> bytes:
     tpl = render._parsed_template(template, template.read_bytes())
     pictures = render._Pictures(tpl, render._picture_box(tpl), [], {})
     tpl.render(
-        render._prepare(context, "", pictures), jinja_env=render._environment(), autoescape=True
+        render._for_document(render._cleaned(context, ""), pictures),
+        jinja_env=render._environment(),
+        autoescape=True,
     )
     out = io.BytesIO()
     tpl.save(out)
