@@ -48,7 +48,7 @@ from docxtpl import DocxTemplate, InlineImage
 from openpyxl import load_workbook
 
 from sos_docs.config import DEFAULT_CONFIG
-from sos_docs.context import DocumentSettings, build_context
+from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.model import MappingCase, Picture
 from sos_docs.pipeline import DOCUMENT_KINDS, check_workbook, process_workbook, template_path
 

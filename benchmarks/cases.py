@@ -1,6 +1,6 @@
 """Realistic mapping workbooks for the benchmark: the example family and a large case.
 
-Each workbook is written by `sos-docs new-workbook --example`'s own code (sos_docs.blank: the
+Each workbook is written by `sos-docs new-workbook --example`'s own code (sos_docs.workbook.blank: the
 Instructions sheet, drop-downs, checks and formatting a team's workbook has), with the example
 family's rows, or with the family grown to a large case: 6 children, 40 next steps, 30 harm
 rows and 12 scores. Every file differs (its case reference and one score), so every document
@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
-from sos_docs import example
-from sos_docs.blank import write_example_workbook
+from sos_docs.workbook import example
+from sos_docs.workbook.blank import write_example_workbook
 
 Row = dict[str, object]
 
@@ -100,6 +100,6 @@ def case_reference(number: int) -> str:
 
 @contextmanager
 def _example_family(case: Row, rows: dict[str, list[Row]]) -> Iterator[None]:
-    """sos_docs.blank fills the example workbook from sos_docs.example: lend it these rows."""
+    """sos_docs.workbook.blank fills the example workbook from sos_docs.workbook.example: lend it these rows."""
     with mock.patch.dict(example.CASE, case), mock.patch.dict(example.SHEET_ROWS, rows):
         yield

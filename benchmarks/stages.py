@@ -18,11 +18,13 @@ from pathlib import Path
 
 import cases
 
-from sos_docs import deliver, pipeline, render
+from sos_docs import files as deliver
+from sos_docs import pipeline
 from sos_docs.config import DEFAULT_CONFIG
-from sos_docs.context import DocumentSettings, build_context
-from sos_docs.reader import read_workbook
-from sos_docs.validate import validate
+from sos_docs.documents import render
+from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
 
 RUNS, WARMUP = 15, 3
 
@@ -58,10 +60,10 @@ class Inner:
 
 def stages(folder: Path, size: str) -> dict[str, float]:
     """Median CPU milliseconds of each stage for workbooks of one size."""
-    import sos_docs.context
+    import sos_docs.documents.context
 
     inner = {
-        "drawing": Inner(sos_docs.context, "draw_scale"),
+        "drawing": Inner(sos_docs.documents.context, "draw_scale"),
         "checking": Inner(render, "_word_ready_or_reason"),
     }
     timings: dict[str, list[float]] = {}

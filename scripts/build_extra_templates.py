@@ -10,7 +10,7 @@ An extra document is one a team adds in its sos-docs.toml without any code:
 
 This script is the reviewable source of the shipped example, the agenda of a core group
 meeting. It uses the same helpers and styles as scripts/build_templates.py, and only fields of
-`sos_docs.fields` (tests run `check_template` on it and compare it with the committed file byte
+`sos_docs.documents.fields` (tests run `check_template` on it and compare it with the committed file byte
 for byte, so run this script after changing it and commit both).
 """
 

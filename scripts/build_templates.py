@@ -3,7 +3,7 @@
     python scripts/build_templates.py [OUT_DIR]
 
 The templates are docxtpl Word files a council can open, restyle and reword in Word; this
-script is their reviewable source. Every placeholder must be a field of `sos_docs.fields`
+script is their reviewable source. Every placeholder must be a field of `sos_docs.documents.fields`
 (tests run `check_template` on the output and compare it with the committed files byte for
 byte, so run this script after changing it and commit both).
 """

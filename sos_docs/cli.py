@@ -18,8 +18,8 @@ from sos_docs.errors import SosDocsError
 from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
-    from sos_docs.doctor import Check
     from sos_docs.pipeline import Outcome
+    from sos_docs.service.doctor import Check
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--example", is_flag=True, help="Fill it in for a fictional family.")
 def new_workbook(path: Path, example: bool) -> None:
     """Write a blank mapping workbook (format 1) to PATH."""
-    from sos_docs.blank import write_blank_workbook
+    from sos_docs.workbook.blank import write_blank_workbook
 
     with _user_errors():
         written = write_blank_workbook(path, example=example)
@@ -154,7 +154,7 @@ def render_command(
 
     A workbook with errors gets its problems printed and no documents. Exits 1 when any had errors.
     """
-    from sos_docs.pdf import PdfConverter
+    from sos_docs.documents.pdf import PdfConverter
     from sos_docs.pipeline import DOCUMENT_KINDS, process_workbook
 
     config = _config(None, {"templates_dir": templates, "pdf": pdf or None})
@@ -194,7 +194,7 @@ def _progress(items: Sequence[Path]) -> contextlib.AbstractContextManager[Iterab
 @cli.command("fields")
 def fields_command() -> None:
     """List every field a document template can use, with its meaning and an example."""
-    from sos_docs.fields import format_fields
+    from sos_docs.documents.fields import format_fields
 
     click.echo(format_fields())
 
@@ -203,7 +203,7 @@ def fields_command() -> None:
 @click.argument("template", type=ExistingFile)
 def check_template_command(template: Path) -> None:
     """Report placeholders in TEMPLATE that are not known fields. Exits 1 when there are any."""
-    from sos_docs.render import check_template
+    from sos_docs.documents.render import check_template
 
     with _user_errors():
         unknown = check_template(template)
@@ -247,8 +247,8 @@ def doctor_command(
     disk space and whether ROOT is on a network share. Prints one line per check with what to do;
     exits 1 when any check fails. `sos-docs watch` runs the same checks when it starts.
     """
-    from sos_docs.doctor import check_root
-    from sos_docs.pdf import PdfConverter
+    from sos_docs.documents.pdf import PdfConverter
+    from sos_docs.service.doctor import check_root
 
     with _user_errors():
         paths, _ = _watched_paths(roots, service_file)
@@ -341,10 +341,10 @@ def watch_command(
     work area, journal and log) in each ROOT when missing, and keeps watching until stopped
     with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
-    from sos_docs.doctor import roots_to_watch
-    from sos_docs.logs import root_extra, service_console_level, service_log_files
-    from sos_docs.pdf import PdfConverter
-    from sos_docs.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
+    from sos_docs.documents.pdf import PdfConverter
+    from sos_docs.service.doctor import roots_to_watch
+    from sos_docs.service.logs import root_extra, service_console_level, service_log_files
+    from sos_docs.service.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
 
     overrides = {
         "polling": polling,
@@ -391,8 +391,8 @@ def watch_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
     """Show what is waiting, in work, processed and rejected in ROOT, and the last jobs."""
-    from sos_docs.jobs import WatchedRoot
-    from sos_docs.status import read_status, status_json, status_text
+    from sos_docs.service.jobs import WatchedRoot
+    from sos_docs.service.status import read_status, status_json, status_text
 
     path = root.resolve()
     with _user_errors():

@@ -144,7 +144,7 @@ class CaseDetails:
     @property
     def is_conference(self) -> bool:
         """True for the three child protection conference meeting types."""
-        from sos_docs.schema import CONFERENCE_MEETING_TYPES
+        from sos_docs.workbook.schema import CONFERENCE_MEETING_TYPES
 
         return self.meeting_type in CONFERENCE_MEETING_TYPES
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from sos_docs import deliver
+from sos_docs import files as deliver
 from sos_docs.config import DEFAULT_CONFIG, Config
-from sos_docs.context import DocumentSettings, build_context
+from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, PdfError, WorkbookError
 from sos_docs.model import Level, MappingCase, Picture, Problem, Validation
-from sos_docs.pdf import PdfConverter, pdf_path_for
-from sos_docs.reader import read_workbook
-from sos_docs.validate import validate
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def render_case(
     """
     # Imported here, not at the top: docxtpl, python-docx and Jinja take a tenth of a second
     # to load, and `sos-docs validate` never needs them.
-    from sos_docs.render import render_documents
+    from sos_docs.documents.render import render_documents
 
     settings, notes = document_settings(config)
     notes += branding_warnings(case, config)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from builders import WorkbookBuilder
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import InMemoryExampleDatabase
 
 from sos_docs.model import MappingCase
-from sos_docs.reader import read_workbook
-from sos_docs.validate import validate
-
-EXAMPLE_TODAY = dt.date(2026, 11, 28)
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 # Tests write only under pytest's temporary folders: Hypothesis keeps the examples it found in
 # memory for the run (a failure still prints how to reproduce it) instead of in .hypothesis/,

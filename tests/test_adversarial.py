@@ -1,4 +1,4 @@
-"""The adversarial corpus (tests/adversarial.py) through the pipeline, one fresh process per file.
+"""The adversarial corpus (stress/adversarial.py) through the pipeline, one fresh process per file.
 
 Each file must end in a clear WB001 problem, the validation problem it deserves, or documents,
 never an exception, within a time and a memory bound; no file outside may be opened and no
@@ -17,14 +17,22 @@ from pathlib import Path
 
 import docx
 import pytest
-from adversarial import CANARY_TEXT, SPECS, Entry, Expect, Measured, build_corpus, run_isolated
 
-from sos_docs import jobs
 from sos_docs.config import load_config
-from sos_docs.jobs import WatchedRoot
-from sos_docs.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.pipeline import DOCUMENT_KINDS
-from sos_docs.watcher import Watcher
+from sos_docs.service import jobs
+from sos_docs.service.jobs import WatchedRoot
+from sos_docs.service.logs import LOG_FILE_NAME, service_log_files
+from sos_docs.service.watcher import Watcher
+from tests.support.adversarial import (
+    CANARY_TEXT,
+    SPECS,
+    Entry,
+    Expect,
+    Measured,
+    build_corpus,
+    run_isolated,
+)
 
 # Bounds for one file on a slow CI machine; docs/reliability.md has what runs really take.
 SECONDS_PER_FILE = 30.0

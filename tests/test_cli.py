@@ -13,12 +13,12 @@ from pathlib import Path
 
 import docx
 import pytest
-from builders import WorkbookBuilder
 from click.testing import CliRunner
 
-from sos_docs.blank import write_example_workbook
 from sos_docs.cli import cli
-from sos_docs.reader import read_workbook
+from sos_docs.workbook.blank import write_example_workbook
+from sos_docs.workbook.reader import read_workbook
+from tests.support.builders import WorkbookBuilder
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = PROJECT / "README.md"
@@ -283,7 +283,7 @@ def test_the_readme_main_command_turns_the_example_into_documents(tmp_path: Path
 
 def test_fields_prints_the_registry() -> None:
     """`sos-docs fields` prints the same text the registry formats."""
-    from sos_docs.fields import format_fields
+    from sos_docs.documents.fields import format_fields
 
     code, output = run("fields")
     assert code == 0

@@ -16,12 +16,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import corpus
 import docx
 import pytest
-from adversarial import build_corpus, excel_style
-from builders import WorkbookBuilder
-from conftest import EXAMPLE_TODAY
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -34,14 +30,18 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
 
-from sos_docs import reader, render
-from sos_docs.blank import write_example_workbook
 from sos_docs.config import DEFAULT_LIMITS
-from sos_docs.context import DocumentSettings, build_context
+from sos_docs.documents import render
+from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.errors import WorkbookError
 from sos_docs.model import MappingCase, RawWorkbook
-from sos_docs.reader import read_workbook
-from sos_docs.validate import validate
+from sos_docs.workbook import reader
+from sos_docs.workbook.blank import write_example_workbook
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
+from tests.support import corpus
+from tests.support.adversarial import build_corpus, excel_style
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_TEMPLATES = (TEMPLATES / "conference_report.docx", TEMPLATES / "words_and_pictures.docx")
@@ -489,7 +489,7 @@ def test_the_odd_cells_are_really_read(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def adversarial_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The adversarial corpus of hostile, damaged and odd workbooks (tests/adversarial.py)."""
+    """The adversarial corpus of hostile, damaged and odd workbooks (stress/adversarial.py)."""
     out = tmp_path_factory.mktemp("adversarial")
     build_corpus(out)
     return out / "inbox"
@@ -543,7 +543,7 @@ def test_the_watcher_pairs_renames_for_milliseconds_not_half_a_second() -> None:
     """watchdog's pairing delay, which held every event behind a claim, is cut to 20 ms."""
     from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
 
-    from sos_docs import watcher
+    from sos_docs.service import watcher
 
     watcher._shorten_move_pairing()
     assert InotifyMoveEventGrouper.delay <= watcher.MOVE_PAIRING_SECONDS

@@ -1,4 +1,4 @@
-"""Tests for sos_docs.deliver: safe names, atomic never-overwriting writes, moves and claims."""
+"""Tests for sos_docs.files: safe names, atomic never-overwriting writes, moves and claims."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sos_docs import deliver
-from sos_docs.deliver import (
+from sos_docs import files as deliver
+from sos_docs.errors import ConfigError, DeliveryError
+from sos_docs.files import (
     DEFAULT_OUTPUT_PATTERN,
     claim,
     move_without_overwrite,
@@ -24,7 +25,6 @@ from sos_docs.deliver import (
     safe_file_name,
     write_new_file,
 )
-from sos_docs.errors import ConfigError, DeliveryError
 
 # Written out independently of the module, so the tests check Windows' rules, not the code's.
 FORBIDDEN = set('/\\<>:"|?*')

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from adversarial import excel_style
-from builders import WorkbookBuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sos_docs.model import Level
 from sos_docs.pipeline import DOCUMENT_KINDS, process_workbook
+from tests.support.adversarial import excel_style
+from tests.support.builders import WorkbookBuilder
 
 TODAY = dt.date(2026, 11, 28)
 SECONDS_PER_EXAMPLE = 20  # a hang, not a slow machine

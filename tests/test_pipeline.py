@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import docx
-from builders import WorkbookBuilder
 
 from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, check_workbook, process_workbook
+from tests.support.builders import WorkbookBuilder
 
 TODAY = dt.date(2026, 11, 28)
 

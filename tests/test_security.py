@@ -21,14 +21,19 @@ from contextlib import contextmanager
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-import corpus
 import docx
 import pytest
-import soak
-from adversarial import CANARY_TEXT
-from builders import WorkbookBuilder
 from lxml import etree
-from test_faults import (
+
+from sos_docs import files as deliver
+from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
+from sos_docs.documents.render import check_template, render_document
+from sos_docs.errors import RenderError, TemplateError, WorkbookError
+from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, process_workbook
+from sos_docs.service.logs import LOG_FILE_NAME, service_log_files
+from sos_docs.workbook import guard, schema
+from sos_docs.workbook.schema import Kind
+from tests.service.test_faults import (
     FAST,
     drop,
     make_root,
@@ -38,14 +43,9 @@ from test_faults import (
     wait_for,
     watching,
 )
-
-from sos_docs import deliver, guard, schema
-from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
-from sos_docs.errors import RenderError, TemplateError, WorkbookError
-from sos_docs.logs import LOG_FILE_NAME, service_log_files
-from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, process_workbook
-from sos_docs.render import check_template, render_document
-from sos_docs.schema import Kind
+from tests.support import corpus, soak
+from tests.support.adversarial import CANARY_TEXT
+from tests.support.builders import WorkbookBuilder
 
 TODAY = dt.date(2026, 11, 28)
 with_reference = soak.with_reference

@@ -12,9 +12,7 @@ from types import ModuleType
 
 import docx
 import pytest
-from builders import WorkbookBuilder
 from click.testing import CliRunner
-from conftest import EXAMPLE_TODAY
 from PIL import Image
 
 from sos_docs import pipeline
@@ -27,14 +25,15 @@ from sos_docs.config import (
     load_config,
     load_service_config,
 )
-from sos_docs.context import DocumentSettings, build_context
+from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.documents.pdf import PdfConverter, locate_libreoffice
+from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, PdfError
-from sos_docs.jobs import PDF_WARNING_CODE, Outcome, WatchedRoot, run_job
-from sos_docs.journal import Journal
 from sos_docs.model import MappingCase
-from sos_docs.pdf import PdfConverter, locate_libreoffice
 from sos_docs.pipeline import document_kinds, process_workbook, render_case
-from sos_docs.render import check_template
+from sos_docs.service.jobs import PDF_WARNING_CODE, Outcome, WatchedRoot, run_job
+from sos_docs.service.journal import Journal
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENDA = ROOT / "templates" / "extra" / "core_group_agenda.docx"
@@ -381,7 +380,7 @@ def test_without_libreoffice_the_receipt_says_no_pdf_copies_were_made(
 ) -> None:
     """PDF on but no LibreOffice: the .docx are made and the receipt says why there is no PDF."""
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    monkeypatch.setattr("sos_docs.documents.pdf._SOFFICE_PLACES", ())
     root = WatchedRoot(tmp_path / "root", Config(pdf=True), PdfConverter())
     root.prepare()
     unbranded_workbook(root.inbox / "case.xlsx")
@@ -565,7 +564,7 @@ def test_libreoffice_missing_is_said_once_and_documents_still_come(
 ) -> None:
     """Two roots want PDFs without LibreOffice: one warning at start, .docx made in both."""
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
-    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    monkeypatch.setattr("sos_docs.documents.pdf._SOFFICE_PLACES", ())
     first = team_root(tmp_path, "first", "pdf = true\n")
     second = team_root(tmp_path, "second", "pdf = true\n")
     unbranded_workbook(first / "inbox" / "a.xlsx", "CP-A")
@@ -589,7 +588,7 @@ def test_watch_with_pdf_puts_readable_pdfs_beside_the_documents(tmp_path: Path) 
     statements as text."""
     import subprocess
 
-    from sos_docs import example
+    from sos_docs.workbook import example
 
     root = team_root(tmp_path, "root", "settle_seconds = 0.2\n")
     unbranded_workbook(root / "inbox" / "case.xlsx", "CP-1")
@@ -629,7 +628,7 @@ def test_render_with_pdf_but_no_libreoffice_warns_once_and_writes_the_docx(
 ) -> None:
     """Without LibreOffice `render --pdf` says so once and still writes the two documents."""
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
-    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    monkeypatch.setattr("sos_docs.documents.pdf._SOFFICE_PLACES", ())
     workbook = unbranded_workbook(tmp_path / "case.xlsx")
     result = CliRunner().invoke(cli, ["render", str(workbook), "--out", str(tmp_path), "--pdf"])
     assert result.exit_code == 0, result.output
@@ -672,7 +671,7 @@ def test_doctor_exits_1_with_the_failing_check_and_what_to_do(tmp_path: Path) ->
 def test_doctor_warnings_alone_exit_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """PDF on without LibreOffice is a WARN: doctor says so and still exits 0."""
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
-    monkeypatch.setattr("sos_docs.pdf._SOFFICE_PLACES", ())
+    monkeypatch.setattr("sos_docs.documents.pdf._SOFFICE_PLACES", ())
     root = team_root(tmp_path, "root", "")
     result = CliRunner().invoke(cli, ["doctor", str(root), "--pdf"])
     assert result.exit_code == 0, result.output

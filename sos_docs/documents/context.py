@@ -3,7 +3,7 @@
 Everything a template shows is derived here, once, so templates stay free of logic a council
 would have to maintain: names joined, dates in words, ages, numbered danger statements with
 their goals, the recommendation and sharing sentences, the scale picture. The result holds only
-str, int, bool, lists, dicts and `Picture`s; every key is documented in `sos_docs.fields`.
+str, int, bool, lists, dicts and `Picture`s; every key is documented in `sos_docs.documents.fields`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
+from sos_docs.documents.scale_picture import draw_scale
 from sos_docs.model import (
     Child,
     ChildView,
@@ -27,8 +28,7 @@ from sos_docs.model import (
     SafetyRule,
     Score,
 )
-from sos_docs.scale_picture import draw_scale
-from sos_docs.schema import DEFAULT_SCALE_TEN, DEFAULT_SCALE_ZERO
+from sos_docs.workbook.schema import DEFAULT_SCALE_TEN, DEFAULT_SCALE_ZERO
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ DEFAULT_SETTINGS = DocumentSettings()
 
 
 def build_context(case: MappingCase, settings: DocumentSettings | None = None) -> Context:
-    """Every template field (see `sos_docs.fields`) for one case."""
+    """Every template field (see `sos_docs.documents.fields`) for one case."""
     settings = settings or DEFAULT_SETTINGS
     words = _Words(case, settings)
     return {

@@ -39,7 +39,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from sos_docs import deliver
+from sos_docs import files as deliver
 from sos_docs.errors import PdfError
 
 __all__ = [

@@ -41,8 +41,8 @@ from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 from PIL import Image, ImageOps
 
+from sos_docs.documents.fields import FIELDS_BY_NAME, Kind, item_names, top_level_names
 from sos_docs.errors import RenderError, TemplateError
-from sos_docs.fields import FIELDS_BY_NAME, Kind, item_names, top_level_names
 from sos_docs.model import Picture
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The UNO side of the PDF converter: runs under LibreOffice's Python, one request a line.
 
-`sos_docs.pdf` starts this file with a Python that can `import uno` (Debian's python3-uno, or
+`sos_docs.documents.pdf` starts this file with a Python that can `import uno` (Debian's python3-uno, or
 the Python bundled with LibreOffice on Windows), which is usually not the Python sos-docs runs
 in, so it must not import anything from sos_docs. It connects to the one LibreOffice the
 converter started and answers JSON lines on stdin with JSON lines on stdout:

@@ -23,12 +23,13 @@ from typing import Any, NamedTuple
 
 from PIL import Image, UnidentifiedImageError
 
-from sos_docs import deliver, pipeline
+from sos_docs import files as deliver
+from sos_docs import pipeline
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config
+from sos_docs.documents.pdf import PdfConverter
+from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, JournalError, TemplateError
-from sos_docs.jobs import WatchedRoot
-from sos_docs.pdf import PdfConverter
-from sos_docs.render import check_template
+from sos_docs.service.jobs import WatchedRoot
 
 __all__ = [
     "NETWORK_FILE_SYSTEMS",

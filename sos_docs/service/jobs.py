@@ -35,13 +35,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sos_docs import deliver, markup, pipeline, rules
+from sos_docs import files as deliver
+from sos_docs import pipeline
 from sos_docs.config import Config
+from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderError, TemplateError
-from sos_docs.journal import JOURNAL_FILE, Journal
-from sos_docs.logs import root_extra
 from sos_docs.model import Level, Problem, Validation
-from sos_docs.pdf import PdfConverter, pdf_path_for
+from sos_docs.service.journal import JOURNAL_FILE, Journal
+from sos_docs.service.logs import root_extra
+from sos_docs.workbook import marked_copy as markup
+from sos_docs.workbook import rules
 
 __all__ = [
     "INTERNAL_ERROR_CODE",

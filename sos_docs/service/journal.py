@@ -23,8 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from sos_docs.deliver import new_file_mode
 from sos_docs.errors import JournalError
+from sos_docs.files import new_file_mode
 from sos_docs.model import Level, Problem
 
 __all__ = [

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sos_docs.deliver import new_file_mode
 from sos_docs.errors import ConfigError
+from sos_docs.files import new_file_mode
 
 __all__ = [
     "LOG_FILE_NAME",

@@ -13,9 +13,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from sos_docs.errors import ConfigError
-from sos_docs.filters import DefaultFilter
-from sos_docs.jobs import JobInWork, WatchedRoot, jobs_in_work
-from sos_docs.journal import JobRecord, Journal
+from sos_docs.service.inbox_names import DefaultFilter
+from sos_docs.service.jobs import JobInWork, WatchedRoot, jobs_in_work
+from sos_docs.service.journal import JobRecord, Journal
 
 __all__ = ["DEFAULT_RECENT", "FolderCounts", "Status", "read_status", "status_json", "status_text"]
 

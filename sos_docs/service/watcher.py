@@ -29,11 +29,11 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from sos_docs import jobs
-from sos_docs.filters import DefaultFilter, needs_zip_check
-from sos_docs.jobs import JobResult, Outcome, WatchedRoot
-from sos_docs.logs import root_extra
-from sos_docs.workers import DocumentProcess
+from sos_docs.service import jobs
+from sos_docs.service.inbox_names import DefaultFilter, needs_zip_check
+from sos_docs.service.jobs import JobResult, Outcome, WatchedRoot
+from sos_docs.service.logs import root_extra
+from sos_docs.service.workers import DocumentProcess
 
 __all__ = ["DEFAULT_WORKERS", "RunSummary", "Watcher", "run_until_signalled"]
 

@@ -141,7 +141,7 @@ def _serve(connection: Connection, level: int) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     root.addHandler(_PipeHandler(connection))
-    import sos_docs.render  # noqa: F401  # loaded now, not during the first job
+    import sos_docs.documents.render  # noqa: F401  # loaded now, not during the first job
 
     while True:
         try:

@@ -15,10 +15,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sos_docs import example as example_case
-from sos_docs import schema
 from sos_docs.errors import SosDocsError
-from sos_docs.schema import Column, Kind, Question, Sheet
+from sos_docs.workbook import example as example_case
+from sos_docs.workbook import schema
+from sos_docs.workbook.schema import Column, Kind, Question, Sheet
 
 __all__ = [
     "DATA_LAST_ROW",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sos_docs.model import CellValue, FormulaWithoutValue
-from sos_docs.schema import NO_WORDS, YES_WORDS, Column, Kind
+from sos_docs.workbook.schema import NO_WORDS, YES_WORDS, Column, Kind
 
 # What Excel shows instead of a formula's result when the formula failed.
 EXCEL_ERRORS = frozenset(

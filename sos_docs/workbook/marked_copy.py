@@ -24,11 +24,11 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sos_docs import schema
 from sos_docs.config import DEFAULT_LIMITS, Limits
-from sos_docs.deliver import write_new_file
 from sos_docs.errors import DeliveryError, without_quoted_text
+from sos_docs.files import write_new_file
 from sos_docs.model import Level, Problem
+from sos_docs.workbook import schema
 
 __all__ = [
     "ERROR_FILL_COLOUR",

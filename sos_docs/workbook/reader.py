@@ -63,8 +63,8 @@ from PIL import Image as PILImage
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, without_quoted_text
-from sos_docs.guard import read_checked_workbook
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook
+from sos_docs.workbook.guard import read_checked_workbook
 
 __all__ = ["read_workbook"]
 

@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sos_docs import schema
-from sos_docs.cells import long_date, quote
 from sos_docs.model import Level, PersonRef, Problem
-from sos_docs.schema import (
+from sos_docs.workbook import schema
+from sos_docs.workbook.cells import long_date, quote
+from sos_docs.workbook.schema import (
     CASE,
     CHILDREN,
     CHILDS_VIEWS,

@@ -11,8 +11,6 @@ from typing import Any
 
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
-from sos_docs import rules, schema
-from sos_docs.cells import Bad, as_text, is_blank, quote, read_cell
 from sos_docs.model import (
     AgencyInvolvement,
     CaseDetails,
@@ -39,8 +37,10 @@ from sos_docs.model import (
     WordsPage,
     WorkingWell,
 )
-from sos_docs.rules import Row, Table
-from sos_docs.schema import Column, Kind
+from sos_docs.workbook import rules, schema
+from sos_docs.workbook.cells import Bad, as_text, is_blank, quote, read_cell
+from sos_docs.workbook.rules import Row, Table
+from sos_docs.workbook.schema import Column, Kind
 
 __all__ = ["validate"]
 

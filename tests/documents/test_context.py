@@ -1,4 +1,4 @@
-"""Tests for the template context (sos_docs.context) and the field registry (sos_docs.fields)."""
+"""Tests for the template context (sos_docs.documents.context) and the field registry (sos_docs.documents.fields)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,26 @@ import io
 from pathlib import Path
 
 import pytest
-from builders import WorkbookBuilder
-from conftest import EXAMPLE_TODAY
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from sos_docs import example
-from sos_docs.context import (
-    DocumentSettings,
-    build_context,
-    join_names,
-    possessive,
+from sos_docs.documents.context import DocumentSettings, build_context, join_names, possessive
+from sos_docs.documents.fields import (
+    FIELDS,
+    FIELDS_BY_NAME,
+    Kind,
+    format_fields,
+    render_fields_markdown,
 )
-from sos_docs.fields import FIELDS, FIELDS_BY_NAME, Kind, format_fields, render_fields_markdown
 from sos_docs.model import MappingCase, Picture
-from sos_docs.reader import read_workbook
-from sos_docs.validate import validate
+from sos_docs.workbook import example
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 SETTINGS = DocumentSettings(report_date=EXAMPLE_TODAY)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def case_from(book: WorkbookBuilder, tmp_path: Path) -> MappingCase:

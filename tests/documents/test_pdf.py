@@ -1,4 +1,4 @@
-"""Tests for sos_docs.pdf: PDF copies through one long-lived LibreOffice, with real documents."""
+"""Tests for sos_docs.documents.pdf: PDF copies through one long-lived LibreOffice, with real documents."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import WorkbookBuilder
-from conftest import EXAMPLE_TODAY
 
-from sos_docs import example, pdf
+from sos_docs.documents import pdf
+from sos_docs.documents.pdf import PdfConverter, locate_libreoffice, pdf_path_for
 from sos_docs.errors import PdfError
-from sos_docs.pdf import PdfConverter, locate_libreoffice, pdf_path_for
 from sos_docs.pipeline import REPORT, WORDS_AND_PICTURES, process_workbook
+from sos_docs.workbook import example
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 
 def _libreoffice_missing() -> str:
@@ -240,7 +240,7 @@ def test_libreoffice_ends_when_sos_docs_is_killed(
     script = (
         "import os, sys, signal\n"
         "from pathlib import Path\n"
-        "from sos_docs.pdf import PdfConverter\n"
+        "from sos_docs.documents.pdf import PdfConverter\n"
         "converter = PdfConverter()\n"
         "converter.convert(Path(sys.argv[1]), Path(sys.argv[2]))\n"
         "print(converter.office_pid, flush=True)\n"

@@ -1,4 +1,4 @@
-"""Tests for rendering documents and checking templates (sos_docs.render), read back with python-docx."""
+"""Tests for rendering documents and checking templates (sos_docs.documents.render), read back with python-docx."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from pathlib import Path
 
 import docx
 import pytest
-from builders import WorkbookBuilder
-from conftest import EXAMPLE_TODAY
 from docx.document import Document
 from docx.oxml.ns import qn
 from docx.table import Table
@@ -24,15 +22,22 @@ from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.workbook import Workbook
 from PIL import Image
 
-from sos_docs import example
-from sos_docs.context import DocumentSettings, build_context
+from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.documents.render import (
+    Rendered,
+    UnknownField,
+    check_template,
+    clean_text,
+    render_document,
+)
 from sos_docs.errors import RenderError, TemplateError
 from sos_docs.model import MappingCase, Picture
-from sos_docs.reader import read_workbook
-from sos_docs.render import Rendered, UnknownField, check_template, clean_text, render_document
-from sos_docs.validate import validate
+from sos_docs.workbook import example
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 REPORT = TEMPLATES / "conference_report.docx"
 STORY = TEMPLATES / "words_and_pictures.docx"
 SETTINGS = DocumentSettings(report_date=EXAMPLE_TODAY)

@@ -1,4 +1,4 @@
-"""Tests for the scaling picture (sos_docs.scale_picture)."""
+"""Tests for the scaling picture (sos_docs.documents.scale_picture)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFont
 
-from sos_docs import scale_picture
-from sos_docs.scale_picture import MAX_LABEL_WIDTH, WIDTH, _font, _stack, draw_scale, score_x
+from sos_docs.documents import scale_picture
+from sos_docs.documents.scale_picture import (
+    MAX_LABEL_WIDTH,
+    WIDTH,
+    _font,
+    _stack,
+    draw_scale,
+    score_x,
+)
 
 ZERO = "The children cannot safely stay at home as things are."
 TEN = (
@@ -80,7 +87,7 @@ def test_falls_back_to_pillows_own_font_when_no_truetype_font_is_installed(
 
     monkeypatch.setattr(ImageFont, "truetype", no_installed_fonts)
     _font.cache_clear()
-    caplog.set_level("INFO", logger="sos_docs.scale_picture")
+    caplog.set_level("INFO", logger="sos_docs.documents.scale_picture")
     try:
         picture = draw_scale([("Siân", 2), ("Łukasz", 9)], ZERO, TEN)
     finally:

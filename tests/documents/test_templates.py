@@ -13,9 +13,9 @@ from docx.document import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from sos_docs.render import check_template
+from sos_docs.documents.render import check_template
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 REPORT = TEMPLATES / "conference_report.docx"
 STORY = TEMPLATES / "words_and_pictures.docx"

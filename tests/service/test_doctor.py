@@ -1,4 +1,4 @@
-"""Tests for sos_docs.doctor: each pre-flight check of a root, passing and failing, on real folders."""
+"""Tests for sos_docs.service.doctor: each pre-flight check of a root, passing and failing, on real folders."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from sos_docs import doctor, pdf
 from sos_docs.config import DEFAULT_CONFIG, Config, load_config
-from sos_docs.doctor import (
+from sos_docs.documents import pdf
+from sos_docs.documents.pdf import PdfConverter
+from sos_docs.service import doctor
+from sos_docs.service.doctor import (
     Check,
     Mount,
     Status,
@@ -34,7 +36,6 @@ from sos_docs.doctor import (
     mount_for,
     parse_mountinfo,
 )
-from sos_docs.pdf import PdfConverter
 
 LOCAL_MOUNTS = """\
 22 27 0:21 / /proc rw,relatime - proc proc rw

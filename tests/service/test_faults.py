@@ -2,7 +2,7 @@
 journal, a share that drops and comes back. After each: nothing lost, no half-written document
 visible, and the service recovers by itself or says clearly what a person must do.
 
-(SIGKILL at random moments is tests/test_watcher.py's
+(SIGKILL at random moments is tests/service/test_watcher.py's
 test_sigkill_during_a_burst_loses_nothing_and_makes_nothing_twice; a longer run of it is here
 behind --run-slow.)
 """
@@ -26,17 +26,18 @@ from typing import Any
 
 import docx
 import pytest
-from builders import WorkbookBuilder
-from kills import kill_while_busy
-from soak import with_reference
 
-from sos_docs import deliver, jobs
+from sos_docs import files as deliver
 from sos_docs.config import load_config
 from sos_docs.errors import DeliveryError, JournalError
-from sos_docs.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
-from sos_docs.journal import Journal
-from sos_docs.logs import LOG_FILE_NAME, service_log_files
-from sos_docs.watcher import Watcher
+from sos_docs.service import jobs
+from sos_docs.service.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
+from sos_docs.service.journal import Journal
+from sos_docs.service.logs import LOG_FILE_NAME, service_log_files
+from sos_docs.service.watcher import Watcher
+from tests.support.builders import WorkbookBuilder
+from tests.support.kills import kill_while_busy
+from tests.support.soak import with_reference
 
 FAST = {"settle_seconds": 0.2, "rescan_seconds": 0.5}
 FAST_FLAGS = ["--settle", "0.2", "--rescan", "0.5"]
@@ -615,7 +616,7 @@ def test_a_share_unmounted_under_the_service_leaves_nothing_on_the_local_disk(
 KILLED_AT_LINK = """
 import os, signal, sys
 from pathlib import Path
-from sos_docs import jobs
+from sos_docs.service import jobs
 from sos_docs.config import load_config
 
 real_link = os.link

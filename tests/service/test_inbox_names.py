@@ -1,4 +1,4 @@
-"""Tests for sos_docs.filters: which inbox names become jobs and which are left alone."""
+"""Tests for sos_docs.service.inbox_names: which inbox names become jobs and which are left alone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sos_docs.filters import DefaultFilter, is_refused_format, needs_zip_check
+from sos_docs.service.inbox_names import DefaultFilter, is_refused_format, needs_zip_check
 
 accepts = DefaultFilter()
 

@@ -1,4 +1,4 @@
-"""Tests for sos_docs.jobs: one job from claim to processed/ or rejected/, and crash recovery."""
+"""Tests for sos_docs.service.jobs: one job from claim to processed/ or rejected/, and crash recovery."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import WorkbookBuilder, damage_pictures
 from docx import Document
 from openpyxl import load_workbook
 
-from sos_docs import deliver, jobs, pipeline
+from sos_docs import files as deliver
+from sos_docs import pipeline
 from sos_docs.config import Config, load_config
 from sos_docs.errors import RenderError
-from sos_docs.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
-from sos_docs.journal import Journal
-from sos_docs.markup import ERROR_FILL_COLOUR
+from sos_docs.service import jobs
+from sos_docs.service.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
+from sos_docs.service.journal import Journal
+from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR
+from tests.support.builders import WorkbookBuilder, damage_pictures
 
 REPORT = "Conference report"
 WORDS = "Words and pictures"
@@ -428,12 +430,12 @@ def test_job_outcomes_are_logged_with_names_and_codes_not_cell_text(
     run_job(root, drop(root, "good.xlsx", reference="CP-77"))
     book = WorkbookBuilder().set_case("Meeting type", "Zebra crossing 123")
     run_job(root, book.write(root.inbox / "bad.xlsx"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "sos_docs.jobs"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "sos_docs.service.jobs"]
     assert any('"good.xlsx"' in line and "CP-77" in line for line in lines)
     assert any('"bad.xlsx"' in line and "WB006" in line for line in lines)
     assert not any("Zebra" in r.getMessage() for r in caplog.records)
     assert all(
         getattr(r, "sos_root", None) == str(root.path)
         for r in caplog.records
-        if r.name == "sos_docs.jobs"
+        if r.name == "sos_docs.service.jobs"
     )

@@ -1,4 +1,4 @@
-"""Tests for sos_docs.journal: the job lifecycle, crash recovery, sharing, locks and damage."""
+"""Tests for sos_docs.service.journal: the job lifecycle, crash recovery, sharing, locks and damage."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from sos_docs import journal
 from sos_docs.errors import JournalError
-from sos_docs.journal import JOURNAL_FILE, SCHEMA_VERSION, Journal
 from sos_docs.model import Level, Problem
+from sos_docs.service import journal
+from sos_docs.service.journal import JOURNAL_FILE, SCHEMA_VERSION, Journal
 
 HASH = "ab" * 32
 WARNING = Problem("SOS202", Level.WARNING, "Working well", None, "Nothing under existing safety.")

@@ -1,4 +1,4 @@
-"""Load and soak: bursts and steady drops into a real `sos-docs watch` process (tests/soak.py).
+"""Load and soak: bursts and steady drops into a real `sos-docs watch` process (stress/soak.py).
 
 Every workbook must be accounted for exactly once (processed with its documents, or rejected
 with its explanation, the journal agreeing), memory must stay flat once warmed up, and the
@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import soak
+
+from tests.support import soak
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="memory and sockets are read from /proc"

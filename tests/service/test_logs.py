@@ -1,4 +1,4 @@
-"""Tests for sos_docs.logs: each root's rotating log file, and a log file that cannot be written."""
+"""Tests for sos_docs.service.logs: each root's rotating log file, and a log file that cannot be written."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sos_docs.logs import LOG_FILE_NAME, root_extra, service_log_files
+from sos_docs.service.logs import LOG_FILE_NAME, root_extra, service_log_files
 
 log = logging.getLogger("sos_docs.test_logs")
 

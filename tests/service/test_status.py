@@ -1,4 +1,4 @@
-"""Tests for sos_docs.status and `sos-docs status`: folder counts and the journal's last jobs."""
+"""Tests for sos_docs.service.status and `sos-docs status`: folder counts and the journal's last jobs."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import WorkbookBuilder
 from click.testing import CliRunner
 
 from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.errors import ConfigError
-from sos_docs.jobs import WatchedRoot, run_job
-from sos_docs.status import read_status, status_json, status_text
+from sos_docs.service.jobs import WatchedRoot, run_job
+from sos_docs.service.status import read_status, status_json, status_text
+from tests.support.builders import WorkbookBuilder
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for sos_docs.watcher and `sos-docs watch`: real folders, real watcher threads and processes."""
+"""Tests for sos_docs.service.watcher and `sos-docs watch`: real folders, real watcher threads and processes."""
 
 from __future__ import annotations
 
@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import WorkbookBuilder
 from click.testing import CliRunner
-from kills import kill_while_busy
 from watchdog.observers.polling import PollingObserver
 
-from sos_docs import deliver, jobs, pipeline, watcher
+from sos_docs import files as deliver
+from sos_docs import pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.jobs import WatchedRoot, unfinished_jobs
-from sos_docs.journal import Journal
-from sos_docs.watcher import Watcher
+from sos_docs.service import jobs, watcher
+from sos_docs.service.jobs import WatchedRoot, unfinished_jobs
+from sos_docs.service.journal import Journal
+from sos_docs.service.watcher import Watcher
+from tests.support.builders import WorkbookBuilder
+from tests.support.kills import kill_while_busy
 
 FAST = {"settle_seconds": 0.2, "rescan_seconds": 0.5}
 FAST_FLAGS = ["--settle", "0.2", "--rescan", "0.5"]

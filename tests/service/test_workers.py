@@ -14,13 +14,14 @@ from pathlib import Path
 
 import docx
 import pytest
-from builders import WorkbookBuilder
 
-from sos_docs import pipeline, workers
+from sos_docs import pipeline
 from sos_docs.config import DEFAULT_CONFIG, load_config
 from sos_docs.errors import TemplateError
-from sos_docs.jobs import WatchedRoot, unfinished_jobs
-from sos_docs.workers import DocumentProcess, WorkerDied
+from sos_docs.service import workers
+from sos_docs.service.jobs import WatchedRoot, unfinished_jobs
+from sos_docs.service.workers import DocumentProcess, WorkerDied
+from tests.support.builders import WorkbookBuilder
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,8 @@ def test_the_workers_log_lines_reach_the_services_log(
         finally:
             process.close()
     assert any(
-        "damaged.xlsx" in r.getMessage() and r.name == "sos_docs.guard" for r in caplog.records
+        "damaged.xlsx" in r.getMessage() and r.name == "sos_docs.workbook.guard"
+        for r in caplog.records
     )
 
 

@@ -1,7 +1,7 @@
 """The adversarial workbook corpus: hostile, damaged and odd files, each with what must happen to it.
 
-Every file is generated, never hand-made: from the example workbook (tests/builders.py), changed
-inside its zip with the helpers of tests/corpus.py the way another program or an attacker would.
+Every file is generated, never hand-made: from the example workbook (tests/support/builders.py), changed
+inside its zip with the helpers of tests/support/corpus.py the way another program or an attacker would.
 Everything is written under the folder given, laid out as:
 
     <out>/inbox/     the corpus files, as people (or attackers) would drop them
@@ -11,7 +11,7 @@ Everything is written under the folder given, laid out as:
 As a script it writes the corpus, and with --run processes each file in a fresh process and
 prints the outcome, wall time and peak memory (the figures in docs/reliability.md):
 
-    python tests/adversarial.py OUTDIR [--run]
+    python stress/adversarial.py OUTDIR [--run]
 
 Tests call `build_corpus(tmp_path)` and `run_isolated(...)`.
 """
@@ -38,9 +38,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import corpus
-from builders import WorkbookBuilder
 from openpyxl.drawing.image import Image as SheetImage
+
+from tests.support import corpus
+from tests.support.builders import WorkbookBuilder
 
 EXAMPLE_TODAY = dt.date(2026, 11, 28)  # the example workbook is valid on this day
 CANARY_TEXT = "CANARY-7f3a-do-not-leak"
@@ -1057,7 +1058,7 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     global _CONTEXT
     if _CONTEXT is None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sos_docs.pipeline", "adversarial"])
+        context.set_forkserver_preload(["sos_docs.pipeline", "tests.support.adversarial"])
         _CONTEXT = context
     return _CONTEXT
 
@@ -1182,6 +1183,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Imported by name, so the fork server's children find `_child` as adversarial._child.
-    import adversarial
+    from tests.support import adversarial
 
     sys.exit(adversarial.main())

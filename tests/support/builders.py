@@ -12,6 +12,7 @@ its case, and writes it under tmp_path:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
@@ -24,9 +25,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image as PILImage
 
-from sos_docs import example, schema
+from sos_docs.workbook import example, schema
 
 Row = dict[str, Any]
+
+# The day the example case is read on in tests, so its dates are neither past nor future by chance.
+EXAMPLE_TODAY = dt.date(2026, 11, 28)
 
 
 class WorkbookBuilder:

@@ -1,6 +1,6 @@
 """Generators of bad, hostile and unusual workbook files for the guard and reader tests.
 
-Each writes a real file (usually a real .xlsx from tests/builders.py, then changed inside its zip
+Each writes a real file (usually a real .xlsx from tests/support/builders.py, then changed inside its zip
 the way another program or an attacker would) and returns its path.
 """
 

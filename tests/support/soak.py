@@ -6,9 +6,9 @@ way the service runs as its own process (`python -m sos_docs watch ROOT`), its r
 dropped is looked for: in processed/ with its two documents and receipt, or in rejected/ with
 its explanation, exactly once, with the journal agreeing.
 
-    python tests/soak.py ROOT --seconds 600 --rate 2       # a ten-minute soak, 2 workbooks/s
-    python tests/soak.py ROOT --burst 1000                 # a burst of 1,000 workbooks
-    python tests/soak.py ROOT --burst 1000 --json out.json # and keep the figures
+    python stress/soak.py ROOT --seconds 600 --rate 2       # a ten-minute soak, 2 workbooks/s
+    python stress/soak.py ROOT --burst 1000                 # a burst of 1,000 workbooks
+    python stress/soak.py ROOT --burst 1000 --json out.json # and keep the figures
 
 Every tenth workbook is invalid (a meeting type that does not exist), so rejections are part
 of the load. ROOT must not exist yet (or be empty); everything is written under it.
@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from builders import WorkbookBuilder
+from tests.support.builders import WorkbookBuilder
 
 REFERENCE = "CP-2026-0412"  # the example workbook's case reference
 INVALID_EVERY = 10

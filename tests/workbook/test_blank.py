@@ -1,4 +1,4 @@
-"""Tests for the blank and example mapping workbooks written by sos_docs.blank."""
+"""Tests for the blank and example mapping workbooks written by sos_docs.workbook.blank."""
 
 from __future__ import annotations
 
@@ -16,10 +16,15 @@ from openpyxl.workbook.workbook import Workbook as LoadedWorkbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sos_docs import blank, example, schema
-from sos_docs.blank import DATA_LAST_ROW, DATE_FORMAT, write_blank_workbook, write_example_workbook
 from sos_docs.errors import SosDocsError
-from sos_docs.schema import Column, Kind, Sheet
+from sos_docs.workbook import blank, example, schema
+from sos_docs.workbook.blank import (
+    DATA_LAST_ROW,
+    DATE_FORMAT,
+    write_blank_workbook,
+    write_example_workbook,
+)
+from sos_docs.workbook.schema import Column, Kind, Sheet
 
 TABLES = [s for s in schema.SHEETS if not s.key_value]
 TODAY = dt.date(2026, 11, 28)
@@ -470,8 +475,8 @@ def test_example_keeps_the_checks_of_the_blank(
 
 def test_example_validates_with_no_errors_and_no_warnings(tmp_path: Path) -> None:
     """The example workbook, read and validated, has no problems at all."""
-    reader = pytest.importorskip("sos_docs.reader")
-    validate = pytest.importorskip("sos_docs.validate")
+    reader = pytest.importorskip("sos_docs.workbook.reader")
+    validate = pytest.importorskip("sos_docs.workbook.validate")
     raw = reader.read_workbook(write_example_workbook(tmp_path / "example.xlsx"))
     result = validate.validate(raw, TODAY)
     assert [(p.code, p.where, p.message) for p in result.problems] == []
@@ -481,8 +486,8 @@ def test_example_validates_with_no_errors_and_no_warnings(tmp_path: Path) -> Non
 
 def test_blank_validates_with_only_missing_value_errors(tmp_path: Path) -> None:
     """The blank workbook reads cleanly: its only problems are the required things left empty."""
-    reader = pytest.importorskip("sos_docs.reader")
-    validate = pytest.importorskip("sos_docs.validate")
+    reader = pytest.importorskip("sos_docs.workbook.reader")
+    validate = pytest.importorskip("sos_docs.workbook.validate")
     raw = reader.read_workbook(write_blank_workbook(tmp_path / "blank.xlsx"))
     result = validate.validate(raw, TODAY)
     required_labels = {

@@ -1,4 +1,4 @@
-"""Tests for reading one cell's value as its contract kind (sos_docs.cells)."""
+"""Tests for reading one cell's value as its contract kind (sos_docs.workbook.cells)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sos_docs import schema
-from sos_docs.cells import (
-    Bad,
-    as_text,
-    is_blank,
-    parse_date_text,
-    quote,
-    read_cell,
-)
 from sos_docs.model import FormulaWithoutValue
+from sos_docs.workbook import schema
+from sos_docs.workbook.cells import Bad, as_text, is_blank, parse_date_text, quote, read_cell
 
 TEXT = schema.DANGER_STATEMENTS.column("statement")
 DATE = schema.CHILDREN.column("date_of_birth")

@@ -1,4 +1,4 @@
-"""Tests for sos_docs.guard: every kind of file that must be refused before openpyxl opens it."""
+"""Tests for sos_docs.workbook.guard: every kind of file that must be refused before openpyxl opens it."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
-import corpus
 import docx
 import openpyxl.xml
 import pytest
-from builders import WorkbookBuilder, example_workbook
 
 from sos_docs.config import Limits
 from sos_docs.errors import WorkbookError
-from sos_docs.guard import check_workbook_file, read_checked_workbook
+from sos_docs.workbook.guard import check_workbook_file, read_checked_workbook
+from tests.support import corpus
+from tests.support.builders import WorkbookBuilder, example_workbook
 
 BILLION_LAUGHS = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">]>'

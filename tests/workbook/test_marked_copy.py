@@ -1,4 +1,4 @@
-"""Tests for sos_docs.markup: the problems and receipt texts, and the marked-up workbook copy."""
+"""Tests for sos_docs.workbook.marked_copy: the problems and receipt texts, and the marked-up workbook copy."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from builders import WorkbookBuilder
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sos_docs.markup import (
+from sos_docs.model import Level, Problem
+from sos_docs.workbook.marked_copy import (
     ERROR_FILL_COLOUR,
     NEWLINE,
     WARNING_FILL_COLOUR,
@@ -21,7 +21,7 @@ from sos_docs.markup import (
     text_file_bytes,
     write_marked_copy,
 )
-from sos_docs.model import Level, Problem
+from tests.support.builders import WorkbookBuilder
 
 ERROR, WARNING = Level.ERROR, Level.WARNING
 

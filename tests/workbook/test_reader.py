@@ -1,4 +1,4 @@
-"""Tests for sos_docs.reader: real workbook files read into RawWorkbook, values exactly as typed."""
+"""Tests for sos_docs.workbook.reader: real workbook files read into RawWorkbook, values exactly as typed."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import re
 import time
 from pathlib import Path
 
-import corpus
 import openpyxl.xml
 import pytest
-from builders import WorkbookBuilder, example_workbook
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -22,11 +20,13 @@ from openpyxl.drawing.image import Image
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Font
 
-from sos_docs import example, schema
 from sos_docs.config import Limits
 from sos_docs.errors import WorkbookError
 from sos_docs.model import FormulaWithoutValue, RawSheet, RawWorkbook
-from sos_docs.reader import read_workbook
+from sos_docs.workbook import example, schema
+from sos_docs.workbook.reader import read_workbook
+from tests.support import corpus
+from tests.support.builders import WorkbookBuilder, example_workbook
 
 # What XML 1.0 cannot hold even escaped; lxml refuses to write it, so no file can contain it.
 NOT_XML_CHARACTERS = "\ufffe\uffff"
@@ -212,7 +212,7 @@ def test_unreadable_picture_is_skipped_with_a_log_line(
     path = _example_with_picture(tmp_path)
     (media,) = corpus.media_parts(path)
     corpus.rewrite_zip(path, path, replace={media: b"this is not an image"})
-    with caplog.at_level(logging.INFO, logger="sos_docs.reader"):
+    with caplog.at_level(logging.INFO, logger="sos_docs.workbook.reader"):
         pages = sheet(read_workbook(path), "Words and pictures")
     assert pages.pictures == ()
     assert pages.unreadable_pictures == ("D2",)  # where it was placed, for the warning

@@ -1,4 +1,4 @@
-"""Tests for the rules across cells and rows (sos_docs.rules), through real .xlsx workbooks."""
+"""Tests for the rules across cells and rows (sos_docs.workbook.rules), through real .xlsx workbooks."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from builders import WorkbookBuilder
 
 from sos_docs.model import Level, Problem, Validation
-from sos_docs.reader import read_workbook
-from sos_docs.rules import age_on
-from sos_docs.validate import validate
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.rules import age_on
+from sos_docs.workbook.validate import validate
+from tests.support.builders import WorkbookBuilder
 
 TODAY = dt.date(2026, 11, 28)
 MAPPING_DATE = dt.date(2026, 11, 16)

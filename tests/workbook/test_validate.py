@@ -1,4 +1,4 @@
-"""Tests for validating a workbook into the typed case (sos_docs.validate), from real .xlsx files."""
+"""Tests for validating a workbook into the typed case (sos_docs.workbook.validate), from real .xlsx files."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import WorkbookBuilder, damage_pictures
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image as PILImage
 
-from sos_docs import model, schema
-from sos_docs.cells import EXCEL_ERRORS
+from sos_docs import model
 from sos_docs.model import Level, MappingCase, PersonRef, Problem, Source, Validation
-from sos_docs.reader import read_workbook
-from sos_docs.validate import RECORDS, fold, validate
+from sos_docs.workbook import schema
+from sos_docs.workbook.cells import EXCEL_ERRORS
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import RECORDS, fold, validate
+from tests.support.builders import WorkbookBuilder, damage_pictures
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -1,0 +1,1 @@
+"""The hot folder: the root's layout, jobs, the journal, the watcher and its workers, logs, checks."""

@@ -1,0 +1,1 @@
+"""Helpers the tests share: workbook builders, hostile-file corpora, kills, load runs."""

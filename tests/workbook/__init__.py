@@ -1,0 +1,1 @@
+"""Tests of sos_docs.workbook: Excel in."""
