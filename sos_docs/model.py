@@ -13,6 +13,26 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # --------------------------------------------------------------------------------------------
+# Words of the case the model itself relies on (the workbook's schema offers them as choices)
+
+MEETING_TYPES = (
+    "Initial child protection conference",
+    "Review child protection conference",
+    "Pre-birth conference",
+    "Child in need meeting",
+    "Core group meeting",
+    "Family network meeting",
+    "Strategy discussion",
+)
+CONFERENCE_MEETING_TYPES = frozenset(MEETING_TYPES[:3])
+
+# The scale's ends when a workbook leaves them empty (the blank workbook fills them in).
+DEFAULT_SCALE_ZERO = "The children cannot safely stay at home as things are."
+DEFAULT_SCALE_TEN = (
+    "Everyone is confident the children are safe enough for children's services to close the case."
+)
+
+# --------------------------------------------------------------------------------------------
 # Problems
 
 
@@ -144,8 +164,6 @@ class CaseDetails:
     @property
     def is_conference(self) -> bool:
         """True for the three child protection conference meeting types."""
-        from sos_docs.workbook.schema import CONFERENCE_MEETING_TYPES
-
         return self.meeting_type in CONFERENCE_MEETING_TYPES
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from sos_docs import codes
 from sos_docs import files as deliver
 from sos_docs.config import DEFAULT_CONFIG, Config
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, PdfError, WorkbookError
-from sos_docs.model import Level, MappingCase, Picture, Problem, Validation
+from sos_docs.model import MappingCase, Picture, Validation
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
 
@@ -85,7 +86,7 @@ def check_workbook(
     try:
         raw = read_workbook(path, config.limits)
     except WorkbookError as exc:
-        return Validation(None, (Problem("WB001", Level.ERROR, None, None, str(exc)),))
+        return Validation(None, (codes.problem(codes.WB001, None, None, str(exc)),))
     return validate(raw, today=today)
 
 

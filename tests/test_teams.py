@@ -31,7 +31,8 @@ from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, PdfError
 from sos_docs.model import MappingCase
 from sos_docs.pipeline import document_kinds, process_workbook, render_case
-from sos_docs.service.jobs import PDF_WARNING_CODE, Outcome, WatchedRoot, run_job
+from sos_docs.codes import DOC002
+from sos_docs.service.jobs import Outcome, WatchedRoot, run_job
 from sos_docs.service.journal import Journal
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
@@ -367,7 +368,7 @@ def test_a_failing_pdf_conversion_is_a_warning_and_the_documents_still_come(
     assert result.outcome is Outcome.PROCESSED
     assert sorted(p.suffix for p in result.outputs) == [".docx", ".docx"]
     text = receipt(root, "CP-1")
-    assert text.count(PDF_WARNING_CODE) == 2
+    assert text.count(DOC002) == 2
     assert (
         "No PDF copy of CP-1 Conference report 2026-11-27.docx was made. CP-1 Conference report "
         "2026-11-27.docx could not be converted to PDF: LibreOffice crashed." in text

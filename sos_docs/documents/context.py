@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
 from sos_docs.documents.scale_picture import draw_scale
 from sos_docs.model import (
+    DEFAULT_SCALE_TEN,
+    DEFAULT_SCALE_ZERO,
     Child,
     ChildView,
     MappingCase,
@@ -28,7 +30,6 @@ from sos_docs.model import (
     SafetyRule,
     Score,
 )
-from sos_docs.workbook.schema import DEFAULT_SCALE_TEN, DEFAULT_SCALE_ZERO
 
 log = logging.getLogger(__name__)
 

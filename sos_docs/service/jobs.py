@@ -35,8 +35,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sos_docs import codes, pipeline
 from sos_docs import files as deliver
-from sos_docs import pipeline
 from sos_docs.config import Config
 from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderError, TemplateError
@@ -44,13 +44,8 @@ from sos_docs.model import Level, Problem, Validation
 from sos_docs.service.journal import JOURNAL_FILE, Journal
 from sos_docs.service.logs import root_extra
 from sos_docs.workbook import marked_copy as markup
-from sos_docs.workbook import rules
 
 __all__ = [
-    "INTERNAL_ERROR_CODE",
-    "NOT_MADE_CODE",
-    "PDF_WARNING_CODE",
-    "RENDER_WARNING_CODE",
     "DocumentMaker",
     "JobInWork",
     "JobResult",
@@ -77,10 +72,6 @@ CLAIM_SEPARATOR = "__"  # deliver.claim names the claimed file `<work id>__<name
 MTIME_SLACK_SECONDS = 2.0
 
 MAX_STEM_BYTES = 200
-INTERNAL_ERROR_CODE = "SYS001"
-NOT_MADE_CODE = "SYS002"
-RENDER_WARNING_CODE = rules.NOT_SHOWN_CODE
-PDF_WARNING_CODE = "DOC002"  # a PDF copy could not be made; the .docx was
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,13 +503,13 @@ class _Job:
         if isinstance(exc, TemplateError | RenderError | ConfigError):
             log.error("job %s: no documents from %s: %s", journal_id, name, exc, extra=self.extra)
             return _system_problem(
-                NOT_MADE_CODE,
+                codes.SYS002,
                 f"sos-docs could not make the documents from this workbook: {exc} Your IT team "
                 f"can find the details in the log under job {journal_id}.",
             )
         log.exception("job %s: internal error on %s", journal_id, name, extra=self.extra)
         return _system_problem(
-            INTERNAL_ERROR_CODE,
+            codes.SYS001,
             "sos-docs could not process this workbook because of an internal error; your IT "
             f"team can find the details in the log under job {journal_id}.",
         )
@@ -549,10 +540,10 @@ class _Job:
         pdf_outputs, pdf_warnings = self._pdf_copies(outputs) if self.config.pdf else ([], [])
         outputs += pdf_outputs
         render_warnings = [
-            _system_problem(RENDER_WARNING_CODE, text, Level.WARNING)
+            _system_problem(codes.DOC001, text)
             for document in documents
             for text in document.warnings
-        ] + [_system_problem(PDF_WARNING_CODE, text, Level.WARNING) for text in pdf_warnings]
+        ] + [_system_problem(codes.DOC002, text) for text in pdf_warnings]
         return _Plan(
             journal_id=journal_id,
             name=name,
@@ -739,9 +730,9 @@ class _Job:
 # Small helpers
 
 
-def _system_problem(code: str, message: str, level: Level = Level.ERROR) -> Problem:
-    """A problem about the whole workbook that sos-docs itself reports."""
-    return Problem(code, level, None, None, message)
+def _system_problem(code: str, message: str) -> Problem:
+    """A problem about the whole workbook that sos-docs itself reports, at its code's level."""
+    return codes.problem(code, None, None, message)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sos_docs import model
 from sos_docs.errors import SosDocsError
 from sos_docs.workbook import example as example_case
 from sos_docs.workbook import schema
@@ -108,8 +109,8 @@ def build_workbook(*, example: bool = False) -> Workbook:
 
 def _case_values(example: bool) -> Row:
     defaults: dict[str, object] = {
-        "Scale zero means": schema.DEFAULT_SCALE_ZERO,
-        "Scale ten means": schema.DEFAULT_SCALE_TEN,
+        "Scale zero means": model.DEFAULT_SCALE_ZERO,
+        "Scale ten means": model.DEFAULT_SCALE_TEN,
     }
     if example:
         defaults.update({k: v for k, v in example_case.CASE.items() if v is not None})
@@ -197,7 +198,7 @@ def _map_lines() -> list[Line]:
         (
             "text",
             "Scaling: each person gives a score from 0 to 10 with their reason. "
-            f"0 means: {schema.DEFAULT_SCALE_ZERO} 10 means: {schema.DEFAULT_SCALE_TEN} "
+            f"0 means: {model.DEFAULT_SCALE_ZERO} 10 means: {model.DEFAULT_SCALE_TEN} "
             "Scores are kept per person, never averaged. If your team runs the scale differently, "
             "change the wording on the Case sheet.",
             Question.SCALING,

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sos_docs import codes
 from sos_docs.model import CellValue, FormulaWithoutValue
 from sos_docs.workbook.schema import NO_WORDS, YES_WORDS, Column, Kind
 
@@ -135,9 +136,9 @@ def _datetime_text(value: dt.datetime) -> str:
 def read_cell(column: Column, value: CellValue) -> Read:
     """A non-blank cell's value as its column's kind; people and IDs come back as their text."""
     if isinstance(value, FormulaWithoutValue):
-        return Bad("WB007", _formula_message(column, value.formula))
+        return Bad(codes.WB007, _formula_message(column, value.formula))
     if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
-        return Bad("WB007", _excel_error_message(column, value.strip().upper()))
+        return Bad(codes.WB007, _excel_error_message(column, value.strip().upper()))
     return READERS[column.kind](column, value)
 
 
@@ -167,8 +168,8 @@ def read_date(column: Column, value: CellValue) -> Read:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        return parse_date_text(value.strip()) or Bad("WB005", _date_message(column, value))
-    return Bad("WB005", _date_message(column, value))
+        return parse_date_text(value.strip()) or Bad(codes.WB005, _date_message(column, value))
+    return Bad(codes.WB005, _date_message(column, value))
 
 
 def _date_message(column: Column, value: CellValue) -> str:
@@ -212,7 +213,7 @@ def read_whole(column: Column, value: CellValue) -> Read:
     if isinstance(value, str) and (match := _WHOLE_TEXT.fullmatch(value.strip())):
         return int(match.group(1))
     return Bad(
-        "WB005",
+        codes.WB005,
         f"{column.name} must be a whole number, but it is {quote(value)}. "
         "Type a number without a fraction, for example 6.",
     )
@@ -228,7 +229,7 @@ def read_yesno(column: Column, value: CellValue) -> Read:
     if word in NO_WORDS:
         return False
     return Bad(
-        "WB005",
+        codes.WB005,
         f"{column.name} must be Yes or No, but it is {quote(value)}. "
         "Type Yes or No (Y and N work too).",
     )
@@ -241,7 +242,7 @@ def read_choice(column: Column, value: CellValue) -> Read:
         if fold_choice(choice) == wanted:
             return choice
     return Bad(
-        "WB006",
+        codes.WB006,
         f"{column.name} must be one of: {', '.join(column.choices)}; but it is {quote(value)}. "
         "Choose one of those (capitals and spaces do not matter).",
     )

@@ -24,6 +24,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sos_docs import codes
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import DeliveryError, without_quoted_text
 from sos_docs.files import write_new_file
@@ -207,7 +208,7 @@ def write_marked_copy(
 
 def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) -> Workbook | None:
     """The workbook with formulas as written, or None when it cannot or should not be opened."""
-    if any(p.code == "WB001" for p in problems) or not _within_limits(source, limits):
+    if any(p.code == codes.WB001 for p in problems) or not _within_limits(source, limits):
         return None
     try:
         with warnings.catch_warnings():

@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sos_docs.model import Level, PersonRef, Problem
+from sos_docs import codes, model
+from sos_docs.model import PersonRef, Problem
 from sos_docs.workbook import schema
 from sos_docs.workbook.cells import long_date, quote
 from sos_docs.workbook.schema import (
@@ -34,9 +35,9 @@ ADULT_AGE = 18
 # Decided with the practice lead: these empty required cells break a Signs of Safety rule, so
 # they carry that rule's code instead of the general WB004.
 EMPTY_CODES = {
-    (NEXT_STEPS.name, "who"): "SOS103",
-    (NEXT_STEPS.name, "by_when"): "SOS103",
-    (SCALING.name, "reason"): "SOS105",
+    (NEXT_STEPS.name, "who"): codes.SOS103,
+    (NEXT_STEPS.name, "by_when"): codes.SOS103,
+    (SCALING.name, "reason"): codes.SOS105,
 }
 # Person columns that also take free text (a role such as "School"), with warning SOS204.
 FREE_TEXT_PEOPLE = frozenset({(NEXT_STEPS.name, "who")})
@@ -47,16 +48,9 @@ _LABEL_PATTERNS = tuple(
 )
 
 
-# Something of the workbook could not be shown in a document (a picture that cannot be read);
-# the documents are still made. Validation and the service's receipts both use it.
-NOT_SHOWN_CODE = "DOC001"
-
-
 def problem(code: str, sheet: str | None, cell: str | None, message: str) -> Problem:
-    """A Problem whose level follows from its code: SOS2xx and DOCxxx are warnings, the rest
-    errors."""
-    level = Level.WARNING if code.startswith(("SOS2", "DOC")) else Level.ERROR
-    return Problem(code, level, sheet, cell, message)
+    """A Problem at the level codes.py gives its code."""
+    return codes.problem(code, sheet, cell, message)
 
 
 @dataclass
@@ -150,7 +144,7 @@ class Book:
     def is_conference(self) -> bool:
         """True when the Case's meeting type is one of the three conferences."""
         case = self.case
-        return case is not None and case.text("meeting_type") in schema.CONFERENCE_MEETING_TYPES
+        return case is not None and case.text("meeting_type") in model.CONFERENCE_MEETING_TYPES
 
 
 Rule = Callable[[Book], Iterator[Problem]]
@@ -182,9 +176,9 @@ def required_values(book: Book) -> Iterator[Problem]:
 
 def _required_value(table: Table, row: Row, column: Column) -> Iterator[Problem]:
     if table.contract.key_value and column.field not in row.cells:
-        yield problem("WB004", table.name, None, _missing_label_message(table, column))
+        yield problem(codes.WB004, table.name, None, _missing_label_message(table, column))
     elif column.field in row.cells and row.is_empty(column.field):
-        code = EMPTY_CODES.get((table.contract.name, column.field), "WB004")
+        code = EMPTY_CODES.get((table.contract.name, column.field), codes.WB004)
         yield problem(code, table.name, row.cell(column.field), _empty_message(code, column))
 
 
@@ -196,17 +190,17 @@ def _missing_label_message(table: Table, column: Column) -> str:
 
 
 def _empty_message(code: str, column: Column) -> str:
-    if code == "SOS105":
+    if code == codes.SOS105:
         return (
             "This score has no reason. Write down, in the person's own words, "
             "why they gave this score."
         )
-    if code == "SOS103" and column.field == "who":
+    if code == codes.SOS103 and column.field == "who":
         return (
             "This next step has no one named in Who. Every next step needs a named person: "
             "put their ID or name from the People sheet (or a role such as School)."
         )
-    if code == "SOS103":
+    if code == codes.SOS103:
         return (
             f"This next step has no date in {column.name}. Every next step needs a date: "
             "type it day first, for example 19/05/2025."
@@ -230,7 +224,7 @@ def _conference_values(book: Book) -> Iterator[Problem]:
         if case.is_empty(name):
             column = CASE.column(name)
             yield problem(
-                "WB004",
+                codes.WB004,
                 case.sheet,
                 case.cell(name),
                 f"{column.name} is empty, but a {case.text('meeting_type').lower()} needs it. "
@@ -242,7 +236,7 @@ def _birth_or_due_dates(book: Book) -> Iterator[Problem]:
     for row, name in _children_names(book):
         if row.is_empty("date_of_birth") and row.is_empty("expected_due_date"):
             yield problem(
-                "WB004",
+                codes.WB004,
                 row.sheet,
                 row.cell("date_of_birth"),
                 f"{name} has neither a date of birth nor an expected due date. "
@@ -254,7 +248,7 @@ def _professional_agencies(book: Book) -> Iterator[Problem]:
     for row in book.table(PEOPLE).rows:
         if row.text("role") == PROFESSIONAL and row.is_empty("agency"):
             yield problem(
-                "WB004",
+                codes.WB004,
                 row.sheet,
                 row.cell("agency"),
                 f"{row.text('name') or 'This professional'} is a professional but Agency is "
@@ -267,7 +261,7 @@ def _family_words(book: Book) -> Iterator[Problem]:
         view = row.text("family_view")
         if view in VIEWS_NEEDING_WORDS and row.is_empty("family_words"):
             yield problem(
-                "WB004",
+                codes.WB004,
                 row.sheet,
                 row.cell("family_words"),
                 f"Family's view is {quote(view)} but Family's words is empty. "
@@ -285,14 +279,14 @@ def at_least_one_row(book: Book) -> Iterator[Problem]:
 def _empty_sheet_problem(table: Table) -> Problem:
     if table.contract is DANGER_STATEMENTS:
         return problem(
-            "SOS101",
+            codes.SOS101,
             table.name,
             None,
             "There is no danger statement. Add at least one: who is worried, about whose "
             "behaviour, and what could happen to which child if nothing changes.",
         )
     return problem(
-        "WB004",
+        codes.WB004,
         table.name,
         None,
         f"The {table.name} sheet has no rows filled in, and it needs at least one. "
@@ -317,7 +311,7 @@ def unique_ids(book: Book) -> Iterator[Problem]:
 
 def _duplicate_problem(row: Row, id_field: str, first_row: int) -> Problem:
     return problem(
-        "WB008",
+        codes.WB008,
         row.sheet,
         row.cell(id_field),
         f"The ID {quote(row.text(id_field))} is already used in row {first_row} of this sheet. "
@@ -338,7 +332,7 @@ def danger_statements_have_goals(book: Book) -> Iterator[Problem]:
         statement_id = row.text("id")
         if statement_id and statement_id.casefold() not in paired:
             yield problem(
-                "SOS102",
+                codes.SOS102,
                 row.sheet,
                 row.cell("id"),
                 f"Danger statement {statement_id} has no safety goal. Add a row on the "
@@ -352,7 +346,7 @@ def scores_in_range(book: Book) -> Iterator[Problem]:
         score = row.whole("score")
         if score is not None and not 0 <= score <= 10:
             yield problem(
-                "SOS104",
+                codes.SOS104,
                 row.sheet,
                 row.cell("score"),
                 f"Score must be a whole number from 0 to 10, but it is {score}. Change it to a "
@@ -371,7 +365,7 @@ def children_have_views(book: Book) -> Iterator[Problem]:
         unborn = row.is_empty("date_of_birth") and not row.is_empty("expected_due_date")
         if row.text("id") and not unborn and row.text("id") not in heard:
             yield problem(
-                "SOS106",
+                codes.SOS106,
                 row.sheet,
                 row.cell("id"),
                 f"{name} has no entry on the {views.name} sheet. Add a row for them with what "
@@ -387,7 +381,7 @@ def category_for_protection_plan(book: Book) -> Iterator[Problem]:
     if case.is_empty("category_of_harm"):
         choices = ", ".join(CASE.column("category_of_harm").choices)
         yield problem(
-            "SOS107",
+            codes.SOS107,
             case.sheet,
             case.cell("category_of_harm"),
             f"The recommendation is a {CHILD_PROTECTION_PLAN.lower()} but Category of harm "
@@ -402,7 +396,7 @@ def sharing_recorded(book: Book) -> Iterator[Problem]:
         return
     if case.is_empty("shared_with_parents_on") and case.is_empty("not_shared_because"):
         yield problem(
-            "SOS108",
+            codes.SOS108,
             case.sheet,
             case.cell("shared_with_parents_on"),
             "This conference report says neither when it was shared with the parents nor why "
@@ -419,10 +413,10 @@ def birth_dates_plausible(book: Book) -> Iterator[Problem]:
     for row, name in _children_names(book):
         born, due = row.date("date_of_birth"), row.date("expected_due_date")
         if born and (message := _birth_date_message(name, born, mapped)):
-            yield problem("SOS109", row.sheet, row.cell("date_of_birth"), message)
+            yield problem(codes.SOS109, row.sheet, row.cell("date_of_birth"), message)
         if due and due < mapped:
             yield problem(
-                "SOS109",
+                codes.SOS109,
                 row.sheet,
                 row.cell("expected_due_date"),
                 f"{name}'s expected due date, {long_date(due)}, is before the mapping date, "
@@ -460,7 +454,7 @@ def dates_in_order(book: Book) -> Iterator[Problem]:
         return
     if mapped > book.today:
         yield problem(
-            "SOS110",
+            codes.SOS110,
             case.sheet,
             case.cell("mapping_date"),
             f"The mapping date, {long_date(mapped)}, is in the future (today is "
@@ -470,7 +464,7 @@ def dates_in_order(book: Book) -> Iterator[Problem]:
         due = row.date("by_when")
         if due and due < mapped:
             yield problem(
-                "SOS110",
+                codes.SOS110,
                 row.sheet,
                 row.cell("by_when"),
                 f"This next step is due on {long_date(due)}, before the mapping date, "
@@ -484,7 +478,7 @@ def few_danger_statements(book: Book) -> Iterator[Problem]:
     if len(rows) > MAX_DANGER_STATEMENTS:
         fourth = rows[MAX_DANGER_STATEMENTS]
         yield problem(
-            "SOS201",
+            codes.SOS201,
             fourth.sheet,
             fourth.cell("id"),
             f"There are {len(rows)} danger statements. Signs of Safety keeps to three or fewer "
@@ -497,7 +491,7 @@ def existing_safety_recorded(book: Book) -> Iterator[Problem]:
     table = book.table(WORKING_WELL)
     if table.rows and not any(row.text("type") == EXISTING_SAFETY for row in table.rows):
         yield problem(
-            "SOS202",
+            codes.SOS202,
             table.name,
             None,
             f"Nothing is recorded as existing safety. Add any time someone kept the children "
@@ -513,7 +507,7 @@ def network_knows_worries(book: Book) -> Iterator[Problem]:
         if row.flag("safety_network") and not knows and not unreadable:
             name = row.text("name") or "This person"
             yield problem(
-                "SOS203",
+                codes.SOS203,
                 row.sheet,
                 row.cell("knows_the_worries"),
                 f"{name} is in the safety network but Knows the worries is not Yes. Make sure "
@@ -527,7 +521,7 @@ def next_step_people_known(book: Book) -> Iterator[Problem]:
         who = row.person("who")
         if who is not None and who.id is None:
             yield problem(
-                "SOS204",
+                codes.SOS204,
                 row.sheet,
                 row.cell("who"),
                 f"{quote(who.name)} is not on the People sheet. That is fine for a role such "
@@ -545,7 +539,7 @@ def words_and_pictures_agreed(book: Book) -> Iterator[Problem]:
     if not case.flag(agreed_field) and not unreadable:
         label = CASE.column(agreed_field).name
         yield problem(
-            "SOS205",
+            codes.SOS205,
             case.sheet,
             case.cell(agreed_field),
             f'There are words and pictures pages, but "{label}" is not Yes. Agree the wording '
@@ -563,7 +557,7 @@ def everyone_scored(book: Book) -> Iterator[Problem]:
     for row, name in _children_names(book):
         if row.text("id") and row.text("id") not in participants | about:
             yield problem(
-                "SOS206",
+                codes.SOS206,
                 row.sheet,
                 row.cell("id"),
                 f"{name} has no scaling score of their own. Add a score by them or about them "
@@ -577,7 +571,7 @@ def _author_scored(book: Book, participants: set[str | None]) -> Iterator[Proble
     author = case.person("report_author") if case else None
     if case and author and author.id not in participants:
         yield problem(
-            "SOS206",
+            codes.SOS206,
             case.sheet,
             case.cell("report_author"),
             f"The report author, {author.name}, has not given a scaling score. Add their score "
@@ -594,7 +588,7 @@ def behaviour_not_labels(book: Book) -> Iterator[Problem]:
         if found:
             labels = " and ".join(f'"{label}"' for label in found)
             yield problem(
-                "SOS207",
+                codes.SOS207,
                 row.sheet,
                 row.cell("statement"),
                 f"This danger statement uses the professional label {labels}. Describe what the "

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sos_docs.model import MEETING_TYPES
+
 FORMAT_VERSION = 1
 
 
@@ -50,16 +52,6 @@ TAB_COLOURS = {
 YES_WORDS = frozenset({"yes", "y", "true"})
 NO_WORDS = frozenset({"no", "n", "false"})
 
-MEETING_TYPES = (
-    "Initial child protection conference",
-    "Review child protection conference",
-    "Pre-birth conference",
-    "Child in need meeting",
-    "Core group meeting",
-    "Family network meeting",
-    "Strategy discussion",
-)
-CONFERENCE_MEETING_TYPES = frozenset(MEETING_TYPES[:3])
 RECOMMENDATIONS = ("Child protection plan", "Child in need plan", "No further action", "Other")
 CATEGORIES_OF_HARM = ("Neglect", "Physical abuse", "Emotional abuse", "Sexual abuse", "Multiple")
 LEGAL_STATUSES = ("None", "Child in need", "Child protection plan", "Looked after")
@@ -74,11 +66,6 @@ VIEW_METHODS = (
     "Conversation",
     "Observation",
     "Words and pictures",
-)
-
-DEFAULT_SCALE_ZERO = "The children cannot safely stay at home as things are."
-DEFAULT_SCALE_TEN = (
-    "Everyone is confident the children are safe enough for children's services to close the case."
 )
 
 # Professional labels that describe a category rather than behaviour (rule SOS207).

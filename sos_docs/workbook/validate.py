@@ -11,6 +11,7 @@ from typing import Any
 
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
+from sos_docs import codes, model
 from sos_docs.model import (
     AgencyInvolvement,
     CaseDetails,
@@ -135,7 +136,7 @@ def _missing_sheets(raw: RawWorkbook, found: Mapping[str, RawSheet], findings: F
     for contract in schema.SHEETS:
         if contract.required and contract.name not in found:
             findings.add(
-                "WB002",
+                codes.WB002,
                 contract.name,
                 None,
                 f'The workbook has no "{contract.name}" sheet. The sheets it has are: {titles}. '
@@ -228,7 +229,7 @@ def read_table(contract: schema.Sheet, sheet: RawSheet, findings: Findings) -> T
     rows = rows_of(sheet)
     header = find_header(contract, sheet.title, rows, findings)
     if header is None:
-        findings.add("WB003", sheet.title, None, _no_header_message(contract, sheet.title))
+        findings.add(codes.WB003, sheet.title, None, _no_header_message(contract, sheet.title))
         return Table(contract, sheet.title)
     missing = _missing_columns(contract, sheet.title, header, rows, findings)
     records = [
@@ -302,7 +303,7 @@ def _missing_columns(
     first = get_column_letter(min(rows[header.row]))
     for column in missing:
         findings.add(
-            "WB003",
+            codes.WB003,
             title,
             f"{first}{header.row}",
             f'The "{title}" sheet has no "{column.name}" column. Add a column headed '
@@ -349,7 +350,7 @@ def _place_pictures(
     for cell in sheet.unreadable_pictures:
         row_number = coordinate_to_tuple(cell)[0]
         if picture_field and row_number in by_number:
-            findings.add(rules.NOT_SHOWN_CODE, sheet.title, cell, _unreadable_picture(cell))
+            findings.add(codes.DOC001, sheet.title, cell, _unreadable_picture(cell))
         else:
             findings.notes.append(
                 f"{sheet.title}!{cell}: a picture that cannot be read was not used."
@@ -458,7 +459,7 @@ def _resolve_cell(
         return
     resolved = _resolve_value(directory, table, column, text)
     if isinstance(resolved, Unresolved):
-        findings.add("WB009", row.sheet, row.cells[column.field], resolved.message)
+        findings.add(codes.WB009, row.sheet, row.cells[column.field], resolved.message)
     else:
         row.values[column.field] = resolved
 
@@ -582,8 +583,8 @@ def _page(page: WordsPage) -> int:
 def build_details(row: Row) -> CaseDetails:
     """The Case sheet's values, with the scale's default wording where it was left empty."""
     values: dict[str, Any] = {
-        "scale_zero_means": schema.DEFAULT_SCALE_ZERO,
-        "scale_ten_means": schema.DEFAULT_SCALE_TEN,
+        "scale_zero_means": model.DEFAULT_SCALE_ZERO,
+        "scale_ten_means": model.DEFAULT_SCALE_TEN,
         **row.values,
     }
     return CaseDetails(**values, source=source_of(row))

@@ -16,6 +16,7 @@ from openpyxl.workbook.workbook import Workbook as LoadedWorkbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sos_docs import model
 from sos_docs.errors import SosDocsError
 from sos_docs.workbook import blank, example, schema
 from sos_docs.workbook.blank import (
@@ -186,8 +187,8 @@ def test_blank_case_holds_only_the_default_scale_wording(blank_book: LoadedWorkb
         column.name: worksheet.cell(row, 2).value
         for row, column in enumerate(schema.CASE.columns, start=1)
     }
-    assert values.pop("Scale zero means") == schema.DEFAULT_SCALE_ZERO
-    assert values.pop("Scale ten means") == schema.DEFAULT_SCALE_TEN
+    assert values.pop("Scale zero means") == model.DEFAULT_SCALE_ZERO
+    assert values.pop("Scale ten means") == model.DEFAULT_SCALE_TEN
     assert set(values.values()) == {None}
 
 
@@ -370,7 +371,7 @@ def test_instructions_explain_the_workbook_in_plain_words(blank_book: LoadedWork
         "What's working well?",
         "What needs to happen?",
         "Scaling",
-        schema.DEFAULT_SCALE_ZERO,
+        model.DEFAULT_SCALE_ZERO,
         "C1",
         "P1",
         "D1",
@@ -427,7 +428,7 @@ def test_example_case_values_are_written(example_book: LoadedWorkbook) -> None:
         elif expected is not None:
             assert cell.value == expected, column.name
     scale_row = [c.name for c in schema.CASE.columns].index("Scale zero means") + 1
-    assert worksheet.cell(scale_row, 2).value == schema.DEFAULT_SCALE_ZERO
+    assert worksheet.cell(scale_row, 2).value == model.DEFAULT_SCALE_ZERO
 
 
 @pytest.mark.parametrize("name", list(example.SHEET_ROWS))

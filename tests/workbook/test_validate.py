@@ -77,8 +77,8 @@ def test_example_case_details_hold_the_example(example_case: MappingCase) -> Non
     assert details.not_shared_because == ""
     assert details.words_and_pictures_agreed is True
     assert details.review_date == dt.date(2027, 2, 19)
-    assert details.scale_zero_means == schema.DEFAULT_SCALE_ZERO
-    assert details.scale_ten_means == schema.DEFAULT_SCALE_TEN
+    assert details.scale_zero_means == model.DEFAULT_SCALE_ZERO
+    assert details.scale_ten_means == model.DEFAULT_SCALE_TEN
 
 
 def test_example_people_and_children_hold_the_example(example_case: MappingCase) -> None:

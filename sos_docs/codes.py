@@ -1,0 +1,111 @@
+"""Every problem code sos-docs reports, with its level and one-line meaning: the one table.
+
+Modules name a code by its constant here (`codes.WB004`), never by a literal, and a Problem's
+level comes from this table (`codes.level_of`). docs/workbook-format.md lists the same codes
+with the same levels; tests/test_codes.py checks the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sos_docs.model import Level, Problem
+
+ERROR = Level.ERROR
+WARNING = Level.WARNING
+
+
+@dataclass(frozen=True)
+class ProblemCode:
+    """One code: what it is called, how serious it is, and what it means in one line."""
+
+    code: str
+    level: Level
+    meaning: str
+
+
+_TABLE: dict[str, ProblemCode] = {}
+
+
+def _code(code: str, level: Level, meaning: str) -> str:
+    """Enter a code in the table once, and give back its name for the module constant."""
+    if code in _TABLE:
+        raise ValueError(f"problem code {code} is defined twice")
+    _TABLE[code] = ProblemCode(code, level, meaning)
+    return code
+
+
+# The workbook's form: files, sheets, columns and cell values (docs/workbook-format.md, Rules).
+WB001 = _code("WB001", ERROR, "The file cannot be opened as an Excel workbook.")
+WB002 = _code("WB002", ERROR, "A required sheet is missing.")
+WB003 = _code("WB003", ERROR, "A table's header row or a required column is missing.")
+WB004 = _code("WB004", ERROR, "A required value is empty.")
+WB005 = _code("WB005", ERROR, "A value has the wrong type (not a date, whole number or yes/no).")
+WB006 = _code("WB006", ERROR, "A choice value is not one of the allowed values.")
+WB007 = _code("WB007", ERROR, "A formula cell has no saved value.")
+WB008 = _code("WB008", ERROR, "An ID is used twice in one sheet.")
+WB009 = _code("WB009", ERROR, "A reference points to an ID or name that does not exist.")
+
+# Signs of Safety rules that stop the documents.
+SOS101 = _code("SOS101", ERROR, "There is no danger statement.")
+SOS102 = _code("SOS102", ERROR, "A danger statement has no safety goal.")
+SOS103 = _code("SOS103", ERROR, "A next step has no named person or no date.")
+SOS104 = _code("SOS104", ERROR, "A scaling score is outside 0 to 10.")
+SOS105 = _code("SOS105", ERROR, "A scaling score has no reason.")
+SOS106 = _code("SOS106", ERROR, "A child (not unborn) has no entry in Child's views.")
+SOS107 = _code("SOS107", ERROR, "A child protection plan is recommended with no category of harm.")
+SOS108 = _code(
+    "SOS108",
+    ERROR,
+    "A conference report says neither when it was shared with the parents nor why not.",
+)
+SOS109 = _code("SOS109", ERROR, "A child's date of birth or expected due date is impossible.")
+SOS110 = _code(
+    "SOS110", ERROR, "The mapping date is in the future, or a next step is due before it."
+)
+
+# Signs of Safety rules that travel with the documents as warnings.
+SOS201 = _code("SOS201", WARNING, "More than three danger statements.")
+SOS202 = _code("SOS202", WARNING, "Nothing is recorded under existing safety.")
+SOS203 = _code("SOS203", WARNING, "A safety network member does not know the worries.")
+SOS204 = _code("SOS204", WARNING, "A next step's person is not on the People sheet.")
+SOS205 = _code(
+    "SOS205",
+    WARNING,
+    "Words and pictures are to be made but the parents have not agreed the wording.",
+)
+SOS206 = _code(
+    "SOS206", WARNING, "A child has no score of their own, or the author has not scored."
+)
+SOS207 = _code(
+    "SOS207",
+    WARNING,
+    "A danger statement uses a professional label instead of describing behaviour.",
+)
+
+# Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
+SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")
+SYS002 = _code("SYS002", ERROR, "The workbook was valid but its documents could not be made.")
+
+# Codes for what could not be shown or copied; the documents were still made.
+DOC001 = _code(
+    "DOC001",
+    WARNING,
+    "Something in the workbook (such as a picture) could not be shown in a document.",
+)
+DOC002 = _code("DOC002", WARNING, "A PDF copy could not be made; the Word documents were.")
+
+
+CODES: Mapping[str, ProblemCode] = MappingProxyType(_TABLE)
+
+
+def level_of(code: str) -> Level:
+    """The level of a code from the table; an unknown code is a programming error (KeyError)."""
+    return _TABLE[code].level
+
+
+def problem(code: str, sheet: str | None, cell: str | None, message: str) -> Problem:
+    """A Problem at its code's level, where it is and what to do about it."""
+    return Problem(code, level_of(code), sheet, cell, message)
