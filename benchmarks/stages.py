@@ -18,8 +18,7 @@ from pathlib import Path
 
 import cases
 
-from sos_docs import files as deliver
-from sos_docs import pipeline
+from sos_docs import files, pipeline
 from sos_docs.config import DEFAULT_CONFIG
 from sos_docs.documents import render
 from sos_docs.documents.context import DocumentSettings, build_context
@@ -99,7 +98,7 @@ def one_workbook(path: Path, out: Path, inner: dict[str, Inner]) -> dict[str, fl
         "of which checking the scale picture": inner["checking"].taken(),
         "write both documents": cpu(
             lambda: [
-                deliver.write_new_file(out / f"{i}.docx", d.data) for i, d in enumerate(documents)
+                files.write_new_file(out / f"{i}.docx", d.data) for i, d in enumerate(documents)
             ]
         ),
     }

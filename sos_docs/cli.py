@@ -16,9 +16,10 @@ from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
 from sos_docs.errors import SosDocsError
 from sos_docs.model import Level, Validation
+from sos_docs.wording import plural
 
 if TYPE_CHECKING:
-    from sos_docs.pipeline import Outcome
+    from sos_docs.pipeline import ProcessResult
     from sos_docs.service.doctor import Check
 
 log = logging.getLogger(__name__)
@@ -113,15 +114,11 @@ def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
     errors = sum(len(v.errors) for _, v in results)
     warnings = sum(len(v.warnings) for _, v in results)
     failing = sum(1 for _, v in results if v.errors)
-    files = _plural(len(results), "workbook")
+    files = plural(len(results), "workbook")
     return (
-        f"Checked {files}: {_plural(failing, 'workbook')} with errors, "
-        f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}."
+        f"Checked {files}: {plural(failing, 'workbook')} with errors, "
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')}."
     )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # ---------------------------------------------------------------------------------- documents
@@ -171,7 +168,7 @@ def render_command(
     sys.exit(1 if failed else 0)
 
 
-def _print_outcome(path: Path, outcome: Outcome) -> None:
+def _print_outcome(path: Path, outcome: ProcessResult) -> None:
     if outcome.validation.errors:
         _print_validation(path, outcome.validation)
         click.echo(f"No documents were made from {path.name}: fix the errors above and run again.")
@@ -211,7 +208,7 @@ def check_template_command(template: Path) -> None:
         hint = f" (did you mean '{field.suggestion}'?)" if field.suggestion else ""
         click.echo(f"{template.name}: unknown field '{field.name}'{hint}")
     if unknown:
-        click.echo(f"{_plural(len(unknown), 'unknown field')}. See `sos-docs fields` for the list.")
+        click.echo(f"{plural(len(unknown), 'unknown field')}. See `sos-docs fields` for the list.")
         sys.exit(1)
     click.echo(f"{template.name}: every placeholder is a known field.")
 
@@ -261,7 +258,7 @@ def doctor_command(
             for check in checks:
                 click.echo(f"  {_styled(check)}")
             failing += any(not check.ok for check in checks)
-    click.echo(f"Checked {_plural(len(paths), 'folder')}: {failing} with failing checks.")
+    click.echo(f"Checked {plural(len(paths), 'folder')}: {failing} with failing checks.")
     sys.exit(1 if failing else 0)
 
 
@@ -391,7 +388,7 @@ def watch_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
     """Show what is waiting, in work, processed and rejected in ROOT, and the last jobs."""
-    from sos_docs.service.jobs import WatchedRoot
+    from sos_docs.service.layout import WatchedRoot
     from sos_docs.service.status import read_status, status_json, status_text
 
     path = root.resolve()

@@ -2,7 +2,7 @@
 
 Data flows: file -> `RawWorkbook` (reader) -> `Validation` holding a `MappingCase` or
 `Problem`s (validate) -> template context (context) -> document bytes (render) -> files
-(deliver). Every object here is a frozen dataclass so a stage cannot change what it was given.
+(files). Every object here is a frozen dataclass so a stage cannot change what it was given.
 """
 
 from __future__ import annotations

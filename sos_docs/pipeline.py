@@ -16,8 +16,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from sos_docs import codes
-from sos_docs import files as deliver
+from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, Config
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.pdf import PdfConverter, pdf_path_for
@@ -65,7 +64,7 @@ class Made:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ProcessResult:
     """What processing one workbook produced: its validation and the documents written."""
 
     validation: Validation
@@ -237,10 +236,10 @@ def deliver_documents(
     """Write each rendered document into place under out_root, never overwriting."""
     written = []
     for document in documents:
-        target = deliver.output_path(
+        target = files.output_path(
             out_root, config.output_pattern, output_fields(case, document.kind)
         )
-        written.append(deliver.write_new_file(target, document.data))
+        written.append(files.write_new_file(target, document.data))
     return tuple(written)
 
 
@@ -251,14 +250,14 @@ def process_workbook(
     kinds: tuple[DocumentKind, ...] | None = None,
     today: dt.date | None = None,
     converter: PdfConverter | None = None,
-) -> Outcome:
+) -> ProcessResult:
     """The whole pipeline for one workbook: problems only, or documents written under out_root.
 
     With `config.pdf` and a converter, each document also gets a PDF copy beside it.
     """
     validation = check_workbook(path, config, today)
     if not validation.ok or validation.case is None:
-        return Outcome(validation)
+        return ProcessResult(validation)
     documents = render_case(validation.case, config, kinds)
     written = deliver_documents(validation.case, documents, out_root, config)
     warnings = [w for d in documents for w in d.warnings]
@@ -268,4 +267,4 @@ def process_workbook(
             pdf, warning = make_pdf_copy(converter, docx, pdf_path_for(docx))
             pdfs += [pdf] if pdf else []
             warnings += [warning] if warning else []
-    return Outcome(validation, written, tuple(warnings), tuple(pdfs))
+    return ProcessResult(validation, written, tuple(warnings), tuple(pdfs))

@@ -21,7 +21,7 @@ import pytest
 from sos_docs.config import load_config
 from sos_docs.pipeline import DOCUMENT_KINDS
 from sos_docs.service import jobs
-from sos_docs.service.jobs import WatchedRoot
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.service.watcher import Watcher
 from tests.support.adversarial import (

@@ -31,7 +31,7 @@ from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
 
 from sos_docs.config import DEFAULT_LIMITS
-from sos_docs.documents import render
+from sos_docs.documents import _docxtpl_compiled, render
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.errors import WorkbookError
 from sos_docs.model import MappingCase, RawWorkbook
@@ -281,10 +281,10 @@ def test_a_merged_cell_in_a_table_as_wide_as_its_grid_needs_no_fix(tmp_path: Pat
     path = tmp_path / "merged.docx"
     document.save(path)
     body = etree.fromstring(docx.Document(path).element.body.xml)
-    assert not render._grids_need_fixing(body)
+    assert not _docxtpl_compiled.grids_need_fixing(body)
     grid = table._tbl.tblGrid
     grid.append(copy.deepcopy(grid[0]))  # the grid now has a column no row fills
-    assert render._grids_need_fixing(etree.fromstring(document.element.body.xml))
+    assert _docxtpl_compiled.grids_need_fixing(etree.fromstring(document.element.body.xml))
 
 
 def test_a_template_changing_a_list_does_not_change_the_next_document(
@@ -589,9 +589,9 @@ XML_PIECES = (
 
 
 def paragraph_spans(xml: str) -> list[tuple[int, int]]:
-    """Every paragraph span render._next_paragraph finds, from the start."""
+    """Every paragraph span _docxtpl_compiled._next_paragraph finds, from the start."""
     spans, position = [], 0
-    while (span := render._next_paragraph(xml, position)) is not None:
+    while (span := _docxtpl_compiled._next_paragraph(xml, position)) is not None:
         spans.append(span)
         position = span[1]
     return spans
@@ -609,4 +609,4 @@ def test_paragraphs_are_found_exactly_where_docxtpls_expression_finds_them(xml: 
 def test_only_paragraphs_with_a_tab_or_line_break_are_rewritten(xml: str) -> None:
     """The paragraphs picked for resolve_listing are exactly docxtpl's that hold one."""
     expected = [m.span() for m in DOCXTPL_PARAGRAPH.finditer(xml) if re.search("[\t\a\n\f]", m[0])]
-    assert list(render._paragraphs_with_listings(xml)) == expected
+    assert list(_docxtpl_compiled._paragraphs_with_listings(xml)) == expected

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sos_docs import files as deliver
+from sos_docs import files
 from sos_docs.errors import ConfigError, DeliveryError
 from sos_docs.files import (
     DEFAULT_OUTPUT_PATTERN,
@@ -278,7 +278,7 @@ def test_write_new_file_works_without_hard_links(
     def no_links(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(deliver.os, "link", no_links)
+    monkeypatch.setattr(files.os, "link", no_links)
     target = tmp_path / "report.docx"
     target.write_bytes(b"already here")
     placed = write_new_file(target, b"new")
@@ -297,7 +297,7 @@ def test_a_full_disk_leaves_nothing_behind(
     def disk_full(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(deliver.os, failing, disk_full)
+    monkeypatch.setattr(files.os, failing, disk_full)
     with pytest.raises(DeliveryError, match="the disk is full") as caught:
         write_new_file(tmp_path / "report.docx", b"x" * 1000)
     assert "report.docx" in str(caught.value)
@@ -313,7 +313,7 @@ def test_a_refused_folder_says_permission_denied(
     def denied(*args: Any, **kwargs: Any) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(deliver.os, "open", denied)
+    monkeypatch.setattr(files.os, "open", denied)
     with pytest.raises(DeliveryError, match=r"permission denied\. Ask IT"):
         write_new_file(tmp_path / "report.docx", b"x")
     assert list(tmp_path.iterdir()) == []
@@ -327,7 +327,7 @@ def test_a_failing_link_leaves_no_temporary(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(deliver.os, "link", broken)
+    monkeypatch.setattr(files.os, "link", broken)
     with pytest.raises(DeliveryError, match="Input/output error"):
         write_new_file(tmp_path / "report.docx", b"x")
     assert list(tmp_path.iterdir()) == []
@@ -372,7 +372,7 @@ def _write_many(target: str, writer: int, count: int, use_links: bool, start: An
         def no_links(*args: Any, **kwargs: Any) -> None:
             raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-        deliver.os.link = no_links  # type: ignore[assignment]
+        files.os.link = no_links  # type: ignore[assignment]
     start.wait()
     return [
         str(write_new_file(Path(target), f"writer {writer} file {n}".encode()))
@@ -432,7 +432,7 @@ def test_move_without_hard_links_still_never_overwrites(
     def no_links(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.ENOTSUP, "Operation not supported")
 
-    monkeypatch.setattr(deliver.os, "link", no_links)
+    monkeypatch.setattr(files.os, "link", no_links)
     rejected = tmp_path / "rejected"
     rejected.mkdir()
     (rejected / "case.xlsx").write_bytes(b"old")

@@ -32,7 +32,7 @@ from sos_docs.errors import RenderError, TemplateError, WorkbookError
 from sos_docs.pipeline import DOCUMENT_KINDS, REPORT, process_workbook
 from sos_docs.service.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.workbook import guard, schema
-from sos_docs.workbook.schema import Kind
+from sos_docs.workbook.schema import ColumnKind
 from tests.service.test_faults import (
     FAST,
     drop,
@@ -357,22 +357,28 @@ def with_every_text_marked(book: WorkbookBuilder) -> list[str]:
         column = case_columns.get(label)
         if label == "Case reference":  # an identifier: it names the reports folder and log lines
             continue
-        if column is not None and column.kind is Kind.TEXT and isinstance(value, str):
+        if column is not None and column.kind is ColumnKind.TEXT and isinstance(value, str):
             book.case[label] = mark(value)
     tables = [c for c in schema.SHEETS if not c.key_value]
     for contract in tables:
         for row in book.rows(contract.name):
             for column in contract.columns:
                 value = row.get(column.name)
-                if column.kind is Kind.TEXT and column.name != "ID" and isinstance(value, str):
+                if (
+                    column.kind is ColumnKind.TEXT
+                    and column.name != "ID"
+                    and isinstance(value, str)
+                ):
                     row[column.name] = mark(value)
     for contract in tables:  # references by name follow the names
         for row in book.rows(contract.name):
             for column in contract.columns:
                 value = row.get(column.name)
-                if column.kind in (Kind.PERSON, Kind.CHILD, Kind.CHILDREN) and isinstance(
-                    value, str
-                ):
+                if column.kind in (
+                    ColumnKind.PERSON,
+                    ColumnKind.CHILD,
+                    ColumnKind.CHILDREN,
+                ) and isinstance(value, str):
                     row[column.name] = ", ".join(renamed.get(p, p) for p in value.split(", "))
     return markers
 

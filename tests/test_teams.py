@@ -17,6 +17,7 @@ from PIL import Image
 
 from sos_docs import pipeline
 from sos_docs.cli import cli
+from sos_docs.codes import DOC002
 from sos_docs.config import (
     DEFAULT_TEMPLATES_DIR,
     Config,
@@ -31,9 +32,9 @@ from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, PdfError
 from sos_docs.model import MappingCase
 from sos_docs.pipeline import document_kinds, process_workbook, render_case
-from sos_docs.codes import DOC002
-from sos_docs.service.jobs import Outcome, WatchedRoot, run_job
+from sos_docs.service.jobs import JobOutcome, run_job
 from sos_docs.service.journal import Journal
+from sos_docs.service.layout import WatchedRoot
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -365,7 +366,7 @@ def test_a_failing_pdf_conversion_is_a_warning_and_the_documents_still_come(
     root.prepare()
     unbranded_workbook(root.inbox / "case.xlsx")
     result = run_job(root, root.inbox / "case.xlsx")
-    assert result.outcome is Outcome.PROCESSED
+    assert result.outcome is JobOutcome.PROCESSED
     assert sorted(p.suffix for p in result.outputs) == [".docx", ".docx"]
     text = receipt(root, "CP-1")
     assert text.count(DOC002) == 2
@@ -386,7 +387,7 @@ def test_without_libreoffice_the_receipt_says_no_pdf_copies_were_made(
     root.prepare()
     unbranded_workbook(root.inbox / "case.xlsx")
     result = run_job(root, root.inbox / "case.xlsx")
-    assert result.outcome is Outcome.PROCESSED
+    assert result.outcome is JobOutcome.PROCESSED
     assert len(result.outputs) == 2
     assert "No PDF copies were made: LibreOffice was not found on this computer." in receipt(
         root, "CP-1"
@@ -401,7 +402,7 @@ def test_the_service_places_a_pdf_beside_each_document(tmp_path: Path) -> None:
         root.prepare()
         unbranded_workbook(root.inbox / "case.xlsx")
         result = run_job(root, root.inbox / "case.xlsx")
-    assert result.outcome is Outcome.PROCESSED
+    assert result.outcome is JobOutcome.PROCESSED
     names = sorted(p.name for p in result.outputs)
     assert names == [
         "CP-1 Conference report 2026-11-27.docx",

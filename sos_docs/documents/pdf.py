@@ -39,7 +39,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from sos_docs import files as deliver
+from sos_docs import files
 from sos_docs.errors import PdfError
 
 __all__ = [
@@ -215,7 +215,7 @@ class PdfConverter:
             raise PdfError(f"{docx.name} could not be converted to PDF: it is not a Word document.")
         with self._lock:
             data = self._convert_locked(docx.resolve())
-        return deliver.write_new_file(pdf_dest, data)
+        return files.write_new_file(pdf_dest, data)
 
     def close(self) -> None:
         """Ask LibreOffice to end, kill it if it will not, and remove its private profile."""

@@ -13,7 +13,6 @@ disk is compiled afresh. Every render still starts from a fresh python-docx docu
 
 from __future__ import annotations
 
-import copy
 import difflib
 import hashlib
 import io
@@ -25,9 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import docx
 import jinja2
 from docx.image.exceptions import InvalidImageStreamError, UnrecognizedImageError
 from docx.image.image import Image as DocxImage
@@ -41,7 +38,16 @@ from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 from PIL import Image, ImageOps
 
-from sos_docs.documents.fields import FIELDS_BY_NAME, Kind, item_names, top_level_names
+from sos_docs.documents._docxtpl_compiled import (
+    FOOTER_URI,
+    FOOTNOTES_TYPE,
+    HEADER_URI,
+    Compiled,
+    CompiledDocxTemplate,
+    SafeDocxTemplate,
+    compile_template,
+)
+from sos_docs.documents.fields import FIELDS_BY_NAME, FieldKind, item_names, top_level_names
 from sos_docs.errors import RenderError, TemplateError
 from sos_docs.model import Picture
 
@@ -55,18 +61,11 @@ _MAX_PICTURE_PIXELS = 2400  # longest side kept; a phone photo needs no more at 
 _PICTURE_HEIGHT_SHARE = 0.55  # of the page's text height, so a picture fits under its words
 # Filters that would let a template put raw markup (from cell text) into the document's XML.
 _UNSAFE_FILTERS = ("safe", "urlize", "xmlattr")
-_HEADER_URI = DocxTemplate.HEADER_URI
-_FOOTER_URI = DocxTemplate.FOOTER_URI
-_FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _TEMPLATE_GLOBALS = frozenset({"loop", "caller", "varargs", "kwargs"})
 # Filters whose result is the same list in another order or subset: loops over them keep
 # the item fields of the list.
 _LIST_KEEPING_FILTERS = frozenset({"sort", "reverse", "list", "unique", "selectattr", "rejectattr"})
-# The core properties docxtpl renders as templates (DocxTemplate.render_properties).
-_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 _COMPILED_TEMPLATES_KEPT = 16
-# docxtpl's resolve_listing works paragraph by paragraph on these characters.
-_LISTING_CHARACTERS = re.compile("[\t\a\n\f]")
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,8 @@ def render_documents(templates: Sequence[Path], context: Mapping[str, object]) -
     return [_render(_COMPILED.get(template), template, cleaned, ready) for template in templates]
 
 
-def _render(compiled: _Compiled, template: Path, cleaned: object, ready: _ReadyImages) -> Rendered:
-    tpl = _CompiledDocxTemplate(compiled)
+def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyImages) -> Rendered:
+    tpl = CompiledDocxTemplate(compiled)
     warnings: list[str] = []
     # A fresh copy for each document: a template may change lists it is given (the sandbox
     # allows `list.sort()`), and that must not reach the next document of the case.
@@ -166,7 +165,7 @@ def _parsed_template(template: Path, data: bytes) -> DocxTemplate:
             f"The template {template.name} is not a Word .docx file. "
             "Open it in Word and save it as 'Word Document (*.docx)'."
         )
-    tpl = _SafeDocxTemplate(io.BytesIO(data))
+    tpl = SafeDocxTemplate(io.BytesIO(data))
     try:
         tpl.init_docx()
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
@@ -175,91 +174,6 @@ def _parsed_template(template: Path, data: bytes) -> DocxTemplate:
             "Open it in Word and save it as 'Word Document (*.docx)'."
         ) from exc
     return tpl
-
-
-class _SafeDocxTemplate(DocxTemplate):  # type: ignore[misc]
-    """docxtpl, but rendered XML that is not well formed is an error instead of being repaired.
-
-    docxtpl parses the rendered body with lxml's `recover=True`, which silently drops what it
-    cannot parse; a report with text quietly missing is worse than no report.
-    """
-
-    def fix_tables(self, xml: str) -> object:
-        try:
-            tree = etree.fromstring(xml)
-        except etree.XMLSyntaxError as exc:
-            raise RenderError(
-                f"The rendered document is not valid Word XML ({exc}). "
-                "This is a fault in the template or in sos-docs; please report it."
-            ) from exc
-        # docxtpl would parse the XML again to fix the column grids; where no grid needs it
-        # (no `{%tc %}` loop changed a table's width) its result is this very tree.
-        return super().fix_tables(xml) if _grids_need_fixing(tree) else tree
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def _grids_need_fixing(tree: Any) -> bool:
-    """Whether docxtpl's fix_tables would change a table: a row with more cells than grid
-    columns, or no row as wide as the grid (cells counted with their gridSpan), or no grid."""
-    for table in tree.iter(f"{_W}tbl"):
-        grid = table.find(f"{_W}tblGrid")
-        if grid is None:
-            return True  # docxtpl's own code decides what happens to such a table
-        columns = len(grid.findall(f"{_W}gridCol"))
-        most_cells = max((len(row.findall(f"{_W}tc")) for row in table.iter(f"{_W}tr")), default=0)
-        if most_cells > columns:
-            return True
-        widest = _widest_spanned_row(table) if _SPANS(table) else most_cells
-        if widest < columns:
-            return True
-    return False
-
-
-# Any gridSpan in a table's cells (also in tables nested in it, which docxtpl counts too).
-_SPANS = etree.XPath("boolean(.//w:tc/w:tcPr/w:gridSpan)", namespaces={"w": _W[1:-1]})
-
-
-def _widest_spanned_row(table: Any) -> int:
-    """The widest row of a table, each cell counted as the columns its gridSpan gives."""
-    return max(
-        (sum(_grid_span(cell) for cell in row.findall(f"{_W}tc")) for row in table.iter(f"{_W}tr")),
-        default=0,
-    )
-
-
-def _grid_span(cell: Any) -> int:
-    span = cell.find(f"{_W}tcPr/{_W}gridSpan")
-    return 1 if span is None else int(span.get(f"{_W}val"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Templates compiled once
-
-
-@dataclass(frozen=True)
-class _Part:
-    """One XML part's Jinja source, as docxtpl prepares it for rendering, and its compiled form."""
-
-    source: str
-    template: jinja2.Template
-    encoding: str = "utf-8"
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    """A template file parsed and compiled once: everything a render of it starts from."""
-
-    data: bytes
-    env: SandboxedEnvironment
-    body: _Part
-    headers: tuple[tuple[str, _Part], ...]  # (relationship id, part)
-    footers: tuple[tuple[str, _Part], ...]
-    footnotes: tuple[tuple[str, _Part], ...]  # (part name, part)
-    properties: tuple[tuple[str, jinja2.Template], ...]
-    picture_box: tuple[int, int]
-    document: Any  # the template as python-docx opened it, never changed: each render copies it
 
 
 class _CompiledTemplates:
@@ -272,9 +186,9 @@ class _CompiledTemplates:
     def __init__(self, size: int) -> None:
         self._size = size
         self._lock = threading.Lock()  # the watcher renders from several threads
-        self._items: OrderedDict[tuple[str, str], _Compiled] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], Compiled] = OrderedDict()
 
-    def get(self, template: Path) -> _Compiled:
+    def get(self, template: Path) -> Compiled:
         """The compiled template; TemplateError if it cannot be read, opened or compiled."""
         data = _template_bytes(template)
         key = (str(template), hashlib.sha256(data).hexdigest())
@@ -299,170 +213,15 @@ class _CompiledTemplates:
 _COMPILED = _CompiledTemplates(_COMPILED_TEMPLATES_KEPT)
 
 
-def _compile(template: Path, data: bytes) -> _Compiled:
+def _compile(template: Path, data: bytes) -> Compiled:
     """Parse the template and compile each part docxtpl renders, as docxtpl would."""
     tpl = _parsed_template(template, data)
-    env = _environment()
     try:
-        return _Compiled(
-            data=data,
-            env=env,
-            body=_compile_part(env, tpl.patch_xml(tpl.get_xml())),
-            headers=tuple(_compile_headers_footers(env, tpl, _HEADER_URI)),
-            footers=tuple(_compile_headers_footers(env, tpl, _FOOTER_URI)),
-            footnotes=tuple(
-                (str(part.partname), _compile_part(env, tpl.patch_xml(part.blob.decode("utf-8"))))
-                for part in tpl.docx.part.package.parts
-                if part.content_type == _FOOTNOTES_TYPE
-            ),
-            properties=tuple(
-                (name, env.from_string(getattr(tpl.docx.core_properties, name)))
-                for name in _PROPERTIES
-            ),
-            picture_box=_picture_box(tpl),
-            document=_without_body_content(docx.Document(io.BytesIO(data))),
-        )
+        return compile_template(data, tpl, _environment(), _picture_box(tpl))
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from exc
     except Exception as exc:
         raise _unmakeable(template, exc) from exc
-
-
-def _without_body_content(document: Any) -> Any:
-    """The document with an empty body: every render replaces the body with its own, and
-    copying, then freeing, the template's body took a fifth of a render."""
-    body = document.element.body
-    for child in list(body):
-        body.remove(child)
-    return document
-
-
-def _compile_headers_footers(
-    env: SandboxedEnvironment, tpl: DocxTemplate, uri: str
-) -> Iterator[tuple[str, _Part]]:
-    for rel_id, part in tpl.get_headers_footers(uri):
-        xml = tpl.get_part_xml(part)
-        encoding = tpl.get_headers_footers_encoding(xml)
-        yield rel_id, _compile_part(env, tpl.patch_xml(xml), encoding)
-
-
-def _compile_part(env: SandboxedEnvironment, patched: str, encoding: str = "utf-8") -> _Part:
-    """docxtpl's render_xml_part up to the compile: a line per paragraph, for error context."""
-    source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
-    try:
-        return _Part(source, env.from_string(source), encoding)
-    except jinja2.TemplateError as exc:
-        _add_docx_context(exc, source)
-        raise
-
-
-def _add_docx_context(exc: jinja2.TemplateError, source: str) -> None:
-    """The template text around a Jinja error's line, without tags, as docxtpl attaches it."""
-    lineno = getattr(exc, "lineno", None)
-    if lineno is not None:
-        first = max(lineno - 4, 0)
-        exc.docx_context = [  # type: ignore[attr-defined]
-            re.sub(r"<[^>]+>", "", line) for line in source.splitlines()[first : first + 7]
-        ]
-
-
-class _CompiledDocxTemplate(_SafeDocxTemplate):
-    """docxtpl's render steps on a fresh document, fed from the compiled parts."""
-
-    def __init__(self, compiled: _Compiled) -> None:
-        super().__init__(io.BytesIO(compiled.data))
-        self.compiled = compiled
-        # A copy of the parsed template, not a fresh parse: the same objects, in half the time.
-        self.docx = copy.deepcopy(compiled.document)
-
-    def build_xml(self, context: Mapping[str, Any], jinja_env: object = None) -> str:
-        return self._render_part(self.compiled.body, self.docx._part, context)
-
-    def build_headers_footers_xml(
-        self, context: Mapping[str, Any], uri: str, jinja_env: object = None
-    ) -> Iterator[tuple[str, bytes]]:
-        parts = self.compiled.headers if uri == _HEADER_URI else self.compiled.footers
-        for rel_id, part in parts:
-            target = self.docx._part.rels[rel_id].target_part
-            yield rel_id, self._render_part(part, target, context).encode(part.encoding)
-
-    def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
-        for name, template in self.compiled.properties:
-            setattr(self.docx.core_properties, name, template.render(context))
-
-    def render_footnotes(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
-        # Each footnotes part once: docxtpl renders them once per section, so a second pass
-        # would run cell text printed by the first as template code.
-        compiled = dict(self.compiled.footnotes)
-        for part in self.docx.part.package.parts:
-            found = compiled.get(str(part.partname))
-            if found is not None and part.content_type == _FOOTNOTES_TYPE:
-                part._blob = self._render_part(found, part, context).encode("utf-8")
-
-    def _render_part(self, part: _Part, docx_part: object, context: Mapping[str, Any]) -> str:
-        """docxtpl's render_xml_part from the compiled template on."""
-        self.current_rendering_part = docx_part
-        try:
-            xml = str(part.template.render(context))
-        except jinja2.TemplateError as exc:
-            _add_docx_context(exc, part.source)
-            raise
-        # docxtpl's re.sub(r"\n<w:p([ >])", r"<w:p\1", xml), as two plain replacements.
-        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-        xml = (
-            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        )
-        return self._resolve_listings(xml)
-
-    def _resolve_listings(self, xml: str) -> str:
-        """docxtpl's resolve_listing for each paragraph that holds a tab or a line break.
-
-        docxtpl rewrites every paragraph it finds with `<w:p(?: [^>]*)?>.*?</w:p>`; this finds
-        the very same paragraphs with plain string searches and rewrites only those with one of
-        the characters resolve_listing turns into Word's elements (the rest come back as they
-        were), in about a third of the time on a long report.
-        """
-        pieces: list[str] = []
-        copied = 0
-        for start, end in _paragraphs_with_listings(xml):
-            pieces += [xml[copied:start], str(self.resolve_listing(xml[start:end]))]
-            copied = end
-        pieces.append(xml[copied:])
-        return "".join(pieces)
-
-
-def _paragraphs_with_listings(xml: str) -> Iterator[tuple[int, int]]:
-    """The spans of the paragraphs (found as docxtpl finds them) holding a listing character."""
-    # Paragraphs are found from the start, one after another, as the expression finds them;
-    # only their ends matter until the one holding the next listing character.
-    span = _next_paragraph(xml, 0)
-    given = None
-    for match in _LISTING_CHARACTERS.finditer(xml):
-        while span is not None and span[1] <= match.start():
-            span = _next_paragraph(xml, span[1])
-        if span is None:
-            return
-        if span[0] <= match.start() and span != given:
-            given = span
-            yield span
-
-
-def _next_paragraph(xml: str, position: int) -> tuple[int, int] | None:
-    """Where the next match of `<w:p(?: [^>]*)?>.*?</w:p>` (DOTALL) at or after `position` is."""
-    while (start := xml.find("<w:p", position)) != -1:
-        follower = xml[start + 4 : start + 5]
-        if follower == ">":
-            tag_end = start + 5
-        elif follower == " ":
-            tag_end = xml.find(">", start + 5) + 1
-            if tag_end == 0:
-                return None
-        else:  # <w:pPr>, <w:pStyle ...>, <w:p/>: not the start of a match
-            position = start + 4
-            continue
-        end = xml.find("</w:p>", tag_end)
-        return None if end == -1 else (start, end + len("</w:p>"))
-    return None
 
 
 def _environment() -> SandboxedEnvironment:
@@ -689,11 +448,11 @@ def check_template(template: Path) -> list[UnknownField]:
 def _template_sources(tpl: DocxTemplate) -> Iterator[tuple[str, str]]:
     """The Jinja source of each part docxtpl renders, as docxtpl prepares it."""
     yield "body", tpl.patch_xml(tpl.get_xml())
-    for part_name, uri in (("header", _HEADER_URI), ("footer", _FOOTER_URI)):
+    for part_name, uri in (("header", HEADER_URI), ("footer", FOOTER_URI)):
         for _, part in tpl.get_headers_footers(uri):
             yield part_name, tpl.patch_xml(tpl.get_part_xml(part))
     for part in tpl.docx.part.package.parts:
-        if part.content_type == _FOOTNOTES_TYPE:
+        if part.content_type == FOOTNOTES_TYPE:
             yield "footnotes", tpl.patch_xml(part.blob.decode("utf-8"))
     props = tpl.docx.core_properties
     for name in ("author", "comments", "identifier", "language", "subject", "title"):
@@ -742,7 +501,7 @@ class _FieldChecker:
 
     def visit_for(self, node: nodes.For, scope: dict[str, str | None]) -> None:
         source = self.resolve(node.iter, scope)
-        is_list = source is not None and FIELDS_BY_NAME[source].kind is Kind.LIST
+        is_list = source is not None and FIELDS_BY_NAME[source].kind is FieldKind.LIST
         inner = dict(scope)
         self.bind(node.target, f"{source}[]" if is_list else None, inner)
         inner["loop"] = None

@@ -23,20 +23,19 @@ from typing import Any, NamedTuple
 
 from PIL import Image, UnidentifiedImageError
 
-from sos_docs import files as deliver
-from sos_docs import pipeline
+from sos_docs import files, pipeline
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config
 from sos_docs.documents.pdf import PdfConverter
 from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, JournalError, TemplateError
-from sos_docs.service.jobs import WatchedRoot
+from sos_docs.service.layout import WatchedRoot
 
 __all__ = [
     "NETWORK_FILE_SYSTEMS",
     "Check",
+    "CheckStatus",
     "Mount",
     "StartNote",
-    "Status",
     "check_configuration",
     "check_file_system",
     "check_folder",
@@ -77,7 +76,7 @@ _DRIVE_REMOTE = 4  # GetDriveTypeW
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
 
 
-class Status(StrEnum):
+class CheckStatus(StrEnum):
     """How a check came out."""
 
     OK = "OK"
@@ -90,24 +89,24 @@ class Check:
     """One check of a root: what was checked, how it came out, and what to do about it."""
 
     name: str
-    status: Status
+    status: CheckStatus
     message: str
     fix: str = ""
 
     @property
     def ok(self) -> bool:
         """False only for a FAIL: something that stops the root from working."""
-        return self.status is not Status.FAIL
+        return self.status is not CheckStatus.FAIL
 
     @property
     def line(self) -> str:
         """The check as one line for a terminal or a log."""
-        fix = f" What to do: {self.fix}" if self.fix and self.status is not Status.OK else ""
+        fix = f" What to do: {self.fix}" if self.fix and self.status is not CheckStatus.OK else ""
         return f"{self.status.value:<4}  {self.name}: {self.message}{fix}"
 
 
 def _ok(name: str, message: str) -> Check:
-    return Check(name, Status.OK, message)
+    return Check(name, CheckStatus.OK, message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,14 +170,14 @@ def roots_to_watch(
     said: set[str] = set()
     for path in paths:
         config, checks = check_root(path, config_file, overrides, converter=converter)
-        problems = [c for c in checks if c.status is not Status.OK]
+        problems = [c for c in checks if c.status is not CheckStatus.OK]
         root = WatchedRoot(path, config, converter if config.pdf else None) if config else None
         refusal = _not_watched_because(path, root, problems)
         for check in problems:
             if check.name == "LibreOffice" and check.message in said:
                 continue
             said.add(check.message)
-            level = logging.ERROR if check.status is Status.FAIL else logging.WARNING
+            level = logging.ERROR if check.status is CheckStatus.FAIL else logging.WARNING
             shared = refusal or check.name == "LibreOffice"
             notes.append(StartNote(level, f"{path}: {check.line}", None if shared else path))
         if refusal:
@@ -214,11 +213,11 @@ def check_configuration(
     path = config_file or root / CONFIG_FILE_NAME
     try:
         config = load_config(root, config_file, overrides)
-        deliver.output_path(Path(tempfile.gettempdir()), config.output_pattern, _SAMPLE_NAME_FIELDS)
+        files.output_path(Path(tempfile.gettempdir()), config.output_pattern, _SAMPLE_NAME_FIELDS)
         pipeline.document_kinds(config)
     except ConfigError as exc:
         fix = f"Correct {path} and run `sos-docs doctor` again."
-        return None, Check(name, Status.FAIL, str(exc), fix)
+        return None, Check(name, CheckStatus.FAIL, str(exc), fix)
     if not path.is_file():
         return config, _ok(name, f"No {CONFIG_FILE_NAME} in {root}: the defaults are used.")
     return config, _ok(name, f"{path} is valid.")
@@ -243,14 +242,14 @@ def check_folder(name: str, folder: Path) -> Check:
             return _ok(name, f"{folder} is there and sos-docs can write in it.")
         return Check(
             name,
-            Status.FAIL,
+            CheckStatus.FAIL,
             f"sos-docs cannot write in {folder} ({problem}).",
             "Ask IT to let the account that runs sos-docs create and change files there.",
         )
     if folder.exists():
         return Check(
             name,
-            Status.FAIL,
+            CheckStatus.FAIL,
             f"{folder} is a file, not a folder.",
             "Move or rename that file: sos-docs needs a folder there.",
         )
@@ -265,7 +264,7 @@ def _missing_folder(name: str, folder: Path) -> Check:
         return _ok(name, f"{folder} does not exist yet; the service creates it at start.")
     return Check(
         name,
-        Status.FAIL,
+        CheckStatus.FAIL,
         f"{folder} does not exist and cannot be created: {problem}.",
         "Check the folder's path in the configuration, and that sos-docs may write there.",
     )
@@ -311,7 +310,7 @@ def check_template_of(title: str, template: Path) -> Check:
     except TemplateError as exc:
         return Check(
             name,
-            Status.FAIL,
+            CheckStatus.FAIL,
             str(exc),
             "Put a Word .docx template there, or correct the path in sos-docs.toml.",
         )
@@ -319,7 +318,7 @@ def check_template_of(title: str, template: Path) -> Check:
         listed = "; ".join(field.message for field in unknown)
         return Check(
             name,
-            Status.FAIL,
+            CheckStatus.FAIL,
             f"The template {template} has placeholders that are not known fields: {listed}",
             f"Correct them in Word (`sos-docs fields` lists the fields), then run "
             f"`sos-docs check-template {template}`.",
@@ -343,7 +342,10 @@ def check_logo(config: Config) -> Check | None:
     else:
         return _ok(name, f"{config.logo} is a {described}.")
     return Check(
-        name, Status.FAIL, f"The logo {problem}.", "Set `logo` in sos-docs.toml to a PNG or JPEG."
+        name,
+        CheckStatus.FAIL,
+        f"The logo {problem}.",
+        "Set `logo` in sos-docs.toml to a PNG or JPEG.",
     )
 
 
@@ -360,7 +362,7 @@ def check_libreoffice(config: Config, converter: PdfConverter | None = None) -> 
         return _ok("LibreOffice", "LibreOffice is installed: PDF copies will be made.")
     return Check(
         "LibreOffice",
-        Status.WARN,
+        CheckStatus.WARN,
         f"PDF copies are switched on, but the service will make the .docx documents only: "
         f"{converter.unavailable_reason}",
     )
@@ -377,12 +379,12 @@ def check_free_disk(
     try:
         free_mb = disk_usage(where).free // (1024 * 1024)
     except OSError as exc:
-        return Check(name, Status.FAIL, f"The free space on {where} cannot be read ({exc}).")
+        return Check(name, CheckStatus.FAIL, f"The free space on {where} cannot be read ({exc}).")
     if free_mb >= config.free_disk_mb:
         return _ok(name, f"{free_mb:,} MB free on the disk of {where}.")
     return Check(
         name,
-        Status.FAIL,
+        CheckStatus.FAIL,
         f"Only {free_mb:,} MB free on the disk of {where}; sos-docs wants at least "
         f"{config.free_disk_mb:,} MB (free_disk_mb).",
         "Free some space on that disk, or lower free_disk_mb in sos-docs.toml.",
@@ -449,7 +451,7 @@ def check_file_system(root: Path, config: Config, mountinfo: str | None = None) 
         return _ok(name, f"{where} is on a network file system ({fs_type}); polling is on.")
     return Check(
         name,
-        Status.WARN,
+        CheckStatus.WARN,
         f"{where} is on a network file system ({fs_type}), which may send no file events: "
         "new workbooks would only be seen at each full listing.",
         _POLLING_FIX,

@@ -14,10 +14,18 @@ from typing import Any
 
 from sos_docs.errors import ConfigError
 from sos_docs.service.inbox_names import DefaultFilter
-from sos_docs.service.jobs import JobInWork, WatchedRoot, jobs_in_work
+from sos_docs.service.jobs import JobInWork, jobs_in_work
 from sos_docs.service.journal import JobRecord, Journal
+from sos_docs.service.layout import WatchedRoot
 
-__all__ = ["DEFAULT_RECENT", "FolderCounts", "Status", "read_status", "status_json", "status_text"]
+__all__ = [
+    "DEFAULT_RECENT",
+    "FolderCounts",
+    "FolderStatus",
+    "read_status",
+    "status_json",
+    "status_text",
+]
 
 DEFAULT_RECENT = 10
 _MARKED_COPY = re.compile(r" - marked( \(\d+\))?$")
@@ -35,7 +43,7 @@ class FolderCounts:
 
 
 @dataclass(frozen=True)
-class Status:
+class FolderStatus:
     """A watched folder's counts, its jobs in work, and its latest jobs, newest first."""
 
     root: Path
@@ -44,7 +52,7 @@ class Status:
     recent: tuple[JobRecord, ...]
 
 
-def read_status(root: WatchedRoot, limit: int = DEFAULT_RECENT) -> Status:
+def read_status(root: WatchedRoot, limit: int = DEFAULT_RECENT) -> FolderStatus:
     """Count the folders and read the last jobs; ConfigError if the root is not there."""
     if not root.path.is_dir():
         raise ConfigError(
@@ -57,7 +65,7 @@ def read_status(root: WatchedRoot, limit: int = DEFAULT_RECENT) -> Status:
         processed=_count_workbooks(root.processed),
         rejected=_count_workbooks(root.rejected),
     )
-    return Status(root.path, counts, in_work, _recent_jobs(root, limit))
+    return FolderStatus(root.path, counts, in_work, _recent_jobs(root, limit))
 
 
 def _count_workbooks(folder: Path) -> int:
@@ -82,7 +90,7 @@ def _recent_jobs(root: WatchedRoot, limit: int) -> tuple[JobRecord, ...]:
 # Text and JSON
 
 
-def status_text(status: Status) -> str:
+def status_text(status: FolderStatus) -> str:
     """The status as a few aligned lines for people."""
     counts = status.counts
     lines = [
@@ -106,7 +114,7 @@ def status_text(status: Status) -> str:
     return "\n".join(lines)
 
 
-def status_json(status: Status) -> dict[str, Any]:
+def status_json(status: FolderStatus) -> dict[str, Any]:
     """The status as JSON-ready data for scripts."""
     return {
         "root": str(status.root),

@@ -31,7 +31,8 @@ from watchdog.observers.polling import PollingObserver
 
 from sos_docs.service import jobs
 from sos_docs.service.inbox_names import DefaultFilter, needs_zip_check
-from sos_docs.service.jobs import JobResult, Outcome, WatchedRoot
+from sos_docs.service.jobs import JobOutcome, JobResult
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra
 from sos_docs.service.workers import DocumentProcess
 
@@ -258,9 +259,9 @@ class Watcher:
 
     def _count(self, result: JobResult, task_path: Path) -> None:
         with self._shared.lock:
-            if result.outcome is Outcome.PROCESSED:
+            if result.outcome is JobOutcome.PROCESSED:
                 self.summary.processed += 1
-            elif result.outcome is Outcome.REJECTED:
+            elif result.outcome is JobOutcome.REJECTED:
                 self.summary.rejected += 1
             elif result.reason:  # waiting in the work area, or the file could not be taken
                 self.summary.waiting += 1

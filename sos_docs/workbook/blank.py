@@ -19,7 +19,7 @@ from sos_docs import model
 from sos_docs.errors import SosDocsError
 from sos_docs.workbook import example as example_case
 from sos_docs.workbook import schema
-from sos_docs.workbook.schema import Column, Kind, Question, Sheet
+from sos_docs.workbook.schema import Column, ColumnKind, Question, Sheet
 
 __all__ = [
     "DATA_LAST_ROW",
@@ -339,7 +339,7 @@ def _write_table(
         header.alignment = Alignment(wrap_text=True, vertical="center")
         _add_validation(sheet, column, f"{letter}{DATA_FIRST_ROW}:{letter}{DATA_LAST_ROW}", lists)
     sheet.freeze_panes = f"A{DATA_FIRST_ROW}"
-    if any(c.kind is Kind.PICTURE for c in contract.columns):
+    if any(c.kind is ColumnKind.PICTURE for c in contract.columns):
         for row in range(DATA_FIRST_ROW, DATA_LAST_ROW + 1):
             sheet.row_dimensions[row].height = PICTURE_ROW_HEIGHT
     for row, record in enumerate(rows, start=DATA_FIRST_ROW):
@@ -352,18 +352,18 @@ def _style_column(sheet: Worksheet, letter: str, column: Column) -> None:
     dimension = sheet.column_dimensions[letter]
     dimension.width = column.width
     dimension.alignment = _alignment(column)
-    if column.kind is Kind.DATE:
+    if column.kind is ColumnKind.DATE:
         dimension.number_format = DATE_FORMAT
 
 
 def _alignment(column: Column, *, wrap: bool = False) -> Alignment:
-    wide_text = column.kind is Kind.TEXT and column.width >= WRAP_FROM_WIDTH
+    wide_text = column.kind is ColumnKind.TEXT and column.width >= WRAP_FROM_WIDTH
     return Alignment(wrap_text=wrap or wide_text, vertical="top")
 
 
 def _write_value(cell: Cell, column: Column, value: object, *, wrap: bool = False) -> None:
     cell.alignment = _alignment(column, wrap=wrap or (isinstance(value, str) and "\n" in value))
-    if column.kind is Kind.DATE:
+    if column.kind is ColumnKind.DATE:
         cell.number_format = DATE_FORMAT
     if value is not None and value != "":
         _put(cell, value)
@@ -413,13 +413,13 @@ def _add_validation(sheet: Worksheet, column: Column, cells: str, lists: ChoiceL
 
 def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation | None:
     """The check Excel applies as people type; a column with only help gets a note, no check."""
-    if column.kind is Kind.CHOICE:
+    if column.kind is ColumnKind.CHOICE:
         return DataValidation(type="list", formula1=lists.formula(column.choices), allow_blank=True)
-    if column.kind is Kind.YESNO:
+    if column.kind is ColumnKind.YESNO:
         return DataValidation(type="list", formula1=lists.formula(YES_NO), allow_blank=True)
-    if column.kind is Kind.WHOLE:
+    if column.kind is ColumnKind.WHOLE:
         return _whole_number_validation(column)
-    if column.kind is Kind.DATE:
+    if column.kind is ColumnKind.DATE:
         return DataValidation(
             type="date",
             operator="between",
@@ -445,36 +445,36 @@ def _whole_number_validation(column: Column) -> DataValidation:
 def _input_message(column: Column) -> str:
     """The short note shown when someone clicks a cell: the contract's help, or how to fill it."""
     kind_hint = {
-        Kind.CHOICE: "Choose from the drop-down list.",
-        Kind.YESNO: "Choose Yes or No.",
-        Kind.DATE: "A date, day first: 19/05/2025.",
-        Kind.WHOLE: "A whole number.",
-        Kind.PERSON: "An ID or name from the People or Children sheet.",
-        Kind.CHILD: "An ID or name from the Children sheet.",
-        Kind.CHILDREN: "IDs or names from the Children sheet, separated by commas.",
-        Kind.REF: f"An ID from the {column.refers_to} sheet.",
-        Kind.PICTURE: "Place a picture over this row's cells.",
+        ColumnKind.CHOICE: "Choose from the drop-down list.",
+        ColumnKind.YESNO: "Choose Yes or No.",
+        ColumnKind.DATE: "A date, day first: 19/05/2025.",
+        ColumnKind.WHOLE: "A whole number.",
+        ColumnKind.PERSON: "An ID or name from the People or Children sheet.",
+        ColumnKind.CHILD: "An ID or name from the Children sheet.",
+        ColumnKind.CHILDREN: "IDs or names from the Children sheet, separated by commas.",
+        ColumnKind.REF: f"An ID from the {column.refers_to} sheet.",
+        ColumnKind.PICTURE: "Place a picture over this row's cells.",
     }.get(column.kind, "")
     if not column.help:
         return kind_hint
-    if column.kind is Kind.DATE and "day first" not in column.help.casefold():
+    if column.kind is ColumnKind.DATE and "day first" not in column.help.casefold():
         return f"{column.help} {kind_hint}"
     return column.help
 
 
 def _error_message(column: Column) -> str:
-    if column.kind is Kind.CHOICE:
+    if column.kind is ColumnKind.CHOICE:
         return (
             f"{column.name} must be one of the values in the drop-down list. "
             "Click the arrow at the right of the cell to choose one."
         )
-    if column.kind is Kind.YESNO:
+    if column.kind is ColumnKind.YESNO:
         return (
             f"{column.name} must be Yes or No. Click the arrow at the right of the cell to choose."
         )
     if column is SCORE_COLUMN:
         return f"{column.name} must be a whole number from 0 to 10, for example 6."
-    if column.kind is Kind.WHOLE:
+    if column.kind is ColumnKind.WHOLE:
         return f"{column.name} must be a whole number, for example 6."
     return f"{column.name} must be a date, day first, for example 19/05/2025."
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sos_docs import codes
 from sos_docs.model import CellValue, FormulaWithoutValue
-from sos_docs.workbook.schema import NO_WORDS, YES_WORDS, Column, Kind
+from sos_docs.workbook.schema import NO_WORDS, YES_WORDS, Column, ColumnKind
 
 # What Excel shows instead of a formula's result when the formula failed.
 EXCEL_ERRORS = frozenset(
@@ -258,15 +258,15 @@ def read_nothing(column: Column, value: CellValue) -> Read:
     return None
 
 
-READERS: dict[Kind, Callable[[Column, CellValue], Read]] = {
-    Kind.TEXT: read_text,
-    Kind.DATE: read_date,
-    Kind.WHOLE: read_whole,
-    Kind.YESNO: read_yesno,
-    Kind.CHOICE: read_choice,
-    Kind.PERSON: read_text,
-    Kind.CHILD: read_text,
-    Kind.CHILDREN: read_text,
-    Kind.REF: read_text,
-    Kind.PICTURE: read_nothing,
+READERS: dict[ColumnKind, Callable[[Column, CellValue], Read]] = {
+    ColumnKind.TEXT: read_text,
+    ColumnKind.DATE: read_date,
+    ColumnKind.WHOLE: read_whole,
+    ColumnKind.YESNO: read_yesno,
+    ColumnKind.CHOICE: read_choice,
+    ColumnKind.PERSON: read_text,
+    ColumnKind.CHILD: read_text,
+    ColumnKind.CHILDREN: read_text,
+    ColumnKind.REF: read_text,
+    ColumnKind.PICTURE: read_nothing,
 }

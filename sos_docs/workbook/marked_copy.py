@@ -1,9 +1,7 @@
-"""Explaining problems where staff look: the problems and receipt texts, and the marked-up copy.
+"""The marked copy of a rejected workbook: problem cells filled and noted, and a Problems sheet first.
 
-A rejected workbook is joined by `<name> - problems.txt` and `<name> - marked.xlsx`
-(hot-folder.md, guarantee 6); a processed one by a receipt listing its documents and warnings.
-Text files use Windows line endings and a UTF-8 byte order mark so that every version of
-Notepad shows the lines, and names such as Siân or Łukasz, correctly.
+A rejected workbook is joined by `<name> - marked.xlsx` (hot-folder.md, guarantee 6) beside the
+words of explain.py: the same problems, shown where they are.
 """
 
 from __future__ import annotations
@@ -13,14 +11,12 @@ import logging
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -30,155 +26,24 @@ from sos_docs.errors import DeliveryError, without_quoted_text
 from sos_docs.files import write_new_file
 from sos_docs.model import Level, Problem
 from sos_docs.workbook import schema
+from sos_docs.workbook.explain import WHOLE_WORKBOOK, by_sheet, cell_position, one_line
 
 __all__ = [
     "ERROR_FILL_COLOUR",
-    "NEWLINE",
     "PROBLEMS_SHEET_TITLE",
     "WARNING_FILL_COLOUR",
-    "problems_text",
-    "receipt_text",
-    "text_file_bytes",
     "write_marked_copy",
 ]
 
 logger = logging.getLogger(__name__)
 
-NEWLINE = "\r\n"  # Notepad before Windows 10 (1809) shows LF-only files as one long line
 ERROR_FILL_COLOUR = "FFFFC7CE"  # Excel's own "light red fill": the text stays readable
 WARNING_FILL_COLOUR = "FFFFEB9C"  # Excel's "yellow fill", for cells with only warnings
 PROBLEMS_SHEET_TITLE = "Problems"
-WHOLE_WORKBOOK = "The whole workbook"
 COMMENT_AUTHOR = "sos-docs"
-_MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # the size of an Excel sheet
 MAX_CELL_TEXT = 32_000  # Excel holds at most 32,767 characters in a cell or comment
 
 _PROBLEM_COLUMNS = (("Sheet", 28), ("Cell", 10), ("Code", 10), ("Level", 10), ("Message", 100))
-
-
-# --------------------------------------------------------------------------------------------
-# Text files
-
-
-def problems_text(file_name: str, problems: Sequence[Problem]) -> str:
-    """The body of `<name> - problems.txt`: every problem by sheet, and what to do next."""
-    lines = [
-        f'sos-docs could not turn the workbook "{_one_line(file_name)}" into documents.',
-        "",
-        f"{_count_sentence(problems)} Each line says where the problem is, what is wrong "
-        "and how to fix it.",
-    ]
-    if not problems:
-        lines += ["", "No details were recorded. Please tell IT, quoting the workbook's name."]
-    lines += _grouped_lines(problems, mark_warnings=True)
-    lines += [
-        "",
-        'What to do next: fix the workbook (the copy ending in "- marked.xlsx" shows each '
-        "problem cell in red with a note), then drop it into the inbox folder again.",
-    ]
-    return NEWLINE.join(lines) + NEWLINE
-
-
-def receipt_text(
-    file_name: str, documents: Sequence[Path], problems: Sequence[Problem], when: datetime
-) -> str:
-    """The body of `<name> - receipt.txt`: the documents made and any warnings to check."""
-    lines = [
-        f'sos-docs made documents from the workbook "{_one_line(file_name)}"',
-        f"on {_readable_time(when)}.",
-        "",
-        f"Documents made ({len(documents)}):",
-        *(f"  {_one_line(document.name)}" for document in documents),
-        "",
-    ]
-    if problems:
-        lines.append(
-            f"Warnings ({len(problems)}): the documents were made, but please check these "
-            "in the workbook and the documents."
-        )
-        lines += _grouped_lines(problems, mark_warnings=False)
-    else:
-        lines.append("No warnings.")
-    return NEWLINE.join(lines) + NEWLINE
-
-
-def text_file_bytes(text: str) -> bytes:
-    """The text as UTF-8 with a byte order mark, which Notepad and Excel both recognise."""
-    return text.encode("utf-8-sig")
-
-
-def _count_sentence(problems: Sequence[Problem]) -> str:
-    """'3 problems were found (2 errors, 1 warning).'"""
-    errors = sum(1 for p in problems if p.level is Level.ERROR)
-    warnings_ = len(problems) - errors
-    was = "problem was" if len(problems) == 1 else "problems were"
-    return (
-        f"{len(problems)} {was} found "
-        f"({_plural(errors, 'error')}, {_plural(warnings_, 'warning')})."
-    )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _grouped_lines(problems: Sequence[Problem], *, mark_warnings: bool) -> list[str]:
-    """A heading per sheet, then its problems, one a line."""
-    lines: list[str] = []
-    for sheet, group in _by_sheet(problems):
-        lines += ["", WHOLE_WORKBOOK if sheet is None else f"{_one_line(sheet)} sheet"]
-        lines += [f"  {_problem_line(p, mark_warnings=mark_warnings)}" for p in group]
-    return lines
-
-
-def _problem_line(problem: Problem, *, mark_warnings: bool) -> str:
-    """`Sheet!Cell - what is wrong and how to fix it (CODE)`."""
-    where = _one_line(problem.where) if problem.sheet else "Workbook"
-    warning = "Warning: " if mark_warnings and problem.level is Level.WARNING else ""
-    return f"{where} - {warning}{_one_line(problem.message)} ({problem.code})"
-
-
-def _by_sheet(problems: Iterable[Problem]) -> list[tuple[str | None, list[Problem]]]:
-    """Problems by sheet: the whole workbook (None) first, then sheets as first mentioned."""
-    groups: dict[str | None, list[Problem]] = {}
-    for problem in problems:
-        groups.setdefault(problem.sheet or None, []).append(problem)
-    ordered = sorted(groups.items(), key=lambda item: item[0] is not None)  # stable sort
-    return [(sheet, sorted(group, key=_reading_order)) for sheet, group in ordered]
-
-
-def _reading_order(problem: Problem) -> tuple[int, int, int]:
-    """Errors before warnings; sheet-wide problems first, then cells by row and column."""
-    level = 0 if problem.level is Level.ERROR else 1
-    row, column = _cell_position(problem.cell) or (0, 0)
-    return (level, row, column)
-
-
-def _cell_position(cell: str | None) -> tuple[int, int] | None:
-    """(row, column) of the top-left cell of `B4` or `B4:C9`, or None if it is not a cell."""
-    if not cell:
-        return None
-    try:
-        min_col, min_row, _max_col, _max_row = range_boundaries(cell.replace("$", "").strip())
-    except (ValueError, TypeError):
-        return None
-    if min_col is None or min_row is None:  # whole columns or rows such as "B:B"
-        return None
-    if not (1 <= min_row <= _MAX_ROW and 1 <= min_col <= _MAX_COLUMN):
-        return None
-    return (min_row, min_col)
-
-
-def _one_line(text: str) -> str:
-    """The text on one line, without control characters a text file or Excel would choke on."""
-    return " ".join(ILLEGAL_CHARACTERS_RE.sub(" ", str(text)).split())
-
-
-def _readable_time(when: datetime) -> str:
-    """'1 May 2024 at 14:03 UTC' (the zone only when the time carries one)."""
-    text = f"{when.day} {when:%B %Y} at {when:%H:%M}"
-    zone = when.tzname()
-    return f"{text} {zone}" if zone else text
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,7 +61,7 @@ def write_marked_copy(
     """A copy of the workbook with problem cells highlighted and commented, plus a Problems sheet.
 
     When the original cannot be opened (or must not be, such as a zip bomb), the copy holds only
-    the Problems sheet. Written through `deliver.write_new_file` (with `within`): whole, and
+    the Problems sheet. Written through `files.write_new_file` (with `within`): whole, and
     never overwriting.
     """
     book = _open_original(source, problems, limits)
@@ -291,7 +156,7 @@ def _mark_cells(book: Workbook, problems: Sequence[Problem]) -> None:
 def _target_cell(book: Workbook, problem: Problem) -> tuple[str, int, int] | None:
     """(sheet title, row, column) of the cell to mark; a merged area is marked at its corner."""
     sheet = _find_sheet(book, problem.sheet)
-    position = _cell_position(problem.cell)
+    position = cell_position(problem.cell)
     if sheet is None or position is None:
         return None
     row, column = position
@@ -327,7 +192,7 @@ def _has_error(problems: Iterable[Problem]) -> bool:
 def _comment(cell: Cell, problems: Sequence[Problem]) -> Comment:
     """One comment with every problem of the cell, keeping any note the author had left."""
     lines = ["sos-docs found:"]
-    lines += [f"- {_one_line(p.message)} ({p.code})" for p in problems]
+    lines += [f"- {one_line(p.message)} ({p.code})" for p in problems]
     if cell.comment is not None and cell.comment.text:
         lines += ["", f"Earlier note: {cell.comment.text}"]
     text = ILLEGAL_CHARACTERS_RE.sub(" ", "\n".join(lines))[:MAX_CELL_TEXT]
@@ -337,7 +202,7 @@ def _comment(cell: Cell, problems: Sequence[Problem]) -> Comment:
 
 def _add_problems_sheet(book: Workbook, problems: Sequence[Problem]) -> None:
     """A first, selected sheet listing every problem, with links to the cells."""
-    ordered = [p for _sheet, group in _by_sheet(problems) for p in group]
+    ordered = [p for _sheet, group in by_sheet(problems) for p in group]
     targets = [_target_cell(book, p) for p in ordered]  # before the new sheet can match a name
     sheet = book.create_sheet(_free_title(book), 0)
     sheet.sheet_properties.tabColor = "FFC00000"

@@ -14,7 +14,7 @@ from sos_docs.model import MEETING_TYPES
 FORMAT_VERSION = 1
 
 
-class Kind(StrEnum):
+class ColumnKind(StrEnum):
     """How a cell's value is read."""
 
     TEXT = "text"
@@ -93,10 +93,10 @@ class Column:
 
     name: str
     field: str
-    kind: Kind = Kind.TEXT
+    kind: ColumnKind = ColumnKind.TEXT
     required: bool = False
     choices: tuple[str, ...] = ()
-    refers_to: str = ""  # sheet name an ID reference points into (Kind.REF)
+    refers_to: str = ""  # sheet name an ID reference points into (ColumnKind.REF)
     aliases: tuple[str, ...] = ()
     help: str = ""
     width: int = 18
@@ -126,7 +126,7 @@ class Sheet:
         return next(c for c in self.columns if c.field == field)
 
 
-def _c(name: str, field: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
+def _c(name: str, field: str, kind: ColumnKind = ColumnKind.TEXT, **kw: object) -> Column:
     return Column(name, field, kind, **kw)  # type: ignore[arg-type]
 
 
@@ -150,7 +150,7 @@ CASE = Sheet(
         _c(
             "Meeting type",
             "meeting_type",
-            Kind.CHOICE,
+            ColumnKind.CHOICE,
             required=True,
             choices=MEETING_TYPES,
             aliases=("Type of meeting",),
@@ -158,14 +158,14 @@ CASE = Sheet(
         _c(
             "Meeting date",
             "meeting_date",
-            Kind.DATE,
+            ColumnKind.DATE,
             aliases=("Conference date",),
             help="Required for conferences. Day first: 19/05/2025.",
         ),
         _c(
             "Mapping date",
             "mapping_date",
-            Kind.DATE,
+            ColumnKind.DATE,
             required=True,
             aliases=("Date of mapping",),
             help="The day the map was done. Not in the future.",
@@ -173,7 +173,7 @@ CASE = Sheet(
         _c(
             "Report author",
             "report_author",
-            Kind.PERSON,
+            ColumnKind.PERSON,
             required=True,
             aliases=("Author",),
             help="An ID or name from the People sheet.",
@@ -190,14 +190,14 @@ CASE = Sheet(
         _c(
             "Recommendation",
             "recommendation",
-            Kind.CHOICE,
+            ColumnKind.CHOICE,
             choices=RECOMMENDATIONS,
             help="Required for conferences.",
         ),
         _c(
             "Category of harm",
             "category_of_harm",
-            Kind.CHOICE,
+            ColumnKind.CHOICE,
             choices=CATEGORIES_OF_HARM,
             aliases=("Category",),
             help="Required when the recommendation is a child protection plan.",
@@ -205,7 +205,7 @@ CASE = Sheet(
         _c(
             "Shared with parents on",
             "shared_with_parents_on",
-            Kind.DATE,
+            ColumnKind.DATE,
             aliases=("Date shared with parents", "Shared with parents"),
         ),
         _c(
@@ -219,10 +219,10 @@ CASE = Sheet(
         _c(
             "Words and pictures agreed by parents",
             "words_and_pictures_agreed",
-            Kind.YESNO,
+            ColumnKind.YESNO,
             aliases=("Words and pictures agreed",),
         ),
-        _c("Review date", "review_date", Kind.DATE),
+        _c("Review date", "review_date", ColumnKind.DATE),
     ),
 )
 
@@ -240,23 +240,23 @@ CHILDREN = Sheet(
         _c(
             "Date of birth",
             "date_of_birth",
-            Kind.DATE,
+            ColumnKind.DATE,
             aliases=("DOB", "D.O.B", "Birth date"),
             help="Day first: 19/05/2019. Leave blank for an unborn child.",
         ),
         _c(
             "Expected due date",
             "expected_due_date",
-            Kind.DATE,
+            ColumnKind.DATE,
             aliases=("EDD", "Due date"),
             help="Only for an unborn child.",
         ),
         _c("Gender", "gender", width=12),
         _c("Ethnicity", "ethnicity"),
         _c("First language", "first_language", aliases=("Language",)),
-        _c("Interpreter needed", "interpreter_needed", Kind.YESNO, aliases=("Interpreter",)),
+        _c("Interpreter needed", "interpreter_needed", ColumnKind.YESNO, aliases=("Interpreter",)),
         _c("School or setting", "school_or_setting", width=26, aliases=("School", "Setting")),
-        _c("Legal status", "legal_status", Kind.CHOICE, choices=LEGAL_STATUSES),
+        _c("Legal status", "legal_status", ColumnKind.CHOICE, choices=LEGAL_STATUSES),
     ),
 )
 
@@ -278,19 +278,19 @@ PEOPLE = Sheet(
             aliases=("Relationship to children", "Relationship to the children"),
             help="To the children, e.g. Mother, Maternal grandmother, Health visitor.",
         ),
-        _c("Role", "role", Kind.CHOICE, required=True, choices=ROLES, width=14),
+        _c("Role", "role", ColumnKind.CHOICE, required=True, choices=ROLES, width=14),
         _c(
             "Lives with the children",
             "lives_with_children",
-            Kind.YESNO,
+            ColumnKind.YESNO,
             aliases=("Lives with children", "Household member"),
         ),
-        _c("Parental responsibility", "parental_responsibility", Kind.YESNO, aliases=("PR",)),
-        _c("Safety network", "safety_network", Kind.YESNO, aliases=("Network member",)),
+        _c("Parental responsibility", "parental_responsibility", ColumnKind.YESNO, aliases=("PR",)),
+        _c("Safety network", "safety_network", ColumnKind.YESNO, aliases=("Network member",)),
         _c(
             "Knows the worries",
             "knows_the_worries",
-            Kind.YESNO,
+            ColumnKind.YESNO,
             aliases=("Knows worries",),
             help="Safety network members must know the worries.",
         ),
@@ -312,9 +312,9 @@ AGENCY_INVOLVEMENT = Sheet(
     columns=(
         _c("Agency", "agency", required=True, width=24),
         _c("Worker", "worker"),
-        _c("Involved since", "involved_since", Kind.DATE),
+        _c("Involved since", "involved_since", ColumnKind.DATE),
         _c("What support", "what_support", width=40, aliases=("Support",)),
-        _c("Child last seen", "child_last_seen", Kind.DATE, aliases=("Last seen",)),
+        _c("Child last seen", "child_last_seen", ColumnKind.DATE, aliases=("Last seen",)),
     ),
 )
 
@@ -324,17 +324,17 @@ HARM = Sheet(
     aliases=("Past harm", "Harm statements"),
     intro="What adults did or did not do that has already hurt the children. Dated and factual.",
     columns=(
-        _c("Date", "date", Kind.DATE, width=12),
+        _c("Date", "date", ColumnKind.DATE, width=12),
         _c("What happened", "what_happened", required=True, width=50),
         _c("Impact on the child", "impact_on_child", width=40, aliases=("Impact",)),
         _c(
             "Children",
             "children",
-            Kind.CHILDREN,
+            ColumnKind.CHILDREN,
             aliases=("Child",),
             help="IDs or names, separated by commas. Blank means all the children.",
         ),
-        _c("Source", "information_source", Kind.CHOICE, choices=HARM_SOURCES, width=14),
+        _c("Source", "information_source", ColumnKind.CHOICE, choices=HARM_SOURCES, width=14),
     ),
 )
 
@@ -357,7 +357,7 @@ DANGER_STATEMENTS = Sheet(
             aliases=("Danger statement",),
             help="Describe behaviour in plain words, not labels like 'domestic abuse'.",
         ),
-        _c("Family's view", "family_view", Kind.CHOICE, choices=FAMILY_VIEWS, width=14),
+        _c("Family's view", "family_view", ColumnKind.CHOICE, choices=FAMILY_VIEWS, width=14),
         _c(
             "Family's words",
             "family_words",
@@ -396,13 +396,13 @@ WORKING_WELL = Sheet(
     question=Question.WORKING_WELL,
     aliases=("What's working well", "Whats working well", "Strengths"),
     columns=(
-        _c("Type", "type", Kind.CHOICE, required=True, choices=WORKING_WELL_TYPES, width=18),
+        _c("Type", "type", ColumnKind.CHOICE, required=True, choices=WORKING_WELL_TYPES, width=18),
         _c("What is working well", "what", required=True, width=60, aliases=("Working well",)),
-        _c("Who", "who", Kind.PERSON),
+        _c("Who", "who", ColumnKind.PERSON),
         _c(
             "Danger statement",
             "danger_statement_id",
-            Kind.REF,
+            ColumnKind.REF,
             refers_to="Danger statements",
             help="For existing safety: the ID of the danger it kept the children safe from.",
         ),
@@ -420,7 +420,7 @@ SAFETY_GOALS = Sheet(
         _c(
             "Danger statement",
             "danger_statement_id",
-            Kind.REF,
+            ColumnKind.REF,
             required=True,
             refers_to="Danger statements",
         ),
@@ -428,7 +428,7 @@ SAFETY_GOALS = Sheet(
         _c(
             "Sustained for",
             "sustained_for_months",
-            Kind.WHOLE,
+            ColumnKind.WHOLE,
             aliases=("Sustained for (months)", "Months"),
             help="How many months the goal must be kept up. A whole number.",
         ),
@@ -446,13 +446,13 @@ NEXT_STEPS = Sheet(
         _c(
             "Who",
             "who",
-            Kind.PERSON,
+            ColumnKind.PERSON,
             required=True,
             help="An ID or name from the People sheet.",
         ),
-        _c("By when", "by_when", Kind.DATE, required=True, aliases=("By", "Due", "Deadline")),
-        _c("Safety goal", "safety_goal_id", Kind.REF, refers_to="Safety goals"),
-        _c("Status", "status", Kind.CHOICE, choices=STEP_STATUSES, width=14),
+        _c("By when", "by_when", ColumnKind.DATE, required=True, aliases=("By", "Due", "Deadline")),
+        _c("Safety goal", "safety_goal_id", ColumnKind.REF, refers_to="Safety goals"),
+        _c("Status", "status", ColumnKind.CHOICE, choices=STEP_STATUSES, width=14),
     ),
 )
 
@@ -465,19 +465,25 @@ SCALING = Sheet(
     intro="0 means the children cannot safely stay at home as things are; "
     "10 means everyone is confident they are safe enough to close the case.",
     columns=(
-        _c("Participant", "participant", Kind.PERSON, required=True, aliases=("Person", "Name")),
-        _c("Child", "child", Kind.CHILD, help="Blank means all the children."),
+        _c(
+            "Participant",
+            "participant",
+            ColumnKind.PERSON,
+            required=True,
+            aliases=("Person", "Name"),
+        ),
+        _c("Child", "child", ColumnKind.CHILD, help="Blank means all the children."),
         _c(
             "Danger statement",
             "danger_statement_id",
-            Kind.REF,
+            ColumnKind.REF,
             refers_to="Danger statements",
             help="Blank means the overall score.",
         ),
         _c(
             "Score",
             "score",
-            Kind.WHOLE,
+            ColumnKind.WHOLE,
             required=True,
             width=10,
             aliases=("Score (0-10)", "Score 0-10", "Rating"),
@@ -499,14 +505,14 @@ CHILDS_VIEWS = Sheet(
     aliases=("Childs views", "Children's views", "Child views", "Voice of the child"),
     intro="The child's own words, exactly as they said them.",
     columns=(
-        _c("Child", "child", Kind.CHILD, required=True),
-        _c("Method", "method", Kind.CHOICE, choices=VIEW_METHODS, width=16),
-        _c("Date", "date", Kind.DATE, width=12),
-        _c("Seen alone", "seen_alone", Kind.YESNO, width=10),
+        _c("Child", "child", ColumnKind.CHILD, required=True),
+        _c("Method", "method", ColumnKind.CHOICE, choices=VIEW_METHODS, width=16),
+        _c("Date", "date", ColumnKind.DATE, width=12),
+        _c("Seen alone", "seen_alone", ColumnKind.YESNO, width=10),
         _c("Worries", "worries", width=40, aliases=("House of worries",)),
         _c("Good things", "good_things", width=40, aliases=("House of good things",)),
         _c("Dreams", "dreams", width=40, aliases=("House of dreams",)),
-        _c("Consent to share", "consent_to_share", Kind.YESNO, width=10),
+        _c("Consent to share", "consent_to_share", ColumnKind.YESNO, width=10),
     ),
 )
 
@@ -516,13 +522,15 @@ SAFETY_PLAN = Sheet(
     aliases=("Safety rules",),
     columns=(
         _c("Rule", "rule", required=True, width=50),
-        _c("Who", "who", Kind.PERSON, required=True),
+        _c("Who", "who", ColumnKind.PERSON, required=True),
         _c("When", "when", width=24),
-        _c("Danger statement", "danger_statement_id", Kind.REF, refers_to="Danger statements"),
+        _c(
+            "Danger statement", "danger_statement_id", ColumnKind.REF, refers_to="Danger statements"
+        ),
         _c(
             "Picture",
             "picture",
-            Kind.PICTURE,
+            ColumnKind.PICTURE,
             width=24,
             help="Place a picture over this row's cells.",
         ),
@@ -535,13 +543,13 @@ WORDS_AND_PICTURES = Sheet(
     aliases=("Words & pictures",),
     intro="The child's story, one idea a page, in simple words and the family's own names.",
     columns=(
-        _c("Page", "page", Kind.WHOLE, required=True, width=8, aliases=("Order",)),
+        _c("Page", "page", ColumnKind.WHOLE, required=True, width=8, aliases=("Order",)),
         _c("Heading", "heading", required=True, width=30),
         _c("Words", "words", required=True, width=60),
         _c(
             "Picture",
             "picture",
-            Kind.PICTURE,
+            ColumnKind.PICTURE,
             width=24,
             help="Place a picture over this row's cells.",
         ),

@@ -41,7 +41,7 @@ from sos_docs.model import (
 from sos_docs.workbook import rules, schema
 from sos_docs.workbook.cells import Bad, as_text, is_blank, quote, read_cell
 from sos_docs.workbook.rules import Row, Table
-from sos_docs.workbook.schema import Column, Kind
+from sos_docs.workbook.schema import Column, ColumnKind
 
 __all__ = ["validate"]
 
@@ -64,7 +64,9 @@ RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
     schema.SAFETY_PLAN.name: (SafetyRule, "safety_plan"),
     schema.WORDS_AND_PICTURES.name: (WordsPage, "words_and_pictures"),
 }
-REFERENCE_KINDS = frozenset({Kind.PERSON, Kind.CHILD, Kind.CHILDREN, Kind.REF})
+REFERENCE_KINDS = frozenset(
+    {ColumnKind.PERSON, ColumnKind.CHILD, ColumnKind.CHILDREN, ColumnKind.REF}
+)
 CHILDREN_SEPARATORS = (";", "\n")  # read like commas: people separate names both ways
 SHOWN_IDS = 10
 
@@ -316,7 +318,7 @@ def _is_record(cells: Cells, header: Header) -> bool:
     return any(
         not is_blank(value)
         for position, value in cells.items()
-        if position in header.columns and header.columns[position].kind is not Kind.PICTURE
+        if position in header.columns and header.columns[position].kind is not ColumnKind.PICTURE
     )
 
 
@@ -336,7 +338,7 @@ def _place_pictures(
     contract: schema.Sheet, sheet: RawSheet, records: list[Row], findings: Findings
 ) -> None:
     """Give each record the picture placed over its row; note any picture left over."""
-    picture_field = next((c.field for c in contract.columns if c.kind is Kind.PICTURE), None)
+    picture_field = next((c.field for c in contract.columns if c.kind is ColumnKind.PICTURE), None)
     by_number = {row.number: row for row in records}
     for picture in sheet.pictures:
         row = by_number.get(picture.anchor_row)
@@ -466,16 +468,16 @@ def _resolve_cell(
 
 def _target_trusted(tables: Mapping[str, Table], column: Column) -> bool:
     # A broken target sheet already has its own error; do not repeat it for every reference.
-    if column.kind is Kind.REF:
+    if column.kind is ColumnKind.REF:
         return tables[column.refers_to].trusted
-    targets = [schema.CHILDREN] + ([schema.PEOPLE] if column.kind is Kind.PERSON else [])
+    targets = [schema.CHILDREN] + ([schema.PEOPLE] if column.kind is ColumnKind.PERSON else [])
     return all(tables[t.name].trusted for t in targets)
 
 
 def _resolve_value(directory: Directory, table: Table, column: Column, text: str) -> object:
-    if column.kind is Kind.REF:
+    if column.kind is ColumnKind.REF:
         return _resolve_id(directory, column, text)
-    if column.kind is Kind.CHILDREN:
+    if column.kind is ColumnKind.CHILDREN:
         return _resolve_children(directory, column, text)
     free_text = (table.contract.name, column.field) in rules.FREE_TEXT_PEOPLE
     return _resolve_person(directory, column, text, free_text)
@@ -484,7 +486,7 @@ def _resolve_value(directory: Directory, table: Table, column: Column, text: str
 def _resolve_person(
     directory: Directory, column: Column, text: str, free_text: bool
 ) -> PersonRef | Unresolved:
-    matches = directory.find(text, children_only=column.kind is not Kind.PERSON)
+    matches = directory.find(text, children_only=column.kind is not ColumnKind.PERSON)
     if len(matches) == 1:
         return matches[0]
     if not matches and free_text:
@@ -499,7 +501,7 @@ def _person_message(column: Column, text: str, matches: list[PersonRef]) -> str:
             f"{column.name} is {quote(text)}, but more than one person has that name ({ids}). "
             "Use the ID of the one you mean."
         )
-    if column.kind is Kind.PERSON:
+    if column.kind is ColumnKind.PERSON:
         return (
             f"{column.name} is {quote(text)}, but no one on the People or Children sheet has "
             "that ID or name. Use their ID (such as P1) or their name exactly as written there, "

@@ -15,7 +15,7 @@ from sos_docs.documents.context import DocumentSettings, build_context, join_nam
 from sos_docs.documents.fields import (
     FIELDS,
     FIELDS_BY_NAME,
-    Kind,
+    FieldKind,
     format_fields,
     render_fields_markdown,
 )
@@ -80,17 +80,17 @@ def test_every_produced_field_is_documented_and_every_documented_field_is_produc
 
 def test_every_field_holds_the_kind_the_registry_says(context: dict[str, object]) -> None:
     """Text is str, numbers int, flags bool, lists list, pictures a Picture or empty text."""
-    expected: dict[Kind, tuple[type, ...]] = {
-        Kind.TEXT: (str,),
-        Kind.NUMBER: (int,),
-        Kind.FLAG: (bool,),
-        Kind.LIST: (list,),
-        Kind.PICTURE: (Picture, str),
+    expected: dict[FieldKind, tuple[type, ...]] = {
+        FieldKind.TEXT: (str,),
+        FieldKind.NUMBER: (int,),
+        FieldKind.FLAG: (bool,),
+        FieldKind.LIST: (list,),
+        FieldKind.PICTURE: (Picture, str),
     }
     for name, value in field_paths(context).items():
         kind = FIELDS_BY_NAME[name].kind
         assert isinstance(value, expected[kind]), (name, value)
-        assert not (kind is Kind.NUMBER and isinstance(value, bool)), name
+        assert not (kind is FieldKind.NUMBER and isinstance(value, bool)), name
 
 
 def test_registry_examples_are_what_the_example_family_produces(context: dict[str, object]) -> None:
@@ -133,7 +133,7 @@ def test_registry_names_are_unique_and_items_belong_to_documented_lists() -> Non
     assert len(FIELDS) == len(FIELDS_BY_NAME)
     for field in FIELDS:
         if field.parent:
-            assert FIELDS_BY_NAME[field.parent.removesuffix("[]")].kind is Kind.LIST
+            assert FIELDS_BY_NAME[field.parent.removesuffix("[]")].kind is FieldKind.LIST
 
 
 # ---- what the context says about the example family

@@ -22,8 +22,8 @@ from sos_docs.documents.pdf import PdfConverter
 from sos_docs.service import doctor
 from sos_docs.service.doctor import (
     Check,
+    CheckStatus,
     Mount,
-    Status,
     check_configuration,
     check_file_system,
     check_folder,
@@ -80,7 +80,7 @@ def test_a_healthy_root_passes_every_check(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
     config, checks = check_root(tmp_path)
     assert config == DEFAULT_CONFIG
-    assert [c.status for c in checks] == [Status.OK] * len(checks)
+    assert [c.status for c in checks] == [CheckStatus.OK] * len(checks)
     assert {"configuration", "inbox folder", "template for Conference report"} <= set(
         by_name(checks)
     )
@@ -97,11 +97,11 @@ def test_an_invalid_configuration_is_the_only_check(tmp_path: Path) -> None:
 
 def test_the_line_says_status_name_message_and_what_to_do() -> None:
     """A failing check prints as one line with its fix; a passing one without."""
-    failing = Check("logo", Status.FAIL, "The logo x.png does not exist.", "Set `logo`.")
+    failing = Check("logo", CheckStatus.FAIL, "The logo x.png does not exist.", "Set `logo`.")
     assert failing.line == "FAIL  logo: The logo x.png does not exist. What to do: Set `logo`."
-    assert Check("logo", Status.OK, "Fine.", "Never shown.").line == "OK    logo: Fine."
+    assert Check("logo", CheckStatus.OK, "Fine.", "Never shown.").line == "OK    logo: Fine."
     assert not failing.ok
-    assert Check("file system", Status.WARN, "A share.").ok
+    assert Check("file system", CheckStatus.WARN, "A share.").ok
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_no_configuration_file_means_the_defaults(tmp_path: Path) -> None:
     """A root without sos-docs.toml passes, saying the defaults are used."""
     config, check = check_configuration(tmp_path)
     assert config == DEFAULT_CONFIG
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert "the defaults are used" in check.message
 
 
@@ -121,7 +121,7 @@ def test_a_valid_configuration_file_passes(tmp_path: Path) -> None:
     path = write_toml(tmp_path, 'team = "North"\npdf = false\n')
     config, check = check_configuration(tmp_path)
     assert config is not None and config.team == "North"
-    assert check == Check("configuration", Status.OK, f"{path} is valid.")
+    assert check == Check("configuration", CheckStatus.OK, f"{path} is valid.")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_a_bad_configuration_fails_with_its_reason(tmp_path: Path, text: str, wo
     path = write_toml(tmp_path, text)
     config, check = check_configuration(tmp_path)
     assert config is None
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert words in check.message
     assert str(path) in check.fix
 
@@ -154,7 +154,7 @@ def test_a_bad_configuration_fails_with_its_reason(tmp_path: Path, text: str, wo
 def test_an_existing_writable_folder_passes(tmp_path: Path) -> None:
     """A folder that is there and takes a new file passes, and the probe leaves nothing behind."""
     check = check_folder("inbox folder", tmp_path)
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert "can write in it" in check.message
     assert list(tmp_path.iterdir()) == []
 
@@ -162,7 +162,7 @@ def test_an_existing_writable_folder_passes(tmp_path: Path) -> None:
 def test_a_missing_folder_passes_because_the_service_creates_it(tmp_path: Path) -> None:
     """A folder not there yet passes, saying the service creates it at start (and doctor does not)."""
     check = check_folder("reports folder", tmp_path / "root" / "reports")
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert "the service creates it at start" in check.message
     assert not (tmp_path / "root").exists()
 
@@ -171,7 +171,7 @@ def test_a_file_where_a_folder_should_be_fails(tmp_path: Path) -> None:
     """A file with the folder's name fails, saying to move it."""
     (tmp_path / "inbox").write_text("not a folder")
     check = check_folder("inbox folder", tmp_path / "inbox")
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert check.message == f"{tmp_path / 'inbox'} is a file, not a folder."
 
 
@@ -179,7 +179,7 @@ def test_a_folder_that_cannot_be_created_fails(tmp_path: Path) -> None:
     """A missing folder under a file (not a folder) cannot be created: FAIL with the reason."""
     (tmp_path / "root").write_text("a file where the root should be")
     check = check_folder("inbox folder", tmp_path / "root" / "inbox")
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert "does not exist and cannot be created" in check.message
     assert f"{tmp_path / 'root'} is a file, not a folder" in check.message
 
@@ -212,7 +212,7 @@ def test_an_existing_folder_sos_docs_cannot_write_in_fails(tmp_path: Path) -> No
     folder.mkdir()
     with unwritable(folder):
         check = check_folder("reports folder", folder)
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert check.message.startswith(f"sos-docs cannot write in {folder} (")
     assert "Ask IT" in check.fix
 
@@ -241,16 +241,16 @@ def test_the_default_templates_pass() -> None:
         "template for Conference report",
         "template for Words and pictures",
     ]
-    assert all(c.status is Status.OK for c in checks)
+    assert all(c.status is CheckStatus.OK for c in checks)
 
 
 def test_a_templates_folder_without_a_template_fails(tmp_path: Path) -> None:
     """A team's templates folder missing a document's template fails naming the file."""
     shutil.copy(DEFAULT_CONFIG.templates_dir / "conference_report.docx", tmp_path)
     checks = by_name(check_templates(Config(templates_dir=tmp_path)))
-    assert checks["template for Conference report"].status is Status.OK
+    assert checks["template for Conference report"].status is CheckStatus.OK
     missing = checks["template for Words and pictures"]
-    assert missing.status is Status.FAIL
+    assert missing.status is CheckStatus.FAIL
     assert str(tmp_path / "words_and_pictures.docx") in missing.message
 
 
@@ -262,7 +262,7 @@ def test_an_extra_document_with_known_fields_passes(tmp_path: Path) -> None:
     for name in ("conference_report.docx", "words_and_pictures.docx"):
         shutil.copy(DEFAULT_CONFIG.templates_dir / name, tmp_path)
     check = by_name(check_templates(config))["template for Agenda"]
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
 
 
 def test_a_misspelt_placeholder_fails_naming_template_and_placeholder(tmp_path: Path) -> None:
@@ -271,7 +271,7 @@ def test_a_misspelt_placeholder_fails_naming_template_and_placeholder(tmp_path: 
     write_toml(tmp_path, '[[documents]]\nname = "Agenda"\ntemplate = "agenda.docx"\n')
     config = Config(templates_dir=tmp_path, documents=load_config(tmp_path).documents)
     check = by_name(check_templates(config))["template for Agenda"]
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert str(template) in check.message
     assert "'case_refrence' (in the body) is not a known template field" in check.message
     assert "did you mean 'case_reference'?" in check.message
@@ -284,7 +284,7 @@ def test_a_template_with_broken_tags_fails(tmp_path: Path) -> None:
     write_toml(tmp_path, '[[documents]]\nname = "Agenda"\ntemplate = "agenda.docx"\n')
     config = Config(templates_dir=tmp_path, documents=load_config(tmp_path).documents)
     check = by_name(check_templates(config))["template for Agenda"]
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert "agenda.docx" in check.message
 
 
@@ -297,7 +297,7 @@ def test_a_readable_logo_passes(tmp_path: Path) -> None:
     """A PNG logo passes, with its size in the message."""
     logo = write_png(tmp_path / "logo.png")
     check = check_logo(Config(logo=logo))
-    assert check is not None and check.status is Status.OK
+    assert check is not None and check.status is CheckStatus.OK
     assert "PNG picture, 120 x 40 pixels" in check.message
 
 
@@ -312,7 +312,7 @@ def test_a_missing_or_unreadable_logo_fails(
     if content is not None:
         logo.write_bytes(content)
     check = check_logo(Config(logo=logo))
-    assert check is not None and check.status is Status.FAIL
+    assert check is not None and check.status is CheckStatus.FAIL
     assert words in check.message
 
 
@@ -329,7 +329,7 @@ def test_libreoffice_is_not_checked_when_pdf_is_off() -> None:
 def test_libreoffice_present_passes_when_pdf_is_on() -> None:
     """With PDF copies on and LibreOffice installed, the check passes."""
     check = check_libreoffice(Config(pdf=True))
-    assert check is not None and check.status is Status.OK
+    assert check is not None and check.status is CheckStatus.OK
 
 
 def test_libreoffice_missing_warns_that_only_docx_will_be_made(
@@ -339,7 +339,7 @@ def test_libreoffice_missing_warns_that_only_docx_will_be_made(
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(pdf, "_SOFFICE_PLACES", ())
     check = check_libreoffice(Config(pdf=True))
-    assert check is not None and check.status is Status.WARN
+    assert check is not None and check.status is CheckStatus.WARN
     assert "the service will make the .docx documents only" in check.message
     assert "LibreOffice was not found on this computer" in check.message
     assert "apt-get install libreoffice-writer-nogui python3-uno" in check.message
@@ -352,7 +352,7 @@ def test_libreoffice_missing_warns_that_only_docx_will_be_made(
 def test_enough_free_disk_passes(tmp_path: Path) -> None:
     """More free space than free_disk_mb passes, saying how much there is."""
     check = check_free_disk(tmp_path, Config(free_disk_mb=1))
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert "MB free on the disk of" in check.message
 
 
@@ -360,7 +360,7 @@ def test_too_little_free_disk_fails(tmp_path: Path) -> None:
     """Less free space than free_disk_mb fails, naming the threshold and how to change it."""
     free_mb = shutil.disk_usage(tmp_path).free // (1024 * 1024)
     check = check_free_disk(tmp_path, Config(free_disk_mb=free_mb + 10_000_000))
-    assert check.status is Status.FAIL
+    assert check.status is CheckStatus.FAIL
     assert check.message.startswith("Only ")
     assert "free_disk_mb" in check.fix
 
@@ -375,9 +375,9 @@ def test_free_disk_is_measured_where_the_root_will_be(tmp_path: Path) -> None:
 
     check = check_free_disk(tmp_path / "new" / "root", DEFAULT_CONFIG, disk_usage=usage)
     assert seen == [tmp_path]
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert check_free_disk(tmp_path, Config(free_disk_mb=601), disk_usage=usage).status is (
-        Status.FAIL
+        CheckStatus.FAIL
     )
 
 
@@ -387,7 +387,7 @@ def test_unreadable_free_space_fails(tmp_path: Path) -> None:
     def broken(path: Path) -> object:
         raise OSError(5, "Input/output error")
 
-    assert check_free_disk(tmp_path, DEFAULT_CONFIG, disk_usage=broken).status is Status.FAIL
+    assert check_free_disk(tmp_path, DEFAULT_CONFIG, disk_usage=broken).status is CheckStatus.FAIL
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,7 +408,7 @@ def test_a_root_on_a_network_share_warns_to_use_polling(tmp_path: Path, fs_type:
     """A root on a network file system without polling is a WARN recommending --polling."""
     mounts = mountinfo_with(tmp_path.resolve().as_posix(), fs_type)
     check = check_file_system(tmp_path, DEFAULT_CONFIG, mounts)
-    assert check.status is Status.WARN
+    assert check.status is CheckStatus.WARN
     assert f"is on a network file system ({fs_type})" in check.message
     assert "sos-docs watch --polling" in check.fix
 
@@ -417,21 +417,21 @@ def test_a_network_share_with_polling_on_passes(tmp_path: Path) -> None:
     """With polling switched on, a network share is fine."""
     mounts = mountinfo_with(tmp_path.resolve().as_posix(), "cifs")
     check = check_file_system(tmp_path, Config(polling=True), mounts)
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert "polling is on" in check.message
 
 
 def test_a_root_on_a_local_disk_passes(tmp_path: Path) -> None:
     """A root on ext4 passes, naming the file system."""
     check = check_file_system(tmp_path, DEFAULT_CONFIG, LOCAL_MOUNTS)
-    assert check.status is Status.OK
+    assert check.status is CheckStatus.OK
     assert check.message.endswith("is on a local file system (ext4).")
 
 
 def test_a_share_mounted_elsewhere_does_not_count(tmp_path: Path) -> None:
     """A network mount beside the root (not above it) leaves the root local."""
     mounts = mountinfo_with("/mnt/share", "cifs")
-    assert check_file_system(tmp_path, DEFAULT_CONFIG, mounts).status is Status.OK
+    assert check_file_system(tmp_path, DEFAULT_CONFIG, mounts).status is CheckStatus.OK
 
 
 def test_the_real_mount_table_is_read() -> None:

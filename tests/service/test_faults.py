@@ -31,8 +31,9 @@ from sos_docs import files as deliver
 from sos_docs.config import load_config
 from sos_docs.errors import DeliveryError, JournalError
 from sos_docs.service import jobs
-from sos_docs.service.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
+from sos_docs.service.jobs import JobOutcome, resume_job, run_job, unfinished_jobs
 from sos_docs.service.journal import Journal
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import LOG_FILE_NAME, service_log_files
 from sos_docs.service.watcher import Watcher
 from tests.support.builders import WorkbookBuilder
@@ -211,7 +212,7 @@ def count_write_calls(root: WatchedRoot, workbook: bytes, monkeypatch: pytest.Mo
     """How many write and fsync calls one clean job makes under the root."""
     counter = WriteFaults(root.path).install(monkeypatch)
     drop(root.inbox, "case.xlsx", workbook)
-    assert run_job(root, root.inbox / "case.xlsx").outcome is Outcome.PROCESSED
+    assert run_job(root, root.inbox / "case.xlsx").outcome is JobOutcome.PROCESSED
     monkeypatch.undo()
     return counter.calls
 
@@ -234,14 +235,14 @@ def test_a_full_disk_at_each_write_of_a_job_loses_nothing_and_is_finished_once(
         ((failed, is_folder),) = faults.failed
         assert_nothing_half_written(root)
         if is_folder:  # flushing a folder entry is best effort: the rename stands
-            assert first.outcome is Outcome.PROCESSED
+            assert first.outcome is JobOutcome.PROCESSED
         else:
-            assert first.outcome is Outcome.WAITING, failed
+            assert first.outcome is JobOutcome.WAITING, failed
             waited += 1
             assert "the disk is full" in first.reason
             assert names_in(root.inbox) == [] and names_in(root.processed) == []
             (folder,) = unfinished_jobs(root)
-            assert resume_job(root, folder).outcome is Outcome.PROCESSED
+            assert resume_job(root, folder).outcome is JobOutcome.PROCESSED
         assert_finished_once(root, {"case.xlsx": "CP-2026-0412"})
     print_figures(
         "enospc-each-write", injected=calls, job_waited=waited, folder_flush=calls - waited
@@ -617,6 +618,7 @@ KILLED_AT_LINK = """
 import os, signal, sys
 from pathlib import Path
 from sos_docs.service import jobs
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.config import load_config
 
 real_link = os.link
@@ -625,7 +627,7 @@ def link_then_die(src, dst, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)  # the temporary file is whole, not yet in place
     return real_link(src, dst, *args, **kwargs)
 os.link = link_then_die
-root = jobs.WatchedRoot(Path(sys.argv[1]), load_config(None, None, {}))
+root = WatchedRoot(Path(sys.argv[1]), load_config(None, None, {}))
 jobs.run_job(root, root.inbox / "case.xlsx")
 """
 
@@ -642,7 +644,7 @@ def test_a_kill_while_placing_a_document_leaves_no_temporary_file_behind(
     (leftover,) = list(root.reports.rglob(".*.tmp"))
     (folder,) = unfinished_jobs(root)
     assert folder.name in leftover.name  # it names its job, so only that job removes it
-    assert resume_job(root, folder).outcome is Outcome.PROCESSED
+    assert resume_job(root, folder).outcome is JobOutcome.PROCESSED
     assert_finished_once(root, {"case.xlsx": "CP-2026-0412"})
 
 

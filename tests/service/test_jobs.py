@@ -13,13 +13,13 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from sos_docs import files as deliver
-from sos_docs import pipeline
+from sos_docs import files, pipeline
 from sos_docs.config import Config, load_config
 from sos_docs.errors import RenderError
-from sos_docs.service import jobs
-from sos_docs.service.jobs import Outcome, WatchedRoot, resume_job, run_job, unfinished_jobs
+from sos_docs.service import lock
+from sos_docs.service.jobs import JobOutcome, resume_job, run_job, unfinished_jobs
 from sos_docs.service.journal import Journal
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR
 from tests.support.builders import WorkbookBuilder, damage_pictures
 
@@ -91,7 +91,7 @@ def test_a_valid_workbook_makes_its_documents_and_moves_to_processed(root: Watch
     """Documents in reports/<case>/, a receipt listing them, the workbook in processed/."""
     inbox_file = drop(root, reference="CP-2026-9")
     result = run_job(root, inbox_file)
-    assert result.outcome is Outcome.PROCESSED
+    assert result.outcome is JobOutcome.PROCESSED
     assert not inbox_file.exists()
     assert_processed_once(root, "case.xlsx", "CP-2026-9")
     report = next(p for p in result.outputs if REPORT in p.name)
@@ -109,7 +109,7 @@ def test_a_picture_that_cannot_be_read_is_on_the_receipt(root: WatchedRoot) -> N
     book = WorkbookBuilder().set_case("Case reference", "CP-7").with_picture("Safety plan")
     inbox_file = damage_pictures(book.write(root.inbox / "case.xlsx"))
     result = run_job(root, inbox_file)
-    assert result.outcome is Outcome.PROCESSED
+    assert result.outcome is JobOutcome.PROCESSED
     receipt = (root.reports / "CP-7" / "case - receipt.txt").read_text("utf-8-sig")
     assert "DOC001" in receipt
     assert f"Safety plan!{book.cell('Safety plan', 'Picture')}" in receipt
@@ -121,7 +121,7 @@ def test_an_invalid_workbook_is_rejected_with_problems_and_a_marked_copy(
     """problems.txt names sheet, cell and code; the marked copy has the cell in red with a note."""
     inbox_file, cell = drop_invalid(root)
     result = run_job(root, inbox_file)
-    assert result.outcome is Outcome.REJECTED
+    assert result.outcome is JobOutcome.REJECTED
     assert (root.rejected / "bad.xlsx").is_file()
     text = (root.rejected / "bad - problems.txt").read_text("utf-8-sig")
     assert f"Case!{cell}" in text and "(WB006)" in text
@@ -140,7 +140,7 @@ def test_a_legacy_xls_is_rejected_with_how_to_save_it_as_xlsx(root: WatchedRoot)
     content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024)
     old = root.inbox / "Hartley.xls"
     old.write_bytes(content)
-    assert run_job(root, old).outcome is Outcome.REJECTED
+    assert run_job(root, old).outcome is JobOutcome.REJECTED
     text = (root.rejected / "Hartley - problems.txt").read_text("utf-8-sig")
     assert '"Hartley.xls"' in text and "Save As" in text and "(WB001)" in text
     assert "__" not in text  # the claimed name in the work area never reaches staff
@@ -178,7 +178,7 @@ def test_a_very_long_name_is_rejected_with_names_that_fit(root: WatchedRoot) -> 
     """A 250-byte workbook name still gets its problems file, under a shortened name."""
     name = "é" * 120 + ".xls"
     (root.inbox / name).write_bytes(b"not a workbook at all")
-    assert run_job(root, root.inbox / name).outcome is Outcome.REJECTED
+    assert run_job(root, root.inbox / name).outcome is JobOutcome.REJECTED
     problems = [p for p in root.rejected.iterdir() if p.name.endswith(" - problems.txt")]
     assert len(problems) == 1 and len(problems[0].name.encode()) <= 255
     assert len([p for p in root.rejected.iterdir() if p.suffix == ".xls"]) == 1
@@ -198,7 +198,7 @@ def test_an_internal_error_is_a_plain_rejection_with_details_in_the_log(
 
     monkeypatch.setattr(pipeline, "check_workbook", broken)
     result = run_job(root, drop(root))
-    assert result.outcome is Outcome.REJECTED
+    assert result.outcome is JobOutcome.REJECTED
     text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
     assert "internal error" in text and f"job {result.job_id}" in text
     assert "ZeroDivisionError" not in text and "secret internals" not in text
@@ -220,7 +220,7 @@ def test_a_render_error_rejects_with_its_plain_message(
 
     monkeypatch.setattr(pipeline, "render_case", cannot_render)
     result = run_job(root, drop(root))
-    assert result.outcome is Outcome.REJECTED
+    assert result.outcome is JobOutcome.REJECTED
     text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
     assert "Safety plan row 3" in text and "(SYS002)" in text and result.job_id in text
 
@@ -244,15 +244,15 @@ def test_unwritable_reports_keep_the_workbook_in_work_until_they_can_be_written(
     make_reports_unwritable(root)
     inbox_file = drop(root)
     waiting = run_job(root, inbox_file)
-    assert waiting.outcome is Outcome.WAITING and "could not" in waiting.reason
+    assert waiting.outcome is JobOutcome.WAITING and "could not" in waiting.reason
     assert waiting.folder is not None and waiting.folder in unfinished_jobs(root)
     assert list(root.processed.iterdir()) == [] and list(root.rejected.iterdir()) == []
     assert not inbox_file.exists()
     (job,) = journal_jobs(root)
     assert not job.finished
-    assert resume_job(root, waiting.folder).outcome is Outcome.WAITING  # still unwritable
+    assert resume_job(root, waiting.folder).outcome is JobOutcome.WAITING  # still unwritable
     make_reports_writable(root)
-    assert resume_job(root, waiting.folder).outcome is Outcome.PROCESSED
+    assert resume_job(root, waiting.folder).outcome is JobOutcome.PROCESSED
     assert_processed_once(root, "case.xlsx", "CP-1")
     assert unfinished_jobs(root) == []
     (job,) = journal_jobs(root)
@@ -268,9 +268,9 @@ class Crash(BaseException):
 
 
 CRASHABLE: list[tuple[Any, str]] = [
-    (deliver, "claim"),
-    (deliver, "write_new_file"),
-    (deliver, "move_without_overwrite"),
+    (files, "claim"),
+    (files, "write_new_file"),
+    (files, "move_without_overwrite"),
     (Journal, "start_job"),
     (Journal, "record_outputs"),
     (Journal, "finish"),
@@ -347,9 +347,9 @@ def test_a_crash_after_any_step_is_finished_exactly_once_on_resume(
             run_job(root, inbox_file)
     for folder in unfinished_jobs(root):
         assert resume_job(root, folder).outcome in (
-            Outcome.PROCESSED,
-            Outcome.REJECTED,
-            Outcome.SKIPPED,
+            JobOutcome.PROCESSED,
+            JobOutcome.REJECTED,
+            JobOutcome.SKIPPED,
         )
     assert unfinished_jobs(root) == []
     assert not inbox_file.exists()
@@ -378,14 +378,14 @@ def test_a_job_folder_locked_by_a_live_worker_is_left_alone(root: WatchedRoot) -
     folder = root.work / "20260101-000000-abcdef01"
     folder.mkdir()
     workbook = drop(root).rename(folder / f"{folder.name}__case.xlsx")
-    fd = os.open(folder / jobs.LOCK_FILE, os.O_RDWR | os.O_CREAT)
+    fd = os.open(folder / lock.LOCK_FILE, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        assert resume_job(root, folder).outcome is Outcome.SKIPPED
+        assert resume_job(root, folder).outcome is JobOutcome.SKIPPED
         assert workbook.is_file()
     finally:
         os.close(fd)
-    assert resume_job(root, folder).outcome is Outcome.PROCESSED
+    assert resume_job(root, folder).outcome is JobOutcome.PROCESSED
     assert_processed_once(root, "case.xlsx", "CP-1")
 
 
@@ -396,14 +396,14 @@ def test_a_lock_on_a_lock_file_removed_meanwhile_owns_nothing(
     folder = root.work / "20260101-000000-abcdef02"
     folder.mkdir()
     workbook = drop(root).rename(folder / f"{folder.name}__case.xlsx")
-    real_try_lock = jobs._try_lock
+    real_try_lock = lock._try_lock
 
     def removed_just_before(fd: int) -> bool:
-        (folder / jobs.LOCK_FILE).unlink()
+        (folder / lock.LOCK_FILE).unlink()
         return real_try_lock(fd)
 
-    monkeypatch.setattr(jobs, "_try_lock", removed_just_before)
-    assert resume_job(root, folder).outcome is Outcome.SKIPPED
+    monkeypatch.setattr(lock, "_try_lock", removed_just_before)
+    assert resume_job(root, folder).outcome is JobOutcome.SKIPPED
     assert workbook.is_file()
 
 
@@ -411,13 +411,13 @@ def test_an_empty_job_folder_from_a_crash_before_the_claim_is_removed(root: Watc
     """A job folder that never received its workbook is simply cleared away."""
     folder = root.work / "20260101-000000-00000000"
     folder.mkdir()
-    assert resume_job(root, folder).outcome is Outcome.SKIPPED
+    assert resume_job(root, folder).outcome is JobOutcome.SKIPPED
     assert not folder.exists()
 
 
 def test_a_file_another_service_took_is_skipped(root: WatchedRoot) -> None:
     """Losing the claim (the file is gone) is not an error and leaves no job folder."""
-    assert run_job(root, root.inbox / "gone.xlsx").outcome is Outcome.SKIPPED
+    assert run_job(root, root.inbox / "gone.xlsx").outcome is JobOutcome.SKIPPED
     assert unfinished_jobs(root) == []
     assert journal_jobs(root) == []
 

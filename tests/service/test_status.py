@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.errors import ConfigError
-from sos_docs.service.jobs import WatchedRoot, run_job
+from sos_docs.service.jobs import run_job
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.status import read_status, status_json, status_text
 from tests.support.builders import WorkbookBuilder
 

@@ -25,8 +25,9 @@ from sos_docs import pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.service import jobs, watcher
-from sos_docs.service.jobs import WatchedRoot, unfinished_jobs
+from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.watcher import Watcher
 from tests.support.builders import WorkbookBuilder
 from tests.support.kills import kill_while_busy

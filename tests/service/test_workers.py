@@ -19,7 +19,8 @@ from sos_docs import pipeline
 from sos_docs.config import DEFAULT_CONFIG, load_config
 from sos_docs.errors import TemplateError
 from sos_docs.service import workers
-from sos_docs.service.jobs import WatchedRoot, unfinished_jobs
+from sos_docs.service.jobs import unfinished_jobs
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.workers import DocumentProcess, WorkerDied
 from tests.support.builders import WorkbookBuilder
 

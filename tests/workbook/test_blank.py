@@ -25,7 +25,7 @@ from sos_docs.workbook.blank import (
     write_blank_workbook,
     write_example_workbook,
 )
-from sos_docs.workbook.schema import Column, Kind, Sheet
+from sos_docs.workbook.schema import Column, ColumnKind, Sheet
 
 TABLES = [s for s in schema.SHEETS if not s.key_value]
 TODAY = dt.date(2026, 11, 28)
@@ -66,7 +66,7 @@ def _validation(book: LoadedWorkbook, sheet: Sheet, column: Column) -> DataValid
     return found[0] if found else None
 
 
-def _columns(kinds: set[Kind]) -> list[tuple[Sheet, Column]]:
+def _columns(kinds: set[ColumnKind]) -> list[tuple[Sheet, Column]]:
     return [(s, c) for s in schema.SHEETS for c in s.columns if c.kind in kinds]
 
 
@@ -145,7 +145,7 @@ def test_long_text_columns_wrap(blank_book: LoadedWorkbook) -> None:
     for sheet in TABLES:
         worksheet = blank_book[sheet.name]
         for index, column in enumerate(sheet.columns, start=1):
-            if column.kind is Kind.TEXT and column.width >= 40:
+            if column.kind is ColumnKind.TEXT and column.width >= 40:
                 dimension = worksheet.column_dimensions[get_column_letter(index)]
                 assert dimension.alignment.wrap_text, (sheet.name, column.name)
 
@@ -153,7 +153,7 @@ def test_long_text_columns_wrap(blank_book: LoadedWorkbook) -> None:
 def test_picture_rows_are_tall_enough_to_hold_a_picture(blank_book: LoadedWorkbook) -> None:
     """Sheets with a Picture column have tall rows to drop pictures over."""
     for sheet in TABLES:
-        has_picture = any(c.kind is Kind.PICTURE for c in sheet.columns)
+        has_picture = any(c.kind is ColumnKind.PICTURE for c in sheet.columns)
         height = blank_book[sheet.name].row_dimensions[2].height
         assert (height is not None and height >= 60) is has_picture, sheet.name
 
@@ -196,17 +196,17 @@ def test_case_date_cells_are_formatted_day_first(blank_book: LoadedWorkbook) -> 
     """The Case sheet's date value cells are formatted dd/mm/yyyy."""
     worksheet = blank_book["Case"]
     for row, column in enumerate(schema.CASE.columns, start=1):
-        if column.kind is Kind.DATE:
+        if column.kind is ColumnKind.DATE:
             assert worksheet.cell(row, 2).number_format == DATE_FORMAT, column.name
 
 
 # --------------------------------------------------------------------------------------------
 # Excel data validation
 
-CHOICES = _columns({Kind.CHOICE})
-YES_NOS = _columns({Kind.YESNO})
-DATES = _columns({Kind.DATE})
-WHOLES = _columns({Kind.WHOLE})
+CHOICES = _columns({ColumnKind.CHOICE})
+YES_NOS = _columns({ColumnKind.YESNO})
+DATES = _columns({ColumnKind.DATE})
+WHOLES = _columns({ColumnKind.WHOLE})
 CHECKED = CHOICES + YES_NOS + DATES + WHOLES
 
 
@@ -315,7 +315,13 @@ def test_unchecked_text_columns_have_no_error_check(blank_book: LoadedWorkbook) 
     """Free-text columns never stop what people type; at most they show a note."""
     for sheet in schema.SHEETS:
         for column in sheet.columns:
-            if column.kind in {Kind.TEXT, Kind.PERSON, Kind.REF, Kind.CHILD, Kind.CHILDREN}:
+            if column.kind in {
+                ColumnKind.TEXT,
+                ColumnKind.PERSON,
+                ColumnKind.REF,
+                ColumnKind.CHILD,
+                ColumnKind.CHILDREN,
+            }:
                 validation = _validation(blank_book, sheet, column)
                 assert validation is None or validation.type is None, (sheet.name, column.name)
 
@@ -422,7 +428,7 @@ def test_example_case_values_are_written(example_book: LoadedWorkbook) -> None:
     for row, column in enumerate(schema.CASE.columns, start=1):
         expected = example.CASE.get(column.name)
         cell = worksheet.cell(row, 2)
-        if column.kind is Kind.DATE and expected is not None:
+        if column.kind is ColumnKind.DATE and expected is not None:
             assert cell.value == dt.datetime.combine(expected, dt.time())  # type: ignore[arg-type]
             assert cell.number_format == DATE_FORMAT
         elif expected is not None:

@@ -12,15 +12,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sos_docs.model import Level, Problem
-from sos_docs.workbook.marked_copy import (
-    ERROR_FILL_COLOUR,
-    NEWLINE,
-    WARNING_FILL_COLOUR,
-    problems_text,
-    receipt_text,
-    text_file_bytes,
-    write_marked_copy,
-)
+from sos_docs.workbook.explain import NEWLINE, problems_text, receipt_text, text_file_bytes
+from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR, WARNING_FILL_COLOUR, write_marked_copy
 from tests.support.builders import WorkbookBuilder
 
 ERROR, WARNING = Level.ERROR, Level.WARNING

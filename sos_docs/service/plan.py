@@ -1,0 +1,280 @@
+"""A job's plan: the workbook checked and rendered, each output staged, and job.json saying where it goes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sos_docs import codes, files, pipeline
+from sos_docs.config import Config
+from sos_docs.documents.pdf import pdf_path_for
+from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderError, TemplateError
+from sos_docs.model import Level, Problem, Validation
+from sos_docs.service.journal import Journal
+from sos_docs.service.layout import BOOK_FOLDER, WatchedRoot, original_name
+from sos_docs.service.lock import LOCK_FILE
+from sos_docs.service.logs import root_extra
+from sos_docs.workbook import explain, marked_copy
+
+log = logging.getLogger(__name__)
+
+# Checks and renders one workbook: pipeline.make_documents, here or in a worker process.
+DocumentMaker = Callable[[Path, Config], pipeline.Made]
+
+PLAN_FILE = "job.json"
+MAX_STEM_BYTES = 200
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """Everything needed to finish a job from its staged files, whatever happened since."""
+
+    journal_id: str
+    name: str  # the workbook's name in the inbox
+    outcome: str  # the journal's outcome: done, rejected or failed-internal
+    final_name: str  # the name it gets in processed/ or rejected/
+    made_at: float  # POSIX time the outputs were staged
+    outputs: tuple[tuple[str, str], ...]  # (staged file in the job folder, target under root)
+    problems: tuple[Problem, ...]
+    case_reference: str = ""
+
+    @property
+    def processed(self) -> bool:
+        """True when the workbook made its documents."""
+        return self.outcome == "done"
+
+    def to_json(self) -> bytes:
+        """The plan as job.json."""
+        data = asdict(self)
+        data["problems"] = [asdict(p) for p in self.problems]
+        return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> JobPlan:
+        """A plan read back from job.json."""
+        values: dict[str, Any] = json.loads(data)
+        values["outputs"] = tuple(tuple(pair) for pair in values["outputs"])
+        values["problems"] = tuple(
+            Problem(**{**p, "level": Level(p["level"])}) for p in values["problems"]
+        )
+        return cls(**values)
+
+
+def saved_plan(folder: Path) -> JobPlan | None:
+    """The plan a job folder's job.json holds, or None before the job was planned."""
+    data = file_bytes_or_none(folder / PLAN_FILE)
+    return JobPlan.from_json(data) if data is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# Making the plan
+
+
+class Planner:
+    """Plans one locked job folder's job: checks and renders the workbook, stages every output."""
+
+    def __init__(self, root: WatchedRoot, folder: Path, make: DocumentMaker | None) -> None:
+        self.root = root
+        self.config = root.config
+        self.folder = folder
+        self.extra = root_extra(root.path)
+        self.make = make or pipeline.make_documents
+
+    def make_plan(self, journal: Journal, workbook: Path, *, fresh: bool) -> JobPlan:
+        """Check and render the workbook, stage every output, and save the plan."""
+        name = self._original_name(workbook)
+        if not fresh:
+            self._clear_staging()
+        journal_id = self._journal_id(journal, workbook, name, fresh=fresh)
+        try:
+            plan = self._plan_from_workbook(journal_id, workbook, name)
+        except (DeliveryError, JournalError):
+            raise
+        except Exception as exc:
+            problem = self._failure(journal_id, name, exc)
+            plan = self._rejection(journal_id, workbook, name, [problem], "failed-internal")
+        files.write_new_file(self.folder / PLAN_FILE, plan.to_json(), within=self.folder)
+        return plan
+
+    def _failure(self, journal_id: str, name: str, exc: Exception) -> Problem:
+        """The plain problem for a workbook sos-docs failed on; the details go to the log only."""
+        if isinstance(exc, TemplateError | RenderError | ConfigError):
+            log.error("job %s: no documents from %s: %s", journal_id, name, exc, extra=self.extra)
+            return system_problem(
+                codes.SYS002,
+                f"sos-docs could not make the documents from this workbook: {exc} Your IT team "
+                f"can find the details in the log under job {journal_id}.",
+            )
+        log.exception("job %s: internal error on %s", journal_id, name, extra=self.extra)
+        return system_problem(
+            codes.SYS001,
+            "sos-docs could not process this workbook because of an internal error; your IT "
+            f"team can find the details in the log under job {journal_id}.",
+        )
+
+    def _plan_from_workbook(self, journal_id: str, workbook: Path, name: str) -> JobPlan:
+        made = self.make(workbook, self.config)
+        validation = made.validation
+        if not validation.ok or validation.case is None:
+            return self._rejection(journal_id, workbook, name, validation.problems, "rejected")
+        return self._documents(journal_id, name, validation, made.documents)
+
+    def _documents(
+        self,
+        journal_id: str,
+        name: str,
+        validation: Validation,
+        documents: Sequence[pipeline.RenderedDocument],
+    ) -> JobPlan:
+        """Stage the documents rendered in memory under their target names."""
+        case = validation.case
+        assert case is not None
+        outputs = []
+        for number, document in enumerate(documents, start=1):
+            fields = pipeline.output_fields(case, document.kind)
+            target = files.output_path(self.root.reports, self.config.output_pattern, fields)
+            staged = self._stage(f"staged-{number}{target.suffix}", document.data)
+            outputs.append((staged, self._relative(target)))
+        pdf_outputs, pdf_warnings = self._pdf_copies(outputs) if self.config.pdf else ([], [])
+        outputs += pdf_outputs
+        render_warnings = [
+            system_problem(codes.DOC001, text)
+            for document in documents
+            for text in document.warnings
+        ] + [system_problem(codes.DOC002, text) for text in pdf_warnings]
+        return JobPlan(
+            journal_id=journal_id,
+            name=name,
+            outcome="done",
+            final_name=name,
+            made_at=time.time(),
+            outputs=tuple(outputs),
+            problems=(*validation.warnings, *render_warnings),
+            case_reference=case.details.case_reference,
+        )
+
+    def _pdf_copies(
+        self, outputs: Sequence[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str]], list[str]]:
+        """A staged PDF copy of each staged document, or warnings: a PDF never stops a job."""
+        converter = self.root.converter
+        if converter is None or not converter.available():
+            reason = converter.unavailable_reason if converter else "no PDF converter is running."
+            return [], [f"No PDF copies were made: {reason}"]
+        copies, warnings = [], []
+        for number, (staged, target) in enumerate(outputs, start=1):
+            pdf, warning = pipeline.make_pdf_copy(
+                converter,
+                self.folder / staged,
+                self.folder / f"staged-{number}.pdf",
+                shown_name=Path(target).name,
+            )
+            if pdf is None:
+                warnings.append(warning)
+            else:
+                copies.append((pdf.name, pdf_path_for(Path(target)).as_posix()))
+        return copies, warnings
+
+    def _rejection(
+        self, journal_id: str, workbook: Path, name: str, problems: Sequence[Problem], outcome: str
+    ) -> JobPlan:
+        """Stage problems.txt and the marked copy under a name free for all three files."""
+        stem = self._free_rejected_stem(short_stem(name) + Path(name).suffix)
+        text = explain.text_file_bytes(explain.problems_text(name, problems))
+        outputs = [(self._stage("staged-problems.txt", text), f"{stem} - problems.txt")]
+        marked = self._stage_marked_copy(workbook, problems)
+        if marked is not None:
+            outputs.append((marked, f"{stem} - marked.xlsx"))
+        rejected = self._relative(self.root.rejected)
+        return JobPlan(
+            journal_id=journal_id,
+            name=name,
+            outcome=outcome,
+            final_name=stem + Path(name).suffix,
+            made_at=time.time(),
+            outputs=tuple((staged, f"{rejected}/{target}") for staged, target in outputs),
+            problems=tuple(problems),
+        )
+
+    def _stage_marked_copy(self, workbook: Path, problems: Sequence[Problem]) -> str | None:
+        """The marked copy staged in the job folder; None if it could not be made at all."""
+        try:
+            staged = marked_copy.write_marked_copy(
+                workbook,
+                problems,
+                self.folder / "staged-marked.xlsx",
+                limits=self.config.limits,
+                within=self.folder,
+            )
+        except DeliveryError:
+            raise
+        except Exception:  # the explanation in problems.txt still goes out
+            log.exception("could not make the marked copy of %s", workbook.name, extra=self.extra)
+            return None
+        return staged.name
+
+    def _free_rejected_stem(self, name: str) -> str:
+        """`case`, or `case (2)` etc., so the workbook and its two files share one free name."""
+        for candidate in files.numbered_versions(self.root.rejected / name):
+            stem = candidate.stem
+            names = (candidate.name, f"{stem} - problems.txt", f"{stem} - marked.xlsx")
+            if not any((self.root.rejected / n).exists() for n in names):
+                return stem
+        return Path(name).stem  # every version taken: files.py numbers them itself
+
+    def _stage(self, name: str, data: bytes) -> str:
+        """Write one output into the job folder; returns its file name there."""
+        return files.write_new_file(self.folder / name, data, within=self.folder).name
+
+    def _clear_staging(self) -> None:
+        """Remove what a planning step interrupted by a crash left behind."""
+        for child in self.folder.iterdir():
+            if child.name not in (LOCK_FILE, BOOK_FOLDER):
+                child.unlink()
+
+    def _journal_id(self, journal: Journal, workbook: Path, name: str, *, fresh: bool) -> str:
+        """The job's journal entry: the one started for this workbook file, or a new one."""
+        for record in [] if fresh else journal.unfinished():
+            if record.work_path == workbook:
+                return record.id
+        return journal.start_job(name, sha256(workbook.read_bytes()), workbook)
+
+    def _original_name(self, claimed: Path) -> str:
+        return original_name(self.folder, claimed)
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root.path).as_posix()
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def system_problem(code: str, message: str) -> Problem:
+    """A problem about the whole workbook that sos-docs itself reports, at its code's level."""
+    return codes.problem(code, None, None, message)
+
+
+def short_stem(name: str) -> str:
+    """The name without its extension, short and safe enough to carry a suffix such as
+    ` (12) - problems.txt` within the 255 bytes a file name may have."""
+    return files.safe_file_name(Path(name).stem, max_length=MAX_STEM_BYTES)
+
+
+def sha256(data: bytes) -> str:
+    """The hex SHA-256 of some bytes: how the journal and the plan know a file again."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_bytes_or_none(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no such file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

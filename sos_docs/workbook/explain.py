@@ -1,0 +1,150 @@
+"""Explaining problems in words: the problems.txt and receipt.txt texts, by sheet in reading order.
+
+A rejected workbook is joined by `<name> - problems.txt` (hot-folder.md, guarantee 6), a processed
+one by a receipt listing its documents and warnings. Text files use Windows line endings and a
+UTF-8 byte order mark so that every version of Notepad shows the lines, and names such as Siân
+or Łukasz, correctly. The marked copy (marked_copy.py) shows the same problems in the workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.cell import range_boundaries
+
+from sos_docs.model import Level, Problem
+from sos_docs.wording import plural
+
+__all__ = [
+    "NEWLINE",
+    "WHOLE_WORKBOOK",
+    "by_sheet",
+    "cell_position",
+    "one_line",
+    "problems_text",
+    "receipt_text",
+    "text_file_bytes",
+]
+
+NEWLINE = "\r\n"  # Notepad before Windows 10 (1809) shows LF-only files as one long line
+WHOLE_WORKBOOK = "The whole workbook"
+_MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # the size of an Excel sheet
+
+
+def problems_text(file_name: str, problems: Sequence[Problem]) -> str:
+    """The body of `<name> - problems.txt`: every problem by sheet, and what to do next."""
+    lines = [
+        f'sos-docs could not turn the workbook "{one_line(file_name)}" into documents.',
+        "",
+        f"{_count_sentence(problems)} Each line says where the problem is, what is wrong "
+        "and how to fix it.",
+    ]
+    if not problems:
+        lines += ["", "No details were recorded. Please tell IT, quoting the workbook's name."]
+    lines += _grouped_lines(problems, mark_warnings=True)
+    lines += [
+        "",
+        'What to do next: fix the workbook (the copy ending in "- marked.xlsx" shows each '
+        "problem cell in red with a note), then drop it into the inbox folder again.",
+    ]
+    return NEWLINE.join(lines) + NEWLINE
+
+
+def receipt_text(
+    file_name: str, documents: Sequence[Path], problems: Sequence[Problem], when: datetime
+) -> str:
+    """The body of `<name> - receipt.txt`: the documents made and any warnings to check."""
+    lines = [
+        f'sos-docs made documents from the workbook "{one_line(file_name)}"',
+        f"on {_readable_time(when)}.",
+        "",
+        f"Documents made ({len(documents)}):",
+        *(f"  {one_line(document.name)}" for document in documents),
+        "",
+    ]
+    if problems:
+        lines.append(
+            f"Warnings ({len(problems)}): the documents were made, but please check these "
+            "in the workbook and the documents."
+        )
+        lines += _grouped_lines(problems, mark_warnings=False)
+    else:
+        lines.append("No warnings.")
+    return NEWLINE.join(lines) + NEWLINE
+
+
+def text_file_bytes(text: str) -> bytes:
+    """The text as UTF-8 with a byte order mark, which Notepad and Excel both recognise."""
+    return text.encode("utf-8-sig")
+
+
+def _count_sentence(problems: Sequence[Problem]) -> str:
+    """'3 problems were found (2 errors, 1 warning).'"""
+    errors = sum(1 for p in problems if p.level is Level.ERROR)
+    warnings_ = len(problems) - errors
+    was = "problem was" if len(problems) == 1 else "problems were"
+    return (
+        f"{len(problems)} {was} found ({plural(errors, 'error')}, {plural(warnings_, 'warning')})."
+    )
+
+
+def _grouped_lines(problems: Sequence[Problem], *, mark_warnings: bool) -> list[str]:
+    """A heading per sheet, then its problems, one a line."""
+    lines: list[str] = []
+    for sheet, group in by_sheet(problems):
+        lines += ["", WHOLE_WORKBOOK if sheet is None else f"{one_line(sheet)} sheet"]
+        lines += [f"  {_problem_line(p, mark_warnings=mark_warnings)}" for p in group]
+    return lines
+
+
+def _problem_line(problem: Problem, *, mark_warnings: bool) -> str:
+    """`Sheet!Cell - what is wrong and how to fix it (CODE)`."""
+    where = one_line(problem.where) if problem.sheet else "Workbook"
+    warning = "Warning: " if mark_warnings and problem.level is Level.WARNING else ""
+    return f"{where} - {warning}{one_line(problem.message)} ({problem.code})"
+
+
+def by_sheet(problems: Iterable[Problem]) -> list[tuple[str | None, list[Problem]]]:
+    """Problems by sheet: the whole workbook (None) first, then sheets as first mentioned."""
+    groups: dict[str | None, list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(problem.sheet or None, []).append(problem)
+    ordered = sorted(groups.items(), key=lambda item: item[0] is not None)  # stable sort
+    return [(sheet, sorted(group, key=_reading_order)) for sheet, group in ordered]
+
+
+def _reading_order(problem: Problem) -> tuple[int, int, int]:
+    """Errors before warnings; sheet-wide problems first, then cells by row and column."""
+    level = 0 if problem.level is Level.ERROR else 1
+    row, column = cell_position(problem.cell) or (0, 0)
+    return (level, row, column)
+
+
+def cell_position(cell: str | None) -> tuple[int, int] | None:
+    """(row, column) of the top-left cell of `B4` or `B4:C9`, or None if it is not a cell."""
+    if not cell:
+        return None
+    try:
+        min_col, min_row, _max_col, _max_row = range_boundaries(cell.replace("$", "").strip())
+    except (ValueError, TypeError):
+        return None
+    if min_col is None or min_row is None:  # whole columns or rows such as "B:B"
+        return None
+    if not (1 <= min_row <= _MAX_ROW and 1 <= min_col <= _MAX_COLUMN):
+        return None
+    return (min_row, min_col)
+
+
+def one_line(text: str) -> str:
+    """The text on one line, without control characters a text file or Excel would choke on."""
+    return " ".join(ILLEGAL_CHARACTERS_RE.sub(" ", str(text)).split())
+
+
+def _readable_time(when: datetime) -> str:
+    """'1 May 2024 at 14:03 UTC' (the zone only when the time carries one)."""
+    text = f"{when.day} {when:%B %Y} at {when:%H:%M}"
+    zone = when.tzname()
+    return f"{text} {zone}" if zone else text
