@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from sos_docs.pipeline import ProcessResult
     from sos_docs.service.doctor import Check
 
-log = logging.getLogger(__name__)
 
 ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -338,10 +337,8 @@ def watch_command(
     work area, journal and log) in each ROOT when missing, and keeps watching until stopped
     with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
-    from sos_docs.documents.pdf import PdfConverter
-    from sos_docs.service.doctor import roots_to_watch
-    from sos_docs.service.logs import root_extra, service_console_level, service_log_files
-    from sos_docs.service.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
+    from sos_docs.service.logs import service_console_level
+    from sos_docs.service.run import serve
 
     overrides = {
         "polling": polling,
@@ -353,26 +350,15 @@ def watch_command(
     console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
     with _user_errors():
         paths, workers_in_file = _watched_paths(roots, service_file)
-    with PdfConverter() as converter:
-        watched, notes = roots_to_watch(paths, config_file, overrides, converter)
-        if not watched:
-            for note in notes:
-                click.echo(note.message, err=True)
-            click.echo("Error: no folder can be watched. Fix the problems above.", err=True)
-            sys.exit(1)
-        with (
-            _user_errors(),
-            service_log_files(((root.path, root.state) for root in watched), console_level),
-        ):
-            for note in notes:  # a note naming no watched root goes to every root's log
-                extra = root_extra(note.root) if note.root is not None else {}
-                log.log(note.level, "%s", note.message, extra=extra)
-            count = workers or workers_in_file or DEFAULT_WORKERS
-            # Several workers get a worker process each, so that they use every core.
-            watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
-            summary = run_until_signalled(watcher)
-    every_root = len(watched) == len(paths)
-    sys.exit(0 if not once or (summary.all_processed and every_root) else 1)
+        status = serve(
+            paths,
+            config_file=config_file,
+            overrides=overrides,
+            workers=workers or workers_in_file,
+            once=once,
+            console_level=console_level,
+        )
+    sys.exit(status)
 
 
 @cli.command("status")

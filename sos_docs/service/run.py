@@ -1,0 +1,49 @@
+"""The service's entry point: check each root, open its log, and watch until stopped."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sos_docs.documents.pdf import PdfConverter
+from sos_docs.service.doctor import roots_to_watch
+from sos_docs.service.logs import root_extra, service_log_files
+from sos_docs.service.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    paths: Sequence[Path],
+    *,
+    config_file: Path | None,
+    overrides: Mapping[str, object],
+    workers: int | None,
+    once: bool,
+    console_level: int,
+) -> int:
+    """Watch every root that passes its checks until stopped; the exit status for `watch`.
+
+    A root with a failing check is not watched, the others are; with none left, the notes go
+    to stderr and the status is 1. With `once`, the status is 0 only when every root was
+    watched and every workbook processed. SosDocsError (a log that cannot be opened) is raised.
+    """
+    with PdfConverter() as converter:
+        watched, notes = roots_to_watch(paths, config_file, dict(overrides), converter)
+        if not watched:
+            for note in notes:
+                print(note.message, file=sys.stderr)
+            print("Error: no folder can be watched. Fix the problems above.", file=sys.stderr)
+            return 1
+        with service_log_files(((root.path, root.state) for root in watched), console_level):
+            for note in notes:  # a note naming no watched root goes to every root's log
+                extra = root_extra(note.root) if note.root is not None else {}
+                log.log(note.level, "%s", note.message, extra=extra)
+            count = workers or DEFAULT_WORKERS
+            # Several workers get a worker process each, so that they use every core.
+            watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
+            summary = run_until_signalled(watcher)
+    every_root = len(watched) == len(paths)
+    return 0 if not once or (summary.all_processed and every_root) else 1
