@@ -1,4 +1,4 @@
-"""The adversarial corpus (stress/adversarial.py) through the pipeline, one fresh process per file.
+"""The adversarial corpus (tests/support/adversarial.py) through the pipeline, one fresh process per file.
 
 Each file must end in a clear WB001 problem, the validation problem it deserves, or documents,
 never an exception, within a time and a memory bound; no file outside may be opened and no

@@ -35,7 +35,7 @@ from sos_docs.documents import _docxtpl_compiled, render
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.errors import WorkbookError
 from sos_docs.model import MappingCase, RawWorkbook
-from sos_docs.workbook import reader
+from sos_docs.workbook import _openpyxl_cells, reader
 from sos_docs.workbook.blank import write_example_workbook
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
@@ -465,7 +465,7 @@ def test_fast_read_equals_openpyxls_full_load(
     """Every sheet, cell value (and its type), bound and picture is what openpyxl's load gives,
     with the parts parsed whole (small ones) or as a stream (large ones)."""
     if parsing == "streamed":
-        monkeypatch.setattr(reader, "WHOLE_PART_BYTES", 16)
+        monkeypatch.setattr(_openpyxl_cells, "WHOLE_PART_BYTES", 16)
     path = READER_CASES[name](tmp_path / f"{name}.xlsx")
     assert takes_fast_path(path) is (name != "picture")
     fast, plain = both_reads(path)
@@ -489,7 +489,7 @@ def test_the_odd_cells_are_really_read(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def adversarial_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The adversarial corpus of hostile, damaged and odd workbooks (stress/adversarial.py)."""
+    """The adversarial corpus of hostile, damaged and odd workbooks (tests/support/adversarial.py)."""
     out = tmp_path_factory.mktemp("adversarial")
     build_corpus(out)
     return out / "inbox"

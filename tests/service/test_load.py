@@ -1,4 +1,4 @@
-"""Load and soak: bursts and steady drops into a real `sos-docs watch` process (stress/soak.py).
+"""Load and soak: bursts and steady drops into a real `sos-docs watch` process (tests/support/soak.py).
 
 Every workbook must be accounted for exactly once (processed with its documents, or rejected
 with its explanation, the journal agreeing), memory must stay flat once warmed up, and the

@@ -18,10 +18,8 @@ Tests call `build_corpus(tmp_path)` and `run_isolated(...)`.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
-import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -33,7 +31,7 @@ import traceback
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -1136,53 +1134,3 @@ def _rss_mb() -> float:
 
 # --------------------------------------------------------------------------------------------
 # The script
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the corpus under OUTDIR; with --run, process each file and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("outdir", type=Path)
-    parser.add_argument("--run", action="store_true", help="process each file and report")
-    parser.add_argument("--json", type=Path, help="with --run: write the figures to this file")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    entries = build_corpus(args.outdir)
-    print(
-        f"wrote {len(entries)} files under {args.outdir} in {time.perf_counter() - started:.1f} s"
-    )
-    if not args.run:
-        for entry in entries:
-            print(f"{entry.expect.value:10} {entry.kind:22} {entry.name!r}")
-        return 0
-    figures = []
-    for number, entry in enumerate(entries):
-        out_root = args.outdir / "reports" / str(number)
-        out_root.mkdir(parents=True, exist_ok=True)
-        full = entry.expect is Expect.DOCUMENTS
-        measured = run_isolated(entry.path, out_root, full=full, forbidden=args.outdir / "outside")
-        figures.append({**asdict(entry), "path": str(entry.path), **asdict(measured)})
-        outcome = (
-            "TIMEOUT"
-            if measured.timed_out
-            else "ERROR"
-            if measured.error
-            else (
-                f"{len(measured.documents)} documents"
-                if measured.documents
-                else ",".join(measured.codes)
-            )
-        )
-        print(
-            f"{entry.expect.value:10} {outcome:12} {measured.seconds:6.2f} s "
-            f"{measured.peak_rss_mb:6.0f} MB  {entry.name!r}"
-        )
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    # Imported by name, so the fork server's children find `_child` as adversarial._child.
-    from tests.support import adversarial
-
-    sys.exit(adversarial.main())

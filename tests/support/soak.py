@@ -16,9 +16,7 @@ of the load. ROOT must not exist yet (or be empty); everything is written under 
 
 from __future__ import annotations
 
-import argparse
 import io
-import json
 import signal
 import sqlite3
 import subprocess
@@ -26,7 +24,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.builders import WorkbookBuilder
@@ -376,33 +374,3 @@ def _handled(root: Path) -> int:
     processed = len(_visible(root / "processed"))
     rejected = sum(n.endswith(" - problems.txt") for n in _visible(root / "rejected"))
     return processed + rejected
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run a burst or a soak from the command line and print (and optionally save) the report."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", type=Path, help="a new folder to watch")
-    parser.add_argument("--burst", type=int, help="drop this many workbooks at once")
-    parser.add_argument("--seconds", type=float, help="soak: drop for this long")
-    parser.add_argument("--rate", type=float, default=1.0, help="soak: workbooks per second")
-    parser.add_argument("--json", type=Path, help="write the report (with samples) here")
-    args = parser.parse_args(argv)
-    if args.burst is None and args.seconds is None:
-        parser.error("give --burst N or --seconds S")
-    if args.burst is not None:
-        report = run(args.root, count=args.burst)
-    else:
-        report = run(args.root, seconds=args.seconds, rate=args.rate)
-    print(report.summary())
-    if args.json:
-        data = {
-            **asdict(report),
-            "workbooks_per_second": report.workbooks_per_second,
-            "memory_growth_mb": report.memory_growth_mb,
-        }
-        args.json.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    return 0 if report.audit.ok and report.exit_code == 0 and not report.sockets else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
