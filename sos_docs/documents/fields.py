@@ -293,7 +293,7 @@ def render_fields_markdown() -> str:
     parts = [_MARKDOWN_INTRO]
     for group, fields in itertools.groupby(FIELDS, key=lambda f: f.group):
         parts.append(
-            f"\n## {group}\n\n| Field | FieldKind | Meaning | Example |\n| --- | --- | --- | --- |\n"
+            f"\n## {group}\n\n| Field | Kind | Meaning | Example |\n| --- | --- | --- | --- |\n"
         )
         for f in fields:
             example = f"`{_md(f.example)}`" if f.example else ""
