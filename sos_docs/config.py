@@ -23,6 +23,13 @@ DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_COMPRESSION_RATIO = 200
 DEFAULT_MAX_ROWS = 10_000
+# Budgets the reader enforces while it reads (docs/security.md, "Budgets"). A cell's text counts
+# every time a cell refers to it, so one long shared string in many cells counts many times.
+DEFAULT_MAX_TEXT_CHARS = 5_000_000  # all cells together: some 2,000 pages of text
+DEFAULT_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+DEFAULT_MAX_PICTURE_PIXELS = 25_000_000  # one picture, from its header (Pillow's own: 89 million)
+DEFAULT_MAX_PICTURE_BYTES = 50 * 1024 * 1024  # all placed pictures, each time it is placed
+DEFAULT_MAX_JOB_SECONDS = 120  # one workbook in a worker process, reading to rendered documents
 
 DEFAULT_SETTLE_SECONDS = 1.0
 DEFAULT_RESCAN_SECONDS = 30.0
@@ -35,12 +42,17 @@ _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 
 @dataclass(frozen=True)
 class Limits:
-    """How big a workbook may be before it is refused unread (rule WB001)."""
+    """How big a workbook may be, and how much work it may cost, before it is refused (WB001)."""
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
     max_compression_ratio: int = DEFAULT_MAX_COMPRESSION_RATIO
-    max_rows: int = DEFAULT_MAX_ROWS
+    max_rows: int = DEFAULT_MAX_ROWS  # rows with values in one sheet
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    max_cell_chars: int = DEFAULT_MAX_CELL_CHARS
+    max_picture_pixels: int = DEFAULT_MAX_PICTURE_PIXELS
+    max_picture_bytes: int = DEFAULT_MAX_PICTURE_BYTES
+    max_job_seconds: int = DEFAULT_MAX_JOB_SECONDS  # in a worker process (rule SYS003)
 
 
 DEFAULT_LIMITS = Limits()

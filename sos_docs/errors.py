@@ -26,7 +26,15 @@ class SosDocsError(Exception):
 
 
 class WorkbookError(SosDocsError):
-    """The file cannot be opened as an Excel mapping workbook (rule WB001)."""
+    """The file cannot be opened as an Excel mapping workbook (rule WB001).
+
+    `sheet` and `cell` say where, when one place is to blame (a cell over a budget).
+    """
+
+    def __init__(self, message: str, *, sheet: str | None = None, cell: str | None = None) -> None:
+        super().__init__(message)
+        self.sheet = sheet
+        self.cell = cell
 
 
 class TemplateError(SosDocsError):

@@ -70,6 +70,7 @@ __all__ = ["read_workbook"]
 
 log = logging.getLogger(__name__)
 
+TOO_LARGE = "too large or too complex to process"
 # openpyxl builds an object for every <c> element, styled or not (about 500 bytes and 10 us each),
 # so a sheet formatted down to row 1,000,000 must be refused before it is loaded.
 MAX_CELLS_PER_ROW = 50
@@ -130,10 +131,13 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     data = read_checked_workbook(path, limits)
     try:
         scan = _scan_worksheet_parts(data, path.name, limits)
-        sheets = _fast_sheets(data, scan) if fast else None
+        sheets = _fast_sheets(data, scan, _TextBudget(path.name, limits)) if fast else None
         if sheets is None:
-            sheets = _openpyxl_sheets(_load_values(data), scan.parts, path.name)
+            _check_shared_text(data, _TextBudget(path.name, limits))
+            book = _load_values(data)
+            sheets = _openpyxl_sheets(book, scan.parts, _TextBudget(path.name, limits))
             sheets = _with_unreadable_pictures(sheets, scan.parts, data)
+            _check_pictures(sheets, path.name, limits)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -193,22 +197,29 @@ def _load_values(data: bytes) -> Any:
     return book
 
 
-def _openpyxl_sheets(book: Any, parts: list[SheetPart], name: str) -> list[SheetValues]:
+def _openpyxl_sheets(book: Any, parts: list[SheetPart], budget: _TextBudget) -> list[SheetValues]:
     """The values and pictures of openpyxl's worksheets, matched one to one to the parts."""
     worksheets: list[Worksheet] = [s for s in book.worksheets if isinstance(s, Worksheet)]
     if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
-        log.info("%s: sheets %s do not match parts %s", name, worksheets, parts)
-        raise WorkbookError(_unreadable_message(name))
-    # _cells holds only the cells in the file: iterating the declared dimension could be
-    # a million empty rows (iter_rows would even create them).
+        log.info("%s: sheets %s do not match parts %s", budget.name, worksheets, parts)
+        raise WorkbookError(_unreadable_message(budget.name))
     return [
-        SheetValues(
-            sheet.title,
-            {coordinate: cell.value for coordinate, cell in sheet._cells.items()},
-            tuple(_pictures(sheet)),
-        )
+        SheetValues(sheet.title, _openpyxl_values(sheet, budget), tuple(_pictures(sheet)))
         for sheet in worksheets
     ]
+
+
+def _openpyxl_values(sheet: Worksheet, budget: _TextBudget) -> dict[Coordinate, object]:
+    """Each loaded cell's value, its text charged to the budget."""
+    # _cells holds only the cells in the file: iterating the declared dimension could be
+    # a million empty rows (iter_rows would even create them).
+    values: dict[Coordinate, object] = {}
+    for coordinate, cell in sheet._cells.items():
+        value = cell.value
+        if value.__class__ is str:
+            budget.charge(sheet.title, coordinate, value)
+        values[coordinate] = value
+    return values
 
 
 def _raw_sheet(
@@ -226,8 +237,9 @@ def _raw_sheet(
     if len(rows) > limits.max_rows:
         raise WorkbookError(
             f'"{name}": the sheet "{sheet.title}" has {len(rows):,} rows with values, more than '
-            f"the {limits.max_rows:,} allowed; delete the rows that are not part of the map and "
-            "save again"
+            f"the {limits.max_rows:,} allowed, so the workbook is {TOO_LARGE}; delete the rows "
+            "that are not part of the map and save again",
+            sheet=sheet.title,
         )
     return RawSheet(
         title=sheet.title,
@@ -242,7 +254,7 @@ def _raw_sheet(
 # ------------------------------------------------------------- the fast path for the values
 
 
-def _fast_sheets(data: bytes, scan: WorkbookScan) -> list[SheetValues] | None:
+def _fast_sheets(data: bytes, scan: WorkbookScan, budget: _TextBudget) -> list[SheetValues] | None:
     """The sheets' values through openpyxl's cell parser alone; None when openpyxl must load it.
 
     openpyxl's full load is the reference: anything this path does not handle exactly as it
@@ -256,7 +268,7 @@ def _fast_sheets(data: bytes, scan: WorkbookScan) -> list[SheetValues] | None:
             zipfile.ZipFile(io.BytesIO(data)) as zf,
         ):
             warnings.simplefilter("always")
-            sheets = _values_of_parts(zf, scan)
+            sheets = _values_of_parts(zf, scan, budget)
     except LOAD_ERRORS as error:
         log.debug("fast read fell back to the full load: %s", without_quoted_text(error))
         return None
@@ -271,24 +283,29 @@ def _plain_titles(parts: list[SheetPart]) -> bool:
     return len(set(folded)) == len(folded) and all(folded)
 
 
-def _values_of_parts(archive: zipfile.ZipFile, scan: WorkbookScan) -> list[SheetValues] | None:
+def _values_of_parts(
+    archive: zipfile.ZipFile, scan: WorkbookScan, budget: _TextBudget
+) -> list[SheetValues] | None:
     package = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
     if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
         return None  # openpyxl would read another workbook part than the one scanned
-    reader = _CellReader(archive, package, scan.epoch)
-    return [SheetValues(part.title, reader.values(part.part)) for part in scan.parts]
+    reader = _CellReader(archive, package, scan.epoch, budget)
+    return [SheetValues(part.title, reader.values(part.title, part.part)) for part in scan.parts]
 
 
 class _CellReader:
     """Reads worksheet cells as openpyxl's WorksheetReader would, minus the cell objects."""
 
-    def __init__(self, archive: zipfile.ZipFile, package: Any, epoch: Any) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, package: Any, epoch: Any, budget: _TextBudget
+    ) -> None:
         self.archive = archive
         self.epoch = epoch
+        self.budget = budget
         strings = package.find(SHARED_STRINGS)
         self.shared_strings: list[str] = []
         if strings is not None:
-            self.shared_strings = _shared_strings(archive, strings.PartName[1:])
+            self.shared_strings = _shared_strings(archive, strings.PartName[1:], budget)
         # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
         self.cell_styles: list[object] = [None]
         self.date_formats: set[int] = set()
@@ -300,8 +317,12 @@ class _CellReader:
                 self.date_formats = stylesheet.date_formats
                 self.timedelta_formats = stylesheet.timedelta_formats
 
-    def values(self, part: str) -> dict[Coordinate, object]:
-        """Each cell's value by (row, column); merged-away cells dropped as openpyxl does."""
+    def values(self, title: str, part: str) -> dict[Coordinate, object]:
+        """Each cell's value by (row, column); merged-away cells dropped as openpyxl does.
+
+        Each cell's text is charged to the budget as it is read, a shared string each time a
+        cell refers to it, so a workbook over the budget stops here.
+        """
         parser = _SheetParser(
             None,  # type: ignore[arg-type]  # never read: the rows come from `_elements`
             self.shared_strings,
@@ -318,7 +339,10 @@ class _CellReader:
                 continue
             for cell in parser.parse_row(element)[1]:
                 self.cell_styles[cell["style_id"]]  # a style that does not exist: damaged
-                values[(cell["row"], cell["column"])] = cell["value"]
+                coordinate, value = (cell["row"], cell["column"]), cell["value"]
+                if value.__class__ is str:
+                    self.budget.charge(title, coordinate, value)
+                values[coordinate] = value
         for cell_range in merged:
             _drop_merged_away(values, cell_range)
         return values
@@ -368,16 +392,79 @@ def _plain_text(container: Any) -> str | None:
     return str(piece.text or "")
 
 
-def _shared_strings(archive: zipfile.ZipFile, part: str) -> list[str]:
-    """openpyxl's read_string_table, reading plain strings directly (see `_plain_text`)."""
+def _shared_strings(archive: zipfile.ZipFile, part: str, budget: _TextBudget) -> list[str]:
+    """openpyxl's read_string_table, reading plain strings directly (see `_plain_text`).
+
+    The table as a whole may hold no more text than all the cells together may.
+    """
     strings = []
+    total = 0
     for element in _elements(archive, part, (SHARED_STRING_TAG,)):
         text = _plain_text(element)
         if text is None:
             rich: Any = Text.from_tree(element)
             text = rich.content
         strings.append(text.replace("x005F_", ""))
+        total += len(text)
+        if total > budget.limits.max_text_chars:
+            raise WorkbookError(budget.too_much_text_message())
     return strings
+
+
+def _check_shared_text(data: bytes, budget: _TextBudget) -> None:
+    """Before openpyxl loads it: the shared string table holds no more text than the budget.
+
+    A part's bytes are never fewer than its characters, so only a table larger in bytes than
+    the budget needs reading.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        package: Any = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
+        strings = package.find(SHARED_STRINGS)
+        if strings is None:
+            return
+        part = strings.PartName[1:]
+        if archive.getinfo(part).file_size > budget.limits.max_text_chars:
+            _shared_strings(archive, part, budget)
+
+
+class _TextBudget:
+    """The text read so far from one workbook's cells, against `max_text_chars` and
+    `max_cell_chars`: a cell's text counts each time a cell holds it."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.name = name
+        self.limits = limits
+        self.remaining = limits.max_text_chars
+
+    def charge(self, title: str, coordinate: Coordinate, text: str) -> None:
+        """Count one cell's text; WorkbookError naming the cell once a budget is passed."""
+        length = len(text)
+        self.remaining -= length
+        if length <= self.limits.max_cell_chars and self.remaining >= 0:
+            return
+        cell = f"{get_column_letter(coordinate[1])}{coordinate[0]}"
+        if length > self.limits.max_cell_chars:
+            raise WorkbookError(
+                f'"{self.name}": the cell {cell} of the sheet "{title}" holds {length:,} '
+                f"characters, more than the {self.limits.max_cell_chars:,} one cell may hold, so "
+                f"the workbook is {TOO_LARGE}; shorten the text in that cell (or split it over "
+                "several rows) and save again",
+                sheet=title,
+                cell=cell,
+            )
+        raise WorkbookError(
+            self.too_much_text_message(f'the sheet "{title}" cell {cell}'), sheet=title, cell=cell
+        )
+
+    def too_much_text_message(self, where: str = "") -> str:
+        """The message for a workbook whose cells hold more text than the budget allows."""
+        reached = f" (the total passes it at {where})" if where else ""
+        return (
+            f'"{self.name}" holds more than {self.limits.max_text_chars:,} characters of text '
+            f"in its cells{reached}, so it is {TOO_LARGE}; a mapping workbook holds far less. "
+            "Look for long text copied into many cells, delete what is not part of the map, "
+            "and save again"
+        )
 
 
 def _xml(archive: zipfile.ZipFile, part: str) -> Any:
@@ -454,6 +541,55 @@ def _clean_text(text: str) -> str:
     text = EXCEL_CONTROL_ESCAPE_RE.sub(lambda match: chr(int(match.group()[2:6], 16)), text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _check_pictures(sheets: list[SheetValues], name: str, limits: Limits) -> None:
+    """Every placed picture within the pixel budget (read from its header, nothing decoded),
+    and all of them together, each counted every time it is placed, within the bytes budget."""
+    total = 0
+    for sheet in sheets:
+        for picture in sheet.pictures:
+            width, height = _header_size(picture.data)
+            if width * height > limits.max_picture_pixels:
+                raise WorkbookError(
+                    _picture_pixels_message(name, sheet.title, picture, (width, height), limits),
+                    sheet=sheet.title,
+                    cell=picture.anchor_cell,
+                )
+            total += len(picture.data)
+            if total > limits.max_picture_bytes:
+                raise WorkbookError(
+                    f'"{name}": its pictures together, up to the one placed at cell '
+                    f'{picture.anchor_cell} of the sheet "{sheet.title}", are more than '
+                    f"{limits.max_picture_bytes // (1024 * 1024):,} MB (a picture counts each "
+                    f"time it is placed), so the workbook is {TOO_LARGE}; use fewer or smaller "
+                    "pictures (select one, then Picture Format > Compress Pictures) and save again",
+                    sheet=sheet.title,
+                    cell=picture.anchor_cell,
+                )
+
+
+def _header_size(data: bytes) -> tuple[int, int]:
+    """A picture's width and height as its header states them; the pixels are not decoded."""
+    with warnings.catch_warnings():
+        # Between Pillow's warning and error sizes; the budget below is what decides.
+        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+        with PILImage.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    return int(width), int(height)
+
+
+def _picture_pixels_message(
+    name: str, title: str, picture: Picture, size: tuple[int, int], limits: Limits
+) -> str:
+    width, height = size
+    return (
+        f'"{name}": the picture placed at cell {picture.anchor_cell} of the sheet "{title}" is '
+        f"{width:,} x {height:,} pixels, more than the "
+        f"{limits.max_picture_pixels // 1_000_000:,} megapixels a picture may have, so the "
+        f"workbook is {TOO_LARGE}; make the picture smaller (select it, then Picture Format > "
+        "Compress Pictures) and save again"
+    )
 
 
 def _pictures(sheet: Worksheet) -> Iterator[Picture]:

@@ -387,7 +387,8 @@ def takes_fast_path(path: Path) -> bool:
     """True when the fast path reads the workbook itself rather than handing it to openpyxl."""
     data = path.read_bytes()
     scan = reader._scan_worksheet_parts(data, path.name, DEFAULT_LIMITS)
-    return reader._fast_sheets(data, scan) is not None
+    budget = reader._TextBudget(path.name, DEFAULT_LIMITS)
+    return reader._fast_sheets(data, scan, budget) is not None
 
 
 def odd_cells(path: Path) -> Path:
