@@ -29,6 +29,7 @@ from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.deliver import write_new_file
 from sos_docs.errors import DeliveryError, without_quoted_text
 from sos_docs.model import Level, Problem
+from sos_docs.rules import TOO_COMPLEX_CODE
 
 __all__ = [
     "ERROR_FILL_COLOUR",
@@ -49,6 +50,7 @@ WARNING_FILL_COLOUR = "FFFFEB9C"  # Excel's "yellow fill", for cells with only w
 PROBLEMS_SHEET_TITLE = "Problems"
 WHOLE_WORKBOOK = "The whole workbook"
 COMMENT_AUTHOR = "sos-docs"
+NOT_REOPENED = frozenset({"WB001", TOO_COMPLEX_CODE})
 _MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # the size of an Excel sheet
 MAX_CELL_TEXT = 32_000  # Excel holds at most 32,767 characters in a cell or comment
 
@@ -207,7 +209,8 @@ def write_marked_copy(
 
 def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) -> Workbook | None:
     """The workbook with formulas as written, or None when it cannot or should not be opened."""
-    if any(p.code == "WB001" for p in problems) or not _within_limits(source, limits):
+    # A workbook refused unread, or whose job ran out of time, would cost as much again here.
+    if any(p.code in NOT_REOPENED for p in problems) or not _within_limits(source, limits):
         return None
     try:
         with warnings.catch_warnings():

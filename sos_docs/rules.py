@@ -50,6 +50,8 @@ _LABEL_PATTERNS = tuple(
 # Something of the workbook could not be shown in a document (a picture that cannot be read);
 # the documents are still made. Validation and the service's receipts both use it.
 NOT_SHOWN_CODE = "DOC001"
+# A worker process gave up on a workbook after the job time limit (Limits.max_job_seconds).
+TOO_COMPLEX_CODE = "SYS003"
 
 
 def problem(code: str, sheet: str | None, cell: str | None, message: str) -> Problem:
