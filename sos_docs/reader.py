@@ -43,6 +43,8 @@ from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -64,7 +66,14 @@ from PIL import Image as PILImage
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, without_quoted_text
 from sos_docs.guard import read_checked_workbook
-from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook
+from sos_docs.model import (
+    CellValue,
+    FormulaWithoutValue,
+    Picture,
+    RawSheet,
+    RawWorkbook,
+    Unseen,
+)
 
 __all__ = ["read_workbook"]
 
@@ -83,6 +92,7 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
 
 ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
 MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
 SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
@@ -147,7 +157,7 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
         log.info("%s: cannot be loaded: %s", path.name, without_quoted_text(error))
         raise WorkbookError(_unreadable_message(path.name)) from error
     raw = tuple(
-        _raw_sheet(sheet, part.formulas_without_value, path.name, limits)
+        _raw_sheet(sheet, part.formulas_without_value, path.name, limits, hidden=part.hidden)
         for sheet, part in zip(sheets, scan.parts, strict=True)
     )
     return RawWorkbook(path_name=path.name, sheets=raw)
@@ -184,6 +194,9 @@ class SheetValues:
     values: Mapping[Coordinate, object]
     pictures: tuple[Picture, ...] = ()
     unreadable_pictures: tuple[str, ...] = ()  # cells
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: tuple[tuple[int, int], ...] = ()  # (first, last) column numbers
+    styled_out: Mapping[Coordinate, Unseen] = dataclasses.field(default_factory=dict)
 
 
 def _load_values(data: bytes) -> Any:
@@ -203,27 +216,46 @@ def _openpyxl_sheets(book: Any, parts: list[SheetPart], budget: _TextBudget) -> 
     if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
         log.info("%s: sheets %s do not match parts %s", budget.name, worksheets, parts)
         raise WorkbookError(_unreadable_message(budget.name))
-    return [
-        SheetValues(sheet.title, _openpyxl_values(sheet, budget), tuple(_pictures(sheet)))
-        for sheet in worksheets
-    ]
+    looks = _Looks(book._fonts, book._fills, book._number_formats)
+    return [_openpyxl_sheet(sheet, budget, looks) for sheet in worksheets]
 
 
-def _openpyxl_values(sheet: Worksheet, budget: _TextBudget) -> dict[Coordinate, object]:
-    """Each loaded cell's value, its text charged to the budget."""
+def _openpyxl_sheet(sheet: Worksheet, budget: _TextBudget, looks: _Looks) -> SheetValues:
+    """A loaded worksheet's values (text charged to the budget), pictures, and what is hidden."""
     # _cells holds only the cells in the file: iterating the declared dimension could be
     # a million empty rows (iter_rows would even create them).
     values: dict[Coordinate, object] = {}
+    styled_out: dict[Coordinate, Unseen] = {}
     for coordinate, cell in sheet._cells.items():
         value = cell.value
         if value.__class__ is str:
             budget.charge(sheet.title, coordinate, value)
         values[coordinate] = value
-    return values
+        hidden_by = looks.hides(getattr(cell, "_style", None), value)
+        if hidden_by is not None:
+            styled_out[coordinate] = hidden_by
+    row_dimensions: dict[int, Any] = dict(sheet.row_dimensions)
+    rows = frozenset(
+        int(row)
+        for row, dimension in row_dimensions.items()
+        if dimension.hidden or dimension.ht == 0
+    )
+    column_dimensions: list[Any] = list(sheet.column_dimensions.values())
+    columns = tuple(
+        (int(dimension.min), int(dimension.max))
+        for dimension in column_dimensions
+        if dimension.hidden or dimension.width == 0
+    )
+    return SheetValues(sheet.title, values, tuple(_pictures(sheet)), (), rows, columns, styled_out)
 
 
 def _raw_sheet(
-    sheet: SheetValues, formulas: Mapping[Coordinate, str], name: str, limits: Limits
+    sheet: SheetValues,
+    formulas: Mapping[Coordinate, str],
+    name: str,
+    limits: Limits,
+    *,
+    hidden: bool = False,
 ) -> RawSheet:
     """A worksheet's non-empty values; formulas without a saved value replace their None."""
     cells: dict[Coordinate, CellValue] = {}
@@ -233,6 +265,9 @@ def _raw_sheet(
             cells[coordinate] = value
     for coordinate, formula in formulas.items():
         cells[coordinate] = FormulaWithoutValue(formula)
+    unseen = _unseen(sheet, cells)
+    for coordinate in unseen:
+        del cells[coordinate]
     rows = {row for row, _ in cells}
     if len(rows) > limits.max_rows:
         raise WorkbookError(
@@ -248,7 +283,25 @@ def _raw_sheet(
         max_column=max((column for _, column in cells), default=0),
         pictures=sheet.pictures,
         unreadable_pictures=sheet.unreadable_pictures,
+        hidden=hidden,
+        unseen=dict(sorted(unseen.items())),
     )
+
+
+def _unseen(sheet: SheetValues, cells: Mapping[Coordinate, CellValue]) -> dict[Coordinate, Unseen]:
+    """The cells with a value that a person looking at the sheet cannot see, and why."""
+    unseen: dict[Coordinate, Unseen] = {}
+    if not (sheet.hidden_rows or sheet.hidden_columns or sheet.styled_out):
+        return unseen
+    for coordinate in cells:
+        row, column = coordinate
+        if row in sheet.hidden_rows:
+            unseen[coordinate] = Unseen.ROW
+        elif any(first <= column <= last for first, last in sheet.hidden_columns):
+            unseen[coordinate] = Unseen.COLUMN
+        elif coordinate in sheet.styled_out:
+            unseen[coordinate] = sheet.styled_out[coordinate]
+    return unseen
 
 
 # ------------------------------------------------------------- the fast path for the values
@@ -290,7 +343,7 @@ def _values_of_parts(
     if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
         return None  # openpyxl would read another workbook part than the one scanned
     reader = _CellReader(archive, package, scan.epoch, budget)
-    return [SheetValues(part.title, reader.values(part.title, part.part)) for part in scan.parts]
+    return [reader.sheet(part.title, part.part) for part in scan.parts]
 
 
 class _CellReader:
@@ -307,17 +360,19 @@ class _CellReader:
         if strings is not None:
             self.shared_strings = _shared_strings(archive, strings.PartName[1:], budget)
         # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
-        self.cell_styles: list[object] = [None]
+        self.cell_styles: list[Any] = [None]
         self.date_formats: set[int] = set()
         self.timedelta_formats: set[int] = set()
+        self.looks = _Looks((), (), ())
         if ARC_STYLE in archive.namelist():
             stylesheet: Any = Stylesheet.from_tree(_xml(archive, ARC_STYLE))
             if stylesheet.cell_styles:
                 self.cell_styles = list(stylesheet.cell_styles)
                 self.date_formats = stylesheet.date_formats
                 self.timedelta_formats = stylesheet.timedelta_formats
+                self.looks = _Looks(stylesheet.fonts, stylesheet.fills, stylesheet.number_formats)
 
-    def values(self, title: str, part: str) -> dict[Coordinate, object]:
+    def sheet(self, title: str, part: str) -> SheetValues:
         """Each cell's value by (row, column); merged-away cells dropped as openpyxl does.
 
         Each cell's text is charged to the budget as it is read, a shared string each time a
@@ -332,20 +387,55 @@ class _CellReader:
             timedelta_formats=self.timedelta_formats,
         )
         values: dict[Coordinate, object] = {}
+        styled_out: dict[Coordinate, Unseen] = {}
         merged: list[CellRange] = []
-        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG)):
+        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMN_TAG)):
             if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
                 merged = list(_merge_cells(element))
                 continue
+            if element.tag == COLUMN_TAG:
+                parser.parse_column_dimensions(element)
+                continue
             for cell in parser.parse_row(element)[1]:
-                self.cell_styles[cell["style_id"]]  # a style that does not exist: damaged
+                style = self.cell_styles[cell["style_id"]]  # none such: damaged
                 coordinate, value = (cell["row"], cell["column"]), cell["value"]
                 if value.__class__ is str:
                     self.budget.charge(title, coordinate, value)
                 values[coordinate] = value
+                hidden_by = self.looks.hides(style, value)
+                if hidden_by is not None:
+                    styled_out[coordinate] = hidden_by
         for cell_range in merged:
             _drop_merged_away(values, cell_range)
-        return values
+        rows, columns = _hidden_dimensions(parser)
+        return SheetValues(title, values, (), (), rows, columns, styled_out)
+
+
+def _hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
+    """The hidden rows and column ranges in the attributes openpyxl's parser collected, read
+    as openpyxl's RowDimension and ColumnDimension read them (a height or width of 0 hides too)."""
+    rows = frozenset(
+        int(row)
+        for row, attributes in parser.row_dimensions.items()
+        if _openpyxl_true(attributes.get("hidden")) or _is_zero(attributes.get("ht"))
+    )
+    columns = []
+    for attributes in parser.column_dimensions.values():
+        if _openpyxl_true(attributes.get("hidden")) or _is_zero(attributes.get("width")):
+            first, last = attributes.get("min"), attributes.get("max")
+            if not (first and last and int(first) and int(last)):  # as ColumnDimension.reindex
+                first = last = attributes["min"]
+            columns.append((int(first), int(last)))
+    return rows, tuple(columns)
+
+
+def _openpyxl_true(value: Any) -> bool:
+    """An attribute as openpyxl's Bool descriptor reads it ("false", "f", "0" and "" are false)."""
+    return value is not None and value not in ("false", "f", "0") and bool(value)
+
+
+def _is_zero(value: Any) -> bool:
+    return value is not None and float(value) == 0
 
 
 def _merge_cells(element: Any) -> Any:
@@ -522,6 +612,80 @@ def _drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -
             del values[(row, column)]
 
 
+# ------------------------------------------------------------------- what a person cannot see
+
+WHITE_RGB = "FFFFFF"
+WHITE_THEME = 0  # theme colour 0 is "Background 1", white in every built-in theme
+WHITE_TINT = -0.05  # a theme white darkened less than this still reads as white
+
+
+class _Looks:
+    """Which cell styles hide a value from a person: white text on a white (or no) fill, or a
+    number format with empty sections (`;;;` shows nothing, `;;` no number)."""
+
+    def __init__(self, fonts: Any, fills: Any, number_formats: Any) -> None:
+        self.fonts, self.fills, self.number_formats = fonts, fills, number_formats
+        self.known: dict[tuple[int, int, int], tuple[Unseen | None, Unseen | None]] = {}
+
+    def hides(self, style: Any, value: object) -> Unseen | None:
+        """Why a value in a cell of this style (a StyleArray, or None) cannot be seen, if so."""
+        if style is None or value is None:
+            return None
+        key = (style.fontId, style.fillId, style.numFmtId)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._hiding(*key)
+        for_text, for_numbers = found
+        if value.__class__ is str:
+            return for_text
+        if value.__class__ is bool:  # TRUE and FALSE show whatever the number format
+            return Unseen.WHITE if for_text is Unseen.WHITE else None
+        return for_numbers
+
+    def _hiding(
+        self, font: int, fill: int, number_format: int
+    ) -> tuple[Unseen | None, Unseen | None]:
+        """(why text is hidden, why numbers are hidden) in a style, None where they show."""
+        if self._white_on_white(font, fill):
+            return Unseen.WHITE, Unseen.WHITE
+        sections = self._format(number_format).split(";")
+        numbers = len(sections) >= 3 and not "".join(sections[:3]).strip()
+        text = numbers and len(sections) >= 4 and not sections[3].strip()
+        return (Unseen.FORMAT if text else None), (Unseen.FORMAT if numbers else None)
+
+    def _white_on_white(self, font: int, fill: int) -> bool:
+        colour = getattr(_item(self.fonts, font), "color", None)
+        if colour is None or not _is_white(colour):
+            return False
+        background = _item(self.fills, fill)
+        pattern = getattr(background, "patternType", None)
+        if background is None or pattern is None:
+            return True  # no fill: the sheet's white
+        return pattern == "solid" and _is_white(getattr(background, "fgColor", None))
+
+    def _format(self, number_format: int) -> str:
+        if number_format < BUILTIN_FORMATS_MAX_SIZE:
+            return str(BUILTIN_FORMATS.get(number_format, "General"))
+        return str(_item(self.number_formats, number_format - BUILTIN_FORMATS_MAX_SIZE) or "")
+
+
+def _item(items: Any, index: int) -> Any:
+    return items[index] if 0 <= index < len(items) else None
+
+
+def _is_white(colour: Any) -> bool:
+    """True for an openpyxl Color that is white: RGB FFFFFF, palette white, or theme white."""
+    kind = getattr(colour, "type", None)
+    if kind == "rgb":
+        return str(colour.rgb).upper().endswith(WHITE_RGB)
+    if kind == "indexed":
+        index = int(colour.indexed)
+        return 0 <= index < len(COLOR_INDEX) and COLOR_INDEX[index].upper().endswith(WHITE_RGB)
+    if kind == "theme":
+        return int(colour.theme) == WHITE_THEME and float(colour.tint or 0) > WHITE_TINT
+    return False
+
+
 # ------------------------------------------------------------------------- cell values
 
 
@@ -678,6 +842,7 @@ class SheetPart:
     part: str
     formulas_without_value: Mapping[Coordinate, str]
     has_drawing: bool = False  # pictures or charts placed over the sheet
+    hidden: bool = False  # the tab is hidden or "very hidden"
 
 
 @dataclass(frozen=True)
@@ -696,13 +861,14 @@ def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> WorkbookSca
         parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
         parser.parse()
         cells_so_far = 0
-        for title, part in _worksheet_parts(archive, parser):
+        for title, part, hidden in _worksheet_parts(archive, parser):
             cells, has_formula = _count_cells(archive, part, max_cells - cells_so_far)
             cells_so_far += cells
             if cells_so_far > max_cells:
                 raise WorkbookError(_too_many_cells_message(name, title, max_cells))
             formulas = _formulas_without_value(archive, part) if has_formula else {}
-            parts.append(SheetPart(title, part, formulas, _has_drawing(archive, part)))
+            drawing = _has_drawing(archive, part)
+            parts.append(SheetPart(title, part, formulas, drawing, hidden))
     return WorkbookScan(parts, parser.wb.epoch)
 
 
@@ -714,12 +880,14 @@ def _too_many_cells_message(name: str, title: str, max_cells: int) -> str:
     )
 
 
-def _worksheet_parts(archive: zipfile.ZipFile, parser: WorkbookParser) -> Iterator[tuple[str, str]]:
-    """(title, part name) of each worksheet in tab order, found exactly as openpyxl finds them."""
+def _worksheet_parts(
+    archive: zipfile.ZipFile, parser: WorkbookParser
+) -> Iterator[tuple[str, str, bool]]:
+    """(title, part name, hidden) of each worksheet in tab order, found as openpyxl finds them."""
     names = set(archive.namelist())
     for sheet, rel in parser.find_sheets():
         if rel.target in names and "chartsheet" not in rel.Type:
-            yield str(sheet.name), str(rel.target)
+            yield str(sheet.name), str(rel.target), sheet.state in ("hidden", "veryHidden")
 
 
 def _has_drawing(archive: zipfile.ZipFile, part: str) -> bool:

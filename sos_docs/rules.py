@@ -52,12 +52,18 @@ _LABEL_PATTERNS = tuple(
 NOT_SHOWN_CODE = "DOC001"
 # A worker process gave up on a workbook after the job time limit (Limits.max_job_seconds).
 TOO_COMPLEX_CODE = "SYS003"
+# What a person cannot see is not read (docs/workbook-format.md, "What is read"): said so.
+HIDDEN_SHEET_CODE = "WB010"
+HIDDEN_CELLS_CODE = "WB011"  # values on hidden rows or columns
+INVISIBLE_CELLS_CODE = "WB012"  # values hidden by a ;;; number format or white text
+WORKBOOK_WARNING_CODES = frozenset({HIDDEN_SHEET_CODE, HIDDEN_CELLS_CODE, INVISIBLE_CELLS_CODE})
 
 
 def problem(code: str, sheet: str | None, cell: str | None, message: str) -> Problem:
-    """A Problem whose level follows from its code: SOS2xx and DOCxxx are warnings, the rest
-    errors."""
-    level = Level.WARNING if code.startswith(("SOS2", "DOC")) else Level.ERROR
+    """A Problem whose level follows from its code: SOS2xx, DOCxxx and the workbook warnings
+    (WB010 to WB012) are warnings, the rest errors."""
+    warning = code.startswith(("SOS2", "DOC")) or code in WORKBOOK_WARNING_CODES
+    level = Level.WARNING if warning else Level.ERROR
     return Problem(code, level, sheet, cell, message)
 
 
