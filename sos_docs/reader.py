@@ -92,6 +92,7 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
 
 ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+COLUMNS_TAG = f"{{{SHEET_MAIN_NS}}}cols"
 COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
 MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
@@ -371,6 +372,8 @@ class _CellReader:
                 self.date_formats = stylesheet.date_formats
                 self.timedelta_formats = stylesheet.timedelta_formats
                 self.looks = _Looks(stylesheet.fonts, stylesheet.fills, stylesheet.number_formats)
+        # Looked up once per style, not per cell: a style that may hide a value is rare.
+        self.hiding = [self.looks.may_hide(style) for style in self.cell_styles]
 
     def sheet(self, title: str, part: str) -> SheetValues:
         """Each cell's value by (row, column); merged-away cells dropped as openpyxl does.
@@ -389,22 +392,27 @@ class _CellReader:
         values: dict[Coordinate, object] = {}
         styled_out: dict[Coordinate, Unseen] = {}
         merged: list[CellRange] = []
-        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMN_TAG)):
+        hiding, charge = self.hiding, self.budget.charge
+        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMNS_TAG)):
             if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
                 merged = list(_merge_cells(element))
                 continue
-            if element.tag == COLUMN_TAG:
-                parser.parse_column_dimensions(element)
+            if element.tag == COLUMNS_TAG:
+                for column in element:  # as openpyxl's parser, which finds each <col>
+                    if column.tag == COLUMN_TAG:
+                        parser.parse_column_dimensions(column)
                 continue
             for cell in parser.parse_row(element)[1]:
-                style = self.cell_styles[cell["style_id"]]  # none such: damaged
+                style_id = cell["style_id"]
+                may_hide = hiding[style_id]  # a style that does not exist: damaged
                 coordinate, value = (cell["row"], cell["column"]), cell["value"]
                 if value.__class__ is str:
-                    self.budget.charge(title, coordinate, value)
+                    charge(title, coordinate, value)
                 values[coordinate] = value
-                hidden_by = self.looks.hides(style, value)
-                if hidden_by is not None:
-                    styled_out[coordinate] = hidden_by
+                if may_hide:
+                    hidden_by = self.looks.hides(self.cell_styles[style_id], value)
+                    if hidden_by is not None:
+                        styled_out[coordinate] = hidden_by
         for cell_range in merged:
             _drop_merged_away(values, cell_range)
         rows, columns = _hidden_dimensions(parser)
@@ -530,7 +538,7 @@ class _TextBudget:
         """Count one cell's text; WorkbookError naming the cell once a budget is passed."""
         length = len(text)
         self.remaining -= length
-        if length <= self.limits.max_cell_chars and self.remaining >= 0:
+        if self.remaining >= 0 and length <= self.limits.max_cell_chars:
             return
         cell = f"{get_column_letter(coordinate[1])}{coordinate[0]}"
         if length > self.limits.max_cell_chars:
@@ -627,15 +635,22 @@ class _Looks:
         self.fonts, self.fills, self.number_formats = fonts, fills, number_formats
         self.known: dict[tuple[int, int, int], tuple[Unseen | None, Unseen | None]] = {}
 
-    def hides(self, style: Any, value: object) -> Unseen | None:
-        """Why a value in a cell of this style (a StyleArray, or None) cannot be seen, if so."""
-        if style is None or value is None:
-            return None
+    def may_hide(self, style: Any) -> bool:
+        """False when no value in a cell of this style (a StyleArray, or None) is hidden."""
+        return style is not None and self._found(style) != (None, None)
+
+    def _found(self, style: Any) -> tuple[Unseen | None, Unseen | None]:
         key = (style.fontId, style.fillId, style.numFmtId)
         found = self.known.get(key)
         if found is None:
             found = self.known[key] = self._hiding(*key)
-        for_text, for_numbers = found
+        return found
+
+    def hides(self, style: Any, value: object) -> Unseen | None:
+        """Why a value in a cell of this style (a StyleArray, or None) cannot be seen, if so."""
+        if style is None or value is None:
+            return None
+        for_text, for_numbers = self._found(style)
         if value.__class__ is str:
             return for_text
         if value.__class__ is bool:  # TRUE and FALSE show whatever the number format
