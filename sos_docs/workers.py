@@ -62,6 +62,7 @@ class DocumentProcess:
         self._context = multiprocessing.get_context("spawn")  # safe beside the service's threads
         self._process: Any = None
         self._connection: Connection | None = None
+        self._ready = False  # the worker has said it has started up
 
     def make(self, workbook: Path, config: Config) -> Made:
         """`pipeline.make_documents(workbook, config)`, done by the worker process.
@@ -96,6 +97,8 @@ class DocumentProcess:
         _OutOfTime when no answer has come `limit` seconds after the request was sent.
         """
         connection = self._connection or self._start()
+        if not self._ready:
+            self._wait_until_ready(connection)
         connection.send(request)
         deadline = time.monotonic() + limit
         while True:
@@ -129,8 +132,7 @@ class DocumentProcess:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
             theirs.close()
-        self._process, self._connection = process, ours
-        self._wait_until_ready(ours)
+        self._process, self._connection, self._ready = process, ours, False
         log.debug("started worker process %s", process.pid)
         return ours
 
@@ -140,6 +142,7 @@ class DocumentProcess:
         while connection.poll(max(deadline - time.monotonic(), 0)):
             reply: tuple[Any, ...] = connection.recv()
             if reply[0] != "log":
+                self._ready = True
                 return
             _pass_on(reply[1])
         self._end(kill=True)

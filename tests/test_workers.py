@@ -211,7 +211,7 @@ def test_each_blowup_ends_within_the_time_limit_and_a_new_worker_takes_the_next_
     limits = Limits(max_job_seconds=1, **(LIFTED_BUDGETS if lifted else {}))
     process = DocumentProcess()
     try:
-        process._start()  # started up first: the limit is the job's own time
+        process._start()  # its start-up is not part of the job's time
         pid = process._process.pid
         started = time.monotonic()
         made = process.make(workbook, Config(limits=limits))
