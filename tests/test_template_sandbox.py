@@ -53,12 +53,13 @@ ATTACKS = [
     "{{ children|map('upper')|list }}",
     "{{ 'x' * 10**8 }}",
     "{{ [1] * 10**8 }}",
-    "{{ 9**9**9 }}",
+    "{{ 9**999999 }}",
     "{{ range(10**6)|list }}",
     "{{ 'x'|center(10**8) }}",
     "{{ case_reference.ljust(10**8) }}",
     "{{ lipsum(10**5) }}",
     "{% set x = 'x' * 1000 %}{% set x = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}"
+    "{% set x = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}"
     "{% set x = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}"
     "{% set x = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}"
     "{% set x = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}{{ x|length }}",
@@ -85,7 +86,11 @@ def template_with(folder: Path, *paragraphs: str) -> Path:
 def picture_case(tmp_path_factory: pytest.TempPathFactory) -> MappingCase:
     """A case whose Words and pictures pages carry real pictures."""
     folder = tmp_path_factory.mktemp("pictures")
-    book = WorkbookBuilder().with_picture("Words and pictures", 0).with_picture("Words and pictures", 1)
+    book = (
+        WorkbookBuilder()
+        .with_picture("Words and pictures", 0)
+        .with_picture("Words and pictures", 1)
+    )
     validation = validate(read_workbook(book.write(folder / "case.xlsx")), today=EXAMPLE_TODAY)
     assert validation.ok and validation.case is not None, validation.problems
     return validation.case
@@ -106,7 +111,8 @@ def what_templates_see(
 
     def spy(cleaned: object, pictures: object) -> object:
         prepared = original(cleaned, pictures)  # type: ignore[arg-type]
-        seen.append(prepared)
+        if isinstance(prepared, dict) and "case_reference" in prepared:  # a whole context
+            seen.append(prepared)
         return prepared
 
     monkeypatch.setattr(render, "_for_document", spy)
@@ -158,7 +164,9 @@ def test_templates_see_only_plain_data_and_opaque_pictures(
         assert pictures_in(seen[1]) >= 3  # the scale picture and two pages' pictures
 
 
-def test_the_opaque_picture_offers_nothing_to_a_template(picture_context: dict[str, object]) -> None:
+def test_the_opaque_picture_offers_nothing_to_a_template(
+    picture_context: dict[str, object],
+) -> None:
     """The picture value has no attribute a template could reach, public or private data."""
     picture = render.TemplatePicture.__new__(render.TemplatePicture)
     public = [name for name in dir(picture) if not name.startswith("_")]
@@ -175,7 +183,9 @@ def test_a_hostile_template_fails_with_a_template_error_and_touches_no_file(
 ) -> None:
     """Reaching behind a value or blowing up memory stops the render with a TemplateError."""
     out = tmp_path / "written.xml"
-    template = template_with(tmp_path / "t", "Report {{ case_reference }}", tag.replace("{OUT}", str(out)))
+    template = template_with(
+        tmp_path / "t", "Report {{ case_reference }}", tag.replace("{OUT}", str(out))
+    )
     limit_memory(2 * 1024**3)
     try:
         with pytest.raises(TemplateError) as raised:
@@ -190,7 +200,9 @@ def test_a_hostile_template_fails_with_a_template_error_and_touches_no_file(
 def limit_memory(size: int) -> None:
     """Cap this process's address space, so a blow-up fails fast instead of swapping the machine."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (size if hard == resource.RLIM_INFINITY else min(size, hard), hard))
+    resource.setrlimit(
+        resource.RLIMIT_AS, (size if hard == resource.RLIM_INFINITY else min(size, hard), hard)
+    )
 
 
 def test_a_template_cannot_put_a_file_into_the_report(
@@ -200,7 +212,8 @@ def test_a_template_cannot_put_a_file_into_the_report(
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET CANARY")
     template = template_with(
-        tmp_path / "t", f"{{{{ scale_picture.tpl.replace_zipname('docProps/app.xml', '{secret}') }}}}"
+        tmp_path / "t",
+        f"{{{{ scale_picture.tpl.replace_zipname('docProps/app.xml', '{secret}') }}}}",
     )
     with pytest.raises(TemplateError, match="may not do"):
         render_document(template, picture_context)
@@ -212,7 +225,9 @@ def test_a_template_cannot_put_a_file_into_the_report(
 @pytest.mark.parametrize("tag", ATTACKS + HUGE_ATTACKS)
 def test_check_template_refuses_a_hostile_template(tag: str, tmp_path: Path) -> None:
     """check-template reports every attack (or fails on it) before any workbook meets it."""
-    template = template_with(tmp_path / "t", "Report {{ case_reference }}", tag.replace("{OUT}", "x"))
+    template = template_with(
+        tmp_path / "t", "Report {{ case_reference }}", tag.replace("{OUT}", "x")
+    )
     limit_memory(2 * 1024**3)
     try:
         found = check_template(template)
@@ -264,7 +279,7 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=cap,  # noqa: PLW1509 - no threads in the child before exec
+        preexec_fn=cap,  # the child runs no threads before exec
         check=False,
     )
 
