@@ -202,16 +202,24 @@ def fields_command() -> None:
 @cli.command("check-template")
 @click.argument("template", type=ExistingFile)
 def check_template_command(template: Path) -> None:
-    """Report placeholders in TEMPLATE that are not known fields. Exits 1 when there are any."""
+    """Report placeholders in TEMPLATE that are not known fields, and tags a template may not
+    use (calls, Python internals, values too large). Exits 1 when there are any."""
     from sos_docs.render import check_template
 
     with _user_errors():
-        unknown = check_template(template)
+        found = check_template(template)
+    unknown = [field for field in found if not field.internal]
+    refused = [field for field in found if field.internal]
     for field in unknown:
         hint = f" (did you mean '{field.suggestion}'?)" if field.suggestion else ""
         click.echo(f"{template.name}: unknown field '{field.name}'{hint}")
+    for field in refused:
+        click.echo(f"{template.name}: {field.message}")
     if unknown:
         click.echo(f"{_plural(len(unknown), 'unknown field')}. See `sos-docs fields` for the list.")
+    if refused:
+        click.echo(f"{_plural(len(refused), 'tag')} a template may not use.")
+    if found:
         sys.exit(1)
     click.echo(f"{template.name}: every placeholder is a known field.")
 

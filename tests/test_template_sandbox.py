@@ -318,3 +318,14 @@ def test_check_template_refuses_a_symbolic_link(tmp_path: Path) -> None:
     link.symlink_to(REPORT)
     with pytest.raises(TemplateError, match="link"):
         check_template(link)
+
+
+def test_the_check_template_command_says_what_a_hostile_template_may_not_do(
+    tmp_path: Path,
+) -> None:
+    """`sos-docs check-template` exits 1 and prints why the tag is refused, not just "unknown"."""
+    template = template_with(tmp_path / "t", ATTACKS[0])
+    result = run_cli("check-template", str(template))
+    assert result.returncode == 1, result
+    assert "which templates may not do" in result.stdout
+    assert "Traceback" not in result.stderr
