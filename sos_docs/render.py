@@ -819,11 +819,17 @@ class _FieldChecker:
         self.filters = set(env.filters)
         self.constants: dict[str, object] = {}  # `{% set %}` names holding a known value
         self.known: dict[int, object] = {}  # constant expressions worked out, by node
+        self.macro_order: dict[str, int] = {}
+        # Macros the code being walked may call: those defined before the one it is in, so
+        # no macro calls itself, directly or round a loop (None: at the top, any).
+        self.callable_below: int | None = None
         self.repeats = 1  # how often the part being walked runs, as far as constant ranges say
         self.found: list[UnknownField] = []
 
     def check(self, tree: nodes.Template) -> list[UnknownField]:
-        self.visit(tree, {macro.name: _MACRO for macro in tree.find_all(nodes.Macro)})
+        macros = list(tree.find_all(nodes.Macro))
+        self.macro_order = {macro.name: n for n, macro in enumerate(macros)}
+        self.visit(tree, {macro.name: _MACRO for macro in macros})
         return self.found
 
     def visit(self, node: nodes.Node, scope: dict[str, str | None]) -> None:
@@ -882,8 +888,15 @@ class _FieldChecker:
         inner["caller"] = _MACRO
         for arg in node.args:
             self.bind(arg, None, inner)
+        outer = self.callable_below
+        # A macro's body runs as that macro; a call block's body runs inside the macro called.
+        called = node.name if isinstance(node, nodes.Macro) else _written(node.call.node)
+        if called in self.macro_order:
+            below = self.macro_order[called]
+            self.callable_below = below if outer is None else min(outer, below)
         for child in node.body:
             self.visit(child, inner)
+        self.callable_below = outer
 
     def bind(self, target: nodes.Node, path: str | None, scope: dict[str, str | None]) -> None:
         if isinstance(target, nodes.Name):
@@ -898,7 +911,7 @@ class _FieldChecker:
         """Keep the value a `{% set %}` gives a name when it is known without a workbook."""
         known: object = _NotConstant
         if isinstance(target, nodes.Name) and value is not None:
-            with contextlib.suppress(_NotConstant, sandbox.TooLarge):  # reported by resolve
+            with contextlib.suppress(_NotConstant, SecurityError):  # reported by resolve
                 known = self.constant(value, scope)  # before forgetting: `set x = x ~ x`
         for name in [target, *target.find_all(nodes.Name)]:
             if isinstance(name, nodes.Name):
@@ -1000,6 +1013,10 @@ class _FieldChecker:
             self.visit(child, scope)
         callee = node.node
         if isinstance(callee, nodes.Name) and scope.get(callee.name) == _MACRO:
+            order = self.macro_order.get(callee.name, -1)
+            if self.callable_below is not None and order >= self.callable_below:
+                why = "calls a macro from itself or from one defined before it"
+                self.report(f"{callee.name}(…)", "", why=why)
             return
         if _is_range_call(node, scope):
             self.check_size(node, scope)
@@ -1024,6 +1041,8 @@ class _FieldChecker:
             pass
         except sandbox.TooLarge as exc:
             self.report(_written(node), "", why=f"makes too large a value ({exc.message})")
+        except SecurityError as exc:
+            self.report(_written(node), "", why=f"is refused ({exc.message})")
 
     def constant(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
         """The value of an expression known without a workbook, made with the sandbox's

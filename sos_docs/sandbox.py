@@ -38,7 +38,14 @@ MAX_RANGE_ITEMS = 10_000
 # The most characters or items all the values one document's template makes may hold together:
 # many values just under MAX_VALUE_SIZE, kept in variables, cannot add up to gigabytes.
 MAX_MADE_PER_DOCUMENT = 100_000_000
-# The largest integer a template may make, in bits (2**4096 has 1,234 digits).
+# The most calls of macros (and `caller`) one document may make, and how deep they may nest:
+# a macro calling itself twice cannot double its way to hours of work.
+MAX_CALLS = 100_000
+MAX_CALL_DEPTH = 50
+# The largest number a filter takes (a width, a count): no document needs more.
+MAX_FILTER_NUMBER = 100_000
+# The largest integer a template may make, in bits (estimated before it is made: the base's
+# bits times the exponent for `**`, the sum of the bits for `*`).
 MAX_INT_BITS = 4096
 # A width or precision in a `%` format larger than this would pad a value to megabytes.
 MAX_FORMAT_WIDTH = 10_000
@@ -87,6 +94,8 @@ class _Budget:
 
     range_items: int = MAX_RANGE_ITEMS
     made: int = MAX_MADE_PER_DOCUMENT
+    calls: int = MAX_CALLS
+    depth: int = 0
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("sos_docs_template_budget", default=None)
@@ -214,9 +223,15 @@ def _argument(args: list[Any], kwargs: Mapping[str, Any], index: int, name: str)
 def check_filter_arguments(name: str, args: list[Any], kwargs: Mapping[str, Any]) -> None:
     """Refuse a filter call whose result would be too large, before making it."""
     for value in [*args[1:], *kwargs.values()]:
-        if _is_int(value):
-            refuse_if_too_large(abs(value), f"The filter '{name}'")
+        if _is_int(value) and abs(value) > MAX_FILTER_NUMBER:
+            raise TooLarge(
+                f"the filter '{name}' takes numbers up to {MAX_FILTER_NUMBER:,}, not {value:,}"
+            )
     value = args[0] if args else ""
+    if name == "sum":
+        start = _argument(args, kwargs, 2, "start")
+        if start is not None and not isinstance(start, int | float):
+            raise SecurityError("the filter 'sum' adds numbers only")
     if name == "replace":
         new = _argument(args, kwargs, 2, "new")
         if _sized(value) and isinstance(new, str):
@@ -308,7 +323,19 @@ class TemplateSandbox(SandboxedEnvironment):
             __obj._fail_with_undefined_error()  # says why it is undefined (or unsafe)
         if not _callable_by_templates(__obj):
             raise SecurityError(f"templates may not call {_callable_name(__obj)}")
-        return __context.call(__obj, *args, **kwargs)
+        budget = _budget.get()
+        if budget is None or not isinstance(__obj, Macro):
+            return __context.call(__obj, *args, **kwargs)
+        if budget.calls <= 0:
+            raise TooLarge(f"the template calls its macros more than {MAX_CALLS:,} times")
+        if budget.depth >= MAX_CALL_DEPTH:
+            raise TooLarge(f"macros call each other more than {MAX_CALL_DEPTH} deep")
+        budget.calls -= 1
+        budget.depth += 1
+        try:
+            return __context.call(__obj, *args, **kwargs)
+        finally:
+            budget.depth -= 1
 
     @staticmethod
     def bounded_join(parts: tuple[Any, ...], autoescape: bool) -> str:

@@ -65,6 +65,10 @@ ATTACKS = [
     "{% set x = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}{{ x|length }}",
     "{% for i in range(5000) %}{% for j in range(5000) %}{{ case_reference }}{% endfor %}"
     "{% endfor %}",
+    "{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}{% endmacro %}{{ m(18) }}",
+    "{% macro a() %}{{ b() }}{% endmacro %}{% macro b() %}{{ a() }}{% endmacro %}{{ a() }}",
+    "{{ ([[1] * 10] * 3000)|sum(start=[])|length }}",
+    "{{ [1]|batch(9999999, 'x')|list|length }}",
 ]
 # Written as ones an attacker would use; refused the same way (not run on the unchanged code,
 # which would try to allocate tens of gigabytes).
