@@ -283,6 +283,18 @@ an empty picture prints nothing, so `{%p if p.picture %}` ... `{%p endif %}` kee
 paragraph. Every value is printed exactly as typed in the workbook (never run as template code),
 and line breaks typed in a cell are kept.
 
+Templates see these values as plain data and nothing else. Besides the fields, a template may
+use `{% if %}`, `{% for %}` (with `loop.index`, `loop.first`, `loop.last`, `loop.cycle(...)`
+and the rest of `loop`), `{% set %}`, its own macros (a macro may call only macros defined
+before it), `range(...)` and the filters `abs`, `batch`, `capitalize`, `center`, `count`,
+`default`, `dictsort`, `escape`, `filesizeformat`, `first`, `float`, `forceescape`, `groupby`,
+`indent`, `int`, `items`, `join`, `last`, `length`, `list`, `lower`, `max`, `min`, `reject`,
+`rejectattr`, `replace`, `reverse`, `round`, `select`, `selectattr`, `slice`, `sort`,
+`string`, `striptags`, `sum`, `title`, `trim`, `truncate`, `unique`, `upper`, `wordcount` and
+`wordwrap`. It may not call methods (write `{{ team|upper }}`, not `{{ team.upper() }}`), read
+anything behind a picture, or build very large values; `sos-docs check-template` says which tag
+to change.
+
 Run `sos-docs check-template FILE` to find placeholders a template uses that are not listed here.
 The same list is printed by `sos-docs fields`.
 """

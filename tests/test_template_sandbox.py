@@ -6,6 +6,7 @@ Each test is the proof named for one threat in docs/security.md (issue 10, items
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 from builders import WorkbookBuilder
 from conftest import EXAMPLE_TODAY
 
-from sos_docs import render
+from sos_docs import render, sandbox
 from sos_docs.context import DocumentSettings, build_context
 from sos_docs.doctor import Status, check_template_of
 from sos_docs.errors import TemplateError
@@ -333,3 +334,11 @@ def test_the_check_template_command_says_what_a_hostile_template_may_not_do(
     assert result.returncode == 1, result
     assert "which templates may not do" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_documented_filters_are_the_allowed_ones() -> None:
+    """docs/template-fields.md lists exactly the filters the sandbox allows (less short aliases)."""
+    text = (ROOT / "docs" / "template-fields.md").read_text(encoding="utf-8")
+    listed = text[text.index("and the filters") : text.index("It may not call methods")]
+    documented = set(re.findall(r"`(\w+)`", listed))
+    assert documented == set(sandbox.ALLOWED_FILTERS) - {"d", "e"}
