@@ -577,7 +577,7 @@ def _cleaned(value: object, path: str) -> object:
     raise RenderError(f"The template field {path} holds a {type(value).__name__}, not plain data.")
 
 
-class TemplatePicture:
+class TemplatePicture(sandbox.Opaque):
     """A picture as a template sees it: it prints as the picture, and offers nothing else.
 
     docxtpl's InlineImage carries the whole DocxTemplate in a public `.tpl` (whose methods

@@ -84,6 +84,18 @@ BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+class Opaque:
+    """Base of values a template may hold but not look into (pictures, unavailable globals):
+    they answer attribute reads with their own refusal."""
+
+    __slots__ = ()
+
+
+# What a template may read attributes or items of: data, `loop`, and values that refuse with
+# their own message (undefined names, Jinja's globals that are not available, pictures).
+_READABLE = (*_PLAIN_DATA, LoopContext, jinja2.Undefined, Opaque)
+
+
 class TooLarge(SecurityError):
     """A template asked for a value or a document larger than the sandbox allows."""
 
@@ -313,6 +325,18 @@ class TemplateSandbox(SandboxedEnvironment):
             return attr in LOOP_ATTRIBUTES
         return isinstance(value, _PLAIN_DATA)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Attributes of data, `loop` and pictures only: never of Jinja's own objects (`self`)."""
+        if not isinstance(obj, _READABLE):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Items of data only."""
+        if not isinstance(obj, _READABLE):
+            return self.unsafe_undefined(obj, str(argument))
+        return super().getitem(obj, argument)
+
     def wrap_str_format(self, value: Any) -> None:
         """No `str.format`: a template cannot call string methods at all."""
         return None
@@ -346,7 +370,7 @@ class TemplateSandbox(SandboxedEnvironment):
         return joined
 
 
-class _Unavailable:
+class _Unavailable(Opaque):
     """Stands for one of Jinja's own globals (lipsum, cycler, ...): any use of it is refused."""
 
     __slots__ = ("_name",)

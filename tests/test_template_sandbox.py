@@ -70,6 +70,7 @@ ATTACKS = [
     "{% macro a() %}{{ b() }}{% endmacro %}{% macro b() %}{{ a() }}{% endmacro %}{{ a() }}",
     "{{ ([[1] * 10] * 3000)|sum(start=[])|length }}",
     "{{ [1]|batch(9999999, 'x')|list|length }}",
+    "{% block b %}x{% endblock %}{{ self['b'] }}",
 ]
 # Written as ones an attacker would use; refused the same way (not run on the unchanged code,
 # which would try to allocate tens of gigabytes).
