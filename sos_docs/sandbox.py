@@ -327,6 +327,10 @@ class TemplateSandbox(SandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Attributes of data, `loop` and pictures only: never of Jinja's own objects (`self`)."""
+        if type(obj) is dict and attribute in obj:
+            # A field of a context item (`d.statement`), the commonest read: taken as Jinja
+            # would after looking for a dict attribute of that name, which no field shares.
+            return obj[attribute]
         if not isinstance(obj, _READABLE):
             return self.unsafe_undefined(obj, attribute)
         return super().getattr(obj, attribute)

@@ -343,3 +343,11 @@ def test_the_documented_filters_are_the_allowed_ones() -> None:
     listed = text[text.index("and the filters") : text.index("It may not call methods")]
     documented = set(re.findall(r"`(\w+)`", listed))
     assert documented == set(sandbox.ALLOWED_FILTERS) - {"d", "e"}
+
+
+def test_no_field_is_named_like_a_dict_attribute() -> None:
+    """The sandbox reads `d.name` from a dict's items first, as Jinja would when no dict
+    attribute has that name: no documented field may be named like one (`items`, `keys`)."""
+    from sos_docs.fields import FIELDS
+
+    assert [f.name for f in FIELDS if hasattr(dict, f.leaf)] == []
