@@ -39,7 +39,6 @@ from docx.shared import Cm, Emu
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 from PIL import Image, ImageOps
@@ -305,7 +304,7 @@ class _Compiled:
     """A template file parsed and compiled once: everything a render of it starts from."""
 
     data: bytes
-    env: SandboxedEnvironment
+    env: sandbox.TemplateSandbox
     body: _Part
     headers: tuple[tuple[str, _Part], ...]  # (relationship id, part)
     footers: tuple[tuple[str, _Part], ...]
@@ -391,7 +390,7 @@ def _without_body_content(document: Any) -> Any:
 
 
 def _compile_headers_footers(
-    env: SandboxedEnvironment, tpl: DocxTemplate, uri: str
+    env: sandbox.TemplateSandbox, tpl: DocxTemplate, uri: str
 ) -> Iterator[tuple[str, _Part]]:
     for rel_id, part in tpl.get_headers_footers(uri):
         xml = tpl.get_part_xml(part)
@@ -399,7 +398,7 @@ def _compile_headers_footers(
         yield rel_id, _compile_part(env, tpl.patch_xml(xml), encoding)
 
 
-def _compile_part(env: SandboxedEnvironment, patched: str, encoding: str = "utf-8") -> _Part:
+def _compile_part(env: sandbox.TemplateSandbox, patched: str, encoding: str = "utf-8") -> _Part:
     """docxtpl's render_xml_part up to the compile: a line per paragraph, for error context."""
     source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
     try:
@@ -518,7 +517,7 @@ def _next_paragraph(xml: str, position: int) -> tuple[int, int] | None:
     return None
 
 
-def _environment() -> SandboxedEnvironment:
+def _environment() -> sandbox.TemplateSandbox:
     """A sandbox where templates read plain data only, unknown fields are errors and every
     printed value is literal text (see `sos_docs.sandbox`)."""
     env = sandbox.TemplateSandbox(

@@ -351,3 +351,28 @@ def test_no_field_is_named_like_a_dict_attribute() -> None:
     from sos_docs.fields import FIELDS
 
     assert [f.name for f in FIELDS if hasattr(dict, f.leaf)] == []
+
+
+def test_the_service_pipeline_refuses_the_file_reading_template(tmp_path: Path) -> None:
+    """Through process_workbook (as the watcher runs it) the issue's attack is a TemplateError,
+    no document is written and the secret goes nowhere."""
+    import shutil
+
+    from sos_docs.config import DEFAULT_TEMPLATES_DIR, Config
+    from sos_docs.pipeline import REPORT as REPORT_KIND
+    from sos_docs.pipeline import process_workbook
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET CANARY")
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
+    attack = f"{{{{ scale_picture.tpl.replace_zipname('docProps/app.xml', '{secret}') }}}}"
+    document = docx.Document()
+    document.add_paragraph(attack)
+    document.save(templates / REPORT_KIND.template)
+    workbook = WorkbookBuilder().write(tmp_path / "in" / "case.xlsx")
+    with pytest.raises(TemplateError, match="may not do"):
+        process_workbook(
+            workbook, tmp_path / "out", Config(templates_dir=templates), today=EXAMPLE_TODAY
+        )
+    assert not (tmp_path / "out").exists()
