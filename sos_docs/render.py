@@ -69,6 +69,8 @@ MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 # Filters whose result is the same list in another order or subset: loops over them keep
 # the item fields of the list.
 _LIST_KEEPING_FILTERS = frozenset({"sort", "reverse", "list", "unique", "selectattr", "rejectattr"})
+# Filters whose first argument names the attribute they read of each item.
+_ATTRIBUTE_FIRST_FILTERS = frozenset({"selectattr", "rejectattr", "groupby"})
 # The core properties docxtpl renders as templates (DocxTemplate.render_properties).
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 _COMPILED_TEMPLATES_KEPT = 16
@@ -590,6 +592,9 @@ class TemplatePicture(sandbox.Opaque):
     def __init__(self, image: InlineImage) -> None:
         self._image = image
 
+    def _refusal(self, name: str) -> str:
+        return f"a picture has no '{name}'; templates may only print it"
+
     def __html__(self) -> str:
         return str(self._image.__html__())
 
@@ -598,12 +603,6 @@ class TemplatePicture(sandbox.Opaque):
 
     def __repr__(self) -> str:
         return "<picture>"
-
-    def __getattr__(self, name: str) -> object:
-        # Reached only for names the object does not have: say what a picture is for.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        raise SecurityError(f"a picture has no '{name}'; templates may only print it")
 
 
 def _for_document(cleaned: object, pictures: _Pictures) -> object:
@@ -1004,7 +1003,29 @@ class _FieldChecker:
             self.visit(child, scope)
         self.check_size(node, scope)
         inner = self.resolve(node.node, scope) if node.node is not None else None
+        self.check_filter_attributes(node, written, inner)
         return inner if node.name in _LIST_KEEPING_FILTERS else None
+
+    def check_filter_attributes(self, node: nodes.Filter, written: str, items: str | None) -> None:
+        """The attribute a filter reads of each item (`sort(attribute='score')`) must be an
+        item field of the list it is given."""
+        named = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+        if node.name in _ATTRIBUTE_FIRST_FILTERS and node.args:
+            named.append(node.args[0])
+        field = FIELDS_BY_NAME.get(items or "")
+        for value in named:
+            attribute = value.value if isinstance(value, nodes.Const) else None
+            if not isinstance(attribute, str) or "._" in f".{attribute}":
+                self.report(written, "", why="reads an attribute it does not name plainly")
+            elif field is None or field.kind is not Kind.LIST:
+                self.report(written, "", why=f"reads '{attribute}' of values that are not fields")
+            else:
+                found, behind = _item_field(f"{items}[]", attribute)
+                if behind:
+                    self.report(written, "", why=f"reads '{attribute}', behind a value")
+                elif found is None:
+                    close = _closest(attribute.split(".")[0], item_names(str(items)))
+                    self.report(f"{written}('{attribute}')", close)
 
     def resolve_call(self, node: nodes.Call, scope: dict[str, str | None]) -> None:
         """Only the template's own macros, `caller`, `range` and `loop.cycle`/`loop.changed`."""
@@ -1092,6 +1113,23 @@ class _FieldChecker:
         field = UnknownField(name, suggestion, self.part, internal or bool(why), why)
         if field not in self.found:
             self.found.append(field)
+
+
+def _item_field(item: str, attribute: str) -> tuple[str | None, bool]:
+    """The field a dotted attribute (`goals.0.goal`) names from a list's items (None when it
+    names none), and whether it reaches behind a text, number or picture."""
+    current = item
+    for part in attribute.split("."):
+        field = FIELDS_BY_NAME.get(current)
+        if current.endswith("[]"):
+            current = f"{current}.{part}"
+            if current not in FIELDS_BY_NAME:
+                return None, False
+        elif field is not None and field.kind is Kind.LIST and part.isdigit():
+            current = f"{current}[]"
+        else:
+            return None, True
+    return current, False
 
 
 def _is_range_call(node: nodes.Node, scope: Mapping[str, str | None]) -> bool:

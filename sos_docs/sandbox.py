@@ -5,7 +5,7 @@ public method of any value it can reach, and bounds neither memory nor time. Thi
 template read plain data (text, numbers, lists, dicts), call nothing but its own macros,
 `range` and the loop helpers, use only the filters the project documents, and refuses before
 computing any value larger than `MAX_VALUE_SIZE` (`'x' * 10**10`, `range(10**9)`,
-`'x'|center(10**10)`, `9**9**9`) or a document part larger than `MAX_PART_CHARS`. Every
+`'x'|center(10**10)`, `9**999999`) or a document part larger than `MAX_PART_CHARS`. Every
 refusal is a Jinja `SecurityError`, which the render layer reports as a TemplateError.
 """
 
@@ -85,10 +85,24 @@ BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 class Opaque:
-    """Base of values a template may hold but not look into (pictures, unavailable globals):
-    they answer attribute reads with their own refusal."""
+    """Base of values a template may hold but not look into (pictures, unavailable globals).
+
+    No public attribute or method and no `__dict__`; reading any public name is refused with
+    the subclass's own sentence, and private or special names simply do not exist for Jinja
+    (the sandbox never reads names starting with "_").
+    """
 
     __slots__ = ()
+
+    def _refusal(self, name: str) -> str:
+        """Why a template may not read `name` of this value."""
+        return f"'{name}' cannot be read here"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        # Reached only for names the object does not have.
+        if name.startswith("_") or name == "jinja_pass_arg":  # looked up by Python and Jinja
+            raise AttributeError(name)
+        raise SecurityError(self._refusal(name))
 
 
 # What a template may read attributes or items of: data, `loop`, and values that refuse with
@@ -349,6 +363,8 @@ class TemplateSandbox(SandboxedEnvironment):
         """Call one of the template's macros, `range` or a loop helper; refuse anything else."""
         if isinstance(__obj, jinja2.Undefined):
             __obj._fail_with_undefined_error()  # says why it is undefined (or unsafe)
+        if isinstance(__obj, _Unavailable):
+            __obj._refuse()
         if not _callable_by_templates(__obj):
             raise SecurityError(f"templates may not call {_callable_name(__obj)}")
         budget = _budget.get()
@@ -382,12 +398,13 @@ class _Unavailable(Opaque):
     def __init__(self, name: str) -> None:
         self._name = name
 
-    def _refuse(self) -> NoReturn:
-        raise SecurityError(f"Jinja's '{self._name}' is not available to templates")
+    def _refusal(self, name: str) -> str:
+        return f"Jinja's '{self._name}' is not available to templates"
 
-    def __getattr__(self, name: str) -> NoReturn:
-        if name in ("__html__", "jinja_pass_arg"):  # looked up by Jinja and MarkupSafe
-            raise AttributeError(name)
+    def _refuse(self) -> NoReturn:
+        raise SecurityError(self._refusal(""))
+
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
         self._refuse()
 
     def __getitem__(self, key: object) -> NoReturn:

@@ -71,6 +71,8 @@ ATTACKS = [
     "{{ ([[1] * 10] * 3000)|sum(start=[])|length }}",
     "{{ [1]|batch(9999999, 'x')|list|length }}",
     "{% block b %}x{% endblock %}{{ self['b'] }}",
+    "{{ [scale_picture]|selectattr('tpl')|list }}",
+    "{{ words_pages|sort(attribute='picture.tpl')|list }}",
 ]
 # Written as ones an attacker would use; refused the same way (not run on the unchanged code,
 # which would try to allocate tens of gigabytes).
