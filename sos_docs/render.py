@@ -771,6 +771,11 @@ def check_template(template: Path) -> list[UnknownField]:
             env.from_string(source)  # compiles: unknown filters and tests are found here too
         except jinja2.TemplateSyntaxError as exc:
             raise _template_error(template, exc) from exc
+        except RecursionError as exc:  # thousands of nested brackets or tags
+            raise TemplateError(
+                f"The template {template.name} nests its tags or brackets too deeply to check. "
+                "Open it in Word and simplify the {{ }} and {% %} tags."
+            ) from exc
         found += [f for f in checked if f not in found]
     return found
 

@@ -378,3 +378,18 @@ def test_the_service_pipeline_refuses_the_file_reading_template(tmp_path: Path) 
             workbook, tmp_path / "out", Config(templates_dir=templates), today=EXAMPLE_TODAY
         )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+        "{% if 1 %}" * 3000 + "x" + "{% endif %}" * 3000,
+    ],
+    ids=["brackets", "ifs"],
+)
+def test_check_template_refuses_tags_nested_too_deeply(tag: str, tmp_path: Path) -> None:
+    """Thousands of nested brackets or ifs are a TemplateError, not a RecursionError traceback."""
+    template = template_with(tmp_path / "t", tag)
+    with pytest.raises(TemplateError, match="nest"):
+        check_template(template)
