@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,11 @@ from sos_docs.model import MappingCase, Picture
 from sos_docs.reader import read_workbook
 from sos_docs.render import check_template, render_document, render_documents
 from sos_docs.validate import validate
+
+try:
+    import resource
+except ImportError:  # Windows: no address-space limit, the bounds are tested all the same
+    resource = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "templates" / "conference_report.docx"
@@ -199,18 +203,22 @@ def test_a_hostile_template_fails_with_a_template_error_and_touches_no_file(
         with pytest.raises(TemplateError) as raised:
             render_document(template, picture_context)
     finally:
-        limit_memory(resource.RLIM_INFINITY)
+        limit_memory(None)
     assert template.name in str(raised.value)
     assert "\n" not in str(raised.value)
     assert not out.exists()
 
 
-def limit_memory(size: int) -> None:
-    """Cap this process's address space, so a blow-up fails fast instead of swapping the machine."""
+def limit_memory(size: int | None) -> None:
+    """Cap this process's address space (None: lift the cap), so a blow-up fails fast instead
+    of swapping the machine."""
+    if resource is None:
+        return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(
-        resource.RLIMIT_AS, (size if hard == resource.RLIM_INFINITY else min(size, hard), hard)
-    )
+    wanted = resource.RLIM_INFINITY if size is None else size
+    if hard != resource.RLIM_INFINITY:
+        wanted = hard if size is None else min(size, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
 def test_a_template_cannot_put_a_file_into_the_report(
@@ -242,7 +250,7 @@ def test_check_template_refuses_a_hostile_template(tag: str, tmp_path: Path) -> 
     except TemplateError:
         return
     finally:
-        limit_memory(resource.RLIM_INFINITY)
+        limit_memory(None)
     assert found, f"check-template passed {tag!r}"
     assert any("may not" in field.message for field in found), found
 
@@ -280,14 +288,14 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     """sos-docs run as a separate process, its memory capped at 1 GB."""
 
     def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (1024**3, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        limit_memory(1024**3)
 
     return subprocess.run(
         [sys.executable, "-m", "sos_docs", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=cap,  # the child runs no threads before exec
+        preexec_fn=cap if os.name == "posix" else None,  # the child runs no threads before exec
         check=False,
     )
 
