@@ -315,15 +315,15 @@ class Watcher:
         self._explain_untakeable(watch, others)
 
     def _list_inbox(self, watch: _RootWatch) -> tuple[list[Path], list[Path]] | None:
-        """The inbox's files and links, and everything else in it that is not ignored by name
-        (folders, pipes, devices); None (logged once) while it cannot be read."""
+        """The inbox's files, and everything else in it that is not ignored by name (folders,
+        links, pipes, devices); None (logged once) while it cannot be read."""
         inbox = watch.root.inbox
         files: list[Path] = []
         others: list[Path] = []
         try:
             with os.scandir(inbox) as entries:
                 for entry in entries:
-                    if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                    if entry.is_file(follow_symlinks=False):
                         files.append(Path(entry.path))
                     elif ignored_reason(entry.name) is None:
                         others.append(Path(entry.path))
@@ -522,13 +522,13 @@ def _closed_since_written(seen: _Seen) -> bool:
 
 
 def _signature(path: Path) -> Signature | None:
-    """(size, mtime, ctime, mode) of a regular file or a link (never followed), or None when
-    it is gone or something else (a folder or a pipe, which _explain_untakeable handles)."""
+    """(size, mtime, ctime, mode) of a regular file, or None when it is gone or something else
+    (a folder, a link or a pipe, which _explain_untakeable handles)."""
     try:
         info = path.stat(follow_symlinks=False)
     except OSError:
         return None
-    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+    if not stat.S_ISREG(info.st_mode):
         return None
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
 
@@ -590,7 +590,15 @@ def _write_untakeable_note(root: WatchedRoot, path: Path) -> None:
     except OSError:
         return
     name = path.name
-    if stat.S_ISDIR(mode):
+    kind = "a folder" if stat.S_ISDIR(mode) else "not an ordinary file"
+    if stat.S_ISLNK(mode):
+        kind = "a link"
+        what = (
+            f'"{name}" is a shortcut (symbolic link) to another file or folder. sos-docs never '
+            f"follows links and leaves it where it is; {guard.ACCEPTED}: put a copy of the "
+            "workbook itself in the inbox, and remove the link"
+        )
+    elif stat.S_ISDIR(mode):
         what = (
             f'"{name}" is a folder. sos-docs does not look inside folders in the inbox and leaves '
             f"this one where it is; {guard.ACCEPTED}: put each workbook directly in the inbox, "
@@ -610,7 +618,7 @@ def _write_untakeable_note(root: WatchedRoot, path: Path) -> None:
     log.info(
         'Left "%s" in the inbox (%s); explained in %s.',
         name,
-        "a folder" if stat.S_ISDIR(mode) else "not an ordinary file",
+        kind,
         note.name,
         extra=root_extra(root.path),
     )
