@@ -576,4 +576,8 @@ def test_symbolic_links_in_the_inbox_are_never_followed(
     assert all((root.inbox / n).is_symlink() for n in names_in(root.inbox))
     assert sorted(p.name for p in outside.iterdir()) == ["other-team.xlsx", "secret.txt"]
     assert names_in(root.reports) == ["CP-2026-0412"]
-    assert names_in(root.processed) == ["case.xlsx"] and names_in(root.rejected) == []
+    assert names_in(root.processed) == ["case.xlsx"]
+    notes = [f"{name} - problems.txt" for name in ("folder-link.xlsx", "link.xlsx", "secret.xlsx")]
+    assert names_in(root.rejected) == notes  # left alone, but each explained once
+    assert all("symbolic link" in (root.rejected / n).read_text("utf-8-sig") for n in notes)
+    assert CANARY_TEXT not in "".join((root.rejected / n).read_text("utf-8-sig") for n in notes)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import WorkbookBuilder
 from click.testing import CliRunner
 
+from sos_docs import deliver
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.errors import ConfigError
+from sos_docs.errors import ConfigError, DeliveryError
 from sos_docs.jobs import WatchedRoot, run_job
 from sos_docs.status import read_status, status_json, status_text
 
@@ -37,9 +39,18 @@ def test_counts_come_from_the_folders(root: WatchedRoot) -> None:
     assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (2, 1, 1, 1)
 
 
-def test_a_job_waiting_in_the_work_area_shows_why(root: WatchedRoot) -> None:
+def test_a_job_waiting_in_the_work_area_shows_why(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A workbook kept back because its documents cannot be written is listed with the reason."""
-    (root.reports / "CP-WAIT").write_text("a file where the case's folder should be")
+    write = deliver.write_new_file
+
+    def reports_full(path: Path, data: bytes, **kwargs: Any) -> Path:
+        if path.is_relative_to(root.reports):  # a file where a case folder goes now rejects
+            raise DeliveryError(f"sos-docs could not write {path.name}: the disk is full.")
+        return write(path, data, **kwargs)
+
+    monkeypatch.setattr(deliver, "write_new_file", reports_full)
     book = WorkbookBuilder().set_case("Case reference", "CP-WAIT")
     run_job(root, book.write(root.inbox / "waiting.xlsx"))
     status = read_status(root)
