@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ import click
 from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
 from sos_docs.errors import SosDocsError
+from sos_docs.logs import console_handler, escape_text, log_warning_by_category
 from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
@@ -33,9 +35,10 @@ def configure_logging(verbose: int, quiet: bool) -> None:
         if quiet
         else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
-    )
+    # Values are escaped on the console as in the log files; other libraries' warnings are
+    # logged by category, since their text can quote a cell.
+    logging.basicConfig(level=level, handlers=[console_handler()])
+    warnings.showwarning = log_warning_by_category
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,14 +102,16 @@ def _problems_json(results: Iterable[tuple[Path, Validation]]) -> list[dict[str,
 
 def _print_validation(path: Path, validation: Validation) -> None:
     """Each problem as `Sheet!Cell  CODE  message` under the file's name."""
-    click.secho(str(path), bold=True)
+    click.secho(escape_text(str(path)), bold=True)
     if not validation.problems:
         click.echo("  No problems found.")
     width = max((len(p.where) for p in validation.problems), default=0)
     for problem in validation.problems:
         colour = "red" if problem.level is Level.ERROR else "yellow"
         code = click.style(f"{problem.code:<6}", fg=colour)
-        click.echo(f"  {problem.where:<{width}}  {code}  {problem.message}")
+        click.echo(
+            f"  {escape_text(problem.where):<{width}}  {code}  {escape_text(problem.message)}"
+        )
 
 
 def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
@@ -174,14 +179,18 @@ def render_command(
 def _print_outcome(path: Path, outcome: Outcome) -> None:
     if outcome.validation.errors:
         _print_validation(path, outcome.validation)
-        click.echo(f"No documents were made from {path.name}: fix the errors above and run again.")
+        click.echo(
+            f"No documents were made from {escape_text(path.name)}: "
+            "fix the errors above and run again."
+        )
         return
     for problem in outcome.validation.warnings:
-        click.echo(f"  {problem.where}  {problem.code}  {problem.message}")
+        where, message = escape_text(problem.where), escape_text(problem.message)
+        click.echo(f"  {where}  {problem.code}  {message}")
     for warning in outcome.render_warnings:
-        click.echo(f"  Warning: {warning}")
+        click.echo(f"  Warning: {escape_text(warning)}")
     for document in (*outcome.documents, *outcome.pdfs):
-        click.echo(f"Wrote {document}")
+        click.echo(f"Wrote {escape_text(str(document))}")
 
 
 def _progress(items: Sequence[Path]) -> contextlib.AbstractContextManager[Iterable[Path]]:

@@ -16,6 +16,7 @@ from sos_docs.errors import ConfigError
 from sos_docs.filters import DefaultFilter
 from sos_docs.jobs import JobInWork, WatchedRoot, jobs_in_work
 from sos_docs.journal import JobRecord, Journal
+from sos_docs.logs import escape_text
 
 __all__ = ["DEFAULT_RECENT", "FolderCounts", "Status", "read_status", "status_json", "status_text"]
 
@@ -83,13 +84,13 @@ def _recent_jobs(root: WatchedRoot, limit: int) -> tuple[JobRecord, ...]:
 
 
 def status_text(status: Status) -> str:
-    """The status as a few aligned lines for people."""
+    """The status as a few aligned lines for people; every name and reason shown escaped."""
     counts = status.counts
     lines = [
-        f"Watched folder: {status.root}",
+        f"Watched folder: {escape_text(str(status.root))}",
         f"  Waiting in the inbox: {counts.waiting}",
         f"  In work:              {counts.in_work}",
-        *(f"      {job.name}: {_work_state(job)}" for job in status.in_work),
+        *(f"      {escape_text(job.name)}: {_work_state(job)}" for job in status.in_work),
         f"  Processed:            {counts.processed}",
         f"  Rejected:             {counts.rejected}",
         "",
@@ -99,10 +100,11 @@ def status_text(status: Status) -> str:
         return "\n".join(lines)
     lines.append(f"Last {len(status.recent)} jobs (newest first):")
     for job in status.recent:
-        lines.append(f"  {_when(job):%Y-%m-%d %H:%M}  {_outcome(job):<9}  {job.file_name}")
+        name = escape_text(job.file_name)
+        lines.append(f"  {_when(job):%Y-%m-%d %H:%M}  {_outcome(job):<9}  {name}")
         target = job.final_path or job.work_path
-        lines.append(f"      workbook: {_shown(status.root, target)}")
-        lines += [f"      made: {_shown(status.root, output)}" for output in job.outputs]
+        lines.append(f"      workbook: {escape_text(_shown(status.root, target))}")
+        lines += [f"      made: {escape_text(_shown(status.root, out))}" for out in job.outputs]
     return "\n".join(lines)
 
 
@@ -139,7 +141,7 @@ def status_json(status: Status) -> dict[str, Any]:
 def _work_state(job: JobInWork) -> str:
     """Being processed, or waiting to be retried and why."""
     if job.waiting_because:
-        return f"waiting to be retried: {job.waiting_because}"
+        return f"waiting to be retried: {escape_text(job.waiting_because)}"
     return "being processed"
 
 
