@@ -74,3 +74,52 @@ def test_named_config_file_must_exist(tmp_path: Path) -> None:
     """--config naming a missing file is an error, unlike a root without one."""
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path, tmp_path / "missing.toml")
+
+
+# ---- [folders] names (issue 10.9)
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('inbox = ".."', "not . or .."),
+        ('inbox = "."', "not . or .."),
+        ('processed = "/srv/elsewhere"', "not a path"),
+        ('rejected = "a/b"', "not a path"),
+        ('rejected = "a\\\\b"', "not a path"),
+        ('reports = "C:reports"', "not a path"),
+        ('reports = ".hidden"', "hidden"),
+        ('processed = "inbox"', "same as"),
+        ('processed = "INBOX"', "same as"),
+        ('rejected = ".sos-docs"', "same as"),
+        ('inbox = " inbox"', "spaces"),
+        ('inbox = "in\\nbox"', "control character"),
+    ],
+)
+def test_folder_names_must_be_single_plain_distinct_names(
+    tmp_path: Path, entry: str, words: str
+) -> None:
+    """A [folders] name that is a path, `..`, hidden, repeated or the state folder is refused
+    with the file, the line, the key, what is wrong and how to fix it."""
+    path = write_toml(tmp_path, f'team = "North"\n\n[folders]\n# ours\n{entry}\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    message = str(raised.value)
+    key = entry.split(" =")[0]
+    assert f"{path}, line 5" in message
+    assert f"folders.{key}" in message and words in message
+    assert "plain folder name" in message
+
+
+def test_a_folder_name_in_a_dotted_key_is_found_on_its_line(tmp_path: Path) -> None:
+    """`folders.inbox = ".."` at the top level is refused with its own line too."""
+    path = write_toml(tmp_path, 'pdf = false\nfolders.inbox = ".."\n')
+    with pytest.raises(ConfigError, match=f"{path}, line 2"):
+        load_config(tmp_path)
+
+
+def test_the_state_folder_may_be_hidden_and_others_plain_names(tmp_path: Path) -> None:
+    """Plain, distinct names (the state folder hidden) are accepted as they are."""
+    write_toml(tmp_path, '[folders]\ninbox = "In tray"\nstate = ".state"\nrejected = "Nope"\n')
+    folders = load_config(tmp_path).folders
+    assert (folders.inbox, folders.state, folders.rejected) == ("In tray", ".state", "Nope")
