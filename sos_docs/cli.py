@@ -22,6 +22,7 @@ from sos_docs.model import Level, Validation
 if TYPE_CHECKING:
     from sos_docs.doctor import Check
     from sos_docs.pipeline import Outcome
+    from sos_docs.retention import Purged
 
 log = logging.getLogger(__name__)
 
@@ -410,6 +411,65 @@ def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(status_json(status), indent=2, ensure_ascii=False))
     else:
         click.echo(status_text(status))
+
+
+@cli.command("purge")
+@click.argument(
+    "root", required=False, default=DEFAULT_ROOT, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="Settings file to use instead of the folder's sos-docs.toml.",
+)
+@click.option("--dry-run", is_flag=True, help="Only say how much would be removed.")
+def purge_command(root: Path, config_file: Path | None, dry_run: bool) -> None:
+    """Remove what is older than ROOT's retention_days, and say how many of each.
+
+    Processed and rejected workbooks, documents, this computer's journal entries and old log
+    lines, each only when its retention_days is set; the service does the same every hour.
+    """
+    from sos_docs.errors import ConfigError
+    from sos_docs.jobs import WatchedRoot
+    from sos_docs.retention import purge
+
+    path = root.resolve()
+    with _user_errors():
+        if not path.is_dir():
+            raise ConfigError(
+                f"There is no folder {path}. Give the folder that `sos-docs watch` watches."
+            )
+        config = load_config(path, config_file)
+        purged = purge(WatchedRoot(path, config), dry_run=dry_run)
+    click.echo(_purge_text(config, purged, dry_run))
+
+
+def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
+    """One line per kind: how many were (or would be) removed, or that it is kept."""
+    days = config.retention_days
+    if not days.any:
+        return (
+            "No retention_days are set in sos-docs.toml, so everything is kept: nothing was "
+            "removed. See the README's configuration section to set them."
+        )
+    done = "would be removed" if dry_run else "removed"
+    kinds = (
+        ("Processed workbooks", "processed", "processed"),
+        ("Rejected workbooks and their explanations (files)", "rejected", "rejected"),
+        ("Documents", "documents", "documents"),
+        ("Journal entries", "journal", "journal_rows"),
+        ("Log files with old lines", "logs", "log_files"),
+    )
+    lines = []
+    for title, key, counted in kinds:
+        kept_days = getattr(days, key)
+        if not kept_days:
+            lines.append(f"{title}: kept (retention_days.{key} is not set)")
+        else:
+            older = f"older than {_plural(kept_days, 'day')}"
+            lines.append(f"{title} {older}: {getattr(purged, counted)} {done}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -60,6 +60,26 @@ class Folders:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """Days each kind of thing is kept before the service and `sos-docs purge` remove it.
+
+    0 (the default) keeps it for ever. Ages count from a file's last change (its move into the
+    folder counts) and from a job's end for journal entries.
+    """
+
+    processed: int = 0  # workbooks in processed/
+    rejected: int = 0  # workbooks in rejected/ with their problems.txt and marked copy
+    documents: int = 0  # everything under reports/
+    journal: int = 0  # finished jobs in this host's journal
+    logs: int = 0  # lines of the log files in the state folder
+
+    @property
+    def any(self) -> bool:
+        """True when something expires."""
+        return any(getattr(self, f.name) for f in dataclasses.fields(self))
+
+
+@dataclass(frozen=True)
 class ExtraDocument:
     """A document a team adds in its configuration: its name and its docxtpl template."""
 
@@ -84,12 +104,17 @@ class Config:
     team: str = ""  # used when a workbook leaves its Team blank
     logo: Path | None = None  # shown at the top of the report
     free_disk_mb: int = DEFAULT_FREE_DISK_MB  # below this, `doctor` fails the root
+    retention_days: Retention = field(default_factory=Retention)  # default: keep for ever
     documents: tuple[ExtraDocument, ...] = ()
 
 
 DEFAULT_CONFIG = Config()
 
-_SECTIONS: dict[str, type[Any]] = {"folders": Folders, "limits": Limits}
+_SECTIONS: dict[str, type[Any]] = {
+    "folders": Folders,
+    "limits": Limits,
+    "retention_days": Retention,
+}
 
 
 def load_config(
@@ -178,7 +203,13 @@ def _section(name: str, value: Any, default: Any, source: str) -> Any:
             raise ConfigError(
                 f"Unknown setting '{name}.{key}' in {source}. Known: {', '.join(sorted(known))}."
             )
-        if type(item) is not type(wanted) or (isinstance(item, int) and item <= 0):
+        if name == "retention_days":
+            if type(item) is not int or item < 0:
+                raise ConfigError(
+                    f"Setting '{name}.{key}' in {source} should be a whole number of days "
+                    f"(0 or leave it out to keep for ever), but it is {item!r}."
+                )
+        elif type(item) is not type(wanted) or (isinstance(item, int) and item <= 0):
             raise ConfigError(
                 f"Setting '{name}.{key}' in {source} should be {_describe(wanted)}, but it is {item!r}."
             )

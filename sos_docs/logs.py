@@ -13,6 +13,8 @@ category and origin only (`warnings_by_category`), because their text can quote 
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import io
 import logging
 import logging.handlers
@@ -40,6 +42,7 @@ __all__ = [
     "root_extra",
     "service_console_level",
     "service_log_files",
+    "trim_logs",
     "warnings_by_category",
 ]
 
@@ -263,3 +266,105 @@ def service_log_files(
         for console in consoles:
             console.setLevel(logging.NOTSET)
         logger.setLevel(previous_level)
+
+
+# ---------------------------------------------------------------------------------------------
+# Retention: log lines older than a root's retention_days.logs
+
+_LINE_TIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d{3} ")
+
+
+def trim_logs(state_dir: Path, cutoff: dt.datetime, *, dry_run: bool = False) -> int:
+    """Drop lines written before `cutoff` (local time) from the log files; how many changed.
+
+    The rotated files (`sos-docs.log.1` ...) are trimmed or removed. The current file is only
+    rolled over by this process's own handler when it holds such lines (the service calls this
+    from its housekeeping); another process never touches a file the service is appending to.
+    """
+    live = state_dir / LOG_FILE_NAME
+    handler = _own_handler(live)
+    with _held(handler):
+        if handler is not None and not dry_run and _first_line_time(live, before=cutoff):
+            handler.doRollover()
+        rotated = sorted(state_dir.glob(f"{LOG_FILE_NAME}.*"))
+        return sum(_trim_log_file(path, cutoff, dry_run=dry_run) for path in rotated)
+
+
+def _own_handler(live: Path) -> _PrivateRotatingFileHandler | None:
+    """This process's handler writing `live`, if it has one."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _PrivateRotatingFileHandler) and Path(handler.baseFilename) == live:
+            return handler
+    return None
+
+
+@contextmanager
+def _held(handler: logging.Handler | None) -> Iterator[None]:
+    """Hold the handler's lock (no line written, no rotation) while the block runs."""
+    if handler is None:
+        yield
+        return
+    handler.acquire()
+    try:
+        yield
+    finally:
+        handler.release()
+
+
+def _first_line_time(path: Path, *, before: dt.datetime) -> bool:
+    """True when the log file's first line was written before `before`."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            first = file.readline()
+    except OSError:
+        return False
+    when = _line_time(first)
+    return when is not None and when < before
+
+
+def _line_time(line: str) -> dt.datetime | None:
+    match = _LINE_TIME.match(line)
+    if match is None:
+        return None
+    try:
+        return dt.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _trim_log_file(path: Path, cutoff: dt.datetime, *, dry_run: bool) -> int:
+    """Keep the lines from the first one written at or after `cutoff`; 1 if the file changed.
+
+    Lines without a time (a traceback's) belong to the line above them, so they go with it.
+    """
+    if not path.is_file() or path.is_symlink():
+        return 0
+    try:
+        lines = path.read_text(encoding="utf-8", errors="surrogateescape").splitlines(True)
+    except OSError:
+        return 0
+    keep_from = len(lines)
+    for number, line in enumerate(lines):
+        when = _line_time(line)
+        if when is not None and when >= cutoff:
+            keep_from = number
+            break
+    if keep_from == 0:
+        return 0
+    if not dry_run:
+        if keep_from == len(lines):
+            path.unlink()
+        else:
+            _replace_text(path, "".join(lines[keep_from:]))
+    return 1
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write the text to a new private file beside `path`, then put it in its place."""
+    temporary = path.with_name(f".{path.name}.trim")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new_file_mode(path.parent))
+    with open(fd, "w", encoding="utf-8", errors="surrogateescape") as file:  # noqa: PTH123 - a descriptor
+        file.write(text)
+    temporary.replace(path)

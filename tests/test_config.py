@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, load_config
+from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, Retention, load_config
 from sos_docs.errors import ConfigError
 
 
@@ -123,3 +123,32 @@ def test_the_state_folder_may_be_hidden_and_others_plain_names(tmp_path: Path) -
     write_toml(tmp_path, '[folders]\ninbox = "In tray"\nstate = ".state"\nrejected = "Nope"\n')
     folders = load_config(tmp_path).folders
     assert (folders.inbox, folders.state, folders.rejected) == ("In tray", ".state", "Nope")
+
+
+# ---- retention (issue 10.7)
+
+
+def test_retention_is_off_unless_set(tmp_path: Path) -> None:
+    """Without [retention_days] nothing expires; each key set is read, 0 meaning keep."""
+    assert load_config(tmp_path).retention_days == Retention()
+    assert not Retention().any
+    write_toml(tmp_path, "[retention_days]\nprocessed = 90\nlogs = 30\njournal = 0\n")
+    retention = load_config(tmp_path).retention_days
+    assert retention == Retention(processed=90, logs=30)
+    assert retention.any
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("processed = -1", "should be a whole number"),
+        ("documents = '30'", "should be a whole number"),
+        ("documents = true", "should be a whole number"),
+        ("forever = 3", "Unknown setting 'retention_days.forever'"),
+    ],
+)
+def test_a_bad_retention_is_refused(tmp_path: Path, entry: str, words: str) -> None:
+    """A retention that is not a whole number of days (0 or more) is a clear error."""
+    write_toml(tmp_path, f"[retention_days]\n{entry}\n")
+    with pytest.raises(ConfigError, match=words):
+        load_config(tmp_path)
