@@ -130,21 +130,25 @@ def _count_workbooks(folder: Path) -> int:
 
 def _later_fixed(jobs: list[JobRecord]) -> set[str]:
     """Ids of rejected jobs whose workbook was processed later: same name or case reference."""
-    fixed = set()
-    done = [job for job in jobs if job.outcome == "done"]
+    latest: dict[tuple[str, str], datetime] = {}
     for job in jobs:
-        if job.outcome not in _REJECTED_OUTCOMES:
-            continue
-        if any(later.claimed_at > job.claimed_at and _same_case(job, later) for later in done):
-            fixed.add(job.id)
-    return fixed
+        if job.outcome == "done":
+            for key in _case_keys(job):
+                latest[key] = max(job.claimed_at, latest.get(key, job.claimed_at))
+    return {
+        job.id
+        for job in jobs
+        if job.outcome in _REJECTED_OUTCOMES
+        and any(latest.get(key, job.claimed_at) > job.claimed_at for key in _case_keys(job))
+    }
 
 
-def _same_case(rejected: JobRecord, processed: JobRecord) -> bool:
-    """The same workbook by its case reference, or by its name (a marked or numbered copy)."""
-    if rejected.case_reference and rejected.case_reference == processed.case_reference:
-        return True
-    return _name_key(rejected.file_name) == _name_key(processed.file_name)
+def _case_keys(job: JobRecord) -> list[tuple[str, str]]:
+    """What ties a resubmitted workbook to its rejection: its name, and its case reference."""
+    keys = [("name", _name_key(job.file_name))]
+    if job.case_reference:
+        keys.append(("case", job.case_reference))
+    return keys
 
 
 def _name_key(file_name: str) -> str:
