@@ -16,7 +16,12 @@ import click
 from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
 from sos_docs.errors import SosDocsError
-from sos_docs.logs import console_handler, escape_text, log_warning_by_category
+from sos_docs.logs import (
+    console_handler,
+    escape_json_text,
+    escape_text,
+    log_warning_by_category,
+)
 from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
@@ -78,7 +83,9 @@ def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
 
     results = [(path, check_workbook(path)) for path in files]
     if as_json:
-        click.echo(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+        click.echo(
+            escape_json_text(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+        )
     else:
         for path, validation in results:
             _print_validation(path, validation)
@@ -408,7 +415,7 @@ def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
     with _user_errors():
         status = read_status(WatchedRoot(path, load_config(path, config_file)))
     if as_json:
-        click.echo(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+        click.echo(escape_json_text(json.dumps(status_json(status), indent=2, ensure_ascii=False)))
     else:
         click.echo(status_text(status))
 

@@ -37,6 +37,7 @@ __all__ = [
     "EscapingFormatter",
     "console_handler",
     "describe_warning",
+    "escape_json_text",
     "escape_text",
     "log_warning_by_category",
     "root_extra",
@@ -78,6 +79,15 @@ def _escape_one(match: re.Match[str]) -> str:
         return _SHORT_ESCAPES[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_MARKS)) + "]")
+
+
+def escape_json_text(text: str) -> str:
+    """JSON text (from json.dumps, which escapes C0 itself) with C1 controls and bidi marks as
+    `\\u` escapes: the same data for a parser, nothing hidden on a terminal."""
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 class EscapingFormatter(logging.Formatter):

@@ -642,3 +642,21 @@ def test_validate_escapes_control_characters_in_names_and_messages(tmp_path: Pat
     assert result.exit_code == 1
     assert "Meeting type" in result.output or "WB006" in result.output
     assert _without_controls(result.output)
+
+
+def test_status_json_escapes_c1_controls_and_bidi_marks_and_still_parses(tmp_path: Path) -> None:
+    """`status --json` prints no raw C1 control or bidi mark, and reads back to the same name."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sos_docs.cli import cli
+    from sos_docs.jobs import run_job
+
+    name = "a\x9b2Jb\u202ec\x85.xlsx"
+    root = make_root(tmp_path / "root")
+    run_job(root, WorkbookBuilder().write(root.inbox / name))
+    result = CliRunner().invoke(cli, ["status", str(root.path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert not any(char in result.output for char in ("\x9b", "\u202e", "\x85"))
+    assert json.loads(result.output)["recent"][0]["file"] == name
