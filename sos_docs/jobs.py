@@ -518,7 +518,7 @@ class _Job:
     def _done(
         self, journal: Journal, plan: _Plan, final: Path, outputs: tuple[Path, ...]
     ) -> JobResult:
-        journal.finish(plan.journal_id, plan.outcome, final, plan.problems)
+        journal.finish(plan.journal_id, plan.outcome, final, plan.problems, plan.case_reference)
         _remove_job_folder(self.folder)
         self._log_outcome(plan, final, outputs)
         outcome = Outcome.PROCESSED if plan.processed else Outcome.REJECTED

@@ -28,7 +28,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from sos_docs import deliver, guard, jobs, markup
+from sos_docs import deliver, guard, jobs, markup, retention
 from sos_docs.errors import DeliveryError
 from sos_docs.filters import InboxFilter, ignored_reason
 from sos_docs.jobs import JobResult, Outcome, WatchedRoot
@@ -169,6 +169,7 @@ class Watcher:
         self._wake = threading.Event()
         settle = min(r.config.settle_seconds for r in roots)
         self._tick = min(max(settle / 4, MIN_TICK_SECONDS), MAX_TICK_SECONDS)
+        self._next_retention = 0.0  # at start, then every retention.INTERVAL_SECONDS
 
     # ---- running and stopping
 
@@ -201,6 +202,10 @@ class Watcher:
                 if now >= watch.next_rescan:
                     self._rescan(watch)
                     watch.next_rescan = now + watch.root.config.rescan_seconds
+            if now >= self._next_retention:  # housekeeping: what outlived retention_days
+                self._next_retention = now + retention.INTERVAL_SECONDS
+                for watch in self.roots:
+                    retention.enforce(watch.root)
             self._take_hints()
             self._hand_on_settled(time.monotonic())
             if self.once and self._nothing_left():

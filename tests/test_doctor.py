@@ -134,6 +134,9 @@ def test_a_valid_configuration_file_passes(tmp_path: Path) -> None:
             "has the name of the built-in 'Conference report'",
         ),
         ('[[documents]]\nname = "Agenda"\n', "should have exactly a name and a template"),
+        ('[folders]\ninbox = ".."\n', "line 2"),
+        ('[folders]\nprocessed = "/tmp/elsewhere"\n', "not a path"),
+        ('[folders]\nrejected = "inbox"\n', "same as"),
     ],
 )
 def test_a_bad_configuration_fails_with_its_reason(tmp_path: Path, text: str, words: str) -> None:

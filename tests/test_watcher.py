@@ -798,3 +798,21 @@ def test_a_writer_that_writes_the_end_first_is_not_taken_early(
         )
     assert (root.processed / "case.xlsx").read_bytes() == data
     assert names_in(root.rejected) == []
+
+
+# ---- retention (issue 10.7)
+
+
+def test_the_service_removes_what_outlived_its_retention_at_start(
+    tmp_path: Path, workbooks: Callable[[str], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watcher starting on a root with retention_days removes the expired processed workbook
+    before it takes the new one (a day made a millisecond long, so no clock is faked)."""
+    root = make_root(tmp_path, retention_days={"processed": 1})
+    jobs.run_job(root, drop(root.inbox, "earlier.xlsx", workbooks("CP-EARLIER")))
+    assert names_in(root.processed) == ["earlier.xlsx"]
+    time.sleep(0.01)
+    monkeypatch.setattr("sos_docs.retention.DAY_SECONDS", 0.001)
+    drop(root.inbox, "later.xlsx", workbooks("CP-LATER"))
+    Watcher([root], once=True).run()
+    assert names_in(root.processed) == ["later.xlsx"]
