@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from sos_docs.errors import ConfigError
-from sos_docs.filters import DefaultFilter
+from sos_docs.filters import ignored_reason
 from sos_docs.jobs import JobInWork, WatchedRoot, jobs_in_work
 from sos_docs.journal import JobRecord, read_all_jobs
 from sos_docs.logs import escape_text
@@ -97,6 +97,7 @@ class Status:
     in_work: tuple[JobInWork, ...]
     recent: tuple[JobRecord, ...]
     later_fixed: frozenset[str] = frozenset()  # ids of rejected jobs processed afterwards
+    left_alone: tuple[tuple[str, str], ...] = ()  # inbox names the service leaves, and why
 
 
 def read_status(root: WatchedRoot, limit: int = DEFAULT_RECENT) -> Status:
@@ -108,24 +109,43 @@ def read_status(root: WatchedRoot, limit: int = DEFAULT_RECENT) -> Status:
     in_work = tuple(jobs_in_work(root))
     jobs = read_all_jobs(root.state, root.path) if root.state.is_dir() else []
     fixed = _later_fixed(jobs)
+    waiting, left_alone = _read_inbox(root.inbox)
     counts = FolderCounts(
-        waiting=_count_workbooks(root.inbox),
+        waiting=waiting,
         in_work=len(in_work),
         processed=sum(1 for job in jobs if job.outcome == "done"),
         rejected=sum(1 for job in jobs if job.outcome in _REJECTED_OUTCOMES),
         rejected_later_fixed=len(fixed),
     )
-    return Status(root.path, counts, in_work, tuple(jobs[:limit]), frozenset(fixed))
+    return Status(root.path, counts, in_work, tuple(jobs[:limit]), frozenset(fixed), left_alone)
 
 
-def _count_workbooks(folder: Path) -> int:
-    """Workbook-like files in a folder, leaving out lock files and temporary files."""
-    accepts = DefaultFilter()
+def _read_inbox(folder: Path) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """How many files the service will take, and each name it leaves alone with the reason."""
+    waiting = 0
+    left_alone: list[tuple[str, str]] = []
     try:
-        names = [p for p in folder.iterdir() if p.is_file()]
+        entries = sorted(folder.iterdir())
     except OSError:
-        return 0
-    return sum(1 for p in names if accepts(p))
+        return 0, ()
+    for entry in entries:
+        reason = ignored_reason(entry.name) or _not_a_file(entry)
+        if reason:
+            left_alone.append((entry.name, reason))
+        else:
+            waiting += 1
+    return waiting, tuple(left_alone)
+
+
+def _not_a_file(entry: Path) -> str | None:
+    """Why an entry that is not an ordinary file stays in the inbox (without following links)."""
+    if entry.is_symlink():
+        return "a shortcut (symbolic link); rejected/ has a note about it"
+    if entry.is_dir():
+        return "a folder; rejected/ has a note about it"
+    if not entry.is_file():
+        return "not an ordinary file; rejected/ has a note about it"
+    return None
 
 
 def _later_fixed(jobs: list[JobRecord]) -> set[str]:
@@ -173,6 +193,10 @@ def status_text(status: Status) -> str:
     lines = [
         f"Watched folder: {escape_text(str(status.root))}",
         f"  Waiting in the inbox: {counts.waiting}",
+        *(
+            f"      left alone: {escape_text(name)} ({reason})"
+            for name, reason in status.left_alone
+        ),
         f"  In work:              {counts.in_work}",
         *(f"      {escape_text(job.name)}: {_work_state(job)}" for job in status.in_work),
         f"  Processed:            {counts.processed}",
@@ -210,6 +234,7 @@ def status_json(status: Status) -> dict[str, Any]:
             {"file": job.name, "waiting_because": job.waiting_because or None}
             for job in status.in_work
         ],
+        "left_alone": [{"file": name, "reason": reason} for name, reason in status.left_alone],
         "recent": [
             {
                 "id": job.id,

@@ -32,15 +32,32 @@ def root(tmp_path: Path) -> WatchedRoot:
 
 
 def test_waiting_comes_from_the_inbox_and_outcomes_from_the_journal(root: WatchedRoot) -> None:
-    """Waiting counts workbook-like inbox files, a marked copy dropped back in too; processed
-    and rejected count the journal's jobs, not whatever files lie in those folders."""
+    """Waiting counts every file the service will take (a marked copy dropped back in, and files
+    it will reject, too); processed and rejected count the journal's jobs, not the folders."""
     for name in ("a.xlsx", "b.xls", "a - marked.xlsx", "~$a.xlsx", ".~lock.a.xlsx#", "notes.txt"):
         (root.inbox / name).write_bytes(b"x")
     (root.processed / "copied in by hand.xlsx").write_bytes(b"x")
     (root.work / "20260101-000000-00000000").mkdir()
     counts = read_status(root).counts
-    assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (3, 1, 1, 1)
+    assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (4, 1, 1, 1)
     assert counts.rejected_later_fixed == 0
+
+
+def test_the_status_lists_what_the_inbox_leaves_alone_and_why(root: WatchedRoot) -> None:
+    """Lock files, hidden files, folders and links are named with the reason they stay."""
+    for name in ("~$a.xlsx", ".~lock.a.xlsx#", "taken.xlsx"):
+        (root.inbox / name).write_bytes(b"x")
+    (root.inbox / "a folder").mkdir()
+    (root.inbox / "link.xlsx").symlink_to(root.path / "elsewhere.xlsx")
+    status = read_status(root)
+    reasons = dict(status.left_alone)
+    assert sorted(reasons) == [".~lock.a.xlsx#", "a folder", "link.xlsx", "~$a.xlsx"]
+    assert "Excel lock file" in reasons["~$a.xlsx"] and "LibreOffice" in reasons[".~lock.a.xlsx#"]
+    assert "folder" in reasons["a folder"] and "symbolic link" in reasons["link.xlsx"]
+    assert status.counts.waiting == 1
+    text = status_text(status)
+    assert "      left alone: ~$a.xlsx (an Excel lock file" in text
+    assert {"file": "a folder", "reason": reasons["a folder"]} in status_json(status)["left_alone"]
 
 
 def test_a_resubmitted_marked_copy_is_processed_and_fixes_the_rejection(
