@@ -14,7 +14,7 @@ import click
 
 from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
-from sos_docs.errors import SosDocsError
+from sos_docs.errors import ConfigError, SosDocsError
 from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
@@ -323,6 +323,11 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
 @click.option("--settle", type=PositiveSeconds, help="Seconds a file must stay unchanged.")
 @click.option("--rescan", type=PositiveSeconds, help="Seconds between full inbox listings.")
 @click.option("--workers", type=click.IntRange(min=1), help="Workbooks processed at once [2].")
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create a ROOT that does not exist (otherwise it is refused: is the share mounted?).",
+)
 def watch_command(
     roots: tuple[Path, ...],
     config_file: Path | None,
@@ -333,13 +338,15 @@ def watch_command(
     settle: float | None,
     rescan: float | None,
     workers: int | None,
+    create: bool,
 ) -> None:
     """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
 
     Each ROOT is checked first, as `sos-docs doctor` does: one with a failing check is not
-    watched, the others are. Creates inbox, reports, processed, rejected and .sos-docs (its
-    work area, journal and log) in each ROOT when missing, and keeps watching until stopped
-    with Ctrl+C or SIGTERM; jobs in progress finish first.
+    watched, the others are. A ROOT that does not exist is not watched unless --create is given
+    (it may be a share that is not mounted). Creates inbox, reports, processed, rejected and
+    .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
+    until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
     from sos_docs.doctor import roots_to_watch
     from sos_docs.logs import root_extra, service_console_level, service_log_files
@@ -356,6 +363,8 @@ def watch_command(
     console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
     with _user_errors():
         paths, workers_in_file = _watched_paths(roots, service_file)
+        if create:
+            _create_roots(paths)
     with PdfConverter() as converter:
         watched, notes = roots_to_watch(paths, config_file, overrides, converter)
         if not watched:
@@ -376,6 +385,18 @@ def watch_command(
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     sys.exit(0 if not once or (summary.all_processed and every_root) else 1)
+
+
+def _create_roots(paths: Iterable[Path]) -> None:
+    """Make each root that does not exist yet (`watch --create`); its folders come at start."""
+    for path in paths:
+        if path.exists():
+            continue
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise ConfigError(f"sos-docs cannot create {path}: {exc.strerror or exc}.") from exc
+        log.info("Created the folder %s (--create)", path)
 
 
 @cli.command("status")

@@ -281,6 +281,43 @@ def test_the_readme_main_command_turns_the_example_into_documents(tmp_path: Path
     ]
 
 
+MISSING_ROOT = "does not exist: is the share mounted? Create it, or pass --create"
+
+
+def test_watch_refuses_a_root_that_does_not_exist(tmp_path: Path) -> None:
+    """`watch /typo --once` says the root does not exist, exits 1 and creates nothing."""
+    root = tmp_path / "share" / "typo"
+    code, output = run("watch", str(root), "--once", "--settle", "0.1")
+    assert code == 1, output
+    assert f"{root} {MISSING_ROOT} to `sos-docs watch`." in output
+    assert output.endswith("Error: no folder can be watched. Fix the problems above.\n")
+    assert not (tmp_path / "share").exists()
+
+
+def test_watch_create_makes_a_missing_root_and_its_folders(tmp_path: Path) -> None:
+    """`watch --create` makes the missing root with every folder in it, and watches it."""
+    root = tmp_path / "share" / "new-team"
+    code, output = run("watch", str(root), "--once", "--create", "--settle", "0.1")
+    assert code == 0, output
+    made = sorted(p.name for p in root.iterdir())
+    assert made == [".sos-docs", "inbox", "processed", "rejected", "reports"]
+
+
+def test_watch_makes_the_missing_folders_of_a_root_that_exists(tmp_path: Path) -> None:
+    """Without --create, a root that exists still gets its missing folders."""
+    root = tmp_path / "team"
+    root.mkdir()
+    code, output = run("watch", str(root), "--once", "--settle", "0.1")
+    assert code == 0, output
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".sos-docs",
+        "inbox",
+        "processed",
+        "rejected",
+        "reports",
+    ]
+
+
 def test_fields_prints_the_registry() -> None:
     """`sos-docs fields` prints the same text the registry formats."""
     from sos_docs.fields import format_fields
