@@ -19,6 +19,7 @@ from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
     from sos_docs.doctor import Check
+    from sos_docs.jobs import WatchedRoot
     from sos_docs.pipeline import Outcome
 
 log = logging.getLogger(__name__)
@@ -379,12 +380,45 @@ def watch_command(
             for note in notes:  # a note naming no watched root goes to every root's log
                 extra = root_extra(note.root) if note.root is not None else {}
                 log.log(note.level, "%s", note.message, extra=extra)
+            if not roots and service_file is None:  # the demo folder of the README
+                _put_in_the_example(watched[0])
             count = workers or workers_in_file or DEFAULT_WORKERS
             # Several workers get a worker process each, so that they use every core.
             watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     sys.exit(0 if not once or (summary.all_processed and every_root) else 1)
+
+
+EXAMPLE_NAME = "example-mapping-workbook.xlsx"
+
+
+def _put_in_the_example(root: WatchedRoot) -> None:
+    """Write today's example workbook into the default folder's inbox, for it to be processed.
+
+    The repository tracks no workbook in watch_folder/, so running the demo never consumes a
+    tracked file and every run shows the example being processed. An example still waiting from
+    an earlier run is left as it is.
+    """
+    from sos_docs.blank import write_example_workbook
+    from sos_docs.logs import root_extra
+
+    inbox = root.inbox
+    target = inbox / EXAMPLE_NAME
+    extra = root_extra(root.path)
+    if target.exists():
+        log.info(
+            "The example workbook %s is waiting in %s already", EXAMPLE_NAME, inbox, extra=extra
+        )
+        return
+    write_example_workbook(target)
+    log.info(
+        "Put a fresh example workbook, %s, into %s (sos-docs watch was started without a folder, "
+        "so it watches the demo folder)",
+        EXAMPLE_NAME,
+        inbox,
+        extra=extra,
+    )
 
 
 def _create_roots(paths: Iterable[Path]) -> None:
