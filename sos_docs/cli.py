@@ -430,7 +430,7 @@ def _create_roots(paths: Iterable[Path]) -> None:
             path.mkdir(parents=True)
         except OSError as exc:
             raise ConfigError(f"sos-docs cannot create {path}: {exc.strerror or exc}.") from exc
-        log.info("Created the folder %s (--create)", path)
+        click.echo(f"Created {path} (--create).", err=True)  # before the service's logging
 
 
 @cli.command("status")

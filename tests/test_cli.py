@@ -371,6 +371,7 @@ def test_watch_create_makes_a_missing_root_and_its_folders(tmp_path: Path) -> No
     root = tmp_path / "share" / "new-team"
     code, output = run("watch", str(root), "--once", "--create", "--settle", "0.1")
     assert code == 0, output
+    assert f"Created {root} (--create).\n" in output
     made = sorted(p.name for p in root.iterdir())
     assert made == [".sos-docs", "inbox", "processed", "rejected", "reports"]
 
