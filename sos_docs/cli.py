@@ -15,7 +15,7 @@ import click
 
 from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
-from sos_docs.errors import SosDocsError
+from sos_docs.errors import ConfigError, SosDocsError
 from sos_docs.logs import (
     console_handler,
     escape_json_text,
@@ -26,6 +26,7 @@ from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
     from sos_docs.doctor import Check
+    from sos_docs.jobs import WatchedRoot
     from sos_docs.pipeline import Outcome
     from sos_docs.retention import Purged
 
@@ -340,6 +341,11 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
 @click.option("--settle", type=PositiveSeconds, help="Seconds a file must stay unchanged.")
 @click.option("--rescan", type=PositiveSeconds, help="Seconds between full inbox listings.")
 @click.option("--workers", type=click.IntRange(min=1), help="Workbooks processed at once [2].")
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create a ROOT that does not exist (otherwise it is refused: is the share mounted?).",
+)
 def watch_command(
     roots: tuple[Path, ...],
     config_file: Path | None,
@@ -350,13 +356,15 @@ def watch_command(
     settle: float | None,
     rescan: float | None,
     workers: int | None,
+    create: bool,
 ) -> None:
     """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
 
     Each ROOT is checked first, as `sos-docs doctor` does: one with a failing check is not
-    watched, the others are. Creates inbox, reports, processed, rejected and .sos-docs (its
-    work area, journal and log) in each ROOT when missing, and keeps watching until stopped
-    with Ctrl+C or SIGTERM; jobs in progress finish first.
+    watched, the others are. A ROOT that does not exist is not watched unless --create is given
+    (it may be a share that is not mounted). Creates inbox, reports, processed, rejected and
+    .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
+    until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
     from sos_docs.doctor import roots_to_watch
     from sos_docs.logs import root_extra, service_console_level, service_log_files
@@ -373,6 +381,8 @@ def watch_command(
     console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
     with _user_errors():
         paths, workers_in_file = _watched_paths(roots, service_file)
+        if create:
+            _create_roots(paths)
     with PdfConverter() as converter:
         watched, notes = roots_to_watch(paths, config_file, overrides, converter)
         if not watched:
@@ -387,12 +397,57 @@ def watch_command(
             for note in notes:  # a note naming no watched root goes to every root's log
                 extra = root_extra(note.root) if note.root is not None else {}
                 log.log(note.level, "%s", note.message, extra=extra)
+            if not roots and service_file is None:  # the demo folder of the README
+                _put_in_the_example(watched[0])
             count = workers or workers_in_file or DEFAULT_WORKERS
             # Several workers get a worker process each, so that they use every core.
             watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     sys.exit(0 if not once or (summary.all_processed and every_root) else 1)
+
+
+EXAMPLE_NAME = "example-mapping-workbook.xlsx"
+
+
+def _put_in_the_example(root: WatchedRoot) -> None:
+    """Write today's example workbook into the default folder's inbox, for it to be processed.
+
+    The repository tracks no workbook in watch_folder/, so running the demo never consumes a
+    tracked file and every run shows the example being processed. An example still waiting from
+    an earlier run is left as it is.
+    """
+    from sos_docs.blank import write_example_workbook
+    from sos_docs.logs import root_extra
+
+    inbox = root.inbox
+    target = inbox / EXAMPLE_NAME
+    extra = root_extra(root.path)
+    if target.exists():
+        log.info(
+            "The example workbook %s is waiting in %s already", EXAMPLE_NAME, inbox, extra=extra
+        )
+        return
+    write_example_workbook(target)
+    log.info(
+        "Put a fresh example workbook, %s, into %s (sos-docs watch was started without a folder, "
+        "so it watches the demo folder)",
+        EXAMPLE_NAME,
+        inbox,
+        extra=extra,
+    )
+
+
+def _create_roots(paths: Iterable[Path]) -> None:
+    """Make each root that does not exist yet (`watch --create`); its folders come at start."""
+    for path in paths:
+        if path.exists():
+            continue
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise ConfigError(f"sos-docs cannot create {path}: {exc.strerror or exc}.") from exc
+        click.echo(f"Created {path} (--create).", err=True)  # before the service's logging
 
 
 @cli.command("status")

@@ -9,6 +9,7 @@ roots one service watches, each with its own `sos-docs.toml`.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import re
 import tomllib
 import unicodedata
@@ -30,7 +31,10 @@ DEFAULT_SETTLE_SECONDS = 1.0
 DEFAULT_RESCAN_SECONDS = 30.0
 DEFAULT_OUTPUT_PATTERN = "{case_reference}/{case_reference} {document} {date}.docx"
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
-DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The templates shipped inside the package (the repository's templates/ folder, mapped into the
+# package as sos_docs.templates at build time), so an installed wheel has them as well as a
+# checkout. sos-docs runs from a folder on disk, not a zip, so this is a real path.
+DEFAULT_TEMPLATES_DIR = Path(str(importlib.resources.files("sos_docs.templates")))
 DEFAULT_FREE_DISK_MB = 500
 _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 

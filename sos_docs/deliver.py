@@ -1,7 +1,7 @@
 """Delivering files: safe names, and atomic writes and moves that never overwrite anything.
 
-Everything staff can see appears whole or not at all (hot-folder.md, guarantee 4): a file is
-written to a hidden temporary name in its destination folder, flushed to disk, and then given
+Everything staff can see appears whole or not at all (docs/hot-folder.md, guarantee 4): a file
+is written to a hidden temporary name in its destination folder, flushed to disk, and then given
 its final name by a hard link, which fails instead of replacing a file another process placed
 a moment earlier. Shares without hard links fall back to reserving the name with O_EXCL.
 """

@@ -2,7 +2,7 @@
 
 A job is a folder `<root>/.sos-docs/work/<work id>/` held under an exclusive file lock by the
 worker that owns it. It moves through steps that each leave the folder in a state the next start
-can finish from (hot-folder.md, guarantees 3 to 7):
+can finish from (docs/hot-folder.md, guarantees 3 to 7):
 
 1. claim: the inbox file is renamed into the folder (`<work id>__<name>`); losing the rename means
    another service has it;

@@ -2,7 +2,8 @@
 
 Each job moves claimed -> working -> done | rejected (an internal failure is recorded as
 rejected, outcome "failed-internal"). Outputs are recorded as each document is placed, so that
-after a crash the next start knows what already exists (hot-folder.md, guarantees 5 and 7).
+after a crash the next start knows what already exists (docs/hot-folder.md, guarantees 5
+and 7).
 Paths are stored relative to the watched folder, so that two servers mounting one share at
 different places read the same journal.
 

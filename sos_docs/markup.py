@@ -1,7 +1,8 @@
 """Explaining problems where staff look: the problems and receipt texts, and the marked-up copy.
 
 A rejected workbook is joined by `<name> - problems.txt` and `<name> - marked.xlsx`
-(hot-folder.md, guarantee 6); a processed one by a receipt listing its documents and warnings.
+(docs/hot-folder.md, guarantee 6); a processed one by a receipt listing its documents and
+warnings.
 Text files use Windows line endings and a UTF-8 byte order mark so that every version of
 Notepad shows the lines, and names such as Siân or Łukasz, correctly.
 """

@@ -1,7 +1,7 @@
 """The watch loop: find inbox files, wait until they are whole, and feed them to a few workers.
 
-Events are a hint, the listing is the truth (hot-folder.md, guarantee 2): watchdog's native or
-polling observer reports changes quickly, and a full listing of each inbox at start and every
+Events are a hint, the listing is the truth (docs/hot-folder.md, guarantee 2): watchdog's native
+or polling observer reports changes quickly, and a full listing of each inbox at start and every
 `rescan_seconds` finds whatever the events missed (network shares send none, event buffers
 overflow, observer threads die). A candidate is handed on only once it has settled (guarantee 1),
 through a bounded queue (guarantee 9); a stop request lets jobs in flight finish (guarantee 8).
