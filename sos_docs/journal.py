@@ -11,7 +11,7 @@ Each host writes a journal of its own, `.sos-docs/journal-<host>.sqlite3`: SQLit
 not to be trusted on network file systems, so no two hosts ever write one file. `sos-docs
 status` reads every host's journal read-only and merges them (`read_all_jobs`); a host that
 takes up a job another host started copies its entry into its own journal first. The shared
-`journal.sqlite3` of sos-docs before 0.x is taken over by the first host to start without a
+`journal.sqlite3` of earlier sos-docs versions is taken over by the first host to start without a
 journal of its own (copied, migrated, then removed); one that appears later is read as history.
 
 A problem is kept as its code, level, sheet and cell: never its message, which may quote a cell
