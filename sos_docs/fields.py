@@ -164,7 +164,7 @@ FIELDS: tuple[Field, ...] = (
     Field("grey_areas", Kind.LIST, "Grey areas (unknowns and disputed facts), each a piece of text.", "", _WORRIED),
     # -- what's working well?
     Field("existing_safety", Kind.LIST, "Existing safety: what someone did to keep the children safe.", "", _WORKING),
-    Field("existing_safety[].what", Kind.TEXT, "What they did.", "On 25 October Kerry phoned Nanna Sandra", _WORKING),
+    Field("existing_safety[].what", Kind.TEXT, "What they did.", "After the second call-out Kerry phoned Nanna Sandra", _WORKING),
     Field("existing_safety[].who", Kind.TEXT, "Who did it, or empty.", "Sandra Price", _WORKING),
     Field("existing_safety[].danger_number", Kind.TEXT, "The number of the danger statement it kept them safe from, or empty.", "1", _WORKING),
     Field("existing_strengths", Kind.LIST, "Existing strengths.", "", _WORKING),
