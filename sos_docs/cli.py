@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,12 +15,20 @@ import click
 
 from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
-from sos_docs.errors import SosDocsError
+from sos_docs.errors import ConfigError, SosDocsError
+from sos_docs.logs import (
+    console_handler,
+    escape_json_text,
+    escape_text,
+    log_warning_by_category,
+)
 from sos_docs.model import Level, Validation
 
 if TYPE_CHECKING:
     from sos_docs.doctor import Check
+    from sos_docs.jobs import WatchedRoot
     from sos_docs.pipeline import Outcome
+    from sos_docs.retention import Purged
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +42,10 @@ def configure_logging(verbose: int, quiet: bool) -> None:
         if quiet
         else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
-    )
+    # Values are escaped on the console as in the log files; other libraries' warnings are
+    # logged by category, since their text can quote a cell.
+    logging.basicConfig(level=level, handlers=[console_handler()])
+    warnings.showwarning = log_warning_by_category
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,7 +84,9 @@ def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
 
     results = [(path, check_workbook(path)) for path in files]
     if as_json:
-        click.echo(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+        click.echo(
+            escape_json_text(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+        )
     else:
         for path, validation in results:
             _print_validation(path, validation)
@@ -99,14 +111,16 @@ def _problems_json(results: Iterable[tuple[Path, Validation]]) -> list[dict[str,
 
 def _print_validation(path: Path, validation: Validation) -> None:
     """Each problem as `Sheet!Cell  CODE  message` under the file's name."""
-    click.secho(str(path), bold=True)
+    click.secho(escape_text(str(path)), bold=True)
     if not validation.problems:
         click.echo("  No problems found.")
     width = max((len(p.where) for p in validation.problems), default=0)
     for problem in validation.problems:
         colour = "red" if problem.level is Level.ERROR else "yellow"
         code = click.style(f"{problem.code:<6}", fg=colour)
-        click.echo(f"  {problem.where:<{width}}  {code}  {problem.message}")
+        click.echo(
+            f"  {escape_text(problem.where):<{width}}  {code}  {escape_text(problem.message)}"
+        )
 
 
 def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
@@ -174,14 +188,18 @@ def render_command(
 def _print_outcome(path: Path, outcome: Outcome) -> None:
     if outcome.validation.errors:
         _print_validation(path, outcome.validation)
-        click.echo(f"No documents were made from {path.name}: fix the errors above and run again.")
+        click.echo(
+            f"No documents were made from {escape_text(path.name)}: "
+            "fix the errors above and run again."
+        )
         return
     for problem in outcome.validation.warnings:
-        click.echo(f"  {problem.where}  {problem.code}  {problem.message}")
+        where, message = escape_text(problem.where), escape_text(problem.message)
+        click.echo(f"  {where}  {problem.code}  {message}")
     for warning in outcome.render_warnings:
-        click.echo(f"  Warning: {warning}")
+        click.echo(f"  Warning: {escape_text(warning)}")
     for document in (*outcome.documents, *outcome.pdfs):
-        click.echo(f"Wrote {document}")
+        click.echo(f"Wrote {escape_text(str(document))}")
 
 
 def _progress(items: Sequence[Path]) -> contextlib.AbstractContextManager[Iterable[Path]]:
@@ -202,16 +220,24 @@ def fields_command() -> None:
 @cli.command("check-template")
 @click.argument("template", type=ExistingFile)
 def check_template_command(template: Path) -> None:
-    """Report placeholders in TEMPLATE that are not known fields. Exits 1 when there are any."""
+    """Report placeholders in TEMPLATE that are not known fields, and tags a template may not
+    use (calls, Python internals, values too large). Exits 1 when there are any."""
     from sos_docs.render import check_template
 
     with _user_errors():
-        unknown = check_template(template)
+        found = check_template(template)
+    unknown = [field for field in found if not field.internal]
+    refused = [field for field in found if field.internal]
     for field in unknown:
         hint = f" (did you mean '{field.suggestion}'?)" if field.suggestion else ""
         click.echo(f"{template.name}: unknown field '{field.name}'{hint}")
+    for field in refused:
+        click.echo(f"{template.name}: {field.message}")
     if unknown:
         click.echo(f"{_plural(len(unknown), 'unknown field')}. See `sos-docs fields` for the list.")
+    if refused:
+        click.echo(f"{_plural(len(refused), 'tag')} a template may not use.")
+    if found:
         sys.exit(1)
     click.echo(f"{template.name}: every placeholder is a known field.")
 
@@ -323,6 +349,11 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
 @click.option("--settle", type=PositiveSeconds, help="Seconds a file must stay unchanged.")
 @click.option("--rescan", type=PositiveSeconds, help="Seconds between full inbox listings.")
 @click.option("--workers", type=click.IntRange(min=1), help="Workbooks processed at once [2].")
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create a ROOT that does not exist (otherwise it is refused: is the share mounted?).",
+)
 def watch_command(
     roots: tuple[Path, ...],
     config_file: Path | None,
@@ -333,13 +364,15 @@ def watch_command(
     settle: float | None,
     rescan: float | None,
     workers: int | None,
+    create: bool,
 ) -> None:
     """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
 
     Each ROOT is checked first, as `sos-docs doctor` does: one with a failing check is not
-    watched, the others are. Creates inbox, reports, processed, rejected and .sos-docs (its
-    work area, journal and log) in each ROOT when missing, and keeps watching until stopped
-    with Ctrl+C or SIGTERM; jobs in progress finish first.
+    watched, the others are. A ROOT that does not exist is not watched unless --create is given
+    (it may be a share that is not mounted). Creates inbox, reports, processed, rejected and
+    .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
+    until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
     from sos_docs.doctor import roots_to_watch
     from sos_docs.logs import root_extra, service_console_level, service_log_files
@@ -356,6 +389,8 @@ def watch_command(
     console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
     with _user_errors():
         paths, workers_in_file = _watched_paths(roots, service_file)
+        if create:
+            _create_roots(paths)
     with PdfConverter() as converter:
         watched, notes = roots_to_watch(paths, config_file, overrides, converter)
         if not watched:
@@ -370,12 +405,57 @@ def watch_command(
             for note in notes:  # a note naming no watched root goes to every root's log
                 extra = root_extra(note.root) if note.root is not None else {}
                 log.log(note.level, "%s", note.message, extra=extra)
+            if not roots and service_file is None:  # the demo folder of the README
+                _put_in_the_example(watched[0])
             count = workers or workers_in_file or DEFAULT_WORKERS
             # Several workers get a worker process each, so that they use every core.
             watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     sys.exit(0 if not once or (summary.all_processed and every_root) else 1)
+
+
+EXAMPLE_NAME = "example-mapping-workbook.xlsx"
+
+
+def _put_in_the_example(root: WatchedRoot) -> None:
+    """Write today's example workbook into the default folder's inbox, for it to be processed.
+
+    The repository tracks no workbook in watch_folder/, so running the demo never consumes a
+    tracked file and every run shows the example being processed. An example still waiting from
+    an earlier run is left as it is.
+    """
+    from sos_docs.blank import write_example_workbook
+    from sos_docs.logs import root_extra
+
+    inbox = root.inbox
+    target = inbox / EXAMPLE_NAME
+    extra = root_extra(root.path)
+    if target.exists():
+        log.info(
+            "The example workbook %s is waiting in %s already", EXAMPLE_NAME, inbox, extra=extra
+        )
+        return
+    write_example_workbook(target)
+    log.info(
+        "Put a fresh example workbook, %s, into %s (sos-docs watch was started without a folder, "
+        "so it watches the demo folder)",
+        EXAMPLE_NAME,
+        inbox,
+        extra=extra,
+    )
+
+
+def _create_roots(paths: Iterable[Path]) -> None:
+    """Make each root that does not exist yet (`watch --create`); its folders come at start."""
+    for path in paths:
+        if path.exists():
+            continue
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise ConfigError(f"sos-docs cannot create {path}: {exc.strerror or exc}.") from exc
+        click.echo(f"Created {path} (--create).", err=True)  # before the service's logging
 
 
 @cli.command("status")
@@ -398,9 +478,68 @@ def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
     with _user_errors():
         status = read_status(WatchedRoot(path, load_config(path, config_file)))
     if as_json:
-        click.echo(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+        click.echo(escape_json_text(json.dumps(status_json(status), indent=2, ensure_ascii=False)))
     else:
         click.echo(status_text(status))
+
+
+@cli.command("purge")
+@click.argument(
+    "root", required=False, default=DEFAULT_ROOT, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="Settings file to use instead of the folder's sos-docs.toml.",
+)
+@click.option("--dry-run", is_flag=True, help="Only say how much would be removed.")
+def purge_command(root: Path, config_file: Path | None, dry_run: bool) -> None:
+    """Remove what is older than ROOT's retention_days, and say how many of each.
+
+    Processed and rejected workbooks, documents, this computer's journal entries and old log
+    lines, each only when its retention_days is set; the service does the same every hour.
+    """
+    from sos_docs.errors import ConfigError
+    from sos_docs.jobs import WatchedRoot
+    from sos_docs.retention import purge
+
+    path = root.resolve()
+    with _user_errors():
+        if not path.is_dir():
+            raise ConfigError(
+                f"There is no folder {path}. Give the folder that `sos-docs watch` watches."
+            )
+        config = load_config(path, config_file)
+        purged = purge(WatchedRoot(path, config), dry_run=dry_run)
+    click.echo(_purge_text(config, purged, dry_run))
+
+
+def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
+    """One line per kind: how many were (or would be) removed, or that it is kept."""
+    days = config.retention_days
+    if not days.any:
+        return (
+            "No retention_days are set in sos-docs.toml, so everything is kept: nothing was "
+            "removed. See the README's configuration section to set them."
+        )
+    done = "would be removed" if dry_run else "removed"
+    kinds = (
+        ("Processed workbooks", "processed", "processed"),
+        ("Rejected workbooks and their explanations (files)", "rejected", "rejected"),
+        ("Documents", "documents", "documents"),
+        ("Journal entries", "journal", "journal_rows"),
+        ("Log files with old lines", "logs", "log_files"),
+    )
+    lines = []
+    for title, key, counted in kinds:
+        kept_days = getattr(days, key)
+        if not kept_days:
+            lines.append(f"{title}: kept (retention_days.{key} is not set)")
+        else:
+            older = f"older than {_plural(kept_days, 'day')}"
+            lines.append(f"{title} {older}: {getattr(purged, counted)} {done}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -49,6 +49,13 @@ class DeliveryError(SosDocsError):
     """A rendered document could not be written to its destination."""
 
 
+class TargetError(DeliveryError):
+    """A destination folder is not a plain folder inside its root (a link, a file, outside).
+
+    Unlike other delivery failures, waiting does not help: the job stops and explains.
+    """
+
+
 class ConfigError(SosDocsError):
     """The configuration (file or command-line flags) is invalid."""
 

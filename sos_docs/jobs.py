@@ -2,7 +2,7 @@
 
 A job is a folder `<root>/.sos-docs/work/<work id>/` held under an exclusive file lock by the
 worker that owns it. It moves through steps that each leave the folder in a state the next start
-can finish from (hot-folder.md, guarantees 3 to 7):
+can finish from (docs/hot-folder.md, guarantees 3 to 7):
 
 1. claim: the inbox file is renamed into the folder (`<work id>__<name>`); losing the rename means
    another service has it;
@@ -35,9 +35,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sos_docs import deliver, markup, pipeline, rules
-from sos_docs.config import Config
-from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderError, TemplateError
+from sos_docs import deliver, guard, markup, pipeline, rules
+from sos_docs.config import Config, Limits
+from sos_docs.errors import (
+    ConfigError,
+    DeliveryError,
+    JournalError,
+    RenderError,
+    TargetError,
+    TemplateError,
+    WorkbookError,
+)
 from sos_docs.journal import JOURNAL_FILE, Journal
 from sos_docs.logs import root_extra
 from sos_docs.model import Level, Problem, Validation
@@ -46,8 +54,10 @@ from sos_docs.pdf import PdfConverter, pdf_path_for
 __all__ = [
     "INTERNAL_ERROR_CODE",
     "NOT_MADE_CODE",
+    "NO_CASE_FOLDER_NAME_CODE",
     "PDF_WARNING_CODE",
     "RENDER_WARNING_CODE",
+    "UNSAFE_FOLDER_CODE",
     "DocumentMaker",
     "JobInWork",
     "JobResult",
@@ -78,6 +88,11 @@ INTERNAL_ERROR_CODE = "SYS001"
 NOT_MADE_CODE = "SYS002"
 RENDER_WARNING_CODE = rules.NOT_SHOWN_CODE
 PDF_WARNING_CODE = "DOC002"  # a PDF copy could not be made; the .docx was
+NO_CASE_FOLDER_NAME_CODE = "DOC003"  # the case reference has no visible characters
+UNSAFE_FOLDER_CODE = "SYS003"  # a destination folder is a link, a file, or leads outside
+NEW_PLAN_FILE = "job.new.json"
+# Reading back a placed document after a crash: bounded, but far above any real document.
+PLACED_LIMITS = Limits(max_file_bytes=1024 * 1024 * 1024)
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,9 +478,32 @@ class _Job:
         recovering = plan is not None
         if plan is None:
             plan = self._make_plan(journal, workbook, fresh=fresh)
-        outputs = self._place_outputs(journal, plan, recovering)
+        try:
+            outputs = self._place_outputs(journal, plan, recovering)
+        except TargetError as exc:
+            if not plan.processed:
+                raise  # rejected/ itself is not writable as it should be: wait for IT
+            plan = self._replan_as_rejection(workbook, plan, exc)
+            outputs = self._place_outputs(journal, plan, recovering=False)
         final = self._move_workbook(workbook, plan)
         return self._done(journal, plan, final, outputs)
+
+    def _replan_as_rejection(self, workbook: Path, plan: _Plan, exc: TargetError) -> _Plan:
+        """A target that is no longer a plain folder: explain instead of writing; saved at once."""
+        log.warning(
+            'job %s: not writing the documents of "%s": %s',
+            plan.journal_id,
+            plan.name,
+            exc,
+            extra=self.extra,
+        )
+        problem = _unsafe_folder_problem(exc)
+        rejection = self._rejection(plan.journal_id, workbook, plan.name, [problem], "rejected")
+        staged = deliver.write_new_file(
+            self.folder / NEW_PLAN_FILE, rejection.to_json(), within=self.folder
+        )
+        staged.replace(self.folder / PLAN_FILE)  # a crash from here on resumes the rejection
+        return rejection
 
     def _record_moved(self, journal: Journal, plan: _Plan) -> JobResult:
         """The workbook left before the journal heard of it: find where, and finish the job."""
@@ -480,7 +518,7 @@ class _Job:
     def _done(
         self, journal: Journal, plan: _Plan, final: Path, outputs: tuple[Path, ...]
     ) -> JobResult:
-        journal.finish(plan.journal_id, plan.outcome, final, plan.problems)
+        journal.finish(plan.journal_id, plan.outcome, final, plan.problems, plan.case_reference)
         _remove_job_folder(self.folder)
         self._log_outcome(plan, final, outputs)
         outcome = Outcome.PROCESSED if plan.processed else Outcome.REJECTED
@@ -493,9 +531,23 @@ class _Job:
         name = self._original_name(workbook)
         if not fresh:
             self._clear_staging()
-        journal_id = self._journal_id(journal, workbook, name, fresh=fresh)
+        # The one read of the claimed file outside the reader, and through the same guard.
         try:
-            plan = self._plan_from_workbook(journal_id, workbook, name)
+            content_hash, unreadable = _sha256(self._read_claimed(workbook)), None
+        except WorkbookError as exc:
+            content_hash, unreadable = "", exc
+        journal_id = self._journal_id(journal, workbook, name, content_hash, fresh=fresh)
+        try:
+            if unreadable is not None:
+                log.warning("job %s: %s", journal_id, unreadable, extra=self.extra)
+                problem = Problem("WB001", Level.ERROR, None, None, str(unreadable))
+                plan = self._rejection(journal_id, workbook, name, [problem], "rejected")
+            else:
+                plan = self._plan_from_workbook(journal_id, workbook, name)
+        except TargetError as exc:
+            plan = self._rejection(
+                journal_id, workbook, name, [_unsafe_folder_problem(exc)], "rejected"
+            )
         except (DeliveryError, JournalError):
             raise
         except Exception as exc:
@@ -538,8 +590,12 @@ class _Job:
         case = validation.case
         assert case is not None
         outputs = []
+        naming: list[Problem] = []
         for number, document in enumerate(documents, start=1):
             fields = pipeline.output_fields(case, document.kind)
+            if deliver.is_blank_name(fields["case_reference"]):
+                fields["case_reference"] = f"no case reference {journal_id}"
+                naming = [_no_case_folder_name_problem(fields["case_reference"])]
             target = deliver.output_path(self.root.reports, self.config.output_pattern, fields)
             staged = self._stage(f"staged-{number}{target.suffix}", document.data)
             outputs.append((staged, self._relative(target)))
@@ -557,7 +613,7 @@ class _Job:
             final_name=name,
             made_at=time.time(),
             outputs=tuple(outputs),
-            problems=(*validation.warnings, *render_warnings),
+            problems=(*validation.warnings, *naming, *render_warnings),
             case_reference=case.details.case_reference,
         )
 
@@ -640,12 +696,18 @@ class _Job:
             if child.name not in (LOCK_FILE, BOOK_FOLDER):
                 child.unlink()
 
-    def _journal_id(self, journal: Journal, workbook: Path, name: str, *, fresh: bool) -> str:
+    def _journal_id(
+        self, journal: Journal, workbook: Path, name: str, content_hash: str, *, fresh: bool
+    ) -> str:
         """The job's journal entry: the one started for this workbook file, or a new one."""
         for record in [] if fresh else journal.unfinished():
             if record.work_path == workbook:
                 return record.id
-        return journal.start_job(name, _sha256(workbook.read_bytes()), workbook)
+        return journal.start_job(name, content_hash, workbook)
+
+    def _read_claimed(self, workbook: Path) -> bytes:
+        """The claimed file's bytes through the guard: no links, no pipes, bounded."""
+        return guard.read_claimed_file(workbook, self.config.limits)
 
     # ---- placing and moving
 
@@ -741,6 +803,29 @@ def _system_problem(code: str, message: str, level: Level = Level.ERROR) -> Prob
     return Problem(code, level, None, None, message)
 
 
+def _unsafe_folder_problem(exc: TargetError) -> Problem:
+    """Why the documents were not written: a destination folder that is not a plain folder."""
+    return _system_problem(
+        UNSAFE_FOLDER_CODE,
+        f"The documents were made but not written, because the folder for them is not a plain "
+        f"folder. {exc}",
+    )
+
+
+def _no_case_folder_name_problem(placeholder: str) -> Problem:
+    """The case reference has nothing visible to name a folder with."""
+    return Problem(
+        NO_CASE_FOLDER_NAME_CODE,
+        Level.WARNING,
+        "Case",
+        None,
+        "The case reference on the Case sheet has no visible characters (only spaces or "
+        "invisible characters such as zero-width spaces or direction marks), so the documents "
+        f'were put in the folder "{placeholder}". Type the case reference again on the Case '
+        "sheet and put the workbook in the inbox again if they should be filed under it.",
+    )
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -769,10 +854,13 @@ def _placed_copy(wanted: Path, digest: str, since: float) -> Path | None:
     """
     for candidate in deliver.numbered_versions(wanted):
         try:
-            if candidate.stat().st_mtime < since - MTIME_SLACK_SECONDS:
+            if candidate.lstat().st_mtime < since - MTIME_SLACK_SECONDS:
                 continue
-            if _sha256(candidate.read_bytes()) == digest:
-                return candidate
         except OSError:  # no such file (the end of the versions), or a folder that is not one
             return None
+        try:  # through the guard's reader: a pipe or link someone put there never blocks
+            if _sha256(guard.read_claimed_file(candidate, PLACED_LIMITS)) == digest:
+                return candidate
+        except WorkbookError:
+            continue  # not a plain file, so not one this job placed
     return None

@@ -1,7 +1,8 @@
 """Explaining problems where staff look: the problems and receipt texts, and the marked-up copy.
 
 A rejected workbook is joined by `<name> - problems.txt` and `<name> - marked.xlsx`
-(hot-folder.md, guarantee 6); a processed one by a receipt listing its documents and warnings.
+(docs/hot-folder.md, guarantee 6); a processed one by a receipt listing its documents and
+warnings.
 Text files use Windows line endings and a UTF-8 byte order mark so that every version of
 Notepad shows the lines, and names such as Siân or Łukasz, correctly.
 """
@@ -27,7 +28,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sos_docs import schema
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.deliver import write_new_file
-from sos_docs.errors import DeliveryError, without_quoted_text
+from sos_docs.errors import DeliveryError, WorkbookError, without_quoted_text
+from sos_docs.guard import read_claimed_file
 from sos_docs.model import Level, Problem
 from sos_docs.rules import TOO_COMPLEX_CODE
 
@@ -208,15 +210,26 @@ def write_marked_copy(
 
 
 def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) -> Workbook | None:
-    """The workbook with formulas as written, or None when it cannot or should not be opened."""
+    """The workbook with formulas as written, or None when it cannot or should not be opened.
+
+    Read once through the guard's reader (no links, no pipes, bounded), and opened from memory.
+    """
     # A workbook refused unread, or whose job ran out of time, would cost as much again here.
-    if any(p.code in NOT_REOPENED for p in problems) or not _within_limits(source, limits):
+    if any(p.code in NOT_REOPENED for p in problems):
+        return None
+    try:
+        data = read_claimed_file(source, limits)
+    except WorkbookError:
+        return None
+    if not _within_limits(data, limits):
         return None
     try:
         with warnings.catch_warnings():
             # "Data Validation extension is not supported" and friends: nothing staff can act on.
             warnings.simplefilter("ignore")
-            return load_workbook(source, data_only=False, keep_vba=False, keep_links=False)
+            return load_workbook(
+                io.BytesIO(data), data_only=False, keep_vba=False, keep_links=False
+            )
     except Exception as exc:  # openpyxl raises a zoo of types for odd files; the fallback is safe
         logger.warning(
             "could not open %s to mark it up (%s); copying the problems only",
@@ -226,14 +239,14 @@ def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) ->
         return None
 
 
-def _within_limits(source: Path, limits: Limits) -> bool:
-    """True when the file is a zip small enough, unpacked, to load whole into memory."""
+def _within_limits(data: bytes, limits: Limits) -> bool:
+    """True when the bytes are a zip small enough, unpacked, to load whole into memory."""
+    if len(data) > limits.max_file_bytes:
+        return False
     try:
-        if source.stat().st_size > limits.max_file_bytes:
-            return False
-        with zipfile.ZipFile(source) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError):
         return False
     return unpacked <= limits.max_uncompressed_bytes
 

@@ -66,6 +66,7 @@ from PIL import Image as PILImage
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, without_quoted_text
 from sos_docs.guard import read_checked_workbook
+from sos_docs.logs import describe_warning
 from sos_docs.model import (
     CellValue,
     FormulaWithoutValue,
@@ -201,13 +202,13 @@ class SheetValues:
 
 
 def _load_values(data: bytes) -> Any:
-    """openpyxl's full load of cached values; its warnings go to the log, not to stderr."""
+    """openpyxl's full load of cached values; its warnings go to the log (by category), not to stderr."""
     # A file object, not the path: openpyxl refuses names that do not end in .xlsx/.xlsm.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         book = load_workbook(io.BytesIO(data), data_only=True, keep_vba=False, keep_links=False)
     for warning in caught:
-        log.info("openpyxl: %s", warning.message)
+        log.info("openpyxl warned (text not logged): %s", describe_warning(warning))
     return book
 
 
@@ -327,7 +328,7 @@ def _fast_sheets(data: bytes, scan: WorkbookScan, budget: _TextBudget) -> list[S
         log.debug("fast read fell back to the full load: %s", without_quoted_text(error))
         return None
     for warning in caught:
-        log.info("openpyxl: %s", warning.message)
+        log.info("openpyxl warned (text not logged): %s", describe_warning(warning))
     return sheets
 
 

@@ -51,7 +51,7 @@ _LABEL_PATTERNS = tuple(
 # the documents are still made. Validation and the service's receipts both use it.
 NOT_SHOWN_CODE = "DOC001"
 # A worker process gave up on a workbook after the job time limit (Limits.max_job_seconds).
-TOO_COMPLEX_CODE = "SYS003"
+TOO_COMPLEX_CODE = "SYS004"
 # What a person cannot see is not read (docs/workbook-format.md, "What is read"): said so.
 HIDDEN_SHEET_CODE = "WB010"
 HIDDEN_CELLS_CODE = "WB011"  # values on hidden rows or columns

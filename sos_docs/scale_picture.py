@@ -4,8 +4,8 @@ Names that would overlap (the same score, or long names on neighbouring scores) 
 upwards, never moved sideways off their score, so the picture cannot misplace anyone.
 
 The picture is drawn in shades of one byte a pixel and coloured by a palette, not in RGB: a
-third of the pixels to compress, which makes it about four times quicker to save (issue 5),
-with the same colours where it matters and anti-aliased text.
+third of the pixels to compress, which makes it about four times quicker to save (one is drawn
+for every report), with the same colours where it matters and anti-aliased text.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ makes that job fail with `WorkerDied`; the next job gets a new process.
 
 A job has `Limits.max_job_seconds` of wall-clock time, counted from when the worker (already
 started up) is given the workbook. A worker still busy then is killed, the workbook's answer is
-one SYS003 problem ("too large or too complex to process"), and the next job gets a new
+one SYS004 problem ("too large or too complex to process"), and the next job gets a new
 process; so one workbook can hold a worker, and a stop request, no longer than the limit.
 """
 
@@ -68,7 +68,7 @@ class DocumentProcess:
         """`pipeline.make_documents(workbook, config)`, done by the worker process.
 
         After `config.limits.max_job_seconds` the worker is killed (the next job starts a new
-        one) and the answer is the workbook refused as too large or too complex (SYS003).
+        one) and the answer is the workbook refused as too large or too complex (SYS004).
         """
         limit = config.limits.max_job_seconds
         try:
@@ -166,7 +166,7 @@ class DocumentProcess:
 
 
 def _out_of_time(limit: int) -> Made:
-    """The answer for a workbook whose job ran out of time: one SYS003 problem."""
+    """The answer for a workbook whose job ran out of time: one SYS004 problem."""
     message = (
         f"sos-docs stopped working on this workbook after {limit} seconds: it is too large or "
         "too complex to process. Look for sheets with very many rows, very long text or very "

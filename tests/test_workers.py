@@ -206,7 +206,7 @@ BLOWUPS = {
 def test_each_blowup_ends_within_the_time_limit_and_a_new_worker_takes_the_next_job(
     blowup: str, lifted: bool, example: Path, tmp_path: Path
 ) -> None:
-    """A blow-up is refused by a budget (WB001) or at the time limit (SYS003), never later."""
+    """A blow-up is refused by a budget (WB001) or at the time limit (SYS004), never later."""
     workbook = BLOWUPS[blowup](tmp_path / "blowup.xlsx")
     limits = Limits(max_job_seconds=1, **(LIFTED_BUDGETS if lifted else {}))
     process = DocumentProcess()
@@ -217,14 +217,14 @@ def test_each_blowup_ends_within_the_time_limit_and_a_new_worker_takes_the_next_
         made = process.make(workbook, Config(limits=limits))
         taken = time.monotonic() - started
         [problem] = made.validation.problems
-        assert problem.code in {"WB001", "SYS003"}
+        assert problem.code in {"WB001", "SYS004"}
         assert "too large or too complex to process" in problem.message
         assert made.documents == ()
         assert taken < 1 + 3  # the limit, and the time to kill the worker
-        if problem.code == "SYS003":
+        if problem.code == "SYS004":
             assert process._process is None  # killed; the next job starts a new one
         assert process.make(example, DEFAULT_CONFIG).validation.ok
-        assert (process._process.pid != pid) == (problem.code == "SYS003")
+        assert (process._process.pid != pid) == (problem.code == "SYS004")
     finally:
         process.close()
 
@@ -270,5 +270,5 @@ def test_a_stop_request_waits_for_a_blowup_no_longer_than_the_time_limit(tmp_pat
     assert waited < 2 + 4  # the limit, and the time to kill the worker and file the rejection
     [problems] = root.rejected.glob("*problems.txt")
     text = problems.read_text(encoding="utf-8-sig")
-    assert "SYS003" in text and "too large or too complex to process" in text
+    assert "SYS004" in text and "too large or too complex to process" in text
     assert not list(root.reports.rglob("*.docx"))
