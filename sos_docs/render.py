@@ -737,6 +737,12 @@ def _template_error(template: Path, exc: jinja2.TemplateError) -> TemplateError:
             f"The template {template.name} uses a field sos-docs does not know ({exc.message}). "
             f"Run `sos-docs check-template {template}` to list the placeholders to fix."
         )
+    if isinstance(exc, sandbox.DocumentTooLarge):
+        return TemplateError(
+            f"The document from {template.name} would be too large ({exc.message}): the "
+            "workbook is too large or too complex to process, or the template repeats a section "
+            "too often. Shorten the longest texts in the workbook, or split it."
+        )
     if isinstance(exc, SecurityError):
         return TemplateError(
             f"The template {template.name} tries to do something templates may not do "

@@ -114,6 +114,10 @@ class TooLarge(SecurityError):
     """A template asked for a value or a document larger than the sandbox allows."""
 
 
+class DocumentTooLarge(TooLarge):
+    """A rendered part passed MAX_PART_CHARS: too much data, or a template repeating too much."""
+
+
 @dataclass
 class _Budget:
     """What is left for one document: numbers from range(), characters or items made."""
@@ -439,6 +443,8 @@ def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str
     for piece in template.generate(context):
         total += len(piece)
         if total > MAX_PART_CHARS:
-            raise TooLarge(f"the document would be longer than {MAX_PART_CHARS:,} characters")
+            raise DocumentTooLarge(
+                f"the document would be longer than {MAX_PART_CHARS:,} characters"
+            )
         pieces.append(piece)
     return "".join(pieces)

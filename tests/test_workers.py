@@ -214,7 +214,12 @@ def test_each_blowup_ends_within_the_time_limit_and_a_new_worker_takes_the_next_
         process._start()  # its start-up is not part of the job's time
         pid = process._process.pid
         started = time.monotonic()
-        made = process.make(workbook, Config(limits=limits))
+        try:
+            made = process.make(workbook, Config(limits=limits))
+        except TemplateError as exc:  # the rendered part's own bound came first
+            assert lifted and "too large or too complex to process" in str(exc)
+            assert time.monotonic() - started < 1 + 3
+            return
         taken = time.monotonic() - started
         [problem] = made.validation.problems
         assert problem.code in {"WB001", "SYS004"}
