@@ -291,7 +291,7 @@ def _plain_title(style: BaseStyle) -> None:
 
 
 def build_conference_report() -> DocumentObject:
-    """The professional report to a child protection conference, in documents.md's order."""
+    """The professional report to a child protection conference, in docs/documents.md's order."""
     doc = Document()
     set_page(doc, side_cm=2.0)
     report_styles(doc)

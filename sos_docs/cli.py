@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +17,18 @@ from sos_docs import __version__
 from sos_docs.config import Config, load_config, load_service_config
 from sos_docs.errors import SosDocsError
 from sos_docs.model import Level, Validation
+from sos_docs.service.logs import (
+    console_handler,
+    escape_json_text,
+    escape_text,
+    log_warning_by_category,
+)
 from sos_docs.wording import plural
 
 if TYPE_CHECKING:
     from sos_docs.pipeline import ProcessResult
     from sos_docs.service.doctor import Check
+    from sos_docs.service.retention import Purged
 
 
 ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -33,9 +41,10 @@ def configure_logging(verbose: int, quiet: bool) -> None:
         if quiet
         else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
-    )
+    # Values are escaped on the console as in the log files; other libraries' warnings are
+    # logged by category, since their text can quote a cell.
+    logging.basicConfig(level=level, handlers=[console_handler()])
+    warnings.showwarning = log_warning_by_category
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,7 +83,9 @@ def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
 
     results = [(path, check_workbook(path)) for path in files]
     if as_json:
-        click.echo(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+        click.echo(
+            escape_json_text(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
+        )
     else:
         for path, validation in results:
             _print_validation(path, validation)
@@ -99,14 +110,16 @@ def _problems_json(results: Iterable[tuple[Path, Validation]]) -> list[dict[str,
 
 def _print_validation(path: Path, validation: Validation) -> None:
     """Each problem as `Sheet!Cell  CODE  message` under the file's name."""
-    click.secho(str(path), bold=True)
+    click.secho(escape_text(str(path)), bold=True)
     if not validation.problems:
         click.echo("  No problems found.")
     width = max((len(p.where) for p in validation.problems), default=0)
     for problem in validation.problems:
         colour = "red" if problem.level is Level.ERROR else "yellow"
         code = click.style(f"{problem.code:<6}", fg=colour)
-        click.echo(f"  {problem.where:<{width}}  {code}  {problem.message}")
+        click.echo(
+            f"  {escape_text(problem.where):<{width}}  {code}  {escape_text(problem.message)}"
+        )
 
 
 def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
@@ -170,14 +183,18 @@ def render_command(
 def _print_outcome(path: Path, outcome: ProcessResult) -> None:
     if outcome.validation.errors:
         _print_validation(path, outcome.validation)
-        click.echo(f"No documents were made from {path.name}: fix the errors above and run again.")
+        click.echo(
+            f"No documents were made from {escape_text(path.name)}: "
+            "fix the errors above and run again."
+        )
         return
     for problem in outcome.validation.warnings:
-        click.echo(f"  {problem.where}  {problem.code}  {problem.message}")
+        where, message = escape_text(problem.where), escape_text(problem.message)
+        click.echo(f"  {where}  {problem.code}  {message}")
     for warning in outcome.render_warnings:
-        click.echo(f"  Warning: {warning}")
+        click.echo(f"  Warning: {escape_text(warning)}")
     for document in (*outcome.documents, *outcome.pdfs):
-        click.echo(f"Wrote {document}")
+        click.echo(f"Wrote {escape_text(str(document))}")
 
 
 def _progress(items: Sequence[Path]) -> contextlib.AbstractContextManager[Iterable[Path]]:
@@ -198,16 +215,24 @@ def fields_command() -> None:
 @cli.command("check-template")
 @click.argument("template", type=ExistingFile)
 def check_template_command(template: Path) -> None:
-    """Report placeholders in TEMPLATE that are not known fields. Exits 1 when there are any."""
+    """Report placeholders in TEMPLATE that are not known fields, and tags a template may not
+    use (calls, Python internals, values too large). Exits 1 when there are any."""
     from sos_docs.documents.render import check_template
 
     with _user_errors():
-        unknown = check_template(template)
+        found = check_template(template)
+    unknown = [field for field in found if not field.internal]
+    refused = [field for field in found if field.internal]
     for field in unknown:
         hint = f" (did you mean '{field.suggestion}'?)" if field.suggestion else ""
         click.echo(f"{template.name}: unknown field '{field.name}'{hint}")
+    for field in refused:
+        click.echo(f"{template.name}: {field.message}")
     if unknown:
         click.echo(f"{plural(len(unknown), 'unknown field')}. See `sos-docs fields` for the list.")
+    if refused:
+        click.echo(f"{plural(len(refused), 'tag')} a template may not use.")
+    if found:
         sys.exit(1)
     click.echo(f"{template.name}: every placeholder is a known field.")
 
@@ -319,6 +344,11 @@ PositiveSeconds = click.FloatRange(min=0, min_open=True)
 @click.option("--settle", type=PositiveSeconds, help="Seconds a file must stay unchanged.")
 @click.option("--rescan", type=PositiveSeconds, help="Seconds between full inbox listings.")
 @click.option("--workers", type=click.IntRange(min=1), help="Workbooks processed at once [2].")
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create a ROOT that does not exist (otherwise it is refused: is the share mounted?).",
+)
 def watch_command(
     roots: tuple[Path, ...],
     config_file: Path | None,
@@ -329,13 +359,15 @@ def watch_command(
     settle: float | None,
     rescan: float | None,
     workers: int | None,
+    create: bool,
 ) -> None:
     """Turn each workbook dropped into ROOT/inbox into documents (ROOT: watch_folder).
 
     Each ROOT is checked first, as `sos-docs doctor` does: one with a failing check is not
-    watched, the others are. Creates inbox, reports, processed, rejected and .sos-docs (its
-    work area, journal and log) in each ROOT when missing, and keeps watching until stopped
-    with Ctrl+C or SIGTERM; jobs in progress finish first.
+    watched, the others are. A ROOT that does not exist is not watched unless --create is given
+    (it may be a share that is not mounted). Creates inbox, reports, processed, rejected and
+    .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
+    until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
     from sos_docs.service.logs import service_console_level
     from sos_docs.service.run import serve
@@ -357,6 +389,8 @@ def watch_command(
             workers=workers or workers_in_file,
             once=once,
             console_level=console_level,
+            create=create,
+            demo=not roots and service_file is None,  # the demo folder of the README
         )
     sys.exit(status)
 
@@ -381,9 +415,68 @@ def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
     with _user_errors():
         status = read_status(WatchedRoot(path, load_config(path, config_file)))
     if as_json:
-        click.echo(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+        click.echo(escape_json_text(json.dumps(status_json(status), indent=2, ensure_ascii=False)))
     else:
         click.echo(status_text(status))
+
+
+@cli.command("purge")
+@click.argument(
+    "root", required=False, default=DEFAULT_ROOT, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="Settings file to use instead of the folder's sos-docs.toml.",
+)
+@click.option("--dry-run", is_flag=True, help="Only say how much would be removed.")
+def purge_command(root: Path, config_file: Path | None, dry_run: bool) -> None:
+    """Remove what is older than ROOT's retention_days, and say how many of each.
+
+    Processed and rejected workbooks, documents, this computer's journal entries and old log
+    lines, each only when its retention_days is set; the service does the same every hour.
+    """
+    from sos_docs.errors import ConfigError
+    from sos_docs.service.layout import WatchedRoot
+    from sos_docs.service.retention import purge
+
+    path = root.resolve()
+    with _user_errors():
+        if not path.is_dir():
+            raise ConfigError(
+                f"There is no folder {path}. Give the folder that `sos-docs watch` watches."
+            )
+        config = load_config(path, config_file)
+        purged = purge(WatchedRoot(path, config), dry_run=dry_run)
+    click.echo(_purge_text(config, purged, dry_run))
+
+
+def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
+    """One line per kind: how many were (or would be) removed, or that it is kept."""
+    days = config.retention_days
+    if not days.any:
+        return (
+            "No retention_days are set in sos-docs.toml, so everything is kept: nothing was "
+            "removed. See the README's configuration section to set them."
+        )
+    done = "would be removed" if dry_run else "removed"
+    kinds = (
+        ("Processed workbooks", "processed", "processed"),
+        ("Rejected workbooks and their explanations (files)", "rejected", "rejected"),
+        ("Documents", "documents", "documents"),
+        ("Journal entries", "journal", "journal_rows"),
+        ("Log files with old lines", "logs", "log_files"),
+    )
+    lines = []
+    for title, key, counted in kinds:
+        kept_days = getattr(days, key)
+        if not kept_days:
+            lines.append(f"{title}: kept (retention_days.{key} is not set)")
+        else:
+            older = f"older than {plural(kept_days, 'day')}"
+            lines.append(f"{title} {older}: {getattr(purged, counted)} {done}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -47,6 +47,9 @@ WB006 = _code("WB006", ERROR, "A choice value is not one of the allowed values."
 WB007 = _code("WB007", ERROR, "A formula cell has no saved value.")
 WB008 = _code("WB008", ERROR, "An ID is used twice in one sheet.")
 WB009 = _code("WB009", ERROR, "A reference points to an ID or name that does not exist.")
+WB010 = _code("WB010", WARNING, "A hidden sheet was not read (documents use what a person sees).")
+WB011 = _code("WB011", WARNING, "Values on hidden rows or columns were left out.")
+WB012 = _code("WB012", WARNING, "Values hidden by their format or white text were left out.")
 
 # Signs of Safety rules that stop the documents.
 SOS101 = _code("SOS101", ERROR, "There is no danger statement.")
@@ -88,6 +91,10 @@ SOS207 = _code(
 # Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
 SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")
 SYS002 = _code("SYS002", ERROR, "The workbook was valid but its documents could not be made.")
+SYS003 = _code(
+    "SYS003", ERROR, "The folder for the documents is not a plain folder inside reports/."
+)
+SYS004 = _code("SYS004", ERROR, "The workbook is too large or too complex to process in time.")
 
 # Codes for what could not be shown or copied; the documents were still made.
 DOC001 = _code(
@@ -96,6 +103,7 @@ DOC001 = _code(
     "Something in the workbook (such as a picture) could not be shown in a document.",
 )
 DOC002 = _code("DOC002", WARNING, "A PDF copy could not be made; the Word documents were.")
+DOC003 = _code("DOC003", WARNING, "The case reference has no visible characters to name a folder.")
 
 
 CODES: Mapping[str, ProblemCode] = MappingProxyType(_TABLE)

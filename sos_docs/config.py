@@ -9,10 +9,13 @@ roots one service watches, each with its own `sos-docs.toml`.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
+import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from sos_docs.errors import ConfigError
@@ -23,24 +26,39 @@ DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_COMPRESSION_RATIO = 200
 DEFAULT_MAX_ROWS = 10_000
+# Budgets the reader enforces while it reads (docs/security.md, "Budgets"). A cell's text counts
+# every time a cell refers to it, so one long shared string in many cells counts many times.
+DEFAULT_MAX_TEXT_CHARS = 5_000_000  # all cells together: some 2,000 pages of text
+DEFAULT_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+DEFAULT_MAX_PICTURE_PIXELS = 25_000_000  # one picture, from its header (Pillow's own: 89 million)
+DEFAULT_MAX_PICTURE_BYTES = 50 * 1024 * 1024  # all placed pictures, each time it is placed
+DEFAULT_MAX_JOB_SECONDS = 120  # one workbook in a worker process, reading to rendered documents
 
 DEFAULT_SETTLE_SECONDS = 1.0
 DEFAULT_RESCAN_SECONDS = 30.0
 DEFAULT_OUTPUT_PATTERN = "{case_reference}/{case_reference} {document} {date}.docx"
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
-DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The templates shipped inside the package (the repository's templates/ folder, mapped into the
+# package as sos_docs.templates at build time), so an installed wheel has them as well as a
+# checkout. sos-docs runs from a folder on disk, not a zip, so this is a real path.
+DEFAULT_TEMPLATES_DIR = Path(str(importlib.resources.files("sos_docs.templates")))
 DEFAULT_FREE_DISK_MB = 500
 _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How big a workbook may be before it is refused unread (rule WB001)."""
+    """How big a workbook may be, and how much work it may cost, before it is refused (WB001)."""
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
     max_compression_ratio: int = DEFAULT_MAX_COMPRESSION_RATIO
-    max_rows: int = DEFAULT_MAX_ROWS
+    max_rows: int = DEFAULT_MAX_ROWS  # rows with values in one sheet
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    max_cell_chars: int = DEFAULT_MAX_CELL_CHARS
+    max_picture_pixels: int = DEFAULT_MAX_PICTURE_PIXELS
+    max_picture_bytes: int = DEFAULT_MAX_PICTURE_BYTES
+    max_job_seconds: int = DEFAULT_MAX_JOB_SECONDS  # in a worker process (rule SYS004)
 
 
 DEFAULT_LIMITS = Limits()
@@ -55,6 +73,26 @@ class Folders:
     processed: str = "processed"
     rejected: str = "rejected"
     state: str = ".sos-docs"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Days each kind of thing is kept before the service and `sos-docs purge` remove it.
+
+    0 (the default) keeps it for ever. Ages count from a file's last change (its move into the
+    folder counts) and from a job's end for journal entries.
+    """
+
+    processed: int = 0  # workbooks in processed/
+    rejected: int = 0  # workbooks in rejected/ with their problems.txt and marked copy
+    documents: int = 0  # everything under reports/
+    journal: int = 0  # finished jobs in this host's journal
+    logs: int = 0  # lines of the log files in the state folder
+
+    @property
+    def any(self) -> bool:
+        """True when something expires."""
+        return any(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
 @dataclass(frozen=True)
@@ -82,12 +120,17 @@ class Config:
     team: str = ""  # used when a workbook leaves its Team blank
     logo: Path | None = None  # shown at the top of the report
     free_disk_mb: int = DEFAULT_FREE_DISK_MB  # below this, `doctor` fails the root
+    retention_days: Retention = field(default_factory=Retention)  # default: keep for ever
     documents: tuple[ExtraDocument, ...] = ()
 
 
 DEFAULT_CONFIG = Config()
 
-_SECTIONS: dict[str, type[Any]] = {"folders": Folders, "limits": Limits}
+_SECTIONS: dict[str, type[Any]] = {
+    "folders": Folders,
+    "limits": Limits,
+    "retention_days": Retention,
+}
 
 
 def load_config(
@@ -99,7 +142,9 @@ def load_config(
     path = config_file or (root / CONFIG_FILE_NAME if root else None)
     from_file = _read_toml(path, required=config_file is not None) if path else {}
     values = {**from_file, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    return _build(values, source=str(path) if path and from_file else "the command line")
+    config = _build(values, source=str(path) if path and from_file else "the command line")
+    _check_folder_names(config.folders, path if path and "folders" in from_file else None)
+    return config
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
@@ -174,15 +219,90 @@ def _section(name: str, value: Any, default: Any, source: str) -> Any:
             raise ConfigError(
                 f"Unknown setting '{name}.{key}' in {source}. Known: {', '.join(sorted(known))}."
             )
-        if type(item) is not type(wanted) or (isinstance(item, int) and item <= 0):
+        if name == "retention_days":
+            if type(item) is not int or item < 0:
+                raise ConfigError(
+                    f"Setting '{name}.{key}' in {source} should be a whole number of days "
+                    f"(0 or leave it out to keep for ever), but it is {item!r}."
+                )
+        elif type(item) is not type(wanted) or (isinstance(item, int) and item <= 0):
             raise ConfigError(
                 f"Setting '{name}.{key}' in {source} should be {_describe(wanted)}, but it is {item!r}."
             )
-        if isinstance(item, str) and (not item.strip() or "/" in item or "\\" in item):
-            raise ConfigError(
-                f"Folder name '{name}.{key}' in {source} must be a plain folder name, not {item!r}."
-            )
     return dataclasses.replace(default, **value)
+
+
+def _check_folder_names(folders: Folders, file: Path | None) -> None:
+    """Each [folders] name one plain name inside the root, and no two alike (nor the state's).
+
+    A name that is a path, `..` or a repeated name would make the service write outside the
+    root, take files from its parent, or take back its own results for ever.
+    """
+    defaults = Folders()
+    keys = [f.name for f in dataclasses.fields(Folders)]
+    # Names left at their default first, so that a clash is reported at the line that made it.
+    keys.sort(key=lambda k: (getattr(folders, k) != getattr(defaults, k), k != "state"))
+    seen: dict[str, str] = {}
+    for key in keys:
+        name: str = getattr(folders, key)
+        problem = _folder_name_problem(name)
+        if problem is None and name.casefold() in seen:
+            problem = f"is the same as folders.{seen[name.casefold()]}: each folder needs its own"
+        if problem is None and name.startswith(".") and key != "state":
+            problem = "would be hidden from staff (it starts with a dot)"
+        if problem is not None:
+            raise ConfigError(_folder_name_error(file, key, name, problem, getattr(defaults, key)))
+        seen[name.casefold()] = key
+
+
+def _folder_name_problem(name: str) -> str | None:
+    """What makes a folder name more than one plain name, or None."""
+    if not name.strip():
+        return "is empty"
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        return "holds a control character"
+    if name != name.strip():
+        return "starts or ends with spaces"
+    if name in (".", ".."):
+        return "must be a name, not . or .."
+    if any(char in name for char in "/\\:") or PureWindowsPath(name).is_absolute():
+        return "must be one name, not a path (no /, \\ or :)"
+    return None
+
+
+def _folder_name_error(file: Path | None, key: str, name: str, problem: str, default: str) -> str:
+    """The file and line of a bad folder name, what is wrong, and how to fix it."""
+    line = _toml_line(file, "folders", key) if file else None
+    where = f"{file}, line {line}" if line else str(file or "the settings")
+    return (
+        f"{where}: the folder name folders.{key} = {name!r} {problem}. Each folder must be a "
+        f'plain folder name inside the watched folder, such as "{default}", different from the '
+        f"others; correct it{f' in {file}' if file else ''}."
+    )
+
+
+def _toml_line(path: Path, table: str, key: str) -> int | None:
+    """The line number of `key` in `[table]` (or `table.key`, or an inline table), if found."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    quoted_key = rf"[\"']?{re.escape(key)}[\"']?\s*="
+    at_top = (
+        rf"{table}\s*\.\s*{quoted_key}",  # folders.inbox = ...
+        rf"{table}\s*=\s*\{{.*\b{re.escape(key)}\s*=",  # folders = { inbox = ... }
+    )
+    current = ""
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        header = re.match(r"\[\[?\s*([^\]]+?)\s*\]", text)
+        if header:
+            current = header.group(1).strip("\"'") if not text.startswith("[[") else "[["
+            continue
+        inside = current == table and re.match(quoted_key, text)
+        if inside or (not current and any(re.match(pattern, text) for pattern in at_top)):
+            return number
+    return None
 
 
 def _documents(value: Any, source: str) -> tuple[ExtraDocument, ...]:

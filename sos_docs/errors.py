@@ -26,7 +26,15 @@ class SosDocsError(Exception):
 
 
 class WorkbookError(SosDocsError):
-    """The file cannot be opened as an Excel mapping workbook (rule WB001)."""
+    """The file cannot be opened as an Excel mapping workbook (rule WB001).
+
+    `sheet` and `cell` say where, when one place is to blame (a cell over a budget).
+    """
+
+    def __init__(self, message: str, *, sheet: str | None = None, cell: str | None = None) -> None:
+        super().__init__(message)
+        self.sheet = sheet
+        self.cell = cell
 
 
 class TemplateError(SosDocsError):
@@ -39,6 +47,13 @@ class RenderError(SosDocsError):
 
 class DeliveryError(SosDocsError):
     """A rendered document could not be written to its destination."""
+
+
+class TargetError(DeliveryError):
+    """A destination folder is not a plain folder inside its root (a link, a file, outside).
+
+    Unlike other delivery failures, waiting does not help: the job stops and explains.
+    """
 
 
 class ConfigError(SosDocsError):

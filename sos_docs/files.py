@@ -1,7 +1,7 @@
 """Delivering files: safe names, and atomic writes and moves that never overwrite anything.
 
-Everything staff can see appears whole or not at all (hot-folder.md, guarantee 4): a file is
-written to a hidden temporary name in its destination folder, flushed to disk, and then given
+Everything staff can see appears whole or not at all (docs/hot-folder.md, guarantee 4): a file
+is written to a hidden temporary name in its destination folder, flushed to disk, and then given
 its final name by a hard link, which fails instead of replacing a file another process placed
 a moment earlier. Shares without hard links fall back to reserving the name with O_EXCL.
 """
@@ -22,11 +22,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from sos_docs.errors import ConfigError, DeliveryError
+from sos_docs.errors import ConfigError, DeliveryError, TargetError
 
 __all__ = [
     "DEFAULT_OUTPUT_PATTERN",
+    "check_plain_folders",
     "claim",
+    "is_blank_name",
     "make_folders",
     "move_without_overwrite",
     "new_file_mode",
@@ -51,8 +53,10 @@ MAX_VERSIONS = 10_000
 _REPLACEMENTS = str.maketrans(
     {"/": "-", "\\": "-", ":": "-", "<": "_", ">": "_", '"': "_", "|": "_", "?": "_", "*": "_"}
 )
-# Bidirectional controls let a name display differently from what it is ("gpj.exe" tricks).
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bidirectional controls let a name display differently from what it is ("gpj.exe" tricks), and
+# zero-width characters make two names that look the same differ ("CP-1" and "CP\u200b-1"). All
+# are Unicode format characters (category Cf), which never belong in a file name.
+_INVISIBLE_CATEGORIES = frozenset({"Cf"})
 _DEVICE_NAMES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"}
     | {f"{port}{n}" for port in ("COM", "LPT") for n in [*"0123456789", "¹", "²", "³"]}
@@ -94,7 +98,7 @@ def _clean_characters(text: str) -> str:
     kept = []
     for char in text.translate(_REPLACEMENTS):
         category = unicodedata.category(char)
-        if char in _BIDI_CONTROLS or category == "Cs":  # lone surrogates cannot be encoded
+        if category in _INVISIBLE_CATEGORIES or category == "Cs":  # lone surrogates: unencodable
             continue
         kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
     return _WHITESPACE.sub(" ", "".join(kept))
@@ -136,6 +140,11 @@ def output_path(
     path = root.joinpath(*parts)
     _ensure_inside(root, path)
     return path
+
+
+def is_blank_name(text: str) -> bool:
+    """True when nothing of `text` is left for a name: blank, or only invisible characters."""
+    return not _trim_ends(_clean_characters(text))
 
 
 def _safe_field(value: str, max_length: int) -> str:
@@ -194,7 +203,7 @@ def _ensure_inside(root: Path, path: Path) -> None:
     """Raise DeliveryError when the path (following any links) would land outside root."""
     real_root = root.resolve()
     if not path.resolve().is_relative_to(real_root):
-        raise DeliveryError(
+        raise TargetError(
             f"The document would be written to {path}, outside the folder {root}. A folder "
             f"there may be a link to somewhere else: ask IT to check the reports folder."
         )
@@ -214,7 +223,9 @@ def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner
     folder = path.parent
     tmp: Path | None = None
     try:
+        check_plain_folders(folder, within)  # a file or link where a folder goes: not made
         _make_folders(folder, within)
+        check_plain_folders(folder, within)
         tmp = _write_temporary(folder, path.name, data, owner)
         final = _place(tmp, path)
         tmp = None  # placed: nothing left to clean up
@@ -259,6 +270,35 @@ def _make_folders(folder: Path, within: Path | None) -> None:
                 raise NotADirectoryError(
                     errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(level)
                 ) from exc
+
+
+def check_plain_folders(folder: Path, within: Path | None) -> None:
+    """Raise TargetError unless every folder from below `within` down to `folder` is a plain
+    folder (not a link, not a file) that stays inside `within`.
+
+    Called just before each write: a case folder swapped for a link while a job waited must not
+    carry the documents out of the watched folder.
+    """
+    if within is None or folder == within:
+        return
+    for level in reversed([folder, *folder.parents][: len(folder.relative_to(within).parts)]):
+        try:
+            mode = level.lstat().st_mode
+        except FileNotFoundError:
+            return  # made by the next write; nothing below it can exist yet
+        if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
+            raise TargetError(_not_plain_folder_message(level, within))
+    if not folder.resolve().is_relative_to(within.resolve()):
+        raise TargetError(_not_plain_folder_message(folder, within))
+
+
+def _not_plain_folder_message(level: Path, within: Path) -> str:
+    return (
+        f'"{level.relative_to(within)}" in {within} is not a plain folder inside it (it is a '
+        "link, a shortcut to somewhere else, or a file), so sos-docs wrote nothing there. Ask "
+        f"IT to check {level}: replace it with an ordinary folder or remove it, then put the "
+        "workbook in the inbox again."
+    )
 
 
 def new_folder_mode(parent: Path) -> int:
@@ -408,7 +448,9 @@ def move_without_overwrite(src: Path, dest_dir: Path, *, within: Path | None = N
     With `within`, that folder must already exist and only folders below it are created.
     """
     try:
+        check_plain_folders(dest_dir, within)
         _make_folders(dest_dir, within)
+        check_plain_folders(dest_dir, within)
         final = _place(src, dest_dir / src.name)
         _sync_folder(dest_dir)
         logger.debug("moved %s to %s", src, final)

@@ -88,9 +88,22 @@ class Picture:
     size: tuple[int, int] | None = None
 
 
+class Unseen(StrEnum):
+    """Why a person looking at the workbook in Excel cannot see a cell's value."""
+
+    ROW = "hidden row"
+    COLUMN = "hidden column"
+    FORMAT = "number format"  # ";;;" (or ";;" for a number) shows nothing
+    WHITE = "white text"  # white text on a white (or no) fill
+
+
 @dataclass(frozen=True)
 class RawSheet:
-    """One worksheet's non-empty cell values by (row, column), 1-based, plus its pictures."""
+    """One worksheet's non-empty cell values by (row, column), 1-based, plus its pictures.
+
+    `cells` holds only what a person sees: values on hidden rows or columns, or hidden by their
+    format or colour, are in `unseen` instead, with the reason.
+    """
 
     title: str
     cells: Mapping[tuple[int, int], CellValue]
@@ -100,6 +113,8 @@ class RawSheet:
     # The cells where a picture is placed that could not be read (damaged, or a format such
     # as WMF that cannot be used): left out of the documents, and said so.
     unreadable_pictures: tuple[str, ...] = ()
+    hidden: bool = False  # the tab is hidden (or "very hidden")
+    unseen: Mapping[tuple[int, int], Unseen] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def check_workbook(
     try:
         raw = read_workbook(path, config.limits)
     except WorkbookError as exc:
-        return Validation(None, (codes.problem(codes.WB001, None, None, str(exc)),))
+        return Validation(None, (codes.problem(codes.WB001, exc.sheet, exc.cell, str(exc)),))
     return validate(raw, today=today)
 
 

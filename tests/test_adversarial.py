@@ -219,7 +219,11 @@ def test_the_whole_corpus_dropped_into_a_watched_inbox_is_accounted_for(tmp_path
     assert (tmp_path / "corpus" / "outside" / "secret.txt").read_text().startswith(CANARY_TEXT)
     assert len(list(root.processed.iterdir())) == len(made) + 1
     problems = [p for p in root.rejected.iterdir() if p.name.endswith(" - problems.txt")]
-    assert len(problems) == len(taken) - len(made)
+    # Each rejected workbook has its problems; each folder or link left in the inbox a note.
+    assert len(problems) == len(taken) - len(made) + len(ignored)
+    for entry in ignored:
+        note = root.rejected / f"{entry.name} - problems.txt"
+        assert entry.says in note.read_text("utf-8-sig"), entry.name
     assert len(list(root.reports.rglob("*.docx"))) == 2 * (len(made) + 1)
     assert "Traceback" not in (root.state / LOG_FILE_NAME).read_text(encoding="utf-8")
     made_by_service = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pty
@@ -22,7 +23,6 @@ from tests.support.builders import WorkbookBuilder
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = PROJECT / "README.md"
-EXAMPLE_IN_INBOX = PROJECT / "watch_folder" / "inbox" / "example-mapping-workbook.xlsx"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -252,32 +252,142 @@ def _read_all(descriptor: int) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def test_the_example_in_the_inbox_is_the_current_example(tmp_path: Path) -> None:
-    """The workbook waiting in watch_folder/inbox reads exactly as `new-workbook --example`."""
-    fresh = write_example_workbook(tmp_path / "fresh.xlsx")
-    committed, current = read_workbook(EXAMPLE_IN_INBOX), read_workbook(fresh)
-    assert committed.sheets == current.sheets
+def _watch_default_folder(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The README's main command, ended by --once: `sos-docs watch` on ./watch_folder.
 
-
-def test_the_readme_main_command_turns_the_example_into_documents(tmp_path: Path) -> None:
-    """`sos-docs watch` on a copy of watch_folder/ (with --once, to end) makes the documents."""
-    root = tmp_path / "watch_folder"
-    shutil.copytree(PROJECT / "watch_folder", root)
-    result = subprocess.run(
-        [sys.executable, "-m", "sos_docs", "watch", str(root), "--once"],
+    `python -P` keeps the current folder off sys.path, so the sos_docs under test runs (not a
+    copy of it in `cwd`).
+    """
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "sos_docs", "watch", "--once", "--settle", "0.2"],
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=tmp_path,
+        cwd=cwd,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert list((root / "inbox").iterdir()) == []
-    assert [p.name for p in (root / "processed").iterdir()] == [EXAMPLE_IN_INBOX.name]
-    made = sorted(p.name for p in (root / "reports" / "CP-2026-0412").iterdir())
-    assert made == [
-        "CP-2026-0412 Conference report 2026-11-27.docx",
-        "CP-2026-0412 Words and pictures 2026-11-27.docx",
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+
+
+def test_the_demo_folder_tracks_no_workbook() -> None:
+    """watch_folder/ holds only its README in git: the demo never consumes a tracked file."""
+    if shutil.which("git") is None or not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert _git("ls-files", "watch_folder", cwd=PROJECT).split() == ["watch_folder/README.txt"]
+
+
+def test_watch_on_the_default_folder_puts_a_fresh_example_in_and_processes_it(
+    tmp_path: Path,
+) -> None:
+    """Each start on the default folder writes today's example into the inbox and processes it."""
+    (tmp_path / "watch_folder").mkdir()
+    reports = tmp_path / "watch_folder" / "reports" / "CP-2026-0412"
+    meeting = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    first = _watch_default_folder(tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Put a fresh example workbook, example-mapping-workbook.xlsx, into" in first.stderr
+    assert _names(tmp_path / "watch_folder" / "inbox") == []
+    assert _names(tmp_path / "watch_folder" / "processed") == ["example-mapping-workbook.xlsx"]
+    assert _names(reports) == [
+        f"CP-2026-0412 Conference report {meeting}.docx",
+        f"CP-2026-0412 Words and pictures {meeting}.docx",
         "example-mapping-workbook - receipt.txt",
+    ]
+    fresh = write_example_workbook(tmp_path / "fresh.xlsx")
+    processed = tmp_path / "watch_folder" / "processed" / "example-mapping-workbook.xlsx"
+    assert read_workbook(processed).sheets == read_workbook(fresh).sheets
+
+    second = _watch_default_folder(tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert _names(tmp_path / "watch_folder" / "processed") == [
+        "example-mapping-workbook (2).xlsx",
+        "example-mapping-workbook.xlsx",
+    ]
+    assert f"CP-2026-0412 Conference report {meeting} (2).docx" in _names(reports)
+
+
+def test_an_example_still_waiting_in_the_inbox_is_not_replaced(tmp_path: Path) -> None:
+    """A workbook already waiting under the example's name is processed as it is, not overwritten."""
+    inbox = tmp_path / "watch_folder" / "inbox"
+    inbox.mkdir(parents=True)
+    WorkbookBuilder().set_case("Case reference", "CP-2026-0999").write(
+        inbox / "example-mapping-workbook.xlsx"
+    )
+    result = _watch_default_folder(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _names(tmp_path / "watch_folder" / "reports") == ["CP-2026-0999"]
+
+
+def test_watch_on_a_named_folder_puts_no_example_in(tmp_path: Path) -> None:
+    """Only the default demo folder gets the example: a team's folder never does."""
+    root = tmp_path / "team"
+    root.mkdir()
+    code, output = run("watch", str(root), "--once", "--settle", "0.1")
+    assert code == 0, output
+    assert _names(root / "inbox") == [] and _names(root / "processed") == []
+
+
+def test_the_readme_main_command_leaves_a_fresh_clone_clean_run_after_run(tmp_path: Path) -> None:
+    """On a clone, the main command processes the example each run and `git status` stays empty."""
+    if shutil.which("git") is None or not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    _git("clone", "--quiet", "--no-hardlinks", str(PROJECT), str(clone), cwd=tmp_path)
+    tracked = _git("ls-files", "-s", cwd=clone)
+    for run_number, suffix in ((1, ""), (2, " (2)")):
+        result = _watch_default_folder(clone)
+        assert result.returncode == 0, result.stdout + result.stderr
+        processed = _names(clone / "watch_folder" / "processed")
+        assert f"example-mapping-workbook{suffix}.xlsx" in processed, run_number
+        assert len(processed) == run_number
+        assert len(list((clone / "watch_folder" / "reports").rglob("*.docx"))) == 2 * run_number
+        assert _git("status", "--porcelain", "--untracked-files=all", cwd=clone) == ""
+        assert _git("ls-files", "-s", cwd=clone) == tracked
+
+
+MISSING_ROOT = "does not exist: is the share mounted? Create it, or pass --create"
+
+
+def test_watch_refuses_a_root_that_does_not_exist(tmp_path: Path) -> None:
+    """`watch /typo --once` says the root does not exist, exits 1 and creates nothing."""
+    root = tmp_path / "share" / "typo"
+    code, output = run("watch", str(root), "--once", "--settle", "0.1")
+    assert code == 1, output
+    assert f"{root} {MISSING_ROOT} to `sos-docs watch`." in output
+    assert output.endswith("Error: no folder can be watched. Fix the problems above.\n")
+    assert not (tmp_path / "share").exists()
+
+
+def test_watch_create_makes_a_missing_root_and_its_folders(tmp_path: Path) -> None:
+    """`watch --create` makes the missing root with every folder in it, and watches it."""
+    root = tmp_path / "share" / "new-team"
+    code, output = run("watch", str(root), "--once", "--create", "--settle", "0.1")
+    assert code == 0, output
+    assert f"Created {root} (--create).\n" in output
+    made = sorted(p.name for p in root.iterdir())
+    assert made == [".sos-docs", "inbox", "processed", "rejected", "reports"]
+
+
+def test_watch_makes_the_missing_folders_of_a_root_that_exists(tmp_path: Path) -> None:
+    """Without --create, a root that exists still gets its missing folders."""
+    root = tmp_path / "team"
+    root.mkdir()
+    code, output = run("watch", str(root), "--once", "--settle", "0.1")
+    assert code == 0, output
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".sos-docs",
+        "inbox",
+        "processed",
+        "rejected",
+        "reports",
     ]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, load_config
+from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, Retention, load_config
 from sos_docs.errors import ConfigError
 
 
@@ -74,3 +74,81 @@ def test_named_config_file_must_exist(tmp_path: Path) -> None:
     """--config naming a missing file is an error, unlike a root without one."""
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path, tmp_path / "missing.toml")
+
+
+# ---- [folders] names (issue 10.9)
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('inbox = ".."', "not . or .."),
+        ('inbox = "."', "not . or .."),
+        ('processed = "/srv/elsewhere"', "not a path"),
+        ('rejected = "a/b"', "not a path"),
+        ('rejected = "a\\\\b"', "not a path"),
+        ('reports = "C:reports"', "not a path"),
+        ('reports = ".hidden"', "hidden"),
+        ('processed = "inbox"', "same as"),
+        ('processed = "INBOX"', "same as"),
+        ('rejected = ".sos-docs"', "same as"),
+        ('inbox = " inbox"', "spaces"),
+        ('inbox = "in\\nbox"', "control character"),
+    ],
+)
+def test_folder_names_must_be_single_plain_distinct_names(
+    tmp_path: Path, entry: str, words: str
+) -> None:
+    """A [folders] name that is a path, `..`, hidden, repeated or the state folder is refused
+    with the file, the line, the key, what is wrong and how to fix it."""
+    path = write_toml(tmp_path, f'team = "North"\n\n[folders]\n# ours\n{entry}\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    message = str(raised.value)
+    key = entry.split(" =")[0]
+    assert f"{path}, line 5" in message
+    assert f"folders.{key}" in message and words in message
+    assert "plain folder name" in message
+
+
+def test_a_folder_name_in_a_dotted_key_is_found_on_its_line(tmp_path: Path) -> None:
+    """`folders.inbox = ".."` at the top level is refused with its own line too."""
+    path = write_toml(tmp_path, 'pdf = false\nfolders.inbox = ".."\n')
+    with pytest.raises(ConfigError, match=f"{path}, line 2"):
+        load_config(tmp_path)
+
+
+def test_the_state_folder_may_be_hidden_and_others_plain_names(tmp_path: Path) -> None:
+    """Plain, distinct names (the state folder hidden) are accepted as they are."""
+    write_toml(tmp_path, '[folders]\ninbox = "In tray"\nstate = ".state"\nrejected = "Nope"\n')
+    folders = load_config(tmp_path).folders
+    assert (folders.inbox, folders.state, folders.rejected) == ("In tray", ".state", "Nope")
+
+
+# ---- retention (issue 10.7)
+
+
+def test_retention_is_off_unless_set(tmp_path: Path) -> None:
+    """Without [retention_days] nothing expires; each key set is read, 0 meaning keep."""
+    assert load_config(tmp_path).retention_days == Retention()
+    assert not Retention().any
+    write_toml(tmp_path, "[retention_days]\nprocessed = 90\nlogs = 30\njournal = 0\n")
+    retention = load_config(tmp_path).retention_days
+    assert retention == Retention(processed=90, logs=30)
+    assert retention.any
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("processed = -1", "should be a whole number"),
+        ("documents = '30'", "should be a whole number"),
+        ("documents = true", "should be a whole number"),
+        ("forever = 3", "Unknown setting 'retention_days.forever'"),
+    ],
+)
+def test_a_bad_retention_is_refused(tmp_path: Path, entry: str, words: str) -> None:
+    """A retention that is not a whole number of days (0 or more) is a clear error."""
+    write_toml(tmp_path, f"[retention_days]\n{entry}\n")
+    with pytest.raises(ConfigError, match=words):
+        load_config(tmp_path)

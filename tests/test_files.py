@@ -518,3 +518,27 @@ def test_two_processes_claiming_one_file_have_one_winner(tmp_path: Path) -> None
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     assert Path(winners[0]).read_bytes() == b"workbook"
+
+
+# ------------------------------------------------------------------ round two (issue 10)
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u2067", "\u061c"]
+)
+def test_zero_width_and_bidi_characters_never_reach_a_name(invisible: str) -> None:
+    """A look-alike reference with invisible characters names the same folder as the plain one."""
+    assert safe_file_name(f"CP{invisible}-1{invisible}") == "CP-1"
+
+
+def test_a_write_below_a_folder_that_became_a_link_is_refused(tmp_path: Path) -> None:
+    """write_new_file with `within` refuses a linked folder on the way, even inside the root."""
+    from sos_docs.errors import TargetError
+
+    reports, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    reports.mkdir()
+    elsewhere.mkdir()
+    (reports / "CP-1").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(TargetError, match="not a plain folder"):
+        write_new_file(reports / "CP-1" / "doc.docx", b"data", within=reports)
+    assert list(elsewhere.iterdir()) == []

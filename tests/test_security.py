@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import time
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -582,4 +583,90 @@ def test_symbolic_links_in_the_inbox_are_never_followed(
     assert all((root.inbox / n).is_symlink() for n in names_in(root.inbox))
     assert sorted(p.name for p in outside.iterdir()) == ["other-team.xlsx", "secret.txt"]
     assert names_in(root.reports) == ["CP-2026-0412"]
-    assert names_in(root.processed) == ["case.xlsx"] and names_in(root.rejected) == []
+    assert names_in(root.processed) == ["case.xlsx"]
+    notes = [f"{name} - problems.txt" for name in ("folder-link.xlsx", "link.xlsx", "secret.xlsx")]
+    assert names_in(root.rejected) == notes  # left alone, but each explained once
+    assert all("symbolic link" in (root.rejected / n).read_text("utf-8-sig") for n in notes)
+    assert CANARY_TEXT not in "".join((root.rejected / n).read_text("utf-8-sig") for n in notes)
+
+
+# ---- log and console injection (issue 10.8)
+
+FORGED = "x.xlsx\n2026-01-01 09:00  processed  forged.xlsx\x1b[2K\u202e"
+
+
+def _without_controls(text: str) -> bool:
+    """True when the text holds no escape, carriage return or bidi override."""
+    return not any(char in text for char in ("\x1b", "\x9b", "\r", "\u202e"))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "openpyxl load"])
+def test_openpyxl_warnings_reach_the_log_without_their_text(
+    fast: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A library warning quoting a cell is logged by category and origin, never by its text."""
+    from sos_docs.workbook import reader
+
+    def warning_first(original: object) -> object:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            warnings.warn("Cell B5 'ZQX Jane Doe 01/02/2015' is odd", UserWarning, stacklevel=1)
+            return original(*args, **kwargs)  # type: ignore[operator]
+
+        return wrapper
+
+    monkeypatch.setattr(reader, "_values_of_parts", warning_first(reader._values_of_parts))
+    monkeypatch.setattr(reader, "load_workbook", warning_first(reader.load_workbook))
+    path = WorkbookBuilder().write(tmp_path / "book.xlsx")
+    with caplog.at_level(logging.DEBUG, logger="sos_docs"):
+        reader._read_workbook(path, DEFAULT_CONFIG.limits, fast=fast)
+    assert "UserWarning" in caplog.text
+    assert "ZQX" not in caplog.text
+
+
+def test_status_escapes_a_forged_line_in_a_file_name(tmp_path: Path) -> None:
+    """A file name with a newline and terminal codes cannot add a "processed" line to `status`."""
+    from click.testing import CliRunner
+
+    from sos_docs.cli import cli
+    from sos_docs.service.jobs import run_job
+
+    root = make_root(tmp_path / "root")
+    root.prepare()
+    run_job(root, WorkbookBuilder().write(root.inbox / FORGED))
+    result = CliRunner().invoke(cli, ["status", str(root.path)])
+    assert result.exit_code == 0, result.output
+    assert "forged.xlsx" in result.output
+    assert not any(line.lstrip().startswith("2026-01-01") for line in result.output.splitlines())
+    assert _without_controls(result.output)
+
+
+def test_validate_escapes_control_characters_in_names_and_messages(tmp_path: Path) -> None:
+    """`validate` prints a hostile file name and a cell quoted in a message escaped."""
+    from click.testing import CliRunner
+
+    from sos_docs.cli import cli
+
+    book = WorkbookBuilder().set_case("Meeting type", "Tea\x9b2J party\u202e\r")
+    path = book.write(tmp_path / "a\x1b[31mb.xlsx")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "Meeting type" in result.output or "WB006" in result.output
+    assert _without_controls(result.output)
+
+
+def test_status_json_escapes_c1_controls_and_bidi_marks_and_still_parses(tmp_path: Path) -> None:
+    """`status --json` prints no raw C1 control or bidi mark, and reads back to the same name."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sos_docs.cli import cli
+    from sos_docs.service.jobs import run_job
+
+    name = "a\x9b2Jb\u202ec\x85.xlsx"
+    root = make_root(tmp_path / "root")
+    run_job(root, WorkbookBuilder().write(root.inbox / name))
+    result = CliRunner().invoke(cli, ["status", str(root.path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert not any(char in result.output for char in ("\x9b", "\u202e", "\x85"))
+    assert json.loads(result.output)["recent"][0]["file"] == name

@@ -1,5 +1,6 @@
 """Tests for running sos-docs for several teams: per-root settings, branding, extra documents,
-PDF copies in the service, and `watch` / `doctor` over several roots (issue 7)."""
+PDF copies in the service, and `watch` / `doctor` over several roots, where one team's mistake
+must never stop another team's folder."""
 
 from __future__ import annotations
 

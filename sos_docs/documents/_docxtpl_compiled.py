@@ -25,6 +25,7 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
+from sos_docs.documents import sandbox
 from sos_docs.errors import RenderError
 
 HEADER_URI = DocxTemplate.HEADER_URI
@@ -205,7 +206,7 @@ class CompiledDocxTemplate(SafeDocxTemplate):
 
     def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
         for name, template in self.compiled.properties:
-            setattr(self.docx.core_properties, name, template.render(context))
+            setattr(self.docx.core_properties, name, sandbox.render_bounded(template, context))
 
     def render_footnotes(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
         # Each footnotes part once: docxtpl renders them once per section, so a second pass
@@ -220,7 +221,7 @@ class CompiledDocxTemplate(SafeDocxTemplate):
         """docxtpl's render_xml_part from the compiled template on."""
         self.current_rendering_part = docx_part
         try:
-            xml = str(part.template.render(context))
+            xml = sandbox.render_bounded(part.template, context)
         except jinja2.TemplateError as exc:
             _add_docx_context(exc, part.source)
             raise

@@ -164,7 +164,7 @@ FIELDS: tuple[Field, ...] = (
     Field("grey_areas", FieldKind.LIST, "Grey areas (unknowns and disputed facts), each a piece of text.", "", _WORRIED),
     # -- what's working well?
     Field("existing_safety", FieldKind.LIST, "Existing safety: what someone did to keep the children safe.", "", _WORKING),
-    Field("existing_safety[].what", FieldKind.TEXT, "What they did.", "On 25 October Kerry phoned Nanna Sandra", _WORKING),
+    Field("existing_safety[].what", FieldKind.TEXT, "What they did.", "After the second call-out Kerry phoned Nanna Sandra", _WORKING),
     Field("existing_safety[].who", FieldKind.TEXT, "Who did it, or empty.", "Sandra Price", _WORKING),
     Field("existing_safety[].danger_number", FieldKind.TEXT, "The number of the danger statement it kept them safe from, or empty.", "1", _WORKING),
     Field("existing_strengths", FieldKind.LIST, "Existing strengths.", "", _WORKING),
@@ -282,6 +282,18 @@ the row to repeat. A *picture* is placed with `{{ scale_picture }}` in a paragra
 an empty picture prints nothing, so `{%p if p.picture %}` ... `{%p endif %}` keeps out the empty
 paragraph. Every value is printed exactly as typed in the workbook (never run as template code),
 and line breaks typed in a cell are kept.
+
+Templates see these values as plain data and nothing else. Besides the fields, a template may
+use `{% if %}`, `{% for %}` (with `loop.index`, `loop.first`, `loop.last`, `loop.cycle(...)`
+and the rest of `loop`), `{% set %}`, its own macros (a macro may call only macros defined
+before it), `range(...)` and the filters `abs`, `batch`, `capitalize`, `center`, `count`,
+`default`, `dictsort`, `escape`, `filesizeformat`, `first`, `float`, `forceescape`, `groupby`,
+`indent`, `int`, `items`, `join`, `last`, `length`, `list`, `lower`, `max`, `min`, `reject`,
+`rejectattr`, `replace`, `reverse`, `round`, `select`, `selectattr`, `slice`, `sort`,
+`string`, `striptags`, `sum`, `title`, `trim`, `truncate`, `unique`, `upper`, `wordcount` and
+`wordwrap`. It may not call methods (write `{{ team|upper }}`, not `{{ team.upper() }}`), read
+anything behind a picture, or build very large values; `sos-docs check-template` says which tag
+to change.
 
 Run `sos-docs check-template FILE` to find placeholders a template uses that are not listed here.
 The same list is printed by `sos-docs fields`.

@@ -13,11 +13,14 @@ disk is compiled afresh. Every render still starts from a fresh python-docx docu
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import io
 import logging
+import os
 import re
+import stat
 import threading
 import zipfile
 from collections import OrderedDict
@@ -33,11 +36,11 @@ from docx.shared import Cm, Emu
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 from PIL import Image, ImageOps
 
+from sos_docs.documents import sandbox
 from sos_docs.documents._docxtpl_compiled import (
     FOOTER_URI,
     FOOTNOTES_TYPE,
@@ -62,9 +65,15 @@ _PICTURE_HEIGHT_SHARE = 0.55  # of the page's text height, so a picture fits und
 # Filters that would let a template put raw markup (from cell text) into the document's XML.
 _UNSAFE_FILTERS = ("safe", "urlize", "xmlattr")
 _TEMPLATE_GLOBALS = frozenset({"loop", "caller", "varargs", "kwargs"})
+# Jinja's own globals, which this sandbox does not offer: a template naming one is refused.
+_JINJA_GLOBALS = sandbox.UNAVAILABLE_GLOBALS | {"self"}
+# The largest template file read (the shipped ones are under 100 KB).
+MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 # Filters whose result is the same list in another order or subset: loops over them keep
 # the item fields of the list.
 _LIST_KEEPING_FILTERS = frozenset({"sort", "reverse", "list", "unique", "selectattr", "rejectattr"})
+# Filters whose first argument names the attribute they read of each item.
+_ATTRIBUTE_FIRST_FILTERS = frozenset({"selectattr", "rejectattr", "groupby"})
 _COMPILED_TEMPLATES_KEPT = 16
 
 
@@ -83,15 +92,16 @@ class UnknownField:
     name: str  # as the template writes it, e.g. "d.statment"
     suggestion: str  # the nearest known field written the same way, or ""
     part: str = "body"  # body, header, footer, footnotes or document properties
-    internal: bool = False  # reaches for Python's internals (`__class__`), which the sandbox stops
+    internal: bool = False  # something the sandbox stops (`__class__`, a call), not a field
+    why: str = ""  # what it does, when not reaching into Python's internals
 
     @property
     def message(self) -> str:
         """One line for the person fixing the template."""
         if self.internal:
+            does = self.why or "reaches into the program's internals"
             return (
-                f"'{self.name}' (in the {self.part}) reaches into the program's internals, "
-                "which templates may not do; remove it."
+                f"'{self.name}' (in the {self.part}) {does}, which templates may not do; remove it."
             )
         text = f"'{self.name}' (in the {self.part}) is not a known template field"
         return f"{text}; did you mean '{self.suggestion}'?" if self.suggestion else f"{text}."
@@ -121,7 +131,8 @@ def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyIm
     # allows `list.sort()`), and that must not reach the next document of the case.
     prepared = _for_document(cleaned, _Pictures(tpl, compiled.picture_box, warnings, ready))
     try:
-        tpl.render(prepared, jinja_env=compiled.env, autoescape=True)
+        with sandbox.document_budget():
+            tpl.render(prepared, jinja_env=compiled.env, autoescape=True)
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from exc
     except RenderError:
@@ -151,12 +162,55 @@ def _open_template(template: Path) -> DocxTemplate:
 
 
 def _template_bytes(template: Path) -> bytes:
+    """The template file's bytes: a regular file, not a link, at most MAX_TEMPLATE_BYTES.
+
+    Opened without following a link and without blocking, and checked on the open handle, so
+    a FIFO, a device such as /dev/zero or a link swapped in is refused, never read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        return template.read_bytes()
+        fd = os.open(template, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError as exc:
         raise TemplateError(f"The template {template} does not exist.") from exc
     except OSError as exc:
+        if template.is_symlink():
+            raise TemplateError(
+                f"The template {template} is a symbolic link, which sos-docs does not follow. "
+                "Name the template file itself."
+            ) from exc
         raise TemplateError(f"The template {template} cannot be read: {exc.strerror}.") from exc
+    try:
+        return _read_regular_file(template, fd)
+    except OSError as exc:
+        raise TemplateError(f"The template {template} cannot be read: {exc.strerror}.") from exc
+    finally:
+        os.close(fd)
+
+
+def _read_regular_file(template: Path, fd: int) -> bytes:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise TemplateError(
+            f"The template {template} is not a regular file (it is a folder, device or pipe). "
+            "Name a Word .docx file."
+        )
+    if info.st_size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(_too_big(template))
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := os.read(fd, min(1024 * 1024, MAX_TEMPLATE_BYTES + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_TEMPLATE_BYTES:  # it grew while being read
+            raise TemplateError(_too_big(template))
+    return b"".join(chunks)
+
+
+def _too_big(template: Path) -> str:
+    return (
+        f"The template {template} is larger than {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB, "
+        "which no document template needs. Compress its pictures in Word, or use another file."
+    )
 
 
 def _parsed_template(template: Path, data: bytes) -> DocxTemplate:
@@ -224,9 +278,10 @@ def _compile(template: Path, data: bytes) -> Compiled:
         raise _unmakeable(template, exc) from exc
 
 
-def _environment() -> SandboxedEnvironment:
-    """A sandbox where unknown fields are errors and every printed value is literal text."""
-    env = SandboxedEnvironment(
+def _environment() -> sandbox.TemplateSandbox:
+    """A sandbox where templates read plain data only, unknown fields are errors and every
+    printed value is literal text (see `sos_docs.documents.sandbox`)."""
+    env = sandbox.TemplateSandbox(
         autoescape=True, undefined=jinja2.StrictUndefined, finalize=_literal_text
     )
     for name in _UNSAFE_FILTERS:
@@ -237,7 +292,8 @@ def _environment() -> SandboxedEnvironment:
 def _literal_text(value: object) -> object:
     """Escape a printed string for XML, once, including from docxtpl's own post-processing.
 
-    Markup (the output of a macro, already escaped) and pictures pass through unchanged.
+    Markup (the output of a macro, already escaped) and pictures pass through unchanged
+    (a picture prints through its `__html__`, which Jinja's escaping calls).
     """
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
@@ -281,8 +337,35 @@ def _cleaned(value: object, path: str) -> object:
     raise RenderError(f"The template field {path} holds a {type(value).__name__}, not plain data.")
 
 
+class TemplatePicture(sandbox.Opaque):
+    """A picture as a template sees it: it prints as the picture, and offers nothing else.
+
+    docxtpl's InlineImage carries the whole DocxTemplate in a public `.tpl` (whose methods
+    read and write files); this holds it in a private slot, which the sandbox never reads
+    (names starting with "_"), and has no public attribute or method, no `__dict__` and no
+    item access. Jinja's escaping calls `__html__` to print it.
+    """
+
+    __slots__ = ("_image",)
+
+    def __init__(self, image: InlineImage) -> None:
+        self._image = image
+
+    def _refusal(self, name: str) -> str:
+        return f"a picture has no '{name}'; templates may only print it"
+
+    def __html__(self) -> str:
+        return str(self._image.__html__())
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+    def __repr__(self) -> str:
+        return "<picture>"
+
+
 def _for_document(cleaned: object, pictures: _Pictures) -> object:
-    """A copy of a cleaned context for one document, each picture slot an inline image."""
+    """A copy of a cleaned context for one document, each picture slot an opaque picture."""
     if type(cleaned) is dict:
         return {key: _for_document(item, pictures) for key, item in cleaned.items()}
     if type(cleaned) is list:
@@ -310,8 +393,8 @@ class _Pictures:
         self.max_width, self.max_height = box
         self.ready = ready  # shared by the documents of one case: each picture converted once
 
-    def inline(self, picture: Picture, path: str) -> InlineImage | str:
-        """An InlineImage scaled to fit, or "" (and a warning) when the picture cannot be read."""
+    def inline(self, picture: Picture, path: str) -> TemplatePicture | str:
+        """The picture scaled to fit, or "" (and a warning) when the picture cannot be read."""
         converted = self.ready.get(picture.data)
         if converted is None and picture.size is not None:
             converted = self.ready[picture.data] = (picture.data, *picture.size)
@@ -325,12 +408,13 @@ class _Pictures:
         scale = min(self.max_width / width, self.max_height / height)
         if picture.max_height_emu:  # a logo: kept small whatever the page allows
             scale = min(scale, picture.max_height_emu / height)
-        return InlineImage(
+        image = InlineImage(
             self.tpl,
             io.BytesIO(data),
             width=Emu(int(width * scale)),
             height=Emu(int(height * scale)),
         )
+        return TemplatePicture(image)
 
 
 def _word_ready_or_reason(data: bytes) -> tuple[bytes, int, int] | str:
@@ -412,6 +496,12 @@ def _template_error(template: Path, exc: jinja2.TemplateError) -> TemplateError:
             f"The template {template.name} uses a field sos-docs does not know ({exc.message}). "
             f"Run `sos-docs check-template {template}` to list the placeholders to fix."
         )
+    if isinstance(exc, sandbox.DocumentTooLarge):
+        return TemplateError(
+            f"The document from {template.name} would be too large ({exc.message}): the "
+            "workbook is too large or too complex to process, or the template repeats a section "
+            "too often. Shorten the longest texts in the workbook, or split it."
+        )
     if isinstance(exc, SecurityError):
         return TemplateError(
             f"The template {template.name} tries to do something templates may not do "
@@ -428,20 +518,30 @@ def _template_error(template: Path, exc: jinja2.TemplateError) -> TemplateError:
 
 
 def check_template(template: Path) -> list[UnknownField]:
-    """Every placeholder the template uses that is not a documented field, with a suggestion.
+    """Every placeholder the template uses that is not a documented field, with a suggestion,
+    and everything it does that a template may not (calls, internals, huge values).
 
-    Raises TemplateError when the template cannot be opened or its tags do not parse.
+    Nothing is rendered: the check is a walk over the parsed tags, so its time and memory
+    follow the template's size (at most MAX_TEMPLATE_BYTES). Raises TemplateError when the
+    template cannot be opened or its tags do not parse.
     """
     tpl = _open_template(template)
     env = _environment()
     found: list[UnknownField] = []
     for part, source in _template_sources(tpl):
         try:
-            env.from_string(source)  # compiles: unknown filters and tests are found here too
             tree = env.parse(source)
+            with sandbox.document_budget():
+                checked = _FieldChecker(part, env).check(tree)
+            env.from_string(source)  # compiles: unknown filters and tests are found here too
         except jinja2.TemplateSyntaxError as exc:
             raise _template_error(template, exc) from exc
-        found += [f for f in _FieldChecker(part).check(tree) if f not in found]
+        except RecursionError as exc:  # thousands of nested brackets or tags
+            raise TemplateError(
+                f"The template {template.name} nests its tags or brackets too deeply to check. "
+                "Open it in Word and simplify the {{ }} and {% %} tags."
+            ) from exc
+        found += [f for f in checked if f not in found]
     return found
 
 
@@ -459,32 +559,61 @@ def _template_sources(tpl: DocxTemplate) -> Iterator[tuple[str, str]]:
         yield "document properties", getattr(props, name) or ""
 
 
+# What a name in a template's scope stands for, besides a field path: `loop` inside a for
+# loop, a macro the template defines (or `caller` inside one), or something untyped.
+_LOOP = "<loop>"
+_MACRO = "<macro>"
+
+
+class _NotConstant(Exception):
+    """An expression whose value is not known without a workbook."""
+
+
 class _FieldChecker:
-    """Walks a Jinja syntax tree and finds names and item fields the registry does not know.
+    """Walks a Jinja syntax tree and finds what a template may not use: unknown names and item
+    fields, attributes that are not fields, calls other than its own macros, `range` and the
+    loop helpers, filters outside the allowed set, other files, and constant values too large.
 
     A loop variable takes the item fields of the list it loops over, so `d.statement` inside
     `{% for d in danger_statements %}` is checked against `danger_statements[].statement`.
+    Constant expressions are worked out with the sandbox's own bounded operators, so `'x' *
+    10**10` is refused here without being made.
     """
 
-    def __init__(self, part: str) -> None:
+    def __init__(self, part: str, env: jinja2.Environment) -> None:
         self.part = part
         self.top = set(top_level_names())
-        self.globals = set(_environment().globals) | _TEMPLATE_GLOBALS
+        self.globals = (set(env.globals) - _JINJA_GLOBALS) | _TEMPLATE_GLOBALS
+        self.filters = set(env.filters)
+        self.constants: dict[str, object] = {}  # `{% set %}` names holding a known value
+        self.known: dict[int, object] = {}  # constant expressions worked out, by node
+        self.macro_order: dict[str, int] = {}
+        # Macros the code being walked may call: those defined before the one it is in, so
+        # no macro calls itself, directly or round a loop (None: at the top, any).
+        self.callable_below: int | None = None
+        self.repeats = 1  # how often the part being walked runs, as far as constant ranges say
         self.found: list[UnknownField] = []
 
     def check(self, tree: nodes.Template) -> list[UnknownField]:
-        self.visit(tree, {})
+        macros = list(tree.find_all(nodes.Macro))
+        self.macro_order = {macro.name: n for n, macro in enumerate(macros)}
+        self.visit(tree, {macro.name: _MACRO for macro in macros})
         return self.found
 
     def visit(self, node: nodes.Node, scope: dict[str, str | None]) -> None:
         if isinstance(node, nodes.For):
             self.visit_for(node, scope)
-        elif isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem | nodes.Filter):
+        elif isinstance(node, nodes.Expr) and not isinstance(node, nodes.Literal):
             self.resolve(node, scope)
-        elif isinstance(node, nodes.Assign | nodes.AssignBlock):
-            for child in [node.node] if isinstance(node, nodes.Assign) else node.body:
+        elif isinstance(node, nodes.Assign):
+            path = self.resolve(node.node, scope)
+            self.bind(node.target, path, scope)
+            self.remember(node.target, node.node, scope)
+        elif isinstance(node, nodes.AssignBlock):
+            for child in [*node.body, *([node.filter] if node.filter else [])]:
                 self.visit(child, scope)
             self.bind(node.target, None, scope)
+            self.remember(node.target, None, scope)
         elif isinstance(node, nodes.Macro | nodes.CallBlock):
             self.visit_callable(node, scope)
         elif isinstance(node, nodes.With):
@@ -495,18 +624,24 @@ class _FieldChecker:
                 self.bind(target, None, inner)
             for child in node.body:
                 self.visit(child, inner)
+        elif isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
+            self.report(type(node).__name__.lower(), "", why="loads another file")
         else:
             for child in node.iter_child_nodes():
                 self.visit(child, scope)
 
     def visit_for(self, node: nodes.For, scope: dict[str, str | None]) -> None:
         source = self.resolve(node.iter, scope)
-        is_list = source is not None and FIELDS_BY_NAME[source].kind is FieldKind.LIST
+        field = FIELDS_BY_NAME.get(source or "")
+        is_list = field is not None and field.kind is FieldKind.LIST
         inner = dict(scope)
         self.bind(node.target, f"{source}[]" if is_list else None, inner)
-        inner["loop"] = None
+        inner["loop"] = _LOOP
+        outer = self.repeats
+        self.repeats *= _constant_range_length(node.iter, scope)
         for child in [*node.body, *([node.test] if node.test else [])]:
             self.visit(child, inner)
+        self.repeats = outer
         for child in node.else_:
             self.visit(child, scope)
 
@@ -518,10 +653,18 @@ class _FieldChecker:
         for default in node.defaults:
             self.visit(default, scope)
         inner = dict(scope)
+        inner["caller"] = _MACRO
         for arg in node.args:
             self.bind(arg, None, inner)
+        outer = self.callable_below
+        # A macro's body runs as that macro; a call block's body runs inside the macro called.
+        called = node.name if isinstance(node, nodes.Macro) else _written(node.call.node)
+        if called in self.macro_order:
+            below = self.macro_order[called]
+            self.callable_below = below if outer is None else min(outer, below)
         for child in node.body:
             self.visit(child, inner)
+        self.callable_below = outer
 
     def bind(self, target: nodes.Node, path: str | None, scope: dict[str, str | None]) -> None:
         if isinstance(target, nodes.Name):
@@ -530,35 +673,51 @@ class _FieldChecker:
             for name in target.find_all(nodes.Name):
                 scope[name.name] = None
 
+    def remember(
+        self, target: nodes.Node, value: nodes.Node | None, scope: dict[str, str | None]
+    ) -> None:
+        """Keep the value a `{% set %}` gives a name when it is known without a workbook."""
+        known: object = _NotConstant
+        if isinstance(target, nodes.Name) and value is not None:
+            with contextlib.suppress(_NotConstant, SecurityError):  # reported by resolve
+                known = self.constant(value, scope)  # before forgetting: `set x = x ~ x`
+        for name in [target, *target.find_all(nodes.Name)]:
+            if isinstance(name, nodes.Name):
+                self.constants.pop(name.name, None)
+        if isinstance(target, nodes.Name) and known is not _NotConstant:
+            self.constants[target.name] = known
+
     def resolve(self, node: nodes.Node, scope: dict[str, str | None]) -> str | None:
-        """The registry name an expression stands for, reporting unknown ones; None if untyped."""
+        """The registry name an expression stands for, reporting what a template may not use;
+        None if it is not a field."""
         if isinstance(node, nodes.Name):
             return self.resolve_name(node.name, scope)
         if isinstance(node, nodes.Getattr):
             return self.resolve_item(node, node.node, node.attr, scope)
-        if (
-            isinstance(node, nodes.Getitem)
-            and isinstance(node.arg, nodes.Const)
-            and isinstance(node.arg.value, str)
-        ):
-            return self.resolve_item(node, node.node, node.arg.value, scope)
+        if isinstance(node, nodes.Getitem):
+            return self.resolve_index(node, scope)
         if isinstance(node, nodes.Filter):
-            if node.name == "attr":  # `x|attr('__class__')`: a way round the checks on names
-                self.report(f"{_written(node.node) if node.node else '…'}|attr", "", internal=True)
-            for child in [*node.args, *node.kwargs]:
-                self.visit(child, scope)
-            inner = self.resolve(node.node, scope) if node.node is not None else None
-            return inner if node.name in _LIST_KEEPING_FILTERS else None
+            return self.resolve_filter(node, scope)
+        if isinstance(node, nodes.Call):
+            self.resolve_call(node, scope)
+            return None
+        if isinstance(node, nodes.BinExpr | nodes.Concat):
+            self.check_size(node, scope)
         for child in node.iter_child_nodes():
             self.visit(child, scope)
         return None
 
     def resolve_name(self, name: str, scope: dict[str, str | None]) -> str | None:
+        if name.startswith("_"):
+            self.report(name, "", internal=True)
+            return None
         if name in scope:
             return scope[name]
         if name in self.top:
             return name
-        if name not in self.globals:
+        if name in _JINJA_GLOBALS:
+            self.report(name, "", why=f"uses Jinja's '{name}'")
+        elif name not in self.globals:
             self.report(name, _closest(name, self.top))
         return None
 
@@ -568,9 +727,24 @@ class _FieldChecker:
         if attr.startswith("_"):  # the sandbox refuses these at render time; say so now
             self.report(_written(node), "", internal=True)
             return None
+        before = len(self.found)
         owner = self.resolve(base, scope)
+        if len(self.found) > before:
+            return None  # what it belongs to is reported already
+        if owner == _LOOP:
+            if attr not in sandbox.LOOP_ATTRIBUTES:
+                close = _closest(attr, sandbox.LOOP_ATTRIBUTES)
+                self.report(_written(node), f"loop.{close}" if close else "")
+            return None
+        field = FIELDS_BY_NAME.get(owner or "")
+        if field is not None and field.kind is FieldKind.LIST:
+            self.report(_written(node), "")  # a field of the list itself, not of its items
+            return None
         if owner is None or not owner.endswith("[]"):
-            return None  # a method of a text value, or something the registry does not type
+            # A method of a text value (`case_reference.upper`), an object behind a picture.
+            what = f"the value of '{owner}'" if owner and owner != _MACRO else "a value"
+            self.report(_written(node), "", why=f"reads something behind {what}")
+            return None
         name = f"{owner}.{attr}"
         if name in FIELDS_BY_NAME:
             return name
@@ -578,10 +752,182 @@ class _FieldChecker:
         self.report(_written(node), f"{_written(base)}.{close}" if close else "")
         return None
 
-    def report(self, name: str, suggestion: str, *, internal: bool = False) -> None:
-        field = UnknownField(name, suggestion, self.part, internal)
+    def resolve_index(self, node: nodes.Getitem, scope: dict[str, str | None]) -> str | None:
+        """`x['name']` as `x.name`; `x[0]` or `x[n]` on a list as one of its items."""
+        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            return self.resolve_item(node, node.node, node.arg.value, scope)
+        self.visit(node.arg, scope)
+        owner = self.resolve(node.node, scope)
+        field = FIELDS_BY_NAME.get(owner or "")
+        if field is None or field.kind is not FieldKind.LIST:
+            return None
+        return owner if isinstance(node.arg, nodes.Slice) else f"{owner}[]"
+
+    def resolve_filter(self, node: nodes.Filter, scope: dict[str, str | None]) -> str | None:
+        written = f"{_written(node.node) if node.node else '…'}|{node.name}"
+        if node.name == "attr":  # `x|attr('__class__')`: a way round the checks on names
+            self.report(written, "", internal=True)
+        elif node.name in self.filters and node.name not in sandbox.ALLOWED_FILTERS:
+            self.report(written, "", why=f"uses the filter '{node.name}'")
+        for child in [*node.args, *node.kwargs, *_dynamic(node)]:
+            self.visit(child, scope)
+        self.check_size(node, scope)
+        inner = self.resolve(node.node, scope) if node.node is not None else None
+        self.check_filter_attributes(node, written, inner)
+        return inner if node.name in _LIST_KEEPING_FILTERS else None
+
+    def check_filter_attributes(self, node: nodes.Filter, written: str, items: str | None) -> None:
+        """The attribute a filter reads of each item (`sort(attribute='score')`) must be an
+        item field of the list it is given."""
+        named = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+        if node.name in _ATTRIBUTE_FIRST_FILTERS and node.args:
+            named.append(node.args[0])
+        field = FIELDS_BY_NAME.get(items or "")
+        for value in named:
+            attribute = value.value if isinstance(value, nodes.Const) else None
+            if not isinstance(attribute, str) or "._" in f".{attribute}":
+                self.report(written, "", why="reads an attribute it does not name plainly")
+            elif field is None or field.kind is not FieldKind.LIST:
+                self.report(written, "", why=f"reads '{attribute}' of values that are not fields")
+            else:
+                found, behind = _item_field(f"{items}[]", attribute)
+                if behind:
+                    self.report(written, "", why=f"reads '{attribute}', behind a value")
+                elif found is None:
+                    close = _closest(attribute.split(".")[0], item_names(str(items)))
+                    self.report(f"{written}('{attribute}')", close)
+
+    def resolve_call(self, node: nodes.Call, scope: dict[str, str | None]) -> None:
+        """Only the template's own macros, `caller`, `range` and `loop.cycle`/`loop.changed`."""
+        for child in [*node.args, *node.kwargs, *_dynamic(node)]:
+            self.visit(child, scope)
+        callee = node.node
+        if isinstance(callee, nodes.Name) and scope.get(callee.name) == _MACRO:
+            order = self.macro_order.get(callee.name, -1)
+            if self.callable_below is not None and order >= self.callable_below:
+                why = "calls a macro from itself or from one defined before it"
+                self.report(f"{callee.name}(…)", "", why=why)
+            return
+        if _is_range_call(node, scope):
+            self.check_size(node, scope)
+            return
+        if (
+            isinstance(callee, nodes.Getattr)
+            and isinstance(callee.node, nodes.Name)
+            and scope.get(callee.node.name) == _LOOP
+            and callee.attr in sandbox.LOOP_METHODS
+        ):
+            return
+        before = len(self.found)
+        self.resolve(callee, scope)
+        if len(self.found) == before or not all(f.internal for f in self.found[before:]):
+            self.report(f"{_written(callee)}(…)", "", why="calls a function or method")
+
+    def check_size(self, node: nodes.Node, scope: dict[str, str | None]) -> None:
+        """Report a constant expression that makes a value larger than the sandbox allows."""
+        try:
+            self.constant(node, scope)
+        except _NotConstant:
+            pass
+        except sandbox.TooLarge as exc:
+            self.report(_written(node), "", why=f"makes too large a value ({exc.message})")
+        except SecurityError as exc:
+            self.report(_written(node), "", why=f"is refused ({exc.message})")
+
+    def constant(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
+        """The value of an expression known without a workbook, made with the sandbox's
+        bounded operators (once per expression); _NotConstant when it depends on data."""
+        if isinstance(node, nodes.Name):  # its value depends on where the walk is
+            return self.worked_out(node, scope)
+        if id(node) not in self.known:
+            self.known[id(node)] = self.worked_out(node, scope)
+        return self.known[id(node)]
+
+    def worked_out(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
+        if isinstance(node, nodes.Const):
+            return node.value
+        if isinstance(node, nodes.Name) and node.name in self.constants:
+            return self.constants[node.name]
+        if isinstance(node, nodes.List | nodes.Tuple):
+            return [self.constant(item, scope) for item in node.items]
+        if isinstance(node, nodes.Neg | nodes.Pos):
+            value = self.constant(node.node, scope)
+            return -value if isinstance(node, nodes.Neg) else +value  # type: ignore[operator]
+        try:
+            if isinstance(node, nodes.BinExpr) and node.operator in sandbox.BINOPS:
+                left, right = self.constant(node.left, scope), self.constant(node.right, scope)
+                return sandbox.bounded_binop(node.operator, left, right)
+            if isinstance(node, nodes.Concat):
+                parts = tuple(self.constant(part, scope) for part in node.nodes)
+                return sandbox.TemplateSandbox.bounded_join(parts, autoescape=False)
+            if _is_range_call(node, scope):
+                assert isinstance(node, nodes.Call)
+                numbers = sandbox.bounded_range(*[self.constant(a, scope) for a in node.args])  # type: ignore[arg-type]
+                sandbox.spend_range(len(numbers) * (self.repeats - 1))  # inside range loops
+                return numbers
+            if isinstance(node, nodes.Filter) and node.node is not None:
+                return self.constant_filter(node, scope)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise _NotConstant from exc  # an error the render reports with its own words
+        raise _NotConstant
+
+    def constant_filter(self, node: nodes.Filter, scope: dict[str, str | None]) -> object:
+        """A filter's size check on constant arguments (the filter itself is not run)."""
+        assert node.node is not None
+        values = [self.constant(node.node, scope), *(self.constant(a, scope) for a in node.args)]
+        options = {str(pair.key): self.constant(pair.value, scope) for pair in node.kwargs}
+        sandbox.check_filter_arguments(node.name, values, options)
+        raise _NotConstant  # its result is not worked out here
+
+    def report(self, name: str, suggestion: str, *, internal: bool = False, why: str = "") -> None:
+        field = UnknownField(name, suggestion, self.part, internal or bool(why), why)
         if field not in self.found:
             self.found.append(field)
+
+
+def _item_field(item: str, attribute: str) -> tuple[str | None, bool]:
+    """The field a dotted attribute (`goals.0.goal`) names from a list's items (None when it
+    names none), and whether it reaches behind a text, number or picture."""
+    current = item
+    for part in attribute.split("."):
+        field = FIELDS_BY_NAME.get(current)
+        if current.endswith("[]"):
+            current = f"{current}.{part}"
+            if current not in FIELDS_BY_NAME:
+                return None, False
+        elif field is not None and field.kind is FieldKind.LIST and part.isdigit():
+            current = f"{current}[]"
+        else:
+            return None, True
+    return current, False
+
+
+def _is_range_call(node: nodes.Node, scope: Mapping[str, str | None]) -> bool:
+    return (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "range"
+        and "range" not in scope
+    )
+
+
+def _constant_range_length(node: nodes.Node, scope: Mapping[str, str | None]) -> int:
+    """How many times a loop over `range(...)` with constant whole numbers runs; else 1."""
+    if not _is_range_call(node, scope):
+        return 1
+    assert isinstance(node, nodes.Call)
+    args = [a.value for a in node.args if isinstance(a, nodes.Const)]
+    if len(args) != len(node.args) or not all(type(a) is int and abs(a) < 2**31 for a in args):
+        return 1
+    try:
+        return max(len(range(*args)), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _dynamic(node: nodes.Call | nodes.Filter) -> list[nodes.Expr]:
+    """A call's `*args` and `**kwargs` expressions, where given."""
+    return [arg for arg in (node.dyn_args, node.dyn_kwargs) if arg is not None]
 
 
 def _closest(name: str, candidates: Iterable[str]) -> str:
@@ -597,4 +943,15 @@ def _written(node: nodes.Node) -> str:
         return f"{_written(node.node)}.{node.attr}"
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
         return f"{_written(node.node)}[{node.arg.value!r}]"
+    if isinstance(node, nodes.Const):
+        shown = repr(node.value)
+        return shown if len(shown) <= 40 else f"{shown[:37]}…"
+    if isinstance(node, nodes.BinExpr):
+        return f"{_written(node.left)} {node.operator} {_written(node.right)}"
+    if isinstance(node, nodes.Concat):
+        return " ~ ".join(_written(part) for part in node.nodes)
+    if isinstance(node, nodes.Call):
+        return f"{_written(node.node)}(…)"
+    if isinstance(node, nodes.Filter) and node.node is not None:
+        return f"{_written(node.node)}|{node.name}"
     return "…"

@@ -44,6 +44,7 @@ __all__ = [
     "check_libreoffice",
     "check_logo",
     "check_root",
+    "check_root_exists",
     "check_template_of",
     "check_templates",
     "mount_for",
@@ -129,7 +130,9 @@ def check_root(
 
 def run_checks(root: Path, config: Config, *, converter: PdfConverter | None = None) -> list[Check]:
     """Every check of a root whose configuration loaded: folders, templates, logo, PDF, disk."""
-    checks = check_folders(root, config)
+    missing = check_root_exists(root)
+    # A missing root's folders would only say "the service creates it", which it will not.
+    checks = [missing] if missing else check_folders(root, config)
     checks += check_templates(config)
     checks += [c for c in (check_logo(config), check_libreoffice(config, converter)) if c]
     checks += [check_free_disk(root, config), check_file_system(root, config)]
@@ -225,6 +228,23 @@ def check_configuration(
 
 # ---------------------------------------------------------------------------------------------
 # Folders
+
+
+def check_root_exists(root: Path) -> Check | None:
+    """A FAIL when the root itself does not exist; None when it does.
+
+    The service never creates a root: an unmounted share, or a typing mistake, would otherwise
+    have it watch an empty local folder while staff drop files on the real one. `sos-docs watch
+    --create` is how a new root is made on purpose.
+    """
+    if root.exists():
+        return None
+    return Check(
+        "root folder",
+        CheckStatus.FAIL,
+        f"{root} does not exist: is the share mounted? Create it, or pass --create to "
+        "`sos-docs watch`.",
+    )
 
 
 def check_folders(root: Path, config: Config) -> list[Check]:

@@ -2,7 +2,7 @@
 
 A job is a folder `<root>/.sos-docs/work/<work id>/` held under an exclusive file lock by the
 worker that owns it. It moves through steps that each leave the folder in a state the next start
-can finish from (hot-folder.md, guarantees 3 to 7):
+can finish from (docs/hot-folder.md, guarantees 3 to 7):
 
 1. claim: the inbox file is renamed into the folder (`<work id>__<name>`); losing the rename means
    another service has it;
@@ -28,7 +28,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from sos_docs import files
-from sos_docs.errors import DeliveryError, JournalError
+from sos_docs.config import Limits
+from sos_docs.errors import DeliveryError, JournalError, TargetError, WorkbookError
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import (
     BOOK_FOLDER,
@@ -43,7 +44,7 @@ from sos_docs.service.lock import locked
 from sos_docs.service.logs import root_extra
 from sos_docs.service.plan import DocumentMaker, JobPlan, Planner, saved_plan, sha256, short_stem
 from sos_docs.wording import plural
-from sos_docs.workbook import explain
+from sos_docs.workbook import explain, guard
 
 __all__ = [
     "DocumentMaker",
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 
 # Shares and FAT keep modification times to 2 s; a copy placed by this job is never older.
 MTIME_SLACK_SECONDS = 2.0
+# Reading back a placed document after a crash: bounded, but far above any real document.
+PLACED_LIMITS = Limits(max_file_bytes=1024 * 1024 * 1024)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,7 +236,13 @@ class _Job:
         recovering = plan is not None
         if plan is None:
             plan = self.planner.make_plan(journal, workbook, fresh=fresh)
-        outputs = self._place_outputs(journal, plan, recovering)
+        try:
+            outputs = self._place_outputs(journal, plan, recovering)
+        except TargetError as exc:
+            if not plan.processed:
+                raise  # rejected/ itself is not writable as it should be: wait for IT
+            plan = self.planner.replan_as_rejection(workbook, plan, exc)
+            outputs = self._place_outputs(journal, plan, recovering=False)
         final = self._move_workbook(workbook, plan)
         return self._done(journal, plan, final, outputs)
 
@@ -250,7 +259,7 @@ class _Job:
     def _done(
         self, journal: Journal, plan: JobPlan, final: Path, outputs: tuple[Path, ...]
     ) -> JobResult:
-        journal.finish(plan.journal_id, plan.outcome, final, plan.problems)
+        journal.finish(plan.journal_id, plan.outcome, final, plan.problems, plan.case_reference)
         remove_job_folder(self.folder)
         self._log_outcome(plan, final, outputs)
         outcome = JobOutcome.PROCESSED if plan.processed else JobOutcome.REJECTED
@@ -348,10 +357,13 @@ def _placed_copy(wanted: Path, digest: str, since: float) -> Path | None:
     """
     for candidate in files.numbered_versions(wanted):
         try:
-            if candidate.stat().st_mtime < since - MTIME_SLACK_SECONDS:
+            if candidate.lstat().st_mtime < since - MTIME_SLACK_SECONDS:
                 continue
-            if sha256(candidate.read_bytes()) == digest:
-                return candidate
         except OSError:  # no such file (the end of the versions), or a folder that is not one
             return None
+        try:  # through the guard's reader: a pipe or link someone put there never blocks
+            if sha256(guard.read_claimed_file(candidate, PLACED_LIMITS)) == digest:
+                return candidate
+        except WorkbookError:
+            continue  # not a plain file, so not one this job placed
     return None

@@ -2,9 +2,20 @@
 
 Each job moves claimed -> working -> done | rejected (an internal failure is recorded as
 rejected, outcome "failed-internal"). Outputs are recorded as each document is placed, so that
-after a crash the next start knows what already exists (hot-folder.md, guarantees 5 and 7).
+after a crash the next start knows what already exists (docs/hot-folder.md, guarantees 5
+and 7).
 Paths are stored relative to the watched folder, so that two servers mounting one share at
 different places read the same journal.
+
+Each host writes a journal of its own, `.sos-docs/journal-<host>.sqlite3`: SQLite's locking is
+not to be trusted on network file systems, so no two hosts ever write one file. `sos-docs
+status` reads every host's journal read-only and merges them (`read_all_jobs`); a host that
+takes up a job another host started copies its entry into its own journal first. The shared
+`journal.sqlite3` of earlier sos-docs versions is taken over by the first host to start without a
+journal of its own (copied, migrated, then removed); one that appears later is read as history.
+
+A problem is kept as its code, level, sheet and cell: never its message, which may quote a cell
+(a name, a date of birth). Schema 1 journals lose their message text when first opened.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import socket
 import sqlite3
 import uuid
@@ -30,17 +42,33 @@ from sos_docs.model import Level, Problem
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "JOURNAL_FILE",
+    "LEGACY_JOURNAL_FILE",
     "OUTCOMES",
     "SCHEMA_VERSION",
     "STATES",
     "JobRecord",
     "Journal",
+    "journal_files",
+    "journal_name",
+    "read_all_jobs",
 ]
 
 logger = logging.getLogger(__name__)
 
-JOURNAL_FILE = "journal.sqlite3"  # inside <root>/.sos-docs/
-SCHEMA_VERSION: Final = 1
+LEGACY_JOURNAL_FILE = "journal.sqlite3"  # the one journal all hosts shared, before schema 2
+JOURNAL_GLOB = "journal-*.sqlite3"
+MAX_HOST_NAME = 64
+# Schema 2: problems without their message text; each job's case reference.
+SCHEMA_VERSION: Final = 2
+
+
+def journal_name(host: str) -> str:
+    """The file name of one host's journal: `journal-<host>.sqlite3`, with a safe host name."""
+    safe = re.sub(r"[^a-z0-9._-]+", "_", host.lower()).strip("._-")[:MAX_HOST_NAME]
+    return f"journal-{safe or 'unknown'}.sqlite3"
+
+
+JOURNAL_FILE = journal_name(socket.gethostname())  # this host's, inside <root>/.sos-docs/
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds to wait for another service holding the journal
 STATES = ("claimed", "working", "done", "rejected")
 OUTCOMES = ("done", "rejected", "failed-internal")
@@ -60,7 +88,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     outputs       TEXT NOT NULL DEFAULT '[]',
     problems      TEXT NOT NULL DEFAULT '[]',
     host          TEXT NOT NULL,
-    pid           INTEGER NOT NULL
+    pid           INTEGER NOT NULL,
+    case_reference TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_by_hash ON jobs (content_hash);
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
@@ -82,9 +111,10 @@ class JobRecord:
     work_path: Path
     final_path: Path | None
     outputs: tuple[Path, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Problem, ...]  # code, level, sheet and cell; the message is always ""
     host: str
     pid: int
+    case_reference: str = ""  # of a processed workbook
 
     @property
     def finished(self) -> bool:
@@ -93,10 +123,10 @@ class JobRecord:
 
 
 class Journal:
-    """The journal database of one watched folder; one per thread, used as a context manager.
+    """One host's journal of one watched folder; one per thread, used as a context manager.
 
     `root` is the watched folder that stored paths are relative to; by default the folder
-    above the journal's own (`<root>/.sos-docs/journal.sqlite3`). `wal=False` uses SQLite's
+    above the journal's own (`<root>/.sos-docs/journal-<host>.sqlite3`). `wal=False` uses SQLite's
     rollback journal instead, for a journal on a network share, where WAL cannot work.
     `create_folder=False` refuses to create the journal's folder: a running service uses it so
     that a share that has dropped is not given a new, empty journal on the local disk.
@@ -114,6 +144,8 @@ class Journal:
         self.path = path
         self.root = root if root is not None else path.parent.parent
         self._create_folder = create_folder
+        self._busy_timeout = busy_timeout
+        self._take_over_legacy()
         self._connection = self._open(busy_timeout, wal)
 
     # ---- opening and closing
@@ -145,6 +177,8 @@ class Journal:
                 connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
                 connection.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
                 connection.execute("PRAGMA synchronous = FULL")
+                # Deleted and rewritten rows are overwritten with zeros, not left in free pages.
+                connection.execute("PRAGMA secure_delete = ON")
                 self._ensure_schema(connection)
         except BaseException:
             connection.close()
@@ -152,23 +186,58 @@ class Journal:
         return connection
 
     def _ensure_schema(self, connection: sqlite3.Connection) -> None:
-        """Create the tables on first use; refuse a journal written by a newer sos-docs."""
+        """Create the tables on first use, migrate an older journal, refuse a newer one."""
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
         if version > SCHEMA_VERSION:
-            raise JournalError(
-                f"The journal {self.path} was written by a newer version of sos-docs. "
-                "Upgrade sos-docs on this computer, or move the journal aside to start a new one."
-            )
+            raise JournalError(_newer_version_message(self.path))
         with _transaction(connection):
-            # Checked again inside the lock: another service may have just created it.
-            if connection.execute("PRAGMA user_version").fetchone()[0] == 0:
+            # Checked again inside the lock: another process may have just done it.
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         connection.execute(statement)
-                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 logger.info("created the job journal %s", self.path)
+            elif version < SCHEMA_VERSION:
+                _migrate(connection, version)
+                logger.info("removed the problems' message text from the journal %s", self.path)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version not in (0, SCHEMA_VERSION):
+            # Rebuilt and checkpointed, so that no old page still holds the removed text.
+            connection.execute("VACUUM")
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _take_over_legacy(self) -> None:
+        """Make the shared journal of an older sos-docs this host's, if it has none yet.
+
+        The shared file is copied whole (with what its write-ahead log holds) under this
+        host's name, then removed; two hosts taking it over at once each get a copy, and
+        `read_all_jobs` shows each job once.
+        """
+        legacy = self.path.with_name(LEGACY_JOURNAL_FILE)
+        if not self.path.name.startswith("journal-") or self.path.exists():
+            return
+        if not legacy.is_file():
+            return
+        copy = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        with self._translated("take over"):
+            source = sqlite3.connect(legacy, timeout=self._busy_timeout)
+            try:
+                source.execute("VACUUM INTO ?", (str(copy),))
+            finally:
+                source.close()
+            try:
+                copy.chmod(new_file_mode(self.path.parent))
+                with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+                    os.link(copy, self.path)
+            finally:
+                copy.unlink()
+            for leftover in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    legacy.with_name(legacy.name + leftover).unlink()
+        logger.info("took over the shared journal %s as %s", legacy, self.path.name)
 
     # ---- writing
 
@@ -194,6 +263,7 @@ class Journal:
     def record_outputs(self, job_id: str, outputs: Sequence[Path]) -> None:
         """Add documents just placed to the job (and mark it working); safe to repeat."""
         with self._translated("write to"), _transaction(self._connection):
+            self._adopt_if_unknown(job_id)
             known = json.loads(self._column(job_id, "outputs"))
             known += [p for p in map(self._relative, outputs) if p not in known]
             self._connection.execute(
@@ -202,26 +272,47 @@ class Journal:
             )
 
     def finish(
-        self, job_id: str, outcome: str, final_path: Path, problems: Sequence[Problem]
+        self,
+        job_id: str,
+        outcome: str,
+        final_path: Path,
+        problems: Sequence[Problem],
+        case_reference: str = "",
     ) -> None:
-        """Record where the workbook ended and why: outcome done, rejected or failed-internal."""
+        """Record where the workbook ended and why: outcome done, rejected or failed-internal.
+
+        Problems are kept without their message text, which may quote a cell.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
         state = "done" if outcome == "done" else "rejected"
         with self._translated("write to"), _transaction(self._connection):
-            self._column(job_id, "id")  # raises JournalError for an unknown job
+            self._adopt_if_unknown(job_id)
             self._connection.execute(
                 "UPDATE jobs SET state = ?, outcome = ?, finished_at = ?, final_path = ?,"
-                " problems = ? WHERE id = ?",
+                " problems = ?, case_reference = ? WHERE id = ?",
                 (
                     state,
                     outcome,
                     _now(),
                     self._relative(final_path),
                     json.dumps([_problem_as_json(p) for p in problems]),
+                    case_reference,
                     job_id,
                 ),
             )
+
+    def remove_finished_before(self, cutoff: datetime, *, dry_run: bool = False) -> int:
+        """Delete finished jobs that ended before `cutoff` (retention); returns how many."""
+        where = "WHERE state IN ('done', 'rejected') AND finished_at < ?"
+        parameters = (cutoff.astimezone(UTC).isoformat(timespec="milliseconds"),)
+        with self._translated("write to"), _transaction(self._connection):
+            count: int = self._connection.execute(
+                f"SELECT COUNT(*) FROM jobs {where}", parameters
+            ).fetchone()[0]
+            if count and not dry_run:
+                self._connection.execute(f"DELETE FROM jobs {where}", parameters)
+        return count
 
     # ---- reading
 
@@ -272,29 +363,25 @@ class Journal:
         return row[0]
 
     def _record(self, row: tuple[Any, ...]) -> JobRecord:
-        """A JobRecord from a row, with stored relative paths made absolute under root."""
-        values = dict(zip(_COLUMN_NAMES, row, strict=True))
-        try:
-            return JobRecord(
-                id=values["id"],
-                file_name=values["file_name"],
-                content_hash=values["content_hash"],
-                state=values["state"],
-                claimed_at=datetime.fromisoformat(values["claimed_at"]),
-                finished_at=_optional_time(values["finished_at"]),
-                outcome=values["outcome"],
-                work_path=self._absolute(values["work_path"]),
-                final_path=self._absolute(values["final_path"]) if values["final_path"] else None,
-                outputs=tuple(self._absolute(p) for p in json.loads(values["outputs"])),
-                problems=tuple(_problem_from_json(p) for p in json.loads(values["problems"])),
-                host=values["host"],
-                pid=values["pid"],
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise JournalError(
-                f"The journal {self.path} holds a damaged entry for job {values['id']}: "
-                "move the journal aside, a new one will be created."
-            ) from exc
+        return _record_from(row, self.root, self.path)
+
+    def _adopt_if_unknown(self, job_id: str) -> None:
+        """Copy a job another host started into this journal (inside a write transaction).
+
+        Raises JournalError when no journal beside this one knows the job either.
+        """
+        if self._connection.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
+            return
+        for other in journal_files(self.path.parent):
+            if other == self.path:
+                continue
+            rows = _read_rows(other, "WHERE id = ?", (job_id,), self._busy_timeout)
+            if rows:
+                names = ", ".join(_COLUMN_NAMES)
+                marks = ", ".join("?" * len(_COLUMN_NAMES))
+                self._connection.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", rows[0])
+                return
+        raise JournalError(f"There is no job {job_id} in the journal {self.path}.")
 
     def _relative(self, path: Path) -> str:
         """The path relative to root with '/' separators, or absolute if it is elsewhere."""
@@ -302,9 +389,6 @@ class Journal:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
-
-    def _absolute(self, stored: str) -> Path:
-        return self.root / stored  # an absolute stored path replaces root
 
     @contextlib.contextmanager
     def _translated(self, action: str) -> Iterator[None]:
@@ -334,8 +418,135 @@ _COLUMN_NAMES = (
     "problems",
     "host",
     "pid",
+    "case_reference",
 )
 _COLUMNS = ", ".join(_COLUMN_NAMES)
+
+
+# --------------------------------------------------------------------------------------------
+# Every host's journal, read-only
+
+
+def journal_files(state: Path) -> list[Path]:
+    """Every journal in a state folder: each host's, then the shared one of an older version."""
+    files = sorted(p for p in state.glob(JOURNAL_GLOB) if p.is_file())
+    legacy = state / LEGACY_JOURNAL_FILE
+    return [*files, legacy] if legacy.is_file() else files
+
+
+def read_all_jobs(
+    state: Path, root: Path, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+) -> list[JobRecord]:
+    """Every job of every host's journal, read-only, each job once, newest first.
+
+    A job copied by the host that finished it appears in two journals: the furthest copy
+    counts. A job started again by another host under a new entry (same work file, claimed
+    later) replaces the unfinished one.
+    """
+    records = [
+        _record_from(row, root, path)
+        for path in journal_files(state)
+        for row in _read_rows(path, "", (), busy_timeout)
+    ]
+    furthest: dict[str, JobRecord] = {}
+    for record in records:
+        known = furthest.get(record.id)
+        if known is None or _progress(record) > _progress(known):
+            furthest[record.id] = record
+    jobs = list(furthest.values())
+    taken_up = {(job.work_path, job.id): job.claimed_at for job in jobs}
+    kept = [job for job in jobs if job.finished or not _taken_up_later(job, taken_up)]
+    return sorted(kept, key=lambda job: job.claimed_at, reverse=True)
+
+
+def _progress(record: JobRecord) -> tuple[bool, int, datetime]:
+    return (record.finished, len(record.outputs), record.finished_at or record.claimed_at)
+
+
+def _taken_up_later(job: JobRecord, claims: dict[tuple[Path, str], datetime]) -> bool:
+    """True when another entry for the same work file was claimed at or after this one."""
+    return any(
+        path == job.work_path and other != job.id and when >= job.claimed_at
+        for (path, other), when in claims.items()
+    )
+
+
+def _read_rows(
+    path: Path, clause: str, parameters: tuple[Any, ...], busy_timeout: float
+) -> list[tuple[Any, ...]]:
+    """Rows of one journal opened read-only, in _COLUMN_NAMES order, whatever its schema."""
+    try:
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=busy_timeout
+        )
+    except sqlite3.Error as exc:
+        raise JournalError(_plain_sqlite_error(exc, "read", path)) from exc
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(_newer_version_message(path))
+        if version == 0:
+            return []
+        present = {row[1] for row in connection.execute("PRAGMA table_info(jobs)")}
+        columns = ", ".join(c if c in present else f"'' AS {c}" for c in _COLUMN_NAMES)
+        return connection.execute(f"SELECT {columns} FROM jobs {clause}", parameters).fetchall()
+    except sqlite3.Error as exc:
+        raise JournalError(_plain_sqlite_error(exc, "read", path)) from exc
+    finally:
+        connection.close()
+
+
+def _record_from(row: tuple[Any, ...], root: Path, source: Path) -> JobRecord:
+    """A JobRecord from a row, with stored relative paths made absolute under root."""
+    values = dict(zip(_COLUMN_NAMES, row, strict=True))
+
+    def absolute(stored: str) -> Path:
+        return root / stored  # an absolute stored path replaces root
+
+    try:
+        return JobRecord(
+            id=values["id"],
+            file_name=values["file_name"],
+            content_hash=values["content_hash"],
+            state=values["state"],
+            claimed_at=datetime.fromisoformat(values["claimed_at"]),
+            finished_at=_optional_time(values["finished_at"]),
+            outcome=values["outcome"],
+            work_path=absolute(values["work_path"]),
+            final_path=absolute(values["final_path"]) if values["final_path"] else None,
+            outputs=tuple(absolute(p) for p in json.loads(values["outputs"])),
+            problems=tuple(_problem_from_json(p) for p in json.loads(values["problems"])),
+            host=values["host"],
+            pid=values["pid"],
+            case_reference=values["case_reference"] or "",
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise JournalError(
+            f"The journal {source} holds a damaged entry for job {values['id']}: "
+            "move the journal aside, a new one will be created."
+        ) from exc
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Bring a journal of an older schema up to this one (inside a write transaction)."""
+    if version < 2:
+        connection.execute("ALTER TABLE jobs ADD COLUMN case_reference TEXT NOT NULL DEFAULT ''")
+        rows = connection.execute("SELECT id, problems FROM jobs").fetchall()
+        for job_id, problems in rows:
+            try:
+                kept = [_problem_as_json(_problem_from_json(p)) for p in json.loads(problems)]
+            except (ValueError, KeyError, TypeError):
+                kept = []  # a damaged list: nothing in it is worth keeping
+            connection.execute(
+                "UPDATE jobs SET problems = ? WHERE id = ?", (json.dumps(kept), job_id)
+            )
+
+
+def _newer_version_message(path: Path) -> str:
+    return (
+        f"The journal {path} was written by a newer version of sos-docs. "
+        "Upgrade sos-docs on this computer, or move the journal aside to start a new one."
+    )
 
 
 @contextlib.contextmanager
@@ -408,12 +619,12 @@ def _optional_time(text: str | None) -> datetime | None:
 
 
 def _problem_as_json(problem: Problem) -> dict[str, str | None]:
+    """What the journal keeps of a problem: never its message, which may quote a cell."""
     return {
         "code": problem.code,
         "level": problem.level.value,
         "sheet": problem.sheet,
         "cell": problem.cell,
-        "message": problem.message,
     }
 
 
@@ -423,5 +634,5 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         level=Level(data["level"]),
         sheet=data["sheet"],
         cell=data["cell"],
-        message=data["message"],
+        message="",
     )

@@ -14,13 +14,21 @@ from typing import Any
 from sos_docs import codes, files, pipeline
 from sos_docs.config import Config
 from sos_docs.documents.pdf import pdf_path_for
-from sos_docs.errors import ConfigError, DeliveryError, JournalError, RenderError, TemplateError
+from sos_docs.errors import (
+    ConfigError,
+    DeliveryError,
+    JournalError,
+    RenderError,
+    TargetError,
+    TemplateError,
+    WorkbookError,
+)
 from sos_docs.model import Level, Problem, Validation
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import BOOK_FOLDER, WatchedRoot, original_name
 from sos_docs.service.lock import LOCK_FILE
 from sos_docs.service.logs import root_extra
-from sos_docs.workbook import explain, marked_copy
+from sos_docs.workbook import explain, guard, marked_copy
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,7 @@ DocumentMaker = Callable[[Path, Config], pipeline.Made]
 
 PLAN_FILE = "job.json"
 MAX_STEM_BYTES = 200
+NEW_PLAN_FILE = "job.new.json"
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,23 @@ class Planner:
         name = self._original_name(workbook)
         if not fresh:
             self._clear_staging()
-        journal_id = self._journal_id(journal, workbook, name, fresh=fresh)
+        # The one read of the claimed file outside the reader, and through the same guard.
         try:
-            plan = self._plan_from_workbook(journal_id, workbook, name)
+            content_hash, unreadable = sha256(self._read_claimed(workbook)), None
+        except WorkbookError as exc:
+            content_hash, unreadable = "", exc
+        journal_id = self._journal_id(journal, workbook, name, content_hash, fresh=fresh)
+        try:
+            if unreadable is not None:
+                log.warning("job %s: %s", journal_id, unreadable, extra=self.extra)
+                problem = codes.problem(codes.WB001, None, None, str(unreadable))
+                plan = self._rejection(journal_id, workbook, name, [problem], "rejected")
+            else:
+                plan = self._plan_from_workbook(journal_id, workbook, name)
+        except TargetError as exc:
+            plan = self._rejection(
+                journal_id, workbook, name, [unsafe_folder_problem(exc)], "rejected"
+            )
         except (DeliveryError, JournalError):
             raise
         except Exception as exc:
@@ -101,6 +124,23 @@ class Planner:
             plan = self._rejection(journal_id, workbook, name, [problem], "failed-internal")
         files.write_new_file(self.folder / PLAN_FILE, plan.to_json(), within=self.folder)
         return plan
+
+    def replan_as_rejection(self, workbook: Path, plan: JobPlan, exc: TargetError) -> JobPlan:
+        """A target that is no longer a plain folder: explain instead of writing; saved at once."""
+        log.warning(
+            'job %s: not writing the documents of "%s": %s',
+            plan.journal_id,
+            plan.name,
+            exc,
+            extra=self.extra,
+        )
+        problem = unsafe_folder_problem(exc)
+        rejection = self._rejection(plan.journal_id, workbook, plan.name, [problem], "rejected")
+        staged = files.write_new_file(
+            self.folder / NEW_PLAN_FILE, rejection.to_json(), within=self.folder
+        )
+        staged.replace(self.folder / PLAN_FILE)  # a crash from here on resumes the rejection
+        return rejection
 
     def _failure(self, journal_id: str, name: str, exc: Exception) -> Problem:
         """The plain problem for a workbook sos-docs failed on; the details go to the log only."""
@@ -136,8 +176,12 @@ class Planner:
         case = validation.case
         assert case is not None
         outputs = []
+        naming: list[Problem] = []
         for number, document in enumerate(documents, start=1):
             fields = pipeline.output_fields(case, document.kind)
+            if files.is_blank_name(fields["case_reference"]):
+                fields["case_reference"] = f"no case reference {journal_id}"
+                naming = [no_case_folder_name_problem(fields["case_reference"])]
             target = files.output_path(self.root.reports, self.config.output_pattern, fields)
             staged = self._stage(f"staged-{number}{target.suffix}", document.data)
             outputs.append((staged, self._relative(target)))
@@ -155,7 +199,7 @@ class Planner:
             final_name=name,
             made_at=time.time(),
             outputs=tuple(outputs),
-            problems=(*validation.warnings, *render_warnings),
+            problems=(*validation.warnings, *naming, *render_warnings),
             case_reference=case.details.case_reference,
         )
 
@@ -238,12 +282,18 @@ class Planner:
             if child.name not in (LOCK_FILE, BOOK_FOLDER):
                 child.unlink()
 
-    def _journal_id(self, journal: Journal, workbook: Path, name: str, *, fresh: bool) -> str:
+    def _journal_id(
+        self, journal: Journal, workbook: Path, name: str, content_hash: str, *, fresh: bool
+    ) -> str:
         """The job's journal entry: the one started for this workbook file, or a new one."""
         for record in [] if fresh else journal.unfinished():
             if record.work_path == workbook:
                 return record.id
-        return journal.start_job(name, sha256(workbook.read_bytes()), workbook)
+        return journal.start_job(name, content_hash, workbook)
+
+    def _read_claimed(self, workbook: Path) -> bytes:
+        """The claimed file's bytes through the guard: no links, no pipes, bounded."""
+        return guard.read_claimed_file(workbook, self.config.limits)
 
     def _original_name(self, claimed: Path) -> str:
         return original_name(self.folder, claimed)
@@ -259,6 +309,28 @@ class Planner:
 def system_problem(code: str, message: str) -> Problem:
     """A problem about the whole workbook that sos-docs itself reports, at its code's level."""
     return codes.problem(code, None, None, message)
+
+
+def unsafe_folder_problem(exc: TargetError) -> Problem:
+    """Why the documents were not written: a destination folder that is not a plain folder."""
+    return system_problem(
+        codes.SYS003,
+        f"The documents were made but not written, because the folder for them is not a plain "
+        f"folder. {exc}",
+    )
+
+
+def no_case_folder_name_problem(placeholder: str) -> Problem:
+    """The case reference has nothing visible to name a folder with."""
+    return codes.problem(
+        codes.DOC003,
+        "Case",
+        None,
+        "The case reference on the Case sheet has no visible characters (only spaces or "
+        "invisible characters such as zero-width spaces or direction marks), so the documents "
+        f'were put in the folder "{placeholder}". Type the case reference again on the Case '
+        "sheet and put the workbook in the inbox again if they should be filed under it.",
+    )
 
 
 def short_stem(name: str) -> str:

@@ -8,11 +8,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sos_docs.documents.pdf import PdfConverter
+from sos_docs.errors import ConfigError
 from sos_docs.service.doctor import roots_to_watch
+from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra, service_log_files
 from sos_docs.service.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
+from sos_docs.workbook.blank import write_example_workbook
 
 log = logging.getLogger(__name__)
+
+EXAMPLE_NAME = "example-mapping-workbook.xlsx"
 
 
 def serve(
@@ -23,6 +28,8 @@ def serve(
     workers: int | None,
     once: bool,
     console_level: int,
+    create: bool = False,
+    demo: bool = False,
 ) -> int:
     """Watch every root that passes its checks until stopped; the exit status for `watch`.
 
@@ -41,9 +48,48 @@ def serve(
             for note in notes:  # a note naming no watched root goes to every root's log
                 extra = root_extra(note.root) if note.root is not None else {}
                 log.log(note.level, "%s", note.message, extra=extra)
+            if demo:
+                put_in_the_example(watched[0])
             count = workers or DEFAULT_WORKERS
             # Several workers get a worker process each, so that they use every core.
             watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     return 0 if not once or (summary.all_processed and every_root) else 1
+
+
+def put_in_the_example(root: WatchedRoot) -> None:
+    """Write today's example workbook into the default folder's inbox, for it to be processed.
+
+    The repository tracks no workbook in watch_folder/, so running the demo never consumes a
+    tracked file and every run shows the example being processed. An example still waiting from
+    an earlier run is left as it is.
+    """
+    inbox = root.inbox
+    target = inbox / EXAMPLE_NAME
+    extra = root_extra(root.path)
+    if target.exists():
+        log.info(
+            "The example workbook %s is waiting in %s already", EXAMPLE_NAME, inbox, extra=extra
+        )
+        return
+    write_example_workbook(target)
+    log.info(
+        "Put a fresh example workbook, %s, into %s (sos-docs watch was started without a folder, "
+        "so it watches the demo folder)",
+        EXAMPLE_NAME,
+        inbox,
+        extra=extra,
+    )
+
+
+def create_roots(paths: Sequence[Path]) -> None:
+    """Make each root that does not exist yet (`watch --create`); its folders come at start."""
+    for path in paths:
+        if path.exists():
+            continue
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise ConfigError(f"sos-docs cannot create {path}: {exc.strerror or exc}.") from exc
+        print(f"Created {path} (--create).", file=sys.stderr)  # before the service's logging

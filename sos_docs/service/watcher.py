@@ -1,7 +1,7 @@
 """The watch loop: find inbox files, wait until they are whole, and feed them to a few workers.
 
-Events are a hint, the listing is the truth (hot-folder.md, guarantee 2): watchdog's native or
-polling observer reports changes quickly, and a full listing of each inbox at start and every
+Events are a hint, the listing is the truth (docs/hot-folder.md, guarantee 2): watchdog's native
+or polling observer reports changes quickly, and a full listing of each inbox at start and every
 `rescan_seconds` finds whatever the events missed (network shares send none, event buffers
 overflow, observer threads die). A candidate is handed on only once it has settled (guarantee 1),
 through a bounded queue (guarantee 9); a stop request lets jobs in flight finish (guarantee 8).
@@ -18,7 +18,6 @@ import signal
 import stat
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -29,12 +28,15 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from sos_docs.service import jobs
-from sos_docs.service.inbox_names import DefaultFilter, needs_zip_check
+from sos_docs import codes, files
+from sos_docs.errors import DeliveryError
+from sos_docs.service import jobs, retention
+from sos_docs.service.inbox_names import InboxFilter, ignored_reason
 from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra
 from sos_docs.service.workers import DocumentProcess
+from sos_docs.workbook import explain, guard
 
 __all__ = ["DEFAULT_WORKERS", "RunSummary", "Watcher", "run_until_signalled"]
 
@@ -50,9 +52,15 @@ MIN_TICK_SECONDS = 0.05
 MAX_TICK_SECONDS = 0.5
 OBSERVER_JOIN_SECONDS = 5.0
 MOVE_PAIRING_SECONDS = 0.02  # see _shorten_move_pairing
+# After a writer's close event, the file must stay unchanged (size, times, permissions) this
+# long before it is claimed: shutil.copy, cp -p, robocopy and Explorer set times or
+# permissions just after closing, and a claim in between made the copier fail.
+COPY_GRACE_SECONDS = 0.1
+PROC = Path("/proc")
 
 Filter = Callable[[PurePath], bool]
-Signature = tuple[int, int]  # size in bytes, modification time in ns
+# size in bytes, modification and change times in ns, mode: chmod and utime change the last two
+Signature = tuple[int, int, int, int]
 
 
 @dataclass
@@ -99,6 +107,9 @@ class _RootWatch:
     next_rescan: float = 0.0
     inbox_missing: bool = False
     events_failed: bool = False  # the last attempt to start the observer failed (logged once)
+    # Folders, pipes and devices in the inbox: first seen (monotonic), until explained once.
+    untakeable: dict[Path, float] = field(default_factory=dict)
+    explained: set[Path] = field(default_factory=set)
 
 
 @dataclass
@@ -144,7 +155,7 @@ class Watcher:
     ) -> None:
         self.roots = [_RootWatch(root) for root in roots]
         self.once = once
-        self.file_filter: Filter = file_filter or DefaultFilter()
+        self.file_filter: Filter = file_filter or InboxFilter()
         self.summary = RunSummary()
         self._workers = workers
         # Each worker thread checks and renders in a worker process of its own, so that the
@@ -160,6 +171,7 @@ class Watcher:
         self._wake = threading.Event()
         settle = min(r.config.settle_seconds for r in roots)
         self._tick = min(max(settle / 4, MIN_TICK_SECONDS), MAX_TICK_SECONDS)
+        self._next_retention = 0.0  # at start, then every retention.INTERVAL_SECONDS
 
     # ---- running and stopping
 
@@ -192,11 +204,23 @@ class Watcher:
                 if now >= watch.next_rescan:
                     self._rescan(watch)
                     watch.next_rescan = now + watch.root.config.rescan_seconds
+            if now >= self._next_retention:  # housekeeping: what outlived retention_days
+                self._next_retention = now + retention.INTERVAL_SECONDS
+                for watch in self.roots:
+                    retention.enforce(watch.root)
             self._take_hints()
             self._hand_on_settled(time.monotonic())
             if self.once and self._nothing_left():
                 return
-            self._wake.wait(self._tick)
+            self._wake.wait(self._next_wait(time.monotonic()))
+
+    def _next_wait(self, now: float) -> float:
+        """The tick, or less when a closed file's copy grace ends sooner (keeps latency low)."""
+        wait = self._tick
+        for seen in self._tracked.values():
+            if _closed_since_written(seen):
+                wait = min(wait, max(seen.stable_since + COPY_GRACE_SECONDS - now, 0.005))
+        return wait
 
     def _shut_down(self, threads: Sequence[threading.Thread]) -> None:
         self._stopping.set()
@@ -288,19 +312,28 @@ class Watcher:
     def _rescan(self, watch: _RootWatch) -> None:
         """Queue unfinished jobs, list the inbox, and keep the observer alive."""
         self._queue_unfinished(watch.root)
-        names = self._list_inbox(watch)
-        if names is None:
+        listing = self._list_inbox(watch)
+        if listing is None:
             return
+        names, others = listing
         self._keep_observer_alive(watch)
         for path in names:
             self._track(watch.root, path)
+        self._explain_untakeable(watch, others)
 
-    def _list_inbox(self, watch: _RootWatch) -> list[Path] | None:
-        """The inbox's regular files, or None (logged once) while it cannot be read."""
+    def _list_inbox(self, watch: _RootWatch) -> tuple[list[Path], list[Path]] | None:
+        """The inbox's files, and everything else in it that is not ignored by name (folders,
+        links, pipes, devices); None (logged once) while it cannot be read."""
         inbox = watch.root.inbox
+        files: list[Path] = []
+        others: list[Path] = []
         try:
             with os.scandir(inbox) as entries:
-                files = [Path(e.path) for e in entries if e.is_file(follow_symlinks=False)]
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False):
+                        files.append(Path(entry.path))
+                    elif ignored_reason(entry.name) is None:
+                        others.append(Path(entry.path))
         except OSError as exc:
             if not watch.inbox_missing:
                 log.error(
@@ -316,7 +349,27 @@ class Watcher:
         if watch.inbox_missing:
             log.info("The inbox %s can be read again.", inbox, extra=root_extra(watch.root.path))
             watch.inbox_missing = False
-        return files
+        return files, others
+
+    def _explain_untakeable(self, watch: _RootWatch, others: list[Path]) -> None:
+        """Once each, after the settle time: a note in rejected/ for what cannot be moved."""
+        now = time.monotonic()
+        present = set(others)
+        for gone in set(watch.untakeable) - present:
+            del watch.untakeable[gone]
+        watch.explained &= present  # a folder removed and made again is explained again
+        for path in others:
+            if path in watch.explained:
+                continue
+            first_seen = watch.untakeable.setdefault(path, now)
+            if now - first_seen < watch.root.config.settle_seconds:
+                continue
+            try:
+                _write_untakeable_note(watch.root, path)
+            except DeliveryError as exc:
+                log.warning("Could not explain %s: %s", path.name, exc)
+                continue
+            watch.explained.add(path)
 
     def _track(self, root: WatchedRoot, path: Path, *, closed: bool = False) -> None:
         """Start (or refresh) settle tracking of a candidate not already queued or in work."""
@@ -365,13 +418,17 @@ class Watcher:
                 del self._tracked[path]
 
     def _settled(self, path: Path, seen: _Seen, now: float) -> bool:
-        """Unchanged for the settle time (or closed by its writer) and a whole workbook."""
+        """Unchanged for the settle time (or closed by its writer and unchanged for the copy
+        grace), whole as far as its content tells, and open for writing nowhere."""
         quiet = now - seen.stable_since
-        closed = seen.closed_at == seen.signature and needs_zip_check(path)
+        closed = _closed_since_written(seen) and quiet >= COPY_GRACE_SECONDS
         if quiet < seen.root.config.settle_seconds and not closed:
             return False
         if seen.whole is None:
-            seen.whole = _looks_whole(path, seen.signature[0])
+            seen.whole = guard.looks_whole(path, seen.root.config.limits)
+        if seen.whole and _open_for_writing(path):
+            seen.stable_since = now  # a writer still holds it: wait for it to finish
+            return False
         if seen.whole:
             return True
         grace = self._grace or INCOMPLETE_GRACE_SETTLES * seen.root.config.settle_seconds
@@ -462,28 +519,116 @@ class Watcher:
 # Helpers
 
 
+def _closed_since_written(seen: _Seen) -> bool:
+    """True when a writer closed the file and its size has not changed since.
+
+    Times and permissions may change after the close (a copier setting them): that restarts
+    the copy grace, but does not cancel the close.
+    """
+    return seen.closed_at is not None and seen.closed_at[0] == seen.signature[0]
+
+
 def _signature(path: Path) -> Signature | None:
-    """(size, mtime) of a regular file, or None when it is gone or not a file."""
+    """(size, mtime, ctime, mode) of a regular file, or None when it is gone or something else
+    (a folder, a link or a pipe, which _explain_untakeable handles)."""
     try:
         info = path.stat(follow_symlinks=False)
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    return (info.st_size, info.st_mtime_ns)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
 
 
-def _looks_whole(path: Path, size: int) -> bool:
-    """Not empty, and for .xlsx/.xlsm a zip whose central directory (written last) reads."""
-    if size <= 0:
+def _open_for_writing(path: Path) -> bool:
+    """True when, as far as Linux's /proc tells, another process has the file open to write.
+
+    Only processes this account may inspect are seen; elsewhere (Windows, a share) the copy
+    grace and the settle time are the only guards.
+    """
+    if not (PROC / "self" / "fd").is_dir():
         return False
-    if not needs_zip_check(path):
-        return True
     try:
-        with zipfile.ZipFile(path) as archive:
-            return bool(archive.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        wanted = path.stat(follow_symlinks=False)
+    except OSError:
         return False
+    own = str(os.getpid())
+    with contextlib.suppress(OSError), os.scandir(PROC) as processes:
+        for process in processes:
+            owned = process.name.isdigit() and process.name != own
+            if owned and _holds_for_writing(Path(process.path), wanted):
+                return True
+    return False
+
+
+def _holds_for_writing(process: Path, wanted: os.stat_result) -> bool:
+    """True when one of the process's descriptors is the file, opened to write."""
+    try:
+        with os.scandir(process / "fd") as descriptors:
+            for fd in descriptors:
+                try:
+                    info = fd.stat()
+                except OSError:
+                    continue
+                if (info.st_dev, info.st_ino) != (wanted.st_dev, wanted.st_ino):
+                    continue
+                flags = _fd_flags(process / "fdinfo" / fd.name)
+                if flags is not None and flags & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR):
+                    return True
+    except OSError:  # the process ended, or belongs to another account
+        return False
+    return False
+
+
+def _fd_flags(fdinfo: Path) -> int | None:
+    try:
+        for line in fdinfo.read_text(encoding="ascii").splitlines():
+            if line.startswith("flags:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _write_untakeable_note(root: WatchedRoot, path: Path) -> None:
+    """`<name> - problems.txt` in rejected/ for a folder or pipe left in the inbox, once."""
+    try:
+        mode = path.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return
+    name = path.name
+    kind = "a folder" if stat.S_ISDIR(mode) else "not an ordinary file"
+    if stat.S_ISLNK(mode):
+        kind = "a link"
+        what = (
+            f'"{name}" is a shortcut (symbolic link) to another file or folder. sos-docs never '
+            f"follows links and leaves it where it is; {guard.ACCEPTED}: put a copy of the "
+            "workbook itself in the inbox, and remove the link"
+        )
+    elif stat.S_ISDIR(mode):
+        what = (
+            f'"{name}" is a folder. sos-docs does not look inside folders in the inbox and leaves '
+            f"this one where it is; {guard.ACCEPTED}: put each workbook directly in the inbox, "
+            "and move the folder somewhere else"
+        )
+    else:
+        what = (
+            f'"{name}" is not an ordinary file (it is a named pipe, a device or a socket), so '
+            f"sos-docs cannot take it and leaves it where it is; {guard.ACCEPTED}. Ask IT to "
+            "remove it"
+        )
+    note = root.rejected / f"{files.safe_file_name(name, max_length=200)} - problems.txt"
+    if os.path.lexists(note):
+        return  # explained by an earlier run
+    text = explain.problems_text(name, [codes.problem(codes.WB001, None, None, what)])
+    files.write_new_file(note, explain.text_file_bytes(text), within=root.rejected)
+    log.info(
+        'Left "%s" in the inbox (%s); explained in %s.',
+        name,
+        kind,
+        note.name,
+        extra=root_extra(root.path),
+    )
 
 
 def _shorten_move_pairing() -> None:

@@ -10,6 +10,11 @@ service manager reaches every process of the group), the job in flight still get
 and finishes. It is started with both signals blocked, so one that arrives while it is still
 starting up (before it can ignore them) waits, and is then ignored, rather than killing it. A worker process that dies mid-job (killed, out of memory, a crash in a parser)
 makes that job fail with `WorkerDied`; the next job gets a new process.
+
+A job has `Limits.max_job_seconds` of wall-clock time, counted from when the worker (already
+started up) is given the workbook. A worker still busy then is killed, the workbook's answer is
+one SYS004 problem ("too large or too complex to process"), and the next job gets a new
+process; so one workbook can hold a worker, and a stop request, no longer than the limit.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ import logging
 import multiprocessing
 import pickle
 import signal
+import time
 import traceback
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from sos_docs import codes
 from sos_docs.config import Config
+from sos_docs.model import Validation
 from sos_docs.pipeline import Made, make_documents
 
 __all__ = ["DocumentProcess", "WorkerDied"]
@@ -33,6 +41,7 @@ __all__ = ["DocumentProcess", "WorkerDied"]
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 10.0  # a worker that does not leave when asked is ended
+STARTUP_SECONDS = 120.0  # a worker not ready by then (loading its modules) is ended
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 # Log records a worker passes on to the service's handlers, as plain values.
 _RECORD_FIELDS = ("name", "levelno", "levelname", "pathname", "lineno", "funcName", "created")
@@ -42,6 +51,10 @@ class WorkerDied(RuntimeError):
     """The worker process stopped before it answered."""
 
 
+class _OutOfTime(Exception):
+    """The worker process did not answer within the job's time limit."""
+
+
 class DocumentProcess:
     """A worker process, started at first use, that runs `pipeline.make_documents`."""
 
@@ -49,11 +62,25 @@ class DocumentProcess:
         self._context = multiprocessing.get_context("spawn")  # safe beside the service's threads
         self._process: Any = None
         self._connection: Connection | None = None
+        self._ready = False  # the worker has said it has started up
 
     def make(self, workbook: Path, config: Config) -> Made:
-        """`pipeline.make_documents(workbook, config)`, done by the worker process."""
+        """`pipeline.make_documents(workbook, config)`, done by the worker process.
+
+        After `config.limits.max_job_seconds` the worker is killed (the next job starts a new
+        one) and the answer is the workbook refused as too large or too complex (SYS004).
+        """
+        limit = config.limits.max_job_seconds
         try:
-            kind, *payload = self._exchange((workbook, config))
+            kind, *payload = self._exchange((workbook, config), limit)
+        except _OutOfTime:
+            self._end(kill=True)
+            log.warning(
+                "stopped the worker process after %d s on %s; a new one takes the next job",
+                limit,
+                workbook.name,
+            )
+            return _out_of_time(limit)
         except (EOFError, OSError) as exc:
             code = self._end()
             raise WorkerDied(
@@ -64,11 +91,19 @@ class DocumentProcess:
         made: Made = payload[0]
         return made
 
-    def _exchange(self, request: tuple[Path, Config]) -> tuple[Any, ...]:
-        """Send a request; pass on the worker's log records until its answer comes."""
+    def _exchange(self, request: tuple[Path, Config], limit: float) -> tuple[Any, ...]:
+        """Send a request; pass on the worker's log records until its answer comes.
+
+        _OutOfTime when no answer has come `limit` seconds after the request was sent.
+        """
         connection = self._connection or self._start()
+        if not self._ready:
+            self._wait_until_ready(connection)
         connection.send(request)
+        deadline = time.monotonic() + limit
         while True:
+            if not connection.poll(max(deadline - time.monotonic(), 0)):
+                raise _OutOfTime
             reply: tuple[Any, ...] = connection.recv()
             if reply[0] != "log":
                 return reply
@@ -97,23 +132,49 @@ class DocumentProcess:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
             theirs.close()
-        self._process, self._connection = process, ours
+        self._process, self._connection, self._ready = process, ours, False
         log.debug("started worker process %s", process.pid)
         return ours
 
-    def _end(self) -> int | None:
-        """Close the pipe and reap the process; its exit code."""
+    def _wait_until_ready(self, connection: Connection) -> None:
+        """Wait for the new worker to load its modules, so a job's time limit is the job's."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while connection.poll(max(deadline - time.monotonic(), 0)):
+            reply: tuple[Any, ...] = connection.recv()
+            if reply[0] != "log":
+                self._ready = True
+                return
+            _pass_on(reply[1])
+        self._end(kill=True)
+        raise WorkerDied(f"the worker process did not start within {STARTUP_SECONDS:g} s")
+
+    def _end(self, *, kill: bool = False) -> int | None:
+        """Close the pipe and reap the process (at once, with `kill`); its exit code."""
         process, connection = self._process, self._connection
         self._process = self._connection = None
         if connection is not None:
             connection.close()
         if process is None:
             return None
+        if kill:
+            process.kill()
         process.join(STOP_SECONDS)
         if process.is_alive():
             process.kill()
             process.join()
         return int(process.exitcode) if process.exitcode is not None else None
+
+
+def _out_of_time(limit: int) -> Made:
+    """The answer for a workbook whose job ran out of time: one SYS004 problem."""
+    message = (
+        f"sos-docs stopped working on this workbook after {limit} seconds: it is too large or "
+        "too complex to process. Look for sheets with very many rows, very long text or very "
+        "large pictures, remove what is not part of the map, and save it again. If it looks "
+        "like an ordinary mapping workbook, ask your IT team to look at the service's log."
+    )
+    problem = codes.problem(codes.SYS004, None, None, message)
+    return Made(Validation(None, (problem,)))
 
 
 def _pass_on(fields: dict[str, Any]) -> None:
@@ -143,6 +204,10 @@ def _serve(connection: Connection, level: int) -> None:
     root.addHandler(_PipeHandler(connection))
     import sos_docs.documents.render  # noqa: F401  # loaded now, not during the first job
 
+    try:
+        connection.send(("ready",))
+    except OSError:  # the service has gone while this worker started
+        return
     while True:
         try:
             request = connection.recv()

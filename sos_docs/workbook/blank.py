@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import uuid
@@ -76,22 +77,28 @@ SHEET_SUMMARIES = {
 # Public entry points
 
 
-def write_blank_workbook(path: Path, *, example: bool = False) -> Path:
-    """Write a new mapping workbook at `path` (blank, or filled with the example family)."""
+def write_blank_workbook(
+    path: Path, *, example: bool = False, today: dt.date | None = None
+) -> Path:
+    """Write a new mapping workbook at `path` (blank, or the example family made on `today`)."""
     target = _checked_target(Path(path))
-    book = build_workbook(example=example)
+    book = build_workbook(example=example, today=today)
     _save_as_new_file(book, target)
     logger.info("Wrote %s mapping workbook %s", "example" if example else "blank", target)
     return target
 
 
-def write_example_workbook(path: Path) -> Path:
-    """Write the mapping workbook filled in with the fictional example family."""
-    return write_blank_workbook(path, example=True)
+def write_example_workbook(path: Path, today: dt.date | None = None) -> Path:
+    """Write the mapping workbook filled in with the fictional family, dated from `today`."""
+    return write_blank_workbook(path, example=True, today=today)
 
 
-def build_workbook(*, example: bool = False) -> Workbook:
-    """The whole workbook in memory: Instructions, then every contract sheet in contract order."""
+def build_workbook(*, example: bool = False, today: dt.date | None = None) -> Workbook:
+    """The whole workbook in memory: Instructions, then every contract sheet in contract order.
+
+    The example's dates are relative to `today` (default: the real today).
+    """
+    case, rows = example_case.rows_for(today or dt.date.today()) if example else ({}, {})
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     lists = ChoiceLists()
@@ -100,25 +107,21 @@ def build_workbook(*, example: bool = False) -> Workbook:
         sheet = book.create_sheet(contract.name)
         sheet.sheet_properties.tabColor = schema.TAB_COLOURS[contract.question]
         if contract.key_value:
-            _write_case(sheet, contract, _case_values(example), lists)
+            _write_case(sheet, contract, _case_values(case), lists)
         else:
-            _write_table(sheet, contract, _table_rows(contract, example), lists)
+            _write_table(sheet, contract, rows.get(contract.name, []), lists)
     lists.write_into(book)
     return book
 
 
-def _case_values(example: bool) -> Row:
+def _case_values(case: Row) -> Row:
+    """The Case sheet's values: the scale's defaults, then the example's (if any)."""
     defaults: dict[str, object] = {
         "Scale zero means": model.DEFAULT_SCALE_ZERO,
         "Scale ten means": model.DEFAULT_SCALE_TEN,
     }
-    if example:
-        defaults.update({k: v for k, v in example_case.CASE.items() if v is not None})
+    defaults.update({k: v for k, v in case.items() if v is not None})
     return defaults
-
-
-def _table_rows(contract: Sheet, example: bool) -> Sequence[Row]:
-    return example_case.SHEET_ROWS.get(contract.name, []) if example else []
 
 
 # --------------------------------------------------------------------------------------------

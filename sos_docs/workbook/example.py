@@ -1,7 +1,10 @@
 """The example case: a fictional family's map, as sheet rows keyed by the contract's headers.
 
 Used by `sos-docs new-workbook --example`, the README's first run and the tests' builders.
-Everyone in it is invented.
+Everyone in it is invented. The rows below are the example as made on `WRITTEN_FOR`; `rows_for`
+makes it on another day by moving every date by the same number of days, so the example made
+today was mapped four days ago, meets in a week and has its next steps ahead (a fixed mapping
+date would be "in the future" on a machine whose clock is earlier, and stale on a later one).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import datetime as dt
 
 Row = dict[str, object]
 
+WRITTEN_FOR = dt.date(2026, 11, 20)  # the day the dates below are written for
 MAPPING_DATE = dt.date(2026, 11, 16)
 MEETING_DATE = dt.date(2026, 11, 27)
 
@@ -219,8 +223,8 @@ WORKING_WELL: list[Row] = [
     {
         "Type": "Existing safety",
         "What is working well": (
-            "On 25 October Kerry phoned Nanna Sandra, who came at once and took Mia and Leo "
-            "to her house for the night."
+            "After the second call-out Kerry phoned Nanna Sandra, who came at once and took "
+            "Mia and Leo to her house for the night."
         ),
         "Who": "P3",
         "Danger statement": "D1",
@@ -228,7 +232,8 @@ WORKING_WELL: list[Row] = [
     {
         "Type": "Existing safety",
         "What is working well": (
-            "Since 26 October Dean has slept at his brother's on the nights he has been drinking."
+            "Since the second call-out Dean has slept at his brother's on the nights he has been "
+            "drinking."
         ),
         "Who": "P2",
         "Danger statement": "D1",
@@ -322,7 +327,7 @@ SCALING: list[Row] = [
     {
         "Participant": "P1",
         "Score": 7,
-        "Reason": "We have not had a drink in the house since October and Mum is helping us.",
+        "Reason": "We have not had a drink in the house since the police came and Mum is helping us.",
         "One point higher": "Social services seeing that we are doing it.",
     },
     {
@@ -458,3 +463,15 @@ SHEET_ROWS: dict[str, list[Row]] = {
     "Safety plan": SAFETY_PLAN,
     "Words and pictures": WORDS_AND_PICTURES,
 }
+
+
+def rows_for(today: dt.date) -> tuple[Row, dict[str, list[Row]]]:
+    """The example made on `today`: the Case values and each sheet's rows, every date moved."""
+    shift = today - WRITTEN_FOR
+    sheets = {name: [_moved(row, shift) for row in rows] for name, rows in SHEET_ROWS.items()}
+    return _moved(CASE, shift), sheets
+
+
+def _moved(row: Row, shift: dt.timedelta) -> Row:
+    """A copy of the row with each date moved by `shift` (the texts name no dates)."""
+    return {k: v + shift if isinstance(v, dt.date) else v for k, v in row.items()}

@@ -22,16 +22,24 @@ import errno
 import io
 import logging
 import os
+import re
 import stat
 import zipfile
 import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 
-__all__ = ["check_workbook_bytes", "check_workbook_file", "read_checked_workbook"]
+__all__ = [
+    "ACCEPTED",
+    "check_workbook_bytes",
+    "check_workbook_file",
+    "looks_whole",
+    "read_checked_workbook",
+    "read_claimed_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +51,13 @@ ENCRYPTION_INFO_STREAM = "EncryptionInfo".encode("utf-16-le")
 MAX_ZIP_MEMBERS = 10_000
 # Ratio checks only for parts big enough to matter: tiny XML parts compress very well legitimately.
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# Parts are expanded to check their checksums only up to this total (the example is ~150 KB).
+WHOLE_CHECK_MAX_BYTES = 64 * 1024 * 1024
 # A DOCTYPE must come before the root element, and Excel's prologs are under 100 bytes.
 XML_HEAD_BYTES = 8 * 1024
-# Parts openpyxl never parses as XML; an SVG picture may carry a harmless DOCTYPE.
-NOT_XML_SUFFIXES = frozenset(
-    {".bin", ".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg"}
-    | {".wdp", ".jfif", ".ico", ".pdf", ".odttf", ".fntdata", ".xlsx", ".docx", ".pptx"}
-)
-DTD_MARKERS = tuple(
-    marker.encode(encoding)
-    for marker in ("<!DOCTYPE", "<!ENTITY")
-    for encoding in ("ascii", "utf-16-le", "utf-16-be")
-)
+# Parts are judged by content, never by name: [Content_Types].xml can give a part called
+# `image1.png` the content type of a worksheet, and openpyxl would then parse it as XML.
+STRICT_NAMESPACE = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 # O_NOFOLLOW refuses a link as the last part of the name (ELOOP; EMLINK on BSD), and
 # O_NONBLOCK keeps a named pipe swapped in after the check from blocking the open.
@@ -71,6 +74,11 @@ SAVE_AS_XLSX = (
     "open it in Excel and use File > Save As > Excel Workbook (.xlsx), then use the new file"
 )
 SAVE_AGAIN = "open it in Excel, check it looks right, and save it again as Excel Workbook (.xlsx)"
+# What the inbox takes, said whenever a file is refused for not being a workbook at all.
+ACCEPTED = (
+    "the inbox takes only Excel workbooks (.xlsx or .xlsm) made from the Signs of Safety "
+    "mapping workbook"
+)
 
 
 def check_workbook_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -80,9 +88,57 @@ def check_workbook_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
 
 def read_checked_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The file's bytes once they pass every check, so the reader opens exactly what was checked."""
-    data = _read_bounded(path, limits)
+    data = read_claimed_file(path, limits)
     check_workbook_bytes(data, path.name, limits)
     return data
+
+
+def read_claimed_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of a plain file, read once and bounded; WorkbookError in plain words if not.
+
+    The one way sos-docs reads a workbook it has claimed (or is about to): never through a link,
+    never blocking on a named pipe, never more than one byte past the size limit, and with the
+    checks made on the open descriptor, so a name swapped after a check changes nothing.
+    """
+    return _read_bounded(path, limits)
+
+
+def looks_whole(path: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """False while a file still looks mid-write: empty, zeros where it starts, or a zip whose
+    directory reads but whose parts do not (yet) match it; True otherwise.
+
+    A file that is whole but no workbook at all (a PDF called .xlsx) is whole: the guard then
+    explains what it is. Read through the same opener as a claimed file.
+    """
+    try:
+        data = _read_bounded(path, limits)
+    except WorkbookError:
+        return True  # a folder, a link, too large...: nothing to wait for, the job explains
+    if not data or data[:4] == bytes(4):
+        return False  # empty, or a writer that starts with the end leaves zeros in front
+    if not data.startswith(ZIP_MAGICS):
+        return True
+    return _zip_parts_whole(data)
+
+
+def _zip_parts_whole(data: bytes) -> bool:
+    """True when every part the zip directory lists is where it says, with its checksum."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if not infos:
+                return False
+            declared = sum(info.file_size for info in infos)
+            for info in infos:
+                if data[info.header_offset : info.header_offset + 4] != b"PK\x03\x04":
+                    return False
+            if declared > WHOLE_CHECK_MAX_BYTES:
+                return True  # the guard refuses it by size anyway; never expand it here
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError):
+        return False
+    except (NotImplementedError, RuntimeError, OSError):
+        return True  # whole, but packed oddly or encrypted: the guard explains
 
 
 def check_workbook_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -120,10 +176,7 @@ def _read_bounded(path: Path, limits: Limits) -> bytes:
             f'"{path.name}" cannot be found; it may have been moved, renamed or deleted'
         ) from error
     except PermissionError as error:
-        raise WorkbookError(
-            f'"{path.name}" cannot be opened because access is denied; close it in Excel '
-            "(or ask for read permission) and try again"
-        ) from error
+        raise WorkbookError(_unreadable_message(path.name)) from error
     except OSError as error:
         if error.errno in _FOLLOWED_A_LINK:
             raise WorkbookError(_link_message(path.name)) from error
@@ -151,6 +204,16 @@ def _refuse_unless_regular(path: Path, status: os.stat_result) -> int:
     if not stat.S_ISREG(status.st_mode):
         raise WorkbookError(f'"{path.name}" is not an ordinary file; use the workbook file itself')
     return status.st_size
+
+
+def _unreadable_message(name: str) -> str:
+    return (
+        f'"{name}" cannot be read by the account the sos-docs service runs as (the service '
+        "account): access is denied. Ask IT to give the service account read permission on "
+        "this folder (check the share's and the file's permissions, for example a file copied "
+        "with its own restricted permissions), or save the workbook again into the folder "
+        "from Excel; then put it in the inbox again"
+    )
 
 
 def _link_message(name: str) -> str:
@@ -192,12 +255,12 @@ def _ole2_message(data: bytes, name: str) -> str:
 def _not_a_zip_message(data: bytes, name: str) -> str:
     head = data[:4096]
     if head.startswith(b"%PDF"):
-        return f'"{name}" is a PDF document, not an Excel workbook; send the .xlsx workbook instead'
+        return f'"{name}" is a PDF document, not an Excel workbook; {ACCEPTED}'
     text = _as_text(head)
     if text is None:
         return (
             f'"{name}" is not an Excel workbook (.xlsx) and its format is not recognised; '
-            f"{SAVE_AS_XLSX}"
+            f"{ACCEPTED}; if it is one, {SAVE_AS_XLSX}"
         )
     if text.lstrip().startswith("<"):
         return (
@@ -205,7 +268,8 @@ def _not_a_zip_message(data: bytes, name: str) -> str:
             f"{SAVE_AS_XLSX}"
         )
     return (
-        f'"{name}" looks like a text or CSV file, not an Excel workbook; {SAVE_AS_XLSX} (not CSV)'
+        f'"{name}" looks like a text or CSV file, not an Excel workbook; {ACCEPTED}; '
+        f"{SAVE_AS_XLSX} (not CSV)"
     )
 
 
@@ -297,14 +361,25 @@ def _check_package_kind(archive: zipfile.ZipFile, name: str) -> None:
         )
     for part, kind in (("word/document.xml", "a Word"), ("ppt/presentation.xml", "a PowerPoint")):
         if part in names:
-            raise WorkbookError(
-                f'"{name}" is {kind} document, not an Excel workbook; send the .xlsx workbook instead'
-            )
+            raise WorkbookError(f'"{name}" is {kind} document, not an Excel workbook; {ACCEPTED}')
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise WorkbookError(
             f'"{name}" is a zip file but not an Excel workbook (it lacks the parts every .xlsx '
-            f"has); {SAVE_AS_XLSX}"
+            f"has); {ACCEPTED}"
         )
+    if _is_strict(archive):
+        raise WorkbookError(
+            f'"{name}" is saved as a "Strict Open XML Spreadsheet", which sos-docs cannot read; '
+            'open it in Excel, use File > Save As and choose the type "Excel Workbook (*.xlsx)" '
+            '(not "Strict Open XML Spreadsheet"), then use the new file'
+        )
+
+
+def _is_strict(archive: zipfile.ZipFile) -> bool:
+    """True when the workbook part is in the Strict Open XML namespace (ISO 29500 Strict)."""
+    with archive.open("xl/workbook.xml") as member:
+        head = member.read(XML_HEAD_BYTES)
+    return STRICT_NAMESPACE in _decode_xml_head(head)
 
 
 def _opendocument_message(archive: zipfile.ZipFile, name: str) -> str:
@@ -316,15 +391,13 @@ def _opendocument_message(archive: zipfile.ZipFile, name: str) -> str:
             "LibreOffice Calc and use File > Save As, choose the file type Excel 2007-365 "
             "(.xlsx) and click Use Excel 2007-365!"
         )
-    return (
-        f'"{name}" is an OpenDocument file, not an Excel workbook; send the .xlsx workbook instead'
-    )
+    return f'"{name}" is an OpenDocument file, not an Excel workbook; {ACCEPTED}'
 
 
 def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
     """Refuse any XML part that declares a DTD, reading only the first few KB of each."""
     for info in infos:
-        if info.is_dir() or PurePosixPath(info.filename).suffix.lower() in NOT_XML_SUFFIXES:
+        if info.is_dir():
             continue
         with archive.open(info) as member:
             head = member.read(XML_HEAD_BYTES)
@@ -346,12 +419,29 @@ def _looks_like_xml(head: bytes) -> bool:
 
 
 def _declares_dtd(head: bytes) -> bool:
-    upper = head.upper()  # only ASCII letters change, so UTF-16 markers still match
-    return any(marker in upper for marker in DTD_MARKERS)
+    """True for any DOCTYPE or ENTITY, except the plain public DOCTYPE of an SVG picture."""
+    text = _decode_xml_head(head)
+    upper = text.upper()
+    if "<!ENTITY" in upper:
+        return True
+    if "<!DOCTYPE" not in upper:
+        return False
+    # SVG files often carry `<!DOCTYPE svg PUBLIC "..." "...">`: no internal subset, no
+    # entities, and the root element is <svg>. Judged by content: a part's name proves nothing.
+    return not _SVG_PUBLIC_DOCTYPE.search(text) or upper.count("<!DOCTYPE") != 1
+
+
+_SVG_PUBLIC_DOCTYPE = re.compile(
+    r'<!DOCTYPE\s+svg\s+PUBLIC\s+"[^"<>\[\]]*"\s+"[^"<>\[\]]*"\s*>\s*<svg\b'
+)
 
 
 def _decode_xml_head(head: bytes) -> str:
     """Decode the head of an XML part by its byte order mark or first bytes, never failing."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"<\x00\x00\x00")):
+        return head.decode("utf-32-le", errors="replace").removeprefix("\ufeff")
+    if head.startswith((b"\x00\x00\xfe\xff", b"\x00\x00\x00<")):
+        return head.decode("utf-32-be", errors="replace").removeprefix("\ufeff")
     if head.startswith((b"\xff\xfe", b"<\x00")):
         return head.decode("utf-16-le", errors="replace").removeprefix("\ufeff")
     if head.startswith((b"\xfe\xff", b"\x00<")):

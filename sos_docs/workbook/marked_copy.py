@@ -1,7 +1,7 @@
 """The marked copy of a rejected workbook: problem cells filled and noted, and a Problems sheet first.
 
-A rejected workbook is joined by `<name> - marked.xlsx` (hot-folder.md, guarantee 6) beside the
-words of explain.py: the same problems, shown where they are.
+A rejected workbook is joined by `<name> - marked.xlsx` (docs/hot-folder.md, guarantee 6)
+beside the words of explain.py: the same problems, shown where they are.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sos_docs import codes
 from sos_docs.config import DEFAULT_LIMITS, Limits
-from sos_docs.errors import DeliveryError, without_quoted_text
+from sos_docs.errors import DeliveryError, WorkbookError, without_quoted_text
 from sos_docs.files import write_new_file
 from sos_docs.model import Level, Problem
 from sos_docs.workbook import schema
 from sos_docs.workbook.explain import WHOLE_WORKBOOK, by_sheet, cell_position, one_line
+from sos_docs.workbook.guard import read_claimed_file
 
 __all__ = [
     "ERROR_FILL_COLOUR",
@@ -41,6 +42,8 @@ ERROR_FILL_COLOUR = "FFFFC7CE"  # Excel's own "light red fill": the text stays r
 WARNING_FILL_COLOUR = "FFFFEB9C"  # Excel's "yellow fill", for cells with only warnings
 PROBLEMS_SHEET_TITLE = "Problems"
 COMMENT_AUTHOR = "sos-docs"
+# A workbook refused unread, or whose job ran out of time, would cost as much again to open.
+NOT_REOPENED = frozenset({codes.WB001, codes.SYS004})
 MAX_CELL_TEXT = 32_000  # Excel holds at most 32,767 characters in a cell or comment
 
 _PROBLEM_COLUMNS = (("Sheet", 28), ("Cell", 10), ("Code", 10), ("Level", 10), ("Message", 100))
@@ -72,14 +75,26 @@ def write_marked_copy(
 
 
 def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) -> Workbook | None:
-    """The workbook with formulas as written, or None when it cannot or should not be opened."""
-    if any(p.code == codes.WB001 for p in problems) or not _within_limits(source, limits):
+    """The workbook with formulas as written, or None when it cannot or should not be opened.
+
+    Read once through the guard's reader (no links, no pipes, bounded), and opened from memory.
+    """
+    # A workbook refused unread, or whose job ran out of time, would cost as much again here.
+    if any(p.code in NOT_REOPENED for p in problems):
+        return None
+    try:
+        data = read_claimed_file(source, limits)
+    except WorkbookError:
+        return None
+    if not _within_limits(data, limits):
         return None
     try:
         with warnings.catch_warnings():
             # "Data Validation extension is not supported" and friends: nothing staff can act on.
             warnings.simplefilter("ignore")
-            return load_workbook(source, data_only=False, keep_vba=False, keep_links=False)
+            return load_workbook(
+                io.BytesIO(data), data_only=False, keep_vba=False, keep_links=False
+            )
     except Exception as exc:  # openpyxl raises a zoo of types for odd files; the fallback is safe
         logger.warning(
             "could not open %s to mark it up (%s); copying the problems only",
@@ -89,14 +104,14 @@ def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) ->
         return None
 
 
-def _within_limits(source: Path, limits: Limits) -> bool:
-    """True when the file is a zip small enough, unpacked, to load whole into memory."""
+def _within_limits(data: bytes, limits: Limits) -> bool:
+    """True when the bytes are a zip small enough, unpacked, to load whole into memory."""
+    if len(data) > limits.max_file_bytes:
+        return False
     try:
-        if source.stat().st_size > limits.max_file_bytes:
-            return False
-        with zipfile.ZipFile(source) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError):
         return False
     return unpacked <= limits.max_uncompressed_bytes
 

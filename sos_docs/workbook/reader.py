@@ -30,19 +30,34 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
+import openpyxl.worksheet._reader
+import openpyxl.xml
 from defusedxml.ElementTree import iterparse
+from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.text import Text
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formula.translate import Translator, TranslatorError
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergeCells
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import (
+    ARC_CONTENT_TYPES,
+    ARC_STYLE,
     ARC_WORKBOOK,
     IMAGE_NS,
+    SHARED_STRINGS,
     SHEET_MAIN_NS,
 )
 from openpyxl.xml.functions import fromstring
@@ -50,20 +65,15 @@ from PIL import Image as PILImage
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, without_quoted_text
-from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook
-from sos_docs.workbook._openpyxl_cells import (
-    ROW_TAG,
-    Coordinate,
-    cell_values,
-    require_defused_xml,
-    stored_values,
-)
+from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
+from sos_docs.service.logs import describe_warning
 from sos_docs.workbook.guard import read_checked_workbook
 
 __all__ = ["read_workbook"]
 
 log = logging.getLogger(__name__)
 
+TOO_LARGE = "too large or too complex to process"
 # openpyxl builds an object for every <c> element, styled or not (about 500 bytes and 10 us each),
 # so a sheet formatted down to row 1,000,000 must be refused before it is loaded.
 MAX_CELLS_PER_ROW = 50
@@ -75,6 +85,14 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 # hands them on literally; only control characters are decoded, the rest is the user's text.
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
 
+ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+COLUMNS_TAG = f"{{{SHEET_MAIN_NS}}}cols"
+COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
+MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
+INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
+SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
+WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
 # A worksheet relationship to a drawing means pictures (or charts): openpyxl reads those.
 DRAWING_REL_RE = re.compile(rb"/relationships/drawing[\"']")
 CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
@@ -104,6 +122,8 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (
 # A drawing that cannot be listed: openpyxl read what it could of it, and that is what counts.
 LISTING_ERRORS: tuple[type[BaseException], ...] = (*LOAD_ERRORS, KeyError)
 
+Coordinate = tuple[int, int]
+
 
 def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
     """Every worksheet of the workbook at `path`, in tab order; WorkbookError if it cannot be read."""
@@ -112,14 +132,17 @@ def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
 
 def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     """`read_workbook`, by the fast path where it applies or (fast=False) by openpyxl's load."""
-    require_defused_xml()
+    _require_defused_xml()
     data = read_checked_workbook(path, limits)
     try:
         scan = _scan_worksheet_parts(data, path.name, limits)
-        sheets = _fast_sheets(data, scan) if fast else None
+        sheets = _fast_sheets(data, scan, _TextBudget(path.name, limits)) if fast else None
         if sheets is None:
-            sheets = _openpyxl_sheets(_load_values(data), scan.parts, path.name)
+            _check_shared_text(data, _TextBudget(path.name, limits))
+            book = _load_values(data)
+            sheets = _openpyxl_sheets(book, scan.parts, _TextBudget(path.name, limits))
             sheets = _with_unreadable_pictures(sheets, scan.parts, data)
+            _check_pictures(sheets, path.name, limits)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -129,10 +152,23 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
         log.info("%s: cannot be loaded: %s", path.name, without_quoted_text(error))
         raise WorkbookError(_unreadable_message(path.name)) from error
     raw = tuple(
-        _raw_sheet(sheet, part.formulas_without_value, path.name, limits)
+        _raw_sheet(sheet, part.formulas_without_value, path.name, limits, hidden=part.hidden)
         for sheet, part in zip(sheets, scan.parts, strict=True)
     )
     return RawWorkbook(path_name=path.name, sheets=raw)
+
+
+def _require_defused_xml() -> None:
+    """Refuse to read anything if openpyxl would parse worksheets without defusedxml."""
+    # The flag is read once when openpyxl is imported; the function its sheet reader holds is
+    # what actually parses, so both are checked.
+    sheet_iterparse = vars(openpyxl.worksheet._reader).get("iterparse")
+    parser_module = str(getattr(sheet_iterparse, "__module__", ""))
+    if not (openpyxl.xml.DEFUSEDXML and parser_module.startswith("defusedxml")):
+        raise WorkbookError(
+            "sos-docs cannot read workbooks safely on this computer: the defusedxml package is "
+            "missing or switched off (OPENPYXL_DEFUSEDXML); ask IT to reinstall sos-docs"
+        )
 
 
 def _unreadable_message(name: str) -> str:
@@ -153,37 +189,68 @@ class SheetValues:
     values: Mapping[Coordinate, object]
     pictures: tuple[Picture, ...] = ()
     unreadable_pictures: tuple[str, ...] = ()  # cells
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: tuple[tuple[int, int], ...] = ()  # (first, last) column numbers
+    styled_out: Mapping[Coordinate, Unseen] = dataclasses.field(default_factory=dict)
 
 
 def _load_values(data: bytes) -> Any:
-    """openpyxl's full load of cached values; its warnings go to the log, not to stderr."""
+    """openpyxl's full load of cached values; its warnings go to the log (by category), not to stderr."""
     # A file object, not the path: openpyxl refuses names that do not end in .xlsx/.xlsm.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         book = load_workbook(io.BytesIO(data), data_only=True, keep_vba=False, keep_links=False)
     for warning in caught:
-        log.info("openpyxl: %s", warning.message)
+        log.info("openpyxl warned (text not logged): %s", describe_warning(warning))
     return book
 
 
-def _openpyxl_sheets(book: Any, parts: list[SheetPart], name: str) -> list[SheetValues]:
+def _openpyxl_sheets(book: Any, parts: list[SheetPart], budget: _TextBudget) -> list[SheetValues]:
     """The values and pictures of openpyxl's worksheets, matched one to one to the parts."""
     worksheets: list[Worksheet] = [s for s in book.worksheets if isinstance(s, Worksheet)]
     if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
-        log.info("%s: sheets %s do not match parts %s", name, worksheets, parts)
-        raise WorkbookError(_unreadable_message(name))
-    return [
-        SheetValues(
-            sheet.title,
-            stored_values(sheet),
-            tuple(_pictures(sheet)),
-        )
-        for sheet in worksheets
-    ]
+        log.info("%s: sheets %s do not match parts %s", budget.name, worksheets, parts)
+        raise WorkbookError(_unreadable_message(budget.name))
+    looks = _Looks(book._fonts, book._fills, book._number_formats)
+    return [_openpyxl_sheet(sheet, budget, looks) for sheet in worksheets]
+
+
+def _openpyxl_sheet(sheet: Worksheet, budget: _TextBudget, looks: _Looks) -> SheetValues:
+    """A loaded worksheet's values (text charged to the budget), pictures, and what is hidden."""
+    # _cells holds only the cells in the file: iterating the declared dimension could be
+    # a million empty rows (iter_rows would even create them).
+    values: dict[Coordinate, object] = {}
+    styled_out: dict[Coordinate, Unseen] = {}
+    for coordinate, cell in sheet._cells.items():
+        value = cell.value
+        if value.__class__ is str:
+            budget.charge(sheet.title, coordinate, value)
+        values[coordinate] = value
+        hidden_by = looks.hides(getattr(cell, "_style", None), value)
+        if hidden_by is not None:
+            styled_out[coordinate] = hidden_by
+    row_dimensions: dict[int, Any] = dict(sheet.row_dimensions)
+    rows = frozenset(
+        int(row)
+        for row, dimension in row_dimensions.items()
+        if dimension.hidden or dimension.ht == 0
+    )
+    column_dimensions: list[Any] = list(sheet.column_dimensions.values())
+    columns = tuple(
+        (int(dimension.min), int(dimension.max))
+        for dimension in column_dimensions
+        if dimension.hidden or dimension.width == 0
+    )
+    return SheetValues(sheet.title, values, tuple(_pictures(sheet)), (), rows, columns, styled_out)
 
 
 def _raw_sheet(
-    sheet: SheetValues, formulas: Mapping[Coordinate, str], name: str, limits: Limits
+    sheet: SheetValues,
+    formulas: Mapping[Coordinate, str],
+    name: str,
+    limits: Limits,
+    *,
+    hidden: bool = False,
 ) -> RawSheet:
     """A worksheet's non-empty values; formulas without a saved value replace their None."""
     cells: dict[Coordinate, CellValue] = {}
@@ -193,12 +260,16 @@ def _raw_sheet(
             cells[coordinate] = value
     for coordinate, formula in formulas.items():
         cells[coordinate] = FormulaWithoutValue(formula)
+    unseen = _unseen(sheet, cells)
+    for coordinate in unseen:
+        del cells[coordinate]
     rows = {row for row, _ in cells}
     if len(rows) > limits.max_rows:
         raise WorkbookError(
             f'"{name}": the sheet "{sheet.title}" has {len(rows):,} rows with values, more than '
-            f"the {limits.max_rows:,} allowed; delete the rows that are not part of the map and "
-            "save again"
+            f"the {limits.max_rows:,} allowed, so the workbook is {TOO_LARGE}; delete the rows "
+            "that are not part of the map and save again",
+            sheet=sheet.title,
         )
     return RawSheet(
         title=sheet.title,
@@ -207,13 +278,31 @@ def _raw_sheet(
         max_column=max((column for _, column in cells), default=0),
         pictures=sheet.pictures,
         unreadable_pictures=sheet.unreadable_pictures,
+        hidden=hidden,
+        unseen=dict(sorted(unseen.items())),
     )
+
+
+def _unseen(sheet: SheetValues, cells: Mapping[Coordinate, CellValue]) -> dict[Coordinate, Unseen]:
+    """The cells with a value that a person looking at the sheet cannot see, and why."""
+    unseen: dict[Coordinate, Unseen] = {}
+    if not (sheet.hidden_rows or sheet.hidden_columns or sheet.styled_out):
+        return unseen
+    for coordinate in cells:
+        row, column = coordinate
+        if row in sheet.hidden_rows:
+            unseen[coordinate] = Unseen.ROW
+        elif any(first <= column <= last for first, last in sheet.hidden_columns):
+            unseen[coordinate] = Unseen.COLUMN
+        elif coordinate in sheet.styled_out:
+            unseen[coordinate] = sheet.styled_out[coordinate]
+    return unseen
 
 
 # ------------------------------------------------------------- the fast path for the values
 
 
-def _fast_sheets(data: bytes, scan: WorkbookScan) -> list[SheetValues] | None:
+def _fast_sheets(data: bytes, scan: WorkbookScan, budget: _TextBudget) -> list[SheetValues] | None:
     """The sheets' values through openpyxl's cell parser alone; None when openpyxl must load it.
 
     openpyxl's full load is the reference: anything this path does not handle exactly as it
@@ -227,12 +316,12 @@ def _fast_sheets(data: bytes, scan: WorkbookScan) -> list[SheetValues] | None:
             zipfile.ZipFile(io.BytesIO(data)) as zf,
         ):
             warnings.simplefilter("always")
-            sheets = _values_of_parts(zf, scan)
+            sheets = _values_of_parts(zf, scan, budget)
     except LOAD_ERRORS as error:
         log.debug("fast read fell back to the full load: %s", without_quoted_text(error))
         return None
     for warning in caught:
-        log.info("openpyxl: %s", warning.message)
+        log.info("openpyxl warned (text not logged): %s", describe_warning(warning))
     return sheets
 
 
@@ -242,11 +331,368 @@ def _plain_titles(parts: list[SheetPart]) -> bool:
     return len(set(folded)) == len(folded) and all(folded)
 
 
-def _values_of_parts(archive: zipfile.ZipFile, scan: WorkbookScan) -> list[SheetValues] | None:
-    values = cell_values(archive, [part.part for part in scan.parts], scan.epoch)
-    if values is None:
+def _values_of_parts(
+    archive: zipfile.ZipFile, scan: WorkbookScan, budget: _TextBudget
+) -> list[SheetValues] | None:
+    package = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
+    if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
+        return None  # openpyxl would read another workbook part than the one scanned
+    reader = _CellReader(archive, package, scan.epoch, budget)
+    return [reader.sheet(part.title, part.part) for part in scan.parts]
+
+
+class _CellReader:
+    """Reads worksheet cells as openpyxl's WorksheetReader would, minus the cell objects."""
+
+    def __init__(
+        self, archive: zipfile.ZipFile, package: Any, epoch: Any, budget: _TextBudget
+    ) -> None:
+        self.archive = archive
+        self.epoch = epoch
+        self.budget = budget
+        strings = package.find(SHARED_STRINGS)
+        self.shared_strings: list[str] = []
+        if strings is not None:
+            self.shared_strings = _shared_strings(archive, strings.PartName[1:], budget)
+        # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
+        self.cell_styles: list[Any] = [None]
+        self.date_formats: set[int] = set()
+        self.timedelta_formats: set[int] = set()
+        self.looks = _Looks((), (), ())
+        if ARC_STYLE in archive.namelist():
+            stylesheet: Any = Stylesheet.from_tree(_xml(archive, ARC_STYLE))
+            if stylesheet.cell_styles:
+                self.cell_styles = list(stylesheet.cell_styles)
+                self.date_formats = stylesheet.date_formats
+                self.timedelta_formats = stylesheet.timedelta_formats
+                self.looks = _Looks(stylesheet.fonts, stylesheet.fills, stylesheet.number_formats)
+        # Looked up once per style, not per cell: a style that may hide a value is rare.
+        self.hiding = [self.looks.may_hide(style) for style in self.cell_styles]
+
+    def sheet(self, title: str, part: str) -> SheetValues:
+        """Each cell's value by (row, column); merged-away cells dropped as openpyxl does.
+
+        Each cell's text is charged to the budget as it is read, a shared string each time a
+        cell refers to it, so a workbook over the budget stops here.
+        """
+        parser = _SheetParser(
+            None,  # type: ignore[arg-type]  # never read: the rows come from `_elements`
+            self.shared_strings,
+            data_only=True,
+            epoch=self.epoch,
+            date_formats=self.date_formats,
+            timedelta_formats=self.timedelta_formats,
+        )
+        values: dict[Coordinate, object] = {}
+        styled_out: dict[Coordinate, Unseen] = {}
+        merged: list[CellRange] = []
+        hiding, charge = self.hiding, self.budget.charge
+        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMNS_TAG)):
+            if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
+                merged = list(_merge_cells(element))
+                continue
+            if element.tag == COLUMNS_TAG:
+                for column in element:  # as openpyxl's parser, which finds each <col>
+                    if column.tag == COLUMN_TAG:
+                        parser.parse_column_dimensions(column)
+                continue
+            for cell in parser.parse_row(element)[1]:
+                style_id = cell["style_id"]
+                may_hide = hiding[style_id]  # a style that does not exist: damaged
+                coordinate, value = (cell["row"], cell["column"]), cell["value"]
+                if value.__class__ is str:
+                    charge(title, coordinate, value)
+                values[coordinate] = value
+                if may_hide:
+                    hidden_by = self.looks.hides(self.cell_styles[style_id], value)
+                    if hidden_by is not None:
+                        styled_out[coordinate] = hidden_by
+        for cell_range in merged:
+            _drop_merged_away(values, cell_range)
+        rows, columns = _hidden_dimensions(parser)
+        return SheetValues(title, values, (), (), rows, columns, styled_out)
+
+
+def _hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
+    """The hidden rows and column ranges in the attributes openpyxl's parser collected, read
+    as openpyxl's RowDimension and ColumnDimension read them (a height or width of 0 hides too)."""
+    rows = frozenset(
+        int(row)
+        for row, attributes in parser.row_dimensions.items()
+        if _openpyxl_true(attributes.get("hidden")) or _is_zero(attributes.get("ht"))
+    )
+    columns = []
+    for attributes in parser.column_dimensions.values():
+        if _openpyxl_true(attributes.get("hidden")) or _is_zero(attributes.get("width")):
+            first, last = attributes.get("min"), attributes.get("max")
+            if not (first and last and int(first) and int(last)):  # as ColumnDimension.reindex
+                first = last = attributes["min"]
+            columns.append((int(first), int(last)))
+    return rows, tuple(columns)
+
+
+def _openpyxl_true(value: Any) -> bool:
+    """An attribute as openpyxl's Bool descriptor reads it ("false", "f", "0" and "" are false)."""
+    return value is not None and value not in ("false", "f", "0") and bool(value)
+
+
+def _is_zero(value: Any) -> bool:
+    return value is not None and float(value) == 0
+
+
+def _merge_cells(element: Any) -> Any:
+    merge_cells: Any = MergeCells.from_tree(element)
+    return merge_cells.mergeCell
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's row and cell parser, reading the text of a plain inline string directly.
+
+    openpyxl builds a rich-text object for every inline string just to join its pieces; for
+    the plain form Excel and openpyxl write (`<is><t>text</t></is>`) the text is that piece.
+    """
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number = row.get("r")
+        if len(row) == 0 and number is not None and number.isdecimal():
+            # A row with no cells (formatting only, thousands in a template) moves the row
+            # counter and nothing else.
+            self.row_counter, self.col_counter = int(number), 0
+            return self.row_counter, []
+        found: tuple[int, list[dict[str, Any]]] = super().parse_row(row)
+        return found
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        inline = element.find(INLINE_STRING_TAG) if element.get("t") == "inlineStr" else None
+        text = _plain_text(inline)
+        if text is not None:
+            element.remove(inline)  # openpyxl then finds the position and style alone
+        cell: dict[str, Any] = super().parse_cell(element)
+        if text is not None:
+            cell.update(value=text, data_type="s")
+        return cell
+
+
+def _plain_text(container: Any) -> str | None:
+    """The text of `<is>`/`<si>` holding a single plain `<t>`, as openpyxl's Text reads it;
+    None for any other form (rich text runs, phonetic guides, attributes), left to openpyxl."""
+    if container is None or container.attrib or len(container) != 1:
         return None
-    return [SheetValues(part.title, cells) for part, cells in zip(scan.parts, values, strict=True)]
+    piece = container[0]
+    if not isinstance(piece.tag, str) or piece.tag.rpartition("}")[2] != "t" or len(piece):
+        return None
+    return str(piece.text or "")
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str, budget: _TextBudget) -> list[str]:
+    """openpyxl's read_string_table, reading plain strings directly (see `_plain_text`).
+
+    The table as a whole may hold no more text than all the cells together may.
+    """
+    strings = []
+    total = 0
+    for element in _elements(archive, part, (SHARED_STRING_TAG,)):
+        text = _plain_text(element)
+        if text is None:
+            rich: Any = Text.from_tree(element)
+            text = rich.content
+        strings.append(text.replace("x005F_", ""))
+        total += len(text)
+        if total > budget.limits.max_text_chars:
+            raise WorkbookError(budget.too_much_text_message())
+    return strings
+
+
+def _check_shared_text(data: bytes, budget: _TextBudget) -> None:
+    """Before openpyxl loads it: the shared string table holds no more text than the budget.
+
+    A part's bytes are never fewer than its characters, so only a table larger in bytes than
+    the budget needs reading.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        package: Any = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
+        strings = package.find(SHARED_STRINGS)
+        if strings is None:
+            return
+        part = strings.PartName[1:]
+        if archive.getinfo(part).file_size > budget.limits.max_text_chars:
+            _shared_strings(archive, part, budget)
+
+
+class _TextBudget:
+    """The text read so far from one workbook's cells, against `max_text_chars` and
+    `max_cell_chars`: a cell's text counts each time a cell holds it."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.name = name
+        self.limits = limits
+        self.remaining = limits.max_text_chars
+
+    def charge(self, title: str, coordinate: Coordinate, text: str) -> None:
+        """Count one cell's text; WorkbookError naming the cell once a budget is passed."""
+        length = len(text)
+        self.remaining -= length
+        if self.remaining >= 0 and length <= self.limits.max_cell_chars:
+            return
+        cell = f"{get_column_letter(coordinate[1])}{coordinate[0]}"
+        if length > self.limits.max_cell_chars:
+            raise WorkbookError(
+                f'"{self.name}": the cell {cell} of the sheet "{title}" holds {length:,} '
+                f"characters, more than the {self.limits.max_cell_chars:,} one cell may hold, so "
+                f"the workbook is {TOO_LARGE}; shorten the text in that cell (or split it over "
+                "several rows) and save again",
+                sheet=title,
+                cell=cell,
+            )
+        raise WorkbookError(
+            self.too_much_text_message(f'the sheet "{title}" cell {cell}'), sheet=title, cell=cell
+        )
+
+    def too_much_text_message(self, where: str = "") -> str:
+        """The message for a workbook whose cells hold more text than the budget allows."""
+        reached = f" (the total passes it at {where})" if where else ""
+        return (
+            f'"{self.name}" holds more than {self.limits.max_text_chars:,} characters of text '
+            f"in its cells{reached}, so it is {TOO_LARGE}; a mapping workbook holds far less. "
+            "Look for long text copied into many cells, delete what is not part of the map, "
+            "and save again"
+        )
+
+
+def _xml(archive: zipfile.ZipFile, part: str) -> Any:
+    """A small part parsed as openpyxl parses it (lxml without entities, or defusedxml)."""
+    return fromstring(archive.read(part))
+
+
+def _elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) -> Iterator[Any]:
+    """Each element of a part with one of `tags`, in end-event order (an element once all of it
+    is read, so nested ones before their container, as openpyxl's own parser gives them),
+    parsed by lxml with no DTD, entities or network.
+
+    Comments and processing instructions are dropped, as openpyxl's parser drops them; in a
+    row they would otherwise count as cells and shift the columns of cells with no reference.
+    A small part is parsed whole, which is quicker (a blank workbook's hundreds of formatted,
+    empty rows cost a Python step each as parser events); a larger one is parsed as a stream
+    that keeps memory flat. The size is the one the zip declares, which reading never exceeds
+    (zipfile fails a part that holds more).
+    """
+    with archive.open(part) as stream:
+        if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
+            # A parser per part: an lxml parser must not be shared by threads.
+            root = etree.fromstring(stream.read(), etree.XMLParser(**_SAFE_PARSING))
+            for _, element in etree.iterwalk(root, events=("end",), tag=tags):
+                yield element
+            return
+        for _, element in etree.iterparse(stream, tag=tags, **_SAFE_PARSING):
+            yield element
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
+                del parent[:-1]
+
+
+# What lxml may not do while parsing a workbook's parts, whole or as a stream.
+_SAFE_PARSING: dict[str, bool] = {
+    "remove_comments": True,
+    "remove_pis": True,
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+
+
+def _drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -> None:
+    """Every cell of a merged range but its top-left one has no value (openpyxl: MergedCell)."""
+    first = (cell_range.min_row, cell_range.min_col)
+    for row, column in list(values):
+        if (
+            cell_range.min_row <= row <= cell_range.max_row
+            and cell_range.min_col <= column <= cell_range.max_col
+            and (row, column) != first
+        ):
+            del values[(row, column)]
+
+
+# ------------------------------------------------------------------- what a person cannot see
+
+WHITE_RGB = "FFFFFF"
+WHITE_THEME = 0  # theme colour 0 is "Background 1", white in every built-in theme
+WHITE_TINT = -0.05  # a theme white darkened less than this still reads as white
+
+
+class _Looks:
+    """Which cell styles hide a value from a person: white text on a white (or no) fill, or a
+    number format with empty sections (`;;;` shows nothing, `;;` no number)."""
+
+    def __init__(self, fonts: Any, fills: Any, number_formats: Any) -> None:
+        self.fonts, self.fills, self.number_formats = fonts, fills, number_formats
+        self.known: dict[tuple[int, int, int], tuple[Unseen | None, Unseen | None]] = {}
+
+    def may_hide(self, style: Any) -> bool:
+        """False when no value in a cell of this style (a StyleArray, or None) is hidden."""
+        return style is not None and self._found(style) != (None, None)
+
+    def _found(self, style: Any) -> tuple[Unseen | None, Unseen | None]:
+        key = (style.fontId, style.fillId, style.numFmtId)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._hiding(*key)
+        return found
+
+    def hides(self, style: Any, value: object) -> Unseen | None:
+        """Why a value in a cell of this style (a StyleArray, or None) cannot be seen, if so."""
+        if style is None or value is None:
+            return None
+        for_text, for_numbers = self._found(style)
+        if value.__class__ is str:
+            return for_text
+        if value.__class__ is bool:  # TRUE and FALSE show whatever the number format
+            return Unseen.WHITE if for_text is Unseen.WHITE else None
+        return for_numbers
+
+    def _hiding(
+        self, font: int, fill: int, number_format: int
+    ) -> tuple[Unseen | None, Unseen | None]:
+        """(why text is hidden, why numbers are hidden) in a style, None where they show."""
+        if self._white_on_white(font, fill):
+            return Unseen.WHITE, Unseen.WHITE
+        sections = self._format(number_format).split(";")
+        numbers = len(sections) >= 3 and not "".join(sections[:3]).strip()
+        text = numbers and len(sections) >= 4 and not sections[3].strip()
+        return (Unseen.FORMAT if text else None), (Unseen.FORMAT if numbers else None)
+
+    def _white_on_white(self, font: int, fill: int) -> bool:
+        colour = getattr(_item(self.fonts, font), "color", None)
+        if colour is None or not _is_white(colour):
+            return False
+        background = _item(self.fills, fill)
+        pattern = getattr(background, "patternType", None)
+        if background is None or pattern is None:
+            return True  # no fill: the sheet's white
+        return pattern == "solid" and _is_white(getattr(background, "fgColor", None))
+
+    def _format(self, number_format: int) -> str:
+        if number_format < BUILTIN_FORMATS_MAX_SIZE:
+            return str(BUILTIN_FORMATS.get(number_format, "General"))
+        return str(_item(self.number_formats, number_format - BUILTIN_FORMATS_MAX_SIZE) or "")
+
+
+def _item(items: Any, index: int) -> Any:
+    return items[index] if 0 <= index < len(items) else None
+
+
+def _is_white(colour: Any) -> bool:
+    """True for an openpyxl Color that is white: RGB FFFFFF, palette white, or theme white."""
+    kind = getattr(colour, "type", None)
+    if kind == "rgb":
+        return str(colour.rgb).upper().endswith(WHITE_RGB)
+    if kind == "indexed":
+        index = int(colour.indexed)
+        return 0 <= index < len(COLOR_INDEX) and COLOR_INDEX[index].upper().endswith(WHITE_RGB)
+    if kind == "theme":
+        return int(colour.theme) == WHITE_THEME and float(colour.tint or 0) > WHITE_TINT
+    return False
 
 
 # ------------------------------------------------------------------------- cell values
@@ -268,6 +714,55 @@ def _clean_text(text: str) -> str:
     text = EXCEL_CONTROL_ESCAPE_RE.sub(lambda match: chr(int(match.group()[2:6], 16)), text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _check_pictures(sheets: list[SheetValues], name: str, limits: Limits) -> None:
+    """Every placed picture within the pixel budget (read from its header, nothing decoded),
+    and all of them together, each counted every time it is placed, within the bytes budget."""
+    total = 0
+    for sheet in sheets:
+        for picture in sheet.pictures:
+            width, height = _header_size(picture.data)
+            if width * height > limits.max_picture_pixels:
+                raise WorkbookError(
+                    _picture_pixels_message(name, sheet.title, picture, (width, height), limits),
+                    sheet=sheet.title,
+                    cell=picture.anchor_cell,
+                )
+            total += len(picture.data)
+            if total > limits.max_picture_bytes:
+                raise WorkbookError(
+                    f'"{name}": its pictures together, up to the one placed at cell '
+                    f'{picture.anchor_cell} of the sheet "{sheet.title}", are more than '
+                    f"{limits.max_picture_bytes // (1024 * 1024):,} MB (a picture counts each "
+                    f"time it is placed), so the workbook is {TOO_LARGE}; use fewer or smaller "
+                    "pictures (select one, then Picture Format > Compress Pictures) and save again",
+                    sheet=sheet.title,
+                    cell=picture.anchor_cell,
+                )
+
+
+def _header_size(data: bytes) -> tuple[int, int]:
+    """A picture's width and height as its header states them; the pixels are not decoded."""
+    with warnings.catch_warnings():
+        # Between Pillow's warning and error sizes; the budget below is what decides.
+        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+        with PILImage.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    return int(width), int(height)
+
+
+def _picture_pixels_message(
+    name: str, title: str, picture: Picture, size: tuple[int, int], limits: Limits
+) -> str:
+    width, height = size
+    return (
+        f'"{name}": the picture placed at cell {picture.anchor_cell} of the sheet "{title}" is '
+        f"{width:,} x {height:,} pixels, more than the "
+        f"{limits.max_picture_pixels // 1_000_000:,} megapixels a picture may have, so the "
+        f"workbook is {TOO_LARGE}; make the picture smaller (select it, then Picture Format > "
+        "Compress Pictures) and save again"
+    )
 
 
 def _pictures(sheet: Worksheet) -> Iterator[Picture]:
@@ -356,6 +851,7 @@ class SheetPart:
     part: str
     formulas_without_value: Mapping[Coordinate, str]
     has_drawing: bool = False  # pictures or charts placed over the sheet
+    hidden: bool = False  # the tab is hidden or "very hidden"
 
 
 @dataclass(frozen=True)
@@ -374,13 +870,14 @@ def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> WorkbookSca
         parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
         parser.parse()
         cells_so_far = 0
-        for title, part in _worksheet_parts(archive, parser):
+        for title, part, hidden in _worksheet_parts(archive, parser):
             cells, has_formula = _count_cells(archive, part, max_cells - cells_so_far)
             cells_so_far += cells
             if cells_so_far > max_cells:
                 raise WorkbookError(_too_many_cells_message(name, title, max_cells))
             formulas = _formulas_without_value(archive, part) if has_formula else {}
-            parts.append(SheetPart(title, part, formulas, _has_drawing(archive, part)))
+            drawing = _has_drawing(archive, part)
+            parts.append(SheetPart(title, part, formulas, drawing, hidden))
     return WorkbookScan(parts, parser.wb.epoch)
 
 
@@ -392,12 +889,14 @@ def _too_many_cells_message(name: str, title: str, max_cells: int) -> str:
     )
 
 
-def _worksheet_parts(archive: zipfile.ZipFile, parser: WorkbookParser) -> Iterator[tuple[str, str]]:
-    """(title, part name) of each worksheet in tab order, found exactly as openpyxl finds them."""
+def _worksheet_parts(
+    archive: zipfile.ZipFile, parser: WorkbookParser
+) -> Iterator[tuple[str, str, bool]]:
+    """(title, part name, hidden) of each worksheet in tab order, found as openpyxl finds them."""
     names = set(archive.namelist())
     for sheet, rel in parser.find_sheets():
         if rel.target in names and "chartsheet" not in rel.Type:
-            yield str(sheet.name), str(rel.target)
+            yield str(sheet.name), str(rel.target), sheet.state in ("hidden", "veryHidden")
 
 
 def _has_drawing(archive: zipfile.ZipFile, part: str) -> bool:

@@ -34,6 +34,7 @@ from sos_docs.model import (
     SafetyRule,
     Score,
     Source,
+    Unseen,
     Validation,
     WordsPage,
     WorkingWell,
@@ -63,6 +64,26 @@ RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
     schema.CHILDS_VIEWS.name: (ChildView, "childs_views"),
     schema.SAFETY_PLAN.name: (SafetyRule, "safety_plan"),
     schema.WORDS_AND_PICTURES.name: (WordsPage, "words_and_pictures"),
+}
+SHOWN_CELLS = 10  # a warning lists at most this many cells
+# For each reason a value cannot be seen: its warning code and how to show it.
+UNSEEN_ADVICE: dict[Unseen, tuple[str, str]] = {
+    Unseen.ROW: (
+        codes.WB011,
+        "unhide the row (select the rows around it, right-click > Unhide)",
+    ),
+    Unseen.COLUMN: (
+        codes.WB011,
+        "unhide the column (select the columns around it, right-click > Unhide)",
+    ),
+    Unseen.FORMAT: (
+        codes.WB012,
+        "give the cell a format that shows it (Home > Number Format > General)",
+    ),
+    Unseen.WHITE: (
+        codes.WB012,
+        "give it a colour that shows (Home > Font Color > Automatic)",
+    ),
 }
 REFERENCE_KINDS = frozenset(
     {ColumnKind.PERSON, ColumnKind.CHILD, ColumnKind.CHILDREN, ColumnKind.REF}
@@ -106,20 +127,87 @@ def validate(raw: RawWorkbook, today: dt.date | None = None) -> Validation:
 
 
 def locate_sheets(raw: RawWorkbook, findings: Findings) -> dict[str, RawSheet]:
-    """Each contract sheet's worksheet by contract name, found by its normalised title."""
+    """Each contract sheet's worksheet by contract name, found by its normalised title.
+
+    A hidden sheet is never read (a person looking at the workbook does not see it): one that
+    would have been is named in a warning, or in the error for a required sheet left missing.
+    """
     contracts: dict[str, schema.Sheet] = {}
     for contract in schema.SHEETS:
         for name in sorted(schema.sheet_names_for(contract)):
             contracts.setdefault(name, contract)
     found: dict[str, RawSheet] = {}
+    hidden: dict[str, list[RawSheet]] = {}
     for sheet in raw.sheets:
         match = contracts.get(schema.normalise_label(sheet.title))
-        if match is None or match.name in found:
+        if sheet.hidden and match is not None:
+            hidden.setdefault(match.name, []).append(sheet)
+        elif match is None or match.name in found:
             findings.notes.append(_ignored_sheet_note(sheet.title, match))
         else:
             found[match.name] = sheet
-    _missing_sheets(raw, found, findings)
+    _hidden_sheets(hidden, found, findings)
+    _missing_sheets(raw, found, findings, hidden)
+    for sheet in found.values():
+        _unseen_cells(sheet, findings)
     return found
+
+
+def _hidden_sheets(
+    hidden: Mapping[str, list[RawSheet]], found: Mapping[str, RawSheet], findings: Findings
+) -> None:
+    """A warning for each hidden sheet that was not read, except a required sheet's only one
+    (the missing sheet's error names it)."""
+    by_name = {contract.name: contract for contract in schema.SHEETS}
+    for name, sheets in hidden.items():
+        for sheet in sheets:
+            read = found.get(name)
+            if read is not None:
+                because = (
+                    f'the visible sheet "{read.title}" is read as "{name}". Delete the hidden '
+                    "sheet, or copy what it should add into the visible one"
+                )
+            elif by_name[name].required:
+                continue
+            else:
+                because = (
+                    "it was left out of the documents. If it belongs in them, unhide it "
+                    "(right-click any sheet tab > Unhide) and save again"
+                )
+            findings.add(
+                codes.WB010,
+                sheet.title,
+                None,
+                f'The sheet "{sheet.title}" is hidden, so sos-docs did not read it: {because}.',
+            )
+
+
+def _unseen_cells(sheet: RawSheet, findings: Findings) -> None:
+    """A warning for each way values on the sheet are hidden from a person, naming the cells."""
+    by_reason: dict[Unseen, list[str]] = {}
+    for (row, column), reason in sheet.unseen.items():
+        by_reason.setdefault(reason, []).append(f"{get_column_letter(column)}{row}")
+    for reason, cells in by_reason.items():
+        code, how = UNSEEN_ADVICE[reason]
+        findings.add(
+            code,
+            sheet.title,
+            cells[0],
+            f'{_cell_list(cells)} of the sheet "{sheet.title}" {_holds(cells)} a value a person '
+            f"cannot see ({reason.value}), so it was left out of the documents: sos-docs reads "
+            f"only what is shown. If it belongs in them, {how} and save again; if not, delete it.",
+        )
+
+
+def _cell_list(cells: list[str]) -> str:
+    shown = ", ".join(cells[:SHOWN_CELLS])
+    if len(cells) > SHOWN_CELLS:
+        shown += f" and {len(cells) - SHOWN_CELLS:,} more"
+    return f"The cell {shown}" if len(cells) == 1 else f"The cells {shown}"
+
+
+def _holds(cells: list[str]) -> str:
+    return "holds" if len(cells) == 1 else "each hold"
 
 
 def _ignored_sheet_note(title: str, duplicate_of: schema.Sheet | None) -> str:
@@ -133,10 +221,25 @@ def _ignored_sheet_note(title: str, duplicate_of: schema.Sheet | None) -> str:
     return f'The sheet "{title}" is not part of the mapping workbook, so it was ignored.'
 
 
-def _missing_sheets(raw: RawWorkbook, found: Mapping[str, RawSheet], findings: Findings) -> None:
+def _missing_sheets(
+    raw: RawWorkbook,
+    found: Mapping[str, RawSheet],
+    findings: Findings,
+    hidden: Mapping[str, list[RawSheet]],
+) -> None:
     titles = ", ".join(f'"{sheet.title}"' for sheet in raw.sheets) or "none"
     for contract in schema.SHEETS:
-        if contract.required and contract.name not in found:
+        if contract.required and contract.name in hidden and contract.name not in found:
+            title = hidden[contract.name][0].title
+            findings.add(
+                codes.WB002,
+                title,
+                None,
+                f'The "{contract.name}" sheet ("{title}") is hidden, and sos-docs reads only '
+                "what a person can see. Unhide it (right-click any sheet tab > Unhide) and save "
+                "again.",
+            )
+        elif contract.required and contract.name not in found:
             findings.add(
                 codes.WB002,
                 contract.name,

@@ -114,7 +114,7 @@ def test_registry_examples_are_what_the_example_family_produces(context: dict[st
 
 def test_committed_field_reference_is_generated_from_the_registry() -> None:
     """docs/template-fields.md is exactly what render_fields_markdown() makes."""
-    committed = (ROOT / "docs" / "template-fields.md").read_text(encoding="utf-8")
+    committed = (ROOT / "docs/template-fields.md").read_text(encoding="utf-8")
     assert committed == render_fields_markdown()
 
 

@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -217,17 +218,21 @@ def test_a_libreoffice_that_died_is_started_again(
 @needs_libreoffice
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 def test_closing_ends_libreoffice_and_removes_its_profile(
-    documents: dict[str, Path], tmp_path: Path
+    documents: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After the `with` block no LibreOffice of the converter runs and its profile is gone."""
-    before = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("sos-docs-pdf-*")}
+    # The profile goes to this test's own temporary folder, not the shared one other test runs
+    # (and other converters) use at the same time.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     with PdfConverter() as converter:
         converter.convert(documents[WORDS_AND_PICTURES.key], tmp_path / "story.pdf")
         pid = converter.office_pid
         assert pid is not None
+        assert [p.name.startswith("sos-docs-pdf-") for p in temporary.iterdir()] == [True]
     assert running_in_group(pid) == []
-    after = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("sos-docs-pdf-*")}
-    assert after <= before
+    assert list(temporary.iterdir()) == []
     assert converter.office_pid is None
 
 

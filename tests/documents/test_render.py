@@ -187,7 +187,7 @@ def story(example_context: dict[str, object]) -> Document:
 
 
 def test_report_sections_follow_the_documented_order(report: Document) -> None:
-    """The Heading 1 sections are those of documents.md, in its order."""
+    """The Heading 1 sections are those of docs/documents.md, in its order."""
     headings = [p.text for p in report.paragraphs if p.style.name == "Heading 1"]
     assert headings == [
         "About this report",

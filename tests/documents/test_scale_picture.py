@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,11 +20,21 @@ from sos_docs.documents.scale_picture import (
     draw_scale,
     score_x,
 )
+from sos_docs.model import MappingCase
+from sos_docs.pipeline import check_workbook
+from tests.support.builders import example_workbook
 
 ZERO = "The children cannot safely stay at home as things are."
 TEN = (
     "Everyone is confident the children are safe enough for children's services to close the case."
 )
+
+
+def example_case(folder: Path) -> MappingCase:
+    """The example family's validated case (read from a real workbook written in `folder`)."""
+    validation = check_workbook(example_workbook(folder))
+    assert validation.case is not None
+    return validation.case
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -139,3 +151,75 @@ def test_the_palette_keeps_the_scale_colours() -> None:
     palette = scale_picture.COLOURS
     assert {palette[scale_picture.BOX_FILL], palette[scale_picture.BOX_EDGE]} <= colours
     assert {palette[scale_picture.INK], palette[scale_picture.WHITE]} <= colours
+
+
+def pairwise_stack(
+    scores: list[tuple[str, int]], font: scale_picture.Font
+) -> list[tuple[int, ...]]:
+    """The layout rule stated directly: each label at the lowest level where it overlaps nothing."""
+    placed: list[tuple[int, int, int, int]] = []  # x, left, right, level
+    for label, score in sorted(scores, key=lambda item: item[1]):
+        text = scale_picture._fit(" ".join(label.split()), font, MAX_LABEL_WIDTH - 20)
+        x = score_x(score)
+        half = int(font.getlength(text)) // 2 + scale_picture.PAD
+        left = min(max(x - half, 4), WIDTH - 4 - 2 * half)
+        right, level, gap = left + 2 * half, 0, scale_picture.GAP
+        while any(lv == level and bl < right + gap and left < br + gap for _, bl, br, lv in placed):
+            level += 1
+        placed.append((x, left, right, level))
+    return placed
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="ilW m.Ag-ŁاZ", min_size=0, max_size=50), st.integers(-3, 13)),
+        max_size=60,
+    )
+)
+def test_the_quick_layout_places_every_label_where_the_pairwise_rule_does(
+    labels: list[tuple[str, int]],
+) -> None:
+    """The stacking gives each label exactly the place and level of the pairwise overlap rule."""
+    font = _font(scale_picture.LABEL_SIZE)
+    boxes = _stack(labels, font)
+    assert [(b.x, b.left, b.right, b.level) for b in boxes] == pairwise_stack(labels, font)
+
+
+def test_nine_thousand_scaling_points_are_laid_out_in_a_moment() -> None:
+    """9,000 labels (a hostile Scaling sheet) are stacked in well under the 480 s they once took."""
+    labels = [(f"Person {n % 700}", n % 11) for n in range(9_000)]
+    start = time.perf_counter()
+    boxes = _stack(labels, _font(scale_picture.LABEL_SIZE))
+    assert time.perf_counter() - start < 5.0
+    assert len(boxes) == 9_000
+    assert max(b.level for b in boxes) >= 9_000 // 11 - 1  # each score's labels still stacked
+
+
+def test_a_name_of_excels_full_cell_length_is_shortened_in_a_moment() -> None:
+    """A 32,767-character name is cut to the label width quickly, not one character at a time."""
+    font = _font(scale_picture.LABEL_SIZE)
+    start = time.perf_counter()
+    [box] = _stack([("W" * 32_767, 5)], font)
+    assert time.perf_counter() - start < 1.0
+    assert box.text.endswith("…") and box.right - box.left <= MAX_LABEL_WIDTH
+
+
+def test_the_example_familys_picture_is_the_same_bytes_as_with_the_pairwise_layout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The example family's scale picture is byte-identical to the one the old pairwise layout drew."""
+    case = example_case(tmp_path)
+    names = [(s.participant.name, s.score) for s in case.scaling]
+    quick = draw_scale(names, ZERO, TEN).data
+
+    def old_stack(scores: list[tuple[str, int]], font: scale_picture.Font) -> list[object]:
+        placed = pairwise_stack(scores, font)
+        texts = [
+            scale_picture._fit(" ".join(label.split()), font, MAX_LABEL_WIDTH - 20)
+            for label, _ in sorted(scores, key=lambda item: item[1])
+        ]
+        return [scale_picture._Box(t, *where) for t, where in zip(texts, placed, strict=True)]
+
+    monkeypatch.setattr(scale_picture, "_stack", old_stack)
+    assert draw_scale(names, ZERO, TEN).data == quick

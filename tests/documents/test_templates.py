@@ -71,7 +71,7 @@ def test_shipped_templates_pass_check_template(path: Path) -> None:
 
 
 def test_report_uses_real_heading_styles_in_the_documented_order() -> None:
-    """The report's sections are Heading 1 paragraphs, in documents.md's order."""
+    """The report's sections are Heading 1 paragraphs, in docs/documents.md's order."""
     headings = [p.text for p in load(REPORT).paragraphs if p.style.name == "Heading 1"]
     assert headings[:3] == ["About this report", "The children", "The household and network"]
     assert headings[-4:] == [

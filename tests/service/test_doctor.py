@@ -86,6 +86,38 @@ def test_a_healthy_root_passes_every_check(tmp_path: Path) -> None:
     )
 
 
+def test_a_missing_root_fails_asking_whether_the_share_is_mounted(tmp_path: Path) -> None:
+    """A root that does not exist fails (an unmounted share), and doctor does not create it."""
+    root = tmp_path / "share" / "typo"
+    config, checks = check_root(root)
+    assert config == DEFAULT_CONFIG
+    missing = by_name(checks)["root folder"]
+    assert missing.status is CheckStatus.FAIL
+    assert missing.line == (
+        f"FAIL  root folder: {root} does not exist: is the share mounted? Create it, or pass "
+        "--create to `sos-docs watch`."
+    )
+    assert not any(c.name.endswith(" folder") and c.ok for c in checks)  # no "creates it" line
+    assert not (tmp_path / "share").exists()
+
+
+def test_the_doctor_command_fails_a_missing_root_with_exit_1(tmp_path: Path) -> None:
+    """`sos-docs doctor /missing` prints the missing-root line and exits 1."""
+    from click.testing import CliRunner
+
+    from sos_docs.cli import cli
+
+    root = tmp_path / "nonexistent"
+    result = CliRunner().invoke(cli, ["doctor", str(root)])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"  FAIL  root folder: {root} does not exist: is the share mounted? Create it, or pass "
+        "--create to `sos-docs watch`.\n"
+    ) in result.output
+    assert result.output.endswith("Checked 1 folder: 1 with failing checks.\n")
+    assert not root.exists()
+
+
 def test_an_invalid_configuration_is_the_only_check(tmp_path: Path) -> None:
     """When sos-docs.toml cannot be read the other checks are not run, and the config is None."""
     write_toml(tmp_path, "settle_seconds = 'soon'\n")
@@ -135,6 +167,9 @@ def test_a_valid_configuration_file_passes(tmp_path: Path) -> None:
             "has the name of the built-in 'Conference report'",
         ),
         ('[[documents]]\nname = "Agenda"\n', "should have exactly a name and a template"),
+        ('[folders]\ninbox = ".."\n', "line 2"),
+        ('[folders]\nprocessed = "/tmp/elsewhere"\n', "not a path"),
+        ('[folders]\nrejected = "inbox"\n', "same as"),
     ],
 )
 def test_a_bad_configuration_fails_with_its_reason(tmp_path: Path, text: str, words: str) -> None:

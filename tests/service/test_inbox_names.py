@@ -90,3 +90,47 @@ def test_refused_formats_and_zip_checks() -> None:
 def test_filter_uses_the_name_not_the_folder() -> None:
     """A folder whose name looks hidden does not hide the workbooks inside it."""
     assert accepts(PurePath("/srv/.shares/inbox/case.xlsx"))
+
+
+# ------------------------------------------------------------------ round two (issue 10/11)
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("~$case.xlsx", "Excel"),
+        (".~lock.case.xlsx#", "LibreOffice"),
+        (".case.xlsx", "hidden"),
+        ("~WRL0001.tmp", "temporary"),
+        ("case.xlsx.tmp", "temporary"),
+        ("A1B2C3D4", "Excel"),
+        ("Thumbs.db", "Windows"),
+        ("desktop.ini", "Windows"),
+    ],
+)
+def test_ignored_inbox_names_say_why(name: str, why: str) -> None:
+    """ignored_reason names lock, temporary, hidden and system files, and why they stay."""
+    from sos_docs.service.inbox_names import ignored_reason
+
+    reason = ignored_reason(name)
+    assert reason is not None and why in reason
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["~case.xlsx", "case.xltx", "case.xlsx ", "report.docx", "notes.pdf", "notes.txt", "x.xlsx~"],
+)
+def test_every_other_inbox_name_is_taken_to_be_processed_or_explained(name: str) -> None:
+    """Names that are not lock, temporary or hidden files are taken, so none sits unexplained."""
+    from sos_docs.service.inbox_names import InboxFilter, ignored_reason
+
+    assert ignored_reason(name) is None
+    assert InboxFilter()(PurePath(name))
+
+
+@given(names)
+def test_the_inbox_filter_takes_exactly_the_names_it_does_not_ignore(name: str) -> None:
+    """InboxFilter and ignored_reason agree on every name."""
+    from sos_docs.service.inbox_names import InboxFilter, ignored_reason
+
+    assert InboxFilter()(PurePath("inbox") / name) == (ignored_reason(name) is None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -17,7 +18,7 @@ from sos_docs import files, pipeline
 from sos_docs.config import Config, load_config
 from sos_docs.errors import RenderError
 from sos_docs.service import lock
-from sos_docs.service.jobs import JobOutcome, resume_job, run_job, unfinished_jobs
+from sos_docs.service.jobs import JobOutcome, JobResult, resume_job, run_job, unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR
@@ -439,3 +440,250 @@ def test_job_outcomes_are_logged_with_names_and_codes_not_cell_text(
         for r in caplog.records
         if r.name == "sos_docs.service.jobs"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Round two (issue 10): every read of a claimed file goes through the guard
+
+
+def claim_then_swap(monkeypatch: pytest.MonkeyPatch, swap: Callable[[Path], None]) -> None:
+    """Make files.claim replace the claimed file (after the rename) the way an attacker could."""
+    original = files.claim
+
+    def claim_and_swap(src: Path, work_dir: Path, job_id: str) -> Path | None:
+        claimed = original(src, work_dir, job_id)
+        assert claimed is not None
+        claimed.unlink()
+        swap(claimed)
+        return claimed
+
+    monkeypatch.setattr(files, "claim", claim_and_swap)
+
+
+def run_job_within(root: WatchedRoot, inbox_file: Path, seconds: float) -> JobResult:
+    """run_job in a thread; fail (instead of hanging the test run) if it takes too long."""
+    import threading
+
+    results: list[Any] = []
+    thread = threading.Thread(target=lambda: results.append(run_job(root, inbox_file)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        for fifo in root.work.rglob("*"):  # let a thread blocked on a pipe go
+            if fifo.is_fifo():
+                with contextlib.suppress(OSError):
+                    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail(f"the job was still running after {seconds} s")
+    (result,) = results
+    assert isinstance(result, JobResult)
+    return result
+
+
+def test_a_claimed_file_swapped_for_a_named_pipe_is_rejected_without_blocking(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO in place of the claimed workbook never blocks the worker: it is rejected."""
+    claim_then_swap(monkeypatch, os.mkfifo)
+    result = run_job_within(root, drop(root), 10.0)
+    assert result.outcome is JobOutcome.REJECTED
+    assert (root.rejected / "case.xlsx").is_fifo()
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "not an ordinary file" in text
+    assert unfinished_jobs(root) == []
+
+
+def test_a_claimed_file_swapped_for_a_link_to_dev_zero_is_rejected_at_once(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link to /dev/zero in place of the claimed workbook is refused without reading it."""
+    claim_then_swap(monkeypatch, lambda path: path.symlink_to("/dev/zero"))
+    result = run_job_within(root, drop(root), 10.0)
+    assert result.outcome is JobOutcome.REJECTED
+    assert (root.rejected / "case.xlsx").is_symlink()
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "symbolic link" in text
+
+
+def refuse_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Simulate a share ACL: every open of a file called `name` for reading is refused."""
+    import builtins
+    import io
+
+    real_os_open, real_io_open = os.open, io.open
+
+    def os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(os.fsdecode(path)).name == name and not flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def io_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | Path) and Path(file).name == name and "r" in mode:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_io_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(io, "open", io_open)
+    monkeypatch.setattr(builtins, "open", io_open)
+
+
+def test_a_workbook_the_service_may_not_read_is_rejected_saying_who_to_ask(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreadable workbook reaches rejected/ with a plain explanation, not the work area."""
+    inbox_file = drop(root)
+    refuse_reading(monkeypatch, "case.xlsx")
+    result = run_job(root, inbox_file)
+    monkeypatch.undo()
+    assert result.outcome is JobOutcome.REJECTED
+    assert (root.rejected / "case.xlsx").is_file()
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "service account" in text and "read permission" in text
+    assert unfinished_jobs(root) == []
+    (job,) = journal_jobs(root)
+    assert job.outcome == "rejected"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its permissions")
+def test_a_workbook_with_no_read_permission_is_rejected(root: WatchedRoot) -> None:
+    """chmod 000 as a share ACL would: rejected with the service-account explanation."""
+    inbox_file = drop(root)
+    inbox_file.chmod(0)
+    result = run_job(root, inbox_file)
+    assert result.outcome is JobOutcome.REJECTED
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "service account" in text
+
+
+GUARD_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["processed", "rejected"])
+def test_only_the_guards_opener_touches_the_claimed_file(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch, valid: bool
+) -> None:
+    """Every open of the claimed workbook during a job is the guard's (no links, no blocking)."""
+    import builtins
+    import io
+
+    inbox_file = drop(root) if valid else drop_invalid(root, "case.xlsx")[0]
+    opens: list[tuple[str, str, int]] = []
+    real_os_open, real_io_open = os.open, io.open
+
+    def claimed(path: Any) -> bool:
+        if not isinstance(path, str | bytes | os.PathLike):
+            return False
+        found = Path(os.fsdecode(path))
+        return found.is_relative_to(root.work) and found.name.endswith("case.xlsx")
+
+    def os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if claimed(path):
+            opens.append(("os.open", str(path), flags))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def io_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if claimed(file):
+            opens.append(("io.open", str(file), 0))
+        return real_io_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(io, "open", io_open)
+    monkeypatch.setattr(builtins, "open", io_open)
+    result = run_job(root, inbox_file)
+    monkeypatch.undo()
+    assert result.outcome is (JobOutcome.PROCESSED if valid else JobOutcome.REJECTED)
+    assert opens, "the claimed workbook was never read"
+    assert [o for o in opens if o[0] != "os.open" or o[2] & GUARD_FLAGS != GUARD_FLAGS] == []
+
+
+def test_no_module_reads_a_file_by_path_except_through_the_guard() -> None:
+    """An AST scan: modules that handle claimed files call no path reader the guard does not own."""
+    import ast
+
+    handling = [
+        "service/jobs.py",
+        "service/plan.py",
+        "service/layout.py",
+        "service/watcher.py",
+        "service/journal.py",
+        "workbook/marked_copy.py",
+        "files.py",
+        "pipeline.py",
+    ]
+    allowed_readers = {"read_claimed_file", "read_checked_workbook", "looks_whole"}
+    source_dir = Path(files.__file__).parent
+    offenders = []
+    for module in handling:
+        tree = ast.parse((source_dir / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            target = ast.unparse(func)
+            if name in {"ZipFile", "load_workbook"} and not (
+                node.args and "BytesIO" in ast.unparse(node.args[0])
+            ):
+                offenders.append(f"{module}:{node.lineno} {target}")
+            if (
+                name == "read_bytes"
+                and "staged" not in ast.unparse(node)
+                and ("workbook" in target or "claimed" in target or "source" in target)
+            ):
+                offenders.append(f"{module}:{node.lineno} {target}")
+    assert offenders == [], f"claimed files read outside the guard: {offenders} ({allowed_readers})"
+
+
+# --------------------------------------------------------------------------------------------
+# Round two (issue 10): targets are checked again just before every write
+
+
+def test_a_case_folder_replaced_by_a_link_while_waiting_stops_the_job_with_an_explanation(
+    root: WatchedRoot, tmp_path: Path
+) -> None:
+    """On resume, a case folder that became a link to outside is refused; nothing is written there."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    inbox_file = drop(root)
+    make_reports_unwritable(root)
+    waiting = run_job(root, inbox_file)
+    assert waiting.outcome is JobOutcome.WAITING and waiting.folder is not None
+    make_reports_writable(root)
+    (root.reports / "CP-1").symlink_to(outside, target_is_directory=True)
+    result = resume_job(root, waiting.folder)
+    assert list(outside.iterdir()) == []
+    assert result.outcome is JobOutcome.REJECTED
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "CP-1" in text and "not a plain folder" in text
+    assert (root.rejected / "case.xlsx").is_file()
+    assert unfinished_jobs(root) == []
+
+
+@pytest.mark.parametrize("kind", ["link", "file"])
+def test_a_case_folder_that_is_not_a_plain_folder_rejects_on_first_run(
+    root: WatchedRoot, tmp_path: Path, kind: str
+) -> None:
+    """A link or a file where the case folder goes stops a fresh job with an explanation."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    if kind == "link":
+        (root.reports / "CP-1").symlink_to(outside, target_is_directory=True)
+    else:
+        (root.reports / "CP-1").write_text("a file")
+    result = run_job(root, drop(root))
+    assert list(outside.iterdir()) == []
+    assert result.outcome is JobOutcome.REJECTED
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "not a plain folder" in text
+    assert unfinished_jobs(root) == []
+
+
+def test_a_case_reference_of_invisible_characters_gets_a_placeholder_folder_and_a_warning(
+    root: WatchedRoot,
+) -> None:
+    """Zero-width and bidi characters are stripped; a blank result gets a safe folder and a warning."""
+    result = run_job(root, drop(root, reference="\u200b\u202e\u2066\ufeff"))
+    assert result.outcome is JobOutcome.PROCESSED
+    (folder,) = [p for p in root.reports.iterdir() if p.is_dir()]
+    assert folder.name.startswith("no case reference") and result.job_id in folder.name
+    receipt = (folder / "case - receipt.txt").read_text("utf-8-sig")
+    assert "case reference" in receipt.lower() and "DOC003" in receipt

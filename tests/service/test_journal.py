@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import multiprocessing
 import os
 import socket
@@ -18,7 +20,15 @@ import pytest
 from sos_docs.errors import JournalError
 from sos_docs.model import Level, Problem
 from sos_docs.service import journal
-from sos_docs.service.journal import JOURNAL_FILE, SCHEMA_VERSION, Journal
+from sos_docs.service.journal import (
+    JOURNAL_FILE,
+    LEGACY_JOURNAL_FILE,
+    SCHEMA_VERSION,
+    Journal,
+    journal_files,
+    journal_name,
+    read_all_jobs,
+)
 
 HASH = "ab" * 32
 WARNING = Problem("SOS202", Level.WARNING, "Working well", None, "Nothing under existing safety.")
@@ -33,6 +43,11 @@ def root(tmp_path: Path) -> Path:
 
 def journal_path(root: Path) -> Path:
     return root / ".sos-docs" / JOURNAL_FILE
+
+
+def kept(problem: Problem) -> Problem:
+    """A problem as the journal keeps it: code, level, sheet and cell, never the message."""
+    return dataclasses.replace(problem, message="")
 
 
 def test_a_job_goes_from_claimed_through_working_to_done(root: Path) -> None:
@@ -61,7 +76,7 @@ def test_a_job_goes_from_claimed_through_working_to_done(root: Path) -> None:
         assert done is not None
         assert done.state == "done" and done.outcome == "done" and done.finished
         assert done.final_path == root / "processed" / "case.xlsx"
-        assert done.problems == (WARNING,)
+        assert done.problems == (kept(WARNING),)
         assert done.finished_at is not None and done.finished_at >= done.claimed_at
         assert journal.counts() == {"claimed": 0, "working": 0, "done": 1, "rejected": 0}
 
@@ -95,7 +110,7 @@ def test_rejected_and_internal_failures_count_as_rejected(root: Path) -> None:
         }
         assert journal.counts()["rejected"] == 2
         record = journal.get(rejected)
-        assert record is not None and record.problems == (ERROR, WARNING)
+        assert record is not None and record.problems == (kept(ERROR), kept(WARNING))
 
 
 def test_an_unknown_outcome_is_a_programming_error(root: Path) -> None:
@@ -293,3 +308,117 @@ def test_a_disk_io_error_on_a_full_disk_says_the_disk_is_full(
     assert "is full: free some space" in journal._plain_sqlite_error(error, "write to", path)
     monkeypatch.setattr(journal, "_no_space_left", lambda _path: False)
     assert "Please tell IT" in journal._plain_sqlite_error(error, "write to", path)
+
+
+# ---- data minimisation and one journal per host (issue 10.7)
+
+QUOTING = Problem(
+    "WB006", Level.ERROR, "Case", "B3", "Meeting type 'ZQX Jane Doe 2015-02-01' is odd."
+)
+VERSION_1_SCHEMA = """
+CREATE TABLE jobs (
+    id TEXT PRIMARY KEY, file_name TEXT NOT NULL, content_hash TEXT NOT NULL,
+    state TEXT NOT NULL, claimed_at TEXT NOT NULL, finished_at TEXT, outcome TEXT,
+    work_path TEXT NOT NULL, final_path TEXT, outputs TEXT NOT NULL DEFAULT '[]',
+    problems TEXT NOT NULL DEFAULT '[]', host TEXT NOT NULL, pid INTEGER NOT NULL
+);
+"""
+
+
+def bytes_of_journal(path: Path) -> bytes:
+    """The journal database and its write-ahead log, as they lie on disk."""
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+def write_version_1_journal(path: Path, message: str) -> None:
+    """A journal as sos-docs 0.x wrote it: schema 1, problems with their message text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(path)
+    raw.executescript(VERSION_1_SCHEMA)
+    problems = json.dumps(
+        [{"code": "WB006", "level": "error", "sheet": "Case", "cell": "B3", "message": message}]
+    )
+    raw.execute(
+        "INSERT INTO jobs VALUES ('old', 'smith.xlsx', ?, 'rejected', '2026-01-01T10:00:00+00:00',"
+        " '2026-01-01T10:00:01+00:00', 'rejected', 'w', 'rejected/smith.xlsx', '[]', ?, 'h', 1)",
+        (HASH, problems),
+    )
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+
+
+def test_the_journal_keeps_codes_sheets_and_cells_not_message_text(root: Path) -> None:
+    """A problem quoting a cell is kept as code, level, sheet and cell; its text is on no disk."""
+    with Journal(journal_path(root)) as journal:
+        job_id = journal.start_job("case.xlsx", HASH, root / "w")
+        journal.finish(job_id, "rejected", root / "rejected" / "case.xlsx", [QUOTING])
+        record = journal.get(job_id)
+    assert record is not None and record.problems == (kept(QUOTING),)
+    assert b"ZQX" not in bytes_of_journal(journal_path(root))
+
+
+def test_an_old_journal_loses_its_message_text_when_opened(root: Path) -> None:
+    """A schema 1 journal is migrated on open: rows kept, message text gone from the file."""
+    write_version_1_journal(journal_path(root), "Meeting type 'ZQX Jane Doe' is odd.")
+    with Journal(journal_path(root)) as journal:
+        (record,) = journal.recent()
+    assert record.file_name == "smith.xlsx" and record.problems == (kept(QUOTING),)
+    assert b"ZQX" not in bytes_of_journal(journal_path(root))
+    raw = sqlite3.connect(journal_path(root))
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    raw.close()
+
+
+@pytest.mark.parametrize(
+    ("host", "name"),
+    [
+        ("Server-01.example.org", "journal-server-01.example.org.sqlite3"),
+        ("../../etc/x y", "journal-etc_x_y.sqlite3"),
+        ("..", "journal-unknown.sqlite3"),
+        ("", "journal-unknown.sqlite3"),
+    ],
+)
+def test_each_host_has_its_own_journal_file_with_a_safe_name(host: str, name: str) -> None:
+    """The journal's file name carries the host name, reduced to safe characters."""
+    assert journal_name(host) == name
+    assert journal_name(socket.gethostname()) == JOURNAL_FILE
+
+
+def test_a_shared_journal_of_an_older_version_is_taken_over_by_the_first_host(root: Path) -> None:
+    """`.sos-docs/journal.sqlite3` becomes this host's journal (migrated) and is removed."""
+    state = root / ".sos-docs"
+    write_version_1_journal(state / LEGACY_JOURNAL_FILE, "'ZQX' is odd")
+    with Journal(state / journal_name("north")) as journal:
+        (record,) = journal.recent()
+    assert record.id == "old" and record.problems == (kept(QUOTING),)
+    assert not (state / LEGACY_JOURNAL_FILE).exists()
+    assert journal_files(state) == [state / journal_name("north")]
+    assert b"ZQX" not in bytes_of_journal(state / journal_name("north"))
+
+
+def test_a_job_started_on_one_host_is_finished_by_another(root: Path) -> None:
+    """A host resuming another host's job copies its entry into its own journal and finishes it;
+    reading every journal shows the job once, finished."""
+    state = root / ".sos-docs"
+    with Journal(state / journal_name("north")) as north:
+        job_id = north.start_job("case.xlsx", HASH, root / "w")
+    with Journal(state / journal_name("south")) as south:
+        south.record_outputs(job_id, [root / "reports" / "r.docx"])
+        south.finish(job_id, "done", root / "processed" / "case.xlsx", [])
+    (merged,) = read_all_jobs(state, root)
+    assert merged.id == job_id and merged.state == "done"
+    assert merged.outputs == (root / "reports" / "r.docx",)
+
+
+def test_reading_every_journal_changes_none(root: Path) -> None:
+    """read_all_jobs opens each journal read-only: no database is created, changed or migrated
+    (SQLite may leave its shared-memory index beside a journal in write-ahead mode)."""
+    state = root / ".sos-docs"
+    with Journal(state / journal_name("north")) as north:
+        north.start_job("case.xlsx", HASH, root / "w")
+    write_version_1_journal(state / LEGACY_JOURNAL_FILE, "'ZQX' is odd")  # read as history
+    before = {p.name: p.read_bytes() for p in state.glob("*.sqlite3")}
+    jobs = read_all_jobs(state, root)
+    assert sorted(job.file_name for job in jobs) == ["case.xlsx", "smith.xlsx"]
+    assert {p.name: p.read_bytes() for p in state.glob("*.sqlite3")} == before

@@ -5,11 +5,23 @@ from __future__ import annotations
 import errno
 import io
 import logging
+import unicodedata
+import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sos_docs.service.logs import LOG_FILE_NAME, root_extra, service_log_files
+from sos_docs.service.logs import (
+    BIDI_MARKS,
+    LOG_FILE_NAME,
+    console_handler,
+    escape_text,
+    root_extra,
+    service_log_files,
+    warnings_by_category,
+)
 
 log = logging.getLogger("sos_docs.test_logs")
 
@@ -57,3 +69,55 @@ def test_a_log_file_on_a_full_disk_is_said_once_not_a_traceback_per_line(
     assert "No space left on device" in err
     assert err.count("can write its log file") == 1
     assert "written again" in written
+
+
+# ---- control characters and bidi marks (issue 10.8)
+
+HOSTILE_NAME = (
+    'evil\n2026-01-01 00:00:00,000 INFO Processed "forged.xlsx"\r\x1b[2J\x1b]0;t\x07'
+    "\u202egpj.xlsx\u2066\u200f\x85.xlsx"
+)
+UNSAFE = ["\n", "\r", "\x1b", "\x07", "\x85", "\u202e", "\u2066", "\u200f"]
+
+
+def test_a_hostile_file_name_stays_on_one_escaped_line_in_the_log_file(tmp_path: Path) -> None:
+    """Newlines, terminal escapes and bidi marks in a logged value are escaped, never raw."""
+    with service_log_files([(tmp_path, tmp_path / ".sos-docs")]):
+        log.info('Rejected "%s" (job %s)', HOSTILE_NAME, "x")
+        log.info("plain line after")
+    written = (tmp_path / ".sos-docs" / LOG_FILE_NAME).read_text("utf-8")
+    lines = written.splitlines()
+    assert len(lines) == 2 and lines[1].endswith("plain line after")
+    assert not any(char in line for line in lines for char in UNSAFE)
+    assert "\\x1b[2J" in lines[0] and "\\u202e" in lines[0] and "\\n2026" in lines[0]
+
+
+def test_escape_text_leaves_ordinary_text_alone() -> None:
+    """Letters, accents, Welsh and Polish names, tabs aside, pass unchanged."""
+    text = "Llŷr Gruffydd – Zofia Wójcik, CP-2026/0412 (2).xlsx"
+    assert escape_text(text) == text
+
+
+@given(st.text())
+def test_escaped_text_never_holds_a_control_character_or_bidi_mark(text: str) -> None:
+    """Whatever the input, the escaped text has no C0/C1 control or bidi formatting mark."""
+    escaped = escape_text(text)
+    assert not any(unicodedata.category(c) == "Cc" or c in BIDI_MARKS for c in escaped)
+
+
+def test_the_console_of_one_shot_commands_escapes_too() -> None:
+    """The console formatter installed by the command line escapes interpolated values."""
+    handler = console_handler()
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "file %s", (HOSTILE_NAME,), None)
+    shown = handler.format(record)
+    assert "\n" not in shown and "\x1b" not in shown and "\u202e" not in shown
+
+
+def test_third_party_warnings_are_logged_by_category_not_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A warning quoting a cell is logged by its category and origin; its text is not."""
+    with warnings_by_category(), caplog.at_level(logging.INFO):
+        warnings.warn("Cell B5 holds 'ZQX Jane Doe 01/02/2015'", UserWarning, stacklevel=1)
+    assert "UserWarning" in caplog.text
+    assert "ZQX" not in caplog.text

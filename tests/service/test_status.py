@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from sos_docs import files as deliver
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.errors import ConfigError
+from sos_docs.errors import ConfigError, DeliveryError
 from sos_docs.service.jobs import run_job
+from sos_docs.service.journal import Journal, journal_name
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.status import read_status, status_json, status_text
 from tests.support.builders import WorkbookBuilder
@@ -29,18 +32,97 @@ def root(tmp_path: Path) -> WatchedRoot:
     return watched
 
 
-def test_counts_come_from_the_folders(root: WatchedRoot) -> None:
-    """Waiting counts workbook-like inbox files only; marked copies are not rejected workbooks."""
-    for name in ("a.xlsx", "b.xls", "~$a.xlsx", ".~lock.a.xlsx#", "notes.txt"):
+def test_waiting_comes_from_the_inbox_and_outcomes_from_the_journal(root: WatchedRoot) -> None:
+    """Waiting counts every file the service will take (a marked copy dropped back in, and files
+    it will reject, too); processed and rejected count the journal's jobs, not the folders."""
+    for name in ("a.xlsx", "b.xls", "a - marked.xlsx", "~$a.xlsx", ".~lock.a.xlsx#", "notes.txt"):
         (root.inbox / name).write_bytes(b"x")
+    (root.processed / "copied in by hand.xlsx").write_bytes(b"x")
     (root.work / "20260101-000000-00000000").mkdir()
     counts = read_status(root).counts
-    assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (2, 1, 1, 1)
+    assert (counts.waiting, counts.in_work, counts.processed, counts.rejected) == (4, 1, 1, 1)
+    assert counts.rejected_later_fixed == 0
 
 
-def test_a_job_waiting_in_the_work_area_shows_why(root: WatchedRoot) -> None:
+def test_the_status_lists_what_the_inbox_leaves_alone_and_why(root: WatchedRoot) -> None:
+    """Lock files, hidden files, folders and links are named with the reason they stay."""
+    for name in ("~$a.xlsx", ".~lock.a.xlsx#", "taken.xlsx"):
+        (root.inbox / name).write_bytes(b"x")
+    (root.inbox / "a folder").mkdir()
+    (root.inbox / "link.xlsx").symlink_to(root.path / "elsewhere.xlsx")
+    status = read_status(root)
+    reasons = dict(status.left_alone)
+    assert sorted(reasons) == [".~lock.a.xlsx#", "a folder", "link.xlsx", "~$a.xlsx"]
+    assert "Excel lock file" in reasons["~$a.xlsx"] and "LibreOffice" in reasons[".~lock.a.xlsx#"]
+    assert "folder" in reasons["a folder"] and "symbolic link" in reasons["link.xlsx"]
+    assert status.counts.waiting == 1
+    text = status_text(status)
+    assert "      left alone: ~$a.xlsx (an Excel lock file" in text
+    assert {"file": "a folder", "reason": reasons["a folder"]} in status_json(status)["left_alone"]
+
+
+def test_a_resubmitted_marked_copy_is_processed_and_fixes_the_rejection(
+    root: WatchedRoot,
+) -> None:
+    """The marked copy of a rejected workbook, corrected and dropped back in, counts as waiting,
+    then as processed, and the rejection shows as later fixed."""
+    fixed = WorkbookBuilder().set_case("Case reference", "CP-FIXED")
+    fixed.write(root.inbox / "bad - marked.xlsx")
+    assert read_status(root).counts.waiting == 1
+    run_job(root, root.inbox / "bad - marked.xlsx")
+    status = read_status(root)
+    counts = status.counts
+    assert (counts.waiting, counts.processed, counts.rejected) == (0, 2, 1)
+    assert counts.rejected_later_fixed == 1
+    text = status_text(status)
+    assert "Rejected:             1 (1 later fixed)" in text
+    assert "rejected, later fixed  bad.xlsx" in text
+    data = status_json(status)
+    assert data["counts"]["rejected_later_fixed"] == 1
+    (bad,) = [job for job in data["recent"] if job["file"] == "bad.xlsx"]
+    assert bad["outcome"] == "rejected" and bad["later_fixed"] is True
+
+
+def test_a_rejection_is_fixed_only_by_a_later_job_of_the_same_workbook(
+    root: WatchedRoot,
+) -> None:
+    """A processed workbook of another name does not fix a rejection."""
+    other = WorkbookBuilder().set_case("Case reference", "CP-OTHER")
+    run_job(root, other.write(root.inbox / "someone else.xlsx"))
+    assert read_status(root).counts.rejected_later_fixed == 0
+    assert "later fixed" not in status_text(read_status(root))
+
+
+def test_a_rejected_job_lists_its_problem_codes_with_their_meaning(root: WatchedRoot) -> None:
+    """The text rebuilds each problem from its code and cell: the journal keeps no message."""
+    text = status_text(read_status(root))
+    assert "problem: WB006 at Case!" in text
+    assert "not one of the allowed values" in text
+
+
+def test_every_hosts_journal_is_counted(root: WatchedRoot) -> None:
+    """Jobs recorded in another host's journal file are counted and listed with this host's."""
+    other = root.state / journal_name("other-host")
+    with Journal(other, root=root.path) as journal:
+        job_id = journal.start_job("north.xlsx", "ab" * 32, root.work / "x" / "north.xlsx")
+        journal.finish(job_id, "done", root.processed / "north.xlsx", [])
+    status = read_status(root)
+    assert status.counts.processed == 2
+    assert "north.xlsx" in [job.file_name for job in status.recent]
+
+
+def test_a_job_waiting_in_the_work_area_shows_why(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A workbook kept back because its documents cannot be written is listed with the reason."""
-    (root.reports / "CP-WAIT").write_text("a file where the case's folder should be")
+    write = deliver.write_new_file
+
+    def reports_full(path: Path, data: bytes, **kwargs: Any) -> Path:
+        if path.is_relative_to(root.reports):  # a file where a case folder goes now rejects
+            raise DeliveryError(f"sos-docs could not write {path.name}: the disk is full.")
+        return write(path, data, **kwargs)
+
+    monkeypatch.setattr(deliver, "write_new_file", reports_full)
     book = WorkbookBuilder().set_case("Case reference", "CP-WAIT")
     run_job(root, book.write(root.inbox / "waiting.xlsx"))
     status = read_status(root)
@@ -69,7 +151,13 @@ def test_json_carries_the_same_data_for_scripts(root: WatchedRoot) -> None:
     """The JSON form has the counts and each job's outcome, paths and problem codes."""
     data = status_json(read_status(root))
     json.dumps(data)  # serialisable as it is
-    assert data["counts"] == {"waiting": 0, "in_work": 0, "processed": 1, "rejected": 1}
+    assert data["counts"] == {
+        "waiting": 0,
+        "in_work": 0,
+        "processed": 1,
+        "rejected": 1,
+        "rejected_later_fixed": 0,
+    }
     assert data["in_work"] == []
     bad, good = data["recent"]
     assert bad["outcome"] == "rejected" and bad["problems"] == ["WB006"]

@@ -273,9 +273,9 @@ def test_files_held_back_by_a_full_queue_are_warned_about_once(
 def test_lock_hidden_and_temporary_files_are_ignored_and_xls_is_rejected(
     tmp_path: Path, workbooks: Callable[[str], bytes]
 ) -> None:
-    """Only workbook-like names are taken; an .xls comes back with how to save it as .xlsx."""
+    """Lock, hidden and temporary files stay; an .xls comes back with how to save it as .xlsx."""
     root = make_root(tmp_path)
-    ignored = ["~$case.xlsx", ".~lock.case.xlsx#", ".hidden.xlsx", "case.xlsx.tmp", "notes.txt"]
+    ignored = ["~$case.xlsx", ".~lock.case.xlsx#", ".hidden.xlsx", "case.xlsx.tmp", "0A1B2C3D"]
     for name in ignored:
         (root.inbox / name).write_bytes(workbooks("CP-1"))
     (root.inbox / "folder.xlsx").mkdir()
@@ -289,6 +289,7 @@ def test_lock_hidden_and_temporary_files_are_ignored_and_xls_is_rejected(
     text = (root.rejected / "old - problems.txt").read_text("utf-8-sig")
     assert "Excel 97-2003" in text and "Save As" in text
     assert (root.rejected / "old.xls").read_bytes() == OLE2
+    assert (root.rejected / "folder.xlsx - problems.txt").is_file()  # left, but explained
 
 
 # --------------------------------------------------------------------------------------------
@@ -606,11 +607,18 @@ def test_watch_once_exits_1_and_logs_codes_not_cell_text_when_one_is_rejected(
 
 
 def test_watch_once_ends_with_1_when_a_job_must_wait_for_an_unwritable_folder(
-    tmp_path: Path, workbooks: Callable[[str], bytes]
+    tmp_path: Path, workbooks: Callable[[str], bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`--once` tries a job that cannot be delivered once, keeps it safe, and exits 1."""
     root = make_root(tmp_path)
-    (root.reports / "CP-1").write_text("a file where the case's folder should be")
+    write = deliver.write_new_file
+
+    def reports_full(path: Path, data: bytes, **kwargs: Any) -> Path:
+        if path.is_relative_to(root.reports):  # a full disk (a file there is now a rejection)
+            raise deliver.DeliveryError("the disk is full")
+        return write(path, data, **kwargs)
+
+    monkeypatch.setattr(deliver, "write_new_file", reports_full)
     drop(root.inbox, "case.xlsx", workbooks("CP-1"))
     result = CliRunner().invoke(cli, ["watch", str(root.path), "--once", *FAST_FLAGS])
     assert result.exit_code == 1
@@ -663,3 +671,151 @@ def test_a_folder_that_cannot_be_created_is_a_plain_error(tmp_path: Path) -> Non
     assert f"FAIL  inbox folder: {tmp_path}/inbox is a file, not a folder." in result.output
     assert result.output.endswith("Error: no folder can be watched. Fix the problems above.\n")
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# Round two (issues 10 and 11): the inbox explains everything it does not take
+
+
+def copy_then_set_times(source: Path, target: Path) -> None:
+    """A writer that closes the file and then, a moment later, sets its times (robocopy)."""
+    target.write_bytes(source.read_bytes())
+    time.sleep(0.02)
+    os.utime(target, (1_600_000_000, 1_600_000_000))
+
+
+COPIERS: dict[str, Callable[[Path, Path], object]] = {
+    "shutil.copy": shutil.copy,
+    "shutil.copy2": shutil.copy2,
+    "cp -p": lambda s, t: subprocess.run(["cp", "-p", str(s), str(t)], check=True),
+    "times after close": copy_then_set_times,
+}
+
+
+@pytest.mark.parametrize("copier", list(COPIERS))
+def test_a_copier_that_sets_times_or_permissions_after_closing_never_loses_its_file(
+    tmp_path: Path, workbooks: Callable[[str], bytes], copier: str
+) -> None:
+    """Twenty copies into a running watcher: no copier sees its file vanish, all are processed."""
+    root = make_root(tmp_path)
+    source = tmp_path / "source.xlsx"
+    source.write_bytes(workbooks("CP-1"))
+    errors: list[str] = []
+    with watching(root):
+        time.sleep(0.3)
+        for n in range(20):
+            try:
+                COPIERS[copier](source, root.inbox / f"case-{n}.xlsx")
+            except (OSError, subprocess.CalledProcessError) as exc:
+                errors.append(f"copy {n}: {exc!r}")
+            time.sleep(0.05)
+        wait_for(lambda: len(names_in(root.processed)) == 20, what="20 processed")
+    assert errors == []
+
+
+def test_files_that_are_not_workbooks_are_rejected_saying_what_the_inbox_takes(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """report.docx, notes.pdf and a PDF named .xlsx go to rejected/ with what the folder takes."""
+    root = make_root(tmp_path)
+    document = tmp_path / "report.docx"
+    import docx
+
+    docx.Document().save(str(document))
+    pdf = b"%PDF-1.7\n" + bytes(200)
+    with watching(root):
+        drop(root.inbox, "report.docx", document.read_bytes())
+        drop(root.inbox, "notes.pdf", pdf)
+        drop(root.inbox, "really a pdf.xlsx", pdf)
+        drop(root.inbox, "notes.txt", b"just some notes\n")
+        for stem in ("report", "notes", "really a pdf"):
+            wait_for(lambda s=stem: (root.rejected / f"{s} - problems.txt").exists(), what=stem)
+        wait_for(
+            lambda: len(list(root.rejected.glob("notes*problems*.txt"))) == 2,
+            what=f"notes.txt rejected; rejected/ holds {names_in(root.rejected)}",
+        )
+    assert names_in(root.inbox) == []
+    for problems in root.rejected.glob("* - problems*.txt"):
+        text = problems.read_text("utf-8-sig")
+        assert ".xlsx" in text and ".xlsm" in text and "mapping workbook" in text, problems.name
+
+
+def test_look_alike_names_are_taken_not_left_unexplained(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """`~name.xlsx`, `.xltx` and a trailing-space name are processed instead of sitting there."""
+    root = make_root(tmp_path)
+    names = ["~case.xlsx", "case.xltx", "spaced.xlsx "]
+    with watching(root):
+        for n, name in enumerate(names):
+            drop(root.inbox, name, workbooks(f"CP-{n}"))
+        wait_for(lambda: len(names_in(root.processed)) == 3, what="three processed")
+    assert names_in(root.inbox) == []
+
+
+def test_a_subfolder_and_a_pipe_in_the_inbox_are_explained_once_and_never_block(
+    tmp_path: Path, workbooks: Callable[[str], bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder and a FIFO stay where they are, each with one note in rejected/ and a log line."""
+    caplog.set_level(logging.INFO, logger="sos_docs")
+    root = make_root(tmp_path)
+    (root.inbox / "Old cases").mkdir()
+    os.mkfifo(root.inbox / "pipe.xlsx")
+    with watching(root):
+        drop(root.inbox, "case.xlsx", workbooks("CP-1"))
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), what="case.xlsx")
+        wait_for(lambda: (root.rejected / "Old cases - problems.txt").exists(), what="folder")
+        wait_for(lambda: (root.rejected / "pipe.xlsx - problems.txt").exists(), what="pipe")
+        time.sleep(4 * FAST["rescan_seconds"])
+    assert (root.inbox / "Old cases").is_dir() and (root.inbox / "pipe.xlsx").is_fifo()
+    folder_note = (root.rejected / "Old cases - problems.txt").read_text("utf-8-sig")
+    assert "folder" in folder_note and ".xlsx" in folder_note
+    assert "not an ordinary file" in (root.rejected / "pipe.xlsx - problems.txt").read_text(
+        "utf-8-sig"
+    )
+    notes = sorted(p.name for p in root.rejected.iterdir())
+    assert notes == ["Old cases - problems.txt", "pipe.xlsx - problems.txt"]
+    lines = [r.getMessage() for r in caplog.records if "Old cases" in r.getMessage()]
+    assert len(lines) == 1, lines
+
+
+def test_a_writer_that_writes_the_end_first_is_not_taken_early(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """A file whose zip directory arrives before its parts waits until the parts are whole."""
+    root = make_root(tmp_path)
+    data = workbooks("CP-1")
+    half = len(data) // 2
+    target = root.inbox / "case.xlsx"
+    with watching(root):
+        time.sleep(0.3)
+        with target.open("wb") as handle:  # the end first, as some parallel copiers do
+            handle.seek(half)
+            handle.write(data[half:])
+        time.sleep(0.15)
+        with target.open("r+b") as handle:
+            handle.write(data[:half])
+        wait_for(
+            lambda: (root.processed / "case.xlsx").exists() or names_in(root.rejected) != [],
+            what="an outcome",
+        )
+    assert (root.processed / "case.xlsx").read_bytes() == data
+    assert names_in(root.rejected) == []
+
+
+# ---- retention (issue 10.7)
+
+
+def test_the_service_removes_what_outlived_its_retention_at_start(
+    tmp_path: Path, workbooks: Callable[[str], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watcher starting on a root with retention_days removes the expired processed workbook
+    before it takes the new one (a day made a millisecond long, so no clock is faked)."""
+    root = make_root(tmp_path, retention_days={"processed": 1})
+    jobs.run_job(root, drop(root.inbox, "earlier.xlsx", workbooks("CP-EARLIER")))
+    assert names_in(root.processed) == ["earlier.xlsx"]
+    time.sleep(0.01)
+    monkeypatch.setattr("sos_docs.service.retention.DAY_SECONDS", 0.001)
+    drop(root.inbox, "later.xlsx", workbooks("CP-LATER"))
+    Watcher([root], once=True).run()
+    assert names_in(root.processed) == ["later.xlsx"]

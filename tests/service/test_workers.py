@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +17,14 @@ import docx
 import pytest
 
 from sos_docs import pipeline
-from sos_docs.config import DEFAULT_CONFIG, load_config
+from sos_docs.config import DEFAULT_CONFIG, Config, Limits, load_config
 from sos_docs.errors import TemplateError
 from sos_docs.service import workers
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.layout import WatchedRoot
+from sos_docs.service.watcher import Watcher
 from sos_docs.service.workers import DocumentProcess, WorkerDied
+from tests.support import blowups
 from tests.support.builders import WorkbookBuilder
 
 
@@ -184,3 +187,96 @@ def test_a_stop_signal_while_a_worker_starts_up_is_ignored(tmp_path: Path) -> No
     finally:
         worker.close()
     assert made.validation.ok and len(made.documents) == 2
+
+
+# ---- the time limit of one job
+
+LIFTED_BUDGETS = {
+    "max_text_chars": 10**12,
+    "max_cell_chars": 10**9,
+    "max_picture_pixels": 10**12,
+    "max_picture_bytes": 10**13,
+}
+BLOWUPS = {
+    "shared strings": blowups.shared_string_bomb,
+    "9,000 scaling rows": blowups.scaling_flood,
+    "13,000-pixel pictures": blowups.giant_pictures,
+}
+
+
+@pytest.mark.parametrize("lifted", [False, True], ids=["budgets", "budgets lifted"])
+@pytest.mark.parametrize("blowup", list(BLOWUPS))
+def test_each_blowup_ends_within_the_time_limit_and_a_new_worker_takes_the_next_job(
+    blowup: str, lifted: bool, example: Path, tmp_path: Path
+) -> None:
+    """A blow-up is refused by a budget (WB001) or at the time limit (SYS004), never later."""
+    workbook = BLOWUPS[blowup](tmp_path / "blowup.xlsx")
+    limits = Limits(max_job_seconds=1, **(LIFTED_BUDGETS if lifted else {}))
+    process = DocumentProcess()
+    try:
+        process._start()  # its start-up is not part of the job's time
+        pid = process._process.pid
+        started = time.monotonic()
+        try:
+            made = process.make(workbook, Config(limits=limits))
+        except TemplateError as exc:  # the rendered part's own bound came first
+            assert lifted and "too large or too complex to process" in str(exc)
+            assert time.monotonic() - started < 1 + 3
+            return
+        taken = time.monotonic() - started
+        [problem] = made.validation.problems
+        assert problem.code in {"WB001", "SYS004"}
+        assert "too large or too complex to process" in problem.message
+        assert made.documents == ()
+        assert taken < 1 + 3  # the limit, and the time to kill the worker
+        if problem.code == "SYS004":
+            assert process._process is None  # killed; the next job starts a new one
+        assert process.make(example, DEFAULT_CONFIG).validation.ok
+        assert (process._process.pid != pid) == (problem.code == "SYS004")
+    finally:
+        process.close()
+
+
+def test_a_job_within_the_time_limit_is_not_counted_from_the_workers_start_up(
+    example: Path,
+) -> None:
+    """A new worker's start-up (loading its modules) is not part of the first job's time."""
+    process = DocumentProcess()
+    try:
+        made = process.make(example, Config(limits=Limits(max_job_seconds=2)))
+    finally:
+        process.close()
+    assert made.validation.ok and len(made.documents) == 2
+
+
+def test_a_stop_request_waits_for_a_blowup_no_longer_than_the_time_limit(tmp_path: Path) -> None:
+    """The service asked to stop while a worker is on a blow-up stops within the job's time limit."""
+    root_path = tmp_path / "root"
+    (root_path / "inbox").mkdir(parents=True)
+    (root_path / "sos-docs.toml").write_text(
+        "settle_seconds = 0.2\n[limits]\nmax_job_seconds = 2\n"
+    )
+    root = WatchedRoot(root_path, load_config(root_path))
+    root.prepare()
+    blowups.scaling_flood(root.inbox / "flood.xlsx")
+    watcher = Watcher([root], workers=1, processes=True)
+    runner = threading.Thread(target=watcher.run)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while unfinished_jobs(root) == [] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert unfinished_jobs(root), "the job never started"
+        asked = time.monotonic()
+        watcher.stop()
+        runner.join(60)
+        waited = time.monotonic() - asked
+    finally:
+        watcher.stop()
+        runner.join(60)
+    assert not runner.is_alive()
+    assert waited < 2 + 4  # the limit, and the time to kill the worker and file the rejection
+    [problems] = root.rejected.glob("*problems.txt")
+    text = problems.read_text(encoding="utf-8-sig")
+    assert "SYS004" in text and "too large or too complex to process" in text
+    assert not list(root.reports.rglob("*.docx"))

@@ -225,7 +225,7 @@ def audit(root: Path, dropped: dict[str, tuple[str, bool]]) -> Audit:
         result.rejected += bool(there)
         if here and len(_visible(root / "reports" / reference)) != 3:
             result.wrong_documents.append(name)
-    result.journal = _journal_outcomes(root / ".sos-docs" / "journal.sqlite3")
+    result.journal = _journal_outcomes(sorted((root / ".sos-docs").glob("journal-*.sqlite3")))
     result.left_in_work = len(list((root / ".sos-docs" / "work").glob("*")))
     result.left_in_inbox = len(_visible(root / "inbox"))
     return result
@@ -238,10 +238,15 @@ def _visible(folder: Path) -> list[str]:
         return []
 
 
-def _journal_outcomes(path: Path) -> dict[str, int]:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        rows = connection.execute("SELECT outcome, COUNT(*) FROM jobs GROUP BY outcome")
-        return {str(outcome): count for outcome, count in rows}
+def _journal_outcomes(paths: list[Path]) -> dict[str, int]:
+    """Jobs by outcome across every host's journal file."""
+    outcomes: dict[str, int] = {}
+    for path in paths:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            rows = connection.execute("SELECT outcome, COUNT(*) FROM jobs GROUP BY outcome")
+            for outcome, count in rows:
+                outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + count
+    return outcomes
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def blank_book(tmp_path_factory: pytest.TempPathFactory) -> LoadedWorkbook:
 @pytest.fixture(scope="module")
 def example_book(tmp_path_factory: pytest.TempPathFactory) -> LoadedWorkbook:
     """The example workbook, written once to a real file and opened again."""
-    path = write_example_workbook(tmp_path_factory.mktemp("example") / "example.xlsx")
+    folder = tmp_path_factory.mktemp("example")
+    path = write_example_workbook(folder / "example.xlsx", today=example.WRITTEN_FOR)
     return load_workbook(path)
 
 
@@ -422,6 +423,65 @@ def test_example_only_uses_contract_columns() -> None:
             assert set(row) <= {c.name for c in sheet.columns}, name
 
 
+def _case_date(path: Path, name: str) -> dt.date:
+    """A date from the Case sheet of a workbook file."""
+    row = [c.name for c in schema.CASE.columns].index(name) + 1
+    value = load_workbook(path)["Case"].cell(row, 2).value
+    assert isinstance(value, dt.datetime)
+    return value.date()
+
+
+def test_the_example_is_dated_from_the_day_it_is_made(tmp_path: Path) -> None:
+    """Made on a given day, the example was mapped four days before and meets a week after."""
+    day = dt.date(2031, 3, 2)
+    path = write_example_workbook(tmp_path / "example.xlsx", today=day)
+    assert _case_date(path, "Mapping date") == day - dt.timedelta(days=4)
+    assert _case_date(path, "Meeting date") == day + dt.timedelta(days=7)
+
+
+def test_new_workbook_example_is_dated_today(tmp_path: Path) -> None:
+    """`sos-docs new-workbook --example` uses today's date, so its mapping date is never ahead."""
+    from click.testing import CliRunner
+
+    from sos_docs.cli import cli
+
+    before = dt.date.today()
+    result = CliRunner().invoke(cli, ["new-workbook", str(tmp_path / "e.xlsx"), "--example"])
+    after = dt.date.today()
+    assert result.exit_code == 0, result.output
+    mapped = _case_date(tmp_path / "e.xlsx", "Mapping date")
+    assert mapped in {before - dt.timedelta(days=4), after - dt.timedelta(days=4)}
+
+
+@settings(max_examples=8, deadline=None)
+@given(day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)))
+def test_the_example_made_on_any_day_validates_on_that_day(
+    tmp_path_factory: pytest.TempPathFactory, day: dt.date
+) -> None:
+    """Whatever the clock says, the example made today has no problems today (none in the future)."""
+    from sos_docs.workbook.reader import read_workbook
+    from sos_docs.workbook.validate import validate
+
+    path = write_example_workbook(tmp_path_factory.mktemp("day") / "example.xlsx", today=day)
+    result = validate(read_workbook(path), day)
+    assert [(p.code, p.where, p.message) for p in result.problems] == []
+
+
+def test_the_dates_move_together_and_nothing_else_changes() -> None:
+    """Made on another day, every date moves by the same days and every other value is the same."""
+    shift = dt.timedelta(days=-400)
+    case, sheets = example.rows_for(example.WRITTEN_FOR + shift)
+    for made, written in [(case, example.CASE)] + [
+        (row, original)
+        for name, rows in sheets.items()
+        for row, original in zip(rows, example.SHEET_ROWS[name], strict=True)
+    ]:
+        assert made.keys() == written.keys()
+        for key, value in written.items():
+            moved = value + shift if isinstance(value, dt.date) else value  # type: ignore[operator]
+            assert made[key] == moved, key
+
+
 def test_example_case_values_are_written(example_book: LoadedWorkbook) -> None:
     """The example's Case values sit beside their labels, dates as real dates shown day first."""
     worksheet = example_book["Case"]
@@ -484,7 +544,7 @@ def test_example_validates_with_no_errors_and_no_warnings(tmp_path: Path) -> Non
     """The example workbook, read and validated, has no problems at all."""
     reader = pytest.importorskip("sos_docs.workbook.reader")
     validate = pytest.importorskip("sos_docs.workbook.validate")
-    raw = reader.read_workbook(write_example_workbook(tmp_path / "example.xlsx"))
+    raw = reader.read_workbook(write_example_workbook(tmp_path / "example.xlsx", today=TODAY))
     result = validate.validate(raw, TODAY)
     assert [(p.code, p.where, p.message) for p in result.problems] == []
     assert result.ok

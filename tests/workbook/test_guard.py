@@ -373,3 +373,118 @@ def test_doctype_in_extensionless_part(tmp_path: Path) -> None:
         add={"xl/worksheets/sheetX": (BILLION_LAUGHS + "<worksheet/>").encode()},
     )
     assert "xl/worksheets/sheetX" in refusal(path)
+
+
+# ------------------------------------------------------------------ round two (issue 10)
+
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+TRANSITIONAL_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def as_strict(source: Path, target: Path) -> Path:
+    """A copy of a workbook with its spreadsheet parts in the Strict Open XML namespace."""
+    with zipfile.ZipFile(source) as archive:
+        names = [n for n in archive.namelist() if n.endswith(".xml") and n.startswith("xl/")]
+    strict = {n: (lambda d: d.replace(TRANSITIONAL_NS.encode(), STRICT_NS.encode())) for n in names}
+    return corpus.rewrite_zip(source, target, replace=strict)
+
+
+def test_strict_open_xml_gets_one_problem_saying_how_to_save_normally(tmp_path: Path) -> None:
+    """A Strict Open XML workbook is refused with one message naming the normal Save As type."""
+    from sos_docs.pipeline import check_workbook
+
+    strict = as_strict(example_workbook(tmp_path), tmp_path / "strict.xlsx")
+    validation = check_workbook(strict)
+    assert [p.code for p in validation.problems] == ["WB001"]
+    message = validation.problems[0].message
+    assert "Strict Open XML" in message and "Excel Workbook (*.xlsx)" in message
+
+
+def test_a_dtd_in_a_part_named_like_a_picture_is_found_by_content(tmp_path: Path) -> None:
+    """The DTD check reads every part by content: a .png or .bin name does not hide XML."""
+    source = example_workbook(tmp_path)
+    for member in ("xl/media/evil.png", "xl/printerSettings/evil.bin", "xl/evil.svg"):
+        path = corpus.rewrite_zip(
+            source,
+            tmp_path / f"{Path(member).suffix[1:]}.xlsx",
+            add={member: f'<?xml version="1.0"?>{BILLION_LAUGHS}<worksheet/>'.encode()},
+        )
+        assert "XML declarations" in refusal(path), member
+
+
+def test_a_dtd_in_utf16_without_byte_order_mark_or_utf32_is_found(tmp_path: Path) -> None:
+    """XML in UTF-16 (no BOM) or UTF-32 (with BOM) declaring a DTD is refused by content."""
+    source = example_workbook(tmp_path)
+    text = f'<?xml version="1.0"?>{BILLION_LAUGHS}<worksheet/>'
+    for name, data in (
+        ("u16", text.encode("utf-16-le")),
+        ("u32", text.encode("utf-32")),
+    ):
+        path = corpus.rewrite_zip(source, tmp_path / f"{name}.xlsx", add={"xl/x.dat": data})
+        assert "XML declarations" in refusal(path), name
+
+
+def test_reading_a_named_pipe_or_a_link_to_dev_zero_returns_at_once(tmp_path: Path) -> None:
+    """The guard's reader refuses a FIFO and a link without blocking or reading unboundedly."""
+    from sos_docs.workbook.guard import read_claimed_file
+
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    link = tmp_path / "zero.xlsx"
+    link.symlink_to("/dev/zero")
+    started = time.perf_counter()
+    for path, words in ((fifo, "not an ordinary file"), (link, "symbolic link")):
+        with pytest.raises(WorkbookError, match=words):
+            read_claimed_file(path, Limits())
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_file_the_service_may_not_read_says_who_to_ask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A permission refusal names the service account and what IT should check."""
+    from sos_docs.workbook import guard
+
+    path = example_workbook(tmp_path)
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(guard.os, "open", refuse)
+    with pytest.raises(WorkbookError) as caught:
+        guard.read_claimed_file(path, Limits())
+    message = str(caught.value)
+    assert "service account" in message and "read permission" in message and "IT" in message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its permissions")
+def test_a_file_with_no_read_permission_is_refused_in_plain_words(tmp_path: Path) -> None:
+    """chmod 000 (as a share ACL would) gives the service-account message, not a traceback."""
+    from sos_docs.workbook.guard import read_claimed_file
+
+    path = example_workbook(tmp_path)
+    path.chmod(0)
+    with pytest.raises(WorkbookError, match="service account"):
+        read_claimed_file(path, Limits())
+
+
+def test_a_zip_whose_directory_is_whole_but_whose_parts_are_not_is_not_whole(
+    tmp_path: Path,
+) -> None:
+    """A writer that wrote the end first leaves zeros in the middle: not yet whole."""
+    from sos_docs.workbook.guard import looks_whole
+
+    source = example_workbook(tmp_path)
+    data = bytearray(source.read_bytes())
+    assert looks_whole(source, Limits())
+    holes = tmp_path / "holes.xlsx"
+    middle = len(data) // 3
+    data[middle : middle + 2048] = bytes(2048)
+    holes.write_bytes(bytes(data))
+    assert not looks_whole(holes, Limits())
+    front = tmp_path / "front.xlsx"
+    front.write_bytes(bytes(4096) + source.read_bytes()[4096:])
+    assert not looks_whole(front, Limits())
+    pdf = tmp_path / "pdf.xlsx"
+    pdf.write_bytes(b"%PDF-1.7\n" + bytes(100))
+    assert looks_whole(pdf, Limits())  # whole, just not a workbook: the guard explains

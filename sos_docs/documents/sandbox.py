@@ -1,0 +1,450 @@
+"""The Jinja sandbox templates run in: plain data in, bounded work, nothing else reachable.
+
+Jinja's own SandboxedEnvironment stops `__class__` and friends but lets a template call any
+public method of any value it can reach, and bounds neither memory nor time. This one lets a
+template read plain data (text, numbers, lists, dicts), call nothing but its own macros,
+`range` and the loop helpers, use only the filters the project documents, and refuses before
+computing any value larger than `MAX_VALUE_SIZE` (`'x' * 10**10`, `range(10**9)`,
+`'x'|center(10**10)`, `9**999999`) or a document part larger than `MAX_PART_CHARS`. Every
+refusal is a Jinja `SecurityError`, which the render layer reports as a TemplateError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import operator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import jinja2
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.nodes import Concat, EvalContext
+from jinja2.runtime import Context, LoopContext, Macro, markup_join, str_join
+from jinja2.sandbox import SandboxedEnvironment
+
+# The most characters or items one value a template makes may hold (a workbook cell holds at
+# most 32,767 characters; the whole example report is about 60,000).
+MAX_VALUE_SIZE = 10_000_000
+# The most characters one rendered part (body, a header, footnotes) may hold.
+MAX_PART_CHARS = 50_000_000
+# The most numbers all `range()` calls of one document may make together: nested loops over
+# ranges cannot multiply their way to hours of work.
+MAX_RANGE_ITEMS = 10_000
+# The most characters or items all the values one document's template makes may hold together:
+# many values just under MAX_VALUE_SIZE, kept in variables, cannot add up to gigabytes.
+MAX_MADE_PER_DOCUMENT = 100_000_000
+# The most calls of macros (and `caller`) one document may make, and how deep they may nest:
+# a macro calling itself twice cannot double its way to hours of work.
+MAX_CALLS = 100_000
+MAX_CALL_DEPTH = 50
+# The largest number a filter takes (a width, a count): no document needs more.
+MAX_FILTER_NUMBER = 100_000
+# The largest integer a template may make, in bits (estimated before it is made: the base's
+# bits times the exponent for `**`, the sum of the bits for `*`).
+MAX_INT_BITS = 4096
+# A width or precision in a `%` format larger than this would pad a value to megabytes.
+MAX_FORMAT_WIDTH = 10_000
+
+# Filters a template may use: the ones that turn plain data into plain data. The others (map,
+# attr, format, pprint, tojson, random, xmlattr, safe, urlize, ...) are kept as names that
+# refuse, so a template using one fails with "may not" instead of "no such filter".
+ALLOWED_FILTERS = frozenset(
+    {
+        "abs", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e",
+        "escape", "filesizeformat", "first", "float", "forceescape", "groupby", "indent", "int",
+        "items", "join", "last", "length", "list", "lower", "max", "min", "reject",
+        "rejectattr", "replace", "reverse", "round", "select", "selectattr", "slice", "sort",
+        "string", "striptags", "sum", "title", "trim", "truncate", "unique", "upper",
+        "wordcount", "wordwrap",
+    }
+)  # fmt: skip
+# What a template may read of `loop` inside a for loop.
+LOOP_ATTRIBUTES = frozenset(
+    {
+        "index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
+        "depth0", "previtem", "nextitem", "cycle", "changed",
+    }
+)  # fmt: skip
+LOOP_METHODS = frozenset({"cycle", "changed"})
+# Jinja's default globals a template may not use.
+UNAVAILABLE_GLOBALS = frozenset({"lipsum", "cycler", "joiner", "namespace", "dict"})
+# The values a template may read as an attribute: data, never a method or an object.
+_PLAIN_DATA = (str, int, float, bool, type(None), list, dict, tuple)
+_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "*": operator.mul,
+    "**": operator.pow,
+    "+": operator.add,
+    "%": operator.mod,
+}
+
+
+class Opaque:
+    """Base of values a template may hold but not look into (pictures, unavailable globals).
+
+    No public attribute or method and no `__dict__`; reading any public name is refused with
+    the subclass's own sentence, and private or special names simply do not exist for Jinja
+    (the sandbox never reads names starting with "_").
+    """
+
+    __slots__ = ()
+
+    def _refusal(self, name: str) -> str:
+        """Why a template may not read `name` of this value."""
+        return f"'{name}' cannot be read here"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        # Reached only for names the object does not have.
+        if name.startswith("_") or name == "jinja_pass_arg":  # looked up by Python and Jinja
+            raise AttributeError(name)
+        raise SecurityError(self._refusal(name))
+
+
+# What a template may read attributes or items of: data, `loop`, and values that refuse with
+# their own message (undefined names, Jinja's globals that are not available, pictures).
+_READABLE = (*_PLAIN_DATA, LoopContext, jinja2.Undefined, Opaque)
+
+
+class TooLarge(SecurityError):
+    """A template asked for a value or a document larger than the sandbox allows."""
+
+
+class DocumentTooLarge(TooLarge):
+    """A rendered part passed MAX_PART_CHARS: too much data, or a template repeating too much."""
+
+
+@dataclass
+class _Budget:
+    """What is left for one document: numbers from range(), characters or items made."""
+
+    range_items: int = MAX_RANGE_ITEMS
+    made: int = MAX_MADE_PER_DOCUMENT
+    calls: int = MAX_CALLS
+    depth: int = 0
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("sos_docs_template_budget", default=None)
+
+
+@contextlib.contextmanager
+def document_budget() -> Iterator[None]:
+    """A fresh budget for the document rendered (or template checked) inside the block.
+
+    Kept in a context variable, so each thread rendering a document has its own.
+    """
+    token = _budget.set(_Budget())
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def refuse_if_too_large(size: int, what: str) -> None:
+    """Raise TooLarge when a value would hold more than MAX_VALUE_SIZE characters or items."""
+    if size > MAX_VALUE_SIZE:
+        raise TooLarge(
+            f"{what} would make a value of {size:,} characters or items, "
+            f"more than the {MAX_VALUE_SIZE:,} allowed"
+        )
+
+
+def spend(size: int, what: str) -> None:
+    """Count a value the template made against the document's budget (and MAX_VALUE_SIZE)."""
+    refuse_if_too_large(size, what)
+    budget = _budget.get()
+    if budget is not None:
+        if size > budget.made:
+            raise TooLarge(
+                f"{what} would take the values the template makes past "
+                f"{MAX_MADE_PER_DOCUMENT:,} characters or items"
+            )
+        budget.made -= size
+
+
+def bounded_binop(op: str, left: Any, right: Any) -> Any:
+    """`left op right` for *, **, + and %, refused before it could make a value too large."""
+    if op == "*":
+        _check_repeat(left, right)
+        _check_repeat(right, left)
+        _check_int_bits(left, right, _bits(left) + _bits(right))
+    elif op == "**":
+        if _is_int(left) and _is_int(right) and right > 0 and abs(left) > 1:
+            _check_int_bits(left, right, _bits(left) * right)
+    elif op == "+":
+        if _sized(left) and _sized(right):
+            refuse_if_too_large(len(left) + len(right), "Joining two values")
+    elif op == "%" and isinstance(left, str):
+        _check_printf(left)
+    try:
+        result = BINOPS[op](left, right)
+    except OverflowError as exc:
+        raise TooLarge(f"the number is too large ({exc})") from exc
+    if _sized(result):
+        spend(len(result), "The expression")
+    return result
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sized(value: object) -> bool:
+    return isinstance(value, str | list | tuple)
+
+
+def _bits(value: object) -> int:
+    return value.bit_length() if _is_int(value) else 0  # type: ignore[attr-defined]
+
+
+def _check_repeat(sequence: object, times: object) -> None:
+    if _sized(sequence) and _is_int(times):
+        count = max(times, 0)  # type: ignore[call-overload]
+        refuse_if_too_large(len(sequence) * count, "Repeating a value")  # type: ignore[arg-type]
+
+
+def _check_int_bits(left: object, right: object, bits: int) -> None:
+    if _is_int(left) and _is_int(right) and bits > MAX_INT_BITS:
+        raise TooLarge(
+            f"the number would have about {bits:,} bits, more than the {MAX_INT_BITS:,} allowed"
+        )
+
+
+def _check_printf(template: str) -> None:
+    """A `%` format may not ask for `*` widths or widths and precisions over MAX_FORMAT_WIDTH."""
+    for match in _PRINTF_SPEC.finditer(template):
+        for number in match.groups():
+            if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
+                raise TooLarge(f"the format '{match.group()}' pads a value too far")
+
+
+def bounded_range(*args: int) -> range:
+    """`range` whose numbers, over all its calls in one document, stay within MAX_RANGE_ITEMS."""
+    if not all(_is_int(arg) and abs(arg) < 2**31 for arg in args):
+        raise TooLarge("range() takes only whole numbers of a sensible size")
+    numbers = range(*args)
+    spend_range(len(numbers))
+    return numbers
+
+
+def spend_range(count: int) -> None:
+    """Count numbers made by range() against the document's budget."""
+    budget = _budget.get()
+    left = budget.range_items if budget is not None else MAX_RANGE_ITEMS
+    if count > left:
+        raise TooLarge(f"range() would make more than {MAX_RANGE_ITEMS:,} numbers in one document")
+    if budget is not None:
+        budget.range_items -= count
+
+
+def _data_arguments(args: Iterable[Any]) -> list[Any]:
+    """A filter's arguments without the environment or context Jinja passes some filters first."""
+    return [a for a in args if not isinstance(a, jinja2.Environment | Context | EvalContext)]
+
+
+def _argument(args: list[Any], kwargs: Mapping[str, Any], index: int, name: str) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name)
+
+
+def check_filter_arguments(name: str, args: list[Any], kwargs: Mapping[str, Any]) -> None:
+    """Refuse a filter call whose result would be too large, before making it."""
+    for value in [*args[1:], *kwargs.values()]:
+        if _is_int(value) and abs(value) > MAX_FILTER_NUMBER:
+            raise TooLarge(
+                f"the filter '{name}' takes numbers up to {MAX_FILTER_NUMBER:,}, not {value:,}"
+            )
+    value = args[0] if args else ""
+    if name == "sum":
+        start = _argument(args, kwargs, 2, "start")
+        if start is not None and not isinstance(start, int | float):
+            raise SecurityError("the filter 'sum' adds numbers only")
+    if name == "replace":
+        new = _argument(args, kwargs, 2, "new")
+        if _sized(value) and isinstance(new, str):
+            refuse_if_too_large((len(value) + 1) * len(new), "The filter 'replace'")
+    elif name == "join":
+        separator = _argument(args, kwargs, 1, "d")
+        if isinstance(value, list | tuple) and isinstance(separator, str):
+            refuse_if_too_large(len(value) * len(separator), "The filter 'join'")
+    elif name == "indent":
+        width = _argument(args, kwargs, 1, "width")
+        size = width if _is_int(width) else len(width) if isinstance(width, str) else 4
+        if isinstance(value, str):
+            refuse_if_too_large((value.count("\n") + 1) * size + len(value), "The filter 'indent'")
+
+
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter, refusing arguments or results too large (keeps Jinja's pass_* marker)."""
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        check_filter_arguments(name, _data_arguments(args), kwargs)
+        result = function(*args, **kwargs)
+        if _sized(result):
+            spend(len(result), f"The filter '{name}'")
+        return result
+
+    return bounded
+
+
+def _refused_filter(name: str) -> Callable[..., Any]:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise SecurityError(f"templates may not use the filter '{name}'")
+
+    return refused
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with `~` joins made by a function that refuses huge results."""
+
+    def visit_Concat(self, node: Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            autoescape = "context.eval_ctx.autoescape"
+        else:
+            autoescape = str(bool(frame.eval_ctx.autoescape))
+        self.write("environment.bounded_join((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write(f"), {autoescape})")
+
+
+class TemplateSandbox(SandboxedEnvironment):
+    """A sandbox where templates read plain data, call only macros, range and loop helpers,
+    and cannot make values or documents large enough to exhaust memory."""
+
+    intercepted_binops = frozenset(BINOPS)
+    code_generator_class = _BoundedCodeGenerator
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # No lipsum, cycler, joiner, namespace or dict: named, they refuse to be used.
+        self.globals = {name: _Unavailable(name) for name in UNAVAILABLE_GLOBALS}
+        self.globals["range"] = bounded_range
+        self.filters = {
+            name: _bounded_filter(name, function)
+            if name in ALLOWED_FILTERS
+            else _refused_filter(name)
+            for name, function in self.filters.items()
+        }
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        return bounded_binop(operator, left, right)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Only data, and the loop helpers: never a method or an object behind a value."""
+        if attr.startswith("_"):
+            return False
+        if isinstance(obj, LoopContext):
+            return attr in LOOP_ATTRIBUTES
+        return isinstance(value, _PLAIN_DATA)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Attributes of data, `loop` and pictures only: never of Jinja's own objects (`self`)."""
+        if type(obj) is dict and attribute in obj:
+            # A field of a context item (`d.statement`), the commonest read: taken as Jinja
+            # would after looking for a dict attribute of that name, which no field shares.
+            return obj[attribute]
+        if not isinstance(obj, _READABLE):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Items of data only."""
+        if not isinstance(obj, _READABLE):
+            return self.unsafe_undefined(obj, str(argument))
+        return super().getitem(obj, argument)
+
+    def wrap_str_format(self, value: Any) -> None:
+        """No `str.format`: a template cannot call string methods at all."""
+        return None
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call one of the template's macros, `range` or a loop helper; refuse anything else."""
+        if isinstance(__obj, jinja2.Undefined):
+            __obj._fail_with_undefined_error()  # says why it is undefined (or unsafe)
+        if isinstance(__obj, _Unavailable):
+            __obj._refuse()
+        if not _callable_by_templates(__obj):
+            raise SecurityError(f"templates may not call {_callable_name(__obj)}")
+        budget = _budget.get()
+        if budget is None or not isinstance(__obj, Macro):
+            return __context.call(__obj, *args, **kwargs)
+        if budget.calls <= 0:
+            raise TooLarge(f"the template calls its macros more than {MAX_CALLS:,} times")
+        if budget.depth >= MAX_CALL_DEPTH:
+            raise TooLarge(f"macros call each other more than {MAX_CALL_DEPTH} deep")
+        budget.calls -= 1
+        budget.depth += 1
+        try:
+            return __context.call(__obj, *args, **kwargs)
+        finally:
+            budget.depth -= 1
+
+    @staticmethod
+    def bounded_join(parts: tuple[Any, ...], autoescape: bool) -> str:
+        """What `a ~ b` makes, refused when it would be too large."""
+        refuse_if_too_large(sum(len(p) for p in parts if isinstance(p, str)), "Joining values")
+        joined = markup_join(parts) if autoescape else str_join(parts)
+        spend(len(joined), "Joining values")
+        return joined
+
+
+class _Unavailable(Opaque):
+    """Stands for one of Jinja's own globals (lipsum, cycler, ...): any use of it is refused."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _refusal(self, name: str) -> str:
+        return f"Jinja's '{self._name}' is not available to templates"
+
+    def _refuse(self) -> NoReturn:
+        raise SecurityError(self._refusal(""))
+
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
+        self._refuse()
+
+    def __getitem__(self, key: object) -> NoReturn:
+        self._refuse()
+
+    def __iter__(self) -> NoReturn:
+        self._refuse()
+
+    def __str__(self) -> str:
+        self._refuse()
+
+    def __bool__(self) -> bool:
+        self._refuse()
+
+
+def _callable_by_templates(obj: object) -> bool:
+    if isinstance(obj, Macro) or obj is bounded_range:
+        return True
+    owner = getattr(obj, "__self__", None)
+    return isinstance(owner, LoopContext) and getattr(obj, "__name__", "") in LOOP_METHODS
+
+
+def _callable_name(obj: object) -> str:
+    name = getattr(obj, "__name__", None)
+    return f"'{name}'" if isinstance(name, str) else "that"
+
+
+def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    """The template rendered, refused as soon as its output passes MAX_PART_CHARS."""
+    pieces: list[str] = []
+    total = 0
+    for piece in template.generate(context):
+        total += len(piece)
+        if total > MAX_PART_CHARS:
+            raise DocumentTooLarge(
+                f"the document would be longer than {MAX_PART_CHARS:,} characters"
+            )
+        pieces.append(piece)
+    return "".join(pieces)
