@@ -19,6 +19,8 @@ these where the library is called, always with ``raise ... from``.
 from __future__ import annotations
 
 import re
+import warnings
+from pathlib import Path
 
 
 class SosDocsError(Exception):
@@ -79,3 +81,18 @@ def without_quoted_text(exc: BaseException) -> str:
     the service log must never carry a workbook's cell contents.
     """
     return f"{type(exc).__name__}: {_QUOTED.sub(_MASK, str(exc))}"
+
+
+def describe_warning(warning: warnings.WarningMessage) -> str:
+    """A warning by its category and origin (module and line), never its text."""
+    return f"{warning.category.__name__} from {_module_of(warning.filename)} line {warning.lineno}"
+
+
+def _module_of(filename: str) -> str:
+    """`openpyxl/reader/excel.py` for a file inside site-packages, else the file's name."""
+    parts = Path(filename).parts
+    for anchor in ("site-packages", "dist-packages", "sos_docs"):
+        if anchor in parts:
+            start = parts.index(anchor) + (anchor != "sos_docs")
+            return "/".join(parts[start:])
+    return Path(filename).name

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from sos_docs.errors import ConfigError
+from sos_docs.errors import ConfigError, describe_warning
 from sos_docs.files import new_file_mode
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "ROOT_KEY",
     "EscapingFormatter",
     "console_handler",
-    "describe_warning",
     "escape_json_text",
     "escape_text",
     "log_warning_by_category",
@@ -110,21 +109,6 @@ def console_handler(stream: TextIO | None = None) -> logging.Handler:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(EscapingFormatter(CONSOLE_FORMAT, CONSOLE_TIME_FORMAT))
     return handler
-
-
-def describe_warning(warning: warnings.WarningMessage) -> str:
-    """A warning by its category and origin (module and line), never its text."""
-    return f"{warning.category.__name__} from {_module_of(warning.filename)} line {warning.lineno}"
-
-
-def _module_of(filename: str) -> str:
-    """`openpyxl/reader/excel.py` for a file inside site-packages, else the file's name."""
-    parts = Path(filename).parts
-    for anchor in ("site-packages", "dist-packages", "sos_docs"):
-        if anchor in parts:
-            start = parts.index(anchor) + (anchor != "sos_docs")
-            return "/".join(parts[start:])
-    return Path(filename).name
 
 
 def log_warning_by_category(

@@ -64,9 +64,8 @@ from openpyxl.xml.functions import fromstring
 from PIL import Image as PILImage
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
-from sos_docs.errors import WorkbookError, without_quoted_text
+from sos_docs.errors import WorkbookError, describe_warning, without_quoted_text
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
-from sos_docs.service.logs import describe_warning
 from sos_docs.workbook.guard import read_checked_workbook
 
 __all__ = ["read_workbook"]

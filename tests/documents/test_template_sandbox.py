@@ -1,6 +1,6 @@
 """Security tests for templates: they see plain data only, and check-template is safe on hostile ones.
 
-Each test is the proof named for one threat in docs/security.md (issue 10, items 1 and 10).
+Each test is the proof named for one threat in docs/security.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ try:
 except ImportError:  # Windows: no address-space limit, the bounds are tested all the same
     resource = None  # type: ignore[assignment]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "templates" / "conference_report.docx"
 STORY = ROOT / "templates" / "words_and_pictures.docx"
 SETTINGS = DocumentSettings(report_date=EXAMPLE_TODAY)
@@ -348,7 +348,7 @@ def test_the_check_template_command_says_what_a_hostile_template_may_not_do(
 
 def test_the_documented_filters_are_the_allowed_ones() -> None:
     """docs/template-fields.md lists exactly the filters the sandbox allows (less short aliases)."""
-    text = (ROOT / "docs" / "template-fields.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs/template-fields.md").read_text(encoding="utf-8")
     listed = text[text.index("and the filters") : text.index("It may not call methods")]
     documented = set(re.findall(r"`(\w+)`", listed))
     assert documented == set(sandbox.ALLOWED_FILTERS) - {"d", "e"}

@@ -1,4 +1,4 @@
-"""The three blow-ups of issue 10 as valid mapping workbooks, small on disk, costly when read.
+"""Three blow-ups (a shared-string bomb, a scaling flood, giant pictures) as valid mapping workbooks, small on disk, costly when read.
 
 - `shared_string_bomb`: thousands of Harm rows whose text is one 32,000-character shared string
   (written part by part, as Excel would write it: openpyxl itself writes inline strings).
