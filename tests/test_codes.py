@@ -10,7 +10,7 @@ import pytest
 from sos_docs import codes
 from sos_docs.model import Level
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "workbook-format.md"
+DOC = Path(__file__).resolve().parents[1] / "docs/workbook-format.md"
 TABLE_ROW = re.compile(r"^\| ([A-Z]{2,3}\d{3}) \| (error|warning) \| (.+) \|$", re.MULTILINE)
 PACKAGE = Path(codes.__file__).resolve().parent
 

@@ -36,7 +36,11 @@ def serve(
     A root with a failing check is not watched, the others are; with none left, the notes go
     to stderr and the status is 1. With `once`, the status is 0 only when every root was
     watched and every workbook processed. SosDocsError (a log that cannot be opened) is raised.
+    With `create`, a root that does not exist is made first (else it is refused: is the share
+    mounted?); with `demo`, today's example workbook is put into the one root's inbox.
     """
+    if create:
+        create_roots(paths)
     with PdfConverter() as converter:
         watched, notes = roots_to_watch(paths, config_file, dict(overrides), converter)
         if not watched:

@@ -1,7 +1,7 @@
 """Explaining problems in words: the problems.txt and receipt.txt texts, by sheet in reading order.
 
-A rejected workbook is joined by `<name> - problems.txt` (hot-folder.md, guarantee 6), a processed
-one by a receipt listing its documents and warnings. Text files use Windows line endings and a
+A rejected workbook is joined by `<name> - problems.txt` (docs/hot-folder.md, guarantee 6), a
+processed one by a receipt listing its documents and warnings. Text files use Windows line endings and a
 UTF-8 byte order mark so that every version of Notepad shows the lines, and names such as Siân
 or Łukasz, correctly. The marked copy (marked_copy.py) shows the same problems in the workbook.
 """
