@@ -24,7 +24,7 @@ import stat
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +42,11 @@ from PIL import Image, ImageOps
 
 from sos_docs.documents import sandbox
 from sos_docs.documents._docxtpl_compiled import (
-    FOOTER_URI,
-    FOOTNOTES_TYPE,
-    HEADER_URI,
     Compiled,
     CompiledDocxTemplate,
     SafeDocxTemplate,
     compile_template,
+    template_sources,
 )
 from sos_docs.documents.fields import FIELDS_BY_NAME, FieldKind, item_names, top_level_names
 from sos_docs.errors import RenderError, TemplateError
@@ -528,7 +526,7 @@ def check_template(template: Path) -> list[UnknownField]:
     tpl = _open_template(template)
     env = _environment()
     found: list[UnknownField] = []
-    for part, source in _template_sources(tpl):
+    for part, source in template_sources(tpl):
         try:
             tree = env.parse(source)
             with sandbox.document_budget():
@@ -543,20 +541,6 @@ def check_template(template: Path) -> list[UnknownField]:
             ) from exc
         found += [f for f in checked if f not in found]
     return found
-
-
-def _template_sources(tpl: DocxTemplate) -> Iterator[tuple[str, str]]:
-    """The Jinja source of each part docxtpl renders, as docxtpl prepares it."""
-    yield "body", tpl.patch_xml(tpl.get_xml())
-    for part_name, uri in (("header", HEADER_URI), ("footer", FOOTER_URI)):
-        for _, part in tpl.get_headers_footers(uri):
-            yield part_name, tpl.patch_xml(tpl.get_part_xml(part))
-    for part in tpl.docx.part.package.parts:
-        if part.content_type == FOOTNOTES_TYPE:
-            yield "footnotes", tpl.patch_xml(part.blob.decode("utf-8"))
-    props = tpl.docx.core_properties
-    for name in ("author", "comments", "identifier", "language", "subject", "title"):
-        yield "document properties", getattr(props, name) or ""
 
 
 # What a name in a template's scope stands for, besides a field path: `loop` inside a for
