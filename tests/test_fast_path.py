@@ -546,10 +546,10 @@ def test_the_watcher_pairs_renames_for_milliseconds_not_half_a_second() -> None:
     """watchdog's pairing delay, which held every event behind a claim, is cut to 20 ms."""
     from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
 
-    from sos_docs.service import watcher
+    from sos_docs.service import observers
 
-    watcher._shorten_move_pairing()
-    assert InotifyMoveEventGrouper.delay <= watcher.MOVE_PAIRING_SECONDS
+    observers.shorten_move_pairing()
+    assert InotifyMoveEventGrouper.delay <= observers.MOVE_PAIRING_SECONDS
 
 
 # ---- validate starts without the document libraries

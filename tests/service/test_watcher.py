@@ -24,7 +24,7 @@ from sos_docs import files as deliver
 from sos_docs import pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.service import jobs, watcher
+from sos_docs.service import jobs, observers
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
@@ -300,7 +300,7 @@ def test_polling_processes_files_where_no_events_are_delivered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workbooks: Callable[[str], bytes]
 ) -> None:
     """With native events lost and no rescan due, only `--polling` finds a new file."""
-    monkeypatch.setattr(watcher, "Observer", DeafObserver)
+    monkeypatch.setattr(observers, "Observer", DeafObserver)
     deaf = make_root(tmp_path, "deaf", rescan_seconds=3600.0)
     with watching(deaf):
         time.sleep(0.3)  # past the first listing
@@ -318,7 +318,7 @@ def test_the_rescan_finds_files_whose_events_were_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workbooks: Callable[[str], bytes]
 ) -> None:
     """Without any event, the regular full listing still processes a new file."""
-    monkeypatch.setattr(watcher, "Observer", DeafObserver)
+    monkeypatch.setattr(observers, "Observer", DeafObserver)
     root = make_root(tmp_path)
     with watching(root):
         time.sleep(0.3)
@@ -341,7 +341,7 @@ def test_an_observer_that_cannot_start_is_logged_once_and_the_listing_carries_on
 ) -> None:
     """Without file events at all, one warning is logged and files are still processed."""
     caplog.set_level(logging.INFO, logger="sos_docs")
-    monkeypatch.setattr(watcher, "Observer", RefusingObserver)
+    monkeypatch.setattr(observers, "Observer", RefusingObserver)
     root = make_root(tmp_path)
     with watching(root):
         time.sleep(4 * FAST["rescan_seconds"])
