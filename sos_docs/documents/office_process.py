@@ -1,5 +1,8 @@
-"""One LibreOffice and its UNO bridge as two child processes: started with a private profile,
-asked one request at a time over a pipe, and stopped (politely, then by force) and tidied away."""
+"""LibreOffice and its UNO bridge as two child processes: started, asked, stopped and tidied away.
+
+LibreOffice runs with a private profile and is asked one request at a time over a pipe only
+this process knows; it is stopped politely, then by force, and its profile is removed.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""An inbox's listing and settle tracking: which files have stayed unchanged long enough, are whole
-as far as their content tells, and are open for writing nowhere (docs/hot-folder.md, guarantee 1).
+"""An inbox's listing and settle tracking: which files are ready to be taken.
+
+A file is ready once it has stayed unchanged long enough, is whole as far as its content tells,
+and is open for writing nowhere (docs/hot-folder.md, guarantee 1).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""One journal's SQLite file: created privately, connected with the right settings, its schema
-made or migrated, the shared journal of an older sos-docs taken over, and SQLite's errors put
-into words an administrator can act on."""
+"""One journal's SQLite file: opened safely, its schema made or migrated, its errors in plain words.
+
+The file is created with its folder's permissions before SQLite opens it; the shared journal of
+an older sos-docs is taken over; SQLite's errors are put into words an administrator can act on.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Every host's journal of a watched folder, read-only and merged into one list of jobs (for
-`sos-docs status` and retention), and the rows of one journal read whatever its schema."""
+"""Every host's journal of a watched folder, read-only and merged into one list of jobs.
+
+Used by `sos-docs status` and retention; the rows of one journal are read whatever its schema.
+"""
 
 from __future__ import annotations
 

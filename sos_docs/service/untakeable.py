@@ -1,5 +1,7 @@
-"""Folders, links, pipes and devices in an inbox, which sos-docs cannot take: each explained once,
-after the settle time, by a note in rejected/ (the entry itself is left where it is)."""
+"""Folders, links, pipes and devices in an inbox: each explained once by a note in rejected/.
+
+sos-docs cannot take them, so each is left where it is and explained after the settle time.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""openpyxl's private internals, in one place: its worksheet parser driven directly, and what the
-reader takes from a loaded workbook that openpyxl keeps private.
+"""Every use of openpyxl's private internals: its worksheet cell parser driven directly, and more.
 
 The fast path reads a plain workbook's cell values with openpyxl's own row and cell parser
 (`openpyxl.worksheet._reader.WorkSheetParser.parse_row`, so every value is typed exactly as

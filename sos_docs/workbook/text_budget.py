@@ -1,5 +1,7 @@
-"""The text budget of one workbook read: each cell's text counted against `max_text_chars` and
-`max_cell_chars`, so a workbook holding too much text is refused while it is read."""
+"""The text budget of one workbook read: a workbook holding too much text is refused as it is read.
+
+Each cell's text is counted against `max_text_chars` and `max_cell_chars`.
+"""
 
 from __future__ import annotations
 
