@@ -480,10 +480,11 @@ def _story_fields(case: MappingCase, settings: DocumentSettings, words: _Words) 
             }
             for page in sorted(case.words_and_pictures, key=lambda p: p.page)
         ],
+        # The story tells the children "these people know about the worries": only those who do.
         "safety_people": [
             {"name": name_children_use(p), "full_name": p.name, "relationship": p.relationship}
             for p in case.people
-            if p.safety_network
+            if p.safety_network and p.knows_the_worries
         ],
         "story_agreed_sentence": story_agreed_sentence(case, words),
     }
@@ -493,7 +494,11 @@ def story_agreed_sentence(case: MappingCase, words: _Words) -> str:
     """Who agreed the story's words, by the names the children use; empty when not agreed."""
     if not case.details.words_and_pictures_agreed:
         return ""
-    parents = [name_children_use(p) for p in case.people if p.role == "Parent"]
+    # One Yes/No cell cannot say which parent agreed: the story names only the parents the
+    # children live with, never one who lives elsewhere (who may not be allowed to see it).
+    parents = [
+        name_children_use(p) for p in case.people if p.role == "Parent" and p.lives_with_children
+    ]
     if not parents:
         return "Your family have read this story and agree with it."
     if len(parents) == 1:

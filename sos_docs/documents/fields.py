@@ -227,11 +227,11 @@ FIELDS: tuple[Field, ...] = (
     Field("words_pages[].heading", FieldKind.TEXT, "The page's heading.", "Our family", _STORY),
     Field("words_pages[].words", FieldKind.TEXT, "The page's words.", "Mia and Leo live with Mum and Dad.", _STORY),
     Field("words_pages[].picture", FieldKind.PICTURE, "The picture placed over the page's row, or empty.", "", _STORY, sheet="Words and pictures"),
-    Field("safety_people", FieldKind.LIST, "The safety network, by the names the children use.", "", _STORY),
+    Field("safety_people", FieldKind.LIST, "The safety network members who know the worries, by the names the children use.", "", _STORY),
     Field("safety_people[].name", FieldKind.TEXT, "The name the children use.", "Nanna", _STORY),
     Field("safety_people[].full_name", FieldKind.TEXT, "Full name.", "Sandra Price", _STORY),
     Field("safety_people[].relationship", FieldKind.TEXT, "Relationship to the children.", "Maternal grandmother", _STORY),
-    Field("story_agreed_sentence", FieldKind.TEXT, "Who agreed the story's words, as a sentence, or empty.", "Mum and Dad have read this story and agree with it.", _STORY),
+    Field("story_agreed_sentence", FieldKind.TEXT, "Who agreed the story's words (the parents the children live with), as a sentence, or empty.", "Mum and Dad have read this story and agree with it.", _STORY),
 )  # fmt: skip
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}

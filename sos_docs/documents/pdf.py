@@ -57,7 +57,7 @@ _SOFFICE_PLACES = (
 )
 _INSTALL_HINT = (
     "Install LibreOffice (on Debian or Ubuntu: apt-get install libreoffice-writer-nogui "
-    "python3-uno), or switch PDF copies off"
+    "python3-uno fonts-liberation), or switch PDF copies off"
 )
 
 

@@ -288,6 +288,29 @@ def test_story_fields_use_the_names_the_children_use(context: dict[str, object])
     )
 
 
+def test_the_story_lists_only_safety_people_who_know_the_worries(tmp_path: Path) -> None:
+    """A network member who does not (or may not) know the worries is not told to the children
+    as one of the people who "know about the worries"."""
+    book = WorkbookBuilder()
+    book.rows("People")[2]["Knows the worries"] = "No"
+    book.rows("People")[3]["Knows the worries"] = None
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    assert items(context, "safety_people") == []
+
+
+def test_the_story_names_as_agreeing_only_parents_living_with_the_children(
+    tmp_path: Path,
+) -> None:
+    """A parent who lives elsewhere is never named to the children as having agreed the story."""
+    book = WorkbookBuilder()
+    book.rows("People")[1]["Lives with the children"] = "No"
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    assert context["story_agreed_sentence"] == "Mum has read this story and agrees with it."
+    book.rows("People")[0]["Lives with the children"] = "No"
+    context = build_context(case_from(book, tmp_path), SETTINGS)
+    assert context["story_agreed_sentence"] == "Your family have read this story and agree with it."
+
+
 def test_words_pages_are_in_page_order_whatever_the_row_order(tmp_path: Path) -> None:
     """Pages typed out of order are told in the order of their page numbers."""
     book = WorkbookBuilder()
