@@ -25,11 +25,11 @@ from PIL import Image
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.render import (
     Rendered,
-    UnknownField,
     check_template,
     clean_text,
     render_document,
 )
+from sos_docs.documents.template_check import UnknownField
 from sos_docs.errors import RenderError, TemplateError
 from sos_docs.model import MappingCase, Picture
 from sos_docs.workbook import example
