@@ -67,6 +67,7 @@ from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, describe_warning, without_quoted_text
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
 from sos_docs.workbook.guard import read_checked_workbook
+from sos_docs.workbook.load_cost import check_load_cost
 
 __all__ = ["read_workbook"]
 
@@ -135,6 +136,7 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     data = read_checked_workbook(path, limits)
     try:
         scan = _scan_worksheet_parts(data, path.name, limits)
+        check_load_cost(data, path.name, limits)  # merged ranges and the like, on either path
         sheets = _fast_sheets(data, scan, _TextBudget(path.name, limits)) if fast else None
         if sheets is None:
             _check_shared_text(data, _TextBudget(path.name, limits))
