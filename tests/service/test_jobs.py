@@ -692,6 +692,19 @@ def test_a_case_folder_that_is_not_a_plain_folder_rejects_on_first_run(
     assert unfinished_jobs(root) == []
 
 
+def test_the_explanation_for_staff_names_folders_inside_the_watched_folder_only(
+    root: WatchedRoot, tmp_path: Path
+) -> None:
+    """problems.txt says "reports/CP-1", never the server's own path to the watched folder."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root.reports / "CP-1").symlink_to(outside, target_is_directory=True)
+    run_job(root, drop(root))
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "reports/CP-1" in text
+    assert str(tmp_path) not in text and str(root.path) not in text
+
+
 def test_a_case_reference_of_invisible_characters_gets_a_placeholder_folder_and_a_warning(
     root: WatchedRoot,
 ) -> None:
