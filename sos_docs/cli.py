@@ -455,12 +455,14 @@ def purge_command(root: Path, config_file: Path | None, dry_run: bool) -> None:
 def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
     """One line per kind: how many were (or would be) removed, or that it is kept."""
     days = config.retention_days
+    done = "would be removed" if dry_run else "removed"
     if not days.any:
         return (
-            "No retention_days are set in sos-docs.toml, so everything is kept: nothing was "
-            "removed. See the README's configuration section to set them."
+            "No retention_days are set in sos-docs.toml, so everything is kept: nothing "
+            f"{'would be' if dry_run else 'was'} removed. "
+            "To set them, add a [retention_days] table (processed, rejected, documents, journal, "
+            "logs: a number of days each) to the folder's sos-docs.toml."
         )
-    done = "would be removed" if dry_run else "removed"
     kinds = (
         ("Processed workbooks", "processed", "processed"),
         ("Rejected workbooks and their explanations (files)", "rejected", "rejected"),

@@ -335,6 +335,17 @@ def test_watch_on_a_named_folder_puts_no_example_in(tmp_path: Path) -> None:
     assert _names(root / "inbox") == [] and _names(root / "processed") == []
 
 
+def test_a_default_folder_with_its_own_settings_gets_no_example(tmp_path: Path) -> None:
+    """A `watch_folder/` holding a sos-docs.toml is a team's folder: the example is not put in."""
+    (tmp_path / "watch_folder").mkdir()
+    (tmp_path / "watch_folder" / "sos-docs.toml").write_text('team = "North"\n', "utf-8")
+    result = _watch_default_folder(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "has its own sos-docs.toml" in result.stderr
+    assert _names(tmp_path / "watch_folder" / "inbox") == []
+    assert _names(tmp_path / "watch_folder" / "processed") == []
+
+
 def test_the_readme_main_command_leaves_a_fresh_clone_clean_run_after_run(tmp_path: Path) -> None:
     """On a clone, the main command processes the example each run and `git status` stays empty."""
     if shutil.which("git") is None or not (PROJECT / ".git").exists():

@@ -1,7 +1,7 @@
 """The fast paths against the plain ones they replace, which must give exactly the same result.
 
 render.py: documents from a compiled template against a fresh, uncached docxtpl render.
-reader.py: cell values read by openpyxl's cell parser alone against openpyxl's full load.
+workbook/_openpyxl_cells.py: cell values read by openpyxl's cell parser alone against its full load.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from sos_docs.documents import _docxtpl_compiled, render
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.errors import TemplateError, WorkbookError
 from sos_docs.model import MappingCase, RawWorkbook
-from sos_docs.workbook import reader
+from sos_docs.workbook import _openpyxl_cells, reader
 from sos_docs.workbook.blank import write_example_workbook
 from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.text_budget import TextBudget
 from sos_docs.workbook.validate import validate
 from tests.support import corpus
 from tests.support.adversarial import build_corpus, excel_style
@@ -388,7 +389,7 @@ def takes_fast_path(path: Path) -> bool:
     """True when the fast path reads the workbook itself rather than handing it to openpyxl."""
     data = path.read_bytes()
     scan = reader._scan_worksheet_parts(data, path.name, DEFAULT_LIMITS)
-    budget = reader._TextBudget(path.name, DEFAULT_LIMITS)
+    budget = TextBudget(path.name, DEFAULT_LIMITS)
     return reader._fast_sheets(data, scan, budget) is not None
 
 
@@ -467,7 +468,7 @@ def test_fast_read_equals_openpyxls_full_load(
     """Every sheet, cell value (and its type), bound and picture is what openpyxl's load gives,
     with the parts parsed whole (small ones) or as a stream (large ones)."""
     if parsing == "streamed":
-        monkeypatch.setattr(reader, "WHOLE_PART_BYTES", 16)
+        monkeypatch.setattr(_openpyxl_cells, "WHOLE_PART_BYTES", 16)
     path = READER_CASES[name](tmp_path / f"{name}.xlsx")
     assert takes_fast_path(path) is (name != "picture")
     fast, plain = both_reads(path)
@@ -545,10 +546,10 @@ def test_the_watcher_pairs_renames_for_milliseconds_not_half_a_second() -> None:
     """watchdog's pairing delay, which held every event behind a claim, is cut to 20 ms."""
     from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
 
-    from sos_docs.service import watcher
+    from sos_docs.service import observers
 
-    watcher._shorten_move_pairing()
-    assert InotifyMoveEventGrouper.delay <= watcher.MOVE_PAIRING_SECONDS
+    observers.shorten_move_pairing()
+    assert InotifyMoveEventGrouper.delay <= observers.MOVE_PAIRING_SECONDS
 
 
 # ---- validate starts without the document libraries

@@ -26,7 +26,7 @@ import docx
 import pytest
 from lxml import etree
 
-from sos_docs import files as deliver
+from sos_docs import files
 from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
 from sos_docs.documents.render import check_template, render_document
 from sos_docs.errors import RenderError, TemplateError, WorkbookError
@@ -445,8 +445,8 @@ def test_case_folders_and_documents_are_never_wider_than_reports(
     reports = tmp_path / "reports"
     reports.mkdir(mode=folder_mode)
     with no_umask():
-        nested = deliver.write_new_file(reports / "CP-1" / "a" / "doc.docx", b"x", within=reports)
-        plain = deliver.write_new_file(reports / "CP-2" / "doc.docx", b"x")
+        nested = files.write_new_file(reports / "CP-1" / "a" / "doc.docx", b"x", within=reports)
+        plain = files.write_new_file(reports / "CP-2" / "doc.docx", b"x")
     for path in (nested, nested.parent, nested.parent.parent, plain, plain.parent):
         assert bits_beyond(path, path.parent) == 0, (path, oct(path.stat().st_mode))
     assert stat.S_IMODE(nested.parent.stat().st_mode) == folder_mode
@@ -465,9 +465,9 @@ def test_the_log_file_is_never_wider_than_its_folder_even_after_rotation(tmp_pat
         )
         handler.doRollover()
         logger.info("another line")
-    files = sorted(state.iterdir())
-    assert [p.name for p in files] == [LOG_FILE_NAME, f"{LOG_FILE_NAME}.1"]
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
+    log_files = sorted(state.iterdir())
+    assert [p.name for p in log_files] == [LOG_FILE_NAME, f"{LOG_FILE_NAME}.1"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in log_files)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")

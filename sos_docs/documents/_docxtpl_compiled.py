@@ -146,6 +146,20 @@ def compile_template(
     )
 
 
+def template_sources(tpl: DocxTemplate) -> Iterator[tuple[str, str]]:
+    """The Jinja source of each part docxtpl renders, as docxtpl prepares it."""
+    yield "body", tpl.patch_xml(tpl.get_xml())
+    for part_name, uri in (("header", HEADER_URI), ("footer", FOOTER_URI)):
+        for _, part in tpl.get_headers_footers(uri):
+            yield part_name, tpl.patch_xml(tpl.get_part_xml(part))
+    for part in tpl.docx.part.package.parts:
+        if part.content_type == FOOTNOTES_TYPE:
+            yield "footnotes", tpl.patch_xml(part.blob.decode("utf-8"))
+    props = tpl.docx.core_properties
+    for name in _PROPERTIES:
+        yield "document properties", getattr(props, name) or ""
+
+
 def _without_body_content(document: Any) -> Any:
     """The document with an empty body: every render replaces the body with its own, and
     copying, then freeing, the template's body took a fifth of a render."""

@@ -293,7 +293,10 @@ before it), `range(...)` and the filters `abs`, `batch`, `capitalize`, `center`,
 `string`, `striptags`, `sum`, `title`, `trim`, `truncate`, `unique`, `upper`, `wordcount` and
 `wordwrap`. It may not call methods (write `{{ team|upper }}`, not `{{ team.upper() }}`), read
 anything behind a picture, or build very large values; `sos-docs check-template` says which tag
-to change.
+to change. Work is bounded while a document is made: a loop may go round at most 1,000,000 times
+in one document, a list or table printed whole (rather than looped over) may hold at most
+100,000 characters, `wordwrap` wraps at most 1,000,000 characters, and one part of a document
+may hold at most 50 million characters; past a bound the workbook is rejected saying so.
 
 Run `sos-docs check-template FILE` to find placeholders a template uses that are not listed here.
 The same list is printed by `sos-docs fields`.

@@ -42,13 +42,11 @@ from PIL import Image, ImageOps
 
 from sos_docs.documents import sandbox
 from sos_docs.documents._docxtpl_compiled import (
-    FOOTER_URI,
-    FOOTNOTES_TYPE,
-    HEADER_URI,
     Compiled,
     CompiledDocxTemplate,
     SafeDocxTemplate,
     compile_template,
+    template_sources,
 )
 from sos_docs.documents.fields import FIELDS_BY_NAME, FieldKind, item_names, top_level_names
 from sos_docs.errors import RenderError, TemplateError
@@ -528,7 +526,7 @@ def check_template(template: Path) -> list[UnknownField]:
     tpl = _open_template(template)
     env = _environment()
     found: list[UnknownField] = []
-    for part, source in _template_sources(tpl):
+    for part, source in template_sources(tpl):
         try:
             tree = env.parse(source)
             with sandbox.document_budget():
@@ -545,20 +543,6 @@ def check_template(template: Path) -> list[UnknownField]:
     return found
 
 
-def _template_sources(tpl: DocxTemplate) -> Iterator[tuple[str, str]]:
-    """The Jinja source of each part docxtpl renders, as docxtpl prepares it."""
-    yield "body", tpl.patch_xml(tpl.get_xml())
-    for part_name, uri in (("header", HEADER_URI), ("footer", FOOTER_URI)):
-        for _, part in tpl.get_headers_footers(uri):
-            yield part_name, tpl.patch_xml(tpl.get_part_xml(part))
-    for part in tpl.docx.part.package.parts:
-        if part.content_type == FOOTNOTES_TYPE:
-            yield "footnotes", tpl.patch_xml(part.blob.decode("utf-8"))
-    props = tpl.docx.core_properties
-    for name in ("author", "comments", "identifier", "language", "subject", "title"):
-        yield "document properties", getattr(props, name) or ""
-
-
 # What a name in a template's scope stands for, besides a field path: `loop` inside a for
 # loop, a macro the template defines (or `caller` inside one), or something untyped.
 _LOOP = "<loop>"
@@ -567,6 +551,76 @@ _MACRO = "<macro>"
 
 class _NotConstant(Exception):
     """An expression whose value is not known without a workbook."""
+
+
+class _ConstantValues:
+    """The values of a template's expressions known without a workbook: constants, `{% set %}`
+    names holding one, and what the sandbox's bounded operators make of them (so `'x' * 10**10`
+    is refused without being made)."""
+
+    def __init__(self) -> None:
+        self.named: dict[str, object] = {}  # `{% set %}` names holding a known value
+        self.known: dict[int, object] = {}  # constant expressions worked out, by node
+        self.repeats = 1  # how often the part being walked runs, as far as constant ranges say
+
+    def remember(
+        self, target: nodes.Node, value: nodes.Node | None, scope: dict[str, str | None]
+    ) -> None:
+        """Keep the value a `{% set %}` gives a name when it is known without a workbook."""
+        known: object = _NotConstant
+        if isinstance(target, nodes.Name) and value is not None:
+            with contextlib.suppress(_NotConstant, SecurityError):  # reported by resolve
+                known = self.of(value, scope)  # before forgetting: `set x = x ~ x`
+        for name in [target, *target.find_all(nodes.Name)]:
+            if isinstance(name, nodes.Name):
+                self.named.pop(name.name, None)
+        if isinstance(target, nodes.Name) and known is not _NotConstant:
+            self.named[target.name] = known
+
+    def of(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
+        """The value of an expression known without a workbook, made with the sandbox's
+        bounded operators (once per expression); _NotConstant when it depends on data."""
+        if isinstance(node, nodes.Name):  # its value depends on where the walk is
+            return self._worked_out(node, scope)
+        if id(node) not in self.known:
+            self.known[id(node)] = self._worked_out(node, scope)
+        return self.known[id(node)]
+
+    def _worked_out(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
+        if isinstance(node, nodes.Const):
+            return node.value
+        if isinstance(node, nodes.Name) and node.name in self.named:
+            return self.named[node.name]
+        if isinstance(node, nodes.List | nodes.Tuple):
+            return [self.of(item, scope) for item in node.items]
+        if isinstance(node, nodes.Neg | nodes.Pos):
+            value = self.of(node.node, scope)
+            return -value if isinstance(node, nodes.Neg) else +value  # type: ignore[operator]
+        try:
+            if isinstance(node, nodes.BinExpr) and node.operator in sandbox.BINOPS:
+                left, right = self.of(node.left, scope), self.of(node.right, scope)
+                return sandbox.bounded_binop(node.operator, left, right)
+            if isinstance(node, nodes.Concat):
+                parts = tuple(self.of(part, scope) for part in node.nodes)
+                return sandbox.TemplateSandbox.bounded_join(parts, autoescape=False)
+            if _is_range_call(node, scope):
+                assert isinstance(node, nodes.Call)
+                numbers = sandbox.bounded_range(*[self.of(a, scope) for a in node.args])  # type: ignore[arg-type]
+                sandbox.spend_range(len(numbers) * (self.repeats - 1))  # inside range loops
+                return numbers
+            if isinstance(node, nodes.Filter) and node.node is not None:
+                return self._filter(node, scope)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise _NotConstant from exc  # an error the render reports with its own words
+        raise _NotConstant
+
+    def _filter(self, node: nodes.Filter, scope: dict[str, str | None]) -> object:
+        """A filter's size check on constant arguments (the filter itself is not run)."""
+        assert node.node is not None
+        values = [self.of(node.node, scope), *(self.of(a, scope) for a in node.args)]
+        options = {str(pair.key): self.of(pair.value, scope) for pair in node.kwargs}
+        sandbox.check_filter_arguments(node.name, values, options)
+        raise _NotConstant  # its result is not worked out here
 
 
 class _FieldChecker:
@@ -585,13 +639,11 @@ class _FieldChecker:
         self.top = set(top_level_names())
         self.globals = (set(env.globals) - _JINJA_GLOBALS) | _TEMPLATE_GLOBALS
         self.filters = set(env.filters)
-        self.constants: dict[str, object] = {}  # `{% set %}` names holding a known value
-        self.known: dict[int, object] = {}  # constant expressions worked out, by node
+        self.values = _ConstantValues()
         self.macro_order: dict[str, int] = {}
         # Macros the code being walked may call: those defined before the one it is in, so
         # no macro calls itself, directly or round a loop (None: at the top, any).
         self.callable_below: int | None = None
-        self.repeats = 1  # how often the part being walked runs, as far as constant ranges say
         self.found: list[UnknownField] = []
 
     def check(self, tree: nodes.Template) -> list[UnknownField]:
@@ -608,12 +660,12 @@ class _FieldChecker:
         elif isinstance(node, nodes.Assign):
             path = self.resolve(node.node, scope)
             self.bind(node.target, path, scope)
-            self.remember(node.target, node.node, scope)
+            self.values.remember(node.target, node.node, scope)
         elif isinstance(node, nodes.AssignBlock):
             for child in [*node.body, *([node.filter] if node.filter else [])]:
                 self.visit(child, scope)
             self.bind(node.target, None, scope)
-            self.remember(node.target, None, scope)
+            self.values.remember(node.target, None, scope)
         elif isinstance(node, nodes.Macro | nodes.CallBlock):
             self.visit_callable(node, scope)
         elif isinstance(node, nodes.With):
@@ -637,11 +689,11 @@ class _FieldChecker:
         inner = dict(scope)
         self.bind(node.target, f"{source}[]" if is_list else None, inner)
         inner["loop"] = _LOOP
-        outer = self.repeats
-        self.repeats *= _constant_range_length(node.iter, scope)
+        outer = self.values.repeats
+        self.values.repeats *= _constant_range_length(node.iter, scope)
         for child in [*node.body, *([node.test] if node.test else [])]:
             self.visit(child, inner)
-        self.repeats = outer
+        self.values.repeats = outer
         for child in node.else_:
             self.visit(child, scope)
 
@@ -672,20 +724,6 @@ class _FieldChecker:
         else:
             for name in target.find_all(nodes.Name):
                 scope[name.name] = None
-
-    def remember(
-        self, target: nodes.Node, value: nodes.Node | None, scope: dict[str, str | None]
-    ) -> None:
-        """Keep the value a `{% set %}` gives a name when it is known without a workbook."""
-        known: object = _NotConstant
-        if isinstance(target, nodes.Name) and value is not None:
-            with contextlib.suppress(_NotConstant, SecurityError):  # reported by resolve
-                known = self.constant(value, scope)  # before forgetting: `set x = x ~ x`
-        for name in [target, *target.find_all(nodes.Name)]:
-            if isinstance(name, nodes.Name):
-                self.constants.pop(name.name, None)
-        if isinstance(target, nodes.Name) and known is not _NotConstant:
-            self.constants[target.name] = known
 
     def resolve(self, node: nodes.Node, scope: dict[str, str | None]) -> str | None:
         """The registry name an expression stands for, reporting what a template may not use;
@@ -773,29 +811,9 @@ class _FieldChecker:
             self.visit(child, scope)
         self.check_size(node, scope)
         inner = self.resolve(node.node, scope) if node.node is not None else None
-        self.check_filter_attributes(node, written, inner)
+        for name, suggestion, why in _filter_attribute_problems(node, written, inner):
+            self.report(name, suggestion, why=why)
         return inner if node.name in _LIST_KEEPING_FILTERS else None
-
-    def check_filter_attributes(self, node: nodes.Filter, written: str, items: str | None) -> None:
-        """The attribute a filter reads of each item (`sort(attribute='score')`) must be an
-        item field of the list it is given."""
-        named = [kw.value for kw in node.kwargs if kw.key == "attribute"]
-        if node.name in _ATTRIBUTE_FIRST_FILTERS and node.args:
-            named.append(node.args[0])
-        field = FIELDS_BY_NAME.get(items or "")
-        for value in named:
-            attribute = value.value if isinstance(value, nodes.Const) else None
-            if not isinstance(attribute, str) or "._" in f".{attribute}":
-                self.report(written, "", why="reads an attribute it does not name plainly")
-            elif field is None or field.kind is not FieldKind.LIST:
-                self.report(written, "", why=f"reads '{attribute}' of values that are not fields")
-            else:
-                found, behind = _item_field(f"{items}[]", attribute)
-                if behind:
-                    self.report(written, "", why=f"reads '{attribute}', behind a value")
-                elif found is None:
-                    close = _closest(attribute.split(".")[0], item_names(str(items)))
-                    self.report(f"{written}('{attribute}')", close)
 
     def resolve_call(self, node: nodes.Call, scope: dict[str, str | None]) -> None:
         """Only the template's own macros, `caller`, `range` and `loop.cycle`/`loop.changed`."""
@@ -826,7 +844,7 @@ class _FieldChecker:
     def check_size(self, node: nodes.Node, scope: dict[str, str | None]) -> None:
         """Report a constant expression that makes a value larger than the sandbox allows."""
         try:
-            self.constant(node, scope)
+            self.values.of(node, scope)
         except _NotConstant:
             pass
         except sandbox.TooLarge as exc:
@@ -834,55 +852,34 @@ class _FieldChecker:
         except SecurityError as exc:
             self.report(_written(node), "", why=f"is refused ({exc.message})")
 
-    def constant(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
-        """The value of an expression known without a workbook, made with the sandbox's
-        bounded operators (once per expression); _NotConstant when it depends on data."""
-        if isinstance(node, nodes.Name):  # its value depends on where the walk is
-            return self.worked_out(node, scope)
-        if id(node) not in self.known:
-            self.known[id(node)] = self.worked_out(node, scope)
-        return self.known[id(node)]
-
-    def worked_out(self, node: nodes.Node, scope: dict[str, str | None]) -> object:
-        if isinstance(node, nodes.Const):
-            return node.value
-        if isinstance(node, nodes.Name) and node.name in self.constants:
-            return self.constants[node.name]
-        if isinstance(node, nodes.List | nodes.Tuple):
-            return [self.constant(item, scope) for item in node.items]
-        if isinstance(node, nodes.Neg | nodes.Pos):
-            value = self.constant(node.node, scope)
-            return -value if isinstance(node, nodes.Neg) else +value  # type: ignore[operator]
-        try:
-            if isinstance(node, nodes.BinExpr) and node.operator in sandbox.BINOPS:
-                left, right = self.constant(node.left, scope), self.constant(node.right, scope)
-                return sandbox.bounded_binop(node.operator, left, right)
-            if isinstance(node, nodes.Concat):
-                parts = tuple(self.constant(part, scope) for part in node.nodes)
-                return sandbox.TemplateSandbox.bounded_join(parts, autoescape=False)
-            if _is_range_call(node, scope):
-                assert isinstance(node, nodes.Call)
-                numbers = sandbox.bounded_range(*[self.constant(a, scope) for a in node.args])  # type: ignore[arg-type]
-                sandbox.spend_range(len(numbers) * (self.repeats - 1))  # inside range loops
-                return numbers
-            if isinstance(node, nodes.Filter) and node.node is not None:
-                return self.constant_filter(node, scope)
-        except (ArithmeticError, TypeError, ValueError) as exc:
-            raise _NotConstant from exc  # an error the render reports with its own words
-        raise _NotConstant
-
-    def constant_filter(self, node: nodes.Filter, scope: dict[str, str | None]) -> object:
-        """A filter's size check on constant arguments (the filter itself is not run)."""
-        assert node.node is not None
-        values = [self.constant(node.node, scope), *(self.constant(a, scope) for a in node.args)]
-        options = {str(pair.key): self.constant(pair.value, scope) for pair in node.kwargs}
-        sandbox.check_filter_arguments(node.name, values, options)
-        raise _NotConstant  # its result is not worked out here
-
     def report(self, name: str, suggestion: str, *, internal: bool = False, why: str = "") -> None:
         field = UnknownField(name, suggestion, self.part, internal or bool(why), why)
         if field not in self.found:
             self.found.append(field)
+
+
+def _filter_attribute_problems(
+    node: nodes.Filter, written: str, items: str | None
+) -> Iterator[tuple[str, str, str]]:
+    """(name, suggestion, why) for each attribute a filter reads of each item
+    (`sort(attribute='score')`) that is not an item field of the list it is given."""
+    named = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+    if node.name in _ATTRIBUTE_FIRST_FILTERS and node.args:
+        named.append(node.args[0])
+    field = FIELDS_BY_NAME.get(items or "")
+    for value in named:
+        attribute = value.value if isinstance(value, nodes.Const) else None
+        if not isinstance(attribute, str) or "._" in f".{attribute}":
+            yield written, "", "reads an attribute it does not name plainly"
+        elif field is None or field.kind is not FieldKind.LIST:
+            yield written, "", f"reads '{attribute}' of values that are not fields"
+        else:
+            found, behind = _item_field(f"{items}[]", attribute)
+            if behind:
+                yield written, "", f"reads '{attribute}', behind a value"
+            elif found is None:
+                close = _closest(attribute.split(".")[0], item_names(str(items)))
+                yield f"{written}('{attribute}')", close, ""
 
 
 def _item_field(item: str, attribute: str) -> tuple[str | None, bool]:

@@ -5,8 +5,11 @@ public method of any value it can reach, and bounds neither memory nor time. Thi
 template read plain data (text, numbers, lists, dicts), call nothing but its own macros,
 `range` and the loop helpers, use only the filters the project documents, and refuses before
 computing any value larger than `MAX_VALUE_SIZE` (`'x' * 10**10`, `range(10**9)`,
-`'x'|center(10**10)`, `9**999999`) or a document part larger than `MAX_PART_CHARS`. Every
-refusal is a Jinja `SecurityError`, which the render layer reports as a TemplateError.
+`'x'|center(10**10)`, `9**999999`) or a document part larger than `MAX_PART_CHARS`. What a
+template prints is counted as it is printed and again where Jinja joins a macro's or block's
+buffer (`concat`); a list or dict prints as text only while small; every `for` is counted
+(`count_loop`). Every refusal is a Jinja `SecurityError`, which the render layer reports as a
+TemplateError.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import contextlib
 import functools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -49,6 +52,17 @@ MAX_FILTER_NUMBER = 100_000
 MAX_INT_BITS = 4096
 # A width or precision in a `%` format larger than this would pad a value to megabytes.
 MAX_FORMAT_WIDTH = 10_000
+# The most times all the loops of one document may go round together: nested loops over a
+# listed range (`range(10000)|list`) cannot run for hours.
+MAX_LOOP_ITERATIONS = 1_000_000
+# The most characters one document's template may print, into its parts or into the buffers
+# of macros, `{% call %}`, `{% set %}` and `{% filter %}` blocks, counted as they are printed.
+MAX_PRINTED_PER_DOCUMENT = 100_000_000
+# The most characters and items (counted deep, every repeat of a shared list again) a list or
+# dict may hold to be printed as text, as Python writes it: a template prints text and numbers.
+MAX_PRINTED_CONTAINER = 100_000
+# The most characters `wordwrap` wraps: Python's textwrap takes seconds on ten million.
+MAX_WORDWRAP_CHARS = 1_000_000
 
 # Filters a template may use: the ones that turn plain data into plain data. The others (map,
 # attr, format, pprint, tojson, random, xmlattr, safe, urlize, ...) are kept as names that
@@ -73,8 +87,21 @@ LOOP_ATTRIBUTES = frozenset(
 LOOP_METHODS = frozenset({"cycle", "changed"})
 # Jinja's default globals a template may not use.
 UNAVAILABLE_GLOBALS = frozenset({"lipsum", "cycler", "joiner", "namespace", "dict"})
+# Filters that turn their value into text first (str() of a list is every item's text).
+TEXT_FILTERS = frozenset(
+    {
+        "capitalize", "center", "e", "escape", "forceescape", "indent", "lower", "replace",
+        "string", "striptags", "title", "trim", "truncate", "upper", "wordcount", "wordwrap",
+    }
+)  # fmt: skip
+# Filters that compare or walk every item of their value, however deep.
+ORDERING_FILTERS = frozenset({"dictsort", "groupby", "max", "min", "sort", "unique"})
+# Filters whose value is read into a list first, counted item by item as it is read.
+LISTING_FILTERS = ORDERING_FILTERS | {"join", "list"}
 # The values a template may read as an attribute: data, never a method or an object.
 _PLAIN_DATA = (str, int, float, bool, type(None), list, dict, tuple)
+# Values whose text (str()) is the text of everything they hold.
+_CONTAINERS = (list, tuple, dict, set, frozenset, KeysView, ValuesView, ItemsView)
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul,
@@ -124,6 +151,8 @@ class _Budget:
 
     range_items: int = MAX_RANGE_ITEMS
     made: int = MAX_MADE_PER_DOCUMENT
+    iterations: int = MAX_LOOP_ITERATIONS
+    printed: int = MAX_PRINTED_PER_DOCUMENT
     calls: int = MAX_CALLS
     depth: int = 0
 
@@ -180,6 +209,8 @@ def bounded_binop(op: str, left: Any, right: Any) -> Any:
             refuse_if_too_large(len(left) + len(right), "Joining two values")
     elif op == "%" and isinstance(left, str):
         _check_printf(left)
+        for argument in right if isinstance(right, tuple) else (right,):
+            check_printable(argument)
     try:
         result = BINOPS[op](left, right)
     except OverflowError as exc:
@@ -202,9 +233,134 @@ def _bits(value: object) -> int:
 
 
 def _check_repeat(sequence: object, times: object) -> None:
-    if _sized(sequence) and _is_int(times):
-        count = max(times, 0)  # type: ignore[call-overload]
-        refuse_if_too_large(len(sequence) * count, "Repeating a value")  # type: ignore[arg-type]
+    """`sequence * times` may hold MAX_VALUE_SIZE items, counted deep: `[x] * n` holds n times
+    everything x holds (printing or joining it would write all of it)."""
+    if not (_sized(sequence) and _is_int(times)):
+        return
+    count = max(times, 0)  # type: ignore[call-overload]
+    size = len(sequence)  # type: ignore[arg-type]
+    if count and not isinstance(sequence, str) and _holds_containers(sequence):  # type: ignore[arg-type]
+        size = deep_size(sequence, MAX_VALUE_SIZE // count)
+    refuse_if_too_large(size * count, "Repeating a value")
+
+
+def _holds_containers(sequence: Iterable[object]) -> bool:
+    return any(isinstance(item, _CONTAINERS) for item in sequence)
+
+
+def deep_size(value: object, limit: int) -> int:
+    """The characters and items in `value`, every repeat of a shared list counted again,
+    worked out only until the count passes `limit` (so never more than `limit` steps)."""
+    size = 0
+    waiting = [value]
+    while waiting:
+        item = waiting.pop()
+        if isinstance(item, str):
+            size += len(item)
+        elif isinstance(item, _CONTAINERS):
+            size += len(item)
+            if size > limit:
+                return size
+            if isinstance(item, dict):
+                waiting.extend(item.keys())
+                waiting.extend(item.values())
+            else:
+                waiting.extend(item)
+        else:
+            size += 1 + _bits(item) // 3  # a number's digits, roughly
+        if size > limit:
+            return size
+    return size
+
+
+def check_printable(value: object) -> int:
+    """How many characters and items `value` prints; refused for a list or dict too large to
+    print as text (a template prints text and numbers, and loops over lists)."""
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, _CONTAINERS):
+        return 1
+    size = deep_size(value, MAX_PRINTED_CONTAINER)
+    if size > MAX_PRINTED_CONTAINER:
+        raise TooLarge(
+            "a template prints text and numbers, and this list or table holds more than "
+            f"{MAX_PRINTED_CONTAINER:,} characters and items; use a loop to print its items"
+        )
+    return size
+
+
+def spend_printed(size: int) -> None:
+    """Count characters printed (anywhere: a part, a macro, a block) against the document's
+    budget, refusing the document past MAX_PRINTED_PER_DOCUMENT."""
+    budget = _budget.get()
+    if budget is None:
+        return
+    budget.printed -= size
+    if budget.printed < 0:
+        raise DocumentTooLarge(
+            f"the template would print more than {MAX_PRINTED_PER_DOCUMENT:,} characters"
+        )
+
+
+def bounded_concat(pieces: Iterable[str]) -> str:
+    """Jinja's `concat` ("".join) for parts, macros and blocks: the pieces are counted first,
+    and refused past MAX_PART_CHARS or the document's printed budget, before joining."""
+    if not isinstance(pieces, list):
+        pieces = _counted_pieces(pieces)
+    total = sum(map(len, pieces))
+    if total > MAX_PART_CHARS:
+        raise DocumentTooLarge(f"a part would be longer than {MAX_PART_CHARS:,} characters")
+    spend_printed(total)
+    return "".join(pieces)
+
+
+def _counted_pieces(pieces: Iterable[str]) -> list[str]:
+    kept: list[str] = []
+    total = 0
+    for piece in pieces:
+        total += len(piece)
+        if total > MAX_PART_CHARS:
+            raise DocumentTooLarge(f"a part would be longer than {MAX_PART_CHARS:,} characters")
+        kept.append(piece)
+    return kept
+
+
+def bounded_list(values: Iterable[Any]) -> list[Any]:
+    """The values as a list, refused once it would hold more than MAX_VALUE_SIZE items."""
+    if isinstance(values, list | tuple | str | dict | range):
+        refuse_if_too_large(len(values), "Listing a value")
+        return list(values)
+    listed: list[Any] = []
+    for value in values:
+        listed.append(value)
+        if len(listed) > MAX_VALUE_SIZE:
+            refuse_if_too_large(len(listed), "Listing a value")
+    return listed
+
+
+def count_loop(iterable: Any) -> Any:
+    """What a `for` tag goes round, counted against the document's MAX_LOOP_ITERATIONS."""
+    budget = _budget.get()
+    if budget is None or isinstance(iterable, jinja2.Undefined):
+        return iterable
+    if isinstance(iterable, list | tuple | dict | str | range):
+        _spend_iterations(budget, len(iterable))
+        return iterable
+    return _counted_iteration(iterable, budget)
+
+
+def _counted_iteration(iterable: Iterable[Any], budget: _Budget) -> Iterator[Any]:
+    for item in iterable:
+        _spend_iterations(budget, 1)
+        yield item
+
+
+def _spend_iterations(budget: _Budget, count: int) -> None:
+    budget.iterations -= count
+    if budget.iterations < 0:
+        raise DocumentTooLarge(
+            f"the template's loops would go round more than {MAX_LOOP_ITERATIONS:,} times"
+        )
 
 
 def _check_int_bits(left: object, right: object, bits: int) -> None:
@@ -275,6 +431,44 @@ def check_filter_arguments(name: str, args: list[Any], kwargs: Mapping[str, Any]
         size = width if _is_int(width) else len(width) if isinstance(width, str) else 4
         if isinstance(value, str):
             refuse_if_too_large((value.count("\n") + 1) * size + len(value), "The filter 'indent'")
+    elif name == "wordwrap":
+        _check_wordwrap(value, _argument(args, kwargs, 4, "wrapstring"))
+    if name in TEXT_FILTERS:
+        check_printable(value)
+    elif name in ORDERING_FILTERS and isinstance(value, _CONTAINERS):
+        if deep_size(value, MAX_VALUE_SIZE) > MAX_VALUE_SIZE:
+            raise TooLarge(
+                f"the filter '{name}' would compare values holding more than "
+                f"{MAX_VALUE_SIZE:,} characters or items"
+            )
+    elif name == "join" and isinstance(value, list):
+        _check_join(value, _argument(args, kwargs, 1, "d"))
+
+
+def _check_wordwrap(value: object, wrapstring: object) -> None:
+    """Wrapping takes time in proportion to the text, and adds `wrapstring` at every break."""
+    if isinstance(value, str) and len(value) > MAX_WORDWRAP_CHARS:
+        raise TooLarge(
+            f"the filter 'wordwrap' wraps at most {MAX_WORDWRAP_CHARS:,} characters, "
+            f"not {len(value):,}"
+        )
+    if isinstance(value, str) and isinstance(wrapstring, str):
+        refuse_if_too_large((len(value) + 1) * len(wrapstring), "The filter 'wordwrap'")
+
+
+def _check_join(values: list[Any], separator: object) -> None:
+    """A join holds every item's text: counted item by item, stopping at MAX_VALUE_SIZE."""
+    total = len(values) * len(separator) if isinstance(separator, str) else 0
+    for value in values:
+        if isinstance(value, str):
+            total += len(value)
+        else:
+            total += (
+                deep_size(value, MAX_VALUE_SIZE - total) if isinstance(value, _CONTAINERS) else 1
+            )
+        if total > MAX_VALUE_SIZE:
+            break
+    refuse_if_too_large(total, "The filter 'join'")
 
 
 def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -282,6 +476,8 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
 
     @functools.wraps(function)
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        if name in LISTING_FILTERS:
+            args = _with_listed_value(args)
         check_filter_arguments(name, _data_arguments(args), kwargs)
         result = function(*args, **kwargs)
         if _sized(result):
@@ -289,6 +485,17 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         return result
 
     return bounded
+
+
+def _with_listed_value(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The filter's arguments with its value (the first after any environment or context)
+    read into a list, counted as it is read: a generator is listed before it is checked."""
+    for index, argument in enumerate(args):
+        if not isinstance(argument, jinja2.Environment | Context | EvalContext):
+            if isinstance(argument, list | str | dict | jinja2.Undefined):
+                return args
+            return (*args[:index], bounded_list(argument), *args[index + 1 :])
+    return args
 
 
 def _refused_filter(name: str) -> Callable[..., Any]:
@@ -299,7 +506,27 @@ def _refused_filter(name: str) -> Callable[..., Any]:
 
 
 class _BoundedCodeGenerator(CodeGenerator):
-    """Jinja's code generator, with `~` joins made by a function that refuses huge results."""
+    """Jinja's code generator, with `~` joins made by a function that refuses huge results,
+    and what each `for` goes round passed through `environment.count_loop`."""
+
+    _loop_iterable: jinja2.nodes.Node | None = None
+
+    def visit_For(self, node: jinja2.nodes.For, frame: Frame) -> None:
+        outer = self._loop_iterable
+        self._loop_iterable = node.iter
+        try:
+            super().visit_For(node, frame)
+        finally:
+            self._loop_iterable = outer
+
+    def visit(self, node: jinja2.nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        if node is not self._loop_iterable:
+            return super().visit(node, *args, **kwargs)
+        self._loop_iterable = None  # wrapped once, where the loop reads it
+        self.write("environment.count_loop(")
+        super().visit(node, *args, **kwargs)
+        self.write(")")
+        return None
 
     def visit_Concat(self, node: Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
@@ -319,9 +546,14 @@ class TemplateSandbox(SandboxedEnvironment):
 
     intercepted_binops = frozenset(BINOPS)
     code_generator_class = _BoundedCodeGenerator
+    # Jinja joins the buffers of macros, `{% call %}`, `{% set %}` and `{% filter %}` blocks,
+    # and Template.render's output, with `environment.concat`.
+    concat = staticmethod(bounded_concat)
+    count_loop = staticmethod(count_loop)
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        self.finalize = _counted_finalize(self.finalize)
         # No lipsum, cycler, joiner, namespace or dict: named, they refuse to be used.
         self.globals = {name: _Unavailable(name) for name in UNAVAILABLE_GLOBALS}
         self.globals["range"] = bounded_range
@@ -388,10 +620,21 @@ class TemplateSandbox(SandboxedEnvironment):
     @staticmethod
     def bounded_join(parts: tuple[Any, ...], autoescape: bool) -> str:
         """What `a ~ b` makes, refused when it would be too large."""
-        refuse_if_too_large(sum(len(p) for p in parts if isinstance(p, str)), "Joining values")
+        refuse_if_too_large(sum(check_printable(p) for p in parts), "Joining values")
         joined = markup_join(parts) if autoescape else str_join(parts)
         spend(len(joined), "Joining values")
         return joined
+
+
+def _counted_finalize(finalize: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """`finalize` (what every printed value goes through) counting what is printed, and
+    refusing a list or dict too large to print as text."""
+
+    def counted(value: Any) -> Any:
+        spend_printed(check_printable(value))
+        return value if finalize is None else finalize(value)
+
+    return counted
 
 
 class _Unavailable(Opaque):

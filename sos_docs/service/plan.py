@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sos_docs import codes, files, pipeline
-from sos_docs.config import Config
+from sos_docs.config import Config, Limits
 from sos_docs.documents.pdf import pdf_path_for
 from sos_docs.errors import (
     ConfigError,
@@ -85,6 +85,42 @@ def saved_plan(folder: Path) -> JobPlan | None:
 # Making the plan
 
 
+class _Staging:
+    """A locked job folder's staged outputs: written there first, moved out by the job."""
+
+    def __init__(self, folder: Path, limits: Limits, extra: dict[str, str]) -> None:
+        self.folder = folder
+        self.limits = limits
+        self.extra = extra
+
+    def stage(self, name: str, data: bytes) -> str:
+        """Write one output into the job folder; returns its file name there."""
+        return files.write_new_file(self.folder / name, data, within=self.folder).name
+
+    def clear(self) -> None:
+        """Remove what a planning step interrupted by a crash left behind."""
+        for child in self.folder.iterdir():
+            if child.name not in (LOCK_FILE, BOOK_FOLDER):
+                child.unlink()
+
+    def marked_copy(self, workbook: Path, problems: Sequence[Problem]) -> str | None:
+        """The marked copy staged in the job folder; None if it could not be made at all."""
+        try:
+            staged = marked_copy.write_marked_copy(
+                workbook,
+                problems,
+                self.folder / "staged-marked.xlsx",
+                limits=self.limits,
+                within=self.folder,
+            )
+        except DeliveryError:
+            raise
+        except Exception:  # the explanation in problems.txt still goes out
+            log.exception("could not make the marked copy of %s", workbook.name, extra=self.extra)
+            return None
+        return staged.name
+
+
 class Planner:
     """Plans one locked job folder's job: checks and renders the workbook, stages every output."""
 
@@ -94,12 +130,13 @@ class Planner:
         self.folder = folder
         self.extra = root_extra(root.path)
         self.make = make or pipeline.make_documents
+        self.staging = _Staging(folder, self.config.limits, self.extra)
 
     def make_plan(self, journal: Journal, workbook: Path, *, fresh: bool) -> JobPlan:
         """Check and render the workbook, stage every output, and save the plan."""
         name = self._original_name(workbook)
         if not fresh:
-            self._clear_staging()
+            self.staging.clear()
         # The one read of the claimed file outside the reader, and through the same guard.
         try:
             content_hash, unreadable = sha256(self._read_claimed(workbook)), None
@@ -183,7 +220,7 @@ class Planner:
                 fields["case_reference"] = f"no case reference {journal_id}"
                 naming = [no_case_folder_name_problem(fields["case_reference"])]
             target = files.output_path(self.root.reports, self.config.output_pattern, fields)
-            staged = self._stage(f"staged-{number}{target.suffix}", document.data)
+            staged = self.staging.stage(f"staged-{number}{target.suffix}", document.data)
             outputs.append((staged, self._relative(target)))
         pdf_outputs, pdf_warnings = self._pdf_copies(outputs) if self.config.pdf else ([], [])
         outputs += pdf_outputs
@@ -231,8 +268,8 @@ class Planner:
         """Stage problems.txt and the marked copy under a name free for all three files."""
         stem = self._free_rejected_stem(short_stem(name) + Path(name).suffix)
         text = explain.text_file_bytes(explain.problems_text(name, problems))
-        outputs = [(self._stage("staged-problems.txt", text), f"{stem} - problems.txt")]
-        marked = self._stage_marked_copy(workbook, problems)
+        outputs = [(self.staging.stage("staged-problems.txt", text), f"{stem} - problems.txt")]
+        marked = self.staging.marked_copy(workbook, problems)
         if marked is not None:
             outputs.append((marked, f"{stem} - marked.xlsx"))
         rejected = self._relative(self.root.rejected)
@@ -246,23 +283,6 @@ class Planner:
             problems=tuple(problems),
         )
 
-    def _stage_marked_copy(self, workbook: Path, problems: Sequence[Problem]) -> str | None:
-        """The marked copy staged in the job folder; None if it could not be made at all."""
-        try:
-            staged = marked_copy.write_marked_copy(
-                workbook,
-                problems,
-                self.folder / "staged-marked.xlsx",
-                limits=self.config.limits,
-                within=self.folder,
-            )
-        except DeliveryError:
-            raise
-        except Exception:  # the explanation in problems.txt still goes out
-            log.exception("could not make the marked copy of %s", workbook.name, extra=self.extra)
-            return None
-        return staged.name
-
     def _free_rejected_stem(self, name: str) -> str:
         """`case`, or `case (2)` etc., so the workbook and its two files share one free name."""
         for candidate in files.numbered_versions(self.root.rejected / name):
@@ -271,16 +291,6 @@ class Planner:
             if not any((self.root.rejected / n).exists() for n in names):
                 return stem
         return Path(name).stem  # every version taken: files.py numbers them itself
-
-    def _stage(self, name: str, data: bytes) -> str:
-        """Write one output into the job folder; returns its file name there."""
-        return files.write_new_file(self.folder / name, data, within=self.folder).name
-
-    def _clear_staging(self) -> None:
-        """Remove what a planning step interrupted by a crash left behind."""
-        for child in self.folder.iterdir():
-            if child.name not in (LOCK_FILE, BOOK_FOLDER):
-                child.unlink()
 
     def _journal_id(
         self, journal: Journal, workbook: Path, name: str, content_hash: str, *, fresh: bool

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from sos_docs.config import CONFIG_FILE_NAME
 from sos_docs.documents.pdf import PdfConverter
 from sos_docs.errors import ConfigError
 from sos_docs.service.doctor import roots_to_watch
@@ -67,11 +68,21 @@ def put_in_the_example(root: WatchedRoot) -> None:
 
     The repository tracks no workbook in watch_folder/, so running the demo never consumes a
     tracked file and every run shows the example being processed. An example still waiting from
-    an earlier run is left as it is.
+    an earlier run is left as it is, and a folder with its own sos-docs.toml (a team's folder
+    that happens to be called watch_folder) never gets it.
     """
     inbox = root.inbox
     target = inbox / EXAMPLE_NAME
     extra = root_extra(root.path)
+    if (root.path / CONFIG_FILE_NAME).exists():
+        log.info(
+            "Not putting the example workbook into %s: the folder has its own %s, so it is a "
+            "team's folder, not the demo folder",
+            inbox,
+            CONFIG_FILE_NAME,
+            extra=extra,
+        )
+        return
     if target.exists():
         log.info(
             "The example workbook %s is waiting in %s already", EXAMPLE_NAME, inbox, extra=extra

@@ -104,7 +104,12 @@ def _problem_line(problem: Problem, *, mark_warnings: bool) -> str:
     """`Sheet!Cell - what is wrong and how to fix it (CODE)`."""
     where = one_line(problem.where) if problem.sheet else "Workbook"
     warning = "Warning: " if mark_warnings and problem.level is Level.WARNING else ""
-    return f"{where} - {warning}{one_line(problem.message)} ({problem.code})"
+    return f"{where} - {warning}{_sentence(one_line(problem.message))} ({problem.code})"
+
+
+def _sentence(text: str) -> str:
+    """The text ending as a sentence does (some messages end without a full stop)."""
+    return text if not text or text.endswith((".", "!", "?", ":", ")")) else f"{text}."
 
 
 def by_sheet(problems: Iterable[Problem]) -> list[tuple[str | None, list[Problem]]]:

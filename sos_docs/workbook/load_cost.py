@@ -24,7 +24,6 @@ from typing import Any
 
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
-from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE
@@ -32,6 +31,7 @@ from openpyxl.xml.functions import fromstring, iterparse
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
+from sos_docs.workbook._openpyxl_cells import workbook_part_name
 
 __all__ = ["TOO_LARGE", "check_load_cost", "object_budget"]
 
@@ -134,7 +134,7 @@ def _worksheet_parts(archive: zipfile.ZipFile, names: set[str]) -> Iterator[tupl
     """(title, part) of each worksheet openpyxl's full load reads, found exactly as it finds them."""
     root: Any = fromstring(archive.read(ARC_CONTENT_TYPES))
     package: Any = Manifest.from_tree(root)
-    workbook_part = _find_workbook_part(package).PartName[1:]
+    workbook_part = workbook_part_name(package)
     parser = WorkbookParser(archive, workbook_part, keep_links=False)
     parser.parse()
     for sheet, rel in parser.find_sheets():

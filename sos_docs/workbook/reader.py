@@ -1,11 +1,10 @@
 """Reads a checked workbook file into a `RawWorkbook`: every worksheet's values and pictures, as typed.
 
 The guard refuses unsafe files first. An ordinary workbook (no pictures) then has its cell values
-read by openpyxl's own row and cell parser (`WorkSheetParser.parse_row`, so every value is typed
-exactly as openpyxl types it) driven by lxml, without building openpyxl's cell, style and row
-objects: about ten times faster. Anything else (pictures, a workbook part where openpyxl would
-not look, duplicate sheet names, or any error on the way) gets openpyxl's full load (data_only,
-not read_only, because pictures are needed), exactly as before.
+read by openpyxl's own row and cell parser alone (workbook/_openpyxl_cells.py, which holds every
+use of openpyxl's private internals), about ten times faster than openpyxl's full load. Anything
+else (pictures, a workbook part where openpyxl would not look, duplicate sheet names, or any error
+on the way) gets openpyxl's full load (data_only, not read_only, because pictures are needed).
 
 Formulas need a second look: data_only gives None both for an empty cell and for a formula
 whose value was never calculated, so worksheet XML that contains formulas is parsed once more to
@@ -30,50 +29,30 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
-import openpyxl.worksheet._reader
-import openpyxl.xml
 from defusedxml.ElementTree import iterparse
-from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.cell.text import Text
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formula.translate import Translator, TranslatorError
-from openpyxl.packaging.manifest import Manifest
-from openpyxl.packaging.relationship import get_dependents, get_rels_path
-from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
-from openpyxl.styles.colors import COLOR_INDEX
-from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.merge import MergeCells
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.xml.constants import (
-    ARC_CONTENT_TYPES,
-    ARC_STYLE,
-    ARC_WORKBOOK,
-    IMAGE_NS,
-    SHARED_STRINGS,
-    SHEET_MAIN_NS,
-)
-from openpyxl.xml.functions import fromstring
+from openpyxl.xml.constants import ARC_WORKBOOK, SHEET_MAIN_NS
 from PIL import Image as PILImage
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, describe_warning, without_quoted_text
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
+from sos_docs.workbook import _openpyxl_cells as openpyxl_cells
 from sos_docs.workbook.guard import read_checked_workbook
 from sos_docs.workbook.load_cost import check_load_cost
+from sos_docs.workbook.looks import Looks
+from sos_docs.workbook.text_budget import TOO_LARGE, TextBudget
 
 __all__ = ["read_workbook"]
 
 log = logging.getLogger(__name__)
 
-TOO_LARGE = "too large or too complex to process"
 # openpyxl builds an object for every <c> element, styled or not (about 500 bytes and 10 us each),
 # so a sheet formatted down to row 1,000,000 must be refused before it is loaded.
 MAX_CELLS_PER_ROW = 50
@@ -85,16 +64,9 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 # hands them on literally; only control characters are decoded, the rest is the user's text.
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
 
-ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
-COLUMNS_TAG = f"{{{SHEET_MAIN_NS}}}cols"
-COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
-MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
-INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
-SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
-CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
-WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
 # A worksheet relationship to a drawing means pictures (or charts): openpyxl reads those.
 DRAWING_REL_RE = re.compile(rb"/relationships/drawing[\"']")
+ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
 CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
 FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
 VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
@@ -132,16 +104,16 @@ def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
 
 def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     """`read_workbook`, by the fast path where it applies or (fast=False) by openpyxl's load."""
-    _require_defused_xml()
+    openpyxl_cells.require_defused_xml()
     data = read_checked_workbook(path, limits)
     try:
         scan = _scan_worksheet_parts(data, path.name, limits)
         check_load_cost(data, path.name, limits)  # merged ranges and the like, on either path
-        sheets = _fast_sheets(data, scan, _TextBudget(path.name, limits)) if fast else None
+        sheets = _fast_sheets(data, scan, TextBudget(path.name, limits)) if fast else None
         if sheets is None:
-            _check_shared_text(data, _TextBudget(path.name, limits))
+            openpyxl_cells.check_shared_text(data, TextBudget(path.name, limits))
             book = _load_values(data)
-            sheets = _openpyxl_sheets(book, scan.parts, _TextBudget(path.name, limits))
+            sheets = _openpyxl_sheets(book, scan.parts, TextBudget(path.name, limits))
             sheets = _with_unreadable_pictures(sheets, scan.parts, data)
             _check_pictures(sheets, path.name, limits)
     except PILImage.DecompressionBombError as error:
@@ -157,19 +129,6 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
         for sheet, part in zip(sheets, scan.parts, strict=True)
     )
     return RawWorkbook(path_name=path.name, sheets=raw)
-
-
-def _require_defused_xml() -> None:
-    """Refuse to read anything if openpyxl would parse worksheets without defusedxml."""
-    # The flag is read once when openpyxl is imported; the function its sheet reader holds is
-    # what actually parses, so both are checked.
-    sheet_iterparse = vars(openpyxl.worksheet._reader).get("iterparse")
-    parser_module = str(getattr(sheet_iterparse, "__module__", ""))
-    if not (openpyxl.xml.DEFUSEDXML and parser_module.startswith("defusedxml")):
-        raise WorkbookError(
-            "sos-docs cannot read workbooks safely on this computer: the defusedxml package is "
-            "missing or switched off (OPENPYXL_DEFUSEDXML); ask IT to reinstall sos-docs"
-        )
 
 
 def _unreadable_message(name: str) -> str:
@@ -206,28 +165,25 @@ def _load_values(data: bytes) -> Any:
     return book
 
 
-def _openpyxl_sheets(book: Any, parts: list[SheetPart], budget: _TextBudget) -> list[SheetValues]:
+def _openpyxl_sheets(book: Any, parts: list[SheetPart], budget: TextBudget) -> list[SheetValues]:
     """The values and pictures of openpyxl's worksheets, matched one to one to the parts."""
     worksheets: list[Worksheet] = [s for s in book.worksheets if isinstance(s, Worksheet)]
     if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
         log.info("%s: sheets %s do not match parts %s", budget.name, worksheets, parts)
         raise WorkbookError(_unreadable_message(budget.name))
-    looks = _Looks(book._fonts, book._fills, book._number_formats)
+    looks = openpyxl_cells.book_looks(book)
     return [_openpyxl_sheet(sheet, budget, looks) for sheet in worksheets]
 
 
-def _openpyxl_sheet(sheet: Worksheet, budget: _TextBudget, looks: _Looks) -> SheetValues:
+def _openpyxl_sheet(sheet: Worksheet, budget: TextBudget, looks: Looks) -> SheetValues:
     """A loaded worksheet's values (text charged to the budget), pictures, and what is hidden."""
-    # _cells holds only the cells in the file: iterating the declared dimension could be
-    # a million empty rows (iter_rows would even create them).
     values: dict[Coordinate, object] = {}
     styled_out: dict[Coordinate, Unseen] = {}
-    for coordinate, cell in sheet._cells.items():
-        value = cell.value
+    for coordinate, value, style in openpyxl_cells.stored_cells(sheet):
         if value.__class__ is str:
             budget.charge(sheet.title, coordinate, value)
         values[coordinate] = value
-        hidden_by = looks.hides(getattr(cell, "_style", None), value)
+        hidden_by = looks.hides(style, value)
         if hidden_by is not None:
             styled_out[coordinate] = hidden_by
     row_dimensions: dict[int, Any] = dict(sheet.row_dimensions)
@@ -303,7 +259,7 @@ def _unseen(sheet: SheetValues, cells: Mapping[Coordinate, CellValue]) -> dict[C
 # ------------------------------------------------------------- the fast path for the values
 
 
-def _fast_sheets(data: bytes, scan: WorkbookScan, budget: _TextBudget) -> list[SheetValues] | None:
+def _fast_sheets(data: bytes, scan: WorkbookScan, budget: TextBudget) -> list[SheetValues] | None:
     """The sheets' values through openpyxl's cell parser alone; None when openpyxl must load it.
 
     openpyxl's full load is the reference: anything this path does not handle exactly as it
@@ -333,367 +289,19 @@ def _plain_titles(parts: list[SheetPart]) -> bool:
 
 
 def _values_of_parts(
-    archive: zipfile.ZipFile, scan: WorkbookScan, budget: _TextBudget
+    archive: zipfile.ZipFile, scan: WorkbookScan, budget: TextBudget
 ) -> list[SheetValues] | None:
-    package = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
-    if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
-        return None  # openpyxl would read another workbook part than the one scanned
-    reader = _CellReader(archive, package, scan.epoch, budget)
-    return [reader.sheet(part.title, part.part) for part in scan.parts]
-
-
-class _CellReader:
-    """Reads worksheet cells as openpyxl's WorksheetReader would, minus the cell objects."""
-
-    def __init__(
-        self, archive: zipfile.ZipFile, package: Any, epoch: Any, budget: _TextBudget
-    ) -> None:
-        self.archive = archive
-        self.epoch = epoch
-        self.budget = budget
-        strings = package.find(SHARED_STRINGS)
-        self.shared_strings: list[str] = []
-        if strings is not None:
-            self.shared_strings = _shared_strings(archive, strings.PartName[1:], budget)
-        # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
-        self.cell_styles: list[Any] = [None]
-        self.date_formats: set[int] = set()
-        self.timedelta_formats: set[int] = set()
-        self.looks = _Looks((), (), ())
-        if ARC_STYLE in archive.namelist():
-            stylesheet: Any = Stylesheet.from_tree(_xml(archive, ARC_STYLE))
-            if stylesheet.cell_styles:
-                self.cell_styles = list(stylesheet.cell_styles)
-                self.date_formats = stylesheet.date_formats
-                self.timedelta_formats = stylesheet.timedelta_formats
-                self.looks = _Looks(stylesheet.fonts, stylesheet.fills, stylesheet.number_formats)
-        # Looked up once per style, not per cell: a style that may hide a value is rare.
-        self.hiding = [self.looks.may_hide(style) for style in self.cell_styles]
-
-    def sheet(self, title: str, part: str) -> SheetValues:
-        """Each cell's value by (row, column); merged-away cells dropped as openpyxl does.
-
-        Each cell's text is charged to the budget as it is read, a shared string each time a
-        cell refers to it, so a workbook over the budget stops here.
-        """
-        parser = _SheetParser(
-            None,  # type: ignore[arg-type]  # never read: the rows come from `_elements`
-            self.shared_strings,
-            data_only=True,
-            epoch=self.epoch,
-            date_formats=self.date_formats,
-            timedelta_formats=self.timedelta_formats,
-        )
-        values: dict[Coordinate, object] = {}
-        styled_out: dict[Coordinate, Unseen] = {}
-        merged: list[CellRange] = []
-        hiding, charge = self.hiding, self.budget.charge
-        for element in _elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMNS_TAG)):
-            if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
-                merged = list(_merge_cells(element))
-                continue
-            if element.tag == COLUMNS_TAG:
-                for column in element:  # as openpyxl's parser, which finds each <col>
-                    if column.tag == COLUMN_TAG:
-                        parser.parse_column_dimensions(column)
-                continue
-            for cell in parser.parse_row(element)[1]:
-                style_id = cell["style_id"]
-                may_hide = hiding[style_id]  # a style that does not exist: damaged
-                coordinate, value = (cell["row"], cell["column"]), cell["value"]
-                if value.__class__ is str:
-                    charge(title, coordinate, value)
-                values[coordinate] = value
-                if may_hide:
-                    hidden_by = self.looks.hides(self.cell_styles[style_id], value)
-                    if hidden_by is not None:
-                        styled_out[coordinate] = hidden_by
-        for cell_range in merged:
-            _drop_merged_away(values, cell_range)
-        rows, columns = _hidden_dimensions(parser)
-        return SheetValues(title, values, (), (), rows, columns, styled_out)
-
-
-def _hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
-    """The hidden rows and column ranges in the attributes openpyxl's parser collected, read
-    as openpyxl's RowDimension and ColumnDimension read them (a height or width of 0 hides too)."""
-    rows = frozenset(
-        int(row)
-        for row, attributes in parser.row_dimensions.items()
-        if _openpyxl_true(attributes.get("hidden")) or _is_zero(attributes.get("ht"))
-    )
-    columns = []
-    for attributes in parser.column_dimensions.values():
-        if _openpyxl_true(attributes.get("hidden")) or _is_zero(attributes.get("width")):
-            first, last = attributes.get("min"), attributes.get("max")
-            if not (first and last and int(first) and int(last)):  # as ColumnDimension.reindex
-                first = last = attributes["min"]
-            columns.append((int(first), int(last)))
-    return rows, tuple(columns)
-
-
-def _openpyxl_true(value: Any) -> bool:
-    """An attribute as openpyxl's Bool descriptor reads it ("false", "f", "0" and "" are false)."""
-    return value is not None and value not in ("false", "f", "0") and bool(value)
-
-
-def _is_zero(value: Any) -> bool:
-    return value is not None and float(value) == 0
-
-
-def _merge_cells(element: Any) -> Any:
-    merge_cells: Any = MergeCells.from_tree(element)
-    return merge_cells.mergeCell
-
-
-class _SheetParser(WorkSheetParser):
-    """openpyxl's row and cell parser, reading the text of a plain inline string directly.
-
-    openpyxl builds a rich-text object for every inline string just to join its pieces; for
-    the plain form Excel and openpyxl write (`<is><t>text</t></is>`) the text is that piece.
-    """
-
-    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
-        number = row.get("r")
-        if len(row) == 0 and number is not None and number.isdecimal():
-            # A row with no cells (formatting only, thousands in a template) moves the row
-            # counter and nothing else.
-            self.row_counter, self.col_counter = int(number), 0
-            return self.row_counter, []
-        found: tuple[int, list[dict[str, Any]]] = super().parse_row(row)
-        return found
-
-    def parse_cell(self, element: Any) -> dict[str, Any]:
-        inline = element.find(INLINE_STRING_TAG) if element.get("t") == "inlineStr" else None
-        text = _plain_text(inline)
-        if text is not None:
-            element.remove(inline)  # openpyxl then finds the position and style alone
-        cell: dict[str, Any] = super().parse_cell(element)
-        if text is not None:
-            cell.update(value=text, data_type="s")
-        return cell
-
-
-def _plain_text(container: Any) -> str | None:
-    """The text of `<is>`/`<si>` holding a single plain `<t>`, as openpyxl's Text reads it;
-    None for any other form (rich text runs, phonetic guides, attributes), left to openpyxl."""
-    if container is None or container.attrib or len(container) != 1:
+    """Each sheet's values read by openpyxl's cell parser alone; None when openpyxl must load it."""
+    sheets = [(part.title, part.part) for part in scan.parts]
+    found = openpyxl_cells.read_sheet_cells(archive, sheets, scan.epoch, budget)
+    if found is None:
         return None
-    piece = container[0]
-    if not isinstance(piece.tag, str) or piece.tag.rpartition("}")[2] != "t" or len(piece):
-        return None
-    return str(piece.text or "")
-
-
-def _shared_strings(archive: zipfile.ZipFile, part: str, budget: _TextBudget) -> list[str]:
-    """openpyxl's read_string_table, reading plain strings directly (see `_plain_text`).
-
-    The table as a whole may hold no more text than all the cells together may.
-    """
-    strings = []
-    total = 0
-    for element in _elements(archive, part, (SHARED_STRING_TAG,)):
-        text = _plain_text(element)
-        if text is None:
-            rich: Any = Text.from_tree(element)
-            text = rich.content
-        strings.append(text.replace("x005F_", ""))
-        total += len(text)
-        if total > budget.limits.max_text_chars:
-            raise WorkbookError(budget.too_much_text_message())
-    return strings
-
-
-def _check_shared_text(data: bytes, budget: _TextBudget) -> None:
-    """Before openpyxl loads it: the shared string table holds no more text than the budget.
-
-    A part's bytes are never fewer than its characters, so only a table larger in bytes than
-    the budget needs reading.
-    """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        package: Any = Manifest.from_tree(_xml(archive, ARC_CONTENT_TYPES))
-        strings = package.find(SHARED_STRINGS)
-        if strings is None:
-            return
-        part = strings.PartName[1:]
-        if archive.getinfo(part).file_size > budget.limits.max_text_chars:
-            _shared_strings(archive, part, budget)
-
-
-class _TextBudget:
-    """The text read so far from one workbook's cells, against `max_text_chars` and
-    `max_cell_chars`: a cell's text counts each time a cell holds it."""
-
-    def __init__(self, name: str, limits: Limits) -> None:
-        self.name = name
-        self.limits = limits
-        self.remaining = limits.max_text_chars
-
-    def charge(self, title: str, coordinate: Coordinate, text: str) -> None:
-        """Count one cell's text; WorkbookError naming the cell once a budget is passed."""
-        length = len(text)
-        self.remaining -= length
-        if self.remaining >= 0 and length <= self.limits.max_cell_chars:
-            return
-        cell = f"{get_column_letter(coordinate[1])}{coordinate[0]}"
-        if length > self.limits.max_cell_chars:
-            raise WorkbookError(
-                f'"{self.name}": the cell {cell} of the sheet "{title}" holds {length:,} '
-                f"characters, more than the {self.limits.max_cell_chars:,} one cell may hold, so "
-                f"the workbook is {TOO_LARGE}; shorten the text in that cell (or split it over "
-                "several rows) and save again",
-                sheet=title,
-                cell=cell,
-            )
-        raise WorkbookError(
-            self.too_much_text_message(f'the sheet "{title}" cell {cell}'), sheet=title, cell=cell
+    return [
+        SheetValues(
+            title, cells.values, (), (), cells.hidden_rows, cells.hidden_columns, cells.styled_out
         )
-
-    def too_much_text_message(self, where: str = "") -> str:
-        """The message for a workbook whose cells hold more text than the budget allows."""
-        reached = f" (the total passes it at {where})" if where else ""
-        return (
-            f'"{self.name}" holds more than {self.limits.max_text_chars:,} characters of text '
-            f"in its cells{reached}, so it is {TOO_LARGE}; a mapping workbook holds far less. "
-            "Look for long text copied into many cells, delete what is not part of the map, "
-            "and save again"
-        )
-
-
-def _xml(archive: zipfile.ZipFile, part: str) -> Any:
-    """A small part parsed as openpyxl parses it (lxml without entities, or defusedxml)."""
-    return fromstring(archive.read(part))
-
-
-def _elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) -> Iterator[Any]:
-    """Each element of a part with one of `tags`, in end-event order (an element once all of it
-    is read, so nested ones before their container, as openpyxl's own parser gives them),
-    parsed by lxml with no DTD, entities or network.
-
-    Comments and processing instructions are dropped, as openpyxl's parser drops them; in a
-    row they would otherwise count as cells and shift the columns of cells with no reference.
-    A small part is parsed whole, which is quicker (a blank workbook's hundreds of formatted,
-    empty rows cost a Python step each as parser events); a larger one is parsed as a stream
-    that keeps memory flat. The size is the one the zip declares, which reading never exceeds
-    (zipfile fails a part that holds more).
-    """
-    with archive.open(part) as stream:
-        if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
-            # A parser per part: an lxml parser must not be shared by threads.
-            root = etree.fromstring(stream.read(), etree.XMLParser(**_SAFE_PARSING))
-            for _, element in etree.iterwalk(root, events=("end",), tag=tags):
-                yield element
-            return
-        for _, element in etree.iterparse(stream, tag=tags, **_SAFE_PARSING):
-            yield element
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
-                del parent[:-1]
-
-
-# What lxml may not do while parsing a workbook's parts, whole or as a stream.
-_SAFE_PARSING: dict[str, bool] = {
-    "remove_comments": True,
-    "remove_pis": True,
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-}
-
-
-def _drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -> None:
-    """Every cell of a merged range but its top-left one has no value (openpyxl: MergedCell)."""
-    first = (cell_range.min_row, cell_range.min_col)
-    for row, column in list(values):
-        if (
-            cell_range.min_row <= row <= cell_range.max_row
-            and cell_range.min_col <= column <= cell_range.max_col
-            and (row, column) != first
-        ):
-            del values[(row, column)]
-
-
-# ------------------------------------------------------------------- what a person cannot see
-
-WHITE_RGB = "FFFFFF"
-WHITE_THEME = 0  # theme colour 0 is "Background 1", white in every built-in theme
-WHITE_TINT = -0.05  # a theme white darkened less than this still reads as white
-
-
-class _Looks:
-    """Which cell styles hide a value from a person: white text on a white (or no) fill, or a
-    number format with empty sections (`;;;` shows nothing, `;;` no number)."""
-
-    def __init__(self, fonts: Any, fills: Any, number_formats: Any) -> None:
-        self.fonts, self.fills, self.number_formats = fonts, fills, number_formats
-        self.known: dict[tuple[int, int, int], tuple[Unseen | None, Unseen | None]] = {}
-
-    def may_hide(self, style: Any) -> bool:
-        """False when no value in a cell of this style (a StyleArray, or None) is hidden."""
-        return style is not None and self._found(style) != (None, None)
-
-    def _found(self, style: Any) -> tuple[Unseen | None, Unseen | None]:
-        key = (style.fontId, style.fillId, style.numFmtId)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = self._hiding(*key)
-        return found
-
-    def hides(self, style: Any, value: object) -> Unseen | None:
-        """Why a value in a cell of this style (a StyleArray, or None) cannot be seen, if so."""
-        if style is None or value is None:
-            return None
-        for_text, for_numbers = self._found(style)
-        if value.__class__ is str:
-            return for_text
-        if value.__class__ is bool:  # TRUE and FALSE show whatever the number format
-            return Unseen.WHITE if for_text is Unseen.WHITE else None
-        return for_numbers
-
-    def _hiding(
-        self, font: int, fill: int, number_format: int
-    ) -> tuple[Unseen | None, Unseen | None]:
-        """(why text is hidden, why numbers are hidden) in a style, None where they show."""
-        if self._white_on_white(font, fill):
-            return Unseen.WHITE, Unseen.WHITE
-        sections = self._format(number_format).split(";")
-        numbers = len(sections) >= 3 and not "".join(sections[:3]).strip()
-        text = numbers and len(sections) >= 4 and not sections[3].strip()
-        return (Unseen.FORMAT if text else None), (Unseen.FORMAT if numbers else None)
-
-    def _white_on_white(self, font: int, fill: int) -> bool:
-        colour = getattr(_item(self.fonts, font), "color", None)
-        if colour is None or not _is_white(colour):
-            return False
-        background = _item(self.fills, fill)
-        pattern = getattr(background, "patternType", None)
-        if background is None or pattern is None:
-            return True  # no fill: the sheet's white
-        return pattern == "solid" and _is_white(getattr(background, "fgColor", None))
-
-    def _format(self, number_format: int) -> str:
-        if number_format < BUILTIN_FORMATS_MAX_SIZE:
-            return str(BUILTIN_FORMATS.get(number_format, "General"))
-        return str(_item(self.number_formats, number_format - BUILTIN_FORMATS_MAX_SIZE) or "")
-
-
-def _item(items: Any, index: int) -> Any:
-    return items[index] if 0 <= index < len(items) else None
-
-
-def _is_white(colour: Any) -> bool:
-    """True for an openpyxl Color that is white: RGB FFFFFF, palette white, or theme white."""
-    kind = getattr(colour, "type", None)
-    if kind == "rgb":
-        return str(colour.rgb).upper().endswith(WHITE_RGB)
-    if kind == "indexed":
-        index = int(colour.indexed)
-        return 0 <= index < len(COLOR_INDEX) and COLOR_INDEX[index].upper().endswith(WHITE_RGB)
-    if kind == "theme":
-        return int(colour.theme) == WHITE_THEME and float(colour.tint or 0) > WHITE_TINT
-    return False
+        for (title, _), cells in zip(sheets, found, strict=True)
+    ]
 
 
 # ------------------------------------------------------------------------- cell values
@@ -768,10 +376,8 @@ def _picture_pixels_message(
 
 def _pictures(sheet: Worksheet) -> Iterator[Picture]:
     """The images placed over the sheet, in drawing order; those without bytes or cell are skipped."""
-    images: list[Any] = sheet._images  # type: ignore[attr-defined]
-    for image in images:
-        marker = getattr(image.anchor, "_from", None)
-        data = _image_bytes(image)
+    for image, marker in openpyxl_cells.placed_images(sheet):
+        data = openpyxl_cells.image_bytes(image)
         if marker is None or data is None:
             log.info("sheet %s: a picture without a cell anchor or data was skipped", sheet.title)
             continue
@@ -810,35 +416,10 @@ def _dropped(archive: zipfile.ZipFile, part: SheetPart, sheet: SheetValues) -> t
 def _placed_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> list[str]:
     """The cell each image of the sheet's drawings is anchored in, found as openpyxl finds them."""
     try:
-        return list(_anchor_cells(archive, sheet_part))
+        return list(openpyxl_cells.drawing_image_cells(archive, sheet_part))
     except LISTING_ERRORS as error:  # then the pictures openpyxl did read are all there are
         log.info("the drawing of %s cannot be listed: %s", sheet_part, without_quoted_text(error))
         return []
-
-
-def _anchor_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[str]:
-    rels_path: Any = get_rels_path  # openpyxl's helpers are untyped
-    drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
-    for drawing in get_dependents(archive, rels_path(sheet_part)).find(drawing_type):
-        images = get_dependents(archive, rels_path(drawing.target))
-        tree: Any = fromstring(archive.read(drawing.target))
-        drawn: Any = SpreadsheetDrawing.from_tree(tree)
-        for blip in drawn._blip_rels:
-            marker = getattr(blip.anchor, "_from", None)
-            if marker is not None and images.get(blip.embed).Type == IMAGE_NS:
-                yield f"{get_column_letter(int(marker.col) + 1)}{int(marker.row) + 1}"
-
-
-def _image_bytes(image: Any) -> bytes | None:
-    """The image file's bytes exactly as stored, or None when openpyxl cannot give them."""
-    if isinstance(image.ref, io.BytesIO):
-        return image.ref.getvalue()
-    try:
-        data = image._data()
-    except (OSError, ValueError, AttributeError) as error:
-        log.info("a picture's bytes cannot be read: %s", error)
-        return None
-    return data if isinstance(data, bytes) else None
 
 
 # ----------------------------------------------------------- scanning the worksheet XML parts

@@ -5,14 +5,18 @@ Each test is the proof named for one threat in docs/security.md.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sos_docs.documents import render, sandbox
 from sos_docs.documents.context import DocumentSettings, build_context
@@ -400,3 +404,138 @@ def test_check_template_refuses_tags_nested_too_deeply(tag: str, tmp_path: Path)
     template = template_with(tmp_path / "t", tag)
     with pytest.raises(TemplateError, match="nest"):
         check_template(template)
+
+
+# ---- hostile templates that pass check-template: bounded while rendering
+
+# A list of ten million one-letter strings, and a list holding it 2**20 times (made by `+`, which
+# copies references only): printing, joining or sorting the second would need petabytes.
+_NESTED = "{% set x = ['a'] * 9999999 %}{% set y = [x] %}" + "{% set y = y + y %}" * 20
+_BIG_TEXT = "{% set s = 'a' * 9999999 %}"
+_TEN_THOUSAND_TIMES = "{% for i in range(10000) %}{{ s }}{% endfor %}"
+_LISTED = "{% set x = range(10000)|list %}"
+# Templates an attacker review found that check-template passes and that exhausted the
+# service's memory (or ran for minutes) while rendering.
+RUNTIME_ATTACKS = {
+    "macro output": _BIG_TEXT
+    + "{% macro m() %}"
+    + _TEN_THOUSAND_TIMES
+    + "{% endmacro %}{{ m()|length }}",
+    "set block": _BIG_TEXT + "{% set b %}" + _TEN_THOUSAND_TIMES + "{% endset %}{{ b|length }}",
+    "call block": _BIG_TEXT
+    + "{% macro w() %}{{ caller()|length }}{% endmacro %}"
+    + "{% call w() %}"
+    + _TEN_THOUSAND_TIMES
+    + "{% endcall %}",
+    "filter block": _BIG_TEXT + "{% filter length %}" + _TEN_THOUSAND_TIMES + "{% endfilter %}",
+    "macro of literal text": "{% set x = range(100)|list %}{% macro m() %}"
+    "{% for i in x %}{% for j in x %}" + "x" * 100_000 + "{% endfor %}{% endfor %}"
+    "{% endmacro %}{% for k in x %}{{ m()|length }}{% endfor %}",
+    "print a repeated nested list": "{% set x = ['a'] * 9999999 %}"
+    "{% set y = [x] * 9999999 %}{{ y|length }}",
+    "print a nested list": _NESTED + "{{ y }}",
+    "join a nested list": _NESTED + "{{ y|join }}",
+    "string of a nested list": _NESTED + "{{ y|string|length }}",
+    "upper of a nested list": _NESTED + "{{ y|upper|length }}",
+    "escape a nested list": _NESTED + "{{ y|e|length }}",
+    "tilde a nested list": _NESTED + "{{ (y ~ '')|length }}",
+    "percent a nested list": _NESTED + "{{ ('%s' % (y,))|length }}",
+    "sort a nested list": _NESTED + "{{ y|sort|length }}",
+    "list of a nested list's batches": _NESTED + "{{ y|batch(3)|list|string|length }}",
+    "nested loops over a listed range": _LISTED
+    + "{% for i in x %}{% for j in x %}{% for k in x %}{% endfor %}{% endfor %}{% endfor %}",
+    "nested loops over filtered lists": _LISTED
+    + "{% for i in x|select %}{% for j in x|reject %}{% for k in x|select %}"
+    "{% endfor %}{% endfor %}{% endfor %}",
+    "wordwrap at width 1": "{% set t = 'word ' * 2000000 %}{{ t|wordwrap(1)|length }}",
+}
+
+
+@pytest.mark.parametrize("tag", RUNTIME_ATTACKS.values(), ids=RUNTIME_ATTACKS.keys())
+def test_a_template_passing_the_check_cannot_exhaust_memory_or_time(
+    tag: str, tmp_path: Path, picture_context: dict[str, object]
+) -> None:
+    """Under a 2 GB cap, each attack ends in a one-line TemplateError within 5 seconds."""
+    template = template_with(tmp_path / "t", "Report {{ case_reference }}", tag)
+    limit_memory(2 * 1024**3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TemplateError) as raised:
+            render_document(template, picture_context)
+    finally:
+        limit_memory(None)
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert template.name in message
+    assert "\n" not in message
+    assert "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    ("tag", "printed"),
+    [
+        ("{{ [1, 'a', [2]] }}", "[1, 'a', [2]]"),
+        ("{{ {'k': 1} }}", "{'k': 1}"),
+        ("{{ ['Mia', 'Leo']|join(' and ') }}", "Mia and Leo"),
+        ("{{ [[1], [2]]|join(';') }}", "[1];[2]"),
+        ("{{ [1, 2]|string }}", "[1, 2]"),
+        ("{{ (['a'] ~ 'b') }}", "['a']b"),
+        ("{{ '%s!' % ([1],) }}", "[1]!"),
+        ("{{ 'one two three'|wordwrap(10) }}", "one two\nthree"),
+        (
+            "{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m('a') }}{% set b %}B{% endset %}{{ b }}",
+            "<a>B",
+        ),
+        (
+            "{% for i in range(3) %}{% for j in [1, 2] %}{{ i * j }}{% endfor %}{% endfor %}",
+            "001224",
+        ),
+        ("{{ [[1, 2], [3]]|sort|first }}", "[1, 2]"),
+    ],
+)
+def test_ordinary_printing_joining_and_loops_are_unchanged(
+    tag: str, printed: str, tmp_path: Path, picture_context: dict[str, object]
+) -> None:
+    """Small lists print as Python writes them, and joins, macros and loops work as before."""
+    template = template_with(tmp_path / "t", tag)
+    rendered = render_document(template, picture_context)
+    paragraphs = docx.Document(io.BytesIO(rendered.data)).paragraphs
+    assert "\n".join(p.text for p in paragraphs) == printed
+
+
+def test_check_template_passes_every_shipped_template() -> None:
+    """The bounds refuse no tag of the templates the project ships."""
+    shipped = sorted((ROOT / "templates").glob("**/*.docx"))
+    assert len(shipped) >= 3
+    for template in shipped:
+        assert check_template(template) == [], template
+
+
+def test_template_render_joins_through_the_bounded_concat() -> None:
+    """Jinja's own Template.render (not only the docx path) refuses a part past MAX_PART_CHARS
+    before joining it: 100 copies of a megabyte of literal text."""
+    env = sandbox.TemplateSandbox()
+    template = env.from_string("{% for i in range(100) %}" + "x" * 1_000_000 + "{% endfor %}")
+    with sandbox.document_budget(), pytest.raises(sandbox.DocumentTooLarge, match="longer than"):
+        template.render()
+
+
+_TEXTS = st.text(alphabet="abc ,'", max_size=5)
+_NESTED_DATA = st.recursive(
+    st.one_of(_TEXTS, st.integers(-1000, 1000)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXTS, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@given(value=st.lists(_NESTED_DATA, max_size=5))
+def test_small_values_print_and_join_exactly_as_python_writes_them(value: list[object]) -> None:
+    """Printing, `|string`, `|join`, `~` and `%` of small nested data give Python's own text."""
+    env = sandbox.TemplateSandbox()
+    template = env.from_string(
+        "{{ v }}|{{ v|string }}|{{ v|join(';') }}|{{ v ~ '' }}|{{ '%s' % (v,) }}"
+    )
+    with sandbox.document_budget():
+        printed = template.render(v=value)
+    text = str(value)
+    assert printed == f"{text}|{text}|{';'.join(map(str, value))}|{text}|{text}"

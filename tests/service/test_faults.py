@@ -27,7 +27,7 @@ from typing import Any
 import docx
 import pytest
 
-from sos_docs import files as deliver
+from sos_docs import files
 from sos_docs.config import load_config
 from sos_docs.errors import DeliveryError, JournalError
 from sos_docs.service import jobs
@@ -511,17 +511,15 @@ def test_writes_never_recreate_a_folder_of_a_share_that_has_dropped(tmp_path: Pa
     the share, and nothing is created; an existing one gets the case folders it needs."""
     reports = tmp_path / "root" / "reports"
     with pytest.raises(DeliveryError, match=r"is not there\. If it is on a network share"):
-        deliver.write_new_file(reports / "CP-1" / "a.docx", b"data", within=reports)
+        files.write_new_file(reports / "CP-1" / "a.docx", b"data", within=reports)
     with pytest.raises(DeliveryError, match="check that the share is connected"):
-        deliver.move_without_overwrite(drop(tmp_path, "x.xlsx", b"x"), reports, within=reports)
+        files.move_without_overwrite(drop(tmp_path, "x.xlsx", b"x"), reports, within=reports)
     assert not (tmp_path / "root").exists()
     assert (tmp_path / "x.xlsx").read_bytes() == b"x"
     reports.mkdir(parents=True)
-    written = deliver.write_new_file(
-        reports / "CP-1" / "Conference" / "a.docx", b"d", within=reports
-    )
+    written = files.write_new_file(reports / "CP-1" / "Conference" / "a.docx", b"d", within=reports)
     assert written.read_bytes() == b"d"
-    assert deliver.move_without_overwrite(tmp_path / "x.xlsx", reports, within=reports).exists()
+    assert files.move_without_overwrite(tmp_path / "x.xlsx", reports, within=reports).exists()
 
 
 def test_a_journal_that_may_not_create_its_folder_says_to_check_it(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def drop_invalid(root: WatchedRoot, name: str = "bad.xlsx") -> tuple[Path, str]:
 
 
 def visible_files(folder: Path) -> list[Path]:
-    """Every non-hidden file under a folder, sorted (deliver's temporary files are hidden)."""
+    """Every non-hidden file under a folder, sorted (files.py's temporary files are hidden)."""
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from sos_docs.errors import JournalError
 from sos_docs.model import Level, Problem
-from sos_docs.service import journal
+from sos_docs.service import journal_file
 from sos_docs.service.journal import (
     JOURNAL_FILE,
     LEGACY_JOURNAL_FILE,
@@ -304,10 +304,10 @@ def test_a_disk_io_error_on_a_full_disk_says_the_disk_is_full(
     """SQLite often reports a full disk under write-ahead logging as a 'disk I/O error'."""
     error = sqlite3.OperationalError("disk I/O error")
     path = root / ".sos-docs" / "journal.sqlite3"
-    monkeypatch.setattr(journal, "_no_space_left", lambda _path: True)
-    assert "is full: free some space" in journal._plain_sqlite_error(error, "write to", path)
-    monkeypatch.setattr(journal, "_no_space_left", lambda _path: False)
-    assert "Please tell IT" in journal._plain_sqlite_error(error, "write to", path)
+    monkeypatch.setattr(journal_file, "_no_space_left", lambda _path: True)
+    assert "is full: free some space" in journal_file.plain_sqlite_error(error, "write to", path)
+    monkeypatch.setattr(journal_file, "_no_space_left", lambda _path: False)
+    assert "Please tell IT" in journal_file.plain_sqlite_error(error, "write to", path)
 
 
 # ---- data minimisation and one journal per host (issue 10.7)

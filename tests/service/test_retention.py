@@ -174,6 +174,9 @@ def test_purge_command_with_no_retention_says_nothing_expires(tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["purge", str(root.path)])
     assert result.exit_code == 0
     assert "retention_days" in result.output and "nothing was removed" in result.output
+    assert "add a [retention_days] table" in result.output
+    dry = CliRunner().invoke(cli, ["purge", str(root.path), "--dry-run"])
+    assert dry.exit_code == 0 and "nothing would be removed" in dry.output
 
 
 def test_purge_command_refuses_a_missing_folder(tmp_path: Path) -> None:

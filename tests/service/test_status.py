@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sos_docs import files as deliver
+from sos_docs import files
 from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.errors import ConfigError, DeliveryError
@@ -115,14 +115,14 @@ def test_a_job_waiting_in_the_work_area_shows_why(
     root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A workbook kept back because its documents cannot be written is listed with the reason."""
-    write = deliver.write_new_file
+    write = files.write_new_file
 
     def reports_full(path: Path, data: bytes, **kwargs: Any) -> Path:
         if path.is_relative_to(root.reports):  # a file where a case folder goes now rejects
             raise DeliveryError(f"sos-docs could not write {path.name}: the disk is full.")
         return write(path, data, **kwargs)
 
-    monkeypatch.setattr(deliver, "write_new_file", reports_full)
+    monkeypatch.setattr(files, "write_new_file", reports_full)
     book = WorkbookBuilder().set_case("Case reference", "CP-WAIT")
     run_job(root, book.write(root.inbox / "waiting.xlsx"))
     status = read_status(root)

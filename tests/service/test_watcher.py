@@ -20,11 +20,10 @@ import pytest
 from click.testing import CliRunner
 from watchdog.observers.polling import PollingObserver
 
-from sos_docs import files as deliver
-from sos_docs import pipeline
+from sos_docs import files, pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.service import jobs, watcher
+from sos_docs.service import jobs, observers
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
@@ -118,7 +117,7 @@ def service(root: Path, log: Path, *flags: str) -> subprocess.Popen[bytes]:
 
 
 def visible_files(folder: Path) -> list[Path]:
-    """Every non-hidden file under a folder (deliver's temporary files are hidden)."""
+    """Every non-hidden file under a folder (files.py's temporary files are hidden)."""
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
@@ -181,13 +180,13 @@ def test_a_slow_copy_is_never_read_before_it_is_complete(
     root = make_root(tmp_path)
     data = workbooks("CP-SLOW")
     claimed: list[bytes] = []
-    real_claim = deliver.claim
+    real_claim = files.claim
 
     def recording_claim(src: Path, work_dir: Path, job_id: str) -> Path | None:
         claimed.append(src.read_bytes())
         return real_claim(src, work_dir, job_id)
 
-    monkeypatch.setattr(deliver, "claim", recording_claim)
+    monkeypatch.setattr(files, "claim", recording_claim)
     with watching(root):
         write_slowly(root.inbox / "slow.xlsx", data, 3.0, reopen=reopen)
         wait_for(lambda: (root.processed / "slow.xlsx").exists(), what="slow.xlsx processed")
@@ -300,7 +299,7 @@ def test_polling_processes_files_where_no_events_are_delivered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workbooks: Callable[[str], bytes]
 ) -> None:
     """With native events lost and no rescan due, only `--polling` finds a new file."""
-    monkeypatch.setattr(watcher, "Observer", DeafObserver)
+    monkeypatch.setattr(observers, "Observer", DeafObserver)
     deaf = make_root(tmp_path, "deaf", rescan_seconds=3600.0)
     with watching(deaf):
         time.sleep(0.3)  # past the first listing
@@ -318,7 +317,7 @@ def test_the_rescan_finds_files_whose_events_were_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workbooks: Callable[[str], bytes]
 ) -> None:
     """Without any event, the regular full listing still processes a new file."""
-    monkeypatch.setattr(watcher, "Observer", DeafObserver)
+    monkeypatch.setattr(observers, "Observer", DeafObserver)
     root = make_root(tmp_path)
     with watching(root):
         time.sleep(0.3)
@@ -341,7 +340,7 @@ def test_an_observer_that_cannot_start_is_logged_once_and_the_listing_carries_on
 ) -> None:
     """Without file events at all, one warning is logged and files are still processed."""
     caplog.set_level(logging.INFO, logger="sos_docs")
-    monkeypatch.setattr(watcher, "Observer", RefusingObserver)
+    monkeypatch.setattr(observers, "Observer", RefusingObserver)
     root = make_root(tmp_path)
     with watching(root):
         time.sleep(4 * FAST["rescan_seconds"])
@@ -611,14 +610,14 @@ def test_watch_once_ends_with_1_when_a_job_must_wait_for_an_unwritable_folder(
 ) -> None:
     """`--once` tries a job that cannot be delivered once, keeps it safe, and exits 1."""
     root = make_root(tmp_path)
-    write = deliver.write_new_file
+    write = files.write_new_file
 
     def reports_full(path: Path, data: bytes, **kwargs: Any) -> Path:
         if path.is_relative_to(root.reports):  # a full disk (a file there is now a rejection)
-            raise deliver.DeliveryError("the disk is full")
+            raise files.DeliveryError("the disk is full")
         return write(path, data, **kwargs)
 
-    monkeypatch.setattr(deliver, "write_new_file", reports_full)
+    monkeypatch.setattr(files, "write_new_file", reports_full)
     drop(root.inbox, "case.xlsx", workbooks("CP-1"))
     result = CliRunner().invoke(cli, ["watch", str(root.path), "--once", *FAST_FLAGS])
     assert result.exit_code == 1

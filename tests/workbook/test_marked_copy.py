@@ -101,7 +101,7 @@ def test_problems_text_uses_windows_line_endings_only() -> None:
     assert text.endswith(NEWLINE)
     assert "\n" not in text.replace(NEWLINE, "")
     assert "\r" not in text.replace(NEWLINE, "")
-    assert "Case!B2 - First line second line third part (WB004)" in text
+    assert "Case!B2 - First line second line third part. (WB004)" in text
 
 
 def test_one_problem_is_counted_in_the_singular() -> None:

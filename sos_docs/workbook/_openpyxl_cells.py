@@ -1,0 +1,408 @@
+"""Every use of openpyxl's private internals: its worksheet cell parser driven directly, and more.
+
+The fast path reads a plain workbook's cell values with openpyxl's own row and cell parser
+(`openpyxl.worksheet._reader.WorkSheetParser.parse_row`, so every value is typed exactly as
+openpyxl types it) fed by lxml, without building openpyxl's cell, style and row objects: about ten
+times faster than its full load. Beside it: the check that openpyxl parses with defusedxml, the
+workbook part openpyxl would read (`openpyxl.reader.excel._find_workbook_part`), a loaded sheet's
+stored cells and their styles (`Worksheet._cells`, `Cell._style`), a loaded workbook's fonts,
+fills and number formats (`_fonts`, `_fills`, `_number_formats`), and its placed pictures
+(`Worksheet._images`, the anchors' `_from`, `Image._data`, a drawing's `_blip_rels`).
+
+Written against openpyxl 3.1.5 (pyproject.toml pins `openpyxl==3.1.*`); a new openpyxl must pass
+the tests that prove this module gives what openpyxl's full load gives: tests/test_fast_path.py
+(every case and the adversarial corpus, parts parsed whole and streamed), and
+tests/workbook/test_hidden.py and tests/workbook/test_budgets.py, which run both paths.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl.worksheet._reader
+import openpyxl.xml
+from lxml import etree  # type: ignore[import-untyped]
+from openpyxl.cell.text import Text
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
+from openpyxl.styles.stylesheet import Stylesheet
+from openpyxl.utils.cell import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergeCells
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import (
+    ARC_CONTENT_TYPES,
+    ARC_STYLE,
+    ARC_WORKBOOK,
+    IMAGE_NS,
+    SHARED_STRINGS,
+    SHEET_MAIN_NS,
+)
+from openpyxl.xml.functions import fromstring
+
+from sos_docs.errors import WorkbookError
+from sos_docs.model import Unseen
+from sos_docs.workbook.looks import Looks
+from sos_docs.workbook.text_budget import TextBudget
+
+__all__ = [
+    "SheetCells",
+    "book_looks",
+    "check_shared_text",
+    "drawing_image_cells",
+    "placed_images",
+    "read_sheet_cells",
+    "require_defused_xml",
+    "stored_cells",
+]
+
+log = logging.getLogger(__name__)
+
+Coordinate = tuple[int, int]
+
+ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+COLUMNS_TAG = f"{{{SHEET_MAIN_NS}}}cols"
+COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
+MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
+INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
+SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
+WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
+
+
+def require_defused_xml() -> None:
+    """Refuse to read anything if openpyxl would parse worksheets without defusedxml."""
+    # The flag is read once when openpyxl is imported; the function its sheet reader holds is
+    # what actually parses, so both are checked.
+    sheet_iterparse = vars(openpyxl.worksheet._reader).get("iterparse")
+    parser_module = str(getattr(sheet_iterparse, "__module__", ""))
+    if not (openpyxl.xml.DEFUSEDXML and parser_module.startswith("defusedxml")):
+        raise WorkbookError(
+            "sos-docs cannot read workbooks safely on this computer: the defusedxml package is "
+            "missing or switched off (OPENPYXL_DEFUSEDXML); ask IT to reinstall sos-docs"
+        )
+
+
+# ------------------------------------------------------------- the fast path for the values
+
+
+@dataclass(frozen=True)
+class SheetCells:
+    """One worksheet's cells as the parser read them: values as openpyxl types them, merged-away
+    cells dropped, the cells whose style hides their value, and the hidden rows and columns."""
+
+    values: dict[Coordinate, object]
+    styled_out: dict[Coordinate, Unseen] = field(default_factory=dict)
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: tuple[tuple[int, int], ...] = ()  # (first, last) column numbers
+
+
+def read_sheet_cells(
+    archive: zipfile.ZipFile, sheets: Sequence[tuple[str, str]], epoch: Any, budget: TextBudget
+) -> list[SheetCells] | None:
+    """The cells of each (title, part) sheet, text charged to the budget; None when openpyxl
+    would read another workbook part than the one the sheets were found in."""
+    package = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
+        return None
+    reader = CellReader(archive, package, epoch, budget)
+    return [reader.sheet(title, part) for title, part in sheets]
+
+
+class CellReader:
+    """Reads worksheet cells as openpyxl's WorksheetReader would, minus the cell objects."""
+
+    def __init__(
+        self, archive: zipfile.ZipFile, package: Any, epoch: Any, budget: TextBudget
+    ) -> None:
+        self.archive = archive
+        self.epoch = epoch
+        self.budget = budget
+        strings = package.find(SHARED_STRINGS)
+        self.shared_strings: list[str] = []
+        if strings is not None:
+            self.shared_strings = shared_strings(archive, strings.PartName[1:], budget)
+        # As openpyxl's apply_stylesheet: without a stylesheet, only style 0 exists.
+        self.cell_styles: list[Any] = [None]
+        self.date_formats: set[int] = set()
+        self.timedelta_formats: set[int] = set()
+        self.looks = Looks((), (), ())
+        if ARC_STYLE in archive.namelist():
+            stylesheet: Any = Stylesheet.from_tree(part_tree(archive, ARC_STYLE))
+            if stylesheet.cell_styles:
+                self.cell_styles = list(stylesheet.cell_styles)
+                self.date_formats = stylesheet.date_formats
+                self.timedelta_formats = stylesheet.timedelta_formats
+                self.looks = Looks(stylesheet.fonts, stylesheet.fills, stylesheet.number_formats)
+        # Looked up once per style, not per cell: a style that may hide a value is rare.
+        self.hiding = [self.looks.may_hide(style) for style in self.cell_styles]
+
+    def sheet(self, title: str, part: str) -> SheetCells:
+        """Each cell's value by (row, column); merged-away cells dropped as openpyxl does.
+
+        Each cell's text is charged to the budget as it is read, a shared string each time a
+        cell refers to it, so a workbook over the budget stops here.
+        """
+        parser = SheetParser(
+            None,  # type: ignore[arg-type]  # never read: the rows come from `part_elements`
+            self.shared_strings,
+            data_only=True,
+            epoch=self.epoch,
+            date_formats=self.date_formats,
+            timedelta_formats=self.timedelta_formats,
+        )
+        values: dict[Coordinate, object] = {}
+        styled_out: dict[Coordinate, Unseen] = {}
+        merged: list[CellRange] = []
+        hiding, charge = self.hiding, self.budget.charge
+        for element in part_elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMNS_TAG)):
+            if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
+                merged = list(merge_cells(element))
+                continue
+            if element.tag == COLUMNS_TAG:
+                for column in element:  # as openpyxl's parser, which finds each <col>
+                    if column.tag == COLUMN_TAG:
+                        parser.parse_column_dimensions(column)
+                continue
+            for cell in parser.parse_row(element)[1]:
+                style_id = cell["style_id"]
+                may_hide = hiding[style_id]  # a style that does not exist: damaged
+                coordinate, value = (cell["row"], cell["column"]), cell["value"]
+                if value.__class__ is str:
+                    charge(title, coordinate, value)
+                values[coordinate] = value
+                if may_hide:
+                    hidden_by = self.looks.hides(self.cell_styles[style_id], value)
+                    if hidden_by is not None:
+                        styled_out[coordinate] = hidden_by
+        for cell_range in merged:
+            drop_merged_away(values, cell_range)
+        rows, columns = hidden_dimensions(parser)
+        return SheetCells(values, styled_out, rows, columns)
+
+
+def hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
+    """The hidden rows and column ranges in the attributes openpyxl's parser collected, read
+    as openpyxl's RowDimension and ColumnDimension read them (a height or width of 0 hides too)."""
+    rows = frozenset(
+        int(row)
+        for row, attributes in parser.row_dimensions.items()
+        if openpyxl_true(attributes.get("hidden")) or is_zero(attributes.get("ht"))
+    )
+    columns = []
+    for attributes in parser.column_dimensions.values():
+        if openpyxl_true(attributes.get("hidden")) or is_zero(attributes.get("width")):
+            first, last = attributes.get("min"), attributes.get("max")
+            if not (first and last and int(first) and int(last)):  # as ColumnDimension.reindex
+                first = last = attributes["min"]
+            columns.append((int(first), int(last)))
+    return rows, tuple(columns)
+
+
+def openpyxl_true(value: Any) -> bool:
+    """An attribute as openpyxl's Bool descriptor reads it ("false", "f", "0" and "" are false)."""
+    return value is not None and value not in ("false", "f", "0") and bool(value)
+
+
+def is_zero(value: Any) -> bool:
+    """An attribute that is given and reads as the number 0."""
+    return value is not None and float(value) == 0
+
+
+def merge_cells(element: Any) -> Any:
+    """The merged ranges a <mergeCells> element lists, as openpyxl reads them."""
+    found: Any = MergeCells.from_tree(element)
+    return found.mergeCell
+
+
+class SheetParser(WorkSheetParser):
+    """openpyxl's row and cell parser, reading the text of a plain inline string directly.
+
+    openpyxl builds a rich-text object for every inline string just to join its pieces; for
+    the plain form Excel and openpyxl write (`<is><t>text</t></is>`) the text is that piece.
+    """
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number = row.get("r")
+        if len(row) == 0 and number is not None and number.isdecimal():
+            # A row with no cells (formatting only, thousands in a template) moves the row
+            # counter and nothing else.
+            self.row_counter, self.col_counter = int(number), 0
+            return self.row_counter, []
+        found: tuple[int, list[dict[str, Any]]] = super().parse_row(row)
+        return found
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        inline = element.find(INLINE_STRING_TAG) if element.get("t") == "inlineStr" else None
+        text = plain_text(inline)
+        if text is not None:
+            element.remove(inline)  # openpyxl then finds the position and style alone
+        cell: dict[str, Any] = super().parse_cell(element)
+        if text is not None:
+            cell.update(value=text, data_type="s")
+        return cell
+
+
+def plain_text(container: Any) -> str | None:
+    """The text of `<is>`/`<si>` holding a single plain `<t>`, as openpyxl's Text reads it;
+    None for any other form (rich text runs, phonetic guides, attributes), left to openpyxl."""
+    if container is None or container.attrib or len(container) != 1:
+        return None
+    piece = container[0]
+    if not isinstance(piece.tag, str) or piece.tag.rpartition("}")[2] != "t" or len(piece):
+        return None
+    return str(piece.text or "")
+
+
+def shared_strings(archive: zipfile.ZipFile, part: str, budget: TextBudget) -> list[str]:
+    """openpyxl's read_string_table, reading plain strings directly (see `plain_text`).
+
+    The table as a whole may hold no more text than all the cells together may.
+    """
+    strings = []
+    total = 0
+    for element in part_elements(archive, part, (SHARED_STRING_TAG,)):
+        text = plain_text(element)
+        if text is None:
+            rich: Any = Text.from_tree(element)
+            text = rich.content
+        strings.append(text.replace("x005F_", ""))
+        total += len(text)
+        if total > budget.limits.max_text_chars:
+            raise WorkbookError(budget.too_much_text_message())
+    return strings
+
+
+def check_shared_text(data: bytes, budget: TextBudget) -> None:
+    """Before openpyxl loads it: the shared string table holds no more text than the budget.
+
+    A part's bytes are never fewer than its characters, so only a table larger in bytes than
+    the budget needs reading.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+        strings = package.find(SHARED_STRINGS)
+        if strings is None:
+            return
+        part = strings.PartName[1:]
+        if archive.getinfo(part).file_size > budget.limits.max_text_chars:
+            shared_strings(archive, part, budget)
+
+
+def part_tree(archive: zipfile.ZipFile, part: str) -> Any:
+    """A small part parsed as openpyxl parses it (lxml without entities, or defusedxml)."""
+    return fromstring(archive.read(part))
+
+
+def part_elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) -> Iterator[Any]:
+    """Each element of a part with one of `tags`, in end-event order (an element once all of it
+    is read, so nested ones before their container, as openpyxl's own parser gives them),
+    parsed by lxml with no DTD, entities or network.
+
+    Comments and processing instructions are dropped, as openpyxl's parser drops them; in a
+    row they would otherwise count as cells and shift the columns of cells with no reference.
+    A small part is parsed whole, which is quicker (a blank workbook's hundreds of formatted,
+    empty rows cost a Python step each as parser events); a larger one is parsed as a stream
+    that keeps memory flat. The size is the one the zip declares, which reading never exceeds
+    (zipfile fails a part that holds more).
+    """
+    with archive.open(part) as stream:
+        if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
+            # A parser per part: an lxml parser must not be shared by threads.
+            root = etree.fromstring(stream.read(), etree.XMLParser(**SAFE_PARSING))
+            for _, element in etree.iterwalk(root, events=("end",), tag=tags):
+                yield element
+            return
+        for _, element in etree.iterparse(stream, tag=tags, **SAFE_PARSING):
+            yield element
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
+                del parent[:-1]
+
+
+# What lxml may not do while parsing a workbook's parts, whole or as a stream.
+SAFE_PARSING: dict[str, bool] = {
+    "remove_comments": True,
+    "remove_pis": True,
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+
+
+def drop_merged_away(values: dict[Coordinate, object], cell_range: CellRange) -> None:
+    """Every cell of a merged range but its top-left one has no value (openpyxl: MergedCell)."""
+    first = (cell_range.min_row, cell_range.min_col)
+    for row, column in list(values):
+        if (
+            cell_range.min_row <= row <= cell_range.max_row
+            and cell_range.min_col <= column <= cell_range.max_col
+            and (row, column) != first
+        ):
+            del values[(row, column)]
+
+
+# ------------------------------------------------------------- what a loaded workbook keeps private
+
+
+def stored_cells(sheet: Worksheet) -> Iterator[tuple[Coordinate, object, Any]]:
+    """(coordinate, value, style) of each cell a loaded sheet holds; the style a StyleArray or None."""
+    # _cells holds only the cells in the file: iterating the declared dimension could be
+    # a million empty rows (iter_rows would even create them).
+    for coordinate, cell in sheet._cells.items():
+        yield coordinate, cell.value, getattr(cell, "_style", None)
+
+
+def book_looks(book: Any) -> Looks:
+    """The looks of a loaded workbook's cell styles, from the fonts, fills and formats it keeps."""
+    return Looks(book._fonts, book._fills, book._number_formats)
+
+
+def placed_images(sheet: Worksheet) -> Iterator[tuple[Any, Any]]:
+    """Each image placed over a loaded sheet, in drawing order, with its 0-based from-marker
+    (None when it has no cell anchor)."""
+    images: list[Any] = sheet._images  # type: ignore[attr-defined]
+    for image in images:
+        yield image, getattr(image.anchor, "_from", None)
+
+
+def image_bytes(image: Any) -> bytes | None:
+    """The image file's bytes exactly as stored, or None when openpyxl cannot give them."""
+    if isinstance(image.ref, io.BytesIO):
+        return image.ref.getvalue()
+    try:
+        data = image._data()
+    except (OSError, ValueError, AttributeError) as error:
+        log.info("a picture's bytes cannot be read: %s", error)
+        return None
+    return data if isinstance(data, bytes) else None
+
+
+def drawing_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[str]:
+    """The cell each image of the sheet's drawings is anchored in, found as openpyxl finds them."""
+    rels_path: Any = get_rels_path  # openpyxl's helpers are untyped
+    drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
+    for drawing in get_dependents(archive, rels_path(sheet_part)).find(drawing_type):
+        images = get_dependents(archive, rels_path(drawing.target))
+        tree: Any = fromstring(archive.read(drawing.target))
+        drawn: Any = SpreadsheetDrawing.from_tree(tree)
+        for blip in drawn._blip_rels:
+            marker = getattr(blip.anchor, "_from", None)
+            if marker is not None and images.get(blip.embed).Type == IMAGE_NS:
+                yield f"{get_column_letter(int(marker.col) + 1)}{int(marker.row) + 1}"
+
+
+def workbook_part_name(package: Any) -> str:
+    """The workbook part openpyxl would read from a package's manifest, without its leading /."""
+    found: Any = _find_workbook_part(package)
+    return str(found.PartName[1:])
