@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import os
 import re
 import tomllib
 import unicodedata
@@ -19,6 +20,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from sos_docs.errors import ConfigError
+from sos_docs.files import is_link, read_plain_file
 
 CONFIG_FILE_NAME = "sos-docs.toml"
 
@@ -44,6 +46,10 @@ DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 DEFAULT_TEMPLATES_DIR = Path(str(importlib.resources.files("sos_docs.templates")))
 DEFAULT_FREE_DISK_MB = 500
 _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
+# Retention past a hundred years is no retention, and past some 2.9 million days no date exists.
+MAX_RETENTION_DAYS = 36_500
+# A configuration file is a few lines; one far larger is a mistake or an attack on memory.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -141,29 +147,53 @@ def load_config(
     """Resolve the configuration: flags (`overrides`) over the TOML file over the defaults."""
     path = config_file or (root / CONFIG_FILE_NAME if root else None)
     from_file = _read_toml(path, required=config_file is not None) if path else {}
-    values = {**from_file, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = {**from_file, **given}
     config = _build(values, source=str(path) if path and from_file else "the command line")
     _check_folder_names(config.folders, path if path and "folders" in from_file else None)
+    if root is not None and path is not None:
+        team_keys = {key for key in from_file if key not in given}
+        _check_team_paths(config, root, path, team_keys)
     return config
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
-    """The TOML file's table; an absent optional file is an empty table."""
+    """The TOML file's table; an absent optional file is an empty table.
+
+    Read through `files.read_plain_file` (no link, no pipe, no device, at most 1 MB), and any
+    way the text fails to parse is a ConfigError: a team's file stops only its own root.
+    """
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        text = read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError as exc:
         if required:
             raise ConfigError(f"The configuration file {path} does not exist.") from exc
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The configuration file {path} is not valid TOML: {exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The configuration file {path} is not UTF-8 text; save it again as UTF-8."
+        ) from exc
+    except RecursionError as exc:  # tomllib recurses once per nested [ or {
+        raise ConfigError(
+            f"The configuration file {path} nests lists or tables too deeply to be read; "
+            "a sos-docs.toml needs only a few plain lines (see the README)."
+        ) from exc
     except OSError as exc:
-        raise ConfigError(f"The configuration file {path} cannot be read: {exc.strerror}.") from exc
+        raise ConfigError(
+            f"The configuration file {path} cannot be read: {exc.strerror or exc}."
+        ) from exc
     for name in _FILE_RELATIVE_PATHS:
         if isinstance(data.get(name), str) and data[name].strip():
-            data[name] = (path.parent / data[name]).resolve()
+            data[name] = _lexical(path.parent / data[name])  # links are judged, not followed
     return data
+
+
+def _lexical(path: Path) -> Path:
+    """An absolute path with `.` and `..` worked out by name, never following a link."""
+    return Path(os.path.normpath(os.path.abspath(path)))  # noqa: PTH100 - resolve() follows links
 
 
 def _build(values: Mapping[str, Any], *, source: str) -> Config:
@@ -225,11 +255,98 @@ def _section(name: str, value: Any, default: Any, source: str) -> Any:
                     f"Setting '{name}.{key}' in {source} should be a whole number of days "
                     f"(0 or leave it out to keep for ever), but it is {item!r}."
                 )
+            if item > MAX_RETENTION_DAYS:
+                raise ConfigError(_retention_too_long(source, key, item))
         elif type(item) is not type(wanted) or (isinstance(item, int) and item <= 0):
             raise ConfigError(
                 f"Setting '{name}.{key}' in {source} should be {_describe(wanted)}, but it is {item!r}."
             )
     return dataclasses.replace(default, **value)
+
+
+def _check_team_paths(config: Config, root: Path, file: Path, keys: set[str]) -> None:
+    """Templates, the templates folder and the logo a root's file names lie inside the root.
+
+    A team's sos-docs.toml must not make the service read another team's files (a report in
+    their reports folder used as a template would copy a child's details into this team's
+    documents) nor any file of the server. So each path must be inside the watched folder,
+    reached without a link, and outside the folders where staff drop files and the service
+    writes; or be one of the templates that come with sos-docs.
+    """
+    folders = config.folders
+    if "templates_dir" in keys and config.templates_dir != DEFAULT_TEMPLATES_DIR:
+        _check_team_path(config.templates_dir, root, folders, file, "templates_dir")
+    if "logo" in keys and config.logo is not None:
+        _check_team_path(config.logo, root, folders, file, "logo")
+    if "documents" not in keys:
+        return
+    for number, document in enumerate(config.documents, 1):
+        template = _lexical(config.templates_dir / document.template)
+        if template.is_relative_to(_lexical(DEFAULT_TEMPLATES_DIR)):
+            continue  # a template that comes with sos-docs
+        _check_team_path(template, root, folders, file, "template", number)
+
+
+def _check_team_path(
+    path: Path, root: Path, folders: Folders, file: Path, key: str, document: int = 0
+) -> None:
+    """ConfigError (file, line, key, how to fix) unless `path` is a plain path inside the root."""
+    problem = _team_path_problem(_lexical(path), _lexical(root), folders)
+    if problem is None:
+        return
+    line = _document_line(file, document) if document else _toml_line(file, "", key)
+    where = f"{file}, line {line}" if line else str(file)
+    setting = f"the template of document {document} of [[documents]]" if document else key
+    raise ConfigError(
+        f"{where}: {setting} ({path}) {problem}. Templates and the logo must be files inside "
+        f"the watched folder {root} (for example in a templates folder beside sos-docs.toml), "
+        f"not in its {folders.inbox}, {folders.reports}, {folders.processed}, "
+        f"{folders.rejected} or {folders.state} folder, and not reached through a link; "
+        "leave templates_dir out to use the templates that come with sos-docs. "
+        f"Correct it in {file}."
+    )
+
+
+def _team_path_problem(path: Path, root: Path, folders: Folders) -> str | None:
+    """What puts a path out of a team's reach, or None."""
+    if not path.is_relative_to(root) or path == root:
+        return "is outside the watched folder"
+    for name in (folders.inbox, folders.reports, folders.processed, folders.rejected):
+        if path.is_relative_to(root / name):
+            return f"is inside the {name} folder, which holds the teams' workbooks or documents"
+    if path.is_relative_to(root / folders.state):
+        return "is inside the service's own state folder"
+    for level in [path, *path.parents][: len(path.relative_to(root).parts)]:
+        if is_link(level):
+            return f"goes through a link ({level})"
+    return None
+
+
+def _document_line(path: Path, number: int) -> int | None:
+    """The line of the `template` key of the `number`th [[documents]] table, if found."""
+    try:
+        lines = read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    seen = 0
+    for line_number, line in enumerate(lines, 1):
+        text = line.strip()
+        if re.match(r"\[\[\s*documents\s*\]\]", text):
+            seen += 1
+        elif seen == number and re.match(r"[\"']?template[\"']?\s*=", text):
+            return line_number
+    return None
+
+
+def _retention_too_long(source: str, key: str, days: int) -> str:
+    """A retention no date can reach: where it is, and what to write instead."""
+    line = _toml_line(Path(source), "retention_days", key) if source.endswith(".toml") else None
+    where = f"{source}, line {line}" if line else source
+    return (
+        f"{where}: retention_days.{key} = {days:,} days is more than {MAX_RETENTION_DAYS:,} "
+        "(a hundred years), so no date is that old. Set a number of days up to "
+        f"{MAX_RETENTION_DAYS:,}, or 0 (or leave it out) to keep for ever."
+    )
 
 
 def _check_folder_names(folders: Folders, file: Path | None) -> None:
@@ -284,7 +401,7 @@ def _folder_name_error(file: Path | None, key: str, name: str, problem: str, def
 def _toml_line(path: Path, table: str, key: str) -> int | None:
     """The line number of `key` in `[table]` (or `table.key`, or an inline table), if found."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
     quoted_key = rf"[\"']?{re.escape(key)}[\"']?\s*="

@@ -203,9 +203,11 @@ def _ensure_inside(root: Path, path: Path) -> None:
     """Raise DeliveryError when the path (following any links) would land outside root."""
     real_root = root.resolve()
     if not path.resolve().is_relative_to(real_root):
+        # Said as staff see it inside the watched folder, never the server's path to it.
+        shown = (Path(root.name) / path.relative_to(root)).as_posix()
         raise TargetError(
-            f"The document would be written to {path}, outside the folder {root}. A folder "
-            f"there may be a link to somewhere else: ask IT to check the reports folder."
+            f'The document "{shown}" would end up outside the folder {root.name}: a folder on '
+            f"the way is a link to somewhere else. Ask IT to check the {root.name} folder."
         )
 
 
@@ -273,13 +275,18 @@ def _make_folders(folder: Path, within: Path | None) -> None:
 
 
 def check_plain_folders(folder: Path, within: Path | None) -> None:
-    """Raise TargetError unless every folder from below `within` down to `folder` is a plain
+    """Raise TargetError unless `within` and every folder below it down to `folder` is a plain
     folder (not a link, not a file) that stays inside `within`.
 
     Called just before each write: a case folder swapped for a link while a job waited must not
-    carry the documents out of the watched folder.
+    carry the documents out of the watched folder, nor may reports/ (or processed/, rejected/)
+    made a link to another team's folder.
     """
-    if within is None or folder == within:
+    if within is None:
+        return
+    if is_link(within):
+        raise TargetError(_not_plain_folder_message(within, within))
+    if folder == within:
         return
     for level in reversed([folder, *folder.parents][: len(folder.relative_to(within).parts)]):
         try:
@@ -292,12 +299,64 @@ def check_plain_folders(folder: Path, within: Path | None) -> None:
         raise TargetError(_not_plain_folder_message(folder, within))
 
 
-def _not_plain_folder_message(level: Path, within: Path) -> str:
+def is_link(path: Path) -> bool:
+    """True when `path` itself is a symbolic link, never following it."""
+    try:
+        return stat.S_ISLNK(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def link_refused_message(path: Path) -> str:
+    """Why sos-docs will not use a folder or file that is a link, and what to do."""
     return (
-        f'"{level.relative_to(within)}" in {within} is not a plain folder inside it (it is a '
-        "link, a shortcut to somewhere else, or a file), so sos-docs wrote nothing there. Ask "
-        f"IT to check {level}: replace it with an ordinary folder or remove it, then put the "
-        "workbook in the inbox again."
+        f"{path} is a link (a shortcut to another place), and sos-docs never reads or writes "
+        "through links: another team's folder, or any folder outside the watched one, could be "
+        "behind it. Ask IT to replace it with an ordinary folder (or file) of that name."
+    )
+
+
+def read_plain_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of an ordinary file of at most `max_bytes`, read once; OSError otherwise.
+
+    Never through a link (O_NOFOLLOW), never blocking on a named pipe (O_NONBLOCK), never a
+    device or folder (checked on the open descriptor), never more than one byte past the cap:
+    a configuration or logo file a team controls cannot hang or exhaust the service.
+    The OSError's `strerror` says in plain words what is wrong.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    if is_link(path):
+        raise OSError(errno.ELOOP, "it is a link; sos-docs does not follow links", str(path))
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise OSError(
+                exc.errno, "it is a link; sos-docs does not follow links", str(path)
+            ) from exc
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(
+                errno.EINVAL, "it is not an ordinary file (a folder, pipe or device)", str(path)
+            )
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(errno.EFBIG, f"it is larger than {max_bytes:,} bytes", str(path))
+    return data
+
+
+def _not_plain_folder_message(level: Path, within: Path) -> str:
+    # Staff read this in problems.txt: the folder as they see it inside the watched folder
+    # (reports/CP-1), never the server's own path to it.
+    shown = (Path(within.name) / level.relative_to(within)).as_posix()
+    return (
+        f'The folder "{shown}" is not a plain folder inside {within.name} (it is a link, a '
+        "shortcut to somewhere else, or a file), so sos-docs wrote nothing there. Ask IT to "
+        f'check "{shown}" in the watched folder: replace it with an ordinary folder or remove '
+        "it, then put the workbook in the inbox again."
     )
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, Config
@@ -121,17 +121,33 @@ def document_settings(config: Config = DEFAULT_CONFIG) -> tuple[DocumentSettings
     return settings, warnings
 
 
+# What reading a logo can raise: the file (a link, a pipe, too large) or Pillow on its content.
+LOGO_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # UnidentifiedImageError among them
+    ValueError,
+    SyntaxError,
+    EOFError,
+    Image.DecompressionBombError,
+)
+
+
+def read_logo(path: Path) -> tuple[bytes, str]:
+    """The logo file's bytes and picture format, checked by Pillow; LOGO_ERRORS if not usable.
+
+    Read through `files.read_plain_file`: a named pipe, a link or a device in a team's folder
+    cannot hang or flood the service.
+    """
+    data = files.read_plain_file(path, MAX_LOGO_BYTES)
+    with Image.open(io.BytesIO(data)) as image:
+        image.verify()
+        return data, (image.format or "png").lower()
+
+
 def load_logo(path: Path) -> tuple[Picture | None, list[str]]:
     """The configured logo as a picture 2 cm high, or None and why it was left out."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_LOGO_BYTES + 1)
-        if len(data) > MAX_LOGO_BYTES:
-            raise ValueError(f"it is larger than {MAX_LOGO_BYTES // (1024 * 1024)} MB")
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            kind = (image.format or "png").lower()
-    except (OSError, ValueError, SyntaxError, UnidentifiedImageError) as exc:
+        data, kind = read_logo(path)
+    except LOGO_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         warning = (
             f"The logo {path} could not be used ({reason}), so the documents were made without "

@@ -659,9 +659,9 @@ def test_doctor_exits_1_with_the_failing_check_and_what_to_do(tmp_path: Path) ->
     bad = team_root(
         tmp_path,
         "bad",
-        f'[[documents]]\nname = "Agenda"\ntemplate = "{(tmp_path / "agenda.docx").as_posix()}"\n',
+        f'[[documents]]\nname = "Agenda"\ntemplate = "{(tmp_path / "bad" / "agenda.docx").as_posix()}"\n',
     )
-    write_template(tmp_path / "agenda.docx", "{{ case_refrence }}")
+    write_template(bad / "agenda.docx", "{{ case_refrence }}")
     result = CliRunner().invoke(cli, ["doctor", str(good), str(bad)])
     assert result.exit_code == 1
     (failing,) = [line for line in result.output.splitlines() if "FAIL" in line]

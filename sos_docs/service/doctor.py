@@ -9,6 +9,7 @@ comes), or a network share watched without `--polling`.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from sos_docs import files, pipeline
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config
@@ -251,11 +252,31 @@ def check_folders(root: Path, config: Config) -> list[Check]:
     """One check per folder of the root: there and writable, or creatable by the service."""
     folders = config.folders
     names = (folders.inbox, folders.reports, folders.processed, folders.rejected, folders.state)
-    return [check_folder(f"{name} folder", root / name) for name in names]
+    checks = [check_folder(f"{name} folder", root / name) for name in names]
+    own_files = WatchedRoot(root, config).own_files
+    checks += [_linked_file(path) for path in own_files if files.is_link(path)]
+    return checks
+
+
+def _linked_file(path: Path) -> Check:
+    """A FAIL for the journal or log file made a link (sos-docs would write where it points)."""
+    return Check(
+        path.name,
+        CheckStatus.FAIL,
+        files.link_refused_message(path),
+        f"Remove the link {path}; sos-docs makes the file again.",
+    )
 
 
 def check_folder(name: str, folder: Path) -> Check:
     """A folder sos-docs must write in: there and writable, or missing but creatable."""
+    if files.is_link(folder):
+        return Check(
+            name,
+            CheckStatus.FAIL,
+            files.link_refused_message(folder),
+            f"Replace the link {folder} with an ordinary folder, then run `sos-docs doctor`.",
+        )
     if folder.is_dir():
         problem = _write_problem(folder)
         if problem is None:
@@ -352,13 +373,14 @@ def check_logo(config: Config) -> Check | None:
         return None
     name = "logo"
     try:
-        with Image.open(config.logo) as image:
-            image.verify()
-            described = f"{image.format} picture, {image.size[0]} x {image.size[1]} pixels"
+        data, kind = pipeline.read_logo(config.logo)  # no link, no pipe, bounded
+        with Image.open(io.BytesIO(data)) as image:
+            described = f"{kind.upper()} picture, {image.size[0]} x {image.size[1]} pixels"
     except FileNotFoundError:
         problem = f"{config.logo} does not exist"
-    except (OSError, ValueError, SyntaxError, UnidentifiedImageError) as exc:
-        problem = f"{config.logo} cannot be read as a picture ({exc})"
+    except pipeline.LOGO_ERRORS as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        problem = f"{config.logo} cannot be read as a picture ({reason})"
     else:
         return _ok(name, f"{config.logo} is a {described}.")
     return Check(

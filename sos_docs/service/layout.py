@@ -14,6 +14,7 @@ from sos_docs.documents.pdf import PdfConverter
 from sos_docs.errors import ConfigError
 from sos_docs.service.journal import JOURNAL_FILE, Journal
 from sos_docs.service.lock import LOCK_FILE
+from sos_docs.service.logs import LOG_FILE_NAME
 
 WORK_FOLDER = "work"
 WAITING_NOTE = "waiting.txt"
@@ -69,7 +70,12 @@ class WatchedRoot:
         return self.state / JOURNAL_FILE
 
     def prepare(self) -> None:
-        """Create the folders that are missing and check the journal opens; raise if not."""
+        """Create the folders that are missing and check the journal opens; raise if not.
+
+        Every folder and file the service writes in the root must be its own, not a link: a
+        reports folder linked to another team's would send this team's documents there.
+        """
+        self.refuse_links()
         for folder in (self.inbox, self.reports, self.processed, self.rejected, self.work):
             try:
                 files.make_folders(folder)  # each no more open than the folder it is in
@@ -80,6 +86,28 @@ class WatchedRoot:
                 ) from exc
         with Journal(self.journal_path, root=self.path):
             pass
+
+    def refuse_links(self) -> None:
+        """ConfigError when a folder of the root, the state folder, or the journal or log file
+        in it is a link (checked with lstat, never following it)."""
+        for path in (*self.own_folders, self.work, *self.own_files):
+            if files.is_link(path):
+                raise ConfigError(files.link_refused_message(path))
+            if path in self.own_files and path.exists() and not path.is_file():
+                raise ConfigError(
+                    f"{path} is not an ordinary file, so sos-docs will not write to it. Ask IT "
+                    "to move it away; sos-docs makes the file again."
+                )
+
+    @property
+    def own_folders(self) -> tuple[Path, ...]:
+        """The folders of the root sos-docs reads from or writes in."""
+        return (self.inbox, self.reports, self.processed, self.rejected, self.state)
+
+    @property
+    def own_files(self) -> tuple[Path, ...]:
+        """The service's files in the state folder: its journal and its log."""
+        return (self.journal_path, self.state / LOG_FILE_NAME)
 
 
 # --------------------------------------------------------------------------------------------

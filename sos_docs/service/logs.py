@@ -192,7 +192,9 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self) -> io.TextIOWrapper:
         path = Path(self.baseFilename)
+        # Never through a link: the log must stay in the root's own state folder.
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        flags |= getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags, new_file_mode(path.parent))
         return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: PTH123 - opens a descriptor
 

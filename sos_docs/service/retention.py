@@ -53,7 +53,9 @@ def purge(root: WatchedRoot, *, now: float | None = None, dry_run: bool = False)
     now = time.time() if now is None else now
 
     def cutoff(kind_days: int) -> float | None:
-        return now - kind_days * DAY_SECONDS if kind_days else None
+        # Never before 1970: a retention longer than the calendar removes nothing, and the
+        # date arithmetic below stays in range whatever the number.
+        return max(now - kind_days * DAY_SECONDS, 0.0) if kind_days else None
 
     return Purged(
         processed=_old_files(root.processed, cutoff(days.processed), dry_run, nested=False),

@@ -400,3 +400,9 @@ def drawing_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[s
             marker = getattr(blip.anchor, "_from", None)
             if marker is not None and images.get(blip.embed).Type == IMAGE_NS:
                 yield f"{get_column_letter(int(marker.col) + 1)}{int(marker.row) + 1}"
+
+
+def workbook_part_name(package: Any) -> str:
+    """The workbook part openpyxl would read from a package's manifest, without its leading /."""
+    found: Any = _find_workbook_part(package)
+    return str(found.PartName[1:])

@@ -28,6 +28,7 @@ from sos_docs.model import Level, Problem
 from sos_docs.workbook import schema
 from sos_docs.workbook.explain import WHOLE_WORKBOOK, by_sheet, cell_position, one_line
 from sos_docs.workbook.guard import read_claimed_file
+from sos_docs.workbook.load_cost import check_load_cost
 
 __all__ = [
     "ERROR_FILL_COLOUR",
@@ -42,8 +43,10 @@ ERROR_FILL_COLOUR = "FFFFC7CE"  # Excel's own "light red fill": the text stays r
 WARNING_FILL_COLOUR = "FFFFEB9C"  # Excel's "yellow fill", for cells with only warnings
 PROBLEMS_SHEET_TITLE = "Problems"
 COMMENT_AUTHOR = "sos-docs"
-# A workbook refused unread, or whose job ran out of time, would cost as much again to open.
-NOT_REOPENED = frozenset({codes.WB001, codes.SYS004})
+# A workbook refused unread, or whose job ran out of time, would cost as much again to open; one
+# that failed with an internal error may have killed its worker process (out of memory), and the
+# marked copy is made in the service's own process.
+NOT_REOPENED = frozenset({codes.WB001, codes.SYS001, codes.SYS004})
 MAX_CELL_TEXT = 32_000  # Excel holds at most 32,767 characters in a cell or comment
 
 _PROBLEM_COLUMNS = (("Sheet", 28), ("Cell", 10), ("Code", 10), ("Level", 10), ("Message", 100))
@@ -89,6 +92,9 @@ def _open_original(source: Path, problems: Sequence[Problem], limits: Limits) ->
     if not _within_limits(data, limits):
         return None
     try:
+        # This runs in the service's own process, whatever the job's state: a workbook whose
+        # load would cost more than the budget (a merged whole sheet) is never loaded here.
+        check_load_cost(data, source.name, limits)
         with warnings.catch_warnings():
             # "Data Validation extension is not supported" and friends: nothing staff can act on.
             warnings.simplefilter("ignore")

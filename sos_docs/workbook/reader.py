@@ -45,6 +45,7 @@ from sos_docs.errors import WorkbookError, describe_warning, without_quoted_text
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
 from sos_docs.workbook import _openpyxl_cells as openpyxl_cells
 from sos_docs.workbook.guard import read_checked_workbook
+from sos_docs.workbook.load_cost import check_load_cost
 from sos_docs.workbook.looks import Looks
 from sos_docs.workbook.text_budget import TOO_LARGE, TextBudget
 
@@ -107,6 +108,7 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     data = read_checked_workbook(path, limits)
     try:
         scan = _scan_worksheet_parts(data, path.name, limits)
+        check_load_cost(data, path.name, limits)  # merged ranges and the like, on either path
         sheets = _fast_sheets(data, scan, TextBudget(path.name, limits)) if fast else None
         if sheets is None:
             openpyxl_cells.check_shared_text(data, TextBudget(path.name, limits))

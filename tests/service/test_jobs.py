@@ -22,6 +22,7 @@ from sos_docs.service.jobs import JobOutcome, JobResult, resume_job, run_job, un
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR
+from tests.support import blowups
 from tests.support.builders import WorkbookBuilder, damage_pictures
 
 REPORT = "Conference report"
@@ -134,6 +135,20 @@ def test_an_invalid_workbook_is_rejected_with_problems_and_a_marked_copy(
     assert visible_files(root.reports) == []
     (job,) = journal_jobs(root)
     assert job.outcome == "rejected" and [p.code for p in job.problems] == ["WB006"]
+
+
+def test_a_whole_sheet_merge_is_rejected_at_once_with_a_problems_only_copy(
+    root: WatchedRoot,
+) -> None:
+    """A 17 KB workbook merging A1:XFD1048576 is WB001 naming the range, and its marked copy is
+    made without openpyxl loading it (which would build 17 billion cells in this process)."""
+    inbox_file = blowups.merged_range(WorkbookBuilder().write(root.inbox / "merged.xlsx"))
+    result = run_job(root, inbox_file)
+    assert result.outcome is JobOutcome.REJECTED
+    text = (root.rejected / "merged - problems.txt").read_text("utf-8-sig")
+    assert "(WB001)" in text and "A1:XFD1048576" in text
+    assert "too large or too complex to process" in text
+    assert load_workbook(root.rejected / "merged - marked.xlsx").sheetnames == ["Problems"]
 
 
 def test_a_legacy_xls_is_rejected_with_how_to_save_it_as_xlsx(root: WatchedRoot) -> None:
@@ -675,6 +690,19 @@ def test_a_case_folder_that_is_not_a_plain_folder_rejects_on_first_run(
     text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
     assert "not a plain folder" in text
     assert unfinished_jobs(root) == []
+
+
+def test_the_explanation_for_staff_names_folders_inside_the_watched_folder_only(
+    root: WatchedRoot, tmp_path: Path
+) -> None:
+    """problems.txt says "reports/CP-1", never the server's own path to the watched folder."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root.reports / "CP-1").symlink_to(outside, target_is_directory=True)
+    run_job(root, drop(root))
+    text = (root.rejected / "case - problems.txt").read_text("utf-8-sig")
+    assert "reports/CP-1" in text
+    assert str(tmp_path) not in text and str(root.path) not in text
 
 
 def test_a_case_reference_of_invisible_characters_gets_a_placeholder_folder_and_a_warning(

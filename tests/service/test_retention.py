@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -11,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from sos_docs.cli import cli
-from sos_docs.config import load_config
+from sos_docs.config import Retention, load_config
+from sos_docs.errors import ConfigError
 from sos_docs.service import retention
 from sos_docs.service.jobs import run_job
 from sos_docs.service.journal import read_all_jobs
@@ -181,3 +183,29 @@ def test_purge_command_refuses_a_missing_folder(tmp_path: Path) -> None:
     """A folder that is not there is a plain error, exit 1."""
     result = CliRunner().invoke(cli, ["purge", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and "There is no folder" in result.output
+
+
+def test_a_retention_too_long_to_be_a_date_is_refused_with_its_file_and_line(
+    tmp_path: Path,
+) -> None:
+    """`journal = 100000000000` (days) is a ConfigError naming the file, line and limit."""
+    (tmp_path / "sos-docs.toml").write_text(
+        "team = 'North'\n[retention_days]\njournal = 100000000000\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    message = str(caught.value)
+    assert f"{tmp_path / 'sos-docs.toml'}, line 3" in message
+    assert "retention_days.journal" in message and "36,500" in message
+
+
+def test_purge_with_any_retention_never_fails_on_the_date_arithmetic(tmp_path: Path) -> None:
+    """Even a retention set in code past the calendar's end removes nothing, with no traceback."""
+    root = make_root(tmp_path / "root")
+    huge = Retention(
+        processed=10**11, rejected=10**11, documents=10**11, journal=10**11, logs=10**11
+    )
+    far = WatchedRoot(root.path, dataclasses.replace(root.config, retention_days=huge))
+    assert purge(far) == Purged()
+    result = CliRunner().invoke(cli, ["purge", str(root.path)])
+    assert "Traceback" not in result.output

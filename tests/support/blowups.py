@@ -13,6 +13,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl.drawing.image import Image as SheetImage
@@ -28,6 +29,7 @@ SHARED_STRINGS_REL = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 )
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+FIRST_SHEET = "xl/worksheets/sheet1.xml"  # the Case sheet, as openpyxl writes the builder's
 
 
 def shared_string_bomb(path: Path, rows: int = 2_000, length: int = 32_000) -> Path:
@@ -119,3 +121,53 @@ def giant_pictures(path: Path, count: int = 6, side: int = 13_000) -> Path:
         for name, data in parts.items():
             archive.writestr(name, data)
     return path
+
+
+# ------------------------------------------------ small on disk, costly for openpyxl to load
+
+
+def rewrite_parts(path: Path, change: dict[str, Callable[[str], str]]) -> Path:
+    """The workbook at `path` with each named part's XML text changed in place."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    for name, edit in change.items():
+        parts[name] = edit(parts[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def after_sheet_data(xml: str) -> Callable[[str], str]:
+    """An edit putting `xml` just after a worksheet's <sheetData> (where Excel puts merges)."""
+    return lambda text: text.replace("</sheetData>", "</sheetData>" + xml, 1).replace(
+        "<sheetData/>", "<sheetData/>" + xml, 1
+    )
+
+
+def merged_range(path: Path, reference: str = "A1:XFD1048576", part: str = FIRST_SHEET) -> Path:
+    """The workbook with one merged range on its first sheet (the whole sheet: 17 billion cells)."""
+    merge = f'<mergeCells count="1"><mergeCell ref="{reference}"/></mergeCells>'
+    return rewrite_parts(path, {part: after_sheet_data(merge)})
+
+
+def linked_range(path: Path, reference: str, part: str = FIRST_SHEET) -> Path:
+    """The workbook with one hyperlink over a range of its first sheet."""
+    link = f'<hyperlinks><hyperlink ref="{reference}" location="\'Case\'!A1"/></hyperlinks>'
+    return rewrite_parts(path, {part: after_sheet_data(link)})
+
+
+def formatted_rows(path: Path, count: int, part: str = FIRST_SHEET) -> Path:
+    """The workbook with `count` empty rows of a custom height after its first sheet's rows."""
+    rows = "".join(f'<row r="{n}" ht="30" customHeight="1"/>' for n in range(5_000, 5_000 + count))
+    return rewrite_parts(
+        path, {part: lambda text: text.replace("</sheetData>", rows + "</sheetData>")}
+    )
+
+
+def style_formats(path: Path, count: int) -> Path:
+    """The workbook with `count` more cell formats in its stylesheet."""
+    xf = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' * count
+    return rewrite_parts(
+        path, {"xl/styles.xml": lambda text: re.sub(r"(<cellXfs[^>]*>)", r"\1" + xf, text, count=1)}
+    )

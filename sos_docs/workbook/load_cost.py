@@ -1,0 +1,212 @@
+"""What openpyxl's full load of a workbook would build, counted from its XML before it is loaded (WB001).
+
+openpyxl makes an object for far more than the cells in the file: every cell of a merged range
+(`Worksheet._clean_merge_range`, a `MergedCell` each), every cell a hyperlink or comment range
+covers (`ws[ref]`), every cell of a table's range when a copy is saved (the writer's
+`ws[table.ref]`), a `RowDimension` for every formatted `<row>`, a style object for every `<xf>`.
+A 17 KB file that merges A1:XFD1048576 asks for 17 billion objects. `check_load_cost` streams
+the same parts openpyxl would read, with the same parser (defusedxml over expat), never
+keeping more than the open elements, and refuses before the first of those objects exists.
+
+It runs before every openpyxl full load: the reader's (both paths, so the fast reader refuses
+such a workbook too) and the marked copy's. Counts are upper bounds (overlapping ranges count
+twice, a range without rows or columns counts the whole sheet): a hostile file may be refused
+for less than it would cost, a real mapping workbook is far below every budget.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE
+from openpyxl.xml.functions import fromstring, iterparse
+
+from sos_docs.config import DEFAULT_LIMITS, Limits
+from sos_docs.errors import WorkbookError
+from sos_docs.workbook._openpyxl_cells import workbook_part_name
+
+__all__ = ["TOO_LARGE", "check_load_cost", "object_budget"]
+
+TOO_LARGE = "too large or too complex to process"
+SHEET_ROWS = 1_048_576  # Excel's grid: a range without rows or columns covers all of them
+SHEET_COLUMNS = 16_384
+# openpyxl objects per `max_rows`: the reader's own cell budget (50 cells a row), so a workbook
+# openpyxl may build costs at most some 250 MB and a few seconds, in whichever process.
+OBJECTS_PER_ROW = 50
+# A <row> with attributes besides these (a height, a style, hidden) makes openpyxl build a
+# RowDimension: a million formatted empty rows cost it 20 s and 900 MB.
+_PLAIN_ROW_ATTRIBUTES = frozenset({"r", "spans"})
+# Every element parsed, of any kind: openpyxl keeps elements it does not know in memory.
+ELEMENTS_PER_OBJECT = 8
+# Cell formats (<xf>) in the stylesheet: Excel itself allows some 64,000 (and cell style formats
+# as many again); 300,000 of them cost openpyxl 5 s and 550 MB.
+MAX_STYLE_FORMATS = 131_072
+# What a range covers, said for each element that names one, and how staff undo it in Excel.
+_RANGES = {
+    "mergeCell": ("merges the cells", "unmerge them (Home > Merge & Center > Unmerge Cells)"),
+    "hyperlink": ("has a link over the cells", "remove the link (right-click > Remove Link)"),
+    "comment": ("has a note over the cells", "delete the note (right-click > Delete Note)"),
+    "table": ("has a table over the cells", "convert the table (Table Design > Convert to Range)"),
+}
+
+
+def object_budget(limits: Limits) -> int:
+    """How many objects (cells, merged cells, formatted rows) openpyxl may build for a workbook."""
+    return limits.max_rows * OBJECTS_PER_ROW
+
+
+def check_load_cost(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise WorkbookError (WB001) when openpyxl's full load of `data` would build too much.
+
+    Errors of a damaged file (zipfile's, the XML parser's, openpyxl's on its package parts)
+    pass through: openpyxl would fail on the same parts with the same parser, before it built
+    any of what is counted here.
+    """
+    tally = _Tally(name, limits)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if ARC_STYLE in names:
+            _scan(archive, ARC_STYLE, tally, "the cell formats", related=False)
+        for title, part in _worksheet_parts(archive, names):
+            _scan(archive, part, tally, title, related=False)
+            for target in _related_parts(archive, part, names):
+                _scan(archive, target, tally, title, related=True)
+
+
+@dataclass
+class _Tally:
+    """What the parts counted so far would make openpyxl build, refused as soon as it is too much."""
+
+    name: str
+    limits: Limits
+    objects: int = 0
+    elements: int = 0
+    style_formats: int = 0
+
+    def element(self, sheet: str) -> None:
+        self.elements += 1
+        if self.elements > object_budget(self.limits) * ELEMENTS_PER_OBJECT:
+            raise WorkbookError(self._message(sheet, "holds far more XML than a workbook needs"))
+
+    def add(self, sheet: str, count: int, reference: str = "", kind: str = "") -> None:
+        self.objects += count
+        if self.objects <= object_budget(self.limits):
+            return
+        if kind:
+            what, undo = _RANGES[kind]
+            raise WorkbookError(
+                self._message(sheet, f"{what} {reference} ({count:,} cells)", reference, undo),
+                sheet=sheet,
+            )
+        what = f"has more than {object_budget(self.limits):,} cells and formatted rows in all"
+        raise WorkbookError(self._message(sheet, what), sheet=sheet)
+
+    def style_format(self) -> None:
+        self.style_formats += 1
+        if self.style_formats > MAX_STYLE_FORMATS:
+            raise WorkbookError(
+                f'"{self.name}" has more than {MAX_STYLE_FORMATS:,} cell formats, more than '
+                f"Excel itself makes, so the workbook is {TOO_LARGE}; it is damaged or built to "
+                "overload the service. Copy the map into a fresh mapping workbook and save that"
+            )
+
+    def _message(self, sheet: str, what: str, reference: str = "", undo: str = "") -> str:
+        if reference:
+            fix = f"select {reference} on that sheet and {undo}, then save again"
+        else:
+            fix = (
+                "delete the unused rows and columns below and to the right of the map "
+                "(select them, right-click > Delete) and save again"
+            )
+        where = f'the sheet "{sheet}"' if sheet != "the cell formats" else "its styles"
+        return f'"{self.name}": {where} {what}, so the workbook is {TOO_LARGE}; {fix}'
+
+
+def _worksheet_parts(archive: zipfile.ZipFile, names: set[str]) -> Iterator[tuple[str, str]]:
+    """(title, part) of each worksheet openpyxl's full load reads, found exactly as it finds them."""
+    root: Any = fromstring(archive.read(ARC_CONTENT_TYPES))
+    package: Any = Manifest.from_tree(root)
+    workbook_part = workbook_part_name(package)
+    parser = WorkbookParser(archive, workbook_part, keep_links=False)
+    parser.parse()
+    for sheet, rel in parser.find_sheets():
+        if rel.target in names and "chartsheet" not in rel.Type:
+            yield str(sheet.name), str(rel.target)
+
+
+def _related_parts(archive: zipfile.ZipFile, part: str, names: set[str]) -> Iterator[str]:
+    """Every part the sheet's relationships name (comments and tables among them)."""
+    rels_path_of: Any = get_rels_path  # openpyxl's helpers are untyped
+    rels_path = rels_path_of(part)
+    if rels_path not in names:
+        return
+    for rel in get_dependents(archive, rels_path):
+        target = str(rel.target)
+        if target in names and target != part:
+            yield target
+
+
+def _scan(archive: zipfile.ZipFile, part: str, tally: _Tally, sheet: str, *, related: bool) -> None:
+    """Count one part as a stream, keeping only the open elements (each closed one is dropped).
+
+    A related part that does not parse (a picture, a printer's settings, a legacy VML drawing)
+    is left after what was counted: openpyxl reads comments and tables with a parser as strict.
+    """
+    with archive.open(part) as stream:
+        try:
+            _count_elements(stream, tally, sheet, related=related)
+        except SyntaxError:  # expat's ParseError
+            if not related:
+                raise
+
+
+def _count_elements(stream: Any, tally: _Tally, sheet: str, *, related: bool) -> None:
+    open_elements: list[Any] = []
+    for event, element in iterparse(stream, events=("start", "end")):
+        if event == "end":
+            open_elements.pop()
+            if open_elements:
+                del open_elements[-1][-1]  # the only child left: each is dropped when it ends
+            continue
+        tally.element(sheet)
+        tag = _local(element.tag)
+        if related:
+            if tag == "comment" or (tag == "table" and not open_elements):
+                _count_range(tally, sheet, element.get("ref"), tag)
+        elif open_elements and _local(open_elements[-1].tag) == "row":
+            tally.add(sheet, 1)  # openpyxl makes a cell of every child of a row
+        elif tag == "row" and any(
+            not key.startswith("{") and key not in _PLAIN_ROW_ATTRIBUTES for key in element.attrib
+        ):
+            tally.add(sheet, 1)  # as openpyxl's parse_row: a RowDimension for a formatted row
+        elif tag in ("mergeCell", "hyperlink"):
+            _count_range(tally, sheet, element.get("ref"), tag)
+        elif tag == "xf":
+            tally.style_format()
+        open_elements.append(element)
+
+
+def _count_range(tally: _Tally, sheet: str, reference: str | None, kind: str) -> None:
+    """Charge the cells a range covers; one that openpyxl cannot read makes it fail instead."""
+    if not reference:
+        return
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(reference.strip())
+    except (ValueError, TypeError):
+        return
+    rows = (max_row or SHEET_ROWS) - (min_row or 1) + 1
+    columns = (max_col or SHEET_COLUMNS) - (min_col or 1) + 1
+    tally.add(sheet, max(rows, 1) * max(columns, 1), reference.strip(), kind)
+
+
+def _local(tag: Any) -> str:
+    """An element's name without its namespace (counted whatever namespace it claims)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""

@@ -1,0 +1,144 @@
+"""Tests for sos_docs.workbook.load_cost: workbooks small on disk whose full openpyxl load would
+build millions of objects are refused (WB001) before openpyxl opens them, by the reader and by
+the marked copy."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+
+from sos_docs.config import DEFAULT_LIMITS, Limits
+from sos_docs.errors import WorkbookError
+from sos_docs.model import Level, Problem
+from sos_docs.workbook.load_cost import check_load_cost
+from sos_docs.workbook.marked_copy import write_marked_copy
+from sos_docs.workbook.reader import read_workbook
+from tests.support import blowups
+from tests.support.builders import WorkbookBuilder, example_workbook
+
+# A budget of 5,000 objects (100 rows x 50), so ranges of a few thousand cells stand for the
+# billions an attacker would ask for, and the unchanged code loads them quickly.
+SMALL = Limits(max_rows=100)
+BAD_DATE = Problem("WB006", Level.ERROR, "Case", "B3", "The meeting date is not a date.")
+
+
+def refusal(path: Path, limits: Limits = DEFAULT_LIMITS) -> WorkbookError:
+    """The WorkbookError the reader refuses `path` with."""
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(path, limits)
+    return caught.value
+
+
+def with_note(path: Path) -> Path:
+    """The example workbook with a note on the Case sheet's first cell."""
+
+    def add(book: object) -> None:
+        book["Case"]["A1"].comment = Comment("see the plan", "someone")  # type: ignore[index]
+
+    return WorkbookBuilder().then(add).write(path)
+
+
+def test_a_merge_over_the_whole_sheet_is_refused_at_once_naming_sheet_and_range(
+    tmp_path: Path,
+) -> None:
+    """A1:XFD1048576 merged (17 billion cells to openpyxl) is WB001 within a second, not read."""
+    path = blowups.merged_range(example_workbook(tmp_path))
+    started = time.monotonic()
+    error = refusal(path)
+    assert time.monotonic() - started < 5
+    message = str(error)
+    assert "too large or too complex to process" in message
+    assert 'the sheet "Case"' in message and "A1:XFD1048576" in message
+    assert "Unmerge" in message
+    assert error.sheet == "Case"
+
+
+def test_a_merge_over_budget_is_refused_on_the_full_load_path_too(tmp_path: Path) -> None:
+    """With a picture (openpyxl's full load) a merged range over the budget is refused the same."""
+    path = WorkbookBuilder().with_picture("Words and pictures").write(tmp_path / "p.xlsx")
+    message = str(refusal(blowups.merged_range(path, "A1:Z300"), SMALL))
+    assert "too large or too complex to process" in message and "A1:Z300" in message
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            lambda p: blowups.merged_range(WorkbookBuilder().write(p), "A1:Z300"),
+            "merges the cells A1:Z300",
+        ),
+        (
+            lambda p: blowups.linked_range(WorkbookBuilder().write(p), "A1:Z300"),
+            "has a link over the cells A1:Z300",
+        ),
+        (
+            lambda p: blowups.rewrite_parts(
+                with_note(p), {"xl/comments/comment1.xml": lambda t: t.replace('"A1"', '"A1:Z300"')}
+            ),
+            "has a note over the cells A1:Z300",
+        ),
+    ],
+)
+def test_every_range_openpyxl_fills_cell_by_cell_counts(
+    tmp_path: Path, make: object, said: str
+) -> None:
+    """A merged range, a linked range and a note over a range each cost a cell per cell covered."""
+    path = make(tmp_path / "ranged.xlsx")  # type: ignore[operator]
+    message = str(refusal(path, SMALL))
+    assert said in message and 'the sheet "Case"' in message
+
+
+def test_formatted_empty_rows_over_the_budget_are_refused_naming_the_sheet(tmp_path: Path) -> None:
+    """Rows with a height but no cells cost openpyxl an object each: past the budget they are WB001."""
+    path = blowups.formatted_rows(example_workbook(tmp_path), 6_000)
+    error = refusal(path, SMALL)
+    assert "more than 5,000 cells and formatted rows in all" in str(error)
+    assert error.sheet == "Case"
+
+
+def test_a_stylesheet_with_more_formats_than_excel_makes_is_refused(tmp_path: Path) -> None:
+    """300,000 cell formats (5 s and 550 MB for openpyxl) are refused before openpyxl reads them."""
+    path = blowups.style_formats(example_workbook(tmp_path), 140_000)
+    with pytest.raises(WorkbookError, match="more than 131,072 cell formats"):
+        check_load_cost(
+            path.read_bytes(), path.name
+        )  # as the marked copy, which has no ratio check
+    dest = write_marked_copy(path, [BAD_DATE], tmp_path / "marked.xlsx")
+    assert load_workbook(dest).sheetnames == ["Problems"]
+
+
+def test_a_real_mapping_workbook_is_far_below_every_budget(tmp_path: Path) -> None:
+    """The example workbook passes with a budget a hundred times smaller than the default."""
+    check_load_cost(example_workbook(tmp_path).read_bytes(), "example.xlsx", SMALL)
+    with_note(tmp_path / "noted.xlsx")
+    check_load_cost((tmp_path / "noted.xlsx").read_bytes(), "noted.xlsx", SMALL)
+
+
+def test_the_marked_copy_never_loads_a_workbook_over_the_budget(tmp_path: Path) -> None:
+    """Problems that are not WB001 (a resumed job, another reader) still get the Problems-only
+    copy when loading the original would cost too much."""
+    path = blowups.merged_range(example_workbook(tmp_path), "A1:Z300")
+    dest = write_marked_copy(path, [BAD_DATE], tmp_path / "marked.xlsx", limits=SMALL)
+    assert load_workbook(dest).sheetnames == ["Problems"]
+
+
+def test_the_marked_copy_of_the_whole_sheet_merge_is_made_at_once(tmp_path: Path) -> None:
+    """The 17-billion-cell merge gets its Problems-only copy in well under a second."""
+    path = blowups.merged_range(example_workbook(tmp_path))
+    started = time.monotonic()
+    dest = write_marked_copy(path, [BAD_DATE], tmp_path / "marked.xlsx")
+    assert time.monotonic() - started < 5
+    assert load_workbook(dest).sheetnames == ["Problems"]
+
+
+def test_a_workbook_that_failed_with_an_internal_error_is_not_reopened(tmp_path: Path) -> None:
+    """SYS001 (a worker process that died on it among others) gets the Problems-only copy: the
+    service's own process must not load what may have killed a worker."""
+    path = example_workbook(tmp_path)
+    failed = Problem("SYS001", Level.ERROR, None, None, "sos-docs could not process this workbook.")
+    dest = write_marked_copy(path, [failed], tmp_path / "marked.xlsx")
+    assert load_workbook(dest).sheetnames == ["Problems"]
