@@ -269,7 +269,10 @@ class Planner:
         stem = self._free_rejected_stem(short_stem(name) + Path(name).suffix)
         text = explain.text_file_bytes(explain.problems_text(name, problems))
         outputs = [(self.staging.stage("staged-problems.txt", text), f"{stem} - problems.txt")]
-        marked = self.staging.marked_copy(workbook, problems)
+        # A file never opened as a workbook has no cell to mark: problems.txt says it all.
+        marked = (
+            None if explain.never_opened(problems) else self.staging.marked_copy(workbook, problems)
+        )
         if marked is not None:
             outputs.append((marked, f"{stem} - marked.xlsx"))
         rejected = self._relative(self.root.rejected)

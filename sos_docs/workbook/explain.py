@@ -15,6 +15,7 @@ from pathlib import Path
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import range_boundaries
 
+from sos_docs import codes
 from sos_docs.model import Level, Problem
 from sos_docs.wording import plural
 
@@ -45,12 +46,30 @@ def problems_text(file_name: str, problems: Sequence[Problem]) -> str:
     if not problems:
         lines += ["", "No details were recorded. Please tell IT, quoting the workbook's name."]
     lines += _grouped_lines(problems, mark_warnings=True)
-    lines += [
-        "",
-        'What to do next: fix the workbook (the copy ending in "- marked.xlsx" shows each '
-        "problem cell in red with a note), then drop it into the inbox folder again.",
-    ]
+    lines += ["", _what_to_do_next(problems)]
     return NEWLINE.join(lines) + NEWLINE
+
+
+def never_opened(problems: Sequence[Problem]) -> bool:
+    """True when the file was never opened as a workbook (it is not one, it cannot be read, or
+    it is too large or complex): every problem is about the whole file, so there is no cell to
+    mark and no marked copy is made."""
+    return bool(problems) and all(
+        p.sheet is None and p.code in (codes.WB001, codes.SYS001, codes.SYS004) for p in problems
+    )
+
+
+def _what_to_do_next(problems: Sequence[Problem]) -> str:
+    if never_opened(problems):
+        return (
+            "What to do next: do what the line above says, then put the Excel mapping workbook "
+            "(.xlsx) into the inbox folder again. If this file was put in the inbox by mistake, "
+            "there is nothing more to do: it is kept here in the rejected folder."
+        )
+    return (
+        'What to do next: fix the workbook (the copy ending in "- marked.xlsx" shows each '
+        "problem cell in red with a note), then drop it into the inbox folder again."
+    )
 
 
 def receipt_text(

@@ -161,7 +161,24 @@ def test_a_legacy_xls_is_rejected_with_how_to_save_it_as_xlsx(root: WatchedRoot)
     assert '"Hartley.xls"' in text and "Save As" in text and "(WB001)" in text
     assert "__" not in text  # the claimed name in the work area never reaches staff
     assert (root.rejected / "Hartley.xls").read_bytes() == content
-    assert (root.rejected / "Hartley - marked.xlsx").is_file()
+    assert not (root.rejected / "Hartley - marked.xlsx").exists()  # no cell to mark
+
+
+def test_a_file_that_is_no_workbook_gets_no_marked_copy_and_no_advice_to_fix_cells(
+    root: WatchedRoot,
+) -> None:
+    """A PDF dropped by mistake is explained without a marked copy or talk of problem cells."""
+    pdf = root.inbox / "conference.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + bytes(300))
+    assert run_job(root, pdf).outcome is JobOutcome.REJECTED
+    assert sorted(p.name for p in root.rejected.iterdir()) == [
+        "conference - problems.txt",
+        "conference.pdf",
+    ]
+    text = (root.rejected / "conference - problems.txt").read_text("utf-8-sig")
+    assert "PDF document, not an Excel workbook" in text
+    assert "marked.xlsx" not in text and "problem cell" not in text
+    assert "put the Excel mapping workbook (.xlsx) into the inbox folder again" in text
 
 
 def test_a_name_clash_in_processed_gets_a_numbered_name(root: WatchedRoot) -> None:
