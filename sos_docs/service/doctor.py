@@ -124,6 +124,11 @@ def check_root(
 ) -> tuple[Config | None, list[Check]]:
     """Load the root's configuration and run every check; the config is None when it is invalid."""
     config, check = check_configuration(root, config_file, overrides)
+    missing = check_root_exists(root)
+    if missing:
+        # Nothing else can be told of a folder that is not there (an unmounted share): its
+        # settings, disk and file system would be the empty mount point's, or its parent's.
+        return config, [missing]
     if config is None:
         return None, [check]
     return config, [check, *run_checks(root, config, converter=converter)]

@@ -99,6 +99,8 @@ def test_a_missing_root_fails_asking_whether_the_share_is_mounted(tmp_path: Path
     )
     assert not any(c.name.endswith(" folder") and c.ok for c in checks)  # no "creates it" line
     assert not (tmp_path / "share").exists()
+    # Nothing about settings, disk or file system, which would be another folder's.
+    assert [c.name for c in checks] == ["root folder"]
 
 
 def test_the_doctor_command_fails_a_missing_root_with_exit_1(tmp_path: Path) -> None:
