@@ -171,3 +171,49 @@ def style_formats(path: Path, count: int) -> Path:
     return rewrite_parts(
         path, {"xl/styles.xml": lambda text: re.sub(r"(<cellXfs[^>]*>)", r"\1" + xf, text, count=1)}
     )
+
+
+def data_validations(path: Path, count: int, part: str = FIRST_SHEET) -> Path:
+    """The workbook with `count` one-cell data validation rules on its first sheet."""
+    rules = "".join(f'<dataValidation sqref="Z{n}"/>' for n in range(1, count + 1))
+    xml = f'<dataValidations count="{count}">{rules}</dataValidations>'
+    return rewrite_parts(path, {part: after_sheet_data(xml)})
+
+
+def long_sqref(path: Path, count: int, part: str = FIRST_SHEET) -> Path:
+    """The workbook with one data validation rule whose list names `count` single cells."""
+    cells = " ".join(f"Z{n}" for n in range(1, count + 1))
+    rule = (
+        f'<dataValidation type="list" sqref="{cells}"><formula1>"a,b"</formula1></dataValidation>'
+    )
+    xml = f'<dataValidations count="1">{rule}</dataValidations>'
+    return rewrite_parts(path, {part: after_sheet_data(xml)})
+
+
+def conditional_formats(path: Path, count: int, part: str = FIRST_SHEET) -> Path:
+    """The workbook with `count` one-cell conditional formats (a rule each) on its first sheet."""
+    xml = "".join(
+        f'<conditionalFormatting sqref="Z{n}"><cfRule type="expression" priority="{n}">'
+        "<formula>TRUE</formula></cfRule></conditionalFormatting>"
+        for n in range(1, count + 1)
+    )
+    return rewrite_parts(path, {part: after_sheet_data(xml)})
+
+
+def fonts(path: Path, count: int) -> Path:
+    """The workbook with `count` more fonts in its stylesheet."""
+    font = "".join(
+        f'<font><sz val="{n % 400 + 1}"/><name val="f{n}"/></font>' for n in range(count)
+    )
+    return rewrite_parts(
+        path, {"xl/styles.xml": lambda text: re.sub(r"(<fonts[^>]*>)", r"\1" + font, text, count=1)}
+    )
+
+
+def defined_names(path: Path, count: int) -> Path:
+    """The workbook with `count` defined names in its workbook part."""
+    names = "".join(f'<definedName name="n{n}">Case!$A$1</definedName>' for n in range(count))
+    xml = f"<definedNames>{names}</definedNames>"
+    return rewrite_parts(
+        path, {"xl/workbook.xml": lambda text: text.replace("</sheets>", "</sheets>" + xml, 1)}
+    )

@@ -142,3 +142,37 @@ def test_a_workbook_that_failed_with_an_internal_error_is_not_reopened(tmp_path:
     failed = Problem("SYS001", Level.ERROR, None, None, "sos-docs could not process this workbook.")
     dest = write_marked_copy(path, [failed], tmp_path / "marked.xlsx")
     assert load_workbook(dest).sheetnames == ["Problems"]
+
+
+@pytest.mark.parametrize(
+    ("blow_up", "said"),
+    [
+        (lambda p: blowups.data_validations(p, 150_000), "data validation rules"),
+        (lambda p: blowups.long_sqref(p, 600_000), "cell references in lists"),
+        (lambda p: blowups.conditional_formats(p, 120_000), "conditional formats"),
+        (lambda p: blowups.fonts(p, 200_000), "fonts"),
+        (lambda p: blowups.defined_names(p, 300_000), "defined names"),
+    ],
+)
+def test_heavy_elements_are_weighed_by_what_openpyxl_builds_for_them(
+    tmp_path: Path, blow_up: object, said: str
+) -> None:
+    """Rules, formats, fonts and names cost openpyxl 1-2 KB each (gigabytes for a few MB of XML):
+    a few hundred thousand of them, or a reference list that long, are WB001 within seconds."""
+    path = blow_up(example_workbook(tmp_path))  # type: ignore[operator]
+    data = path.read_bytes()
+    started = time.monotonic()
+    with pytest.raises(WorkbookError) as caught:
+        check_load_cost(data, path.name)
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert "too large or too complex to process" in message and said in message
+
+
+def test_a_workbook_just_under_the_heavy_budgets_still_passes(tmp_path: Path) -> None:
+    """A few thousand of each heavy kind (far more than any mapping workbook) are not refused."""
+    path = blowups.data_validations(example_workbook(tmp_path), 2_000)
+    path = blowups.conditional_formats(
+        blowups.fonts(blowups.defined_names(path, 2_000), 2_000), 2_000
+    )
+    check_load_cost(path.read_bytes(), path.name)
