@@ -10,6 +10,7 @@ import io
 import logging
 import warnings
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,7 +48,10 @@ COMMENT_AUTHOR = "sos-docs"
 # that failed with an internal error may have killed its worker process (out of memory), and the
 # marked copy is made in the service's own process.
 NOT_REOPENED = frozenset({codes.WB001, codes.SYS001, codes.SYS004})
-MAX_CELL_TEXT = 32_000  # Excel holds at most 32,767 characters in a cell or comment
+MAX_CELL_TEXT = 32_000
+# Cells filled and noted at most: each is a comment and a fill openpyxl must write, in the
+# service's own process; the Problems sheet still lists (and links) every problem.
+MAX_MARKED_CELLS = 1_000  # Excel holds at most 32,767 characters in a cell or comment
 
 _PROBLEM_COLUMNS = (("Sheet", 28), ("Cell", 10), ("Code", 10), ("Level", 10), ("Message", 100))
 
@@ -71,7 +75,7 @@ def write_marked_copy(
     never overwriting.
     """
     book = _open_original(source, problems, limits)
-    data = _marked_bytes(book, problems) if book is not None else None
+    data = _marked_bytes(book, _ordered(problems)) if book is not None else None
     if data is None:
         data = _problems_only_bytes(problems)
     return write_new_file(dest, data, within=within)
@@ -125,8 +129,9 @@ def _within_limits(data: bytes, limits: Limits) -> bool:
 def _marked_bytes(book: Workbook, problems: Sequence[Problem]) -> bytes | None:
     """The original with its problem cells marked and a Problems sheet, or None if it fails."""
     try:
-        _mark_cells(book, problems)
-        _add_problems_sheet(book, problems)
+        targets = _targets(book, problems)  # before the Problems sheet can match a name
+        marked = _mark_cells(book, problems, targets)
+        _add_problems_sheet(book, problems, targets, marked)
         return _saved(book)
     except Exception as exc:  # content openpyxl cannot write back; fall back to problems only
         logger.warning(
@@ -141,7 +146,8 @@ def _problems_only_bytes(problems: Sequence[Problem]) -> bytes:
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     try:
-        _add_problems_sheet(book, problems)
+        ordered = _ordered(problems)
+        _add_problems_sheet(book, ordered, [None] * len(ordered), 0)
         return _saved(book)
     except Exception as exc:
         raise DeliveryError(
@@ -158,33 +164,76 @@ def _saved(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def _mark_cells(book: Workbook, problems: Sequence[Problem]) -> None:
-    """Fill each problem cell and give it one comment holding all of its problems."""
+def _ordered(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems in the Problems sheet's order: by sheet, then by cell."""
+    return [p for _sheet, group in by_sheet(problems) for p in group]
+
+
+def _mark_cells(
+    book: Workbook, problems: Sequence[Problem], targets: Sequence[tuple[str, int, int] | None]
+) -> int:
+    """Fill each problem cell (the first MAX_MARKED_CELLS) and give it one comment holding all of
+    its problems; how many cells were marked."""
     by_cell: dict[tuple[str, int, int], list[Problem]] = {}
-    for problem in problems:
-        target = _target_cell(book, problem)
-        if target is not None:
+    for problem, target in zip(problems, targets, strict=True):
+        if target is not None and (target in by_cell or len(by_cell) < MAX_MARKED_CELLS):
             by_cell.setdefault(target, []).append(problem)
     for (title, row, column), cell_problems in by_cell.items():
         cell = book[title].cell(row, column)
-        if not isinstance(cell, Cell):  # a merged cell's hidden part; _target_cell avoids them
+        if not isinstance(cell, Cell):  # a merged cell's hidden part; _targets avoids them
             continue
         colour = ERROR_FILL_COLOUR if _has_error(cell_problems) else WARNING_FILL_COLOUR
         cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
         cell.comment = _comment(cell, cell_problems)
+    return len(by_cell)
 
 
-def _target_cell(book: Workbook, problem: Problem) -> tuple[str, int, int] | None:
-    """(sheet title, row, column) of the cell to mark; a merged area is marked at its corner."""
-    sheet = _find_sheet(book, problem.sheet)
-    position = cell_position(problem.cell)
-    if sheet is None or position is None:
-        return None
-    row, column = position
+def _targets(book: Workbook, problems: Sequence[Problem]) -> list[tuple[str, int, int] | None]:
+    """(sheet title, row, column) of the cell to mark for each problem; a merged area is marked
+    at its corner. Merged ranges are matched once per sheet, not once per problem."""
+    places: list[tuple[str, int, int] | None] = []
+    wanted: dict[str, set[tuple[int, int]]] = {}
+    for problem in problems:
+        sheet = _find_sheet(book, problem.sheet)
+        position = cell_position(problem.cell)
+        if sheet is None or position is None:
+            places.append(None)
+            continue
+        places.append((sheet.title, *position))
+        wanted.setdefault(sheet.title, set()).add(position)
+    corners = {
+        (title, *cell): corner
+        for title, cells in wanted.items()
+        for cell, corner in _merged_corners(book[title], cells).items()
+    }
+    return [
+        None if place is None else (place[0], *corners.get(place, place[1:])) for place in places
+    ]
+
+
+def _merged_corners(
+    sheet: Worksheet, cells: set[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """The top-left corner of the merged range each of `cells` lies in (cells outside any left out).
+
+    One pass over the ranges, finding the problem rows inside each by bisection: the work is
+    bounded by the merged cells, which the load-cost budget already limits.
+    """
+    columns_by_row: dict[int, list[int]] = {}
+    for row, column in cells:
+        columns_by_row.setdefault(row, []).append(column)
+    rows = sorted(columns_by_row)
+    for columns in columns_by_row.values():
+        columns.sort()
+    corners: dict[tuple[int, int], tuple[int, int]] = {}
     for merged in sheet.merged_cells.ranges:
-        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
-            row, column = merged.min_row, merged.min_col
-    return (sheet.title, row, column)
+        corner = (merged.min_row, merged.min_col)
+        for index in range(bisect_left(rows, merged.min_row), bisect_right(rows, merged.max_row)):
+            columns = columns_by_row[rows[index]]
+            first = bisect_left(columns, merged.min_col)
+            for column in columns[first : bisect_right(columns, merged.max_col)]:
+                corners.setdefault((rows[index], column), corner)
+    return corners
 
 
 def _find_sheet(book: Workbook, name: str | None) -> Worksheet | None:
@@ -221,10 +270,14 @@ def _comment(cell: Cell, problems: Sequence[Problem]) -> Comment:
     return Comment(text, COMMENT_AUTHOR, height=height, width=360)
 
 
-def _add_problems_sheet(book: Workbook, problems: Sequence[Problem]) -> None:
-    """A first, selected sheet listing every problem, with links to the cells."""
-    ordered = [p for _sheet, group in by_sheet(problems) for p in group]
-    targets = [_target_cell(book, p) for p in ordered]  # before the new sheet can match a name
+def _add_problems_sheet(
+    book: Workbook,
+    ordered: Sequence[Problem],
+    targets: Sequence[tuple[str, int, int] | None],
+    marked: int,
+) -> None:
+    """A first, selected sheet listing every problem, with links to the cells, and a line saying
+    so when only the first MAX_MARKED_CELLS cells were marked in the sheets."""
     sheet = book.create_sheet(_free_title(book), 0)
     sheet.sheet_properties.tabColor = "FFC00000"
     for column, (header, width) in enumerate(_PROBLEM_COLUMNS, start=1):
@@ -233,6 +286,13 @@ def _add_problems_sheet(book: Workbook, problems: Sequence[Problem]) -> None:
         sheet.column_dimensions[heading.column_letter].width = width
     for row, (problem, target) in enumerate(zip(ordered, targets, strict=True), start=2):
         _write_problem_row(book, sheet, row, problem, target)
+    if marked >= MAX_MARKED_CELLS and len({t for t in targets if t is not None}) > marked:
+        note = (
+            f"There are more problem cells than can be marked: only the first "
+            f"{MAX_MARKED_CELLS:,} are filled and noted in the sheets. Every problem is listed "
+            "above, with a link to its cell."
+        )
+        _put_text(sheet.cell(len(ordered) + 3, 1), note)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:E{max(2, len(ordered) + 1)}"
     _select_only(book, sheet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sos_docs.model import Level, Problem
 from sos_docs.workbook.explain import NEWLINE, problems_text, receipt_text, text_file_bytes
 from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR, WARNING_FILL_COLOUR, write_marked_copy
+from tests.support import blowups
 from tests.support.builders import WorkbookBuilder
 
 ERROR, WARNING = Level.ERROR, Level.WARNING
@@ -353,3 +355,32 @@ def test_an_authors_own_comment_is_kept(tmp_path: Path) -> None:
     book = load_workbook(write_marked_copy(source, [MEETING_TYPE], tmp_path / "marked.xlsx"))
     text = book["Case"]["B3"].comment.text
     assert "(WB006)" in text and "Check with the chair" in text
+
+
+def test_many_problems_and_many_merges_are_marked_in_seconds_and_capped(tmp_path: Path) -> None:
+    """1,500 problems on a sheet with 20,000 merged ranges (minutes before) take seconds; only the
+    first 1,000 cells are marked, and the Problems sheet lists all 1,500 and says so."""
+    source = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    merges = "".join(f'<mergeCell ref="Z{n}:AA{n}"/>' for n in range(20_000, 40_000))
+    blowups.rewrite_parts(
+        source,
+        {
+            blowups.FIRST_SHEET: blowups.after_sheet_data(
+                f'<mergeCells count="20000">{merges}</mergeCells>'
+            )
+        },
+    )
+    problems = [problem("WB006", "Case", f"C{n}", "Not a date.") for n in range(10, 1_510)]
+    problems.append(problem("WB006", "Case", "AA20000", "Inside a merge."))
+    started = time.monotonic()
+    dest = write_marked_copy(source, problems, tmp_path / "marked.xlsx")
+    assert time.monotonic() - started < 15
+    book = load_workbook(dest)
+    cells = marked_cells(book)
+    assert len([key for key in cells if key[0] == "Case"]) == 1_000
+    sheet = book["Problems"]
+    listed = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[2] == "WB006"]
+    assert len(listed) == 1_501
+    texts = [str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert any("only the first 1,000" in text for text in texts)
+    assert sheet.cell(1_502, 2).hyperlink.location == "'Case'!Z20000"
