@@ -106,6 +106,12 @@ def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyIm
         raise _template_error(template, exc) from exc
     except RenderError:
         raise
+    except MemoryError as exc:  # its message is empty: say what it means instead
+        raise TemplateError(
+            f"The document from {template.name} would be too large to make: there was not "
+            "enough memory for what the template asks. The workbook is too large or the "
+            "template repeats a section too often; check it with `sos-docs check-template`."
+        ) from exc
     except Exception as exc:
         # docxtpl works on the XML with regular expressions and lxml; whatever it trips over
         # in a damaged template must reach the user as a sentence, never a traceback.
