@@ -5,7 +5,8 @@ public method of any value it can reach, and bounds neither memory nor time. Thi
 template read plain data (text, numbers, lists, dicts), call nothing but its own macros,
 `range` and the loop helpers, use only the filters the project documents, and refuses before
 computing any value larger than `MAX_VALUE_SIZE` (`'x' * 10**10`, `range(10**9)`,
-`'x'|center(10**10)`, `9**999999`) or a document part larger than `MAX_PART_CHARS`. What a
+`'x'|center(10**10)`, `9**999999`, a `%` format whose result, estimated from its
+widths and arguments, would be too large) or a document part larger than `MAX_PART_CHARS`. What a
 template prints is counted as it is printed and again where Jinja joins a macro's or block's
 buffer (`concat`); a list or dict prints as text only while small; every `for` is counted
 (`count_loop`). Every refusal is a Jinja `SecurityError`, which the render layer reports as a
