@@ -275,3 +275,12 @@ def test_a_hostile_root_leaves_the_others_watched(tmp_path: Path) -> None:
     assert [root.path for root in watched] == [good]
     assert any(str(bad) in note.message and "Not watching" in note.message for note in notes)
     assert isinstance(watched[0].config, Config)
+
+
+def test_a_nul_character_in_a_template_path_stops_only_its_root(tmp_path: Path) -> None:
+    """A NUL in a path is a ConfigError for that root, not a ValueError traceback for every root."""
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / "sos-docs.toml").write_text('logo = "a\\u0000b.png"\n', "utf-8")
+    with pytest.raises(ConfigError, match="NUL character"):
+        load_config(root)
