@@ -69,6 +69,21 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# How far a root's sos-docs.toml may raise each limit. The limits protect the one service every
+# team shares (its memory, its worker processes, its time), so a team may lower them freely but
+# raise them only this far: four times the default, Excel's own cell limit, ten minutes a job.
+LIMIT_CEILINGS = Limits(
+    max_file_bytes=4 * DEFAULT_MAX_FILE_BYTES,
+    max_uncompressed_bytes=4 * DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    max_compression_ratio=4 * DEFAULT_MAX_COMPRESSION_RATIO,
+    max_rows=4 * DEFAULT_MAX_ROWS,
+    max_text_chars=4 * DEFAULT_MAX_TEXT_CHARS,
+    max_cell_chars=DEFAULT_MAX_CELL_CHARS,
+    max_picture_pixels=4 * DEFAULT_MAX_PICTURE_PIXELS,
+    max_picture_bytes=4 * DEFAULT_MAX_PICTURE_BYTES,
+    max_job_seconds=600,
+)
+
 
 @dataclass(frozen=True)
 class Folders:
@@ -275,6 +290,13 @@ def _section(name: str, value: Any, default: Any, source: str) -> Any:
             raise ConfigError(
                 f"Setting '{name}.{key}' in {source} should be {_describe(wanted)}, but it is {item!r}."
             )
+        elif name == "limits" and item > getattr(LIMIT_CEILINGS, key):
+            raise ConfigError(
+                f"Setting '{name}.{key}' in {source} is {item:,}, more than the "
+                f"{getattr(LIMIT_CEILINGS, key):,} a folder's settings may allow (the limits "
+                f"protect the service every team shares; the default is {getattr(DEFAULT_LIMITS, key):,}). "
+                "Lower it, or leave it out to use the default."
+            )
     return dataclasses.replace(default, **value)
 
 
@@ -351,6 +373,8 @@ def _steps_up(written: str) -> bool:
 
 def _team_path_problem(path: Path, root: Path, folders: Folders) -> str | None:
     """What puts a path out of a team's reach, or None."""
+    if "\x00" in str(path):  # no file name holds one; the system calls would raise ValueError
+        return "holds a NUL character, which no file name may hold"
     if not path.is_relative_to(root) or path == root:
         return "is outside the watched folder"
     # In any case: on a share that ignores case, INBOX/x is the inbox's x.

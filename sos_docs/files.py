@@ -303,7 +303,7 @@ def is_link(path: Path) -> bool:
     """True when `path` itself is a symbolic link, never following it."""
     try:
         return stat.S_ISLNK(path.lstat().st_mode)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL character in the name
         return False
 
 

@@ -440,3 +440,12 @@ def test_a_team_template_in_its_templates_folder_still_renders(tmp_path: Path) -
     config = load_config(root)
     assert "Agenda for CP-" in agenda_text(config, tmp_path)
     assert all(c.status is CheckStatus.OK for c in check_templates(config))
+
+
+def test_a_nul_character_in_a_template_path_stops_only_its_root(tmp_path: Path) -> None:
+    """A NUL in a path is a ConfigError for that root, not a ValueError traceback for every root."""
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / "sos-docs.toml").write_text('logo = "a\\u0000b.png"\n', "utf-8")
+    with pytest.raises(ConfigError, match="NUL character"):
+        load_config(root)
