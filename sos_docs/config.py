@@ -69,6 +69,21 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# How far a root's sos-docs.toml may raise each limit. The limits protect the one service every
+# team shares (its memory, its worker processes, its time), so a team may lower them freely but
+# raise them only this far: four times the default, Excel's own cell limit, ten minutes a job.
+LIMIT_CEILINGS = Limits(
+    max_file_bytes=4 * DEFAULT_MAX_FILE_BYTES,
+    max_uncompressed_bytes=4 * DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    max_compression_ratio=4 * DEFAULT_MAX_COMPRESSION_RATIO,
+    max_rows=4 * DEFAULT_MAX_ROWS,
+    max_text_chars=4 * DEFAULT_MAX_TEXT_CHARS,
+    max_cell_chars=DEFAULT_MAX_CELL_CHARS,
+    max_picture_pixels=4 * DEFAULT_MAX_PICTURE_PIXELS,
+    max_picture_bytes=4 * DEFAULT_MAX_PICTURE_BYTES,
+    max_job_seconds=600,
+)
+
 
 @dataclass(frozen=True)
 class Folders:
@@ -128,8 +143,13 @@ class Config:
     free_disk_mb: int = DEFAULT_FREE_DISK_MB  # below this, `doctor` fails the root
     retention_days: Retention = field(default_factory=Retention)  # default: keep for ever
     documents: tuple[ExtraDocument, ...] = ()
+    # Not a setting: the watched folder whose templates and logo are opened one name at a time
+    # from it (files.read_plain_file_within), so no link swapped in after start is followed.
+    # Left out of ==: two roots with the same settings are configured alike.
+    team_root: Path | None = field(default=None, compare=False)
 
 
+_NOT_SETTINGS = frozenset({"team_root"})
 DEFAULT_CONFIG = Config()
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -146,15 +166,18 @@ def load_config(
 ) -> Config:
     """Resolve the configuration: flags (`overrides`) over the TOML file over the defaults."""
     path = config_file or (root / CONFIG_FILE_NAME if root else None)
-    from_file = _read_toml(path, required=config_file is not None) if path else {}
+    written = _read_toml(path, required=config_file is not None) if path else {}
+    from_file = _anchored(written, path) if path else {}
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     values = {**from_file, **given}
     config = _build(values, source=str(path) if path and from_file else "the command line")
     _check_folder_names(config.folders, path if path and "folders" in from_file else None)
-    if root is not None and path is not None:
+    if root is None:
+        return config
+    if path is not None:
         team_keys = {key for key in from_file if key not in given}
-        _check_team_paths(config, root, path, team_keys)
-    return config
+        _check_team_paths(config, root, path, team_keys, written)
+    return dataclasses.replace(config, team_root=_lexical(root))
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
@@ -185,10 +208,16 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
         raise ConfigError(
             f"The configuration file {path} cannot be read: {exc.strerror or exc}."
         ) from exc
+    return data
+
+
+def _anchored(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The file's table with `templates_dir` and `logo` made absolute, relative to the file."""
+    anchored = dict(data)
     for name in _FILE_RELATIVE_PATHS:
         if isinstance(data.get(name), str) and data[name].strip():
-            data[name] = _lexical(path.parent / data[name])  # links are judged, not followed
-    return data
+            anchored[name] = _lexical(path.parent / data[name])  # links are judged, not followed
+    return anchored
 
 
 def _lexical(path: Path) -> Path:
@@ -198,7 +227,7 @@ def _lexical(path: Path) -> Path:
 
 def _build(values: Mapping[str, Any], *, source: str) -> Config:
     """Check names and types against the defaults and build the frozen Config."""
-    known = {f.name: f for f in dataclasses.fields(Config)}
+    known = {f.name: f for f in dataclasses.fields(Config) if f.name not in _NOT_SETTINGS}
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
         if name not in known:
@@ -261,37 +290,67 @@ def _section(name: str, value: Any, default: Any, source: str) -> Any:
             raise ConfigError(
                 f"Setting '{name}.{key}' in {source} should be {_describe(wanted)}, but it is {item!r}."
             )
+        elif name == "limits" and item > getattr(LIMIT_CEILINGS, key):
+            raise ConfigError(
+                f"Setting '{name}.{key}' in {source} is {item:,}, more than the "
+                f"{getattr(LIMIT_CEILINGS, key):,} a folder's settings may allow (the limits "
+                f"protect the service every team shares; the default is {getattr(DEFAULT_LIMITS, key):,}). "
+                "Lower it, or leave it out to use the default."
+            )
     return dataclasses.replace(default, **value)
 
 
-def _check_team_paths(config: Config, root: Path, file: Path, keys: set[str]) -> None:
+def _check_team_paths(
+    config: Config, root: Path, file: Path, keys: set[str], written: Mapping[str, Any]
+) -> None:
     """Templates, the templates folder and the logo a root's file names lie inside the root.
 
     A team's sos-docs.toml must not make the service read another team's files (a report in
     their reports folder used as a template would copy a child's details into this team's
     documents) nor any file of the server. So each path must be inside the watched folder,
     reached without a link, and outside the folders where staff drop files and the service
-    writes; or be one of the templates that come with sos-docs.
+    writes; or be one of the templates that come with sos-docs. `written` is the file's table
+    as written, so a `..` is seen before it is worked out.
     """
     folders = config.folders
     if "templates_dir" in keys and config.templates_dir != DEFAULT_TEMPLATES_DIR:
-        _check_team_path(config.templates_dir, root, folders, file, "templates_dir")
+        steps = str(written.get("templates_dir", ""))
+        _check_team_path(config.templates_dir, root, folders, file, "templates_dir", steps=steps)
     if "logo" in keys and config.logo is not None:
-        _check_team_path(config.logo, root, folders, file, "logo")
+        _check_team_path(config.logo, root, folders, file, "logo", steps=str(written["logo"]))
     if "documents" not in keys:
         return
     for number, document in enumerate(config.documents, 1):
         template = _lexical(config.templates_dir / document.template)
-        if template.is_relative_to(_lexical(DEFAULT_TEMPLATES_DIR)):
+        steps = str(document.template)
+        if template.is_relative_to(_lexical(DEFAULT_TEMPLATES_DIR)) and not _steps_up(steps):
             continue  # a template that comes with sos-docs
-        _check_team_path(template, root, folders, file, "template", number)
+        _check_team_path(template, root, folders, file, "template", number, steps=steps)
 
 
 def _check_team_path(
-    path: Path, root: Path, folders: Folders, file: Path, key: str, document: int = 0
+    path: Path,
+    root: Path,
+    folders: Folders,
+    file: Path,
+    key: str,
+    document: int = 0,
+    *,
+    steps: str,
 ) -> None:
-    """ConfigError (file, line, key, how to fix) unless `path` is a plain path inside the root."""
+    """ConfigError (file, line, key, how to fix) unless `path` is a plain path inside the root.
+
+    `steps` is the path as written in the file: any `..` in it is refused, since a link before
+    it would make the file system go somewhere else than the name says.
+    """
     problem = _team_path_problem(_lexical(path), _lexical(root), folders)
+    shipped = _lexical(path).is_relative_to(_lexical(DEFAULT_TEMPLATES_DIR))
+    if (problem is None or shipped) and _steps_up(steps):
+        problem = (
+            "steps up a folder with '..', which sos-docs does not allow in a team's paths "
+            "(a link before it would lead somewhere else); write the path down from the "
+            "folder of sos-docs.toml without '..'"
+        )
     if problem is None:
         return
     line = _document_line(file, document) if document else _toml_line(file, "", key)
@@ -307,14 +366,23 @@ def _check_team_path(
     )
 
 
+def _steps_up(written: str) -> bool:
+    """True when a path as written has a `..` part (with / or \\ between parts)."""
+    return ".." in re.split(r"[\\/]", written)
+
+
 def _team_path_problem(path: Path, root: Path, folders: Folders) -> str | None:
     """What puts a path out of a team's reach, or None."""
+    if "\x00" in str(path):  # no file name holds one; the system calls would raise ValueError
+        return "holds a NUL character, which no file name may hold"
     if not path.is_relative_to(root) or path == root:
         return "is outside the watched folder"
+    # In any case: on a share that ignores case, INBOX/x is the inbox's x.
+    top = path.relative_to(root).parts[0].casefold()
     for name in (folders.inbox, folders.reports, folders.processed, folders.rejected):
-        if path.is_relative_to(root / name):
+        if top == name.casefold():
             return f"is inside the {name} folder, which holds the teams' workbooks or documents"
-    if path.is_relative_to(root / folders.state):
+    if top == folders.state.casefold():
         return "is inside the service's own state folder"
     for level in [path, *path.parents][: len(path.relative_to(root).parts)]:
         if is_link(level):

@@ -303,7 +303,7 @@ def is_link(path: Path) -> bool:
     """True when `path` itself is a symbolic link, never following it."""
     try:
         return stat.S_ISLNK(path.lstat().st_mode)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL character in the name
         return False
 
 
@@ -336,16 +336,80 @@ def read_plain_file(path: Path, max_bytes: int) -> bytes:
                 exc.errno, "it is a link; sos-docs does not follow links", str(path)
             ) from exc
         raise
+    return _read_open_file(fd, path, max_bytes, one_name=False)
+
+
+def read_plain_file_within(root: Path, relative: Path, max_bytes: int) -> bytes:
+    """`read_plain_file` of `root / relative`, opened one name at a time from the root.
+
+    Each folder is opened with O_NOFOLLOW | O_DIRECTORY relative to the one before, and the file
+    with O_NOFOLLOW | O_NONBLOCK, so a link anywhere on the way (one swapped in after start as
+    well) is refused, never followed; a file with a second name (a hard link, which may be
+    another team's report) is refused too. For a team's templates and logo (docs/security.md).
+    """
+    names = relative.parts
+    shown = str(root / relative)
+    if relative.is_absolute() or not names or any(n in (".", "..") for n in names):
+        raise OSError(errno.EINVAL, "it is not a plain path inside the watched folder", shown)
+    if os.open not in os.supports_dir_fd:  # not on Windows; links there need other rules
+        return read_plain_file(root / relative, max_bytes)
+    cloexec = getattr(os, "O_CLOEXEC", 0)
+    folder_flags = os.O_RDONLY | os.O_DIRECTORY | cloexec
+    fd = os.open(root, folder_flags)  # the root itself is the operator's, not the team's
+    # Each step closes the folder it opened from, whether or not the next name opens.
+    for name in names[:-1]:
+        fd = _open_next(name, folder_flags | os.O_NOFOLLOW, fd, shown)
+    file_flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | cloexec
+    fd = _open_next(names[-1], file_flags, fd, shown)
+    return _read_open_file(fd, Path(shown), max_bytes, one_name=True)
+
+
+def _open_next(name: str, flags: int, folder_fd: int, shown: str) -> int:
+    """`name` opened inside the open folder `folder_fd`, which is closed; OSError in words."""
+    try:
+        return os.open(name, flags, dir_fd=folder_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
+            raise OSError(
+                exc.errno,
+                f"{name} on its way is a link (or not a folder); sos-docs does not follow links",
+                shown,
+            ) from exc
+        raise
+    finally:
+        os.close(folder_fd)
+
+
+def _read_open_file(fd: int, path: Path, max_bytes: int, *, one_name: bool) -> bytes:
+    """The bytes of the open `fd` if it is an ordinary file of at most `max_bytes` (closed)."""
     with os.fdopen(fd, "rb") as handle:
         status = os.fstat(handle.fileno())
         if not stat.S_ISREG(status.st_mode):
             raise OSError(
                 errno.EINVAL, "it is not an ordinary file (a folder, pipe or device)", str(path)
             )
+        if one_name and status.st_nlink > 1:
+            raise OSError(
+                errno.EMLINK,
+                "it is a hard link (the same file also has another name, which may be another "
+                "team's); copy the file instead",
+                str(path),
+            )
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise OSError(errno.EFBIG, f"it is larger than {max_bytes:,} bytes", str(path))
     return data
+
+
+def relative_inside(root: Path | None, path: Path) -> Path | None:
+    """`path` relative to `root` when it lies inside it, judged by name (no link followed)."""
+    if root is None:
+        return None
+    lexical = Path(os.path.normpath(os.path.abspath(path)))  # noqa: PTH100 - no link followed
+    base = Path(os.path.normpath(os.path.abspath(root)))  # noqa: PTH100
+    if lexical == base or not lexical.is_relative_to(base):
+        return None
+    return lexical.relative_to(base)
 
 
 def _not_plain_folder_message(level: Path, within: Path) -> str:

@@ -111,7 +111,7 @@ def template_path(config: Config, kind: DocumentKind) -> Path:
 
 def document_settings(config: Config = DEFAULT_CONFIG) -> tuple[DocumentSettings, list[str]]:
     """How the documents word and brand what the workbook does not say, and logo warnings."""
-    logo, warnings = (None, []) if config.logo is None else load_logo(config.logo)
+    logo, warnings = (None, []) if config.logo is None else load_logo(config.logo, config.team_root)
     settings = DocumentSettings(
         protective_marking=config.protective_marking,
         local_authority=config.local_authority,
@@ -131,22 +131,30 @@ LOGO_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def read_logo(path: Path) -> tuple[bytes, str]:
+def read_logo(path: Path, within: Path | None = None) -> tuple[bytes, str]:
     """The logo file's bytes and picture format, checked by Pillow; LOGO_ERRORS if not usable.
 
     Read through `files.read_plain_file`: a named pipe, a link or a device in a team's folder
-    cannot hang or flood the service.
+    cannot hang or flood the service. A logo inside the team's root `within` is opened one
+    name at a time from it (`files.read_plain_file_within`): no link on the way, no hard link.
     """
-    data = files.read_plain_file(path, MAX_LOGO_BYTES)
+    relative = files.relative_inside(within, path)
+    if within is not None and relative is not None:
+        data = files.read_plain_file_within(within, relative, MAX_LOGO_BYTES)
+    else:
+        data = files.read_plain_file(path, MAX_LOGO_BYTES)
     with Image.open(io.BytesIO(data)) as image:
         image.verify()
         return data, (image.format or "png").lower()
 
 
-def load_logo(path: Path) -> tuple[Picture | None, list[str]]:
-    """The configured logo as a picture 2 cm high, or None and why it was left out."""
+def load_logo(path: Path, within: Path | None = None) -> tuple[Picture | None, list[str]]:
+    """The configured logo as a picture 2 cm high, or None and why it was left out.
+
+    `within`: the team's root the logo lies in (`read_logo`).
+    """
     try:
-        data, kind = read_logo(path)
+        data, kind = read_logo(path, within)
     except LOGO_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         warning = (
@@ -200,7 +208,8 @@ def render_case(
     context = build_context(case, settings)
     chosen = document_kinds(config) if kinds is None else kinds
     # One call for all documents, so a picture used in both is converted once.
-    results = render_documents([template_path(config, kind) for kind in chosen], context)
+    templates = [template_path(config, kind) for kind in chosen]
+    results = render_documents(templates, context, within=config.team_root)
     rendered: list[RenderedDocument] = []
     for kind, result in zip(chosen, results, strict=True):
         warnings = (*notes, *result.warnings) if not rendered else result.warnings

@@ -542,3 +542,27 @@ def test_a_write_below_a_folder_that_became_a_link_is_refused(tmp_path: Path) ->
     with pytest.raises(TargetError, match="not a plain folder"):
         write_new_file(reports / "CP-1" / "doc.docx", b"data", within=reports)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_read_plain_file_within_reads_a_plain_file_and_refuses_what_is_not(
+    tmp_path: Path,
+) -> None:
+    """One name at a time from the root: a plain file reads; links, pipes, big files do not."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.txt").write_bytes(b"plain")
+    assert files.read_plain_file_within(tmp_path, Path("a/b/f.txt"), 5) == b"plain"
+    (tmp_path / "la").symlink_to("a", target_is_directory=True)
+    (tmp_path / "a" / "lf").symlink_to("b/f.txt")
+    os.mkfifo(tmp_path / "a" / "pipe")
+    for relative, words in [
+        ("la/b/f.txt", "link"),
+        ("a/lf", "link"),
+        ("a/pipe", "not an ordinary file"),
+        ("a/b/../b/f.txt", "not a plain path"),
+    ]:
+        with pytest.raises(OSError) as caught:
+            files.read_plain_file_within(tmp_path, Path(relative), 5)
+        assert words in str(caught.value.strerror)
+    with pytest.raises(OSError) as caught:
+        files.read_plain_file_within(tmp_path, Path("a/b/f.txt"), 4)
+    assert caught.value.errno == errno.EFBIG

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
 from PIL import Image
 
 from sos_docs import files, pipeline
-from sos_docs.config import Config, load_config
-from sos_docs.errors import ConfigError, DeliveryError
-from sos_docs.service.doctor import CheckStatus, check_logo, check_root
+from sos_docs.config import DEFAULT_TEMPLATES_DIR, Config, load_config
+from sos_docs.errors import ConfigError, DeliveryError, TemplateError
+from sos_docs.model import MappingCase
+from sos_docs.service.doctor import CheckStatus, check_logo, check_root, check_templates
 from sos_docs.service.layout import WatchedRoot
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 SECONDS = 10  # far more than any of these takes once fixed; a hang would last for ever
 
@@ -275,3 +279,173 @@ def test_a_hostile_root_leaves_the_others_watched(tmp_path: Path) -> None:
     assert [root.path for root in watched] == [good]
     assert any(str(bad) in note.message and "Not watching" in note.message for note in notes)
     assert isinstance(watched[0].config, Config)
+
+
+# ------------------------------------------ paths followed at every open, not only at start
+
+
+SECRET = "Team A's child: the words of a safeguarding report"
+
+
+def word_file(path: Path, *paragraphs: str) -> Path:
+    """A real Word file (usable as a template) whose paragraphs hold the given text."""
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def victim_report(base: Path) -> Path:
+    """Team A's finished report, holding a child's details, in its reports folder."""
+    return word_file(base / "teamA" / "reports" / "CP-A" / "secret.docx", SECRET)
+
+
+def extra_document(template: str, templates_dir: str = "tpl") -> str:
+    """A sos-docs.toml adding one document from `template` in `templates_dir`."""
+    return (
+        f'templates_dir = "{templates_dir}"\n'
+        f'[[documents]]\nname = "Agenda"\ntemplate = "{template}"\n'
+    )
+
+
+def case(folder: Path) -> MappingCase:
+    """The example workbook's valid case (the workbook written in `folder`)."""
+    workbook = WorkbookBuilder().write(folder / "CP-1.xlsx")
+    validation = pipeline.check_workbook(workbook, today=EXAMPLE_TODAY)
+    assert validation.case is not None
+    return validation.case
+
+
+def agenda_text(config: Config, folder: Path) -> str:
+    """The text of the extra document rendered for the example case with `config`."""
+    agenda = pipeline.render_case(case(folder), config, pipeline.document_kinds(config)[2:])[0]
+    document = docx.Document(io.BytesIO(agenda.data))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def shipped_templates(folder: Path) -> None:
+    """The two built-in documents' templates copied into a team's templates folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("conference_report.docx", "words_and_pictures.docx"):
+        shutil.copy(DEFAULT_TEMPLATES_DIR / name, folder / name)
+
+
+def test_a_template_path_stepping_back_out_of_a_link_is_refused_at_load(tmp_path: Path) -> None:
+    """F2: `lnk/../CP-A/secret.docx`, with lnk a link to team A's reports, is a ConfigError."""
+    victim_report(tmp_path)
+    root = team(tmp_path, "teamB", extra_document("lnk/../CP-A/secret.docx"))
+    (root / "tpl").mkdir()
+    (root / "tpl" / "lnk").symlink_to("../../teamA/reports", target_is_directory=True)
+    message = config_error(root)
+    assert f"{root / 'sos-docs.toml'}, line 4" in message and "'..'" in message
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        ('templates_dir = "tpl/../tpl"', 1),
+        ('logo = "branding/../logo.png"', 1),
+        ('[[documents]]\nname = "Agenda"\ntemplate = "sub/../agenda.docx"', 3),
+    ],
+)
+def test_any_step_up_in_a_team_path_is_refused_with_file_and_line(
+    tmp_path: Path, setting: str, line: int
+) -> None:
+    """A `..` in templates_dir, logo or a template is refused even when it stays inside."""
+    root = team(tmp_path, "teamB", f"{setting}\n")
+    message = config_error(root)
+    assert f"{root / 'sos-docs.toml'}, line {line}" in message and "'..'" in message
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        'templates_dir = ".SOS-DOCS"\n',
+        'logo = "Inbox/logo.png"\n',
+        'templates_dir = "REPORTS/x"\n',
+        extra_document("../INBOX/x.docx"),
+    ],
+)
+def test_a_working_folder_spelled_in_other_letters_is_refused(tmp_path: Path, toml: str) -> None:
+    """The inbox, reports, processed, rejected and state folders are matched in any case."""
+    root = team(tmp_path, "teamB", toml)
+    assert "is inside the" in config_error(root)
+
+
+def test_a_template_folder_swapped_for_a_link_after_start_is_refused(tmp_path: Path) -> None:
+    """F3: tpl/sub made a link to team A's reports after load_config: nothing of A is read."""
+    victim_report(tmp_path)
+    root = team(tmp_path, "teamB", extra_document("sub/secret.docx"))
+    word_file(root / "tpl" / "sub" / "secret.docx", "Team B's own agenda")
+    shipped_templates(root / "tpl")
+    config = load_config(root)
+    assert "Team B's own agenda" in agenda_text(config, tmp_path)
+    (root / "tpl" / "sub").rename(root / "tpl" / "sub.old")
+    (root / "tpl" / "sub").symlink_to("../../teamA/reports/CP-A", target_is_directory=True)
+    with pytest.raises(TemplateError, match="link"):
+        agenda_text(config, tmp_path)
+    checks = check_templates(config)
+    assert checks[2].status is CheckStatus.FAIL and SECRET not in checks[2].message
+
+
+def test_a_hard_linked_template_is_refused(tmp_path: Path) -> None:
+    """F9: tpl/h.docx, a hard link to team A's report, is neither rendered nor passed by doctor."""
+    report = victim_report(tmp_path)
+    root = team(tmp_path, "teamB", extra_document("h.docx"))
+    shipped_templates(root / "tpl")
+    os.link(report, root / "tpl" / "h.docx")
+    config = load_config(root)
+    with pytest.raises(TemplateError, match="hard link"):
+        agenda_text(config, tmp_path)
+    assert check_templates(config)[2].status is CheckStatus.FAIL
+
+
+def test_a_logo_folder_swapped_for_a_link_after_start_is_refused(tmp_path: Path) -> None:
+    """F3: branding/ made a link to team A's folder after load: the logo is left out, doctor fails."""
+    other = team(tmp_path, "teamA")
+    (other / "branding").mkdir()
+    (other / "branding" / "logo.png").write_bytes(png())
+    root = team(tmp_path, "teamB", 'logo = "branding/logo.png"\n')
+    (root / "branding").mkdir()
+    (root / "branding" / "logo.png").write_bytes(png())
+    config = load_config(root)
+    assert pipeline.document_settings(config)[0].logo is not None
+    (root / "branding").rename(root / "branding.old")
+    (root / "branding").symlink_to("../teamA/branding", target_is_directory=True)
+    settings, warnings = pipeline.document_settings(config)
+    assert settings.logo is None and "link" in warnings[0]
+    check = check_logo(config)
+    assert check is not None and check.status is CheckStatus.FAIL
+
+
+def test_a_hard_linked_logo_is_refused(tmp_path: Path) -> None:
+    """A logo that is a hard link to another file is not read: doctor fails, documents warn."""
+    other = team(tmp_path, "teamA")
+    (other / "logo.png").write_bytes(png())
+    root = team(tmp_path, "teamB", 'logo = "logo.png"\n')
+    os.link(other / "logo.png", root / "logo.png")
+    config = load_config(root)
+    check = check_logo(config)
+    assert check is not None and check.status is CheckStatus.FAIL and "hard link" in check.message
+    assert pipeline.document_settings(config)[0].logo is None
+
+
+def test_a_team_template_in_its_templates_folder_still_renders(tmp_path: Path) -> None:
+    """A plain template in the team's own templates folder is read and rendered as before."""
+    root = team(tmp_path, "teamB", extra_document("agenda.docx", "templates"))
+    shipped_templates(root / "templates")
+    word_file(root / "templates" / "agenda.docx", "Agenda for {{ case_reference }}")
+    config = load_config(root)
+    assert "Agenda for CP-" in agenda_text(config, tmp_path)
+    assert all(c.status is CheckStatus.OK for c in check_templates(config))
+
+
+def test_a_nul_character_in_a_template_path_stops_only_its_root(tmp_path: Path) -> None:
+    """A NUL in a path is a ConfigError for that root, not a ValueError traceback for every root."""
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / "sos-docs.toml").write_text('logo = "a\\u0000b.png"\n', "utf-8")
+    with pytest.raises(ConfigError, match="NUL character"):
+        load_config(root)

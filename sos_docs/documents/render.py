@@ -16,6 +16,7 @@ the parsed tags is in `sos_docs.documents.template_check`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
@@ -40,6 +41,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 from PIL import Image, ImageOps
 
+from sos_docs import files
 from sos_docs.documents import sandbox
 from sos_docs.documents._docxtpl_compiled import (
     Compiled,
@@ -85,12 +87,16 @@ def render_document(template: Path, context: Mapping[str, object]) -> Rendered:
     return render_documents([template], context)[0]
 
 
-def render_documents(templates: Sequence[Path], context: Mapping[str, object]) -> list[Rendered]:
+def render_documents(
+    templates: Sequence[Path], context: Mapping[str, object], *, within: Path | None = None
+) -> list[Rendered]:
     """Render several templates with one context; text is cleaned and each picture converted
     once for all of them."""
     cleaned = _cleaned(context, "")
     ready: _ReadyImages = {}
-    return [_render(_COMPILED.get(template), template, cleaned, ready) for template in templates]
+    return [
+        _render(_COMPILED.get(template, within), template, cleaned, ready) for template in templates
+    ]
 
 
 def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyImages) -> Rendered:
@@ -106,6 +112,12 @@ def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyIm
         raise _template_error(template, exc) from exc
     except RenderError:
         raise
+    except MemoryError as exc:  # its message is empty: say what it means instead
+        raise TemplateError(
+            f"The document from {template.name} would be too large to make: there was not "
+            "enough memory for what the template asks. The workbook is too large or the "
+            "template repeats a section too often; check it with `sos-docs check-template`."
+        ) from exc
     except Exception as exc:
         # docxtpl works on the XML with regular expressions and lxml; whatever it trips over
         # in a damaged template must reach the user as a sentence, never a traceback.
@@ -125,12 +137,35 @@ def _unmakeable(template: Path, exc: Exception) -> RenderError:
     )
 
 
-def _open_template(template: Path) -> DocxTemplate:
+def _open_template(template: Path, within: Path | None = None) -> DocxTemplate:
     """The template loaded from its bytes, or a TemplateError saying what is wrong with the file."""
-    return _parsed_template(template, _template_bytes(template))
+    return _parsed_template(template, _template_bytes(template, within))
 
 
-def _template_bytes(template: Path) -> bytes:
+def _template_bytes(template: Path, within: Path | None = None) -> bytes:
+    """The template's bytes; one inside the team's root `within` is read one name at a time.
+
+    A team's template is opened down from its root without following any link on the way
+    (one swapped in after start included) and refused when hard-linked; any other (the shipped
+    templates, one given on the command line) is read as a plain file.
+    """
+    relative = files.relative_inside(within, template)
+    if within is None or relative is None:
+        return _plain_template_bytes(template)
+    try:
+        return files.read_plain_file_within(within, relative, MAX_TEMPLATE_BYTES)
+    except FileNotFoundError as exc:
+        raise TemplateError(f"The template {template} does not exist.") from exc
+    except OSError as exc:
+        if exc.errno == errno.EFBIG:
+            raise TemplateError(_too_big(template)) from exc
+        raise TemplateError(
+            f"The template {template} cannot be read: {exc.strerror}. Name an ordinary Word "
+            "file in the team's templates folder."
+        ) from exc
+
+
+def _plain_template_bytes(template: Path) -> bytes:
     """The template file's bytes: a regular file, not a link, at most MAX_TEMPLATE_BYTES.
 
     Opened without following a link and without blocking, and checked on the open handle, so
@@ -211,9 +246,9 @@ class _CompiledTemplates:
         self._lock = threading.Lock()  # the watcher renders from several threads
         self._items: OrderedDict[tuple[str, str], Compiled] = OrderedDict()
 
-    def get(self, template: Path) -> Compiled:
+    def get(self, template: Path, within: Path | None = None) -> Compiled:
         """The compiled template; TemplateError if it cannot be read, opened or compiled."""
-        data = _template_bytes(template)
+        data = _template_bytes(template, within)
         key = (str(template), hashlib.sha256(data).hexdigest())
         with self._lock:
             found = self._items.get(key)
@@ -486,15 +521,16 @@ def _template_error(template: Path, exc: jinja2.TemplateError) -> TemplateError:
 # Checking a template's placeholders
 
 
-def check_template(template: Path) -> list[UnknownField]:
+def check_template(template: Path, within: Path | None = None) -> list[UnknownField]:
     """Every placeholder the template uses that is not a documented field, with a suggestion,
     and everything it does that a template may not (calls, internals, huge values).
 
     Nothing is rendered: the check is a walk over the parsed tags, so its time and memory
     follow the template's size (at most MAX_TEMPLATE_BYTES). Raises TemplateError when the
-    template cannot be opened or its tags do not parse.
+    template cannot be opened or its tags do not parse. `within`: the team's root, as for
+    `render_documents`.
     """
-    tpl = _open_template(template)
+    tpl = _open_template(template, within)
     env = _environment()
     found: list[UnknownField] = []
     for part, source in template_sources(tpl):

@@ -5,7 +5,8 @@ public method of any value it can reach, and bounds neither memory nor time. Thi
 template read plain data (text, numbers, lists, dicts), call nothing but its own macros,
 `range` and the loop helpers, use only the filters the project documents, and refuses before
 computing any value larger than `MAX_VALUE_SIZE` (`'x' * 10**10`, `range(10**9)`,
-`'x'|center(10**10)`, `9**999999`) or a document part larger than `MAX_PART_CHARS`. What a
+`'x'|center(10**10)`, `9**999999`, a `%` format whose result, estimated from its
+widths and arguments, would be too large) or a document part larger than `MAX_PART_CHARS`. What a
 template prints is counted as it is printed and again where Jinja joins a macro's or block's
 buffer (`concat`); a list or dict prints as text only while small; every `for` is counted
 (`count_loop`). Every refusal is a Jinja `SecurityError`, which the render layer reports as a
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import jinja2
+import markupsafe
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.nodes import Concat, EvalContext
@@ -52,6 +54,9 @@ MAX_FILTER_NUMBER = 100_000
 MAX_INT_BITS = 4096
 # A width or precision in a `%` format larger than this would pad a value to megabytes.
 MAX_FORMAT_WIDTH = 10_000
+# The most conversions one `%` format may hold: its result is estimated conversion by
+# conversion before it is made, and no document needs more than a few.
+MAX_FORMAT_CONVERSIONS = 10_000
 # The most times all the loops of one document may go round together: nested loops over a
 # listed range (`range(10000)|list`) cannot run for hours.
 MAX_LOOP_ITERATIONS = 1_000_000
@@ -102,7 +107,8 @@ LISTING_FILTERS = ORDERING_FILTERS | {"join", "list"}
 _PLAIN_DATA = (str, int, float, bool, type(None), list, dict, tuple)
 # Values whose text (str()) is the text of everything they hold.
 _CONTAINERS = (list, tuple, dict, set, frozenset, KeysView, ValuesView, ItemsView)
-_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+# What follows a `%` (and its mapping key) up to the conversion's type letter.
+_PRINTF_SPEC = re.compile(r"[#0\- +]*(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d+))?[hlL]?")
 BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul,
     "**": operator.pow,
@@ -182,16 +188,23 @@ def refuse_if_too_large(size: int, what: str) -> None:
         )
 
 
-def spend(size: int, what: str) -> None:
-    """Count a value the template made against the document's budget (and MAX_VALUE_SIZE)."""
+def refuse_unaffordable(size: int, what: str) -> None:
+    """Refuse (without spending) a value larger than MAX_VALUE_SIZE or than what is left of
+    the document's budget, before it is made."""
     refuse_if_too_large(size, what)
     budget = _budget.get()
+    if budget is not None and size > budget.made:
+        raise TooLarge(
+            f"{what} would take the values the template makes past "
+            f"{MAX_MADE_PER_DOCUMENT:,} characters or items"
+        )
+
+
+def spend(size: int, what: str) -> None:
+    """Count a value the template made against the document's budget (and MAX_VALUE_SIZE)."""
+    refuse_unaffordable(size, what)
+    budget = _budget.get()
     if budget is not None:
-        if size > budget.made:
-            raise TooLarge(
-                f"{what} would take the values the template makes past "
-                f"{MAX_MADE_PER_DOCUMENT:,} characters or items"
-            )
         budget.made -= size
 
 
@@ -208,9 +221,10 @@ def bounded_binop(op: str, left: Any, right: Any) -> Any:
         if _sized(left) and _sized(right):
             refuse_if_too_large(len(left) + len(right), "Joining two values")
     elif op == "%" and isinstance(left, str):
-        _check_printf(left)
         for argument in right if isinstance(right, tuple) else (right,):
             check_printable(argument)
+        # Widths are bounded one by one; the result is bounded in total before it is made.
+        refuse_unaffordable(printf_size(left, right), "Formatting with '%'")
     try:
         result = BINOPS[op](left, right)
     except OverflowError as exc:
@@ -370,12 +384,118 @@ def _check_int_bits(left: object, right: object, bits: int) -> None:
         )
 
 
-def _check_printf(template: str) -> None:
-    """A `%` format may not ask for `*` widths or widths and precisions over MAX_FORMAT_WIDTH."""
-    for match in _PRINTF_SPEC.finditer(template):
-        for number in match.groups():
-            if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
-                raise TooLarge(f"the format '{match.group()}' pads a value too far")
+@dataclass(frozen=True)
+class _Conversion:
+    """One `%` conversion of a format: its mapping key (None: the next argument), width,
+    precision and type letter, and the text it was written as."""
+
+    key: str | None
+    width: int
+    precision: int | None
+    kind: str
+    written: str
+
+
+def _conversions(template: str) -> Iterator[_Conversion]:
+    """The conversions of a `%` format, read as Python reads them (a mapping key may hold
+    brackets); a `*` width or precision is refused, and so is one over MAX_FORMAT_WIDTH, and
+    a format with more than MAX_FORMAT_CONVERSIONS conversions."""
+    start = template.find("%")
+    for _ in range(MAX_FORMAT_CONVERSIONS + 1):
+        if start < 0:
+            return
+        position = start + 1
+        key = None
+        if template.startswith("(", position):
+            key, position = _mapping_key(template, position + 1)
+        spec = _PRINTF_SPEC.match(template, position)
+        assert spec is not None  # every part of the pattern may be empty
+        width, precision = spec.group("width"), spec.group("precision")
+        written = template[start : spec.end() + 1]
+        for number in (width, precision):
+            if number == "*" or (number and (len(number) > 9 or int(number) > MAX_FORMAT_WIDTH)):
+                raise TooLarge(f"the format '{written[:40]}' pads a value too far")
+        kind = template[spec.end() : spec.end() + 1]
+        yield _Conversion(
+            key, int(width or 0), int(precision) if precision else None, kind, written
+        )
+        start = template.find("%", spec.end() + 1)
+    raise TooLarge(f"a '%' format may hold at most {MAX_FORMAT_CONVERSIONS:,} conversions")
+
+
+def _mapping_key(template: str, position: int) -> tuple[str, int]:
+    """The mapping key starting at `position` (just after its "("), up to the ")" closing it,
+    and where the rest of the conversion starts."""
+    depth, start = 1, position
+    while depth:
+        close = template.find(")", position)
+        if close < 0:  # Python refuses it: "incomplete format key"
+            return template[start:], len(template)
+        depth += template.count("(", position, close) - 1
+        position = close + 1
+    return template[start : position - 1], position
+
+
+def printf_size(template: str, arguments: object) -> int:
+    """At least how many characters `template % arguments` makes, worked out without making
+    it: the literal text, and for each conversion the larger of its width and its argument's
+    converted size (the argument looked up by key in a mapping format)."""
+    size = len(template)  # the literal text, and more: the conversions' own text is counted
+    positional = iter(arguments if isinstance(arguments, tuple) else (arguments,))
+    # Markup escapes each argument first: `'` becomes `&#39;`, five characters for one.
+    growth = 5 if isinstance(template, markupsafe.Markup) else 1
+    printed: dict[tuple[int, str], int] = {}  # a container's text, by id: made once
+    for conversion in _conversions(template):
+        if size > MAX_VALUE_SIZE:
+            break  # refused however the rest adds up
+        if conversion.kind == "%":
+            size += conversion.width
+            continue
+        if conversion.key is None:
+            argument = next(positional, None)
+        elif isinstance(arguments, Mapping):
+            argument = arguments.get(conversion.key)
+        else:
+            argument = None  # Python refuses the lookup itself
+        converted = _converted_size(argument, conversion, printed)
+        size += max(conversion.width, growth * converted)
+    return size
+
+
+# How `%s`, `%r` and `%a` write a value.
+_WRITERS: dict[str, Callable[[object], str]] = {"s": str, "r": repr, "a": ascii}
+
+
+def _converted_size(
+    argument: object, conversion: _Conversion, printed: dict[tuple[int, str], int]
+) -> int:
+    """At most how many characters one conversion makes of its argument, before padding."""
+    if conversion.kind not in "sra":  # a number, or `%c`: one character
+        return _number_size(argument) + (conversion.precision or 0) + 8  # sign, point, 'e+'
+    if isinstance(argument, str):
+        # repr writes a character as up to ten (\U0010ffff), and adds the quotes.
+        size = len(argument) if conversion.kind == "s" else 10 * len(argument) + 2
+    elif isinstance(argument, _CONTAINERS):
+        check_printable(argument)  # small enough to print: its text is made to be measured
+        key = (id(argument), conversion.kind)
+        if key not in printed:
+            write = _WRITERS[conversion.kind]
+            printed[key] = len(write(argument))
+        size = printed[key]
+    else:
+        size = _number_size(argument)
+    if conversion.precision is not None:
+        size = min(size, conversion.precision)
+    return size
+
+
+def _number_size(value: object) -> int:
+    """At most how many characters a number (or another small value) is written as."""
+    if _is_int(value):
+        return 2 + _bits(value) // 3  # octal, the longest: a digit per three bits
+    if isinstance(value, float):
+        return 330  # '%f' of 1e308 writes 309 digits
+    return 1000  # bools, None, a one-letter text for `%c`, pictures: small, counted generously
 
 
 def bounded_range(*args: int) -> range:

@@ -126,8 +126,15 @@ class _ConstantValues:
             return node.value
         if isinstance(node, nodes.Name) and node.name in self.named:
             return self.named[node.name]
-        if isinstance(node, nodes.List | nodes.Tuple):
+        if isinstance(node, nodes.List):
             return [self.of(item, scope) for item in node.items]
+        if isinstance(node, nodes.Tuple):  # a tuple: `%` takes its items as the arguments
+            return tuple(self.of(item, scope) for item in node.items)
+        if isinstance(node, nodes.Dict):  # `'%(a)s' % {'a': 1}` looks the keys up
+            items = [(self.of(p.key, scope), self.of(p.value, scope)) for p in node.items]
+            if not all(isinstance(key, str | int | float | bool) for key, _ in items):
+                raise _NotConstant  # a list as a key: the render says what is wrong
+            return dict(items)
         if isinstance(node, nodes.Neg | nodes.Pos):
             value = self.of(node.node, scope)
             return -value if isinstance(node, nodes.Neg) else +value  # type: ignore[operator]

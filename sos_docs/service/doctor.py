@@ -343,16 +343,19 @@ def _write_problem(folder: Path) -> str | None:
 def check_templates(config: Config) -> list[Check]:
     """Each document's template exists and uses only known fields."""
     return [
-        check_template_of(kind.title, pipeline.template_path(config, kind))
+        check_template_of(kind.title, pipeline.template_path(config, kind), config.team_root)
         for kind in pipeline.document_kinds(config)
     ]
 
 
-def check_template_of(title: str, template: Path) -> Check:
-    """One document's template: it opens and every placeholder is a known field."""
+def check_template_of(title: str, template: Path, within: Path | None = None) -> Check:
+    """One document's template: it opens and every placeholder is a known field.
+
+    `within`: the team's root, from which a template inside it is opened one name at a time.
+    """
     name = f"template for {title}"
     try:
-        unknown = check_template(template)
+        unknown = check_template(template, within)
     except TemplateError as exc:
         return Check(
             name,
@@ -378,7 +381,7 @@ def check_logo(config: Config) -> Check | None:
         return None
     name = "logo"
     try:
-        data, kind = pipeline.read_logo(config.logo)  # no link, no pipe, bounded
+        data, kind = pipeline.read_logo(config.logo, config.team_root)  # no link, no pipe
         with Image.open(io.BytesIO(data)) as image:
             described = f"{kind.upper()} picture, {image.size[0]} x {image.size[1]} pixels"
     except FileNotFoundError:

@@ -56,8 +56,9 @@ def serve(
             if demo:
                 put_in_the_example(watched[0])
             count = workers or DEFAULT_WORKERS
-            # Several workers get a worker process each, so that they use every core.
-            watcher = Watcher(watched, workers=count, once=once, processes=count > 1)
+            # Every job runs in a worker process, one worker or many: only there does the job's
+            # time limit hold, and a workbook that exhausts memory ends only its own process.
+            watcher = Watcher(watched, workers=count, once=once, processes=True)
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     return 0 if not once or (summary.all_processed and every_root) else 1

@@ -86,6 +86,12 @@ class DocumentProcess:
             raise WorkerDied(
                 f"the worker process stopped (exit code {code}) while reading {workbook.name}"
             ) from exc
+        except BaseException:
+            # Whatever else went wrong mid-exchange, the worker may still answer this request
+            # later, and that answer must never reach the next job (another team's workbook):
+            # the worker is ended, and the next job gets a new one.
+            self._end(kill=True)
+            raise
         if kind != "done":
             raise _child_error(*payload)
         made: Made = payload[0]

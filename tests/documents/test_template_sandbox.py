@@ -80,6 +80,7 @@ ATTACKS = [
     "{% block b %}x{% endblock %}{{ self['b'] }}",
     "{{ [scale_picture]|selectattr('tpl')|list }}",
     "{{ words_pages|sort(attribute='picture.tpl')|list }}",
+    "{{ ('%(a)10000s' * 1000000 % {'a': 1})|length }}",
 ]
 # Written as ones an attacker would use; refused the same way (not run on the unchanged code,
 # which would try to allocate tens of gigabytes).
@@ -448,6 +449,10 @@ RUNTIME_ATTACKS = {
     + "{% for i in x|select %}{% for j in x|reject %}{% for k in x|select %}"
     "{% endfor %}{% endfor %}{% endfor %}",
     "wordwrap at width 1": "{% set t = 'word ' * 2000000 %}{{ t|wordwrap(1)|length }}",
+    "percent with a repeated mapping format": "{{ ('%(a)10000s' * 1000000 % {'a': 1})|length }}",
+    "percent repeated as often as the data says": "{% set n = case_reference|length %}"
+    "{{ (('%10000s' * (n * 100000)) % ((case_reference,) * (n * 100000)))|length }}",
+    "percent of a long text many times": _BIG_TEXT + "{{ ('%s' * 1000 % ((s,) * 1000))|length }}",
 }
 
 
@@ -491,6 +496,13 @@ def test_a_template_passing_the_check_cannot_exhaust_memory_or_time(
             "001224",
         ),
         ("{{ [[1, 2], [3]]|sort|first }}", "[1, 2]"),
+        ("{{ '%s and %s' % ('Mia', 'Leo') }}", "Mia and Leo"),
+        ("{{ '%05d' % 7 }}", "00007"),
+        ("{% set d = {'x': 'Mia'} %}{{ '%(x)s, %(x)s' % d }}", "Mia, Mia"),
+        (
+            "{{ '%-4s|%4s|%.2f|%x|%%|%.3s' % ('a', 'b', 3.14159, 255, 'abcdef') }}",
+            "a   |   b|3.14|ff|%|abc",
+        ),
     ],
 )
 def test_ordinary_printing_joining_and_loops_are_unchanged(
@@ -539,3 +551,69 @@ def test_small_values_print_and_join_exactly_as_python_writes_them(value: list[o
         printed = template.render(v=value)
     text = str(value)
     assert printed == f"{text}|{text}|{';'.join(map(str, value))}|{text}|{text}"
+
+
+def test_a_memory_error_while_rendering_is_a_template_error_saying_the_document_is_too_large(
+    tmp_path: Path, picture_context: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running out of memory in a render is a one-line TemplateError naming the template, not an
+    empty reason."""
+
+    def out_of_memory(op: str, left: object, right: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr(sandbox, "bounded_binop", out_of_memory)
+    template = template_with(tmp_path / "t", "{{ 6 * case_reference|length }}")
+    with pytest.raises(TemplateError) as raised:
+        render_document(template, picture_context)
+    message = str(raised.value)
+    assert message.startswith(f"The document from {template.name} would be too large to make")
+    assert "\n" not in message
+
+
+_CONVERSIONS = st.one_of(
+    st.tuples(st.sampled_from(["s", "r", "a"]), _NESTED_DATA),
+    st.tuples(st.sampled_from(["d", "i", "o", "x", "X"]), st.integers(-(2**200), 2**200)),
+    st.tuples(st.sampled_from(["f", "e", "g", "E"]), st.floats(allow_nan=False, width=64)),
+    st.tuples(st.just("c"), st.characters()),
+    st.tuples(st.just("%"), st.none()),
+)
+
+
+@given(
+    pieces=st.lists(
+        st.tuples(
+            st.text(max_size=3),
+            st.sampled_from(["", "-", "0", "#", "+", " "]),
+            st.none() | st.integers(0, 40),
+            st.none() | st.integers(0, 20),
+            _CONVERSIONS,
+        ),
+        max_size=6,
+    ),
+    keyed=st.booleans(),
+)
+def test_the_percent_size_estimate_is_never_below_what_python_makes(
+    pieces: list[tuple[str, str, int | None, int | None, tuple[str, object]]], keyed: bool
+) -> None:
+    """For any format and arguments, `printf_size` is at least the length of Python's result,
+    and the sandbox's `%` gives Python's own text."""
+    template = ""
+    positional: list[object] = []
+    named: dict[str, object] = {}
+    for n, (text, flags, width, precision, (kind, value)) in enumerate(pieces):
+        template += text.replace("%", "%%")
+        if kind == "%":  # Python takes no key, flag, width or precision for a literal '%'
+            template += "%%"
+            continue
+        key = f"({n})" if keyed else ""
+        width_text = "" if width is None else str(width)
+        precision_text = "" if precision is None else f".{precision}"
+        template += f"%{key}{flags}{width_text}{precision_text}{kind}"
+        positional.append(value)
+        named[str(n)] = value
+    arguments: object = named if keyed else tuple(positional)
+    made = template % arguments  # type: ignore[operator]
+    assert sandbox.printf_size(template, arguments) >= len(made)
+    with sandbox.document_budget():
+        assert sandbox.bounded_binop("%", template, arguments) == made

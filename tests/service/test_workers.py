@@ -280,3 +280,54 @@ def test_a_stop_request_waits_for_a_blowup_no_longer_than_the_time_limit(tmp_pat
     text = problems.read_text(encoding="utf-8-sig")
     assert "SYS004" in text and "too large or too complex to process" in text
     assert not list(root.reports.rglob("*.docx"))
+
+
+def test_an_unexpected_failure_mid_exchange_never_hands_its_answer_to_the_next_job(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job whose exchange fails unexpectedly (here: a wait the system refuses) ends its worker,
+    so the answer the worker was still making never reaches the next job, another team's."""
+    other = WorkbookBuilder().set_case("Meeting date", "LEAK-MARKER not a date")
+    leaking = other.write(tmp_path / "other-team.xlsx")
+    process = DocumentProcess()
+    try:
+        process.make(example, DEFAULT_CONFIG)  # started and ready
+        connection = process._connection
+        assert connection is not None
+        real_poll = connection.poll
+
+        def refusing_poll(timeout: float | None = 0.0) -> bool:
+            monkeypatch.setattr(connection, "poll", real_poll)
+            raise OverflowError("timeout is too large")
+
+        monkeypatch.setattr(connection, "poll", refusing_poll)
+        with pytest.raises(OverflowError):
+            process.make(leaking, DEFAULT_CONFIG)
+        made = process.make(example, DEFAULT_CONFIG)
+    finally:
+        process.close()
+    assert made.validation.ok, [p.message for p in made.validation.problems]
+    assert not any("LEAK-MARKER" in p.message for p in made.validation.problems)
+
+
+def test_the_service_runs_jobs_in_a_worker_process_even_with_one_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch --workers 1` still isolates jobs in a worker process, where the time limit holds."""
+    from sos_docs.service import run
+
+    made: list[dict[str, object]] = []
+
+    class Recording(Watcher):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run, "Watcher", Recording)
+    root = tmp_path / "team"
+    root.mkdir()
+    status = run.serve(
+        [root], config_file=None, overrides={}, workers=1, once=True, console_level=40
+    )
+    assert status == 0
+    assert made and made[0]["processes"] is True
