@@ -23,7 +23,7 @@ from watchdog.observers.polling import PollingObserver
 from sos_docs import files, pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.service import jobs, observers
+from sos_docs.service import jobs, observers, run
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
@@ -479,6 +479,14 @@ def test_two_services_on_one_root_process_each_workbook_once(
 # Graceful stop and bounded resources
 
 
+class InProcessWatcher(Watcher):
+    """The service's watcher with its jobs in this process, whatever it is asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["processes"] = False
+        super().__init__(*args, **kwargs)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_signal_during_a_job_lets_it_finish_then_exits_0(
     tmp_path: Path,
@@ -501,6 +509,10 @@ def test_a_stop_signal_during_a_job_lets_it_finish_then_exits_0(
         return real_render(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "render_case", signalled_render)
+    # The service runs jobs in worker processes; here the one worker runs in this process, so
+    # that the render can send the signal (test_sigterm_to_a_real_service_process_... covers
+    # worker processes).
+    monkeypatch.setattr(run, "Watcher", InProcessWatcher)
     result = CliRunner().invoke(
         cli, ["watch", str(root.path), *FAST_FLAGS, "--workers", "1"], catch_exceptions=False
     )
