@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,16 +76,37 @@ def connect(
         connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     try:
         with translated("open", path):
+            _configure_when_free(connection, path, busy_timeout, wal=wal)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _configure_when_free(
+    connection: sqlite3.Connection, path: Path, busy_timeout: float, *, wal: bool
+) -> None:
+    """Set the journal's mode and schema, waiting while another service does the same.
+
+    SQLite answers "database is locked" at once, without waiting the busy timeout, when two
+    processes set the journal mode of a new journal at the same moment; so that is tried again
+    until the busy timeout has passed.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
             connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             connection.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
             connection.execute("PRAGMA synchronous = FULL")
             # Deleted and rewritten rows are overwritten with zeros, not left in free pages.
             connection.execute("PRAGMA secure_delete = ON")
             _ensure_schema(connection, path)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _ensure_schema(connection: sqlite3.Connection, path: Path) -> None:
