@@ -20,9 +20,7 @@ import errno
 import hashlib
 import io
 import logging
-import os
 import re
-import stat
 import threading
 import zipfile
 from collections import OrderedDict
@@ -143,71 +141,42 @@ def _open_template(template: Path, within: Path | None = None) -> DocxTemplate:
 
 
 def _template_bytes(template: Path, within: Path | None = None) -> bytes:
-    """The template's bytes; one inside the team's root `within` is read one name at a time.
+    """The template's bytes: an ordinary file of at most MAX_TEMPLATE_BYTES, never a link.
 
-    A team's template is opened down from its root without following any link on the way
-    (one swapped in after start included) and refused when hard-linked; any other (the shipped
-    templates, one given on the command line) is read as a plain file.
+    A team's template (inside its root `within`) is opened down from the root one name at a
+    time, so no link on the way is followed (one swapped in after start included), and refused
+    when hard-linked; any other (the shipped templates, one given on the command line) is read
+    as a plain file. Both never block on a pipe and never read a device such as /dev/zero.
     """
     relative = files.relative_inside(within, template)
-    if within is None or relative is None:
-        return _plain_template_bytes(template)
     try:
+        if within is None or relative is None:
+            return files.read_plain_file(template, MAX_TEMPLATE_BYTES)
         return files.read_plain_file_within(within, relative, MAX_TEMPLATE_BYTES)
-    except FileNotFoundError as exc:
-        raise TemplateError(f"The template {template} does not exist.") from exc
     except OSError as exc:
-        if exc.errno == errno.EFBIG:
-            raise TemplateError(_too_big(template)) from exc
-        raise TemplateError(
-            f"The template {template} cannot be read: {exc.strerror}. Name an ordinary Word "
-            "file in the team's templates folder."
-        ) from exc
+        raise _unreadable_template(template, exc) from exc
 
 
-def _plain_template_bytes(template: Path) -> bytes:
-    """The template file's bytes: a regular file, not a link, at most MAX_TEMPLATE_BYTES.
-
-    Opened without following a link and without blocking, and checked on the open handle, so
-    a FIFO, a device such as /dev/zero or a link swapped in is refused, never read.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(template, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError as exc:
-        raise TemplateError(f"The template {template} does not exist.") from exc
-    except OSError as exc:
-        if template.is_symlink():
-            raise TemplateError(
-                f"The template {template} is a symbolic link, which sos-docs does not follow. "
-                "Name the template file itself."
-            ) from exc
-        raise TemplateError(f"The template {template} cannot be read: {exc.strerror}.") from exc
-    try:
-        return _read_regular_file(template, fd)
-    except OSError as exc:
-        raise TemplateError(f"The template {template} cannot be read: {exc.strerror}.") from exc
-    finally:
-        os.close(fd)
-
-
-def _read_regular_file(template: Path, fd: int) -> bytes:
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        raise TemplateError(
+def _unreadable_template(template: Path, exc: OSError) -> TemplateError:
+    """Why a template file cannot be read, in words, with what to do."""
+    if isinstance(exc, FileNotFoundError):
+        return TemplateError(f"The template {template} does not exist.")
+    if exc.errno == errno.EFBIG:
+        return TemplateError(_too_big(template))
+    if exc.errno == errno.ELOOP or (exc.errno == errno.EMLINK and template.is_symlink()):
+        return TemplateError(
+            f"The template {template} is a symbolic link, which sos-docs does not follow. "
+            "Name the template file itself."
+        )
+    if exc.errno == errno.EINVAL:
+        return TemplateError(
             f"The template {template} is not a regular file (it is a folder, device or pipe). "
             "Name a Word .docx file."
         )
-    if info.st_size > MAX_TEMPLATE_BYTES:
-        raise TemplateError(_too_big(template))
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := os.read(fd, min(1024 * 1024, MAX_TEMPLATE_BYTES + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_TEMPLATE_BYTES:  # it grew while being read
-            raise TemplateError(_too_big(template))
-    return b"".join(chunks)
+    return TemplateError(
+        f"The template {template} cannot be read: {exc.strerror}. Name an ordinary Word "
+        "file in the team's templates folder."
+    )
 
 
 def _too_big(template: Path) -> str:
