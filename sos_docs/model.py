@@ -25,6 +25,7 @@ MEETING_TYPES = (
     "Strategy discussion",
 )
 CONFERENCE_MEETING_TYPES = frozenset(MEETING_TYPES[:3])
+INITIAL_CONFERENCE, REVIEW_CONFERENCE, PRE_BIRTH_CONFERENCE = MEETING_TYPES[:3]
 
 # The scale's ends when a workbook leaves them empty (the blank workbook fills them in).
 DEFAULT_SCALE_ZERO = "The children cannot safely stay at home as things are."
@@ -174,12 +175,29 @@ class CaseDetails:
     scale_ten_means: str = ""
     words_and_pictures_agreed: bool | None = None
     review_date: dt.date | None = None
+    # Format 2 (practice.md): all optional, so a format 1 workbook reads as before.
+    format_version: int | None = None  # the Case sheet's `Format` value; None: format 1
+    categories: tuple[str, ...] = ()  # the categories a `Multiple` category names
+    report_date: dt.date | None = None  # the day the author signs the report
+    manager_name: str = ""
+    manager_role: str = ""
+    manager_approved_on: dt.date | None = None
     source: Source | None = field(default=None, compare=False)
 
     @property
     def is_conference(self) -> bool:
         """True for the three child protection conference meeting types."""
         return self.meeting_type in CONFERENCE_MEETING_TYPES
+
+    @property
+    def is_review(self) -> bool:
+        """True for a review child protection conference."""
+        return self.meeting_type == REVIEW_CONFERENCE
+
+    @property
+    def is_pre_birth(self) -> bool:
+        """True for a pre-birth conference."""
+        return self.meeting_type == PRE_BIRTH_CONFERENCE
 
 
 @dataclass(frozen=True)
@@ -196,6 +214,13 @@ class Child:
     interpreter_needed: bool | None = None
     school_or_setting: str = ""
     legal_status: str = ""
+    # Format 2: the name used wherever a first name is wanted (never guessed from `name`), and
+    # this child's own decision; blank ones take the Case sheet's.
+    known_as: str = ""
+    recommendation: str = ""
+    category_of_harm: str = ""
+    categories: tuple[str, ...] = ()
+    plan_start_date: dt.date | None = None
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -219,6 +244,11 @@ class Person:
     agency: str = ""
     contact: str = ""
     name_children_use: str = ""
+    # Format 2: which children the relationship, parental responsibility and living-with
+    # apply to ("father of C3 only"); empty means all the children.
+    children: tuple[PersonRef, ...] = ()
+    first_language: str = ""
+    interpreter_needed: bool | None = None
     source: Source | None = field(default=None, compare=False)
 
 
@@ -243,6 +273,8 @@ class Harm:
     impact_on_child: str = ""
     children: tuple[PersonRef, ...] = ()
     information_source: str = ""  # Observed, Child said, Reported, Alleged
+    disputed_by: tuple[PersonRef, ...] = ()  # format 2: who disputes this account
+    their_account: str = ""  # format 2: what they say happened
     source: Source | None = field(default=None, compare=False)
 
 
@@ -359,6 +391,45 @@ class WordsPage:
 
 
 @dataclass(frozen=True)
+class FamilyView:
+    """One person's view of a danger statement, a harm row, or the worries overall (format 2)."""
+
+    person: PersonRef
+    view: str = ""  # Agree, Partly agree, Disagree
+    their_words: str = ""
+    danger_statement_id: str = ""  # the statement it is about; "" with no harm_row: overall
+    harm_row: int | None = None  # the Harm sheet row it is about
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def is_overall(self) -> bool:
+        """True when the view is about the worries as a whole."""
+        return not self.danger_statement_id and self.harm_row is None
+
+
+@dataclass(frozen=True)
+class BirthPlanItem:
+    """One arrangement of a pre-birth conference's birth and discharge plan (format 2)."""
+
+    arrangement: str
+    who: PersonRef | None = None
+    when: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PreviousScore:
+    """A scaling score from a conference before sos-docs (the `Previous scaling` sheet)."""
+
+    date: dt.date
+    participant: PersonRef
+    score: int
+    danger_statement: str = ""  # as it was numbered or worded then; "" for the overall score
+    child: PersonRef | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class MappingCase:
     """The whole Signs of Safety map of one case, as a valid workbook describes it."""
 
@@ -377,6 +448,29 @@ class MappingCase:
     childs_views: tuple[ChildView, ...] = ()
     safety_plan: tuple[SafetyRule, ...] = ()
     words_and_pictures: tuple[WordsPage, ...] = ()
+    family_views: tuple[FamilyView, ...] = ()
+    birth_plan: tuple[BirthPlanItem, ...] = ()
+    previous_scaling: tuple[PreviousScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class EarlierConference:
+    """A workbook of the same case processed before this one, read again for a review."""
+
+    file_name: str  # as staff know it, for warnings and the report's sources
+    case: MappingCase
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """What a review conference knows of the case's earlier conferences.
+
+    `earlier` is oldest first. `warnings` say which earlier workbooks could not be used and
+    why (missing, damaged, no longer valid, another family): never a failure of this one.
+    """
+
+    earlier: tuple[EarlierConference, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

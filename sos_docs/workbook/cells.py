@@ -267,6 +267,7 @@ READERS: dict[ColumnKind, Callable[[Column, CellValue], Read]] = {
     ColumnKind.PERSON: read_text,
     ColumnKind.CHILD: read_text,
     ColumnKind.CHILDREN: read_text,
+    ColumnKind.PEOPLE: read_text,
     ColumnKind.REF: read_text,
     ColumnKind.PICTURE: read_nothing,
 }

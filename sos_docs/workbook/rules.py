@@ -40,7 +40,13 @@ EMPTY_CODES = {
     (SCALING.name, "reason"): codes.SOS105,
 }
 # Person columns that also take free text (a role such as "School"), with warning SOS204.
-FREE_TEXT_PEOPLE = frozenset({(NEXT_STEPS.name, "who")})
+FREE_TEXT_PEOPLE = frozenset(
+    {
+        (NEXT_STEPS.name, "who"),
+        (schema.BIRTH_PLAN.name, "who"),  # "Midwife on the ward"
+        (schema.PREVIOUS_SCALING.name, "participant"),  # may have left the case since
+    }
+)
 
 _LABEL_PATTERNS = tuple(
     (label, re.compile(rf"\b{re.escape(label)}\b", re.IGNORECASE))

@@ -1,4 +1,4 @@
-"""The mapping workbook contract, format 1, as data: sheets, columns, types, choices, aliases.
+"""The mapping workbook contract, formats 1 and 2, as data: sheets, columns, types, choices, aliases.
 
 The blank workbook, the validator and the documentation all read this one table, so the
 workbook people fill in and the rules it is checked against cannot drift apart.
@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sos_docs.model import MEETING_TYPES
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what `new-workbook` writes; format 1 workbooks are read as before
 
 
 class ColumnKind(StrEnum):
@@ -25,6 +25,7 @@ class ColumnKind(StrEnum):
     PERSON = "person"  # People or Children sheet, by ID or exact name
     CHILD = "child"  # Children sheet, by ID or exact name
     CHILDREN = "children"  # comma-separated children
+    PEOPLE = "people"  # comma-separated people or children
     REF = "reference"  # an ID on another sheet (danger statement, safety goal)
     PICTURE = "picture"  # an image placed over the row, never a cell value
 
@@ -52,7 +53,20 @@ TAB_COLOURS = {
 YES_WORDS = frozenset({"yes", "y", "true"})
 NO_WORDS = frozenset({"no", "n", "false"})
 
-RECOMMENDATIONS = ("Child protection plan", "Child in need plan", "No further action", "Other")
+INITIAL_RECOMMENDATIONS = (
+    "Child protection plan",
+    "Child in need plan",
+    "No further action",
+    "Other",
+)
+REVIEW_RECOMMENDATIONS = (
+    "Continue child protection plan",
+    "End plan: child in need plan",
+    "End plan: no further action",
+    "Other",
+)
+# Every recommendation a cell may hold; which fit the meeting type is a rule of its own.
+RECOMMENDATIONS = (*INITIAL_RECOMMENDATIONS, *REVIEW_RECOMMENDATIONS[:-1])
 CATEGORIES_OF_HARM = ("Neglect", "Physical abuse", "Emotional abuse", "Sexual abuse", "Multiple")
 LEGAL_STATUSES = ("None", "Child in need", "Child protection plan", "Looked after")
 ROLES = ("Parent", "Carer", "Family", "Friend", "Professional")
@@ -223,6 +237,34 @@ CASE = Sheet(
             aliases=("Words and pictures agreed",),
         ),
         _c("Review date", "review_date", ColumnKind.DATE),
+        _c(
+            "Format",
+            "format_version",
+            ColumnKind.WHOLE,
+            aliases=("Workbook format",),
+            help="The mapping workbook format: 2. Leave as it is.",
+        ),
+        _c(
+            "Categories",
+            "categories",
+            aliases=("Categories of harm",),
+            help="When the category is Multiple: which ones, separated by commas.",
+        ),
+        _c(
+            "Report date",
+            "report_date",
+            ColumnKind.DATE,
+            aliases=("Date of report", "Date of this report"),
+            help="The day you sign the report. Blank: the day the documents are made.",
+        ),
+        _c("Manager name", "manager_name", aliases=("Manager",)),
+        _c("Manager role", "manager_role"),
+        _c(
+            "Manager approved on",
+            "manager_approved_on",
+            ColumnKind.DATE,
+            aliases=("Approved on", "Manager approval date"),
+        ),
     ),
 )
 
@@ -257,6 +299,41 @@ CHILDREN = Sheet(
         _c("Interpreter needed", "interpreter_needed", ColumnKind.YESNO, aliases=("Interpreter",)),
         _c("School or setting", "school_or_setting", width=26, aliases=("School", "Setting")),
         _c("Legal status", "legal_status", ColumnKind.CHOICE, choices=LEGAL_STATUSES),
+        _c(
+            "Known as",
+            "known_as",
+            width=14,
+            aliases=("Preferred name", "First name"),
+            help="The name the child is called by. Used wherever a first name is wanted.",
+        ),
+        _c(
+            "Recommendation",
+            "recommendation",
+            ColumnKind.CHOICE,
+            choices=RECOMMENDATIONS,
+            width=24,
+            help="Blank: the Case sheet's recommendation.",
+        ),
+        _c(
+            "Category of harm",
+            "category_of_harm",
+            ColumnKind.CHOICE,
+            choices=CATEGORIES_OF_HARM,
+            aliases=("Category",),
+            help="Blank: the Case sheet's category.",
+        ),
+        _c(
+            "Categories",
+            "categories",
+            aliases=("Categories of harm",),
+            help="When the category is Multiple: which ones, separated by commas.",
+        ),
+        _c(
+            "Plan start date",
+            "plan_start_date",
+            ColumnKind.DATE,
+            help="For a review: the day the current plan began.",
+        ),
     ),
 )
 
@@ -302,6 +379,14 @@ PEOPLE = Sheet(
             aliases=("Known to the children as", "Children call them"),
             help="e.g. Nanna. Used in the words and pictures story.",
         ),
+        _c(
+            "Children",
+            "children",
+            ColumnKind.CHILDREN,
+            help="Which children the relationship applies to (IDs or names). Blank: all.",
+        ),
+        _c("First language", "first_language", aliases=("Language",)),
+        _c("Interpreter needed", "interpreter_needed", ColumnKind.YESNO, aliases=("Interpreter",)),
     ),
 )
 
@@ -335,6 +420,18 @@ HARM = Sheet(
             help="IDs or names, separated by commas. Blank means all the children.",
         ),
         _c("Source", "information_source", ColumnKind.CHOICE, choices=HARM_SOURCES, width=14),
+        _c(
+            "Disputed by",
+            "disputed_by",
+            ColumnKind.PEOPLE,
+            help="Who says it did not happen this way (IDs or names).",
+        ),
+        _c(
+            "Their account",
+            "their_account",
+            width=40,
+            help="What the people who dispute it say happened, in their words.",
+        ),
     ),
 )
 
@@ -556,6 +653,55 @@ WORDS_AND_PICTURES = Sheet(
     ),
 )
 
+FAMILYS_VIEWS = Sheet(
+    "Family's views",
+    question=Question.WORRIED,
+    aliases=("Familys views", "Family views", "Parents' views", "Parents views"),
+    intro="Each person's own view of the worries: one row per person and danger statement.",
+    columns=(
+        _c("Person", "person", ColumnKind.PERSON, required=True, width=20),
+        _c(
+            "About",
+            "about",
+            width=12,
+            help="A danger statement ID, a Harm row number, or blank for the worries overall.",
+        ),
+        _c("View", "view", ColumnKind.CHOICE, choices=FAMILY_VIEWS, width=14),
+        _c("Their words", "their_words", width=60, aliases=("Words", "In their words")),
+    ),
+)
+
+BIRTH_PLAN = Sheet(
+    "Birth plan",
+    question=Question.NEEDS_TO_HAPPEN,
+    aliases=("Birth and discharge plan",),
+    intro="For a pre-birth conference: what will happen at the birth and when the baby goes home.",
+    columns=(
+        _c("Arrangement", "arrangement", required=True, width=60),
+        _c("Who", "who", ColumnKind.PERSON),
+        _c("When", "when", width=24),
+    ),
+)
+
+PREVIOUS_SCALING = Sheet(
+    "Previous scaling",
+    question=Question.SCALING,
+    aliases=("Earlier scaling", "Scaling history"),
+    intro="Scores from conferences before sos-docs was used: one row per score.",
+    columns=(
+        _c("Date", "date", ColumnKind.DATE, required=True, width=12),
+        _c("Participant", "participant", ColumnKind.PERSON, required=True, width=20),
+        _c(
+            "Danger statement",
+            "danger_statement",
+            width=16,
+            help="The danger statement then (its ID or words). Blank: the overall score.",
+        ),
+        _c("Child", "child", ColumnKind.CHILD, help="Blank means all the children."),
+        _c("Score", "score", ColumnKind.WHOLE, required=True, width=10),
+    ),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     CASE,
     CHILDREN,
@@ -563,14 +709,17 @@ SHEETS: tuple[Sheet, ...] = (
     AGENCY_INVOLVEMENT,
     HARM,
     DANGER_STATEMENTS,
+    FAMILYS_VIEWS,
     COMPLICATING_FACTORS,
     GREY_AREAS,
     WORKING_WELL,
     SAFETY_GOALS,
     NEXT_STEPS,
     SCALING,
+    PREVIOUS_SCALING,
     CHILDS_VIEWS,
     SAFETY_PLAN,
+    BIRTH_PLAN,
     WORDS_AND_PICTURES,
 )
 INSTRUCTIONS_SHEET = "Instructions"

@@ -14,12 +14,14 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from sos_docs import codes, model
 from sos_docs.model import (
     AgencyInvolvement,
+    BirthPlanItem,
     CaseDetails,
     CellValue,
     Child,
     ChildView,
     ComplicatingFactor,
     DangerStatement,
+    FamilyView,
     GreyArea,
     Harm,
     Level,
@@ -27,6 +29,7 @@ from sos_docs.model import (
     NextStep,
     Person,
     PersonRef,
+    PreviousScore,
     Problem,
     RawSheet,
     RawWorkbook,
@@ -64,6 +67,9 @@ RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
     schema.CHILDS_VIEWS.name: (ChildView, "childs_views"),
     schema.SAFETY_PLAN.name: (SafetyRule, "safety_plan"),
     schema.WORDS_AND_PICTURES.name: (WordsPage, "words_and_pictures"),
+    schema.FAMILYS_VIEWS.name: (FamilyView, "family_views"),
+    schema.BIRTH_PLAN.name: (BirthPlanItem, "birth_plan"),
+    schema.PREVIOUS_SCALING.name: (PreviousScore, "previous_scaling"),
 }
 SHOWN_CELLS = 10  # a warning lists at most this many cells
 # For each reason a value cannot be seen: its warning code and how to show it.
@@ -86,7 +92,7 @@ UNSEEN_ADVICE: dict[Unseen, tuple[str, str]] = {
     ),
 }
 REFERENCE_KINDS = frozenset(
-    {ColumnKind.PERSON, ColumnKind.CHILD, ColumnKind.CHILDREN, ColumnKind.REF}
+    {ColumnKind.PERSON, ColumnKind.CHILD, ColumnKind.CHILDREN, ColumnKind.PEOPLE, ColumnKind.REF}
 )
 CHILDREN_SEPARATORS = (";", "\n")  # read like commas: people separate names both ways
 SHOWN_IDS = 10
@@ -580,7 +586,7 @@ def _target_trusted(tables: Mapping[str, Table], column: Column) -> bool:
 def _resolve_value(directory: Directory, table: Table, column: Column, text: str) -> object:
     if column.kind is ColumnKind.REF:
         return _resolve_id(directory, column, text)
-    if column.kind is ColumnKind.CHILDREN:
+    if column.kind in (ColumnKind.CHILDREN, ColumnKind.PEOPLE):
         return _resolve_children(directory, column, text)
     free_text = (table.contract.name, column.field) in rules.FREE_TEXT_PEOPLE
     return _resolve_person(directory, column, text, free_text)
@@ -589,7 +595,8 @@ def _resolve_value(directory: Directory, table: Table, column: Column, text: str
 def _resolve_person(
     directory: Directory, column: Column, text: str, free_text: bool
 ) -> PersonRef | Unresolved:
-    matches = directory.find(text, children_only=column.kind is not ColumnKind.PERSON)
+    people_too = column.kind in (ColumnKind.PERSON, ColumnKind.PEOPLE)
+    matches = directory.find(text, children_only=not people_too)
     if len(matches) == 1:
         return matches[0]
     if not matches and free_text:
@@ -604,7 +611,7 @@ def _person_message(column: Column, text: str, matches: list[PersonRef]) -> str:
             f"{column.name} is {quote(text)}, but more than one person has that name ({ids}). "
             "Use the ID of the one you mean."
         )
-    if column.kind is ColumnKind.PERSON:
+    if column.kind in (ColumnKind.PERSON, ColumnKind.PEOPLE):
         return (
             f"{column.name} is {quote(text)}, but no one on the People or Children sheet has "
             "that ID or name. Use their ID (such as P1) or their name exactly as written there, "
@@ -673,8 +680,12 @@ def _cell_position(cell: str | None) -> tuple[int, int]:
 
 def build_case(tables: Mapping[str, Table]) -> MappingCase:
     """The typed case from tables that passed every check."""
+    danger_ids = Directory.of(tables).ids.get(schema.DANGER_STATEMENTS.name, {})
     records: dict[str, Any] = {
-        case_field: tuple(make(**row.values, source=source_of(row)) for row in tables[name].rows)
+        case_field: tuple(
+            make(**record_values(name, row, danger_ids), source=source_of(row))
+            for row in tables[name].rows
+        )
         for name, (make, case_field) in RECORDS.items()
     }
     records["words_and_pictures"] = tuple(sorted(records["words_and_pictures"], key=_page))
@@ -685,6 +696,36 @@ def _page(page: WordsPage) -> int:
     return page.page
 
 
+def record_values(sheet: str, row: Row, danger_ids: Mapping[str, str]) -> dict[str, Any]:
+    """A row's values as its record takes them: named categories split, `About` resolved."""
+    values: dict[str, Any] = dict(row.values)
+    if "categories" in values:
+        values["categories"] = split_categories(str(values["categories"]))
+    if sheet == schema.FAMILYS_VIEWS.name:
+        values.update(about_target(str(values.pop("about", "")), danger_ids))
+    return values
+
+
+def split_categories(text: str) -> tuple[str, ...]:
+    """The categories of harm a `Categories` cell names, as the category list spells them."""
+    known = {fold(name): name for name in schema.CATEGORIES_OF_HARM}
+    parts = (part.strip() for part in text.replace(";", ",").split(","))
+    return tuple(known.get(fold(part), part) for part in parts if part)
+
+
+def about_target(text: str, danger_ids: Mapping[str, str]) -> dict[str, Any]:
+    """What a Family's views `About` cell points at: a danger statement, a Harm row, or all."""
+    text = text.strip()
+    if not text:
+        return {}
+    if (danger_id := danger_ids.get(fold(text))) is not None:
+        return {"danger_statement_id": danger_id}
+    number = text.removeprefix("row").removeprefix("Row").strip()
+    if number.isdigit():
+        return {"harm_row": int(number)}
+    return {"danger_statement_id": text}  # the rules have already said it matches nothing
+
+
 def build_details(row: Row) -> CaseDetails:
     """The Case sheet's values, with the scale's default wording where it was left empty."""
     values: dict[str, Any] = {
@@ -692,6 +733,8 @@ def build_details(row: Row) -> CaseDetails:
         "scale_ten_means": model.DEFAULT_SCALE_TEN,
         **row.values,
     }
+    if "categories" in values:
+        values["categories"] = split_categories(str(values["categories"]))
     return CaseDetails(**values, source=source_of(row))
 
 
