@@ -300,6 +300,7 @@ def build_conference_report() -> DocumentObject:
     _author(doc)
     _family(doc)
     _agencies_and_reason(doc)
+    _progress(doc)
     _worries(doc)
     _working_well(doc)
     _needs_to_happen(doc)
@@ -588,6 +589,15 @@ def _scaling(doc: DocumentObject) -> None:
         "for s in scores",
         widths=(3.2, 2.8, 1.7, 5.5, 3.8),
     )
+    _score_history(doc)
+
+
+def _progress(doc: DocumentObject) -> None:
+    """A review's "Progress since the last conference" (the reviews work fills this in)."""
+
+
+def _score_history(doc: DocumentObject) -> None:
+    """The chart of every score across the case's conferences (the reviews work fills this in)."""
 
 
 def _network_and_plan(doc: DocumentObject) -> None:

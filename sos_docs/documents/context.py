@@ -15,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
+from sos_docs.documents.progress import progress_fields
 from sos_docs.documents.scale_picture import draw_scale
 from sos_docs.model import (
     DEFAULT_SCALE_TEN,
     DEFAULT_SCALE_ZERO,
+    CaseHistory,
     Child,
     ChildView,
     MappingCase,
@@ -63,8 +65,15 @@ class DocumentSettings:
 DEFAULT_SETTINGS = DocumentSettings()
 
 
-def build_context(case: MappingCase, settings: DocumentSettings | None = None) -> Context:
-    """Every template field (see `sos_docs.documents.fields`) for one case."""
+def build_context(
+    case: MappingCase,
+    settings: DocumentSettings | None = None,
+    history: CaseHistory | None = None,
+) -> Context:
+    """Every template field (see `sos_docs.documents.fields`) for one case.
+
+    `history`: the case's earlier conferences, for a review's progress section.
+    """
     settings = settings or DEFAULT_SETTINGS
     words = _Words(case, settings)
     return {
@@ -79,6 +88,7 @@ def build_context(case: MappingCase, settings: DocumentSettings | None = None) -
         "safety_rules": [_safety_rule(n, r, words) for n, r in enumerate(case.safety_plan, 1)],
         **_decision_fields(case, words),
         **_story_fields(case, settings, words),
+        **progress_fields(case, history, words.date),
     }
 
 

@@ -98,6 +98,9 @@ _PLAN = "Safety network and safety plan"
 _DECISION = "Recommendation and sharing"
 _STORY = "Words and pictures"
 
+# The review report's progress section (sos_docs.documents.progress), kept together.
+_PROGRESS_FIELDS: tuple[Field, ...] = ()
+
 FIELDS: tuple[Field, ...] = (
     # -- the case and the meeting
     Field("case_reference", FieldKind.TEXT, "The case reference.", "CP-2026-0412", _CASE),
@@ -232,6 +235,7 @@ FIELDS: tuple[Field, ...] = (
     Field("safety_people[].full_name", FieldKind.TEXT, "Full name.", "Sandra Price", _STORY),
     Field("safety_people[].relationship", FieldKind.TEXT, "Relationship to the children.", "Maternal grandmother", _STORY),
     Field("story_agreed_sentence", FieldKind.TEXT, "Who agreed the story's words (the parents the children live with), as a sentence, or empty.", "Mum and Dad have read this story and agree with it.", _STORY),
+    *_PROGRESS_FIELDS,
 )  # fmt: skip
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
