@@ -50,6 +50,9 @@ WB009 = _code("WB009", ERROR, "A reference points to an ID or name that does not
 WB010 = _code("WB010", WARNING, "A hidden sheet was not read (documents use what a person sees).")
 WB011 = _code("WB011", WARNING, "Values on hidden rows or columns were left out.")
 WB012 = _code("WB012", WARNING, "Values hidden by their format or white text were left out.")
+WB013 = _code(
+    "WB013", ERROR, "The workbook's Format is one this sos-docs does not read (only 1 and 2)."
+)
 
 # Signs of Safety rules that stop the documents.
 SOS101 = _code("SOS101", ERROR, "There is no danger statement.")
@@ -67,6 +70,21 @@ SOS108 = _code(
 SOS109 = _code("SOS109", ERROR, "A child's date of birth or expected due date is impossible.")
 SOS110 = _code(
     "SOS110", ERROR, "The mapping date is in the future, or a next step is due before it."
+)
+SOS111 = _code(
+    "SOS111",
+    ERROR,
+    "A recommendation does not fit the meeting type or the child's legal status.",
+)
+SOS112 = _code(
+    "SOS112",
+    ERROR,
+    "A Multiple category does not name two known categories, or names an unknown one.",
+)
+SOS113 = _code(
+    "SOS113",
+    ERROR,
+    "A plan start date or an earlier score's date is after the mapping date.",
 )
 
 # Signs of Safety rules that travel with the documents as warnings.
@@ -87,6 +105,27 @@ SOS207 = _code(
     WARNING,
     "A danger statement uses a professional label instead of describing behaviour.",
 )
+SOS208 = _code("SOS208", WARNING, "A pre-birth conference has no birth and discharge plan.")
+SOS209 = _code(
+    "SOS209",
+    WARNING,
+    "The report is dated after the meeting, or after it was shared with the parents.",
+)
+SOS210 = _code("SOS210", WARNING, "A conference report has no manager's approval.")
+SOS211 = _code(
+    "SOS211",
+    WARNING,
+    "The report reached the parents fewer working days before the conference than it should.",
+)
+SOS212 = _code(
+    "SOS212",
+    WARNING,
+    "A meeting that is not a conference has a recommendation or category, which is not used.",
+)
+SOS213 = _code("SOS213", WARNING, "A disputed harm row lacks who disputes it or their account.")
+SOS214 = _code("SOS214", WARNING, "A person gives two views about the same thing.")
+SOS215 = _code("SOS215", WARNING, "A pre-birth conference has no unborn child.")
+SOS216 = _code("SOS216", WARNING, "A review conference child on a plan has no plan start date.")
 
 # Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
 SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")

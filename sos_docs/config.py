@@ -21,6 +21,14 @@ from typing import Any
 
 from sos_docs.errors import ConfigError
 from sos_docs.files import is_link, read_plain_file
+from sos_docs.working_days import (
+    DEFAULT_REGION,
+    DEFAULT_SHARING_DAYS_INITIAL,
+    DEFAULT_SHARING_DAYS_REVIEW,
+    REGIONS,
+    SharingRules,
+    region_named,
+)
 
 CONFIG_FILE_NAME = "sos-docs.toml"
 
@@ -50,6 +58,9 @@ _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 MAX_RETENTION_DAYS = 36_500
 # A configuration file is a few lines; one far larger is a mistake or an attack on memory.
 MAX_CONFIG_BYTES = 1024 * 1024
+# Working days before a conference that a root may ask for: some four weeks is already generous.
+MAX_SHARING_DAYS = 20
+_SHARING_DAYS = ("sharing_days_initial", "sharing_days_review")
 
 
 @dataclass(frozen=True)
@@ -143,10 +154,22 @@ class Config:
     free_disk_mb: int = DEFAULT_FREE_DISK_MB  # below this, `doctor` fails the root
     retention_days: Retention = field(default_factory=Retention)  # default: keep for ever
     documents: tuple[ExtraDocument, ...] = ()
+    # When a conference report should reach the parents (warning SOS211): working days before
+    # an initial or pre-birth conference, and before a review, skipping the region's bank holidays.
+    holiday_region: str = DEFAULT_REGION  # England, Wales, Scotland or Northern Ireland
+    sharing_days_initial: int = DEFAULT_SHARING_DAYS_INITIAL
+    sharing_days_review: int = DEFAULT_SHARING_DAYS_REVIEW
     # Not a setting: the watched folder whose templates and logo are opened one name at a time
     # from it (files.read_plain_file_within), so no link swapped in after start is followed.
     # Left out of ==: two roots with the same settings are configured alike.
     team_root: Path | None = field(default=None, compare=False)
+
+    @property
+    def sharing(self) -> SharingRules:
+        """The sharing-in-time settings, as validation takes them."""
+        return SharingRules(
+            self.holiday_region, self.sharing_days_initial, self.sharing_days_review
+        )
 
 
 _NOT_SETTINGS = frozenset({"team_root"})
@@ -244,6 +267,10 @@ def _coerce(name: str, value: Any, default: Any, source: str) -> Any:
         return _section(name, value, default, source)
     if name == "documents":
         return _documents(value, source)
+    if name == "holiday_region":
+        return _holiday_region(value, source)
+    if name in _SHARING_DAYS:
+        return _sharing_days(name, value, source)
     if name == "logo" and isinstance(value, str | Path) and str(value).strip():
         return Path(value)
     if isinstance(default, Path):
@@ -515,6 +542,27 @@ def _documents(value: Any, source: str) -> tuple[ExtraDocument, ...]:
                 "Give each its own name: it is part of the file names."
             )
     return tuple(documents)
+
+
+def _holiday_region(value: Any, source: str) -> str:
+    """One of the UK nations whose bank holidays are not working days, as REGIONS spells it."""
+    region = region_named(value) if isinstance(value, str) else None
+    if region is None:
+        raise ConfigError(
+            f"Setting 'holiday_region' in {source} should be one of {', '.join(REGIONS)} "
+            f"(whose bank holidays are not working days), but it is {value!r}."
+        )
+    return region
+
+
+def _sharing_days(name: str, value: Any, source: str) -> int:
+    """A number of working days from 0 (no check) to MAX_SHARING_DAYS."""
+    if type(value) is not int or not 0 <= value <= MAX_SHARING_DAYS:
+        raise ConfigError(
+            f"Setting '{name}' in {source} should be a whole number of working days from 0 "
+            f"to {MAX_SHARING_DAYS} (0 turns the check off), but it is {value!r}."
+        )
+    return value
 
 
 def _describe(default: Any) -> str:

@@ -86,7 +86,7 @@ def check_workbook(
         raw = read_workbook(path, config.limits)
     except WorkbookError as exc:
         return Validation(None, (codes.problem(codes.WB001, exc.sheet, exc.cell, str(exc)),))
-    return validate(raw, today=today)
+    return validate(raw, today=today, sharing=config.sharing)
 
 
 def document_kinds(config: Config = DEFAULT_CONFIG) -> tuple[DocumentKind, ...]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sos_docs import codes
 from sos_docs.model import CellValue, FormulaWithoutValue
-from sos_docs.workbook.schema import NO_WORDS, YES_WORDS, Column, ColumnKind
+from sos_docs.workbook.schema import MULTIPLE, NO_WORDS, YES_WORDS, Column, ColumnKind
 
 # What Excel shows instead of a formula's result when the formula failed.
 EXCEL_ERRORS = frozenset(
@@ -75,7 +75,15 @@ class Bad:
     message: str
 
 
-Read = object  # what a reader returns: the typed value, or `Bad`
+@dataclass(frozen=True)
+class Several:
+    """Several choices typed in one cell of a column that takes them (categories of harm)."""
+
+    choices: tuple[str, ...]
+
+
+Read = object  # what a reader returns: the typed value, `Several`, or `Bad`
+SEVERAL_SEPARATORS = (",", ";")
 
 
 def is_blank(value: CellValue) -> bool:
@@ -236,15 +244,49 @@ def read_yesno(column: Column, value: CellValue) -> Read:
 
 
 def read_choice(column: Column, value: CellValue) -> Read:
-    """One of the column's choices, whatever its case and spacing, as the choice is written."""
-    wanted = fold_choice(as_text(value))
-    for choice in column.choices:
-        if fold_choice(choice) == wanted:
-            return choice
-    return Bad(
-        codes.WB006,
+    """One of the column's choices, whatever its case and spacing, as the choice is written.
+
+    A column that takes several choices reads "A, B" as `Several` (one choice stays one).
+    """
+    text = as_text(value)
+    if column.several and any(mark in text for mark in SEVERAL_SEPARATORS):
+        return _read_several(column, value, text)
+    return _one_choice(column, text) or Bad(codes.WB006, _choice_message(column, value))
+
+
+def _one_choice(column: Column, text: str) -> str | None:
+    wanted = fold_choice(text)
+    return next((choice for choice in column.choices if fold_choice(choice) == wanted), None)
+
+
+def _choice_message(column: Column, value: CellValue) -> str:
+    several = " To name several, separate them with commas." if column.several else ""
+    return (
         f"{column.name} must be one of: {', '.join(column.choices)}; but it is {quote(value)}. "
-        "Choose one of those (capitals and spaces do not matter).",
+        f"Choose one of those (capitals and spaces do not matter).{several}"
+    )
+
+
+def _read_several(column: Column, value: CellValue, text: str) -> Read:
+    for mark in SEVERAL_SEPARATORS[1:]:
+        text = text.replace(mark, SEVERAL_SEPARATORS[0])
+    chosen: list[str] = []
+    for part in filter(None, (p.strip() for p in text.split(SEVERAL_SEPARATORS[0]))):
+        choice = _one_choice(column, part)
+        if choice is None or choice == MULTIPLE:
+            return Bad(codes.WB006, _several_message(column, value, part))
+        if choice not in chosen:
+            chosen.append(choice)
+    if not chosen:
+        return Bad(codes.WB006, _choice_message(column, value))
+    return chosen[0] if len(chosen) == 1 else Several(tuple(chosen))
+
+
+def _several_message(column: Column, value: CellValue, part: str) -> str:
+    named = ", ".join(c for c in column.choices if c != MULTIPLE)
+    return (
+        f"{column.name} is {quote(value)}, but {quote(part)} is not one of: {named}. "
+        "Name each from that list, separated by commas (capitals and spaces do not matter)."
     )
 
 

@@ -16,16 +16,22 @@ from sos_docs.workbook.schema import (
     CHILDREN,
     CHILDS_VIEWS,
     DANGER_STATEMENTS,
+    FAMILYS_VIEWS,
     NEXT_STEPS,
     PEOPLE,
+    PREVIOUS_SCALING,
     SAFETY_GOALS,
     SCALING,
     WORDS_AND_PICTURES,
     WORKING_WELL,
     Column,
 )
+from sos_docs.working_days import SharingRules
 
 CHILD_PROTECTION_PLAN = schema.RECOMMENDATIONS[0]
+CONTINUE_PLAN = schema.REVIEW_RECOMMENDATIONS[0]
+# Recommendations that need a category of harm (rule SOS107).
+PLAN_RECOMMENDATIONS = frozenset({CHILD_PROTECTION_PLAN, CONTINUE_PLAN})
 PROFESSIONAL = schema.ROLES[-1]
 EXISTING_SAFETY = schema.WORKING_WELL_TYPES[1]
 VIEWS_NEEDING_WORDS = frozenset(schema.FAMILY_VIEWS[1:])  # Partly agree, Disagree
@@ -126,10 +132,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Book:
-    """Every contract sheet as read, and the day the check is made."""
+    """Every contract sheet as read, the day the check is made, and the root's sharing rules."""
 
     tables: Mapping[str, Table]
     today: dt.date
+    sharing: SharingRules = field(default_factory=SharingRules)
 
     def table(self, sheet: schema.Sheet) -> Table:
         """The table read for a contract sheet."""
@@ -151,6 +158,27 @@ class Book:
         """True when the Case's meeting type is one of the three conferences."""
         case = self.case
         return case is not None and case.text("meeting_type") in model.CONFERENCE_MEETING_TYPES
+
+    @property
+    def meeting_type(self) -> str:
+        """The Case's meeting type as the choice is written, "" when empty or unreadable."""
+        return self.case.text("meeting_type") if self.case else ""
+
+    @property
+    def format_version(self) -> int:
+        """The Case's `Format` (1 when left out: format 1 workbooks have no such label)."""
+        found = self.case.whole("format_version") if self.case else None
+        return 1 if found is None else found
+
+
+def is_unborn(row: Row) -> bool:
+    """True for a Children row with an expected due date and no date of birth."""
+    return row.is_empty("date_of_birth") and not row.is_empty("expected_due_date")
+
+
+def effective(child: Row, case: Row | None, name: str) -> str:
+    """A child's own value of a Children/Case field, else the Case's (a sibling's own decision)."""
+    return child.text(name) or (case.text(name) if case else "")
 
 
 Rule = Callable[[Book], Iterator[Problem]]
@@ -227,15 +255,27 @@ def _conference_values(book: Book) -> Iterator[Problem]:
     if case is None or not book.is_conference:
         return
     for name in ("meeting_date", "recommendation"):
+        if name == "recommendation" and _every_child_has_own_recommendation(book):
+            continue
         if case.is_empty(name):
             column = CASE.column(name)
+            own = (
+                " (or give every child their own Recommendation on the Children sheet)"
+                if name == "recommendation"
+                else ""
+            )
             yield problem(
                 codes.WB004,
                 case.sheet,
                 case.cell(name),
                 f"{column.name} is empty, but a {case.text('meeting_type').lower()} needs it. "
-                f'Fill it in next to the "{column.name}" label.',
+                f'Fill it in next to the "{column.name}" label{own}.',
             )
+
+
+def _every_child_has_own_recommendation(book: Book) -> bool:
+    rows = book.table(CHILDREN).rows
+    return bool(rows) and all(not row.is_empty("recommendation") for row in rows)
 
 
 def _birth_or_due_dates(book: Book) -> Iterator[Problem]:
@@ -272,6 +312,17 @@ def _family_words(book: Book) -> Iterator[Problem]:
                 row.cell("family_words"),
                 f"Family's view is {quote(view)} but Family's words is empty. "
                 "Write down what the family say about this danger statement, in their words.",
+            )
+    for row in book.table(FAMILYS_VIEWS).rows:
+        view = row.text("view")
+        if view in VIEWS_NEEDING_WORDS and row.is_empty("their_words"):
+            who = row.person("person")
+            yield problem(
+                codes.WB004,
+                row.sheet,
+                row.cell("their_words"),
+                f"View is {quote(view)} but Their words is empty. Write down what "
+                f"{who.name if who else 'this person'} says, in their own words.",
             )
 
 
@@ -348,7 +399,7 @@ def danger_statements_have_goals(book: Book) -> Iterator[Problem]:
 
 def scores_in_range(book: Book) -> Iterator[Problem]:
     """SOS104: a scaling score is a whole number from 0 to 10."""
-    for row in book.table(SCALING).rows:
+    for row in (*book.table(SCALING).rows, *book.table(PREVIOUS_SCALING).rows):
         score = row.whole("score")
         if score is not None and not 0 <= score <= 10:
             yield problem(
@@ -368,8 +419,7 @@ def children_have_views(book: Book) -> Iterator[Problem]:
         return
     heard = {ref.id for row in views.rows if (ref := row.person("child"))}
     for row, name in _children_names(book):
-        unborn = row.is_empty("date_of_birth") and not row.is_empty("expected_due_date")
-        if row.text("id") and not unborn and row.text("id") not in heard:
+        if row.text("id") and not is_unborn(row) and row.text("id") not in heard:
             yield problem(
                 codes.SOS106,
                 row.sheet,
@@ -380,19 +430,37 @@ def children_have_views(book: Book) -> Iterator[Problem]:
 
 
 def category_for_protection_plan(book: Book) -> Iterator[Problem]:
-    """SOS107: a recommended child protection plan names its category of harm."""
+    """SOS107: a recommended (or continued) child protection plan names its category of harm.
+
+    Each child's recommendation and category are their own cells, else the Case's.
+    """
     case = book.case
-    if case is None or case.text("recommendation") != CHILD_PROTECTION_PLAN:
+    if case is None:
         return
-    if case.is_empty("category_of_harm"):
-        choices = ", ".join(CASE.column("category_of_harm").choices)
-        yield problem(
-            codes.SOS107,
-            case.sheet,
-            case.cell("category_of_harm"),
-            f"The recommendation is a {CHILD_PROTECTION_PLAN.lower()} but Category of harm "
-            f"is empty. Choose one of: {choices}.",
-        )
+    children = [row for row, _ in _children_names(book)]
+    case_plan = case.text("recommendation") in PLAN_RECOMMENDATIONS
+    relying = [row for row in children if row.is_empty("recommendation")]
+    if not case.is_empty("category_of_harm"):
+        return  # every child without their own category has the Case's
+    if case_plan and (not children or any(r.is_empty("category_of_harm") for r in relying)):
+        yield _no_category(case, case.text("recommendation"), "")
+    for row, name in _children_names(book):
+        own = row.text("recommendation")
+        if own in PLAN_RECOMMENDATIONS and row.is_empty("category_of_harm"):
+            yield _no_category(row, own, name)
+
+
+def _no_category(row: Row, recommendation: str, name: str) -> Problem:
+    choices = ", ".join(CASE.column("category_of_harm").choices)
+    whose = f"{name}'s recommendation" if name else "The recommendation"
+    where = " on this row (or on the Case sheet for every child)" if name else ""
+    return problem(
+        codes.SOS107,
+        row.sheet,
+        row.cell("category_of_harm"),
+        f"{whose} is a {recommendation.lower()} but Category of harm is empty. Fill it in"
+        f"{where}. Choose one of: {choices}.",
+    )
 
 
 def sharing_recorded(book: Book) -> Iterator[Problem]:
@@ -561,6 +629,8 @@ def everyone_scored(book: Book) -> Iterator[Problem]:
     participants = {ref.id for row in scaling.rows if (ref := row.person("participant"))}
     about = {ref.id for row in scaling.rows if (ref := row.person("child"))}
     for row, name in _children_names(book):
+        if is_unborn(row):
+            continue  # no scaling is asked of a baby not yet born
         if row.text("id") and row.text("id") not in participants | about:
             yield problem(
                 codes.SOS206,

@@ -68,6 +68,8 @@ REVIEW_RECOMMENDATIONS = (
 # Every recommendation a cell may hold; which fit the meeting type is a rule of its own.
 RECOMMENDATIONS = (*INITIAL_RECOMMENDATIONS, *REVIEW_RECOMMENDATIONS[:-1])
 CATEGORIES_OF_HARM = ("Neglect", "Physical abuse", "Emotional abuse", "Sexual abuse", "Multiple")
+MULTIPLE = CATEGORIES_OF_HARM[-1]  # the category that names the others in `Categories`
+READ_FORMATS = (1, 2)  # the `Format` values this sos-docs reads (rule WB013)
 LEGAL_STATUSES = ("None", "Child in need", "Child protection plan", "Looked after")
 ROLES = ("Parent", "Carer", "Family", "Friend", "Professional")
 HARM_SOURCES = ("Observed", "Child said", "Reported", "Alleged")
@@ -114,6 +116,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     help: str = ""
     width: int = 18
+    # A choice column that also takes several choices separated by commas (categories of harm:
+    # "Neglect, Emotional abuse" reads as Multiple naming those two).
+    several: bool = False
 
     @property
     def header(self) -> str:
@@ -214,7 +219,9 @@ CASE = Sheet(
             ColumnKind.CHOICE,
             choices=CATEGORIES_OF_HARM,
             aliases=("Category",),
-            help="Required when the recommendation is a child protection plan.",
+            several=True,
+            help="Required when the recommendation is a child protection plan. Several, "
+            "separated by commas, mean Multiple.",
         ),
         _c(
             "Shared with parents on",
@@ -320,7 +327,8 @@ CHILDREN = Sheet(
             ColumnKind.CHOICE,
             choices=CATEGORIES_OF_HARM,
             aliases=("Category",),
-            help="Blank: the Case sheet's category.",
+            several=True,
+            help="Blank: the Case sheet's category. Several, separated by commas, mean Multiple.",
         ),
         _c(
             "Categories",

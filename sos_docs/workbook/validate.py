@@ -42,10 +42,11 @@ from sos_docs.model import (
     WordsPage,
     WorkingWell,
 )
-from sos_docs.workbook import rules, schema
-from sos_docs.workbook.cells import Bad, as_text, is_blank, quote, read_cell
+from sos_docs.workbook import practice_rules, rules, schema
+from sos_docs.workbook.cells import Bad, Several, as_text, is_blank, quote, read_cell
 from sos_docs.workbook.rules import Row, Table
 from sos_docs.workbook.schema import Column, ColumnKind
+from sos_docs.working_days import SharingRules
 
 __all__ = ["validate"]
 
@@ -112,8 +113,14 @@ class Findings:
         self.problems.append(rules.problem(code, sheet, cell, message))
 
 
-def validate(raw: RawWorkbook, today: dt.date | None = None) -> Validation:
-    """Check a workbook against the contract; the case comes back only when there is no error."""
+def validate(
+    raw: RawWorkbook, today: dt.date | None = None, sharing: SharingRules | None = None
+) -> Validation:
+    """Check a workbook against the contract; the case comes back only when there is no error.
+
+    `today` is the day the check is made (the report's date when it has none); `sharing` the
+    root's working days for sharing a conference report (default: England, 3 and 5).
+    """
     findings = Findings()
     found = locate_sheets(raw, findings)
     tables = {
@@ -121,7 +128,9 @@ def validate(raw: RawWorkbook, today: dt.date | None = None) -> Validation:
         for contract in schema.SHEETS
     }
     resolve_references(tables, findings)
-    findings.problems.extend(rules.check(rules.Book(tables, today or dt.date.today())))
+    book = rules.Book(tables, today or dt.date.today(), sharing or SharingRules())
+    findings.problems.extend(rules.check(book))
+    findings.problems.extend(found for rule in practice_rules.RULES for found in rule(book))
     problems = sorted_problems(findings.problems, tables)
     has_errors = any(p.level is Level.ERROR for p in problems)
     log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
@@ -281,6 +290,11 @@ def read_into(row: Row, column: Column, value: CellValue, findings: Findings) ->
     read = read_cell(column, value)
     if isinstance(read, Bad):
         findings.add(read.code, row.sheet, row.cells[column.field], read.message)
+    elif isinstance(read, Several):
+        # "Neglect, Emotional abuse" in a category cell: Multiple, naming those. A Categories
+        # cell on the same row, read before or after, says which and wins.
+        row.values[column.field] = schema.MULTIPLE
+        row.values.setdefault("categories", ", ".join(read.choices))
     elif read is not None:
         row.values[column.field] = read
 
@@ -720,9 +734,8 @@ def about_target(text: str, danger_ids: Mapping[str, str]) -> dict[str, Any]:
         return {}
     if (danger_id := danger_ids.get(fold(text))) is not None:
         return {"danger_statement_id": danger_id}
-    number = text.removeprefix("row").removeprefix("Row").strip()
-    if number.isdigit():
-        return {"harm_row": int(number)}
+    if (number := practice_rules.harm_row_number(text)) is not None:
+        return {"harm_row": number}
     return {"danger_statement_id": text}  # the rules have already said it matches nothing
 
 
