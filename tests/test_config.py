@@ -8,6 +8,7 @@ import pytest
 
 from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, Retention, load_config
 from sos_docs.errors import ConfigError
+from sos_docs.working_days import SharingRules
 
 
 def write_toml(root: Path, text: str) -> Path:
@@ -33,6 +34,18 @@ def test_file_values_are_read(tmp_path: Path) -> None:
     assert config.protective_marking == "OFFICIAL"
     assert config.folders == Folders(inbox="In")
     assert config.limits == Limits(max_file_bytes=1000)
+
+
+def test_sharing_settings_are_read_and_handed_to_validation(tmp_path: Path) -> None:
+    """holiday_region (any case) and the sharing days make the SharingRules validation takes."""
+    write_toml(
+        tmp_path,
+        'holiday_region = "northern ireland"\nsharing_days_initial = 2\nsharing_days_review = 0\n',
+    )
+    config = load_config(tmp_path)
+    assert config.holiday_region == "Northern Ireland"
+    assert config.sharing == SharingRules("Northern Ireland", initial_days=2, review_days=0)
+    assert DEFAULT_CONFIG.sharing == SharingRules("England", initial_days=3, review_days=5)
 
 
 def test_flags_win_over_the_file(tmp_path: Path) -> None:
@@ -64,6 +77,12 @@ def test_templates_dir_is_relative_to_the_file(tmp_path: Path) -> None:
         ("[limits]\nmax_cell_chars = 40000\n", "more than the 32,767 a folder's settings"),
         ("folders = 3\n", "should be a table"),
         ("this is not toml\n", "is not valid TOML"),
+        ("holiday_region = 'France'\n", "should be one of England, Wales, Scotland"),
+        ("holiday_region = 3\n", "'holiday_region'.*but it is 3"),
+        ("sharing_days_initial = -1\n", "'sharing_days_initial'.*from 0 to 20"),
+        ("sharing_days_review = 21\n", "'sharing_days_review'.*from 0 to 20"),
+        ("sharing_days_review = '5'\n", "'sharing_days_review'.*but it is '5'"),
+        ("sharing_days_review = true\n", "'sharing_days_review'.*but it is True"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path: Path, text: str, words: str) -> None:

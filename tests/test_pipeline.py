@@ -78,3 +78,18 @@ def test_only_one_document_kind(tmp_path: Path) -> None:
     outcome = process_workbook(workbook, tmp_path / "out", kinds=(REPORT,), today=TODAY)
     assert [p.name for p in outcome.documents] == ["CP-2026-0412 Conference report 2026-11-27.docx"]
     assert len(DOCUMENT_KINDS) == 2
+
+
+def test_check_workbook_uses_the_roots_sharing_settings(tmp_path: Path) -> None:
+    """The root's holiday_region and sharing days reach the sharing-in-time rule (SOS211)."""
+    from sos_docs.config import load_config
+
+    book = WorkbookBuilder().as_format_2()
+    book.set_case("Meeting date", dt.date(2026, 12, 3))
+    book.set_case("Shared with parents on", dt.date(2026, 11, 30))  # St Andrew's Day
+    workbook = book.write(tmp_path / "case.xlsx")
+    (tmp_path / "sos-docs.toml").write_text('holiday_region = "Scotland"\n', encoding="utf-8")
+    scotland = load_config(tmp_path)
+    assert "SOS211" not in [p.code for p in check_workbook(workbook, today=TODAY).problems]
+    late = check_workbook(workbook, scotland, today=TODAY)
+    assert [p.code for p in late.problems] == ["SOS211"]

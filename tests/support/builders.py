@@ -53,6 +53,15 @@ class WorkbookBuilder:
         self.case[label] = value
         return self
 
+    def as_format_2(self) -> WorkbookBuilder:
+        """Mark the workbook format 2, dated and approved before the meeting (labels not yet set)."""
+        self.case["Format"] = 2
+        self.case.setdefault("Report date", dt.date(2026, 11, 20))
+        self.case.setdefault("Manager name", "Ruth Mensah")
+        self.case.setdefault("Manager role", "Team manager")
+        self.case.setdefault("Manager approved on", dt.date(2026, 11, 21))
+        return self
+
     def rows(self, sheet: str) -> list[Row]:
         """The live list of a table sheet's rows, to change in place."""
         return self.tables.setdefault(sheet, [])

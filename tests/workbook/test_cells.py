@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from sos_docs.model import FormulaWithoutValue
 from sos_docs.workbook import schema
-from sos_docs.workbook.cells import Bad, as_text, is_blank, parse_date_text, quote, read_cell
+from sos_docs.workbook.cells import (
+    Bad,
+    Several,
+    as_text,
+    is_blank,
+    parse_date_text,
+    quote,
+    read_cell,
+)
 
 TEXT = schema.DANGER_STATEMENTS.column("statement")
 DATE = schema.CHILDREN.column("date_of_birth")
@@ -225,3 +233,36 @@ def test_quote_shortens_long_values() -> None:
 def test_as_text_of_a_formula_is_its_formula() -> None:
     """A formula without a value is shown as its formula text."""
     assert as_text(FormulaWithoutValue("=A1+1")) == "=A1+1"
+
+
+CATEGORY = schema.CASE.column("category_of_harm")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("neglect", "Neglect"),
+        ("Neglect, ", "Neglect"),
+        ("Neglect, neglect", "Neglect"),
+        ("Neglect, Emotional abuse", Several(("Neglect", "Emotional abuse"))),
+        ("sexual abuse;physical ABUSE", Several(("Sexual abuse", "Physical abuse"))),
+    ],
+)
+def test_a_category_cell_takes_one_or_several_categories(value: str, expected: object) -> None:
+    """Categories separated by commas or semicolons read as Several; one stays one."""
+    assert read_cell(CATEGORY, value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["Neglect, Bullying", "Multiple, Neglect", ",", "Neglect Bullying"]
+)
+def test_several_categories_must_each_be_known(value: str) -> None:
+    """An unknown category, Multiple among several, or nothing between commas is WB006."""
+    read = read_cell(CATEGORY, value)
+    assert isinstance(read, Bad) and read.code == "WB006"
+
+
+def test_a_column_without_several_still_refuses_commas() -> None:
+    """Only the category columns take several choices: a role with a comma is WB006."""
+    read = read_cell(CHOICE, "Parent, Carer")
+    assert isinstance(read, Bad) and read.code == "WB006"
