@@ -1,4 +1,4 @@
-"""The mapping workbook people fill in (format 1), blank or with the example family, written from the contract."""
+"""The mapping workbook people fill in (format 2), blank or with the example family, written from the contract."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sos_docs import model
+from sos_docs import codes, model
 from sos_docs.errors import SosDocsError
 from sos_docs.workbook import example as example_case
 from sos_docs.workbook import schema
@@ -49,6 +49,7 @@ EARLIEST_DATE = "DATE(1900,1,1)"
 LATEST_DATE = "DATE(2199,12,31)"
 SCORE_COLUMN = schema.SCALING.column("score")
 YES_NO = ("Yes", "No")
+WORKBOOK_RULE_PREFIXES = ("WB", "SOS")  # the codes that are rules of the workbook
 
 BOLD = Font(bold=True)
 NOTE_FONT = Font(italic=True, color="595959")
@@ -98,7 +99,7 @@ def build_workbook(*, example: bool = False, today: dt.date | None = None) -> Wo
 
     The example's dates are relative to `today` (default: the real today).
     """
-    case, rows = example_case.rows_for(today or dt.date.today()) if example else ({}, {})
+    case, rows = example_case.rows_for(today or dt.date.today()) if example else (_BLANK_CASE, {})
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     lists = ChoiceLists()
@@ -112,6 +113,10 @@ def build_workbook(*, example: bool = False, today: dt.date | None = None) -> Wo
             _write_table(sheet, contract, rows.get(contract.name, []), lists)
     lists.write_into(book)
     return book
+
+
+# The blank workbook says which format it is; the example's own values say its format.
+_BLANK_CASE: Row = {schema.CASE.column("format_version").name: schema.FORMAT_VERSION}
 
 
 def _case_values(case: Row) -> Row:
@@ -159,7 +164,11 @@ def _instruction_lines() -> list[Line]:
         ("text", "", None),
         *_picture_lines(),
         ("text", "", None),
+        *_decision_lines(),
+        ("text", "", None),
         *_finishing_lines(),
+        ("text", "", None),
+        *_rule_lines(),
     ]
 
 
@@ -291,6 +300,91 @@ def _picture_lines() -> list[Line]:
     ]
 
 
+def _decision_lines() -> list[Line]:
+    review = ", ".join(schema.REVIEW_RECOMMENDATIONS)
+    first = ", ".join(schema.INITIAL_RECOMMENDATIONS)
+    return [
+        ("heading", "Meetings, decisions and the report", None),
+        (
+            "text",
+            f"Recommendation: an initial or pre-birth conference chooses from {first}. A review "
+            f"conference chooses from {review}; a child not yet on a plan (such as a new baby) "
+            "may have Child protection plan. Other meetings (child in need, core group, family "
+            "network, strategy discussion) make no recommendation: leave it empty.",
+            None,
+        ),
+        (
+            "text",
+            "Each child: the Case sheet's Recommendation and Category of harm are for every "
+            "child; a child whose decision differs gets their own in the Children sheet's "
+            "Recommendation and Category of harm. Known as is the name the child is called by. "
+            "For a review, Plan start date is the day the child's current plan began.",
+            None,
+        ),
+        (
+            "text",
+            "Multiple categories: choose Multiple and name them in Categories (Neglect, "
+            "Emotional abuse), or type them straight into Category of harm separated by commas.",
+            None,
+        ),
+        (
+            "text",
+            "People: Children says which children a relationship applies to (for example C3 for "
+            "the father of C3 only); blank means all of them. First language and Interpreter "
+            "needed are for the adults.",
+            None,
+        ),
+        (
+            "text",
+            "Views and disputes: on Family's views give each person's own view (Agree, Partly "
+            "agree, Disagree) of a danger statement (its ID in About), of a Harm row (its row "
+            "number), or of the worries overall (About blank), in their own words. On Harm, "
+            "Disputed by and Their account record who says it did not happen that way and what "
+            "they say.",
+            None,
+        ),
+        (
+            "text",
+            "Pre-birth conferences: put what will happen at the birth and when the baby goes "
+            "home on the Birth plan sheet. No scaling score or view is asked of an unborn baby.",
+            None,
+        ),
+        (
+            "text",
+            "The report: Report date is the day you sign it, before the meeting and before it is "
+            "shared with the parents. A conference report needs the manager's approval (Manager "
+            "name, Manager role, Manager approved on), and should reach the parents at least 3 "
+            "working days before an initial or pre-birth conference, 5 before a review (your "
+            "team may set other numbers). Previous scaling holds scores from conferences before "
+            "sos-docs was used.",
+            None,
+        ),
+        (
+            "text",
+            f"Leave Format on the Case sheet as {schema.FORMAT_VERSION}: it tells sos-docs how to "
+            "read this workbook.",
+            None,
+        ),
+    ]
+
+
+def _rule_lines() -> list[Line]:
+    """Every rule the workbook is checked against, from the one table of codes."""
+    lines: list[Line] = [
+        ("heading", "The checks sos-docs makes", None),
+        (
+            "text",
+            "An error stops the documents until it is fixed; a warning comes with the documents. "
+            "Each problem names its sheet and cell and says how to fix it.",
+            None,
+        ),
+    ]
+    for entry in codes.CODES.values():
+        if entry.code.startswith(WORKBOOK_RULE_PREFIXES):
+            lines.append(("text", f"{entry.code} ({entry.level.value}): {entry.meaning}", None))
+    return lines
+
+
 def _finishing_lines() -> list[Line]:
     return [
         ("heading", "When you have finished", None),
@@ -408,7 +502,9 @@ def _add_validation(sheet: Worksheet, column: Column, cells: str, lists: ChoiceL
     if validation.type is not None:
         validation.errorTitle = column.name[:TITLE_LIMIT]
         validation.error = _error_message(column)[:ERROR_LIMIT]
-        validation.errorStyle = "stop"
+        # A column that takes several choices ("Neglect, Emotional abuse") only warns, so a
+        # list typed in is kept; sos-docs checks each name.
+        validation.errorStyle = "warning" if column.several else "stop"
         validation.showErrorMessage = True
     validation.add(cells)
     sheet.add_data_validation(validation)
@@ -466,6 +562,11 @@ def _input_message(column: Column) -> str:
 
 
 def _error_message(column: Column) -> str:
+    if column.kind is ColumnKind.CHOICE and column.several:
+        return (
+            f"{column.name} is one value from the drop-down list, or several separated by "
+            "commas (Neglect, Emotional abuse). Choose Yes to keep what you typed."
+        )
     if column.kind is ColumnKind.CHOICE:
         return (
             f"{column.name} must be one of the values in the drop-down list. "

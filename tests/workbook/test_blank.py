@@ -182,7 +182,7 @@ def test_case_labels_read_back_as_contract_names(blank_book: LoadedWorkbook) -> 
 
 
 def test_blank_case_holds_only_the_default_scale_wording(blank_book: LoadedWorkbook) -> None:
-    """The blank Case sheet fills in the scale wording and leaves every other value empty."""
+    """The blank Case sheet fills in the scale wording and Format 2, and leaves the rest empty."""
     worksheet = blank_book["Case"]
     values = {
         column.name: worksheet.cell(row, 2).value
@@ -190,6 +190,7 @@ def test_blank_case_holds_only_the_default_scale_wording(blank_book: LoadedWorkb
     }
     assert values.pop("Scale zero means") == model.DEFAULT_SCALE_ZERO
     assert values.pop("Scale ten means") == model.DEFAULT_SCALE_TEN
+    assert values.pop("Format") == schema.FORMAT_VERSION == 2
     assert set(values.values()) == {None}
 
 
@@ -280,11 +281,13 @@ def test_date_columns_accept_dates_or_blank_formatted_day_first(
 def test_checked_cells_explain_themselves_in_plain_english(
     blank_book: LoadedWorkbook, sheet: Sheet, column: Column
 ) -> None:
-    """Every check shows an input message and stops a wrong value with a message naming the column."""
+    """Every check shows an input message and stops a wrong value with a message naming the column
+    (a category only warns, so several typed with commas are kept)."""
     validation = _validation(blank_book, sheet, column)
     assert validation is not None
     assert validation.showInputMessage and validation.prompt
-    assert validation.showErrorMessage and validation.errorStyle == "stop"
+    assert validation.showErrorMessage
+    assert validation.errorStyle == ("warning" if column.several else "stop")
     assert validation.error is not None and validation.error.startswith(column.name)
     if column.help:
         assert column.help in validation.prompt
@@ -669,3 +672,29 @@ def test_the_workbook_gets_the_usual_file_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old_umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_the_instructions_list_every_workbook_rule_and_the_format_2_parts(
+    blank_book: LoadedWorkbook,
+) -> None:
+    """Instructions list every WB and SOS code with its level, and explain the new sheets."""
+    from sos_docs import codes
+
+    text = "\n".join(str(c.value) for c in blank_book["Instructions"]["B"] if c.value)
+    for entry in codes.CODES.values():
+        if entry.code.startswith(("WB", "SOS")):
+            assert f"{entry.code} ({entry.level.value}): {entry.meaning}" in text
+    assert "SYS001" not in text
+    for words in ("Family's views", "Birth plan", "Previous scaling", "Manager approved on"):
+        assert words in text
+    assert "Continue child protection plan" in text and "Known as" in text
+
+
+def test_category_columns_offer_the_list_and_take_several(blank_book: LoadedWorkbook) -> None:
+    """Both Category of harm columns drop down the categories and say commas name several."""
+    for sheet in (schema.CASE, schema.CHILDREN):
+        column = sheet.column("category_of_harm")
+        validation = _validation(blank_book, sheet, column)
+        assert validation is not None and validation.type == "list"
+        assert validation.formula1 == '"' + ",".join(schema.CATEGORIES_OF_HARM) + '"'
+        assert validation.error is not None and "separated by commas" in validation.error
