@@ -175,7 +175,7 @@ class CaseDetails:
     scale_ten_means: str = ""
     words_and_pictures_agreed: bool | None = None
     review_date: dt.date | None = None
-    # Format 2 (practice.md): all optional, so a format 1 workbook reads as before.
+    # Format 2 (docs/workbook-format.md): all optional, so a format 1 workbook reads as before.
     format_version: int | None = None  # the Case sheet's `Format` value; None: format 1
     categories: tuple[str, ...] = ()  # the categories a `Multiple` category names
     report_date: dt.date | None = None  # the day the author signs the report
