@@ -1,4 +1,4 @@
-"""The rules workbook format 2 adds (docs/workbook-format.md, format 2): decisions per meeting type and per child,
+"""The rules workbook format 2 adds: decisions per meeting type and per child,
 categories, reports on time and signed off, pre-birth plans, family views and disputes.
 
 Rules about values only a format 2 workbook has (report date, manager's approval, birth plan,
