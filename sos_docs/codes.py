@@ -87,6 +87,11 @@ SOS207 = _code(
     WARNING,
     "A danger statement uses a professional label instead of describing behaviour.",
 )
+# A review's earlier conferences (practice.md section 3): the documents are still made.
+SOS220 = _code(
+    "SOS220", WARNING, "An earlier workbook of this case could not be used for the review."
+)
+SOS221 = _code("SOS221", WARNING, "A review has no earlier workbook and no Previous scaling rows.")
 
 # Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
 SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")
