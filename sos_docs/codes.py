@@ -87,7 +87,7 @@ SOS207 = _code(
     WARNING,
     "A danger statement uses a professional label instead of describing behaviour.",
 )
-# A review's earlier conferences (practice.md section 3): the documents are still made.
+# A review's earlier conferences (README, Review conferences): the documents are still made.
 SOS220 = _code(
     "SOS220", WARNING, "An earlier workbook of this case could not be used for the review."
 )

@@ -1,9 +1,9 @@
 """Builds the review report's "Progress since the last conference" fields from the case's history.
 
-practice.md section 3: the date and recommendation of the last conference, each danger
-statement then and now, each safety goal with its next steps and their status then and now,
-and each person's scores then and now with what they said last time would make it one point
-higher beside what they say happened. Earlier scores come from the earlier workbooks read for
+The review report's section (README, Review conferences): the date and recommendation of the
+last conference, each danger statement then and now, each safety goal with its next steps and
+their status then and now, and each person's scores then and now with what they said last time
+would make it one point higher beside what they say happened. Earlier scores come from the earlier workbooks read for
 the review and from this workbook's `Previous scaling` sheet; the chart of every overall score
 across the case's conferences is drawn by `sos_docs.documents.score_chart`.
 

@@ -129,13 +129,14 @@ def date_label(day: dt.date) -> str:
 
 
 def shown_dates(count: int, step_pixels: float, label_pixels: float) -> list[int]:
-    """Which conferences get a date label: evenly thinned so none overlap, first and last kept."""
+    """Which conferences get a date label: evenly thinned so none overlap, the last (this
+    conference) always, the first whenever it does not overlap the last."""
     if count == 0:
         return []
     every = max(1, math.ceil((label_pixels + LABEL_GAP) / max(step_pixels, 1)))
     shown = list(range(0, count, every))
     if shown[-1] != count - 1:
-        if count - 1 - shown[-1] < every and len(shown) > 1:
+        if count - 1 - shown[-1] < every:
             shown.pop()  # too close to the last, which matters more (this conference)
         shown.append(count - 1)
     return shown

@@ -9,8 +9,11 @@ for long histories. Everyone is invented, as in the example.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from sos_docs.model import REVIEW_CONFERENCE
+from sos_docs.model import REVIEW_CONFERENCE, CaseHistory, EarlierWorkbook, MappingCase
+from sos_docs.pipeline import check_workbook
+from sos_docs.workbook.history import read_history
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
 INITIAL_TODAY = EXAMPLE_TODAY
@@ -71,7 +74,59 @@ def review_book(
     for row in book.rows("Scaling"):
         if not row.get("Danger statement") and row["Participant"] in scores:
             row["Score"] = scores[row["Participant"]]
-            row["Reason"] = f"What happened since the last conference, as {row['Participant']} sees it."
+            row["Reason"] = (
+                f"What happened since the last conference, as {row['Participant']} sees it."
+            )
     for row in book.rows("Child's views"):
         row["Date"] = mapping - dt.timedelta(days=3)
     return book
+
+
+# A review the service and the command line can process today: before any real clock date
+# these tests run on (the example family's dates are in November 2026).
+PAST_REVIEW_MEETING = dt.date(2026, 11, 30)
+
+
+def history_books(count: int, last_meeting: dt.date = PAST_REVIEW_MEETING) -> list[WorkbookBuilder]:
+    """`count` conferences of the family, two weeks apart, ending the day before `last_meeting`,
+    oldest first: the initial conference, then reviews, the scores wandering up and down."""
+    books = []
+    for number in range(count):
+        meeting = last_meeting - dt.timedelta(days=14 * (count - number))
+        scores = {key: (base + number + (number % 3)) % 11 for key, base in REVIEW_SCORES.items()}
+        book = review_book(meeting, scores)
+        if number == 0:
+            book.set_case("Meeting type", "Initial child protection conference")
+            book.set_case("Recommendation", "Child protection plan")
+        books.append(book)
+    return books
+
+
+def renamed_children(book: WorkbookBuilder, *names: str) -> WorkbookBuilder:
+    """The children given other names, every reference to them by name turned into their ID."""
+    old = {row["Name"]: row["ID"] for row in book.rows("Children")}
+    for index, name in enumerate(names):
+        book.update_row("Children", index, Name=name)
+    for sheet in ("Harm", "Child's views", "Scaling"):
+        for row in book.rows(sheet):
+            for column in ("Children", "Child", "Participant"):
+                value = row.get(column)
+                if isinstance(value, str):
+                    row[column] = ", ".join(old.get(v.strip(), v.strip()) for v in value.split(","))
+    return book
+
+
+def other_family_book() -> WorkbookBuilder:
+    """Another family's initial conference filed under the example family's case reference."""
+    return renamed_children(initial_book(), "Tran Van An", "Tran Thi Binh")
+
+
+def review_with_history(folder: Path) -> tuple[MappingCase, CaseHistory]:
+    """The review, validated, and its history: the initial conference written under `folder`."""
+    initial = initial_book().write(folder / "initial.xlsx")
+    review = review_book().write(folder / "review.xlsx")
+    validation = check_workbook(review, today=REVIEW_TODAY)
+    assert validation.ok and validation.case is not None, validation.problems
+    history = read_history(validation.case, [EarlierWorkbook(initial, "processed/initial.xlsx")])
+    assert not history.warnings and history.earlier, history
+    return validation.case, history
