@@ -593,11 +593,83 @@ def _scaling(doc: DocumentObject) -> None:
 
 
 def _progress(doc: DocumentObject) -> None:
-    """A review's "Progress since the last conference" (the reviews work fills this in)."""
+    """A review's "Progress since the last conference": shown for a review conference only."""
+    tag(doc, "{%p if progress_shown %}")
+    doc.add_heading("Progress since the last conference", 1)
+    para(doc, "{{ progress_sentence }}")
+    tag(doc, "{%p if progress_dangers %}")
+    doc.add_heading("Danger statements then and now", 2)
+    loop_table(
+        doc,
+        ("No.", "At the last conference", "Now", "Change"),
+        ("{{ d.number }}", "{{ d.then }}", "{{ d.now }}", "{{ d.change }}"),
+        "for d in progress_dangers",
+        widths=(1.1, 6.6, 6.6, 2.7),
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if progress_goals %}")
+    doc.add_heading("Safety goals and next steps", 2)
+    tag(doc, "{%p for g in progress_goals %}")
+    para(
+        doc,
+        "{{ g.id }}: ",
+        "{{ g.goal }}",
+        "{% if g.danger_number %} (danger statement {{ g.danger_number }}){% endif %}",
+        bold_first=True,
+    )
+    tag(doc, "{%p if g.steps %}")
+    loop_table(
+        doc,
+        ("Next step", "Who", "By when", "Status then", "Status now"),
+        (
+            "{{ s.action }}",
+            "{{ s.who }}",
+            "{{ s.by_when }}",
+            "{{ s.status_then }}",
+            "{{ s.status_now }}",
+        ),
+        "for s in g.steps",
+        widths=(7.4, 3.0, 2.4, 2.1, 2.1),
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "No next steps are recorded for this goal.")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if progress_scores %}")
+    doc.add_heading("Scores then and now", 2)
+    para(
+        doc,
+        "Each person's score now beside their last one, with what they said then would make it one point higher and what they say happened since.",
+        style="Caption",
+    )
+    loop_table(
+        doc,
+        ("Who", "About", "Then", "Now", "Last time, one point higher would be", "What happened"),
+        (
+            "{{ s.participant }}",
+            "{{ s.about }}",
+            ("{{ s.score_then or '–' }}", "{{ s.then_date }}"),
+            ("{{ s.score_now or '–' }}", "{{ s.change }}"),
+            "{{ s.one_point_higher_then }}",
+            "{{ s.reason_now }}",
+        ),
+        "for s in progress_scores",
+        widths=(2.8, 2.6, 2.0, 1.9, 3.9, 3.8),
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
 
 
 def _score_history(doc: DocumentObject) -> None:
-    """The chart of every score across the case's conferences (the reviews work fills this in)."""
+    """A review's chart of every score across the case's conferences, when any are known."""
+    tag(doc, "{%p if score_history_picture %}")
+    doc.add_heading("Scores at each conference", 2)
+    picture = para(doc, "{{ score_history_picture }}")
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    para(doc, "{{ score_history_caption }}", style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tag(doc, "{%p endif %}")
 
 
 def _network_and_plan(doc: DocumentObject) -> None:

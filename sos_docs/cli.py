@@ -156,15 +156,29 @@ def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
     help="Folder holding your own conference_report.docx and words_and_pictures.docx.",
 )
 @click.option("--pdf", is_flag=True, help="Also write a PDF of each document (needs LibreOffice).")
+@click.option(
+    "--previous",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An earlier workbook of the same case, for a review's progress and score chart "
+    "(give it once per file: --previous initial.xlsx --previous review1.xlsx).",
+)
 def render_command(
-    workbooks: tuple[Path, ...], out: Path, only: str | None, templates: Path | None, pdf: bool
+    workbooks: tuple[Path, ...],
+    out: Path,
+    only: str | None,
+    templates: Path | None,
+    pdf: bool,
+    previous: tuple[Path, ...],
 ) -> None:
     """Validate mapping workbooks and write their documents.
 
     A workbook with errors gets its problems printed and no documents. Exits 1 when any had errors.
+    A review conference reads the --previous workbooks (never changed); one that cannot be used
+    is a warning.
     """
     from sos_docs.documents.pdf import PdfConverter
-    from sos_docs.pipeline import DOCUMENT_KINDS, process_workbook
+    from sos_docs.pipeline import DOCUMENT_KINDS, earlier_files, process_workbook
 
     config = _config(None, {"templates_dir": templates, "pdf": pdf or None})
     kinds = tuple(k for k in DOCUMENT_KINDS if only in (None, k.key))
@@ -174,7 +188,9 @@ def render_command(
             click.echo(f"Warning: no PDF copies: {converter.unavailable_reason}", err=True)
         usable = converter if pdf and converter.available() else None
         for path in items:
-            outcome = process_workbook(path, out, config, kinds, converter=usable)
+            outcome = process_workbook(
+                path, out, config, kinds, converter=usable, earlier=earlier_files(previous)
+            )
             failed |= bool(outcome.validation.errors)
             _print_outcome(path, outcome)
     sys.exit(1 if failed else 0)

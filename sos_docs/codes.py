@@ -126,6 +126,11 @@ SOS213 = _code("SOS213", WARNING, "A disputed harm row lacks who disputes it or 
 SOS214 = _code("SOS214", WARNING, "A person gives two views about the same thing.")
 SOS215 = _code("SOS215", WARNING, "A pre-birth conference has no unborn child.")
 SOS216 = _code("SOS216", WARNING, "A review conference child on a plan has no plan start date.")
+# A review's earlier conferences (README, Review conferences): the documents are still made.
+SOS220 = _code(
+    "SOS220", WARNING, "An earlier workbook of this case could not be used for the review."
+)
+SOS221 = _code("SOS221", WARNING, "A review has no earlier workbook and no Previous scaling rows.")
 
 # Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
 SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 # --------------------------------------------------------------------------------------------
 # Words of the case the model itself relies on (the workbook's schema offers them as choices)
@@ -87,6 +88,8 @@ class Picture:
     max_height_emu: int = 0  # shown at most this high (EMU) in a document; 0: as the page allows
     # Pixel size, given only for pictures sos-docs drew itself: they need no decoding to be checked.
     size: tuple[int, int] | None = None
+    # What the picture shows, in words: its alt text in a document (wp:docPr descr).
+    description: str = ""
 
 
 class Unseen(StrEnum):
@@ -451,6 +454,14 @@ class MappingCase:
     family_views: tuple[FamilyView, ...] = ()
     birth_plan: tuple[BirthPlanItem, ...] = ()
     previous_scaling: tuple[PreviousScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class EarlierWorkbook:
+    """A file that may hold an earlier conference of a case: where it is, and its name for staff."""
+
+    path: Path
+    name: str  # as staff know it ("processed/Hartley initial.xlsx"), for warnings
 
 
 @dataclass(frozen=True)

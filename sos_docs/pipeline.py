@@ -3,6 +3,11 @@
 The CLI and the watcher call these functions; the stages never call each other sideways. Which
 documents are made comes from the configuration: the two built-in ones plus a team's extra
 documents (`[[documents]]`), each with its template in the team's templates folder.
+
+A review conference also reads the case's earlier workbooks. Where they are is known only to
+the caller (the service's journal, or `render --previous`), and which case it is only after the
+workbook is validated, so the caller passes an `EarlierLookup`: given the case reference, the
+candidate files, oldest first.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import datetime as dt
 import io
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -20,8 +26,16 @@ from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, Config
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.pdf import PdfConverter, pdf_path_for
-from sos_docs.errors import ConfigError, PdfError, WorkbookError
-from sos_docs.model import MappingCase, Picture, Validation
+from sos_docs.errors import ConfigError, PdfError, SosDocsError, WorkbookError
+from sos_docs.model import (
+    CaseHistory,
+    EarlierWorkbook,
+    MappingCase,
+    Picture,
+    Problem,
+    Validation,
+)
+from sos_docs.workbook.history import read_history
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
 
@@ -42,6 +56,8 @@ WORDS_AND_PICTURES = DocumentKind(
     "words-and-pictures", "Words and pictures", "words_and_pictures.docx"
 )
 DOCUMENT_KINDS = (REPORT, WORDS_AND_PICTURES)
+# Given a case reference, the files that may hold its earlier conferences, oldest first.
+EarlierLookup = Callable[[str], Sequence[EarlierWorkbook]]
 LOGO_HEIGHT_EMU = 720_000  # 2 cm: a logo is a letterhead, not a picture of the family
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 
@@ -87,6 +103,75 @@ def check_workbook(
     except WorkbookError as exc:
         return Validation(None, (codes.problem(codes.WB001, exc.sheet, exc.cell, str(exc)),))
     return validate(raw, today=today, sharing=config.sharing)
+
+
+def earlier_files(paths: Sequence[Path]) -> EarlierLookup:
+    """The lookup for files named by the user (`render --previous`): the same for any case."""
+    given = tuple(EarlierWorkbook(path, path.name) for path in paths)
+    return lambda _case_reference: given
+
+
+def case_history(
+    case: MappingCase,
+    earlier: EarlierLookup | None,
+    config: Config = DEFAULT_CONFIG,
+    today: dt.date | None = None,
+) -> CaseHistory | None:
+    """What a review knows of the case's earlier conferences; None for any other meeting.
+
+    A lookup that fails (a journal that cannot be read) is a warning, never a failure.
+    """
+    if not case.details.is_review:
+        return None
+    if earlier is None:
+        return CaseHistory()
+    try:
+        candidates = earlier(case.details.case_reference)
+    except SosDocsError as exc:
+        log.warning("the earlier workbooks of a review could not be looked up: %s", exc)
+        return CaseHistory(
+            warnings=(
+                f"The earlier workbooks of this case could not be looked up ({exc}), so the "
+                "review was made without them.",
+            )
+        )
+    return read_history(case, candidates, config.limits, today)
+
+
+def history_problems(case: MappingCase, history: CaseHistory | None) -> list[Problem]:
+    """The warnings a review's history adds: earlier workbooks not used, or no earlier scores."""
+    if history is None:
+        return []
+    found = [codes.problem(codes.SOS220, None, None, warning) for warning in history.warnings]
+    if not history.earlier and not case.previous_scaling:
+        found.append(
+            codes.problem(
+                codes.SOS221,
+                "Previous scaling",
+                None,
+                "This is a review conference, but sos-docs found no earlier workbook of this "
+                "case and the workbook has no Previous scaling rows, so the report says no "
+                "earlier scores are known. Add the scores of the last conference on a Previous "
+                "scaling sheet (Date, Participant, Danger statement, Child, Score), or give the "
+                "earlier workbook with `sos-docs render --previous`.",
+            )
+        )
+    return found
+
+
+def with_history(
+    validation: Validation,
+    earlier: EarlierLookup | None,
+    config: Config = DEFAULT_CONFIG,
+    today: dt.date | None = None,
+) -> tuple[Validation, CaseHistory | None]:
+    """A valid workbook's history, and its validation with the history's warnings added."""
+    assert validation.case is not None
+    history = case_history(validation.case, earlier, config, today)
+    added = history_problems(validation.case, history)
+    if added:
+        validation = replace(validation, problems=(*validation.problems, *added))
+    return validation, history
 
 
 def document_kinds(config: Config = DEFAULT_CONFIG) -> tuple[DocumentKind, ...]:
@@ -194,10 +279,12 @@ def render_case(
     case: MappingCase,
     config: Config = DEFAULT_CONFIG,
     kinds: tuple[DocumentKind, ...] | None = None,
+    history: CaseHistory | None = None,
 ) -> list[RenderedDocument]:
     """Render each requested document of a valid case, in memory.
 
-    Warnings about the case as a whole (logo, branding) go with the first document.
+    `history`: a review's earlier conferences (`case_history`). Warnings about the case as a
+    whole (logo, branding) go with the first document.
     """
     # Imported here, not at the top: docxtpl, python-docx and Jinja take a tenth of a second
     # to load, and `sos-docs validate` never needs them.
@@ -205,7 +292,7 @@ def render_case(
 
     settings, notes = document_settings(config)
     notes += branding_warnings(case, config)
-    context = build_context(case, settings)
+    context = build_context(case, settings, history)
     chosen = document_kinds(config) if kinds is None else kinds
     # One call for all documents, so a picture used in both is converted once.
     templates = [template_path(config, kind) for kind in chosen]
@@ -217,13 +304,18 @@ def render_case(
     return rendered
 
 
-def make_documents(path: Path, config: Config = DEFAULT_CONFIG) -> Made:
+def make_documents(
+    path: Path, config: Config = DEFAULT_CONFIG, earlier: EarlierLookup | None = None
+) -> Made:
     """Check a workbook and, when it is valid, render its documents: all the work that needs
-    no folder but the workbook's, so the service can do it in a worker process."""
+    no folder but the workbook's (and, for a review, the earlier ones `earlier` finds), so the
+    service can do it in a worker process. The history's warnings join the validation's."""
     validation = check_workbook(path, config)
     if not validation.ok or validation.case is None:
         return Made(validation)
-    return Made(validation, tuple(render_case(validation.case, config)))
+    validation, history = with_history(validation, earlier, config)
+    assert validation.case is not None
+    return Made(validation, tuple(render_case(validation.case, config, history=history)))
 
 
 def make_pdf_copy(
@@ -275,15 +367,19 @@ def process_workbook(
     kinds: tuple[DocumentKind, ...] | None = None,
     today: dt.date | None = None,
     converter: PdfConverter | None = None,
+    earlier: EarlierLookup | None = None,
 ) -> ProcessResult:
     """The whole pipeline for one workbook: problems only, or documents written under out_root.
 
-    With `config.pdf` and a converter, each document also gets a PDF copy beside it.
+    With `config.pdf` and a converter, each document also gets a PDF copy beside it. A review
+    reads the earlier workbooks `earlier` finds (`earlier_files` for files named by the user).
     """
     validation = check_workbook(path, config, today)
     if not validation.ok or validation.case is None:
         return ProcessResult(validation)
-    documents = render_case(validation.case, config, kinds)
+    validation, history = with_history(validation, earlier, config, today)
+    assert validation.case is not None
+    documents = render_case(validation.case, config, kinds, history)
     written = deliver_documents(validation.case, documents, out_root, config)
     warnings = [w for d in documents for w in d.warnings]
     pdfs = []

@@ -20,6 +20,7 @@ from sos_docs.cli import cli
 from sos_docs.workbook.blank import write_example_workbook
 from sos_docs.workbook.reader import read_workbook
 from tests.support.builders import WorkbookBuilder
+from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = PROJECT / "README.md"
@@ -158,6 +159,37 @@ def test_render_writes_both_documents_under_out(tmp_path: Path) -> None:
         "CP-2026-0412 Words and pictures 2026-11-27.docx",
     ]
     assert output.count("Wrote ") == 2
+
+
+def review_report_text(folder: Path) -> str:
+    """The text of the review's conference report under <folder>/<case reference>/."""
+    report = next((folder / "CP-2026-0412").glob("*Conference report 2026-11-30.docx"))
+    document = docx.Document(str(report))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_render_previous_gives_a_review_its_earlier_workbook(tmp_path: Path) -> None:
+    """`render review --previous initial` reports progress since the initial conference."""
+    initial = initial_book().write(tmp_path / "initial.xlsx")
+    review = review_book(PAST_REVIEW_MEETING).write(tmp_path / "review.xlsx")
+    code, output = run("render", str(review), "--out", str(tmp_path), "--previous", str(initial))
+    assert code == 0, output
+    assert "SOS22" not in output
+    text = review_report_text(tmp_path)
+    assert "Progress since the last conference" in text and "initial.xlsx" in text
+    assert "Up 2" in text
+
+
+def test_render_previous_that_is_missing_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    """A --previous file that does not exist is named in a warning; the review is still made."""
+    review = review_book(PAST_REVIEW_MEETING).write(tmp_path / "review.xlsx")
+    code, output = run(
+        "render", str(review), "--out", str(tmp_path), "--previous", str(tmp_path / "gone.xlsx")
+    )
+    assert code == 0, output
+    assert "SOS220" in output and "gone.xlsx" in output and "SOS221" in output
+    assert "No earlier scores are known" in review_report_text(tmp_path)
 
 
 def test_render_only_one_kind(tmp_path: Path) -> None:

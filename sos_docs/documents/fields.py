@@ -99,7 +99,43 @@ _DECISION = "Recommendation and sharing"
 _STORY = "Words and pictures"
 
 # The review report's progress section (sos_docs.documents.progress), kept together.
-_PROGRESS_FIELDS: tuple[Field, ...] = ()
+_PROGRESS = "Progress since the last conference (reviews)"
+_PROGRESS_FIELDS: tuple[Field, ...] = (
+    Field("progress_shown", FieldKind.FLAG, "True for a review conference: the report shows its progress since the last conference.", "", _PROGRESS),
+    Field("progress_known", FieldKind.FLAG, "True when anything earlier is known: a workbook of an earlier conference, or Previous scaling rows.", "", _PROGRESS),
+    Field("progress_sentence", FieldKind.TEXT, "The last conference (date, type, recommendation) as a sentence; or where the earlier scores come from; or that no earlier scores are known. Empty when not a review.", "The last conference was the initial child protection conference on 27 November 2026.", _PROGRESS),
+    Field("last_conference_date", FieldKind.TEXT, "The date of the last conference sos-docs has the workbook of, or empty.", "27 November 2026", _PROGRESS),
+    Field("last_conference_type", FieldKind.TEXT, "Its meeting type, or empty.", "Initial child protection conference", _PROGRESS),
+    Field("last_conference_recommendation", FieldKind.TEXT, "Its recommendation (and category of harm), or empty.", "Child protection plan (emotional abuse)", _PROGRESS),
+    Field("earlier_workbooks", FieldKind.TEXT, "The earlier workbooks read, oldest first, by the names staff know them by, or empty.", "", _PROGRESS),
+    Field("progress_dangers", FieldKind.LIST, "Each danger statement then and now: this workbook's in order, then the last conference's that are gone.", "", _PROGRESS),
+    Field("progress_dangers[].number", FieldKind.TEXT, "Its number now, or empty when it is no longer a danger statement.", "1", _PROGRESS),
+    Field("progress_dangers[].then", FieldKind.TEXT, "The statement at the last conference, or empty when new.", "Children's services, the school and the police are worried", _PROGRESS),
+    Field("progress_dangers[].now", FieldKind.TEXT, "The statement now, or empty when gone.", "Children's services, the school and the police are worried", _PROGRESS),
+    Field("progress_dangers[].change", FieldKind.TEXT, "Unchanged, Reworded, New since the last conference, or No longer a danger statement.", "Unchanged", _PROGRESS),
+    Field("progress_goals", FieldKind.LIST, "Each safety goal now, with its next steps then and now.", "", _PROGRESS),
+    Field("progress_goals[].id", FieldKind.TEXT, "The goal's workbook ID.", "G1", _PROGRESS),
+    Field("progress_goals[].goal", FieldKind.TEXT, "The goal now.", "Everyone will know that Mia and Leo are safe", _PROGRESS),
+    Field("progress_goals[].danger_number", FieldKind.TEXT, "The number of its danger statement, or empty.", "1", _PROGRESS),
+    Field("progress_goals[].goal_then", FieldKind.TEXT, "The goal with the same ID at the last conference, or empty when new.", "Everyone will know that Mia and Leo are safe", _PROGRESS),
+    Field("progress_goals[].steps", FieldKind.LIST, "Its next steps now (each with its status last time), then the last conference's that are not in this plan.", "", _PROGRESS),
+    Field("progress_goals[].steps[].action", FieldKind.TEXT, "The action.", "Meet Kerry, Dean, Nanna Sandra and Siân", _PROGRESS),
+    Field("progress_goals[].steps[].who", FieldKind.TEXT, "Who does it.", "Ada Okafor", _PROGRESS),
+    Field("progress_goals[].steps[].by_when", FieldKind.TEXT, "By when (date).", "", _PROGRESS),
+    Field("progress_goals[].steps[].status_then", FieldKind.TEXT, "Its status at the last conference, or New.", "In progress", _PROGRESS),
+    Field("progress_goals[].steps[].status_now", FieldKind.TEXT, "Its status now, or Not in this plan.", "Done", _PROGRESS),
+    Field("progress_scores", FieldKind.LIST, "Each score now beside the same person's latest earlier score about the same children and danger statement; then the last conference's scores not given this time.", "", _PROGRESS),
+    Field("progress_scores[].participant", FieldKind.TEXT, "Who gave the score.", "Ada Okafor", _PROGRESS),
+    Field("progress_scores[].about", FieldKind.TEXT, "What the score is about, in words.", "All the children", _PROGRESS),
+    Field("progress_scores[].score_then", FieldKind.TEXT, "The earlier score, or empty when there is none.", "4", _PROGRESS),
+    Field("progress_scores[].then_date", FieldKind.TEXT, "When it was given, or empty.", "27 November 2026", _PROGRESS),
+    Field("progress_scores[].score_now", FieldKind.TEXT, "The score now, or empty when not scored this time.", "6", _PROGRESS),
+    Field("progress_scores[].change", FieldKind.TEXT, "Up 2, Down 1, No change, No earlier score, or Not scored this time.", "Up 2", _PROGRESS),
+    Field("progress_scores[].one_point_higher_then", FieldKind.TEXT, "What they said last time would make it one point higher, or empty.", "The safety plan written and agreed with the network.", _PROGRESS),
+    Field("progress_scores[].reason_now", FieldKind.TEXT, "Their reason now: what happened since.", "", _PROGRESS),
+    Field("score_history_picture", FieldKind.PICTURE, "A review's chart of every overall score at each of the case's conferences, one line per person, with its description as alt text; empty when nothing earlier is known.", "", _PROGRESS),
+    Field("score_history_caption", FieldKind.TEXT, "The chart in words (its alt text), or empty.", "A line chart of the scaling scores (0 to 10) at 2 conferences", _PROGRESS),
+)  # fmt: skip
 
 FIELDS: tuple[Field, ...] = (
     # -- the case and the meeting

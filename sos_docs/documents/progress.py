@@ -1,21 +1,412 @@
 """Builds the review report's "Progress since the last conference" fields from the case's history.
 
-Placeholder on main: the reviews work (issue 13) fills it in. It returns nothing yet, so the
-report shows no progress section.
+The review report's section (README, Review conferences): the date and recommendation of the
+last conference, each danger statement then and now, each safety goal with its next steps and
+their status then and now, and each person's scores then and now with what they said last time
+would make it one point higher beside what they say happened. Earlier scores come from the earlier workbooks read for
+the review and from this workbook's `Previous scaling` sheet; the chart of every overall score
+across the case's conferences is drawn by `sos_docs.documents.score_chart`.
+
+People, children and danger statements are matched across workbooks by what staff see, not
+by their IDs alone: people and children by their folded names, danger statements by ID (the
+same ID in the next workbook is the same worry, reworded or not) or, for a Previous scaling
+row, by the ID or the words written there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
-from sos_docs.model import CaseHistory, MappingCase
+from sos_docs.documents.score_chart import ChartSeries, draw_score_chart
+from sos_docs.model import (
+    CaseHistory,
+    DangerStatement,
+    EarlierConference,
+    MappingCase,
+    NextStep,
+    PersonRef,
+    Picture,
+)
 
 Context = dict[str, object]
+Item = dict[str, object]
+DateWords = Callable[[dt.date | None], str]
+
+ALL_CHILDREN = "All the children"
+MAX_DESCRIBED_PEOPLE = 12  # the chart's alt text names this many lines, then counts the rest
 
 
-def progress_fields(
-    case: MappingCase, history: CaseHistory | None, date: Callable[[dt.date | None], str]
-) -> Context:
+def progress_fields(case: MappingCase, history: CaseHistory | None, date: DateWords) -> Context:
     """The progress fields of a review (see `sos_docs.documents.fields`); `date` words a date."""
-    return {}
+    history = history or CaseHistory()
+    is_review = case.details.is_review
+    earlier = history.earlier if is_review else ()
+    last = earlier[-1] if earlier else None
+    points = _earlier_points(case, earlier) if is_review else []
+    return {
+        "progress_shown": is_review,
+        "progress_known": bool(points) or last is not None,
+        "progress_sentence": _progress_sentence(case, last, points, date) if is_review else "",
+        "last_conference_date": date(_held_on(last.case)) if last else "",
+        "last_conference_type": last.case.details.meeting_type if last else "",
+        "last_conference_recommendation": _recommendation(last.case) if last else "",
+        "earlier_workbooks": ", ".join(e.file_name for e in earlier),
+        "progress_dangers": _dangers(case, last.case) if last else [],
+        "progress_goals": _goals(case, last.case, date) if last else [],
+        "progress_scores": _scores(case, last, points, date),
+        **_chart_fields(case, points, date),
+    }
+
+
+# ---- the last conference
+
+
+def _held_on(case: MappingCase) -> dt.date:
+    return case.details.meeting_date or case.details.mapping_date
+
+
+def _recommendation(case: MappingCase) -> str:
+    details = case.details
+    if details.recommendation and details.category_of_harm:
+        return f"{details.recommendation} ({details.category_of_harm.lower()})"
+    return details.recommendation or "No recommendation recorded"
+
+
+def _progress_sentence(
+    case: MappingCase, last: EarlierConference | None, points: Sequence[_Point], date: DateWords
+) -> str:
+    if last is not None:
+        details = last.case.details
+        said = (
+            f"It recommended: {_recommendation(last.case)}."
+            if details.recommendation
+            else "Its workbook records no recommendation."
+        )
+        return (
+            f"The last conference was the {details.meeting_type.lower()} on "
+            f"{date(_held_on(last.case))}. {said} What follows compares its workbook "
+            f"({last.file_name}) with this one."
+        )
+    if points:
+        latest = max(p.day for p in points)
+        return (
+            "sos-docs has no workbook of the last conference. The earlier scores below come "
+            f"from this workbook's Previous scaling sheet, the latest from {date(latest)}."
+        )
+    return (
+        "No earlier scores are known: sos-docs found no workbook of an earlier conference of "
+        "this case, and this workbook has no Previous scaling sheet."
+    )
+
+
+# ---- danger statements, goals and next steps, then and now
+
+
+def _dangers(case: MappingCase, then: MappingCase) -> list[Item]:
+    earlier = {_folded(d.id): d for d in then.danger_statements}
+    items = []
+    for number, now in enumerate(case.danger_statements, 1):
+        before = earlier.pop(_folded(now.id), None)
+        items.append(_danger(str(number), before, now))
+    items += [_danger("", before, None) for before in earlier.values()]
+    return items
+
+
+def _danger(number: str, then: DangerStatement | None, now: DangerStatement | None) -> Item:
+    if then is None:
+        change = "New since the last conference"
+    elif now is None:
+        change = "No longer a danger statement"
+    elif _folded(then.statement) == _folded(now.statement):
+        change = "Unchanged"
+    else:
+        change = "Reworded"
+    return {
+        "number": number,
+        "then": then.statement if then else "",
+        "now": now.statement if now else "",
+        "change": change,
+    }
+
+
+def _goals(case: MappingCase, then: MappingCase, date: DateWords) -> list[Item]:
+    numbers = {d.id: str(n) for n, d in enumerate(case.danger_statements, 1)}
+    earlier_goals = {_folded(g.id): g for g in then.safety_goals}
+    items = []
+    for goal in case.safety_goals:
+        before = earlier_goals.get(_folded(goal.id))
+        item: Item = {
+            "id": goal.id,
+            "goal": goal.goal,
+            "danger_number": numbers.get(goal.danger_statement_id, ""),
+            "goal_then": before.goal if before else "",
+            "steps": _steps(goal.id, case.next_steps, then.next_steps, date),
+        }
+        items.append(item)
+    return items
+
+
+def _steps(
+    goal_id: str, now: Sequence[NextStep], then: Sequence[NextStep], date: DateWords
+) -> list[Item]:
+    """The goal's next steps now, each with its status last time, then the ones not kept on."""
+    mine = [s for s in now if _folded(s.safety_goal_id) == _folded(goal_id)]
+    before = {_folded(s.action): s for s in then if _folded(s.safety_goal_id) == _folded(goal_id)}
+    items = []
+    for step in mine:
+        earlier = before.pop(_folded(step.action), None)
+        status_then = (earlier.status or "No status") if earlier else "New"
+        items.append(_step(step, status_then, step.status or "No status", date))
+    items += [
+        _step(step, step.status or "No status", "Not in this plan", date)
+        for step in before.values()
+    ]
+    return items
+
+
+def _step(step: NextStep, status_then: str, status_now: str, date: DateWords) -> Item:
+    return {
+        "action": step.action,
+        "who": step.who.name,
+        "by_when": date(step.by_when),
+        "status_then": status_then,
+        "status_now": status_now,
+    }
+
+
+# ---- scores, then and now
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One earlier score, as it can be compared with this workbook's."""
+
+    day: dt.date
+    participant: str  # the name as written then
+    child: str  # "" for all the children
+    danger: str  # folded danger key; "" for the overall score
+    score: int
+    one_point_higher: str = ""
+    about: str = ""  # in words, for a score with nothing like it now
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (_folded(self.participant), _folded(self.child), self.danger)
+
+
+def _earlier_points(case: MappingCase, earlier: Sequence[EarlierConference]) -> list[_Point]:
+    """Every earlier score: each earlier workbook's Scaling and this one's Previous scaling."""
+    points = []
+    for conference in earlier:
+        day = _held_on(conference.case)
+        numbers = {d.id: n for n, d in enumerate(conference.case.danger_statements, 1)}
+        for s in conference.case.scaling:
+            number = numbers.get(s.danger_statement_id)
+            points.append(
+                _Point(
+                    day,
+                    s.participant.name,
+                    s.child.name if s.child else "",
+                    _folded(s.danger_statement_id),
+                    s.score,
+                    s.one_point_higher,
+                    _about(s.child, f"danger statement {number} then" if number else ""),
+                )
+            )
+    danger_keys = _danger_keys(case.danger_statements)
+    for row in case.previous_scaling:
+        written = _folded(row.danger_statement)
+        about = f"danger statement “{row.danger_statement}” then" if written else ""
+        points.append(
+            _Point(
+                row.date,
+                row.participant.name,
+                row.child.name if row.child else "",
+                danger_keys.get(written, written),
+                row.score,
+                about=_about(row.child, about),
+            )
+        )
+    return sorted(points, key=lambda p: p.day)
+
+
+def _danger_keys(dangers: Iterable[DangerStatement]) -> dict[str, str]:
+    """A Previous scaling row's danger statement (an ID or the words) to this workbook's ID."""
+    keys = {}
+    for danger in dangers:
+        keys[_folded(danger.statement)] = _folded(danger.id)
+        keys[_folded(danger.id)] = _folded(danger.id)
+    return keys
+
+
+def _about(child: PersonRef | None, danger: str) -> str:
+    who = child.name if child else ALL_CHILDREN
+    return f"{who}, {danger}" if danger else who
+
+
+def _scores(
+    case: MappingCase,
+    last: EarlierConference | None,
+    points: Sequence[_Point],
+    date: DateWords,
+) -> list[Item]:
+    """Each score now beside the same person's latest earlier score on the same question.
+
+    Scores given at the last conference and not this time follow, so none silently drops out.
+    """
+    if not case.details.is_review:
+        return []
+    now_day = _held_on(case)
+    latest: dict[tuple[str, str, str], _Point] = {}
+    for point in points:
+        if point.day < now_day:
+            latest[point.key] = point  # points are in date order: the last one wins
+    numbers = {d.id: n for n, d in enumerate(case.danger_statements, 1)}
+    items = []
+    seen = set()
+    for s in case.scaling:
+        danger = _folded(s.danger_statement_id)
+        number = numbers.get(s.danger_statement_id)
+        key = (_folded(s.participant.name), _folded(s.child.name if s.child else ""), danger)
+        seen.add(key)
+        items.append(
+            _score_item(
+                s.participant.name,
+                _about(s.child, f"danger statement {number}" if number else ""),
+                latest.get(key),
+                s.score,
+                s.reason,
+                date,
+            )
+        )
+    last_day = _held_on(last.case) if last else None
+    for key, point in latest.items():
+        if key not in seen and point.day == last_day:
+            items.append(_score_item(point.participant, point.about, point, None, "", date))
+    return items
+
+
+def _score_item(
+    participant: str,
+    about: str,
+    then: _Point | None,
+    now: int | None,
+    reason: str,
+    date: DateWords,
+) -> Item:
+    return {
+        "participant": participant,
+        "about": about,
+        "score_then": str(then.score) if then else "",
+        "then_date": date(then.day) if then else "",
+        "score_now": "" if now is None else str(now),
+        "change": _change(then.score if then else None, now),
+        "one_point_higher_then": then.one_point_higher if then else "",
+        "reason_now": reason,
+    }
+
+
+def _change(then: int | None, now: int | None) -> str:
+    if now is None:
+        return "Not scored this time"
+    if then is None:
+        return "No earlier score"
+    if now == then:
+        return "No change"
+    return f"{'Up' if now > then else 'Down'} {abs(now - then)}"
+
+
+# ---- the chart of every overall score
+
+
+def _chart_fields(case: MappingCase, points: Sequence[_Point], date: DateWords) -> Context:
+    """The chart and its caption when there are earlier scores; empty otherwise."""
+    if not case.details.is_review or not points:
+        return {"score_history_picture": "", "score_history_caption": ""}
+    days, series = _chart_series(case, points)
+    description = _describe(days, series, date)
+    picture: Picture = draw_score_chart(days, series, description)
+    return {"score_history_picture": picture, "score_history_caption": description}
+
+
+def _chart_series(
+    case: MappingCase, points: Sequence[_Point]
+) -> tuple[list[dt.date], list[ChartSeries]]:
+    """One line per participant (and child scored about, when not all of them): overall scores.
+
+    When nobody gave an overall score at any conference, every score is drawn instead.
+    """
+    now_day = _held_on(case)
+    current = [
+        _Point(
+            now_day,
+            s.participant.name,
+            s.child.name if s.child else "",
+            _folded(s.danger_statement_id),
+            s.score,
+        )
+        for s in case.scaling
+    ]
+    every = [p for p in points if p.day < now_day] + current
+    overall = [p for p in every if not p.danger] or every
+    days = sorted({p.day for p in overall})
+    column = {day: n for n, day in enumerate(days)}
+    lines: dict[tuple[str, str, str], list[int | None]] = {}
+    names: dict[tuple[str, str, str], _Point] = {}
+    for point in overall:
+        scores = lines.setdefault(point.key, [None] * len(days))
+        scores[column[point.day]] = point.score  # a later row of the same day wins
+        names[point.key] = point  # the latest spelling of the name
+    labels = _labels([names[key] for key in lines])
+    series = [ChartSeries(labels[key], tuple(scores)) for key, scores in lines.items()]
+    return days, series
+
+
+def _labels(points: Sequence[_Point]) -> dict[tuple[str, str, str], str]:
+    """A short label per line: the first name (the full name when two clash), and about whom."""
+    firsts = {p.key: (p.participant.split() or [p.participant])[0] for p in points}
+    taken = list(firsts.values())
+    labels = {}
+    for point in points:
+        name = firsts[point.key] if taken.count(firsts[point.key]) == 1 else point.participant
+        child = point.child
+        if child and _folded(child) != _folded(point.participant):
+            name = f"{name} (about {(child.split() or [child])[0]})"
+        if point.danger:  # only when nobody gave an overall score
+            name = f"{name}, {point.about or point.danger.upper()}"
+        labels[point.key] = name
+    return labels
+
+
+def _describe(days: Sequence[dt.date], series: Sequence[ChartSeries], date: DateWords) -> str:
+    """The chart in words, for its alt text and caption: what it shows and each line's course."""
+    span = f"on {date(days[0])}" if len(days) == 1 else f"from {date(days[0])} to {date(days[-1])}"
+    opening = (
+        f"A line chart of the scaling scores (0 to 10) at {len(days)} "
+        f"conference{'' if len(days) == 1 else 's'} {span}, one line per person; the last is "
+        "this conference."
+    )
+    parts = [opening]
+    for line in series[:MAX_DESCRIBED_PEOPLE]:
+        parts.append(f"{line.label}: {_course(days, line.scores, date)}.")
+    if len(series) > MAX_DESCRIBED_PEOPLE:
+        parts.append(f"And {len(series) - MAX_DESCRIBED_PEOPLE} more people.")
+    return " ".join(parts)
+
+
+def _course(days: Sequence[dt.date], scores: Sequence[int | None], date: DateWords) -> str:
+    given = [(day, score) for day, score in zip(days, scores, strict=True) if score is not None]
+    if len(given) <= 4:
+        return ", ".join(f"{score} on {date(day)}" for day, score in given)
+    values = [score for _, score in given]
+    (first_day, first), (last_day, last) = given[0], given[-1]
+    return (
+        f"{first} on {date(first_day)} to {last} on {date(last_day)}, "
+        f"between {min(values)} and {max(values)} over {len(given)} conferences"
+    )
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())

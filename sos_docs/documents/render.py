@@ -381,13 +381,33 @@ class _Pictures:
         scale = min(self.max_width / width, self.max_height / height)
         if picture.max_height_emu:  # a logo: kept small whatever the page allows
             scale = min(scale, picture.max_height_emu / height)
-        image = InlineImage(
+        image = _DescribedImage(
             self.tpl,
             io.BytesIO(data),
             width=Emu(int(width * scale)),
             height=Emu(int(height * scale)),
         )
+        image.description = clean_text(picture.description)
         return TemplatePicture(image)
+
+
+class _DescribedImage(InlineImage):  # type: ignore[misc]
+    """docxtpl's inline picture with its description as alt text (`wp:docPr descr`).
+
+    Screen readers read the description out, and Word shows it as the picture's alt text.
+    """
+
+    description = ""
+
+    def _insert_image(self) -> str:
+        if not self.description:
+            return str(super()._insert_image())
+        inline = self.tpl.current_rendering_part.new_pic_inline(
+            self.image_descriptor, self.width, self.height
+        )
+        inline.docPr.set("descr", self.description)  # lxml escapes it for the attribute
+        drawing = f"<w:drawing>{inline.xml}</w:drawing>"
+        return f'</w:t></w:r><w:r>{drawing}</w:r><w:r><w:t xml:space="preserve">'
 
 
 def _word_ready_or_reason(data: bytes) -> tuple[bytes, int, int] | str:

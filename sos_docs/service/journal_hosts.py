@@ -1,6 +1,7 @@
 """Every host's journal of a watched folder, read-only and merged into one list of jobs.
 
 Used by `sos-docs status` and retention; the rows of one journal are read whatever its schema.
+A review conference finds the earlier workbooks of its case here (`ProcessedOfCase`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sos_docs.errors import JournalError
-from sos_docs.model import Problem
+from sos_docs.model import EarlierWorkbook, Problem
 from sos_docs.service.journal_file import (
     DEFAULT_BUSY_TIMEOUT,
     LEGACY_JOURNAL_FILE,
@@ -26,6 +27,8 @@ from sos_docs.service.journal_file import (
 __all__ = [
     "COLUMN_NAMES",
     "JobRecord",
+    "ProcessedOfCase",
+    "done_jobs_of_case",
     "journal_files",
     "read_all_jobs",
     "read_rows",
@@ -181,3 +184,66 @@ def record_from(row: tuple[Any, ...], root: Path, source: Path) -> JobRecord:
 
 def _optional_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+# --------------------------------------------------------------------------------------------
+# A case's processed workbooks, for a review
+
+
+def done_jobs_of_case(
+    state: Path, root: Path, case_reference: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+) -> list[JobRecord]:
+    """Every host's done jobs of one case reference, each job once, oldest finished first.
+
+    Journals of schema 1 record no case reference and are passed over.
+    """
+    clause = "WHERE state = 'done' AND case_reference = ?"
+    found: dict[str, JobRecord] = {}
+    for path in journal_files(state):
+        if _schema_version(path, busy_timeout) < SCHEMA_VERSION:
+            continue
+        for row in read_rows(path, clause, (case_reference,), busy_timeout):
+            record = record_from(row, root, path)
+            found.setdefault(record.id, record)
+    return sorted(found.values(), key=lambda job: job.finished_at or job.claimed_at)
+
+
+def _schema_version(path: Path, busy_timeout: float) -> int:
+    try:
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=busy_timeout
+        )
+        try:
+            version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise JournalError(plain_sqlite_error(exc, "read", path)) from exc
+    return version
+
+
+@dataclass(frozen=True)
+class ProcessedOfCase:
+    """Finds the workbooks of a case reference this root has processed, oldest first.
+
+    Called with the case reference once the workbook is validated, in the worker process
+    (a plain value, so it travels there); only files inside the root's processed/ folder are
+    offered, whatever a journal entry says, and each is named as staff find it there.
+    """
+
+    state: Path
+    root: Path
+    processed: Path
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+
+    def __call__(self, case_reference: str) -> list[EarlierWorkbook]:
+        """The candidate earlier workbooks; JournalError when a journal cannot be read."""
+        jobs = done_jobs_of_case(self.state, self.root, case_reference, self.busy_timeout)
+        return [
+            EarlierWorkbook(job.final_path, f"{self.processed.name}/{job.final_path.name}")
+            for job in jobs
+            if job.final_path is not None and self._inside_processed(job.final_path)
+        ]
+
+    def _inside_processed(self, path: Path) -> bool:
+        return ".." not in path.parts and path.parent == self.processed

@@ -6,10 +6,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sos_docs import codes, files, pipeline
 from sos_docs.config import Config, Limits
@@ -25,6 +25,7 @@ from sos_docs.errors import (
 )
 from sos_docs.model import Level, Problem, Validation
 from sos_docs.service.journal import Journal
+from sos_docs.service.journal_hosts import ProcessedOfCase
 from sos_docs.service.layout import BOOK_FOLDER, WatchedRoot, original_name
 from sos_docs.service.lock import LOCK_FILE
 from sos_docs.service.logs import root_extra
@@ -32,8 +33,17 @@ from sos_docs.workbook import explain, guard, marked_copy
 
 log = logging.getLogger(__name__)
 
-# Checks and renders one workbook: pipeline.make_documents, here or in a worker process.
-DocumentMaker = Callable[[Path, Config], pipeline.Made]
+
+class DocumentMaker(Protocol):
+    """Checks and renders one workbook: pipeline.make_documents, here or in a worker process.
+
+    `earlier` finds a review's earlier workbooks by case reference (`ProcessedOfCase`).
+    """
+
+    def __call__(
+        self, workbook: Path, config: Config, earlier: pipeline.EarlierLookup | None = None
+    ) -> pipeline.Made: ...
+
 
 PLAN_FILE = "job.json"
 MAX_STEM_BYTES = 200
@@ -196,7 +206,10 @@ class Planner:
         )
 
     def _plan_from_workbook(self, journal_id: str, workbook: Path, name: str) -> JobPlan:
-        made = self.make(workbook, self.config)
+        # The case reference is known once the workbook is validated, in the worker: the
+        # lookup goes with the workbook and reads every host's journal there, for a review only.
+        earlier = ProcessedOfCase(self.root.state, self.root.path, self.root.processed)
+        made = self.make(workbook, self.config, earlier)
         validation = made.validation
         if not validation.ok or validation.case is None:
             return self._rejection(journal_id, workbook, name, validation.problems, "rejected")

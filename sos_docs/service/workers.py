@@ -34,7 +34,7 @@ from typing import Any
 from sos_docs import codes
 from sos_docs.config import Config
 from sos_docs.model import Validation
-from sos_docs.pipeline import Made, make_documents
+from sos_docs.pipeline import EarlierLookup, Made, make_documents
 
 __all__ = ["DocumentProcess", "WorkerDied"]
 
@@ -64,15 +64,17 @@ class DocumentProcess:
         self._connection: Connection | None = None
         self._ready = False  # the worker has said it has started up
 
-    def make(self, workbook: Path, config: Config) -> Made:
-        """`pipeline.make_documents(workbook, config)`, done by the worker process.
+    def make(self, workbook: Path, config: Config, earlier: EarlierLookup | None = None) -> Made:
+        """`pipeline.make_documents(workbook, config, earlier)`, done by the worker process.
+
+        `earlier` must survive pickling (`journal_hosts.ProcessedOfCase` does).
 
         After `config.limits.max_job_seconds` the worker is killed (the next job starts a new
         one) and the answer is the workbook refused as too large or too complex (SYS004).
         """
         limit = config.limits.max_job_seconds
         try:
-            kind, *payload = self._exchange((workbook, config), limit)
+            kind, *payload = self._exchange((workbook, config, earlier), limit)
         except _OutOfTime:
             self._end(kill=True)
             log.warning(
@@ -97,7 +99,9 @@ class DocumentProcess:
         made: Made = payload[0]
         return made
 
-    def _exchange(self, request: tuple[Path, Config], limit: float) -> tuple[Any, ...]:
+    def _exchange(
+        self, request: tuple[Path, Config, EarlierLookup | None], limit: float
+    ) -> tuple[Any, ...]:
         """Send a request; pass on the worker's log records until its answer comes.
 
         _OutOfTime when no answer has come `limit` seconds after the request was sent.
@@ -201,7 +205,7 @@ def _child_error(error: BaseException | None, details: str) -> BaseException:
 
 
 def _serve(connection: Connection, level: int) -> None:
-    """The worker's loop: a (workbook, config) in, log records and one answer out."""
+    """The worker's loop: a (workbook, config, earlier) in, log records and one answer out."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # any sent meanwhile are dropped
@@ -227,9 +231,9 @@ def _serve(connection: Connection, level: int) -> None:
             return
 
 
-def _answer(workbook: Path, config: Config) -> tuple[Any, ...]:
+def _answer(workbook: Path, config: Config, earlier: EarlierLookup | None) -> tuple[Any, ...]:
     try:
-        return ("done", make_documents(workbook, config))
+        return ("done", make_documents(workbook, config, earlier))
     except Exception as exc:
         details = traceback.format_exc()
         return ("error", _picklable(exc), details)

@@ -24,6 +24,7 @@ from sos_docs.workbook import example
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
+from tests.support.reviews import REVIEW_TODAY, review_with_history
 
 SETTINGS = DocumentSettings(report_date=EXAMPLE_TODAY)
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,14 @@ def context(example_case: MappingCase) -> dict[str, object]:
     return build_context(example_case, SETTINGS)
 
 
+@pytest.fixture(scope="module")
+def review_context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The example family's review with its initial conference as history: the fields only a
+    review with history makes (its progress section and score chart)."""
+    case, history = review_with_history(tmp_path_factory.mktemp("review"))
+    return build_context(case, DocumentSettings(report_date=REVIEW_TODAY), history)
+
+
 def items(context: dict[str, object], name: str) -> list[dict[str, object]]:
     """A list field's items, typed for the tests."""
     value = context[name]
@@ -69,17 +78,22 @@ def items(context: dict[str, object], name: str) -> list[dict[str, object]]:
 
 
 def test_every_produced_field_is_documented_and_every_documented_field_is_produced(
-    context: dict[str, object],
+    context: dict[str, object], review_context: dict[str, object]
 ) -> None:
-    """The keys build_context makes and the registry's names are the same set."""
-    produced = set(field_paths(context))
+    """The keys build_context makes (for the example and its review) and the registry's names
+    are the same set."""
+    produced = set(field_paths(context)) | set(field_paths(review_context))
     documented = set(FIELDS_BY_NAME)
     assert produced - documented == set(), "undocumented fields"
     assert documented - produced == set(), "documented fields the context does not make"
 
 
-def test_every_field_holds_the_kind_the_registry_says(context: dict[str, object]) -> None:
+@pytest.mark.parametrize("which", ["context", "review_context"])
+def test_every_field_holds_the_kind_the_registry_says(
+    which: str, request: pytest.FixtureRequest
+) -> None:
     """Text is str, numbers int, flags bool, lists list, pictures a Picture or empty text."""
+    context = request.getfixturevalue(which)
     expected: dict[FieldKind, tuple[type, ...]] = {
         FieldKind.TEXT: (str,),
         FieldKind.NUMBER: (int,),
@@ -93,8 +107,11 @@ def test_every_field_holds_the_kind_the_registry_says(context: dict[str, object]
         assert not (kind is FieldKind.NUMBER and isinstance(value, bool)), name
 
 
-def test_registry_examples_are_what_the_example_family_produces(context: dict[str, object]) -> None:
-    """Each field's documented example starts one of that field's values for the example case."""
+def test_registry_examples_are_what_the_example_family_produces(
+    context: dict[str, object], review_context: dict[str, object]
+) -> None:
+    """Each field's documented example starts one of that field's values for the example case
+    (or, for a review's fields, its review)."""
     values: dict[str, list[str]] = {}
 
     def collect(value: object, path: str) -> None:
@@ -107,6 +124,7 @@ def test_registry_examples_are_what_the_example_family_produces(context: dict[st
         values.setdefault(path, []).append(str(value))
 
     collect(context, "")
+    collect(review_context, "")
     for field in FIELDS:
         if field.example:
             assert any(v.startswith(field.example) for v in values[field.name]), field.name

@@ -1,0 +1,295 @@
+"""Tests for a review's progress section and score chart (documents/progress.py, score_chart.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import itertools
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from sos_docs.config import DEFAULT_CONFIG
+from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.documents.fields import FIELDS_BY_NAME
+from sos_docs.documents.render import render_document
+from sos_docs.documents.score_chart import LABEL_GAP, shown_dates
+from sos_docs.model import (
+    CaseHistory,
+    EarlierConference,
+    MappingCase,
+    PersonRef,
+    Picture,
+    PreviousScore,
+)
+from sos_docs.pipeline import REPORT, template_path
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
+from tests.documents.test_context import field_paths
+from tests.support.reviews import REVIEW_TODAY, initial_book, review_book
+
+SETTINGS = DocumentSettings(report_date=REVIEW_TODAY)
+ROOT = Path(__file__).resolve().parents[2]
+NO_EARLIER = "No earlier scores are known"
+
+
+def case_of(path: Path) -> MappingCase:
+    """A workbook read and validated on the review's day; fails when it is not valid."""
+    validation = validate(read_workbook(path), today=REVIEW_TODAY)
+    assert validation.ok and validation.case is not None, validation.problems
+    return validation.case
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[MappingCase, MappingCase]:
+    """The example family's initial conference and its review three months later."""
+    folder = tmp_path_factory.mktemp("progress")
+    initial = case_of(initial_book().write(folder / "initial.xlsx"))
+    review = case_of(review_book().write(folder / "review.xlsx"))
+    return initial, review
+
+
+@pytest.fixture(scope="module")
+def review_context(cases: tuple[MappingCase, MappingCase]) -> dict[str, object]:
+    """The review's context with the initial conference as its history."""
+    initial, review = cases
+    history = CaseHistory((EarlierConference("processed/initial.xlsx", initial),))
+    return build_context(review, SETTINGS, history)
+
+
+def items(context: dict[str, object], name: str) -> list[dict[str, object]]:
+    """A list field's items."""
+    value = context[name]
+    assert isinstance(value, list)
+    return value
+
+
+def test_every_progress_field_is_documented_and_made_for_a_review(
+    review_context: dict[str, object],
+) -> None:
+    """A review with history makes every documented progress field, and nothing undocumented."""
+    produced = set(field_paths(review_context))
+    progress = {name for name, f in FIELDS_BY_NAME.items() if f.group.startswith("Progress")}
+    assert produced - set(FIELDS_BY_NAME) == set()
+    assert progress - produced == set()
+
+
+def test_the_last_conference_is_named_with_its_date_and_recommendation(
+    review_context: dict[str, object],
+) -> None:
+    """The review says when the last conference was and what it recommended."""
+    assert review_context["progress_shown"] is True and review_context["progress_known"] is True
+    assert review_context["last_conference_date"] == "27 November 2026"
+    assert review_context["last_conference_type"] == "Initial child protection conference"
+    assert review_context["last_conference_recommendation"] == (
+        "Child protection plan (emotional abuse)"
+    )
+    sentence = str(review_context["progress_sentence"])
+    assert "initial child protection conference on 27 November 2026" in sentence
+    assert "processed/initial.xlsx" in sentence
+
+
+def test_danger_statements_then_and_now_say_what_changed(
+    review_context: dict[str, object],
+) -> None:
+    """D1 is unchanged and D2 reworded, each with its words then and now."""
+    dangers = items(review_context, "progress_dangers")
+    assert [(d["number"], d["change"]) for d in dangers] == [("1", "Unchanged"), ("2", "Reworded")]
+    assert dangers[1]["then"] != dangers[1]["now"] and "late at night" in str(dangers[1]["then"])
+
+
+def test_each_goal_lists_its_steps_with_status_then_and_now(
+    review_context: dict[str, object],
+) -> None:
+    """Steps carried on show both statuses; a new one is New; a dropped one is not in this plan."""
+    goals = {g["id"]: g for g in items(review_context, "progress_goals")}
+    g1 = goals["G1"]["steps"]
+    g2 = goals["G2"]["steps"]
+    assert isinstance(g1, list) and isinstance(g2, list)
+    statuses = {s["action"][:20]: (s["status_then"], s["status_now"]) for s in g1 + g2}
+    assert statuses["Meet Kerry, Dean, Na"] == ("In progress", "Done")
+    assert statuses["Review the safety pl"] == ("New", "Not started")
+    assert statuses["Visit Leo at nursery"] == ("Not started", "Not in this plan")
+
+
+def test_each_score_now_stands_beside_the_last_one_and_its_one_point_higher(
+    review_context: dict[str, object],
+) -> None:
+    """Ada went from 4 to 6, with what she said would make it one point higher last time."""
+    scores = items(review_context, "progress_scores")
+    ada = next(
+        s for s in scores if s["participant"] == "Ada Okafor" and s["about"] == "All the children"
+    )
+    assert (ada["score_then"], ada["score_now"], ada["change"]) == ("4", "6", "Up 2")
+    assert ada["then_date"] == "27 November 2026"
+    assert ada["one_point_higher_then"] == "The safety plan written and agreed with the network."
+    assert "since the last conference" in str(ada["reason_now"])
+    leo = next(s for s in scores if "danger statement 2" in str(s["about"]))
+    assert (leo["score_then"], leo["score_now"], leo["change"]) == ("3", "3", "No change")
+
+
+def test_a_score_given_last_time_and_not_now_is_still_listed(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """Someone who scored at the last conference and not this time is not silently dropped."""
+    initial, review = cases
+    fewer = dataclasses.replace(review, scaling=review.scaling[:-2])  # Mia and Leo's D2 score gone
+    history = CaseHistory((EarlierConference("initial.xlsx", initial),))
+    scores = items(build_context(fewer, SETTINGS, history), "progress_scores")
+    mia = next(s for s in scores if s["participant"] == "Mia Hartley")
+    assert (mia["score_then"], mia["score_now"], mia["change"]) == ("6", "", "Not scored this time")
+
+
+def test_the_chart_has_a_line_per_person_and_says_so_in_words(
+    review_context: dict[str, object],
+) -> None:
+    """The chart is a PNG, and its description names each person's scores with the dates."""
+    picture = review_context["score_history_picture"]
+    assert isinstance(picture, Picture) and picture.data.startswith(b"\x89PNG")
+    assert picture.description == review_context["score_history_caption"]
+    assert "at 2 conferences from 27 November 2026 to 19 February 2027" in picture.description
+    assert "Ada: 4 on 27 November 2026, 6 on 19 February 2027." in picture.description
+
+
+def test_a_review_with_no_history_says_no_earlier_scores_are_known(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """No earlier workbook and no Previous scaling: the sentence says so, and there is no chart."""
+    context = build_context(cases[1], SETTINGS, CaseHistory())
+    assert context["progress_shown"] is True and context["progress_known"] is False
+    assert str(context["progress_sentence"]).startswith(NO_EARLIER)
+    assert context["score_history_picture"] == "" and context["progress_dangers"] == []
+    scores = items(context, "progress_scores")
+    assert {s["change"] for s in scores} == {"No earlier score"}
+
+
+def test_previous_scaling_alone_gives_the_earlier_scores_and_the_chart(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """Scores from before sos-docs (the Previous scaling sheet) are compared and charted."""
+    review = cases[1]
+    ada = PersonRef("Ada Okafor", "P5")
+    rows = (
+        PreviousScore(dt.date(2026, 8, 1), ada, 2),
+        PreviousScore(dt.date(2026, 11, 27), ada, 4),
+        PreviousScore(
+            dt.date(2026, 11, 27),
+            ada,
+            1,
+            danger_statement="D2",
+            child=PersonRef("Leo Hartley", "C2", True),
+        ),
+    )
+    context = build_context(
+        dataclasses.replace(review, previous_scaling=rows), SETTINGS, CaseHistory()
+    )
+    assert context["progress_known"] is True
+    assert "Previous scaling sheet" in str(context["progress_sentence"])
+    assert context["last_conference_date"] == ""
+    scores = items(context, "progress_scores")
+    overall = next(
+        s for s in scores if s["participant"] == "Ada Okafor" and s["about"] == "All the children"
+    )
+    assert (overall["score_then"], overall["change"]) == ("4", "Up 2")
+    leo = next(s for s in scores if "danger statement 2" in str(s["about"]))
+    assert (leo["score_then"], leo["score_now"]) == ("1", "3")
+    picture = context["score_history_picture"]
+    assert isinstance(picture, Picture)
+    assert "at 3 conferences from 1 August 2026 to 19 February 2027" in picture.description
+
+
+def test_other_meetings_show_no_progress_even_with_history(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """An initial conference never shows a progress section or a chart."""
+    initial, _ = cases
+    context = build_context(initial, SETTINGS, CaseHistory((EarlierConference("x", initial),)))
+    assert context["progress_shown"] is False and context["progress_sentence"] == ""
+    assert context["score_history_picture"] == "" and context["progress_scores"] == []
+
+
+def test_the_rendered_review_report_has_the_section_and_the_chart_with_alt_text(
+    review_context: dict[str, object],
+) -> None:
+    """The report's progress section prints, and the chart's picture carries its description."""
+    data = render_document(template_path(DEFAULT_CONFIG, REPORT), review_context).data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        body = archive.read("word/document.xml").decode()
+    assert "Progress since the last conference" in body
+    assert "Scores at each conference" in body
+    described = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', body)
+    assert len(described) == 1 and described[0].startswith("A line chart of the scaling scores")
+
+
+def test_the_rendered_initial_report_has_no_progress_section(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """An initial conference's report leaves the whole section and the chart out."""
+    context = build_context(cases[0], SETTINGS)
+    data = render_document(template_path(DEFAULT_CONFIG, REPORT), context).data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        body = archive.read("word/document.xml").decode()
+    assert "Progress since the last conference" not in body and "descr=" not in body
+
+
+def fifty_conferences(initial: MappingCase, review: MappingCase) -> CaseHistory:
+    """Fifty earlier conferences of the family, a month apart, the scores wandering."""
+    earlier = []
+    for number in range(50):
+        day = dt.date(2022, 1, 10) + dt.timedelta(days=30 * number)
+        details = dataclasses.replace(initial.details, meeting_date=day, mapping_date=day)
+        scaling = tuple(
+            dataclasses.replace(s, score=(s.score + number * (k + 1)) % 11)
+            for k, s in enumerate(initial.scaling)
+        )
+        case = dataclasses.replace(initial, details=details, scaling=scaling)
+        earlier.append(EarlierConference(f"processed/{number}.xlsx", case))
+    return CaseHistory(tuple(earlier))
+
+
+def test_fifty_conferences_make_a_readable_chart_quickly(
+    cases: tuple[MappingCase, MappingCase], tmp_path: Path
+) -> None:
+    """51 conferences: one chart, printable width, labels thinned, in well under a second."""
+    initial, review = cases
+    history = fifty_conferences(initial, review)
+    started = time.perf_counter()
+    context = build_context(review, SETTINGS, history)
+    took = time.perf_counter() - started
+    picture = context["score_history_picture"]
+    assert isinstance(picture, Picture) and picture.size is not None
+    with Image.open(io.BytesIO(picture.data)) as image:
+        assert image.size == picture.size and image.size[0] == 1800 and image.size[1] < 1400
+    (tmp_path / "fifty.png").write_bytes(picture.data)
+    assert "at 51 conferences" in picture.description and len(picture.description) < 3000
+    assert took < 2.0, took
+
+
+@given(
+    count=st.integers(min_value=1, max_value=400),
+    step=st.floats(min_value=1, max_value=2000),
+    label=st.floats(min_value=10, max_value=400),
+)
+def test_date_labels_never_overlap_and_keep_the_first_and_last(
+    count: int, step: float, label: float
+) -> None:
+    """However many conferences, the labels shown are far enough apart; the last is always shown,
+    the first whenever there is room for both."""
+    shown = shown_dates(count, step, label)
+    assert shown[-1] == count - 1
+    assert shown[0] == 0 or (count - 1) * step < label + LABEL_GAP
+    for left, right in itertools.pairwise(shown):
+        assert (right - left) * step >= label + LABEL_GAP
+
+
+def test_docs_has_the_score_chart_of_a_four_conference_history() -> None:
+    """docs/score-history.png exists, is a PNG and is the width sos-docs draws."""
+    with Image.open(ROOT / "docs/score-history.png") as image:
+        assert image.format == "PNG" and image.size[0] == 1800
