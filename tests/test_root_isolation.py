@@ -320,7 +320,9 @@ def case(folder: Path) -> MappingCase:
 
 def agenda_text(config: Config, folder: Path) -> str:
     """The text of the extra document rendered for the example case with `config`."""
-    agenda = pipeline.render_case(case(folder), config, pipeline.document_kinds(config)[len(pipeline.BUILT_IN_KINDS) :])[0]
+    agenda = pipeline.render_case(
+        case(folder), config, pipeline.document_kinds(config)[len(pipeline.BUILT_IN_KINDS) :]
+    )[0]
     document = docx.Document(io.BytesIO(agenda.data))
     return "\n".join(p.text for p in document.paragraphs)
 
