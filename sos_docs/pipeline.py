@@ -101,7 +101,7 @@ def record_kind(meeting_type: str) -> DocumentKind:
 
 
 def built_in_kinds(case: MappingCase) -> tuple[DocumentKind, ...]:
-    """The built-in documents a case gets, by its meeting type (practice.md section 2).
+    """The built-in documents a case gets, by its meeting type (docs/documents.md).
 
     A conference gets the report; any other meeting the record of the mapping. The story is
     for children who are born: a conference's when any child is, another meeting's only when

@@ -50,7 +50,10 @@ def _person_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Fi
     """The fields every person in a people list has, so the three lists cannot drift apart."""
     meanings = (
         ("name", "Full name."),
-        ("relationship", "Relationship to the children, naming them when it applies to some only ('Father of Leo')."),
+        (
+            "relationship",
+            "Relationship to the children, naming them when it applies to some only ('Father of Leo').",
+        ),
         ("role", "Parent, Carer, Family, Friend or Professional."),
         ("agency", "Agency, for professionals."),
         ("contact", "Phone or email."),

@@ -1,4 +1,4 @@
-"""The documents of each meeting type and the wording of format 2 (practice.md sections 1, 2, 4),
+"""The documents of each meeting type and the wording of format 2 (docs/documents.md),
 from real .xlsx workbooks through the pipeline to real .docx files read back with python-docx."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def case_of(book: WorkbookBuilder, tmp_path: Path) -> MappingCase:
     return validation.case
 
 
-# ---- practice.md section 2: one test per row of the meeting-type table
+# ---- one test per row of the meeting-type table (docs/documents.md)
 
 
 def test_an_initial_conference_gets_its_report_and_the_story(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_a_team_folder_without_the_record_template_uses_the_shipped_one(tmp_path
     assert "Core group meeting: record of the mapping" in text
 
 
-# ---- practice.md section 1: each child's own decision, Known as, the People Children column
+# ---- each child's own decision, Known as, the People Children column
 
 
 def test_a_sibling_group_lists_each_childs_recommendation_and_category(tmp_path: Path) -> None:
@@ -241,7 +241,7 @@ def test_one_child_reads_in_the_singular(tmp_path: Path) -> None:
     assert "All the children" not in report and "Living with the children" not in report
 
 
-# ---- practice.md section 4: each danger statement as one set, views, disputes
+# ---- each danger statement as one set, views, disputes
 
 
 def test_each_persons_view_is_reported_with_its_danger_statement(tmp_path: Path) -> None:
