@@ -1,4 +1,4 @@
-"""Builds the two default document templates in templates/, reproducibly, with python-docx.
+"""Builds the default document templates in templates/, reproducibly, with python-docx.
 
     python scripts/build_templates.py [OUT_DIR]
 
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 REPORT_FILE = "conference_report.docx"
 STORY_FILE = "words_and_pictures.docx"
+RECORD_FILE = "mapping_record.docx"
 
 FONT = "Arial"
 DARK_BLUE = RGBColor(0x1F, 0x4E, 0x79)
@@ -174,6 +175,8 @@ def loop_table(
         first_cell_paragraph(cell, text, bold=True).style = doc.styles["Table Text"]
         shade(cell, HEADER_FILL)
     first_cell_paragraph(opening.cells[0], "{%tr " + loop + " %}")
+    # A repeated row stays on one page (Word still breaks a row taller than the page).
+    body._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for cell, content in zip(body.cells, cells, strict=True):
         texts = [content] if isinstance(content, str) else list(content)
         first_cell_paragraph(cell, texts[0]).style = doc.styles["Table Text"]
@@ -297,18 +300,44 @@ def build_conference_report() -> DocumentObject:
     report_styles(doc)
     header_and_footer(doc, size=9)
     _title(doc)
-    _author(doc)
+    _author(doc, "report")
     _family(doc)
-    _agencies_and_reason(doc)
+    _agencies_and_reason(doc, "Reason for the report")
     _progress(doc)
     _worries(doc)
     _working_well(doc)
     _needs_to_happen(doc)
-    _children_views(doc)
     _scaling(doc)
     _network_and_plan(doc)
-    _decision_and_signature(doc)
+    _decision(doc)
+    _signature(doc, "report")
     _core_properties(doc, "Report to a child protection conference")
+    return doc
+
+
+def build_mapping_record() -> DocumentObject:
+    """The record of the mapping for a meeting that is not a conference (core group, child in
+    need, family network, strategy): the map itself, with no recommendation for a plan, no
+    category of harm and no sharing deadline."""
+    doc = Document()
+    set_page(doc, side_cm=2.0)
+    report_styles(doc)
+    header_and_footer(doc, size=9)
+    _title(doc)
+    _author(doc, "record")
+    _family(doc)
+    _agencies_and_reason(doc, "Reason for the meeting")
+    _worries(doc)
+    _working_well(doc)
+    _needs_to_happen(doc)
+    _scaling(doc)
+    _network_and_plan(doc)
+    tag(doc, "{%p if review_date %}")
+    doc.add_heading("Next meeting", 1)
+    para(doc, "The next meeting is on {{ review_date }}.")
+    tag(doc, "{%p endif %}")
+    _signature(doc, "record")
+    _core_properties(doc, "Record of the mapping")
     return doc
 
 
@@ -320,7 +349,7 @@ def _title(doc: DocumentObject) -> None:
     tag(doc, "{%p if local_authority %}")
     para(doc, "{{ local_authority }}", style="Subtitle")
     tag(doc, "{%p endif %}")
-    para(doc, "Report to the {{ meeting_type|lower }}", style="Title")
+    para(doc, "{{ document_title }}", style="Title")
     tag(doc, "{%p if meeting_date %}")
     para(doc, "Meeting date: ", "{{ meeting_date }}", bold_first=True)
     tag(doc, "{%p endif %}")
@@ -328,8 +357,8 @@ def _title(doc: DocumentObject) -> None:
     para(doc, "Case reference: ", "{{ case_reference }}", bold_first=True)
 
 
-def _author(doc: DocumentObject) -> None:
-    doc.add_heading("About this report", 1)
+def _author(doc: DocumentObject, document: str) -> None:
+    doc.add_heading(f"About this {document}", 1)
     key_value_table(
         doc,
         [
@@ -338,7 +367,7 @@ def _author(doc: DocumentObject) -> None:
             ("Agency", "{{ author_agency }}"),
             ("Team", "{{ team }}"),
             ("Contact", "{{ author_contact }}"),
-            ("Date of this report", "{{ report_date }}"),
+            (f"Date of this {document}", "{{ report_date }}"),
             ("Date of the mapping", "{{ mapping_date }}"),
         ],
         widths=(5.0, 12.0),
@@ -360,26 +389,28 @@ def _family(doc: DocumentObject) -> None:
             "Legal status",
         ),
         (
-            "{{ c.name }}",
+            "{{ c.name }}{% if c.known_as and c.known_as != c.name %} (known as {{ c.known_as }}){% endif %}",
             "{{ c.date_of_birth }}{% if c.is_unborn %}Due {{ c.expected_due_date }}{% endif %}",
             "{{ c.age }}",
             "{{ c.gender }}",
             "{{ c.ethnicity }}",
             "{{ c.first_language }}{% if c.interpreter_needed == 'Yes' %} (interpreter needed){% endif %}",
             "{{ c.school_or_setting }}",
-            "{{ c.legal_status }}",
+            "{{ c.legal_status }}{% if c.plan_start_date %} since {{ c.plan_start_date }}{% endif %}",
         ),
         "for c in children",
-        widths=(2.6, 2.3, 1.6, 1.6, 2.0, 2.2, 2.7, 2.0),
+        widths=(2.8, 2.0, 1.6, 1.8, 2.2, 2.2, 2.2, 2.2),
     )
+    # The children's own words come straight after who they are, before any adult's view.
+    _children_views(doc)
     doc.add_heading("The household and network", 1)
-    doc.add_heading("Living with the children", 2)
+    doc.add_heading("{{ household_heading }}", 2)
     tag(doc, "{%p if household %}")
     loop_table(
         doc,
         ("Name", "Relationship", "Parental responsibility", "Contact"),
         (
-            "{{ p.name }}",
+            ("{{ p.name }}", "{%p if p.language %}", "{{ p.language }}", "{%p endif %}"),
             "{{ p.relationship }}",
             "{{ p.parental_responsibility }}",
             "{{ p.contact }}",
@@ -388,7 +419,7 @@ def _family(doc: DocumentObject) -> None:
         widths=(4.0, 5.0, 3.0, 5.0),
     )
     tag(doc, "{%p else %}")
-    para(doc, "No one is recorded as living with the children.")
+    para(doc, "No one is recorded in the household.")
     tag(doc, "{%p endif %}")
     doc.add_heading("Family, friends and professionals", 2)
     tag(doc, "{%p if network %}")
@@ -396,7 +427,7 @@ def _family(doc: DocumentObject) -> None:
         doc,
         ("Name", "Relationship", "Role", "Agency", "Contact", "Safety network"),
         (
-            "{{ p.name }}",
+            ("{{ p.name }}", "{%p if p.language %}", "{{ p.language }}", "{%p endif %}"),
             "{{ p.relationship }}",
             "{{ p.role }}",
             "{{ p.agency }}",
@@ -411,7 +442,7 @@ def _family(doc: DocumentObject) -> None:
     tag(doc, "{%p endif %}")
 
 
-def _agencies_and_reason(doc: DocumentObject) -> None:
+def _agencies_and_reason(doc: DocumentObject, reason_heading: str) -> None:
     tag(doc, "{%p if agency_involvement %}")
     doc.add_heading("Agency involvement", 1)
     loop_table(
@@ -428,7 +459,7 @@ def _agencies_and_reason(doc: DocumentObject) -> None:
         widths=(3.2, 2.8, 2.6, 5.8, 2.6),
     )
     tag(doc, "{%p endif %}")
-    doc.add_heading("Reason for the report", 1)
+    doc.add_heading(reason_heading, 1)
     para(doc, "{{ reason_for_report }}")
 
 
@@ -446,7 +477,15 @@ def _worries(doc: DocumentObject) -> None:
         ("Date", "What happened", "Impact on the child", "Children", "Source"),
         (
             "{{ h.date }}",
-            "{{ h.what_happened }}",
+            (
+                "{{ h.what_happened }}",
+                "{%p if h.dispute %}",
+                "{{ h.dispute }}",
+                "{%p endif %}",
+                "{%p for v in h.views %}",
+                "{{ v.sentence }}",
+                "{%p endfor %}",
+            ),
             "{{ h.impact_on_child }}",
             "{{ h.children }}",
             "{{ h.source }}",
@@ -458,16 +497,21 @@ def _worries(doc: DocumentObject) -> None:
     para(doc, "No harm is recorded.")
     tag(doc, "{%p endif %}")
 
+    tag(doc, "{%p if overall_views %}")
+    doc.add_heading("What the family say about the worries", 2)
+    tag(doc, "{%p for v in overall_views %}")
+    para(doc, "{{ v.sentence }}", style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
     doc.add_heading("Danger statements", 2)
+    para(
+        doc,
+        "Each danger statement is set out with what each person says about it, its safety goal, the next steps towards the goal and the scores given about it.",
+        style="Caption",
+    )
     tag(doc, "{%p for d in danger_statements %}")
-    doc.add_heading("Danger statement {{ d.number }}", 3)
-    para(doc, "{{ d.statement }}")
-    tag(doc, "{%p if d.family_view %}")
-    para(doc, "The family's view: ", "{{ d.family_view }}", bold_first=True)
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if d.family_words %}")
-    para(doc, "In the family's words: “{{ d.family_words }}”", style="Quote")
-    tag(doc, "{%p endif %}")
+    _danger_statement_set(doc)
     tag(doc, "{%p endfor %}")
 
     doc.add_heading("Complicating factors", 2)
@@ -483,6 +527,71 @@ def _worries(doc: DocumentObject) -> None:
     tag(doc, "{%p else %}")
     para(doc, "None recorded.")
     tag(doc, "{%p endfor %}")
+
+
+def _danger_statement_set(doc: DocumentObject) -> None:
+    """One danger statement read as a set: statement, views, goals, next steps, scores."""
+    doc.add_heading("Danger statement {{ d.number }}", 3)
+    para(doc, "{{ d.statement }}")
+    tag(doc, "{%p if d.views %}")
+    _set_label(doc, "What the family say")
+    tag(doc, "{%p for v in d.views %}")
+    para(doc, "{{ v.sentence }}", style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p for g in d.goals %}")
+    para(
+        doc,
+        "Safety goal {{ g.id }}: ",
+        "{{ g.goal }}",
+        "{% if g.sustained_for %} (to be kept up for {{ g.sustained_for }}){% endif %}",
+        bold_first=True,
+    )
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if d.next_steps %}")
+    _set_label(doc, "Next steps")
+    loop_table(
+        doc,
+        ("No.", "Action", "Who", "By when", "Goal", "Status"),
+        (
+            "{{ s.number }}",
+            "{{ s.action }}",
+            "{{ s.who }}",
+            "{{ s.by_when }}",
+            "{{ s.safety_goal }}",
+            "{{ s.status }}",
+        ),
+        "for s in d.next_steps",
+        widths=(1.1, 7.0, 3.0, 2.5, 1.3, 2.1),
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if d.scores %}")
+    _set_label(doc, "Scores about this danger statement")
+    _score_table(doc, "d.scores")
+    tag(doc, "{%p endif %}")
+
+
+def _set_label(doc: DocumentObject, text: str) -> None:
+    """A bold label inside a danger statement's set, kept with what follows it."""
+    label = para(doc, text, bold_first=True)
+    label.paragraph_format.keep_with_next = True
+    label.paragraph_format.space_before = Pt(8)
+
+
+def _score_table(doc: DocumentObject, scores: str) -> None:
+    loop_table(
+        doc,
+        ("Who", "About", "Score", "Reason", "One point higher"),
+        (
+            ("{{ s.participant }}", "{{ s.participant_relationship }}"),
+            "{{ s.about }}",
+            "{{ s.score }}",
+            "{{ s.reason }}",
+            "{{ s.one_point_higher }}",
+        ),
+        f"for s in {scores}",
+        widths=(3.2, 2.8, 1.7, 5.5, 3.8),
+    )
 
 
 def _working_well(doc: DocumentObject) -> None:
@@ -508,21 +617,14 @@ def _working_well(doc: DocumentObject) -> None:
 
 def _needs_to_happen(doc: DocumentObject) -> None:
     doc.add_heading("What needs to happen?", 1)
-    doc.add_heading("Safety goals", 2)
-    tag(doc, "{%p for d in danger_statements %}")
-    doc.add_heading("For danger statement {{ d.number }}", 3)
-    tag(doc, "{%p for g in d.goals %}")
+    tag(doc, "{%p if danger_statements %}")
     para(
         doc,
-        "{{ g.id }}: ",
-        "{{ g.goal }}",
-        "{% if g.sustained_for %} (to be kept up for {{ g.sustained_for }}){% endif %}",
-        style="List Bullet",
-        bold_first=True,
+        "Each danger statement's safety goal and the next steps towards it are set out with the statement above.",
     )
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
-    doc.add_heading("Next steps", 2)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if other_next_steps %}")
+    doc.add_heading("{% if danger_statements %}Other next steps{% else %}Next steps{% endif %}", 2)
     loop_table(
         doc,
         ("No.", "Action", "Who", "By when", "Goal", "Status"),
@@ -534,9 +636,24 @@ def _needs_to_happen(doc: DocumentObject) -> None:
             "{{ s.safety_goal }}",
             "{{ s.status }}",
         ),
-        "for s in next_steps",
+        "for s in other_next_steps",
         widths=(1.1, 7.0, 3.0, 2.5, 1.3, 2.1),
     )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if is_pre_birth or birth_plan %}")
+    doc.add_heading("Birth and discharge plan", 2)
+    tag(doc, "{%p if birth_plan %}")
+    loop_table(
+        doc,
+        ("Arrangement", "Who", "When"),
+        ("{{ b.arrangement }}", "{{ b.who }}", "{{ b.when }}"),
+        "for b in birth_plan",
+        widths=(9.5, 3.7, 3.8),
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "No birth and discharge plan is recorded yet.")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
 
 
 def _children_views(doc: DocumentObject) -> None:
@@ -559,36 +676,28 @@ def _children_views(doc: DocumentObject) -> None:
         para(doc, label, style="Heading 3")
         para(doc, "{{ v." + field + " or 'Nothing recorded.' }}", style="Quote")
     tag(doc, "{%p else %}")
-    para(doc, "No child's views are recorded.")
+    para(doc, "{{ children_views_note }}")
     tag(doc, "{%p endfor %}")
 
 
 def _scaling(doc: DocumentObject) -> None:
     doc.add_heading("Scaling", 1)
-    para(doc, "0 means: ", "{{ scale_zero_means }}", bold_first=True)
-    para(doc, "10 means: ", "{{ scale_ten_means }}", bold_first=True)
+    # The scale's wording stays on the page of its picture.
+    for label, field in (("0 means: ", "scale_zero_means"), ("10 means: ", "scale_ten_means")):
+        ends = para(doc, label, "{{ " + field + " }}", bold_first=True)
+        ends.paragraph_format.keep_with_next = True
     picture = para(doc, "{{ scale_picture }}")
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     picture.paragraph_format.keep_with_next = True
     caption = para(
         doc,
-        "Where each person placed the children's safety on the scale. Every score and its reason is in the table below.",
+        "Where each person placed the safety of {{ the_children }} on the scale. The scores about each danger statement are set out with the statement.",
         style="Caption",
     )
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    loop_table(
-        doc,
-        ("Who", "About", "Score", "Reason", "One point higher"),
-        (
-            ("{{ s.participant }}", "{{ s.participant_relationship }}"),
-            "{{ s.about }}",
-            "{{ s.score }}",
-            "{{ s.reason }}",
-            "{{ s.one_point_higher }}",
-        ),
-        "for s in scores",
-        widths=(3.2, 2.8, 1.7, 5.5, 3.8),
-    )
+    tag(doc, "{%p if overall_scores %}")
+    _score_table(doc, "overall_scores")
+    tag(doc, "{%p endif %}")
     _score_history(doc)
 
 
@@ -704,14 +813,34 @@ def _network_and_plan(doc: DocumentObject) -> None:
     tag(doc, "{%p endif %}")
 
 
-def _decision_and_signature(doc: DocumentObject) -> None:
+def _decision(doc: DocumentObject) -> None:
     doc.add_heading("Recommendation", 1)
     para(doc, "{{ recommendation_sentence }}")
+    tag(doc, "{%p for line in recommendation_lines %}")
+    para(doc, "{{ line }}", style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if recommendation_lines %}")
+    loop_table(
+        doc,
+        ("Child", "Recommendation", "Category of harm"),
+        ("{{ c.name }}", "{{ c.recommendation }}", "{{ c.category_of_harm }}"),
+        "for c in children",
+        widths=(5.0, 6.5, 5.5),
+    )
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p if category_of_harm %}")
     para(doc, "Category of harm: ", "{{ category_of_harm }}", bold_first=True)
     tag(doc, "{%p endif %}")
     doc.add_heading("Sharing this report with the family", 1)
     para(doc, "{{ sharing_sentence }}")
+
+
+def _approval_note(doc: DocumentObject) -> None:
+    note = para(doc, "{{ approval_sentence }}", bold_first=True)
+    note.paragraph_format.space_before = Pt(8)
+
+
+def _signature(doc: DocumentObject, document: str) -> None:
     doc.add_heading("Signed", 1)
     key_value_table(
         doc,
@@ -726,6 +855,27 @@ def _decision_and_signature(doc: DocumentObject) -> None:
     )
     signature_row = doc.tables[-1].rows[0]
     signature_row.height = Cm(1.6)
+    # A report needs a manager's approval: say plainly when there is none. A record shows it
+    # only when a manager is named.
+    tag(doc, "{%p if manager_approved %}")
+    doc.add_heading("Approved by", 2)
+    key_value_table(
+        doc,
+        [
+            ("Name", "{{ manager_name }}"),
+            ("Role", "{{ manager_role }}"),
+            ("Approved on", "{{ manager_approved_on }}"),
+        ],
+        widths=(4.0, 13.0),
+    )
+    tag(doc, "{%p else %}")
+    if document == "record":
+        tag(doc, "{%p if manager_name %}")
+        _approval_note(doc)
+        tag(doc, "{%p endif %}")
+    else:
+        _approval_note(doc)
+    tag(doc, "{%p endif %}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -901,10 +1051,11 @@ def reproducible_bytes(doc: DocumentObject) -> bytes:
 
 
 def build_all() -> dict[str, bytes]:
-    """Both templates as bytes, by file name."""
+    """Every template as bytes, by file name."""
     return {
         REPORT_FILE: reproducible_bytes(build_conference_report()),
         STORY_FILE: reproducible_bytes(build_words_and_pictures()),
+        RECORD_FILE: reproducible_bytes(build_mapping_record()),
     }
 
 

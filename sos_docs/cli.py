@@ -147,13 +147,15 @@ def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
 )
 @click.option(
     "--only",
-    type=click.Choice(["report", "words-and-pictures"]),
-    help="Make only one of the two documents.",
+    type=click.Choice(["report", "words-and-pictures", "record"]),
+    help="Make only this document: the conference report, the words and pictures story, or "
+    "the record of the mapping (what meetings other than conferences get).",
 )
 @click.option(
     "--templates",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder holding your own conference_report.docx and words_and_pictures.docx.",
+    help="Folder holding your own conference_report.docx, words_and_pictures.docx and "
+    "mapping_record.docx.",
 )
 @click.option("--pdf", is_flag=True, help="Also write a PDF of each document (needs LibreOffice).")
 @click.option(
@@ -178,10 +180,11 @@ def render_command(
     is a warning.
     """
     from sos_docs.documents.pdf import PdfConverter
-    from sos_docs.pipeline import DOCUMENT_KINDS, earlier_files, process_workbook
+    from sos_docs.pipeline import BUILT_IN_KINDS, earlier_files, process_workbook
 
     config = _config(None, {"templates_dir": templates, "pdf": pdf or None})
-    kinds = tuple(k for k in DOCUMENT_KINDS if only in (None, k.key))
+    # Without --only each workbook gets the documents of its meeting type.
+    kinds = None if only is None else tuple(k for k in BUILT_IN_KINDS if k.key == only)
     failed = False
     with PdfConverter() as converter, _progress(workbooks) as items, _user_errors():
         if pdf and not converter.available():

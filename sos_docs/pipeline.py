@@ -1,8 +1,10 @@
 """Process one workbook: read -> validate -> build context -> render -> deliver, top to bottom.
 
 The CLI and the watcher call these functions; the stages never call each other sideways. Which
-documents are made comes from the configuration: the two built-in ones plus a team's extra
-documents (`[[documents]]`), each with its template in the team's templates folder.
+documents are made comes from the case and the configuration: for a conference the report and
+(when a child is born) the words and pictures story, for any other meeting the record of the
+mapping (and the story when the workbook has one), plus a team's extra documents
+(`[[documents]]`), each with its template in the team's templates folder.
 
 A review conference also reads the case's earlier workbooks. Where they are is known only to
 the caller (the service's journal, or `render --previous`), and which case it is only after the
@@ -23,11 +25,12 @@ from pathlib import Path
 from PIL import Image
 
 from sos_docs import codes, files
-from sos_docs.config import DEFAULT_CONFIG, Config
+from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, PdfError, SosDocsError, WorkbookError
 from sos_docs.model import (
+    MEETING_TYPES,
     CaseHistory,
     EarlierWorkbook,
     MappingCase,
@@ -55,7 +58,11 @@ REPORT = DocumentKind("report", "Conference report", "conference_report.docx")
 WORDS_AND_PICTURES = DocumentKind(
     "words-and-pictures", "Words and pictures", "words_and_pictures.docx"
 )
-DOCUMENT_KINDS = (REPORT, WORDS_AND_PICTURES)
+# The main document of a meeting that is not a conference; its title in file names is the
+# meeting's ("Core group meeting record"), see `record_kind`.
+MAPPING_RECORD = DocumentKind("record", "Record of the mapping", "mapping_record.docx")
+DOCUMENT_KINDS = (REPORT, WORDS_AND_PICTURES)  # a conference's documents
+BUILT_IN_KINDS = (REPORT, WORDS_AND_PICTURES, MAPPING_RECORD)
 # Given a case reference, the files that may hold its earlier conferences, oldest first.
 EarlierLookup = Callable[[str], Sequence[EarlierWorkbook]]
 LOGO_HEIGHT_EMU = 720_000  # 2 cm: a logo is a letterhead, not a picture of the family
@@ -174,11 +181,36 @@ def with_history(
     return validation, history
 
 
-def document_kinds(config: Config = DEFAULT_CONFIG) -> tuple[DocumentKind, ...]:
-    """The documents made for every workbook: the built-in two, then the configured extras."""
-    kinds = list(DOCUMENT_KINDS)
+def record_kind(meeting_type: str) -> DocumentKind:
+    """The record of the mapping titled for its meeting: "Core group meeting record"."""
+    return DocumentKind(MAPPING_RECORD.key, f"{meeting_type} record", MAPPING_RECORD.template)
+
+
+def built_in_kinds(case: MappingCase) -> tuple[DocumentKind, ...]:
+    """The built-in documents a case gets, by its meeting type (docs/documents.md).
+
+    A conference gets the report; any other meeting the record of the mapping. The story is
+    for children who are born: a conference's when any child is, another meeting's only when
+    the workbook has words and pictures or a safety plan to tell.
+    """
+    born = any(not child.is_unborn for child in case.children)
+    if case.details.is_conference:
+        return (REPORT, WORDS_AND_PICTURES) if born else (REPORT,)
+    story = born and bool(case.words_and_pictures or case.safety_plan)
+    record = record_kind(case.details.meeting_type)
+    return (record, WORDS_AND_PICTURES) if story else (record,)
+
+
+def document_kinds(
+    config: Config = DEFAULT_CONFIG, case: MappingCase | None = None
+) -> tuple[DocumentKind, ...]:
+    """The documents made: the case's built-in ones (every built-in one when no case is given,
+    as for checking templates), then the configured extras."""
+    kinds = list(BUILT_IN_KINDS if case is None else built_in_kinds(case))
+    # Every title a built-in document can have, so an extra never shares its file names.
+    titles = [*BUILT_IN_KINDS, *(record_kind(m) for m in MEETING_TYPES[3:])]
     for extra in config.documents:
-        clash = next((k for k in kinds if k.title.casefold() == extra.name.casefold()), None)
+        clash = next((k for k in titles if k.title.casefold() == extra.name.casefold()), None)
         if clash is not None:
             raise ConfigError(
                 f"The extra document '{extra.name}' has the name of the built-in "
@@ -189,9 +221,23 @@ def document_kinds(config: Config = DEFAULT_CONFIG) -> tuple[DocumentKind, ...]:
     return tuple(kinds)
 
 
+def _for_case(kind: DocumentKind, case: MappingCase) -> DocumentKind:
+    """A requested kind as this case makes it: the record titled for the case's meeting."""
+    if kind.key == MAPPING_RECORD.key and kind.template == MAPPING_RECORD.template:
+        return record_kind(case.details.meeting_type)
+    return kind
+
+
 def template_path(config: Config, kind: DocumentKind) -> Path:
-    """Where a document's template is: in the templates folder, unless given as a full path."""
-    return config.templates_dir / kind.template
+    """Where a document's template is: in the templates folder, unless given as a full path.
+
+    A team's templates folder made before the record of the mapping existed has no copy of
+    its template: the shipped one is used until the team adds its own.
+    """
+    path = config.templates_dir / kind.template
+    if kind.template == MAPPING_RECORD.template and not path.exists():
+        return DEFAULT_TEMPLATES_DIR / kind.template
+    return path
 
 
 def document_settings(config: Config = DEFAULT_CONFIG) -> tuple[DocumentSettings, list[str]]:
@@ -283,8 +329,10 @@ def render_case(
 ) -> list[RenderedDocument]:
     """Render each requested document of a valid case, in memory.
 
-    `history`: a review's earlier conferences (`case_history`). Warnings about the case as a
-    whole (logo, branding) go with the first document.
+    `kinds`: the documents to make (a record of the mapping is titled for the case's meeting);
+    None: the documents of the case's meeting type (`document_kinds`). `history`: a review's
+    earlier conferences (`case_history`). Warnings about the case as a whole (logo, branding) go
+    with the first document.
     """
     # Imported here, not at the top: docxtpl, python-docx and Jinja take a tenth of a second
     # to load, and `sos-docs validate` never needs them.
@@ -293,7 +341,9 @@ def render_case(
     settings, notes = document_settings(config)
     notes += branding_warnings(case, config)
     context = build_context(case, settings, history)
-    chosen = document_kinds(config) if kinds is None else kinds
+    chosen = (
+        document_kinds(config, case) if kinds is None else tuple(_for_case(k, case) for k in kinds)
+    )
     # One call for all documents, so a picture used in both is converted once.
     templates = [template_path(config, kind) for kind in chosen]
     results = render_documents(templates, context, within=config.team_root)

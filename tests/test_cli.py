@@ -21,6 +21,7 @@ from sos_docs.workbook.blank import write_example_workbook
 from sos_docs.workbook.reader import read_workbook
 from tests.support.builders import WorkbookBuilder
 from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
+from tests.support.meetings import core_group_meeting
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = PROJECT / "README.md"
@@ -199,6 +200,23 @@ def test_render_only_one_kind(tmp_path: Path) -> None:
     assert code == 0
     assert [p.name for p in (tmp_path / "CP-2026-0412").iterdir()] == [
         "CP-2026-0412 Words and pictures 2026-11-27.docx"
+    ]
+
+
+def test_render_makes_the_documents_of_each_workbooks_meeting_type(tmp_path: Path) -> None:
+    """A core group workbook gets its record; `--only record` makes the record alone, and
+    `--only report` of a conference workbook the report alone."""
+    core_group = core_group_meeting(with_story=False).write(tmp_path / "cg.xlsx")
+    code, output = run("render", str(core_group), "--out", str(tmp_path / "all"))
+    assert code == 0, output
+    assert [p.name for p in (tmp_path / "all" / "CP-2026-0412").iterdir()] == [
+        "CP-2026-0412 Core group meeting record 2026-11-27.docx"
+    ]
+    story_too = core_group_meeting().write(tmp_path / "cg2.xlsx")
+    code, output = run("render", str(story_too), "--out", str(tmp_path / "one"), "--only", "record")
+    assert code == 0, output
+    assert [p.name for p in (tmp_path / "one" / "CP-2026-0412").iterdir()] == [
+        "CP-2026-0412 Core group meeting record 2026-11-27.docx"
     ]
 
 

@@ -51,7 +51,7 @@ def test_mapping_date_names_the_files_when_there_is_no_meeting_date(tmp_path: Pa
     book.set_case("Meeting date", None)
     outcome = process_workbook(book.write(tmp_path / "cg.xlsx"), tmp_path, today=TODAY)
     assert outcome.ok
-    assert outcome.documents[0].name == "CP-2026-0412 Conference report 2026-11-16.docx"
+    assert outcome.documents[0].name == "CP-2026-0412 Core group meeting record 2026-11-16.docx"
 
 
 def test_errors_mean_no_documents(tmp_path: Path) -> None:

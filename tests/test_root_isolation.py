@@ -320,13 +320,18 @@ def case(folder: Path) -> MappingCase:
 
 def agenda_text(config: Config, folder: Path) -> str:
     """The text of the extra document rendered for the example case with `config`."""
-    agenda = pipeline.render_case(case(folder), config, pipeline.document_kinds(config)[2:])[0]
+    agenda = pipeline.render_case(
+        case(folder), config, pipeline.document_kinds(config)[len(pipeline.BUILT_IN_KINDS) :]
+    )[0]
     document = docx.Document(io.BytesIO(agenda.data))
     return "\n".join(p.text for p in document.paragraphs)
 
 
+EXTRA = len(pipeline.BUILT_IN_KINDS)  # where a team's first extra document comes
+
+
 def shipped_templates(folder: Path) -> None:
-    """The two built-in documents' templates copied into a team's templates folder."""
+    """The two conference documents' templates copied into a team's templates folder."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("conference_report.docx", "words_and_pictures.docx"):
         shutil.copy(DEFAULT_TEMPLATES_DIR / name, folder / name)
@@ -387,7 +392,7 @@ def test_a_template_folder_swapped_for_a_link_after_start_is_refused(tmp_path: P
     with pytest.raises(TemplateError, match="link"):
         agenda_text(config, tmp_path)
     checks = check_templates(config)
-    assert checks[2].status is CheckStatus.FAIL and SECRET not in checks[2].message
+    assert checks[EXTRA].status is CheckStatus.FAIL and SECRET not in checks[EXTRA].message
 
 
 def test_a_hard_linked_template_is_refused(tmp_path: Path) -> None:
@@ -399,7 +404,7 @@ def test_a_hard_linked_template_is_refused(tmp_path: Path) -> None:
     config = load_config(root)
     with pytest.raises(TemplateError, match="hard link"):
         agenda_text(config, tmp_path)
-    assert check_templates(config)[2].status is CheckStatus.FAIL
+    assert check_templates(config)[EXTRA].status is CheckStatus.FAIL
 
 
 def test_a_logo_folder_swapped_for_a_link_after_start_is_refused(tmp_path: Path) -> None:

@@ -283,18 +283,19 @@ def test_an_unreadable_logo_is_left_out_with_a_warning(
 
 
 def test_extra_documents_follow_the_built_in_ones() -> None:
-    """Configured documents are made after the two built-in ones, with a key from their name."""
+    """Configured documents come after the built-in ones, with a key from their name."""
     config = Config(documents=(ExtraDocument("Core group agenda", Path("extra/a.docx")),))
     kinds = document_kinds(config)
     assert [k.title for k in kinds] == [
         "Conference report",
         "Words and pictures",
+        "Record of the mapping",
         "Core group agenda",
     ]
-    assert kinds[2].key == "core-group-agenda"
-    assert pipeline.template_path(config, kinds[2]) == DEFAULT_TEMPLATES_DIR / "extra" / "a.docx"
+    assert kinds[3].key == "core-group-agenda"
+    assert pipeline.template_path(config, kinds[3]) == DEFAULT_TEMPLATES_DIR / "extra" / "a.docx"
     absolute = Config(documents=(ExtraDocument("Agenda", Path("/srv/t/agenda.docx")),))
-    assert pipeline.template_path(absolute, document_kinds(absolute)[2]) == Path(
+    assert pipeline.template_path(absolute, document_kinds(absolute)[3]) == Path(
         "/srv/t/agenda.docx"
     )
 

@@ -15,14 +15,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
+from sos_docs.documents import decision
 from sos_docs.documents.progress import progress_fields
 from sos_docs.documents.scale_picture import draw_scale
 from sos_docs.model import (
     DEFAULT_SCALE_TEN,
     DEFAULT_SCALE_ZERO,
+    BirthPlanItem,
     CaseHistory,
     Child,
     ChildView,
+    DangerStatement,
+    FamilyView,
+    Harm,
     MappingCase,
     NextStep,
     Person,
@@ -81,12 +86,14 @@ def build_context(
         **_family_fields(case, words),
         **_worry_fields(case, words),
         **_working_well_fields(case, words),
-        "next_steps": [_next_step(n, s, words) for n, s in enumerate(case.next_steps, 1)],
-        "children_views": [_child_view(v, words) for v in case.childs_views],
+        **_next_step_fields(case, words),
+        **_children_views_fields(case, words),
         **_scaling_fields(case, words),
-        "safety_network": [_person(p) for p in case.people if p.safety_network],
+        "safety_network": [_person(p, words) for p in case.people if p.safety_network],
         "safety_rules": [_safety_rule(n, r, words) for n, r in enumerate(case.safety_plan, 1)],
+        "birth_plan": [_birth_plan_item(item) for item in case.birth_plan],
         **_decision_fields(case, words),
+        **_sign_off_fields(case, words),
         **_story_fields(case, settings, words),
         **progress_fields(case, history, words.date),
     }
@@ -101,6 +108,8 @@ class _Words:
         self.children = {c.id: c for c in case.children}
         self.danger_numbers = {d.id: n for n, d in enumerate(case.danger_statements, 1)}
         self.age_on = case.details.meeting_date or case.details.mapping_date
+        self.one_unborn = sum(c.is_unborn for c in case.children) == 1
+        self.the_children = the_children(case.children)
 
     def date(self, value: dt.date | None) -> str:
         """A date in the configured format; empty when there is none."""
@@ -115,19 +124,32 @@ class _Words:
         return str(number) if number else ""
 
     def called(self, ref: PersonRef) -> str:
-        """What the children call someone: the name they use, else the first name."""
+        """What the children call someone: the name they use, else their full name."""
         person = self.people.get(ref.id or "")
         if person is not None:
             return name_children_use(person)
         child = self.children.get(ref.id or "")
         return first_name(child) if child is not None else ref.name
 
+    def in_sentence(self, child: Child) -> str:
+        """A child as named in a sentence: Known as, else the full name; an unborn child
+        without a Known as is "the baby" (when there is one)."""
+        if child.is_unborn and not child.known_as and self.one_unborn:
+            return "the baby"
+        return first_name(child)
+
     def relationship(self, ref: PersonRef) -> str:
         """Someone's relationship to the children; "Child" for a child."""
         if ref.is_child:
             return "Child"
         person = self.people.get(ref.id or "")
-        return person.relationship if person is not None else ""
+        return relationship(person, self) if person is not None else ""
+
+    def child_names(self, refs: Sequence[PersonRef]) -> str:
+        """The children a list of references names, joined; empty for none."""
+        return join_names(
+            self.in_sentence(self.children[r.id]) if r.id in self.children else r.name for r in refs
+        )
 
 
 # ---- small wording helpers
@@ -149,17 +171,42 @@ def possessive(names: str) -> str:
 
 
 def first_name(child: Child) -> str:
-    """A child's first name; an unborn child ("Baby Hartley (unborn)") keeps the full name."""
-    if child.is_unborn:
-        return child.name
-    return child.name.split()[0] if child.name.split() else child.name
+    """The name used where a first name is wanted: Known as, else the full name.
+
+    A full name is never split to guess a first name: in many families the first word is the
+    family name.
+    """
+    return child.known_as or child.name
 
 
 def name_children_use(person: Person) -> str:
-    """The name the children use for someone, else their first name."""
-    if person.name_children_use:
-        return person.name_children_use
-    return person.name.split()[0] if person.name.split() else person.name
+    """The name the children use for someone, else their full name (never a guessed part)."""
+    return person.name_children_use or person.name
+
+
+def the_children(children: Sequence[Child]) -> str:
+    """The children as a group in a sentence: "the children", one child's name, "the baby"."""
+    if len(children) != 1:
+        return "the children"
+    only = children[0]
+    if only.is_unborn and not only.known_as:
+        return "the baby"
+    return first_name(only)
+
+
+def household_heading(children: Sequence[Child], group: str) -> str:
+    """The household's heading: "Living with the children", or before every child is born
+    "Where the baby will live" (no child is at home yet)."""
+    if children and all(c.is_unborn for c in children):
+        return f"Where {group} will live"
+    return f"Living with {group}"
+
+
+def relationship(person: Person, words: _Words) -> str:
+    """A relationship, naming the children when it applies to some of them: "Father of Leo"."""
+    if not person.children or not person.relationship:
+        return person.relationship
+    return f"{person.relationship} of {words.child_names(person.children)}"
 
 
 def yes_no(value: bool | None) -> str:
@@ -182,6 +229,15 @@ def age(child: Child, on: dt.date) -> str:
     return "under 1 month"
 
 
+def document_title(case: MappingCase) -> str:
+    """The main document's title: "Report to the review child protection conference", or for
+    a meeting that is not a conference "Core group meeting: record of the mapping"."""
+    meeting = case.details.meeting_type
+    if case.details.is_conference:
+        return f"Report to the {meeting[0].lower()}{meeting[1:]}"
+    return f"{meeting}: record of the mapping"
+
+
 # ---- the sections
 
 
@@ -193,9 +249,13 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
         "team": d.team or words.settings.team,
         "logo": words.settings.logo or "",
         "meeting_type": d.meeting_type,
+        "document_title": document_title(case),
+        "is_conference": d.is_conference,
+        "is_review": d.is_review,
+        "is_pre_birth": d.is_pre_birth,
         "meeting_date": words.date(d.meeting_date),
         "mapping_date": words.date(d.mapping_date),
-        "report_date": words.date(words.settings.report_date or dt.date.today()),
+        "report_date": words.date(d.report_date or words.settings.report_date or dt.date.today()),
         "review_date": words.date(d.review_date),
         "protective_marking": words.settings.protective_marking,
         "reason_for_report": d.reason_for_report,
@@ -209,10 +269,12 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
 def _family_fields(case: MappingCase, words: _Words) -> Context:
     return {
         "children_names": join_names(c.name for c in case.children),
-        "children_first_names": join_names(first_name(c) for c in case.children),
-        "children": [_child(c, words) for c in case.children],
-        "household": [_person(p) for p in case.people if p.lives_with_children],
-        "network": [_person(p) for p in case.people if not p.lives_with_children],
+        "children_first_names": join_names(words.in_sentence(c) for c in case.children),
+        "the_children": words.the_children,
+        "household_heading": household_heading(case.children, words.the_children),
+        "children": [_child(c, case, words) for c in case.children],
+        "household": [_person(p, words) for p in case.people if p.lives_with_children],
+        "network": [_person(p, words) for p in case.people if not p.lives_with_children],
         "agency_involvement": [
             {
                 "agency": a.agency,
@@ -226,11 +288,13 @@ def _family_fields(case: MappingCase, words: _Words) -> Context:
     }
 
 
-def _child(child: Child, words: _Words) -> Item:
+def _child(child: Child, case: MappingCase, words: _Words) -> Item:
+    own = decision.decision_of(child, case.details)
     return {
         "id": child.id,
         "name": child.name,
         "first_name": first_name(child),
+        "known_as": child.known_as,
         "date_of_birth": words.date(child.date_of_birth),
         "expected_due_date": words.date(child.expected_due_date),
         "age": age(child, words.age_on),
@@ -241,13 +305,19 @@ def _child(child: Child, words: _Words) -> Item:
         "interpreter_needed": yes_no(child.interpreter_needed),
         "school_or_setting": child.school_or_setting,
         "legal_status": child.legal_status,
+        "plan_start_date": words.date(child.plan_start_date),
+        "recommendation": own.recommendation if case.details.is_conference else "",
+        "category_of_harm": own.category_words if case.details.is_conference else "",
     }
 
 
-def _person(person: Person) -> Item:
+def _person(person: Person, words: _Words) -> Item:
+    language = person.first_language
+    if person.interpreter_needed:
+        language = f"{language} (interpreter needed)" if language else "Interpreter needed"
     return {
         "name": person.name,
-        "relationship": person.relationship,
+        "relationship": relationship(person, words),
         "role": person.role,
         "agency": person.agency,
         "contact": person.contact,
@@ -256,35 +326,116 @@ def _person(person: Person) -> Item:
         "safety_network": yes_no(person.safety_network),
         "knows_the_worries": yes_no(person.knows_the_worries),
         "name_children_use": name_children_use(person),
+        "children": words.child_names(person.children),
+        "first_language": person.first_language,
+        "interpreter_needed": yes_no(person.interpreter_needed),
+        "language": language,
     }
 
 
-def _worry_fields(case: MappingCase, words: _Words) -> Context:
-    every_child = join_names(c.name for c in case.children)
+_VIEW_VERBS = {"Agree": "agrees", "Partly agree": "partly agrees", "Disagree": "disagrees"}
+
+
+def _view(view: FamilyView) -> Item:
     return {
-        "harm": [
+        "person": view.person.name,
+        "view": view.view,
+        "their_words": view.their_words,
+        "sentence": view_sentence(view.person.name, view.view, view.their_words),
+    }
+
+
+def view_sentence(who: str, view: str, their_words: str) -> str:
+    """One person's view in words: "Grace Okafor disagrees: “...”", or "… says: “...”"."""
+    verb = _VIEW_VERBS.get(view, "")
+    if their_words:
+        return f"{who} {verb or 'says'}: “{their_words}”"
+    return f"{who} {verb}." if verb else ""
+
+
+def _statement_views(statement: DangerStatement, case: MappingCase) -> list[Item]:
+    """Each person's view of a statement; format 1's single family view when none is given."""
+    views = [_view(v) for v in case.family_views if v.danger_statement_id == statement.id]
+    if not views and (statement.family_view or statement.family_words):
+        sentence = view_sentence("The family", statement.family_view, statement.family_words)
+        views.append(
             {
-                "date": words.date(h.date),
-                "what_happened": h.what_happened,
-                "impact_on_child": h.impact_on_child,
-                "children": join_names(r.name for r in h.children) or every_child,
-                "source": h.information_source,
+                "person": "The family",
+                "view": statement.family_view,
+                "their_words": statement.family_words,
+                "sentence": sentence,
             }
-            for h in case.harm
-        ],
+        )
+    return views
+
+
+def _views_sentence(views: Sequence[Item]) -> str:
+    """Several people's views joined: "Grace agrees; Emeka disagrees: “...”"."""
+    return "; ".join(str(v["sentence"]) for v in views if v["sentence"])
+
+
+def _worry_fields(case: MappingCase, words: _Words) -> Context:
+    return {
+        "harm": [_harm(h, case, words) for h in case.harm],
         "danger_statements": [
-            {
-                "number": number,
-                "id": d.id,
-                "statement": d.statement,
-                "family_view": d.family_view,
-                "family_words": d.family_words,
-                "goals": [_goal(g) for g in case.safety_goals if g.danger_statement_id == d.id],
-            }
+            _danger_statement(number, d, case, words)
             for number, d in enumerate(case.danger_statements, 1)
         ],
+        "overall_views": [_view(v) for v in case.family_views if v.is_overall],
         "complicating_factors": [f.factor for f in case.complicating_factors],
         "grey_areas": [g.question for g in case.grey_areas],
+    }
+
+
+def _harm(harm: Harm, case: MappingCase, words: _Words) -> Item:
+    row = harm.source.row if harm.source is not None else None
+    views = [_view(v) for v in case.family_views if row is not None and v.harm_row == row]
+    disputed_by = join_names(r.name for r in harm.disputed_by)
+    dispute = ""
+    if disputed_by:
+        account = f": “{harm.their_account}”" if harm.their_account else "."
+        dispute = f"Disputed by {disputed_by}{account}"
+    elif harm.their_account:
+        dispute = f"Another account: “{harm.their_account}”"
+    return {
+        "date": words.date(harm.date),
+        "what_happened": harm.what_happened,
+        "impact_on_child": harm.impact_on_child,
+        "children": join_names(r.name for r in harm.children)
+        or join_names(c.name for c in case.children),
+        "source": harm.information_source,
+        "disputed_by": disputed_by,
+        "their_account": harm.their_account,
+        "dispute": dispute,
+        "views": views,
+        "views_sentence": _views_sentence(views),
+    }
+
+
+def _danger_statement(
+    number: int, statement: DangerStatement, case: MappingCase, words: _Words
+) -> Item:
+    goals = [g for g in case.safety_goals if g.danger_statement_id == statement.id]
+    goal_ids = {g.id for g in goals}
+    views = _statement_views(statement, case)
+    short = short_names([s.participant for s in case.scaling], words)
+    return {
+        "number": number,
+        "id": statement.id,
+        "statement": statement.statement,
+        "family_view": statement.family_view,
+        "family_words": statement.family_words,
+        "views": views,
+        "views_sentence": _views_sentence(views),
+        "goals": [_goal(g) for g in goals],
+        "next_steps": [
+            _next_step(n, s, words)
+            for n, s in enumerate(case.next_steps, 1)
+            if s.safety_goal_id in goal_ids
+        ],
+        "scores": [
+            _score(s, short, words) for s in case.scaling if s.danger_statement_id == statement.id
+        ],
     }
 
 
@@ -314,6 +465,19 @@ def _working_well_fields(case: MappingCase, words: _Words) -> Context:
     }
 
 
+def _next_step_fields(case: MappingCase, words: _Words) -> Context:
+    # Steps serving a statement's goal are printed with that statement; the rest on their own.
+    shown = {g.id for g in case.safety_goals if g.danger_statement_id in words.danger_numbers}
+    return {
+        "next_steps": [_next_step(n, s, words) for n, s in enumerate(case.next_steps, 1)],
+        "other_next_steps": [
+            _next_step(n, s, words)
+            for n, s in enumerate(case.next_steps, 1)
+            if s.safety_goal_id not in shown
+        ],
+    }
+
+
 def _next_step(number: int, step: NextStep, words: _Words) -> Item:
     return {
         "number": number,
@@ -323,6 +487,22 @@ def _next_step(number: int, step: NextStep, words: _Words) -> Item:
         "safety_goal": step.safety_goal_id,
         "status": step.status,
     }
+
+
+def _children_views_fields(case: MappingCase, words: _Words) -> Context:
+    views = [_child_view(v, words) for v in case.childs_views]
+    born = [c for c in case.children if not c.is_unborn]
+    if views:
+        note = ""
+    elif not born:
+        note = f"No views are recorded: {_not_yet_born(case)}."
+    else:
+        note = "No child's views are recorded."
+    return {"children_views": views, "children_views_note": note}
+
+
+def _not_yet_born(case: MappingCase) -> str:
+    return "the baby is not yet born" if len(case.children) == 1 else "they are not yet born"
 
 
 def _child_view(view: ChildView, words: _Words) -> Item:
@@ -338,15 +518,44 @@ def _child_view(view: ChildView, words: _Words) -> Item:
     }
 
 
-def _scaling_fields(case: MappingCase, words: _Words) -> Context:
+def _scale_ends(case: MappingCase, words: _Words) -> tuple[str, str]:
+    """What 0 and 10 mean; the default wording names the child, or the baby before birth."""
     zero = case.details.scale_zero_means or DEFAULT_SCALE_ZERO
     ten = case.details.scale_ten_means or DEFAULT_SCALE_TEN
+    group = words.the_children
+    if group == "the children":
+        return zero, ten
+    unborn = all(c.is_unborn for c in case.children)
+    if zero == DEFAULT_SCALE_ZERO:
+        zero = (
+            f"{_capital(group)} cannot safely go home after the birth as things are."
+            if unborn
+            else f"{_capital(group)} cannot safely stay at home as things are."
+        )
+    if ten == DEFAULT_SCALE_TEN:
+        be = "will be" if unborn else "is"
+        ten = (
+            f"Everyone is confident {group} {be} safe enough for children's services to close "
+            "the case."
+        )
+    return zero, ten
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _scaling_fields(case: MappingCase, words: _Words) -> Context:
+    zero, ten = _scale_ends(case, words)
     short = short_names([s.participant for s in case.scaling], words)
     return {
         "scale_zero_means": zero,
         "scale_ten_means": ten,
         "scale_picture": draw_scale(_scale_points(case.scaling, short, words), zero, ten),
         "scores": [_score(s, short, words) for s in case.scaling],
+        "overall_scores": [
+            _score(s, short, words) for s in case.scaling if not s.danger_statement_id
+        ],
     }
 
 
@@ -355,31 +564,34 @@ def _person_key(ref: PersonRef) -> str:
 
 
 def short_names(refs: Sequence[PersonRef], words: _Words) -> dict[str, str]:
-    """A short name per participant: the first name, or the full name when two would clash."""
-    full = {_person_key(r): r.name for r in refs}
-    first = {key: (name.split() or [name])[0] for key, name in full.items()}
-    for key, ref_id in ((_person_key(r), r.id) for r in refs):
-        child = words.children.get(ref_id or "")
-        if child is not None:
-            first[key] = first_name(child)
-    clashing = {n for n in first.values() if list(first.values()).count(n) > 1}
-    return {key: full[key] if name in clashing else name for key, name in first.items()}
+    """The name on the scale for each participant: a child's Known as, else the full name.
+
+    Never a part of a full name: "Dr" or a family name written first would come out.
+    """
+    names = {}
+    for ref in refs:
+        child = words.children.get(ref.id or "")
+        names[_person_key(ref)] = first_name(child) if child is not None else ref.name
+    return names
 
 
-def _about(score: Score, words: _Words) -> str:
-    child = score.child.name if score.child else "All the children"
+def _about(score: Score, words: _Words, all_children: str) -> str:
+    child = score.child.name if score.child else all_children
     number = words.danger_number(score.danger_statement_id)
     return f"{child}, danger statement {number}" if number else child
 
 
 def _score(score: Score, short: dict[str, str], words: _Words) -> Item:
+    all_children = (
+        "All the children" if len(words.children) != 1 else next(iter(words.children.values())).name
+    )
     return {
         "participant": score.participant.name,
         "participant_relationship": words.relationship(score.participant),
         "short_name": short[_person_key(score.participant)],
-        "child": score.child.name if score.child else "All the children",
+        "child": score.child.name if score.child else all_children,
         "danger_number": words.danger_number(score.danger_statement_id),
-        "about": _about(score, words),
+        "about": _about(score, words, all_children),
         "score": score.score,
         "reason": score.reason,
         "one_point_higher": score.one_point_higher,
@@ -420,42 +632,28 @@ def _safety_rule(number: int, rule: SafetyRule, words: _Words) -> Item:
     }
 
 
+def _birth_plan_item(item: BirthPlanItem) -> Item:
+    return {
+        "arrangement": item.arrangement,
+        "who": item.who.name if item.who else "",
+        "when": item.when,
+    }
+
+
 def _decision_fields(case: MappingCase, words: _Words) -> Context:
     d = case.details
+    groups = decision.group_decisions(case.children, d) if d.is_conference else []
+    sentence, lines = decision.recommendation_sentences(groups, words.in_sentence)
+    shared = groups[0].decision if len(groups) == 1 else None
     return {
-        "recommendation": d.recommendation,
-        "category_of_harm": d.category_of_harm,
-        "recommendation_sentence": recommendation_sentence(case),
+        "recommendation": shared.recommendation if shared else "",
+        "category_of_harm": shared.category_words if shared else "",
+        "recommendation_sentence": sentence,
+        "recommendation_lines": lines,
         "shared_with_parents_on": words.date(d.shared_with_parents_on),
         "not_shared_because": d.not_shared_because,
         "sharing_sentence": sharing_sentence(case, words),
     }
-
-
-def recommendation_sentence(case: MappingCase) -> str:
-    """The recommendation in words, naming the children."""
-    d = case.details
-    names = join_names(first_name(c) for c in case.children)
-    be = "is" if len(case.children) == 1 else "are"
-    opening = "The recommendation of this report is that"
-    if d.recommendation == "Child protection plan":
-        if d.category_of_harm == "Multiple":
-            category = " under more than one category of harm"
-        elif d.category_of_harm:
-            category = f" under the category of {d.category_of_harm.lower()}"
-        else:
-            category = ""
-        return f"{opening} {names} {be} made subject to a child protection plan{category}."
-    if d.recommendation == "Child in need plan":
-        return f"{opening} {names} {be} supported through a child in need plan."
-    if d.recommendation == "No further action":
-        return f"{opening} children's services take no further action."
-    if d.recommendation == "Other":
-        return (
-            "The author recommends a course of action other than a child protection plan, "
-            "a child in need plan or no further action, as set out in this report."
-        )
-    return "No recommendation has been recorded."
 
 
 def sharing_sentence(case: MappingCase, words: _Words) -> str:
@@ -474,8 +672,28 @@ def sharing_sentence(case: MappingCase, words: _Words) -> str:
     return " ".join(sentences)
 
 
+def _sign_off_fields(case: MappingCase, words: _Words) -> Context:
+    d = case.details
+    approved = bool(d.manager_name and d.manager_approved_on)
+    if approved:
+        role = f", {d.manager_role}," if d.manager_role else ""
+        sentence = f"Approved by {d.manager_name}{role} on {words.date(d.manager_approved_on)}."
+    elif d.manager_name:
+        sentence = f"This report has not yet been approved by {d.manager_name}."
+    else:
+        sentence = "This report has not been approved by a manager."
+    return {
+        "manager_name": d.manager_name,
+        "manager_role": d.manager_role,
+        "manager_approved_on": words.date(d.manager_approved_on),
+        "manager_approved": approved,
+        "approval_sentence": sentence,
+    }
+
+
 def _story_fields(case: MappingCase, settings: DocumentSettings, words: _Words) -> Context:
-    names = join_names(first_name(c) for c in case.children)
+    # The story is for the children who are born: an unborn baby gets none of their own.
+    names = join_names(first_name(c) for c in case.children if not c.is_unborn)
     values = {"names": names, "possessive": possessive(names)}
     # One pass, so a name that happens to contain "{names}" is not substituted again.
     title = re.sub(r"\{(names|possessive)\}", lambda m: values[m.group(1)], settings.story_title)

@@ -50,7 +50,10 @@ def _person_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Fi
     """The fields every person in a people list has, so the three lists cannot drift apart."""
     meanings = (
         ("name", "Full name."),
-        ("relationship", "Relationship to the children."),
+        (
+            "relationship",
+            "Relationship to the children, naming them when it applies to some only ('Father of Leo').",
+        ),
         ("role", "Parent, Carer, Family, Friend or Professional."),
         ("agency", "Agency, for professionals."),
         ("contact", "Phone or email."),
@@ -58,12 +61,57 @@ def _person_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Fi
         ("parental_responsibility", "Yes, No, or empty when not known."),
         ("safety_network", "Yes when in the safety network, No, or empty when not known."),
         ("knows_the_worries", "Yes, No, or empty when not known."),
-        ("name_children_use", "What the children call them (their first name when not given)."),
+        ("name_children_use", "What the children call them (their full name when not given)."),
+        ("children", "The children the relationship applies to, or empty when it applies to all."),
+        ("first_language", "First language."),
+        ("interpreter_needed", "Yes, No, or empty when not known."),
+        ("language", "First language, with '(interpreter needed)' when one is."),
     )
     return tuple(
         Field(f"{parent}[].{leaf}", FieldKind.TEXT, meaning, example.get(leaf, ""), group)
         for leaf, meaning in meanings
     )
+
+
+def _view_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Field, ...]:
+    """The fields of one person's view (the Family's views sheet), wherever views are listed."""
+    meanings = (
+        ("person", "Whose view it is (full name; 'The family' for a format 1 workbook's view)."),
+        ("view", "Agree, Partly agree, Disagree, or empty."),
+        ("their_words", "Their view in their own words, or empty."),
+        ("sentence", "The view as a sentence: 'Kerry Hartley partly agrees: “...”'."),
+    )
+    return tuple(
+        Field(f"{parent}[].{leaf}", FieldKind.TEXT, meaning, example.get(leaf, ""), group)
+        for leaf, meaning in meanings
+    )
+
+
+def _next_step_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Field, ...]:
+    """The fields of a next step, in every list of next steps."""
+    return (
+        Field(f"{parent}[].number", FieldKind.NUMBER, "1, 2, 3 ... (its place on the Next steps sheet)", example.get("number", ""), group),
+        Field(f"{parent}[].action", FieldKind.TEXT, "What will be done.", example.get("action", ""), group),
+        Field(f"{parent}[].who", FieldKind.TEXT, "Who will do it.", example.get("who", ""), group),
+        Field(f"{parent}[].by_when", FieldKind.TEXT, "By when (date).", example.get("by_when", ""), group),
+        Field(f"{parent}[].safety_goal", FieldKind.TEXT, "The ID of the safety goal it serves, or empty.", example.get("safety_goal", ""), group),
+        Field(f"{parent}[].status", FieldKind.TEXT, "Not started, In progress, Done, or empty.", example.get("status", ""), group),
+    )  # fmt: skip
+
+
+def _score_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Field, ...]:
+    """The fields of a scaling score, in every list of scores."""
+    return (
+        Field(f"{parent}[].participant", FieldKind.TEXT, "Who gave the score.", example.get("participant", ""), group),
+        Field(f"{parent}[].participant_relationship", FieldKind.TEXT, "Their relationship to the children ('Child' for a child).", example.get("participant_relationship", ""), group),
+        Field(f"{parent}[].short_name", FieldKind.TEXT, "The name shown on the scale picture: a child's Known as, else the full name.", example.get("short_name", ""), group),
+        Field(f"{parent}[].child", FieldKind.TEXT, "The child the score is about, or 'All the children' (the child's name when there is one).", example.get("child", ""), group),
+        Field(f"{parent}[].danger_number", FieldKind.TEXT, "The danger statement's number, or empty for an overall score.", example.get("danger_number", ""), group),
+        Field(f"{parent}[].about", FieldKind.TEXT, "What the score is about, in words.", example.get("about", ""), group),
+        Field(f"{parent}[].score", FieldKind.NUMBER, "The score, 0 to 10.", example.get("score", ""), group),
+        Field(f"{parent}[].reason", FieldKind.TEXT, "Their reason.", example.get("reason", ""), group),
+        Field(f"{parent}[].one_point_higher", FieldKind.TEXT, "What would make it one point higher, or empty.", example.get("one_point_higher", ""), group),
+    )  # fmt: skip
 
 
 _KERRY = {
@@ -144,9 +192,13 @@ FIELDS: tuple[Field, ...] = (
     Field("team", FieldKind.TEXT, "The team: the workbook's, else the folder's `team` setting.", "Riverside Family Support Team", _CASE),
     Field("logo", FieldKind.PICTURE, "The team's logo (the `logo` setting), 2 cm high, or empty when none is set.", "", _CASE),
     Field("meeting_type", FieldKind.TEXT, "The meeting type, as chosen in the workbook.", "Initial child protection conference", _CASE),
+    Field("document_title", FieldKind.TEXT, "The main document's title for the meeting type: 'Report to the review child protection conference', or for other meetings 'Core group meeting: record of the mapping'.", "Report to the initial child protection conference", _CASE),
+    Field("is_conference", FieldKind.FLAG, "True for an initial, review or pre-birth child protection conference.", "True", _CASE),
+    Field("is_review", FieldKind.FLAG, "True for a review child protection conference.", "False", _CASE),
+    Field("is_pre_birth", FieldKind.FLAG, "True for a pre-birth conference.", "False", _CASE),
     Field("meeting_date", FieldKind.TEXT, "The meeting date, or empty.", "27 November 2026", _CASE),
     Field("mapping_date", FieldKind.TEXT, "The day the map was done.", "16 November 2026", _CASE),
-    Field("report_date", FieldKind.TEXT, "The day the documents were made.", "28 November 2026", _CASE),
+    Field("report_date", FieldKind.TEXT, "The date of the report: the Case sheet's Report date, else the day the documents were made.", "28 November 2026", _CASE),
     Field("review_date", FieldKind.TEXT, "The review date, or empty.", "19 February 2027", _CASE),
     Field("protective_marking", FieldKind.TEXT, "The protective marking for the footer (configurable).", "OFFICIAL-SENSITIVE", _CASE),
     Field("reason_for_report", FieldKind.TEXT, "Why the report was written.", "Mia and Leo's school and the police have told", _CASE),
@@ -157,11 +209,14 @@ FIELDS: tuple[Field, ...] = (
     Field("author_contact", FieldKind.TEXT, "The author's phone or email.", "07700 900412 / a.okafor@northbrook.example", _AUTHOR),
     # -- the children, household and network
     Field("children_names", FieldKind.TEXT, "Every child's full name, joined with commas and 'and'.", "Mia Hartley and Leo Hartley", _FAMILY),
-    Field("children_first_names", FieldKind.TEXT, "Every child's first name, joined (an unborn child keeps the full name).", "Mia and Leo", _FAMILY),
+    Field("children_first_names", FieldKind.TEXT, "Every child by the name used in sentences, joined: Known as, else the full name (never a guessed part of it); an unborn baby without one is 'the baby'.", "Mia", _FAMILY),
+    Field("household_heading", FieldKind.TEXT, "The heading over the people the children live with: 'Living with the children', or 'Where the baby will live' before any child is born.", "Living with the children", _FAMILY),
+    Field("the_children", FieldKind.TEXT, "The children as a group in a sentence: 'the children', the one child's name, or 'the baby'.", "the children", _FAMILY),
     Field("children", FieldKind.LIST, "The children, in workbook order.", "", _FAMILY),
     Field("children[].id", FieldKind.TEXT, "The child's workbook ID.", "C1", _FAMILY),
     Field("children[].name", FieldKind.TEXT, "Full name.", "Mia Hartley", _FAMILY),
-    Field("children[].first_name", FieldKind.TEXT, "First name (an unborn child keeps the full name).", "Mia", _FAMILY),
+    Field("children[].first_name", FieldKind.TEXT, "The name used where a first name is wanted: Known as, else the full name.", "Mia", _FAMILY),
+    Field("children[].known_as", FieldKind.TEXT, "The Known as cell, or empty.", "", _FAMILY),
     Field("children[].date_of_birth", FieldKind.TEXT, "Date of birth, or empty for an unborn child.", "14 March 2017", _FAMILY),
     Field("children[].expected_due_date", FieldKind.TEXT, "Expected due date, for an unborn child.", "", _FAMILY),
     Field("children[].age", FieldKind.TEXT, "Age on the meeting date (the mapping date when there is none), or 'Unborn'.", "9 years", _FAMILY),
@@ -172,6 +227,9 @@ FIELDS: tuple[Field, ...] = (
     Field("children[].interpreter_needed", FieldKind.TEXT, "Yes, No, or empty when not known.", "No", _FAMILY),
     Field("children[].school_or_setting", FieldKind.TEXT, "School, nursery or other setting.", "Riverside Primary School", _FAMILY),
     Field("children[].legal_status", FieldKind.TEXT, "Legal status.", "None", _FAMILY),
+    Field("children[].plan_start_date", FieldKind.TEXT, "When the current plan began (reviews), or empty.", "", _FAMILY),
+    Field("children[].recommendation", FieldKind.TEXT, "This child's recommendation: their own, else the Case sheet's (empty for a meeting that is not a conference).", "Child protection plan", _FAMILY),
+    Field("children[].category_of_harm", FieldKind.TEXT, "This child's category of harm when the recommendation is a plan: their own, else the Case sheet's; 'Multiple (neglect and emotional abuse)' names them.", "Emotional abuse", _FAMILY),
     Field("household", FieldKind.LIST, "The people who live with the children.", "", _FAMILY),
     *_person_fields("household", _FAMILY, _KERRY),
     Field("network", FieldKind.LIST, "Everyone else on the People sheet: family, friends and professionals.", "", _FAMILY),
@@ -189,16 +247,31 @@ FIELDS: tuple[Field, ...] = (
     Field("harm[].impact_on_child", FieldKind.TEXT, "What it did to the child.", "Mia was crying and told the officer", _WORRIED),
     Field("harm[].children", FieldKind.TEXT, "The children it happened to (all of them when the cell was blank).", "Mia Hartley", _WORRIED),
     Field("harm[].source", FieldKind.TEXT, "Where the information came from: Observed, Child said, Reported or Alleged.", "Observed", _WORRIED),
+    Field("harm[].disputed_by", FieldKind.TEXT, "Who disputes this account, joined, or empty.", "", _WORRIED),
+    Field("harm[].their_account", FieldKind.TEXT, "What those who dispute it say happened, or empty.", "", _WORRIED),
+    Field("harm[].dispute", FieldKind.TEXT, "The dispute as a sentence: 'Disputed by Dean Hartley: “...”', or empty.", "", _WORRIED),
+    Field("harm[].views", FieldKind.LIST, "Each person's view of this harm (Family's views rows about its row).", "", _WORRIED),
+    *_view_fields("harm[].views", _WORRIED, {}),
+    Field("harm[].views_sentence", FieldKind.TEXT, "Those views joined with ';', or empty.", "", _WORRIED),
     Field("danger_statements", FieldKind.LIST, "The danger statements, numbered in workbook order.", "", _WORRIED),
     Field("danger_statements[].number", FieldKind.NUMBER, "1, 2, 3 ...", "1", _WORRIED),
     Field("danger_statements[].id", FieldKind.TEXT, "The workbook ID.", "D1", _WORRIED),
     Field("danger_statements[].statement", FieldKind.TEXT, "The danger statement.", "Children's services, the school and the police are worried", _WORRIED),
-    Field("danger_statements[].family_view", FieldKind.TEXT, "Agree, Partly agree, Disagree, or empty.", "Partly agree", _WORRIED),
-    Field("danger_statements[].family_words", FieldKind.TEXT, "The family's view in their own words.", "We know the kids saw things", _WORRIED),
+    Field("danger_statements[].family_view", FieldKind.TEXT, "The Danger statements sheet's Family's view (format 1): Agree, Partly agree, Disagree, or empty.", "Partly agree", _WORRIED),
+    Field("danger_statements[].family_words", FieldKind.TEXT, "The Danger statements sheet's Family's words (format 1).", "We know the kids saw things", _WORRIED),
+    Field("danger_statements[].views", FieldKind.LIST, "Each person's view of this statement (Family's views rows about it); else the sheet's one family view as 'The family'.", "", _WORRIED),
+    *_view_fields("danger_statements[].views", _WORRIED, {}),
+    Field("danger_statements[].views_sentence", FieldKind.TEXT, "Every view of the statement in one sentence: 'Grace agrees; Emeka disagrees: “...”'.", "", _WORRIED),
     Field("danger_statements[].goals", FieldKind.LIST, "The safety goals for this danger statement.", "", _WORRIED),
     Field("danger_statements[].goals[].id", FieldKind.TEXT, "The goal's workbook ID.", "G1", _WORRIED),
     Field("danger_statements[].goals[].goal", FieldKind.TEXT, "The safety goal.", "Everyone will know that Mia and Leo are safe", _WORRIED),
     Field("danger_statements[].goals[].sustained_for", FieldKind.TEXT, "How long it must be kept up, e.g. '6 months', or empty.", "6 months", _WORRIED),
+    Field("danger_statements[].next_steps", FieldKind.LIST, "The next steps that serve this statement's safety goals.", "", _WORRIED),
+    *_next_step_fields("danger_statements[].next_steps", _WORRIED, {"number": "1", "action": "Meet Kerry, Dean, Nanna Sandra and Siân", "who": "Ada Okafor", "safety_goal": "G1"}),
+    Field("danger_statements[].scores", FieldKind.LIST, "The scaling scores about this statement.", "", _WORRIED),
+    *_score_fields("danger_statements[].scores", _WORRIED, {"participant": "Ada Okafor", "score": "3"}),
+    Field("overall_views", FieldKind.LIST, "Each person's view of the worries as a whole (Family's views rows with About blank).", "", _WORRIED),
+    *_view_fields("overall_views", _WORRIED, {}),
     Field("complicating_factors", FieldKind.LIST, "Complicating factors, each a piece of text.", "", _WORRIED),
     Field("grey_areas", FieldKind.LIST, "Grey areas (unknowns and disputed facts), each a piece of text.", "", _WORRIED),
     # -- what's working well?
@@ -211,12 +284,9 @@ FIELDS: tuple[Field, ...] = (
     Field("existing_strengths[].who", FieldKind.TEXT, "Whose strength, or empty.", "Kerry Hartley", _WORKING),
     # -- what needs to happen?
     Field("next_steps", FieldKind.LIST, "The next steps, in workbook order.", "", _NEEDS),
-    Field("next_steps[].number", FieldKind.NUMBER, "1, 2, 3 ...", "1", _NEEDS),
-    Field("next_steps[].action", FieldKind.TEXT, "What will be done.", "Meet Kerry, Dean, Nanna Sandra and Siân", _NEEDS),
-    Field("next_steps[].who", FieldKind.TEXT, "Who will do it.", "Ada Okafor", _NEEDS),
-    Field("next_steps[].by_when", FieldKind.TEXT, "By when (date).", "4 December 2026", _NEEDS),
-    Field("next_steps[].safety_goal", FieldKind.TEXT, "The ID of the safety goal it serves, or empty.", "G1", _NEEDS),
-    Field("next_steps[].status", FieldKind.TEXT, "Not started, In progress, Done, or empty.", "In progress", _NEEDS),
+    *_next_step_fields("next_steps", _NEEDS, {"number": "1", "action": "Meet Kerry, Dean, Nanna Sandra and Siân", "who": "Ada Okafor", "by_when": "4 December 2026", "safety_goal": "G1", "status": "In progress"}),
+    Field("other_next_steps", FieldKind.LIST, "The next steps that serve no danger statement's safety goal (the others are listed with their statement).", "", _NEEDS),
+    *_next_step_fields("other_next_steps", _NEEDS, {}),
     # -- the children's views
     Field("children_views", FieldKind.LIST, "What each child said or showed, verbatim.", "", _VOICE),
     Field("children_views[].child", FieldKind.TEXT, "The child's full name.", "Mia Hartley", _VOICE),
@@ -227,20 +297,15 @@ FIELDS: tuple[Field, ...] = (
     Field("children_views[].good_things", FieldKind.TEXT, "Good things, in the child's words.", "Nanna's house and her dog Biscuit.", _VOICE),
     Field("children_views[].dreams", FieldKind.TEXT, "Dreams, in the child's words.", "Everyone at home being happy", _VOICE),
     Field("children_views[].consent_to_share", FieldKind.TEXT, "Whether the child agreed to share: Yes, No, or empty.", "Yes", _VOICE),
+    Field("children_views_note", FieldKind.TEXT, "When no views are recorded, why, as a sentence (an unborn baby is not asked); else empty.", "", _VOICE),
     # -- scaling
     Field("scale_zero_means", FieldKind.TEXT, "What 0 means on the scale.", "The children cannot safely stay at home as things are.", _SCALING),
     Field("scale_ten_means", FieldKind.TEXT, "What 10 means on the scale.", "Everyone is confident the children are safe enough", _SCALING),
     Field("scale_picture", FieldKind.PICTURE, "A picture of the 0 to 10 line with where each person placed their overall score.", "", _SCALING),
     Field("scores", FieldKind.LIST, "Every score, in workbook order, never averaged.", "", _SCALING),
-    Field("scores[].participant", FieldKind.TEXT, "Who gave the score.", "Ada Okafor", _SCALING),
-    Field("scores[].participant_relationship", FieldKind.TEXT, "Their relationship to the children ('Child' for a child).", "Allocated social worker", _SCALING),
-    Field("scores[].short_name", FieldKind.TEXT, "The name shown on the scale picture.", "Ada", _SCALING),
-    Field("scores[].child", FieldKind.TEXT, "The child the score is about, or 'All the children'.", "All the children", _SCALING),
-    Field("scores[].danger_number", FieldKind.TEXT, "The danger statement's number, or empty for an overall score.", "", _SCALING),
-    Field("scores[].about", FieldKind.TEXT, "What the score is about, in words.", "All the children", _SCALING),
-    Field("scores[].score", FieldKind.NUMBER, "The score, 0 to 10.", "4", _SCALING),
-    Field("scores[].reason", FieldKind.TEXT, "Their reason.", "Kerry and Dean have stopped drinking at home", _SCALING),
-    Field("scores[].one_point_higher", FieldKind.TEXT, "What would make it one point higher, or empty.", "The safety plan written and agreed", _SCALING),
+    *_score_fields("scores", _SCALING, {"participant": "Ada Okafor", "participant_relationship": "Allocated social worker", "short_name": "Ada Okafor", "child": "All the children", "about": "All the children", "score": "4", "reason": "Kerry and Dean have stopped drinking at home", "one_point_higher": "The safety plan written and agreed"}),
+    Field("overall_scores", FieldKind.LIST, "The scores about no one danger statement, in workbook order (the others are listed with their statement).", "", _SCALING),
+    *_score_fields("overall_scores", _SCALING, {"participant": "Ada Okafor", "score": "4"}),
     # -- safety network and safety plan
     Field("safety_network", FieldKind.LIST, "The safety network members from the People sheet.", "", _PLAN),
     *_person_fields("safety_network", _PLAN, _SANDRA),
@@ -252,15 +317,25 @@ FIELDS: tuple[Field, ...] = (
     Field("safety_rules[].when", FieldKind.TEXT, "When it applies.", "Any time", _PLAN),
     Field("safety_rules[].danger_number", FieldKind.TEXT, "The number of the danger statement it answers, or empty.", "2", _PLAN),
     Field("safety_rules[].picture", FieldKind.PICTURE, "The picture placed over the rule's row, or empty.", "", _PLAN, sheet="Safety plan"),
+    Field("birth_plan", FieldKind.LIST, "The birth and discharge plan of a pre-birth conference (the Birth plan sheet).", "", _PLAN),
+    Field("birth_plan[].arrangement", FieldKind.TEXT, "The arrangement.", "", _PLAN),
+    Field("birth_plan[].who", FieldKind.TEXT, "Who sees to it, or empty.", "", _PLAN),
+    Field("birth_plan[].when", FieldKind.TEXT, "When, or empty.", "", _PLAN),
     # -- recommendation and sharing
-    Field("recommendation", FieldKind.TEXT, "The recommendation as chosen, or empty.", "Child protection plan", _DECISION),
-    Field("category_of_harm", FieldKind.TEXT, "The category of harm, or empty.", "Emotional abuse", _DECISION),
-    Field("recommendation_sentence", FieldKind.TEXT, "The recommendation as a sentence.", "The recommendation of this report is that Mia and Leo", _DECISION),
+    Field("recommendation", FieldKind.TEXT, "The recommendation every child shares, or empty when they differ (see children[].recommendation) or for a meeting that is not a conference.", "Child protection plan", _DECISION),
+    Field("category_of_harm", FieldKind.TEXT, "The category of harm every child shares under a plan, with Multiple's categories named, or empty.", "Emotional abuse", _DECISION),
+    Field("recommendation_sentence", FieldKind.TEXT, "The recommendation as a sentence; when the children's differ, the sentence that opens recommendation_lines.", "The recommendation of this report is to make Mia", _DECISION),
+    Field("recommendation_lines", FieldKind.LIST, "When the children's recommendations differ: one line per group of children sharing one, each a piece of text; else empty.", "", _DECISION),
     Field("shared_with_parents_on", FieldKind.TEXT, "When the report was shared with the parents, or empty.", "24 November 2026", _DECISION),
     Field("not_shared_because", FieldKind.TEXT, "Why it was not shared, or empty.", "", _DECISION),
     Field("sharing_sentence", FieldKind.TEXT, "Whether and when the report was shared with the parents, as a sentence.", "This report was shared with the parents on 24 November 2026.", _DECISION),
+    Field("manager_name", FieldKind.TEXT, "The manager who signs the report off, or empty.", "", _DECISION),
+    Field("manager_role", FieldKind.TEXT, "The manager's role, or empty.", "", _DECISION),
+    Field("manager_approved_on", FieldKind.TEXT, "When the manager approved the report, or empty.", "", _DECISION),
+    Field("manager_approved", FieldKind.FLAG, "True when a manager's name and approval date are given.", "False", _DECISION),
+    Field("approval_sentence", FieldKind.TEXT, "The sign-off as a sentence: 'Approved by ... on ...', or that no manager has approved the report.", "This report has not been approved by a manager.", _DECISION),
     # -- words and pictures
-    Field("story_title", FieldKind.TEXT, "The story's title (pattern configurable).", "Mia and Leo's story", _STORY),
+    Field("story_title", FieldKind.TEXT, "The story's title (pattern configurable), naming the children who are born.", "Mia", _STORY),
     Field("words_pages", FieldKind.LIST, "The story's pages from the Words and pictures sheet, in page order.", "", _STORY),
     Field("words_pages[].number", FieldKind.NUMBER, "The page number from the workbook.", "1", _STORY),
     Field("words_pages[].heading", FieldKind.TEXT, "The page's heading.", "Our family", _STORY),

@@ -23,6 +23,7 @@ from sos_docs.model import MappingCase, Picture
 from sos_docs.workbook import example
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
+from tests.support import meetings
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 from tests.support.reviews import REVIEW_TODAY, review_with_history
 
@@ -67,6 +68,27 @@ def review_context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
     return build_context(case, DocumentSettings(report_date=REVIEW_TODAY), history)
 
 
+@pytest.fixture(scope="module")
+def meeting_contexts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+    """The contexts of a format 2 review, sibling group, pre-birth and core group workbook."""
+    folder = tmp_path_factory.mktemp("meetings")
+    books = {
+        "review": meetings.review_conference(),
+        "siblings": meetings.sibling_group(),
+        "pre-birth": meetings.pre_birth_conference(),
+        "core group": meetings.core_group_meeting(),
+    }
+    return {name: build_context(case_from(book, folder), SETTINGS) for name, book in books.items()}
+
+
+def called(child: dict[str, object]) -> str:
+    """How the report names an example child in a sentence: Known as, else the full name."""
+    return str(child.get("Known as") or child["Name"])
+
+
+MIA, LEO = (called(child) for child in example.CHILDREN)
+
+
 def items(context: dict[str, object], name: str) -> list[dict[str, object]]:
     """A list field's items, typed for the tests."""
     value = context[name]
@@ -78,22 +100,26 @@ def items(context: dict[str, object], name: str) -> list[dict[str, object]]:
 
 
 def test_every_produced_field_is_documented_and_every_documented_field_is_produced(
-    context: dict[str, object], review_context: dict[str, object]
+    context: dict[str, object],
+    review_context: dict[str, object],
+    meeting_contexts: dict[str, dict[str, object]],
 ) -> None:
-    """The keys build_context makes (for the example and its review) and the registry's names
-    are the same set."""
+    """The keys build_context makes (for the example, its review with history, and each kind of
+    meeting) and the registry's names are the same set."""
     produced = set(field_paths(context)) | set(field_paths(review_context))
+    for other in meeting_contexts.values():
+        produced |= set(field_paths(other))
     documented = set(FIELDS_BY_NAME)
     assert produced - documented == set(), "undocumented fields"
     assert documented - produced == set(), "documented fields the context does not make"
 
 
-@pytest.mark.parametrize("which", ["context", "review_context"])
 def test_every_field_holds_the_kind_the_registry_says(
-    which: str, request: pytest.FixtureRequest
+    context: dict[str, object],
+    review_context: dict[str, object],
+    meeting_contexts: dict[str, dict[str, object]],
 ) -> None:
     """Text is str, numbers int, flags bool, lists list, pictures a Picture or empty text."""
-    context = request.getfixturevalue(which)
     expected: dict[FieldKind, tuple[type, ...]] = {
         FieldKind.TEXT: (str,),
         FieldKind.NUMBER: (int,),
@@ -101,10 +127,11 @@ def test_every_field_holds_the_kind_the_registry_says(
         FieldKind.LIST: (list,),
         FieldKind.PICTURE: (Picture, str),
     }
-    for name, value in field_paths(context).items():
-        kind = FIELDS_BY_NAME[name].kind
-        assert isinstance(value, expected[kind]), (name, value)
-        assert not (kind is FieldKind.NUMBER and isinstance(value, bool)), name
+    for each in (context, review_context, *meeting_contexts.values()):
+        for name, value in field_paths(each).items():
+            kind = FIELDS_BY_NAME[name].kind
+            assert isinstance(value, expected[kind]), (name, value)
+            assert not (kind is FieldKind.NUMBER and isinstance(value, bool)), name
 
 
 def test_registry_examples_are_what_the_example_family_produces(
@@ -171,7 +198,7 @@ def test_case_details_and_dates_are_day_first_words(context: dict[str, object]) 
 def test_children_are_named_joined_and_aged_on_the_meeting_date(context: dict[str, object]) -> None:
     """Names are joined with 'and'; ages are whole years on the meeting date."""
     assert context["children_names"] == "Mia Hartley and Leo Hartley"
-    assert context["children_first_names"] == "Mia and Leo"
+    assert context["children_first_names"] == f"{MIA} and {LEO}"
     children = items(context, "children")
     assert [(c["name"], c["date_of_birth"], c["age"]) for c in children] == [
         ("Mia Hartley", "14 March 2017", "9 years"),
@@ -227,13 +254,13 @@ def test_every_score_is_kept_with_its_person_and_reason(context: dict[str, objec
     """Seven scores in workbook order, named, never averaged; a child scores as a child."""
     scores = items(context, "scores")
     assert [(s["short_name"], s["score"]) for s in scores] == [
-        ("Ada", 4),
-        ("Kerry", 7),
-        ("Dean", 6),
-        ("Sandra", 5),
-        ("Tom", 5),
-        ("Mia", 6),
-        ("Ada", 3),
+        ("Ada Okafor", 4),
+        ("Kerry Hartley", 7),
+        ("Dean Hartley", 6),
+        ("Sandra Price", 5),
+        ("Tom Whitfield", 5),
+        (MIA, 6),
+        ("Ada Okafor", 3),
     ]
     assert scores[5]["participant_relationship"] == "Child"
     assert scores[6]["about"] == "Leo Hartley, danger statement 2"
@@ -252,8 +279,8 @@ def test_scale_picture_is_a_png_picture(context: dict[str, object]) -> None:
 def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> None:
     """The example recommends a plan under emotional abuse and was shared on 24 November."""
     assert context["recommendation_sentence"] == (
-        "The recommendation of this report is that Mia and Leo are made subject to a child "
-        "protection plan under the category of emotional abuse."
+        f"The recommendation of this report is to make {MIA} and {LEO} subject to a "
+        "child protection plan under the category of emotional abuse."
     )
     assert context["sharing_sentence"] == (
         "This report was shared with the parents on 24 November 2026."
@@ -264,8 +291,8 @@ def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> Non
     ("recommendation", "category", "expected"),
     [
         ("Child protection plan", "Multiple", "under more than one category of harm."),
-        ("Child in need plan", None, "Mia and Leo are supported through a child in need plan."),
-        ("No further action", None, "children's services take no further action."),
+        ("Child in need plan", None, f"support {MIA} and {LEO} through a child in need plan."),
+        ("No further action", None, f"to take no further action for {MIA} and {LEO}."),
     ],
 )
 def test_recommendation_sentence_follows_the_choice(
@@ -291,14 +318,14 @@ def test_not_shared_gives_the_reason(tmp_path: Path) -> None:
 
 
 def test_story_fields_use_the_names_the_children_use(context: dict[str, object]) -> None:
-    """The story is 'Mia and Leo's story'; safety people and rules use Nanna, Dad, Mum."""
-    assert context["story_title"] == "Mia and Leo's story"
+    """The story is named for the children; safety people and rules use Nanna, Dad, Mum."""
+    assert context["story_title"] == f"{MIA} and {LEO}'s story"
     assert [p["name"] for p in items(context, "safety_people")] == ["Nanna", "Auntie Siân"]
     assert [r["who_children_call"] for r in items(context, "safety_rules")] == [
         "Nanna",
         "Dad",
         "Mum",
-        "Mia",
+        MIA,
     ]
     assert [p["number"] for p in items(context, "words_pages")] == [1, 2, 3, 4, 5]
     assert context["story_agreed_sentence"] == (
@@ -340,7 +367,8 @@ def test_words_pages_are_in_page_order_whatever_the_row_order(tmp_path: Path) ->
 
 
 def test_unborn_child_keeps_full_name_and_is_aged_unborn(tmp_path: Path) -> None:
-    """An unborn child has no age in years and is named in full, due date in words."""
+    """An unborn child has no age in years, is named in full in the table and is "the baby" in
+    sentences, due date in words."""
     book = WorkbookBuilder()
     book.add_row(
         "Children", ID="C3", Name="Baby Hartley (unborn)", Expected_due_date=dt.date(2027, 3, 3)
@@ -353,7 +381,7 @@ def test_unborn_child_keeps_full_name_and_is_aged_unborn(tmp_path: Path) -> None
         "Baby Hartley (unborn)",
     )
     assert baby["expected_due_date"] == "3 March 2027"
-    assert context["children_first_names"] == "Mia, Leo and Baby Hartley (unborn)"
+    assert context["children_first_names"] == f"{MIA}, {LEO} and the baby"
 
 
 def test_settings_change_marking_title_and_date_format(example_case: MappingCase) -> None:
@@ -366,7 +394,7 @@ def test_settings_change_marking_title_and_date_format(example_case: MappingCase
     )
     context = build_context(example_case, settings)
     assert context["protective_marking"] == "OFFICIAL"
-    assert context["story_title"] == "The story of Mia and Leo"
+    assert context["story_title"] == f"The story of {MIA} and {LEO}"
     assert context["meeting_date"] == "27/11/2026"
     assert context["report_date"] == "01/12/2026"
 

@@ -187,18 +187,19 @@ def story(example_context: dict[str, object]) -> Document:
 
 
 def test_report_sections_follow_the_documented_order(report: Document) -> None:
-    """The Heading 1 sections are those of docs/documents.md, in its order."""
+    """The Heading 1 sections are those of docs/documents.md, in its order: the children's
+    views straight after the children."""
     headings = [p.text for p in report.paragraphs if p.style.name == "Heading 1"]
     assert headings == [
         "About this report",
         "The children",
+        "The children's views",
         "The household and network",
         "Agency involvement",
         "Reason for the report",
         "What are we worried about?",
         "What's working well?",
         "What needs to happen?",
-        "The children's views",
         "Scaling",
         "Safety network and safety plan",
         "Recommendation",
@@ -233,12 +234,35 @@ def test_harm_table_keeps_the_source_of_each_entry(report: Document) -> None:
     assert [r[4] for r in rows] == [h["Source"] for h in example.HARM]
 
 
-def test_goals_and_next_steps_are_under_what_needs_to_happen(report: Document) -> None:
-    """Safety goals, then every next step in order, verbatim, with who, date and status."""
-    texts = texts_in(report, "What needs to happen?")
-    assert_in_order(texts, [str(g["Goal"]) for g in example.SAFETY_GOALS])
-    steps = table_rows(report, "No.", section="What needs to happen?")
-    assert [s[1] for s in steps] == [str(s["Action"]) for s in example.NEXT_STEPS]
+def test_each_danger_statement_is_a_set_with_its_goals_steps_and_scores(
+    report: Document,
+) -> None:
+    """Each danger statement is followed by the family's view, its goal, the next steps for
+    that goal (verbatim, with who, date and status) and the scores about it, before the next
+    statement and before the overall scaling."""
+    texts = texts_in(report, "What are we worried about?")
+    first, second = example.DANGER_STATEMENTS
+    goal_1, goal_2 = (str(g["Goal"]) for g in example.SAFETY_GOALS)
+    steps_for = {
+        goal: [str(s["Action"]) for s in example.NEXT_STEPS if s["Safety goal"] == goal]
+        for goal in ("G1", "G2")
+    }
+    d2_score = next(str(s["Reason"]) for s in example.SCALING if s.get("Danger statement"))
+    assert_in_order(
+        texts,
+        [
+            str(first["Statement"]),
+            str(first["Family's words"]),
+            goal_1,
+            *steps_for["G1"],
+            str(second["Statement"]),
+            "The family agrees.",
+            goal_2,
+            *steps_for["G2"],
+            d2_score,
+        ],
+    )
+    steps = table_rows(report, "No.", section="What are we worried about?")
     assert steps[0] == [
         "1",
         str(example.NEXT_STEPS[0]["Action"]),
@@ -247,12 +271,15 @@ def test_goals_and_next_steps_are_under_what_needs_to_happen(report: Document) -
         "G1",
         "In progress",
     ]
+    assert "Danger statement 1" not in texts_in(report, "Scaling")
 
 
-def test_every_score_and_reason_is_in_the_scaling_table(report: Document) -> None:
-    """Seven rows: each score and reason verbatim in workbook order, with the scale picture."""
+def test_every_overall_score_and_reason_is_in_the_scaling_table(report: Document) -> None:
+    """Each overall score and reason verbatim in workbook order, with the scale picture; the
+    score about a danger statement is with that statement instead."""
     rows = table_rows(report, "Who", section="Scaling")
-    assert [(r[2], r[3]) for r in rows] == [(str(s["Score"]), s["Reason"]) for s in example.SCALING]
+    overall = [s for s in example.SCALING if not s.get("Danger statement")]
+    assert [(r[2], r[3]) for r in rows] == [(str(s["Score"]), s["Reason"]) for s in overall]
     assert rows[0][0] == "Ada Okafor\nAllocated social worker"
     scaling = [p for s, p in blocks(report) if s == "Scaling"]
     assert any(has_picture(p) for p in scaling)
@@ -279,13 +306,25 @@ def test_recommendation_sharing_and_signature(report: Document) -> None:
     """The closing sections state the recommendation, category, sharing and who signs."""
     assert_in_order(
         texts_in(report, "Recommendation"),
-        ["made subject to a child protection plan", "Category of harm: Emotional abuse"],
+        [
+            "The recommendation of this report is to make",
+            "subject to a child protection plan under the category of emotional abuse.",
+            "Category of harm: Emotional abuse",
+        ],
     )
     assert texts_in(report, "Sharing this report with the family") == [
         "Sharing this report with the family",
         "This report was shared with the parents on 24 November 2026.",
     ]
-    assert_in_order(texts_in(report, "Signed"), ["Ada Okafor", "Social Worker", "28 November 2026"])
+    assert_in_order(
+        texts_in(report, "Signed"),
+        [
+            "Ada Okafor",
+            "Social Worker",
+            "28 November 2026",
+            "This report has not been approved by a manager.",
+        ],
+    )
 
 
 def test_header_and_footer_carry_reference_marking_and_page_numbers(report: Document) -> None:
@@ -310,7 +349,8 @@ def test_story_tells_every_page_then_rules_people_and_close(story: Document) -> 
         "Who has read this story",
     ]
     texts = [p.text for p in story.paragraphs]
-    assert texts[4:6] == ["Mia and Leo's story", "28 November 2026"]
+    mia, leo = (str(c.get("Known as") or c["Name"]) for c in example.CHILDREN)
+    assert texts[4:6] == [f"{mia} and {leo}'s story", "28 November 2026"]
     assert_in_order(texts, [str(p["Words"]) for p in example.WORDS_AND_PICTURES])
     assert_in_order(
         texts, ["Nanna", "Auntie Siân", "Mum and Dad have read this story", "19 February 2027"]
@@ -461,7 +501,7 @@ def test_hostile_text_prints_exactly_as_typed(
     document = open_docx(hostile_documents["report"])
     all_text = [p.text for _, p in blocks(document)]
     assert text["statement"] in all_text
-    assert f"In the family's words: “{text['family_words']}”" in all_text
+    assert f"The family partly agrees: “{text['family_words']}”" in all_text
     assert text["worries"] in all_text
     assert text["reason"] in all_text
     assert any(text["kerry"] in t for t in all_text)
@@ -471,10 +511,19 @@ def test_hostile_text_prints_exactly_as_typed(
 
 
 def test_forty_next_steps_are_all_listed_in_order(hostile_documents: dict[str, bytes]) -> None:
-    """All 40 next steps are rows of the table, numbered, their text verbatim."""
-    steps = table_rows(open_docx(hostile_documents["report"]), "No.", "What needs to happen?")
-    assert [s[0] for s in steps] == [str(n) for n in range(1, 41)]
-    assert steps[39][1] == "Step 40: check {{ n }} & <n> ]]>"
+    """The 35 steps that serve no goal are rows of the other next steps table, numbered, their
+    text verbatim; with the five listed under their danger statements, all 40 are there."""
+    document = open_docx(hostile_documents["report"])
+    steps = table_rows(document, "No.", "What needs to happen?")
+    assert [s[0] for s in steps] == [str(n) for n in range(6, 41)]
+    assert steps[34][1] == "Step 40: check {{ n }} & <n> ]]>"
+    numbers = [
+        row.cells[0].text
+        for table in document.tables
+        if [c.text for c in table.rows[0].cells[:2]] == ["No.", "Action"]
+        for row in table.rows[1:]
+    ]
+    assert sorted(numbers, key=int) == [str(n) for n in range(1, 41)]
 
 
 def test_the_next_steps_header_row_repeats_on_every_page(

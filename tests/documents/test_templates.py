@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 REPORT = TEMPLATES / "conference_report.docx"
 STORY = TEMPLATES / "words_and_pictures.docx"
+RECORD = TEMPLATES / "mapping_record.docx"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def load(path: Path) -> Document:
 def test_committed_templates_are_exactly_what_the_script_builds(build_script: ModuleType) -> None:
     """The .docx files in templates/ are the script's output, byte for byte (rebuild and commit)."""
     built = build_script.build_all()
-    assert set(built) == {REPORT.name, STORY.name}
+    assert set(built) == {REPORT.name, STORY.name, RECORD.name}
     for name, data in built.items():
         assert (TEMPLATES / name).read_bytes() == data, f"{name}: run scripts/build_templates.py"
 
@@ -51,7 +52,7 @@ def test_the_build_is_reproducible(build_script: ModuleType) -> None:
     assert build_script.build_all() == build_script.build_all()
 
 
-@pytest.mark.parametrize("path", [REPORT, STORY], ids=["report", "story"])
+@pytest.mark.parametrize("path", [REPORT, STORY, RECORD], ids=["report", "story", "record"])
 def test_templates_are_slim(path: Path) -> None:
     """No thumbnail, custom XML, web settings or unused table styles from python-docx's starter."""
     with zipfile.ZipFile(path) as package:
@@ -64,7 +65,7 @@ def test_templates_are_slim(path: Path) -> None:
     assert path.stat().st_size < 40_000
 
 
-@pytest.mark.parametrize("path", [REPORT, STORY], ids=["report", "story"])
+@pytest.mark.parametrize("path", [REPORT, STORY, RECORD], ids=["report", "story", "record"])
 def test_shipped_templates_pass_check_template(path: Path) -> None:
     """Every placeholder in the shipped templates is a documented field."""
     assert check_template(path) == []
@@ -73,13 +74,44 @@ def test_shipped_templates_pass_check_template(path: Path) -> None:
 def test_report_uses_real_heading_styles_in_the_documented_order() -> None:
     """The report's sections are Heading 1 paragraphs, in docs/documents.md's order."""
     headings = [p.text for p in load(REPORT).paragraphs if p.style.name == "Heading 1"]
-    assert headings[:3] == ["About this report", "The children", "The household and network"]
+    assert headings[:4] == [
+        "About this report",
+        "The children",
+        "The children's views",
+        "The household and network",
+    ]
     assert headings[-4:] == [
         "Safety network and safety plan",
         "Recommendation",
         "Sharing this report with the family",
         "Signed",
     ]
+
+
+def test_the_record_has_no_recommendation_category_or_sharing() -> None:
+    """The record of the mapping ends with the next meeting and the signature: nothing in it
+    recommends a plan, names a category of harm or speaks of sharing a report."""
+    document = load(RECORD)
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:4] == [
+        "About this record",
+        "The children",
+        "The children's views",
+        "The household and network",
+    ]
+    assert headings[-2:] == ["Next meeting", "Signed"]
+    text = " ".join(p.text for p in document.paragraphs).lower()
+    for words in ("recommendation", "category", "sharing", "shared with the parents"):
+        assert words not in text
+    assert document.core_properties.title == "Record of the mapping"
+
+
+@pytest.mark.parametrize("path", [REPORT, RECORD], ids=["report", "record"])
+def test_every_loop_table_row_stays_on_one_page(path: Path) -> None:
+    """Each repeated row of a table is marked not to split across a page break."""
+    loop_tables = [t for t in load(path).tables if "{%tr for" in t.rows[1].cells[0].text]
+    for table in loop_tables:
+        assert table.rows[2]._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
 
 
 def test_every_report_loop_table_repeats_its_header_row() -> None:
@@ -90,7 +122,7 @@ def test_every_report_loop_table_repeats_its_header_row() -> None:
         assert table.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
 
 
-@pytest.mark.parametrize("path", [REPORT, STORY], ids=["report", "story"])
+@pytest.mark.parametrize("path", [REPORT, STORY, RECORD], ids=["report", "story", "record"])
 def test_header_and_footer_have_reference_marking_and_page_numbers(path: Path) -> None:
     """Header: marking and case reference; footer: marking and Page X of Y fields."""
     section = load(path).sections[0]

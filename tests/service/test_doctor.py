@@ -277,6 +277,7 @@ def test_the_default_templates_pass() -> None:
     assert [c.name for c in checks] == [
         "template for Conference report",
         "template for Words and pictures",
+        "template for Record of the mapping",
     ]
     assert all(c.status is CheckStatus.OK for c in checks)
 
