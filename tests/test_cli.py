@@ -20,8 +20,8 @@ from sos_docs.cli import cli
 from sos_docs.workbook.blank import write_example_workbook
 from sos_docs.workbook.reader import read_workbook
 from tests.support.builders import WorkbookBuilder
-from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
 from tests.support.meetings import core_group_meeting
+from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
 
 PROJECT = Path(__file__).resolve().parent.parent
 README = PROJECT / "README.md"
