@@ -290,7 +290,11 @@ def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> Non
 @pytest.mark.parametrize(
     ("recommendation", "category", "expected"),
     [
-        ("Child protection plan", "Multiple", "under more than one category of harm."),
+        (
+            "Child protection plan",
+            "Neglect, Physical abuse",
+            "under the categories of neglect and physical abuse.",
+        ),
         ("Child in need plan", None, f"support {MIA} and {LEO} through a child in need plan."),
         ("No further action", None, f"to take no further action for {MIA} and {LEO}."),
     ],
