@@ -22,7 +22,7 @@ from sos_docs.workbook import example
 log = logging.getLogger(__name__)
 
 EXAMPLE_NAME = "example-mapping-workbook.xlsx"  # the initial conference
-REVIEW_EXAMPLE_NAME = "example-review-mapping-workbook.xlsx"  # its review, thirteen weeks on
+REVIEW_EXAMPLE_NAME = "example-review-mapping-workbook.xlsx"  # its review, twelve weeks on
 
 
 def serve(
@@ -74,7 +74,7 @@ def put_in_the_examples(root: WatchedRoot, today: dt.date | None = None) -> Afte
     back what puts its review in once the initial one's job has ended (None: no demo here).
 
     The review is made on `today` (its meeting a week later) and the initial conference
-    thirteen weeks before, so the review finds the initial one in processed/ as its history:
+    twelve weeks before, so the review finds the initial one in processed/ as its history:
     it is put in only after that job, since the workers take files side by side and in no
     set order. The repository tracks no workbook in watch_folder/, so running the demo never
     consumes a tracked file and every run shows both being processed. An example still waiting

@@ -7,10 +7,14 @@ interpreter, a disputed harm, each parent's own view, the report date and the ma
 
 The rows below are each stage as made on its `written_for` day; `example_rows` makes a stage on
 another day by moving every date by the same number of days, so the stage made today was mapped
-ten days ago, shared with the parents two weeks before its meeting, meets in a week and has its
-next steps ahead (a fixed mapping date would be "in the future" on a machine whose clock is
-earlier, and stale on a later one). The review is the same case thirteen weeks later: made
-together for one day (`made_on`), the initial conference is the one the review looks back on.
+four days ago, meets in a week and has its next steps ahead (a fixed mapping date would be "in
+the future" on a machine whose clock is earlier, and stale on a later one). The review is the
+same case twelve weeks later: made together for one day (`made_on`), the initial conference is
+the one the review looks back on.
+
+Each stage is shared with the parents at least eleven days before its meeting (the review
+fourteen), so that it meets the three (review: five) working days rule on any day it is made,
+whatever weekends and bank holidays fall in between.
 """
 
 from __future__ import annotations
@@ -39,16 +43,19 @@ REVIEW: Stage = "review"
 STAGES: tuple[Stage, ...] = (INITIAL, REVIEW)
 
 WRITTEN_FOR = dt.date(2026, 11, 20)  # the day the initial conference's dates are written for
-MAPPING_DATE = dt.date(2026, 11, 10)
+MAPPING_DATE = dt.date(2026, 11, 16)
 MEETING_DATE = dt.date(2026, 11, 27)
-# Shared two weeks before the meeting: at least six working days in any fortnight, even with
-# three bank holidays in it, so the example meets the five-working-day rule on any day it is made.
-SHARED_ON = MEETING_DATE - dt.timedelta(days=14)
-# A first review within three months of the initial conference, on the same weekday.
-REVIEW_AFTER = dt.timedelta(weeks=13)
-REVIEW_WRITTEN_FOR = WRITTEN_FOR + REVIEW_AFTER
-REVIEW_MAPPING_DATE = MAPPING_DATE + REVIEW_AFTER
+# Signed, approved and shared on the mapping day: eleven days before the meeting leave at least
+# six working days between, three even with three bank holidays among them.
+SHARED_ON = MAPPING_DATE
+# The first review within three months of the initial conference, on the same weekday.
+REVIEW_AFTER = dt.timedelta(weeks=12)
 REVIEW_MEETING_DATE = MEETING_DATE + REVIEW_AFTER
+REVIEW_WRITTEN_FOR = REVIEW_MEETING_DATE - dt.timedelta(days=7)
+# Shared two weeks before the review: at least nine working days between, six even with three
+# bank holidays (Christmas, Easter) among them, for the five a review needs.
+REVIEW_SHARED_ON = REVIEW_MEETING_DATE - dt.timedelta(days=14)
+REVIEW_MAPPING_DATE = REVIEW_SHARED_ON - dt.timedelta(days=3)
 
 CASE: Row = {
     "Case reference": "CP-2026-0412",
@@ -74,21 +81,19 @@ CASE: Row = {
     "Words and pictures agreed by parents": "Yes",
     "Review date": REVIEW_MEETING_DATE,
     "Format": 2,
-    "Report date": MAPPING_DATE + dt.timedelta(days=1),
+    "Report date": MAPPING_DATE,
     "Manager name": "Helen Marsh",
     "Manager role": "Team Manager, Riverside Family Support Team",
-    "Manager approved on": MAPPING_DATE + dt.timedelta(days=2),
+    "Manager approved on": MAPPING_DATE,
 }
 
 CHILDREN: list[Row] = [
     {
         "ID": "C1",
-        # Called Mia since she was a baby: a first name split from "Amelia Hartley" would be a
-        # name nobody uses for her, so Known as is what the documents call her.
-        "Name": "Amelia Hartley",
+        "Name": "Mia Hartley",
         "Date of birth": dt.date(2017, 3, 14),
         "Gender": "Female",
-        "Ethnicity": "White British and Polish",
+        "Ethnicity": "White British",
         "First language": "English",
         "Interpreter needed": "No",
         "School or setting": "Riverside Primary School",
@@ -98,7 +103,7 @@ CHILDREN: list[Row] = [
     {
         "ID": "C2",
         "Name": "Leo Hartley",
-        "Date of birth": dt.date(2022, 8, 2),
+        "Date of birth": dt.date(2020, 8, 2),
         "Gender": "Male",
         "Ethnicity": "White British",
         "First language": "English",
@@ -187,7 +192,8 @@ PEOPLE: list[Row] = [
         "Role": "Parent",
         "Lives with the children": "No",
         "Parental responsibility": "Yes",
-        "Safety network": "Yes",
+        # Not in the safety network of the children's shared story: Leo does not know him.
+        "Safety network": "No",
         "Knows the worries": "Yes",
         "Contact": "07700 900678",
         "Name the children use": "Tata",
@@ -203,7 +209,7 @@ AGENCY_INVOLVEMENT: list[Row] = [
         "Worker": "Tom Whitfield",
         "Involved since": dt.date(2021, 9, 1),
         "What support": "Mia's class teacher and the safeguarding lead check in with Mia daily.",
-        "Child last seen": dt.date(2026, 11, 9),
+        "Child last seen": dt.date(2026, 11, 13),
     },
     {
         "Agency": "Northbrook Police",
@@ -244,7 +250,7 @@ HARM: list[Row] = [
         "Date": dt.date(2026, 11, 3),
         "What happened": 'Mia told her teacher: "Mum and Dad were fighting again and I put Leo in my bed."',
         "Impact on the child": "Mia is looking after her brother when the adults fight.",
-        "Children": "Amelia Hartley, Leo Hartley",
+        "Children": "Mia Hartley, Leo Hartley",
         "Source": "Child said",
     },
 ]
@@ -258,8 +264,12 @@ DANGER_STATEMENTS: list[Row] = [
             "Leo could be physically hurt or be very frightened and feel that they have to "
             "protect each other."
         ),
-        # Each parent's own view is on the Family's views sheet (format 2), so the one view
-        # for the whole family (format 1) stays empty rather than saying something else.
+        # The family's view as a whole (format 1); each parent's own is on Family's views.
+        "Family's view": "Partly agree",
+        "Family's words": (
+            "We know the kids saw things they shouldn't have. We don't think they were ever in "
+            "danger of being hurt, but we've stopped drinking at home."
+        ),
     },
     {
         "ID": "D2",
@@ -268,6 +278,7 @@ DANGER_STATEMENTS: list[Row] = [
             "night there may be no adult sober enough to look after Leo, and he could get hurt "
             "or not be taken to nursery."
         ),
+        "Family's view": "Agree",
     },
 ]
 
@@ -423,20 +434,13 @@ SCALING: list[Row] = [
         "Score": 3,
         "Reason": "Leo is too young to get help himself and both call-outs were late at night.",
     },
-    {
-        "Participant": "P8",
-        "Child": "C1",
-        "Score": 5,
-        "Reason": "Mia tells me it is better, but I only see her every other weekend.",
-        "One point higher": "Mia ringing me when she is worried, not waiting for the weekend.",
-    },
 ]
 
 CHILDS_VIEWS: list[Row] = [
     {
         "Child": "C1",
         "Method": "Three houses",
-        "Date": dt.date(2026, 11, 6),
+        "Date": dt.date(2026, 11, 10),
         "Seen alone": "Yes",
         "Worries": "When Mum and Dad shout and Dad bangs the door.\nWhen Leo cries at night.",
         "Good things": "Nanna's house and her dog Biscuit. Swimming on Saturdays.",
@@ -446,7 +450,7 @@ CHILDS_VIEWS: list[Row] = [
     {
         "Child": "Leo Hartley",
         "Method": "Observation",
-        "Date": dt.date(2026, 11, 9),
+        "Date": dt.date(2026, 11, 12),
         "Seen alone": "No",
         "Worries": 'Leo pointed at the kitchen and said "loud".',
         "Good things": 'Leo showed me his dinosaurs and said "Nanna" and "Mia".',
@@ -542,10 +546,10 @@ FAMILYS_VIEWS: list[Row] = [
     {
         "Person": "P2",
         "About": "D2",
-        "View": "Disagree",
+        "View": "Partly agree",
         "Their words": (
-            "One of us was always sober enough to see to Leo. I can see why people worry after "
-            "two call-outs, but he was never on his own."
+            "Leo was never on his own, but I can see why people worry after two call-outs late "
+            "at night."
         ),
     },
     {
@@ -580,7 +584,7 @@ SHEET_ROWS: dict[str, list[Row]] = _sheets(
 )
 
 # --------------------------------------------------------------------------------------------
-# The review child protection conference, thirteen weeks later: the same case and children,
+# The review child protection conference, twelve weeks later: the same case and children,
 # now on plans since the initial conference. No police call-outs since, the safety plan kept,
 # scores up; the plans continue, as the safety goals are to be kept up for six months.
 
@@ -595,10 +599,10 @@ REVIEW_CASE: Row = {
         "worries everyone, and what needs to happen next so that the plans can end safely."
     ),
     "Recommendation": "Continue child protection plan",
-    "Shared with parents on": SHARED_ON + REVIEW_AFTER,
+    "Shared with parents on": REVIEW_SHARED_ON,
     "Review date": REVIEW_MEETING_DATE + dt.timedelta(weeks=26),
     "Report date": REVIEW_MAPPING_DATE + dt.timedelta(days=1),
-    "Manager approved on": REVIEW_MAPPING_DATE + dt.timedelta(days=2),
+    "Manager approved on": REVIEW_SHARED_ON - dt.timedelta(days=1),
 }
 
 REVIEW_CHILDREN: list[Row] = [
@@ -619,7 +623,7 @@ REVIEW_PEOPLE: list[Row] = [
 ]
 
 REVIEW_AGENCY_INVOLVEMENT: list[Row] = [
-    {**AGENCY_INVOLVEMENT[0], "Child last seen": dt.date(2027, 2, 8)},
+    {**AGENCY_INVOLVEMENT[0], "Child last seen": dt.date(2027, 2, 1)},
     AGENCY_INVOLVEMENT[1],
     {
         "Agency": "Northbrook Alcohol Service",
@@ -639,6 +643,7 @@ REVIEW_DANGER_STATEMENTS: list[Row] = [
             "again, there may be no adult sober enough to look after Leo at night, and he could "
             "get hurt or be too frightened to sleep."
         ),
+        "Family's view": "Agree",
     },
 ]
 
@@ -749,19 +754,19 @@ REVIEW_NEXT_STEPS: list[Row] = [
     {**NEXT_STEPS[0], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
     {**NEXT_STEPS[1], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
     {**NEXT_STEPS[2], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
-    {**NEXT_STEPS[3], "By when": dt.date(2027, 5, 28), "Status": "In progress"},
+    {**NEXT_STEPS[3], "By when": dt.date(2027, 5, 21), "Status": "In progress"},
     {**NEXT_STEPS[4], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
     {
         "Action": "Finish the last two sessions of the alcohol group and agree a plan for after it.",
         "Who": "P9",
-        "By when": dt.date(2027, 3, 12),
+        "By when": dt.date(2027, 3, 5),
         "Safety goal": "G2",
         "Status": "In progress",
     },
     {
         "Action": "Hold a family network meeting to plan who covers nights while Nanna's wrist heals.",
         "Who": "P5",
-        "By when": dt.date(2027, 3, 5),
+        "By when": dt.date(2027, 2, 26),
         "Safety goal": "G2",
         "Status": "Not started",
     },
@@ -827,7 +832,7 @@ REVIEW_CHILDS_VIEWS: list[Row] = [
     {
         "Child": "C1",
         "Method": "Three houses",
-        "Date": dt.date(2027, 2, 3),
+        "Date": dt.date(2027, 1, 27),
         "Seen alone": "Yes",
         "Worries": "That Nanna's arm won't get better.",
         "Good things": "Mum and Dad don't shout. Dad goes for walks. Swimming on Saturdays.",
@@ -837,7 +842,7 @@ REVIEW_CHILDS_VIEWS: list[Row] = [
     {
         "Child": "Leo Hartley",
         "Method": "Observation",
-        "Date": dt.date(2027, 2, 5),
+        "Date": dt.date(2027, 1, 29),
         "Seen alone": "No",
         "Worries": "",
         "Good things": 'Leo drew his family holding hands and said "happy house".',
@@ -914,7 +919,7 @@ def rows_for(today: dt.date) -> tuple[Row, dict[str, list[Row]]]:
 
 def made_on(today: dt.date, stage: Stage) -> dt.date:
     """The day to make a stage on so that the review meets a week after `today` and the
-    initial conference it looks back on met thirteen weeks before that."""
+    initial conference it looks back on met twelve weeks before that."""
     return today - REVIEW_AFTER if _checked(stage) == INITIAL else today
 
 
