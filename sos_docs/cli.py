@@ -84,7 +84,9 @@ def new_workbook(path: Path, stage: str | None) -> None:
             written = write_example(path, stage=REVIEW)
         else:
             written = write_blank_workbook(path, example=stage is not None)
-    what = {None: "a blank", REVIEW: "the review example"}.get(stage, "the example")
+    what = (
+        "a blank" if stage is None else "the review example" if stage == REVIEW else "the example"
+    )
     click.echo(f"Wrote {what} mapping workbook to {written}")
 
 
