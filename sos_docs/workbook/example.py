@@ -1,16 +1,17 @@
 """The example family: the Hartleys' initial and review conferences, as sheet rows by header.
 
 Used by `sos-docs new-workbook --example`, the demo folder, the README's first run and the tests'
-builders. Everyone in it is invented. Both workbooks use every part of format 2 that fits them
-(practice.md): Known as, each child's category, People's Children, an adult who needs an
-interpreter, a disputed harm, each parent's own view, the report date and the manager's approval.
+builders. Everyone in it is invented. Both workbooks use every part of format 2 that fits them:
+Known as, each child's category, People's Children, an adult who needs an interpreter, a
+disputed harm, each parent's own view, the report date and the manager's approval.
 
-The rows below are each stage as made on its `written_for` day; `example_rows` makes a stage on
-another day by moving every date by the same number of days, so the stage made today was mapped
-four days ago, meets in a week and has its next steps ahead (a fixed mapping date would be "in
-the future" on a machine whose clock is earlier, and stale on a later one). The review is the
-same case twelve weeks later: made together for one day (`made_on`), the initial conference is
-the one the review looks back on.
+The rows below are each stage as made on its day (`WRITTEN_FOR`, `REVIEW_WRITTEN_FOR`);
+`example_rows` makes a stage on another day by moving every date by the same number of days, so
+the stage made today meets in a week, was mapped before today (the initial conference four
+days before, the review ten) and has its next steps ahead (a fixed mapping date would be "in the
+future" on a machine whose clock is earlier, and stale on a later one). The review is the same
+case twelve weeks later: made together for one day (`made_on`), the initial conference is the
+one the review looks back on.
 
 Each stage is shared with the parents at least eleven days before its meeting (the review
 fourteen), so that it meets the three (review: five) working days rule on any day it is made,

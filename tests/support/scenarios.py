@@ -1,4 +1,4 @@
-"""Scenario workbooks for the conferences issue 13 must show, as WorkbookBuilders dated from a day.
+"""Scenario workbooks of real conferences to show, as WorkbookBuilders dated from a day.
 
 Each function takes the day the workbook is made (`today`) and gives a builder whose mapping date
 is before it and whose next steps are after the mapping date, so it is valid that day. Everyone

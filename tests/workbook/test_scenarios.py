@@ -2,7 +2,7 @@
 
 Each scenario is written as a real .xlsx and validated on the day it is made. The one warning
 allowed is SOS206 on the pre-birth conference's unborn baby, until SOS206 skips unborn children
-(practice.md section 2); any other problem fails.
+(as format 2 has it); any other problem fails.
 """
 
 from __future__ import annotations
