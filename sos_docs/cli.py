@@ -61,14 +61,33 @@ def cli(verbose: int, quiet: bool) -> None:
 
 @cli.command("new-workbook")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--example", is_flag=True, help="Fill it in for a fictional family.")
-def new_workbook(path: Path, example: bool) -> None:
-    """Write a blank mapping workbook (format 1) to PATH."""
+@click.option(
+    "--example",
+    "stage",
+    flag_value="initial",
+    default=None,
+    help="Fill it in for a fictional family: their initial child protection conference.",
+)
+@click.option(
+    "--review-example",
+    "stage",
+    flag_value="review",
+    help="Fill it in for the same family's review conference, twelve weeks later.",
+)
+def new_workbook(path: Path, stage: str | None) -> None:
+    """Write a blank mapping workbook (format 2) to PATH."""
     from sos_docs.workbook.blank import write_blank_workbook
+    from sos_docs.workbook.example import REVIEW, write_example
 
     with _user_errors():
-        written = write_blank_workbook(path, example=example)
-    click.echo(f"Wrote {'the example' if example else 'a blank'} mapping workbook to {written}")
+        if stage == REVIEW:
+            written = write_example(path, stage=REVIEW)
+        else:
+            written = write_blank_workbook(path, example=stage is not None)
+    what = (
+        "a blank" if stage is None else "the review example" if stage == REVIEW else "the example"
+    )
+    click.echo(f"Wrote {what} mapping workbook to {written}")
 
 
 @cli.command("validate")

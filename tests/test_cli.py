@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from sos_docs.cli import cli
-from sos_docs.workbook.blank import write_example_workbook
+from sos_docs.workbook import example
 from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.validate import validate
 from tests.support.builders import WorkbookBuilder
 from tests.support.meetings import core_group_meeting
 from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
@@ -337,31 +338,67 @@ def test_the_demo_folder_tracks_no_workbook() -> None:
 def test_watch_on_the_default_folder_puts_a_fresh_example_in_and_processes_it(
     tmp_path: Path,
 ) -> None:
-    """Each start on the default folder writes today's example into the inbox and processes it."""
+    """Each start on the default folder writes the example family's initial conference (twelve
+    weeks back) and then its review (meeting in a week) into the inbox, and processes both."""
     (tmp_path / "watch_folder").mkdir()
     reports = tmp_path / "watch_folder" / "reports" / "CP-2026-0412"
-    meeting = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    today = dt.date.today()
+    review_meeting = (today + dt.timedelta(days=7)).isoformat()
+    initial_meeting = (today + dt.timedelta(days=7) - example.REVIEW_AFTER).isoformat()
     first = _watch_default_folder(tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "Put a fresh example workbook, example-mapping-workbook.xlsx, into" in first.stderr
+    review_put = "Put a fresh example workbook, example-review-mapping-workbook.xlsx, into"
+    assert review_put in first.stderr
     assert _names(tmp_path / "watch_folder" / "inbox") == []
-    assert _names(tmp_path / "watch_folder" / "processed") == ["example-mapping-workbook.xlsx"]
-    assert _names(reports) == [
-        f"CP-2026-0412 Conference report {meeting}.docx",
-        f"CP-2026-0412 Words and pictures {meeting}.docx",
-        "example-mapping-workbook - receipt.txt",
+    assert _names(tmp_path / "watch_folder" / "processed") == [
+        "example-mapping-workbook.xlsx",
+        "example-review-mapping-workbook.xlsx",
     ]
-    fresh = write_example_workbook(tmp_path / "fresh.xlsx")
-    processed = tmp_path / "watch_folder" / "processed" / "example-mapping-workbook.xlsx"
-    assert read_workbook(processed).sheets == read_workbook(fresh).sheets
+    documents = [n for n in _names(reports) if n.endswith(".docx")]
+    assert len(documents) == 4
+    assert [n for n in documents if initial_meeting in n] == [
+        f"CP-2026-0412 Conference report {initial_meeting}.docx",
+        f"CP-2026-0412 Words and pictures {initial_meeting}.docx",
+    ]
+    assert len([n for n in documents if review_meeting in n]) == 2
+    assert "example-mapping-workbook - receipt.txt" in _names(reports)
+    assert "example-review-mapping-workbook - receipt.txt" in _names(reports)
+    processed = tmp_path / "watch_folder" / "processed"
+    for name, stage in (
+        ("example-mapping-workbook.xlsx", example.INITIAL),
+        ("example-review-mapping-workbook.xlsx", example.REVIEW),
+    ):
+        fresh = example.write_example(
+            tmp_path / f"fresh-{stage}.xlsx", example.made_on(today, stage), stage=stage
+        )
+        assert read_workbook(processed / name).sheets == read_workbook(fresh).sheets
 
     second = _watch_default_folder(tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert _names(tmp_path / "watch_folder" / "processed") == [
         "example-mapping-workbook (2).xlsx",
         "example-mapping-workbook.xlsx",
+        "example-review-mapping-workbook (2).xlsx",
+        "example-review-mapping-workbook.xlsx",
     ]
-    assert f"CP-2026-0412 Conference report {meeting} (2).docx" in _names(reports)
+    assert f"CP-2026-0412 Conference report {initial_meeting} (2).docx" in _names(reports)
+
+
+def test_new_workbook_review_example_writes_the_review_that_validates(tmp_path: Path) -> None:
+    """`new-workbook --review-example` writes the family's review conference, valid today."""
+    path = tmp_path / "review.xlsx"
+    code, output = run("new-workbook", str(path), "--review-example")
+    assert code == 0, output
+    assert output == f"Wrote the review example mapping workbook to {path}\n"
+    code, output = run("validate", str(path))
+    assert code == 0, output
+    assert "No problems found." in output
+    validation = validate(read_workbook(path))
+    assert validation.case is not None
+    assert validation.case.details.meeting_type == "Review child protection conference"
+    code, output = run("new-workbook", str(path), "--review-example")
+    assert code == 1 and "already exists" in output
 
 
 def test_an_example_still_waiting_in_the_inbox_is_not_replaced(tmp_path: Path) -> None:
@@ -373,7 +410,14 @@ def test_an_example_still_waiting_in_the_inbox_is_not_replaced(tmp_path: Path) -
     )
     result = _watch_default_folder(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _names(tmp_path / "watch_folder" / "reports") == ["CP-2026-0999"]
+    # The review example follows it, as it follows the initial one (its case: CP-2026-0412).
+    assert _names(tmp_path / "watch_folder" / "reports") == ["CP-2026-0412", "CP-2026-0999"]
+    assert (
+        validate(
+            read_workbook(tmp_path / "watch_folder" / "processed" / "example-mapping-workbook.xlsx")
+        ).case.details.case_reference  # type: ignore[union-attr]
+        == "CP-2026-0999"
+    )
 
 
 def test_watch_on_a_named_folder_puts_no_example_in(tmp_path: Path) -> None:
@@ -408,8 +452,9 @@ def test_the_readme_main_command_leaves_a_fresh_clone_clean_run_after_run(tmp_pa
         assert result.returncode == 0, result.stdout + result.stderr
         processed = _names(clone / "watch_folder" / "processed")
         assert f"example-mapping-workbook{suffix}.xlsx" in processed, run_number
-        assert len(processed) == run_number
-        assert len(list((clone / "watch_folder" / "reports").rglob("*.docx"))) == 2 * run_number
+        assert f"example-review-mapping-workbook{suffix}.xlsx" in processed, run_number
+        assert len(processed) == 2 * run_number
+        assert len(list((clone / "watch_folder" / "reports").rglob("*.docx"))) == 4 * run_number
         assert _git("status", "--porcelain", "--untracked-files=all", cwd=clone) == ""
         assert _git("ls-files", "-s", cwd=clone) == tracked
 

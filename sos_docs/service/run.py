@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -11,14 +13,16 @@ from sos_docs.config import CONFIG_FILE_NAME
 from sos_docs.documents.pdf import PdfConverter
 from sos_docs.errors import ConfigError
 from sos_docs.service.doctor import roots_to_watch
+from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra, service_log_files
-from sos_docs.service.watcher import DEFAULT_WORKERS, Watcher, run_until_signalled
-from sos_docs.workbook.blank import write_example_workbook
+from sos_docs.service.watcher import DEFAULT_WORKERS, AfterJob, Watcher, run_until_signalled
+from sos_docs.workbook import example
 
 log = logging.getLogger(__name__)
 
-EXAMPLE_NAME = "example-mapping-workbook.xlsx"
+EXAMPLE_NAME = "example-mapping-workbook.xlsx"  # the initial conference
+REVIEW_EXAMPLE_NAME = "example-review-mapping-workbook.xlsx"  # its review, twelve weeks on
 
 
 def serve(
@@ -53,48 +57,79 @@ def serve(
             for note in notes:  # a note naming no watched root goes to every root's log
                 extra = root_extra(note.root) if note.root is not None else {}
                 log.log(note.level, "%s", note.message, extra=extra)
-            if demo:
-                put_in_the_example(watched[0])
+            after_job = put_in_the_examples(watched[0]) if demo else None
             count = workers or DEFAULT_WORKERS
             # Every job runs in a worker process, one worker or many: only there does the job's
             # time limit hold, and a workbook that exhausts memory ends only its own process.
-            watcher = Watcher(watched, workers=count, once=once, processes=True)
+            watcher = Watcher(
+                watched, workers=count, once=once, processes=True, after_job=after_job
+            )
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     return 0 if not once or (summary.all_processed and every_root) else 1
 
 
-def put_in_the_example(root: WatchedRoot) -> None:
-    """Write today's example workbook into the default folder's inbox, for it to be processed.
+def put_in_the_examples(root: WatchedRoot, today: dt.date | None = None) -> AfterJob | None:
+    """Put the example family's initial conference into the default folder's inbox, and give
+    back what puts its review in once the initial one's job has ended (None: no demo here).
 
-    The repository tracks no workbook in watch_folder/, so running the demo never consumes a
-    tracked file and every run shows the example being processed. An example still waiting from
-    an earlier run is left as it is, and a folder with its own sos-docs.toml (a team's folder
-    that happens to be called watch_folder) never gets it.
+    The review is made on `today` (its meeting a week later) and the initial conference
+    twelve weeks before, so the review finds the initial one in processed/ as its history:
+    it is put in only after that job, since the workers take files side by side and in no
+    set order. The repository tracks no workbook in watch_folder/, so running the demo never
+    consumes a tracked file and every run shows both being processed. An example still waiting
+    from an earlier run is left as it is, and a folder with its own sos-docs.toml (a team's
+    folder that happens to be called watch_folder) never gets one.
     """
-    inbox = root.inbox
-    target = inbox / EXAMPLE_NAME
-    extra = root_extra(root.path)
     if (root.path / CONFIG_FILE_NAME).exists():
         log.info(
-            "Not putting the example workbook into %s: the folder has its own %s, so it is a "
+            "Not putting the example workbooks into %s: the folder has its own %s, so it is a "
             "team's folder, not the demo folder",
-            inbox,
+            root.inbox,
             CONFIG_FILE_NAME,
-            extra=extra,
+            extra=root_extra(root.path),
         )
-        return
+        return None
+    day = today or dt.date.today()
+    put_example(root, EXAMPLE_NAME, example.made_on(day, example.INITIAL), example.INITIAL)
+    return ReviewAfterInitial(root, day)
+
+
+class ReviewAfterInitial:
+    """Puts the review example into the inbox once, when the initial example's job has ended."""
+
+    def __init__(self, root: WatchedRoot, today: dt.date) -> None:
+        self.root = root
+        self.today = today
+        self._lock = threading.Lock()  # two workers may end jobs at the same moment
+        self._done = False
+
+    def __call__(self, root: WatchedRoot, result: JobResult) -> None:
+        """Called by a worker after each job; acts on the initial example's end only."""
+        ended = result.outcome in (JobOutcome.PROCESSED, JobOutcome.REJECTED)
+        if root is not self.root or result.name != EXAMPLE_NAME or not ended:
+            return
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+            review_day = example.made_on(self.today, example.REVIEW)
+            put_example(root, REVIEW_EXAMPLE_NAME, review_day, example.REVIEW)
+
+
+def put_example(root: WatchedRoot, name: str, day: dt.date, stage: example.Stage) -> None:
+    """Write one stage of the example, made on `day`, into the inbox unless one is waiting."""
+    target = root.inbox / name
+    extra = root_extra(root.path)
     if target.exists():
-        log.info(
-            "The example workbook %s is waiting in %s already", EXAMPLE_NAME, inbox, extra=extra
-        )
+        log.info("The example workbook %s is waiting in %s already", name, root.inbox, extra=extra)
         return
-    write_example_workbook(target)
+    example.write_example(target, day, stage)
     log.info(
         "Put a fresh example workbook, %s, into %s (sos-docs watch was started without a folder, "
         "so it watches the demo folder)",
-        EXAMPLE_NAME,
-        inbox,
+        name,
+        root.inbox,
         extra=extra,
     )
 

@@ -31,7 +31,7 @@ from sos_docs.service.observers import InboxObserver
 from sos_docs.service.untakeable import UntakeableEntries
 from sos_docs.service.workers import DocumentProcess
 
-__all__ = ["DEFAULT_WORKERS", "RunSummary", "Watcher", "run_until_signalled"]
+__all__ = ["DEFAULT_WORKERS", "AfterJob", "RunSummary", "Watcher", "run_until_signalled"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ MIN_TICK_SECONDS = 0.05
 MAX_TICK_SECONDS = 0.5
 
 Filter = Callable[[PurePath], bool]
+# Told of each job's result in the worker that ran it, before the next file can be taken
+# there; the demo folder uses it to put its review example in once the initial one is done.
+AfterJob = Callable[[WatchedRoot, JobResult], None]
 
 
 @dataclass
@@ -150,8 +153,10 @@ class Watcher:
         file_filter: Filter | None = None,
         incomplete_grace: float | None = None,
         processes: bool = False,
+        after_job: AfterJob | None = None,
     ) -> None:
         self.once = once
+        self._after_job = after_job
         self.file_filter: Filter = file_filter or InboxFilter()
         self.summary = RunSummary()
         self._workers = workers
@@ -251,7 +256,10 @@ class Watcher:
                 return
             try:
                 if not self._stopping.is_set():  # not claimed yet: it stays where it is
-                    self._count(_run_task(task, maker), task.path)
+                    result = _run_task(task, maker)
+                    self._count(result, task.path)
+                    if self._after_job is not None:  # before `finished`: --once sees its files
+                        self._after_job(task.root, result)
             except Exception:  # a worker must never die; the file stays in the inbox or work area
                 log.exception("unexpected error handling %s", task.path.name)
             finally:

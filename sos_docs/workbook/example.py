@@ -1,21 +1,62 @@
-"""The example case: a fictional family's map, as sheet rows keyed by the contract's headers.
+"""The example family: the Hartleys' initial and review conferences, as sheet rows by header.
 
-Used by `sos-docs new-workbook --example`, the README's first run and the tests' builders.
-Everyone in it is invented. The rows below are the example as made on `WRITTEN_FOR`; `rows_for`
-makes it on another day by moving every date by the same number of days, so the example made
-today was mapped four days ago, meets in a week and has its next steps ahead (a fixed mapping
-date would be "in the future" on a machine whose clock is earlier, and stale on a later one).
+Used by `sos-docs new-workbook --example`, the demo folder, the README's first run and the tests'
+builders. Everyone in it is invented. Both workbooks use every part of format 2 that fits them:
+Known as, each child's category, People's Children, an adult who needs an interpreter, a
+disputed harm, each parent's own view, the report date and the manager's approval.
+
+The rows below are each stage as made on its day (`WRITTEN_FOR`, `REVIEW_WRITTEN_FOR`);
+`example_rows` makes a stage on another day by moving every date by the same number of days, so
+the stage made today meets in a week, was mapped before today (the initial conference four
+days before, the review ten) and has its next steps ahead (a fixed mapping date would be "in the
+future" on a machine whose clock is earlier, and stale on a later one). The review is the same
+case twelve weeks later: made together for one day (`made_on`), the initial conference is the
+one the review looks back on.
+
+Each stage is shared with the parents at least eleven days before its meeting (the review
+fourteen), so that it meets the three (review: five) working days rule on any day it is made,
+whatever weekends and bank holidays fall in between.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment
+
+from sos_docs import files
+from sos_docs.errors import SosDocsError
+from sos_docs.workbook import schema
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 Row = dict[str, object]
+Stage = Literal["initial", "review"]
 
-WRITTEN_FOR = dt.date(2026, 11, 20)  # the day the dates below are written for
+INITIAL: Stage = "initial"
+REVIEW: Stage = "review"
+STAGES: tuple[Stage, ...] = (INITIAL, REVIEW)
+
+WRITTEN_FOR = dt.date(2026, 11, 20)  # the day the initial conference's dates are written for
 MAPPING_DATE = dt.date(2026, 11, 16)
 MEETING_DATE = dt.date(2026, 11, 27)
+# Signed, approved and shared on the mapping day: eleven days before the meeting leave at least
+# six working days between, three even with three bank holidays among them.
+SHARED_ON = MAPPING_DATE
+# The first review within three months of the initial conference, on the same weekday.
+REVIEW_AFTER = dt.timedelta(weeks=12)
+REVIEW_MEETING_DATE = MEETING_DATE + REVIEW_AFTER
+REVIEW_WRITTEN_FOR = REVIEW_MEETING_DATE - dt.timedelta(days=7)
+# Shared two weeks before the review: at least nine working days between, six even with three
+# bank holidays (Christmas, Easter) among them, for the five a review needs.
+REVIEW_SHARED_ON = REVIEW_MEETING_DATE - dt.timedelta(days=14)
+REVIEW_MAPPING_DATE = REVIEW_SHARED_ON - dt.timedelta(days=3)
 
 CASE: Row = {
     "Case reference": "CP-2026-0412",
@@ -36,10 +77,15 @@ CASE: Row = {
     ),
     "Recommendation": "Child protection plan",
     "Category of harm": "Emotional abuse",
-    "Shared with parents on": dt.date(2026, 11, 24),
+    "Shared with parents on": SHARED_ON,
     "Not shared because": None,
     "Words and pictures agreed by parents": "Yes",
-    "Review date": dt.date(2027, 2, 19),
+    "Review date": REVIEW_MEETING_DATE,
+    "Format": 2,
+    "Report date": MAPPING_DATE,
+    "Manager name": "Helen Marsh",
+    "Manager role": "Team Manager, Riverside Family Support Team",
+    "Manager approved on": MAPPING_DATE,
 }
 
 CHILDREN: list[Row] = [
@@ -53,6 +99,7 @@ CHILDREN: list[Row] = [
         "Interpreter needed": "No",
         "School or setting": "Riverside Primary School",
         "Legal status": "None",
+        "Known as": "Mia",
     },
     {
         "ID": "C2",
@@ -64,6 +111,10 @@ CHILDREN: list[Row] = [
         "Interpreter needed": "No",
         "School or setting": "Little Acorns Nursery",
         "Legal status": "None",
+        "Known as": "Leo",
+        # Leo's own category: left alone at night with no sober adult as well as the fights.
+        "Category of harm": "Multiple",
+        "Categories": "Emotional abuse, Neglect",
     },
 ]
 
@@ -81,7 +132,7 @@ PEOPLE: list[Row] = [
     {
         "ID": "P2",
         "Name": "Dean Hartley",
-        "Relationship": "Father",
+        "Relationship": "Leo's father and Mia's stepfather",
         "Role": "Parent",
         "Lives with the children": "Yes",
         "Parental responsibility": "Yes",
@@ -125,6 +176,7 @@ PEOPLE: list[Row] = [
         "Role": "Professional",
         "Agency": "Riverside Primary School",
         "Contact": "01632 960555",
+        "Children": "C1",
     },
     {
         "ID": "P7",
@@ -132,6 +184,23 @@ PEOPLE: list[Row] = [
         "Relationship": "Health visitor",
         "Role": "Professional",
         "Agency": "Northbrook Community Health",
+        "Children": "C2",
+    },
+    {
+        "ID": "P8",
+        "Name": "Piotr Nowak",
+        "Relationship": "Father",
+        "Role": "Parent",
+        "Lives with the children": "No",
+        "Parental responsibility": "Yes",
+        # Not in the safety network of the children's shared story: Leo does not know him.
+        "Safety network": "No",
+        "Knows the worries": "Yes",
+        "Contact": "07700 900678",
+        "Name the children use": "Tata",
+        "Children": "C1",  # Mia's father, not Leo's
+        "First language": "Polish",
+        "Interpreter needed": "Yes",
     },
 ]
 
@@ -173,6 +242,10 @@ HARM: list[Row] = [
         "Impact on the child": "Leo has been wetting the bed and hiding under the table at nursery.",
         "Children": "C2",
         "Source": "Reported",
+        "Disputed by": "P1",
+        "Their account": (
+            "I threw the glass at the wall, not at Dean. He cut his hand picking up the pieces."
+        ),
     },
     {
         "Date": dt.date(2026, 11, 3),
@@ -192,6 +265,7 @@ DANGER_STATEMENTS: list[Row] = [
             "Leo could be physically hurt or be very frightened and feel that they have to "
             "protect each other."
         ),
+        # The family's view as a whole (format 1); each parent's own is on Family's views.
         "Family's view": "Partly agree",
         "Family's words": (
             "We know the kids saw things they shouldn't have. We don't think they were ever in "
@@ -447,29 +521,488 @@ WORDS_AND_PICTURES: list[Row] = [
     },
 ]
 
-SHEET_ROWS: dict[str, list[Row]] = {
-    "Children": CHILDREN,
-    "People": PEOPLE,
-    "Agency involvement": AGENCY_INVOLVEMENT,
-    "Harm": HARM,
-    "Danger statements": DANGER_STATEMENTS,
-    "Complicating factors": COMPLICATING_FACTORS,
-    "Grey areas": GREY_AREAS,
-    "Working well": WORKING_WELL,
-    "Safety goals": SAFETY_GOALS,
-    "Next steps": NEXT_STEPS,
-    "Scaling": SCALING,
-    "Child's views": CHILDS_VIEWS,
-    "Safety plan": SAFETY_PLAN,
-    "Words and pictures": WORDS_AND_PICTURES,
+# Each parent's own view of each danger statement, and Mia's father's view of the worries.
+FAMILYS_VIEWS: list[Row] = [
+    {
+        "Person": "P1",
+        "About": "D1",
+        "View": "Partly agree",
+        "Their words": (
+            "I know the kids saw things they shouldn't have. I don't think they were ever going "
+            "to get hurt, but we've stopped drinking at home."
+        ),
+    },
+    {
+        "Person": "P2",
+        "About": "D1",
+        "View": "Agree",
+        "Their words": "Mia saw me push Kerry. I'm not proud of it and it won't happen again.",
+    },
+    {
+        "Person": "P1",
+        "About": "D2",
+        "View": "Agree",
+        "Their words": "Leo is little. One of us has to be sober for him, every night.",
+    },
+    {
+        "Person": "P2",
+        "About": "D2",
+        "View": "Partly agree",
+        "Their words": (
+            "Leo was never on his own, but I can see why people worry after two call-outs late "
+            "at night."
+        ),
+    },
+    {
+        "Person": "P8",
+        "View": "Agree",
+        "Their words": "I want Mia to feel safe in both her homes. I will help however I can.",
+    },
+]
+
+
+def _sheets(**rows: list[Row]) -> dict[str, list[Row]]:
+    """Sheet rows by contract name, from keywords (`Family_s_views` is "Family's views")."""
+    return {key.replace("_s_", "'s ").replace("_", " "): value for key, value in rows.items()}
+
+
+SHEET_ROWS: dict[str, list[Row]] = _sheets(
+    Children=CHILDREN,
+    People=PEOPLE,
+    Agency_involvement=AGENCY_INVOLVEMENT,
+    Harm=HARM,
+    Danger_statements=DANGER_STATEMENTS,
+    Family_s_views=FAMILYS_VIEWS,
+    Complicating_factors=COMPLICATING_FACTORS,
+    Grey_areas=GREY_AREAS,
+    Working_well=WORKING_WELL,
+    Safety_goals=SAFETY_GOALS,
+    Next_steps=NEXT_STEPS,
+    Scaling=SCALING,
+    Child_s_views=CHILDS_VIEWS,
+    Safety_plan=SAFETY_PLAN,
+    Words_and_pictures=WORDS_AND_PICTURES,
+)
+
+# --------------------------------------------------------------------------------------------
+# The review child protection conference, twelve weeks later: the same case and children,
+# now on plans since the initial conference. No police call-outs since, the safety plan kept,
+# scores up; the plans continue, as the safety goals are to be kept up for six months.
+
+REVIEW_CASE: Row = {
+    **CASE,
+    "Meeting type": "Review child protection conference",
+    "Meeting date": REVIEW_MEETING_DATE,
+    "Mapping date": REVIEW_MAPPING_DATE,
+    "Reason for report": (
+        "This is the first review of the child protection plans Mia and Leo have had since the "
+        "initial conference three months ago. It says what has changed since then, what still "
+        "worries everyone, and what needs to happen next so that the plans can end safely."
+    ),
+    "Recommendation": "Continue child protection plan",
+    "Shared with parents on": REVIEW_SHARED_ON,
+    "Review date": REVIEW_MEETING_DATE + dt.timedelta(weeks=26),
+    "Report date": REVIEW_MAPPING_DATE + dt.timedelta(days=1),
+    "Manager approved on": REVIEW_SHARED_ON - dt.timedelta(days=1),
 }
+
+REVIEW_CHILDREN: list[Row] = [
+    {**child, "Legal status": "Child protection plan", "Plan start date": MEETING_DATE}
+    for child in CHILDREN
+]
+
+REVIEW_PEOPLE: list[Row] = [
+    *PEOPLE,
+    {
+        "ID": "P9",
+        "Name": "Jo Bennett",
+        "Relationship": "Alcohol worker for Kerry and Dean",
+        "Role": "Professional",
+        "Agency": "Northbrook Alcohol Service",
+        "Contact": "01632 960777",
+    },
+]
+
+REVIEW_AGENCY_INVOLVEMENT: list[Row] = [
+    {**AGENCY_INVOLVEMENT[0], "Child last seen": dt.date(2027, 2, 1)},
+    AGENCY_INVOLVEMENT[1],
+    {
+        "Agency": "Northbrook Alcohol Service",
+        "Worker": "Jo Bennett",
+        "Involved since": dt.date(2026, 12, 3),
+        "What support": "A twelve-week group for Kerry and Dean, and a one-to-one session a month.",
+    },
+]
+
+REVIEW_DANGER_STATEMENTS: list[Row] = [
+    DANGER_STATEMENTS[0],
+    {
+        "ID": "D2",
+        # Reworded at the review: more is known, and Dean now agrees with it.
+        "Statement": (
+            "Children's services are worried that if Kerry and Dean both drink in the evening "
+            "again, there may be no adult sober enough to look after Leo at night, and he could "
+            "get hurt or be too frightened to sleep."
+        ),
+        "Family's view": "Agree",
+    },
+]
+
+REVIEW_FAMILYS_VIEWS: list[Row] = [
+    {
+        "Person": "P1",
+        "About": "D1",
+        "View": "Agree",
+        "Their words": (
+            "Looking back, the kids could have been hurt. Mia was standing right there on the "
+            "stairs."
+        ),
+    },
+    {
+        "Person": "P2",
+        "About": "D1",
+        "View": "Agree",
+        "Their words": "It hasn't happened since and it won't. I walk away now.",
+    },
+    {
+        "Person": "P1",
+        "About": "D2",
+        "View": "Agree",
+        "Their words": "We don't both drink any more. One of us stays sober, every night.",
+    },
+    {
+        "Person": "P2",
+        "About": "D2",
+        "View": "Partly agree",
+        "Their words": (
+            "I see it now: on those nights neither of us could really have looked after Leo. "
+            "But we're not drinking like that any more."
+        ),
+    },
+    {
+        "Person": "P8",
+        "View": "Agree",
+        "Their words": "Mia is more settled when she comes to me. I want it to stay that way.",
+    },
+]
+
+REVIEW_COMPLICATING_FACTORS: list[Row] = [
+    COMPLICATING_FACTORS[0],
+    {
+        "Factor": (
+            "Nanna Sandra had a fall last month and cannot have the children overnight until "
+            "her wrist has healed."
+        )
+    },
+]
+
+REVIEW_GREY_AREAS: list[Row] = [
+    {
+        "Question or unknown": (
+            "Whether the safety plan holds when Dean is home for longer between work trips."
+        )
+    },
+]
+
+REVIEW_WORKING_WELL: list[Row] = [
+    {
+        "Type": "Existing safety",
+        "What is working well": (
+            "There have been no police call-outs and no fights that anyone has seen or heard "
+            "since the initial conference."
+        ),
+        "Who": "P1",
+        "Danger statement": "D1",
+    },
+    {
+        "Type": "Existing safety",
+        "What is working well": (
+            "After a work party Dean had been drinking, so he stayed at his brother's and rang "
+            "Kerry to say goodnight to the children, as the safety plan says."
+        ),
+        "Who": "P2",
+        "Danger statement": "D1",
+    },
+    {
+        "Type": "Existing safety",
+        "What is working well": (
+            "When Kerry went to a friend's birthday, she asked Auntie Siân to stay over so "
+            "there was a sober adult for Leo."
+        ),
+        "Who": "P4",
+        "Danger statement": "D2",
+    },
+    {
+        "Type": "Existing strength",
+        "What is working well": "Kerry has rung Nanna every evening at 7 o'clock since the conference.",
+        "Who": "P1",
+    },
+    {
+        "Type": "Existing strength",
+        "What is working well": "Kerry and Dean have been to ten of the twelve alcohol group sessions.",
+        "Who": "P9",
+    },
+    {
+        "Type": "Existing strength",
+        "What is working well": "Leo is dry at night most nights and no longer hides at nursery.",
+        "Who": "P7",
+    },
+]
+
+# Done steps are dated on the mapping day: a step due before the mapping date is an error
+# (SOS110), and the review records them as met by then.
+REVIEW_NEXT_STEPS: list[Row] = [
+    {**NEXT_STEPS[0], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
+    {**NEXT_STEPS[1], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
+    {**NEXT_STEPS[2], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
+    {**NEXT_STEPS[3], "By when": dt.date(2027, 5, 21), "Status": "In progress"},
+    {**NEXT_STEPS[4], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
+    {
+        "Action": "Finish the last two sessions of the alcohol group and agree a plan for after it.",
+        "Who": "P9",
+        "By when": dt.date(2027, 3, 5),
+        "Safety goal": "G2",
+        "Status": "In progress",
+    },
+    {
+        "Action": "Hold a family network meeting to plan who covers nights while Nanna's wrist heals.",
+        "Who": "P5",
+        "By when": dt.date(2027, 2, 26),
+        "Safety goal": "G2",
+        "Status": "Not started",
+    },
+]
+
+REVIEW_SCALING: list[Row] = [
+    {
+        "Participant": "P5",
+        "Score": 7,
+        "Reason": (
+            "Three months with no call-outs, the safety plan kept, and the network stepping in "
+            "when it was needed."
+        ),
+        "One point higher": "The safety plan kept while Nanna cannot have the children overnight.",
+    },
+    {
+        "Participant": "P1",
+        "Score": 8,
+        "Reason": "We are calmer, the kids are sleeping, and I ring Mum every night.",
+        "One point higher": "Finishing the alcohol group.",
+    },
+    {
+        "Participant": "P2",
+        "Score": 8,
+        "Reason": "I walk away when I feel it building up, and I don't drink at home.",
+        "One point higher": "Social services seeing that it lasts when I'm home for longer.",
+    },
+    {
+        "Participant": "P3",
+        "Score": 7,
+        "Reason": "Kerry rings me every night and the children are happier when I see them.",
+        "One point higher": "Being able to have them to stay again.",
+    },
+    {
+        "Participant": "P6",
+        "Score": 7,
+        "Reason": "Mia is not tired on Mondays any more and talks about home happily.",
+    },
+    {
+        "Participant": "C1",
+        "Child": "C1",
+        "Score": 8,
+        "Reason": "There is no shouting now. Dad goes for a walk.",
+        "One point higher": "Sleeping over at Nanna's again.",
+    },
+    {
+        "Participant": "P5",
+        "Child": "C2",
+        "Danger statement": "D2",
+        "Score": 6,
+        "Reason": "There has always been a sober adult for Leo at night, but Nanna cannot help for now.",
+    },
+    {
+        "Participant": "P8",
+        "Child": "C1",
+        "Score": 7,
+        "Reason": "Mia rang me herself last month when she was worried, and it was sorted.",
+        "One point higher": "Mia staying with me for a week in the holidays.",
+    },
+]
+
+REVIEW_CHILDS_VIEWS: list[Row] = [
+    {
+        "Child": "C1",
+        "Method": "Three houses",
+        "Date": dt.date(2027, 1, 27),
+        "Seen alone": "Yes",
+        "Worries": "That Nanna's arm won't get better.",
+        "Good things": "Mum and Dad don't shout. Dad goes for walks. Swimming on Saturdays.",
+        "Dreams": "Going to the seaside with everyone, and Tata too.",
+        "Consent to share": "Yes",
+    },
+    {
+        "Child": "Leo Hartley",
+        "Method": "Observation",
+        "Date": dt.date(2027, 1, 29),
+        "Seen alone": "No",
+        "Worries": "",
+        "Good things": 'Leo drew his family holding hands and said "happy house".',
+        "Dreams": "",
+        "Consent to share": "No",
+    },
+]
+
+REVIEW_SAFETY_PLAN: list[Row] = [
+    {
+        **SAFETY_PLAN[0],
+        "Rule": (
+            "If Mum or Dad has had a drink, Nanna or Auntie Siân comes to look after Mia and Leo."
+        ),
+    },
+    *SAFETY_PLAN[1:],
+]
+
+REVIEW_WORDS_AND_PICTURES: list[Row] = [
+    *WORDS_AND_PICTURES,
+    {
+        "Page": 6,
+        "Heading": "What has changed",
+        "Words": (
+            "There have been no big fights since the big meeting. Dad goes for a walk when he "
+            "feels cross, and Mum rings Nanna every night."
+        ),
+    },
+]
+
+REVIEW_SHEET_ROWS: dict[str, list[Row]] = {
+    **SHEET_ROWS,
+    **_sheets(
+        Children=REVIEW_CHILDREN,
+        People=REVIEW_PEOPLE,
+        Agency_involvement=REVIEW_AGENCY_INVOLVEMENT,
+        Danger_statements=REVIEW_DANGER_STATEMENTS,
+        Family_s_views=REVIEW_FAMILYS_VIEWS,
+        Complicating_factors=REVIEW_COMPLICATING_FACTORS,
+        Grey_areas=REVIEW_GREY_AREAS,
+        Working_well=REVIEW_WORKING_WELL,
+        Next_steps=REVIEW_NEXT_STEPS,
+        Scaling=REVIEW_SCALING,
+        Child_s_views=REVIEW_CHILDS_VIEWS,
+        Safety_plan=REVIEW_SAFETY_PLAN,
+        Words_and_pictures=REVIEW_WORDS_AND_PICTURES,
+    ),
+}
+
+_WRITTEN: dict[Stage, tuple[dt.date, Row, dict[str, list[Row]]]] = {
+    INITIAL: (WRITTEN_FOR, CASE, SHEET_ROWS),
+    REVIEW: (REVIEW_WRITTEN_FOR, REVIEW_CASE, REVIEW_SHEET_ROWS),
+}
+
+# --------------------------------------------------------------------------------------------
+# The example made on a day
+
+
+def example_rows(today: dt.date, stage: Stage = INITIAL) -> tuple[Row, dict[str, list[Row]]]:
+    """One stage made on `today`: the Case values and each sheet's rows, every date moved.
+
+    The stage made on a day meets a week later; `made_on` gives the days for a pair.
+    """
+    written_for, case, sheet_rows = _WRITTEN[_checked(stage)]
+    shift = today - written_for
+    sheets = {name: [_moved(row, shift) for row in rows] for name, rows in sheet_rows.items()}
+    return _moved(case, shift), sheets
 
 
 def rows_for(today: dt.date) -> tuple[Row, dict[str, list[Row]]]:
-    """The example made on `today`: the Case values and each sheet's rows, every date moved."""
-    shift = today - WRITTEN_FOR
-    sheets = {name: [_moved(row, shift) for row in rows] for name, rows in SHEET_ROWS.items()}
-    return _moved(CASE, shift), sheets
+    """The initial conference's example made on `today` (`example_rows` for any stage)."""
+    return example_rows(today, INITIAL)
+
+
+def made_on(today: dt.date, stage: Stage) -> dt.date:
+    """The day to make a stage on so that the review meets a week after `today` and the
+    initial conference it looks back on met twelve weeks before that."""
+    return today - REVIEW_AFTER if _checked(stage) == INITIAL else today
+
+
+def build_example(today: dt.date, stage: Stage = INITIAL) -> Workbook:
+    """The workbook of one stage made on `today`: the blank workbook with the rows filled in."""
+    # blank.py imports this module for its example rows, so it is imported here, when used.
+    from sos_docs.workbook.blank import build_workbook
+
+    book = build_workbook()
+    case, sheets = example_rows(today, stage)
+    fill_workbook(book, case, sheets)
+    return book
+
+
+def write_example(path: Path, today: dt.date | None = None, stage: Stage = INITIAL) -> Path:
+    """Write one stage of the example family, made on `today` (default: today), as a new file.
+
+    The initial conference is written by `blank.write_example_workbook`, as it always was.
+    """
+    from sos_docs.workbook.blank import write_example_workbook
+
+    day = today or dt.date.today()
+    if _checked(stage) == INITIAL:
+        return write_example_workbook(path, today=day)
+    target = Path(path)
+    if target.suffix.casefold() != ".xlsx":
+        raise SosDocsError(
+            f"'{target.name}' does not end in .xlsx. Give it a name ending in .xlsx."
+        )
+    if target.exists():
+        raise SosDocsError(f"'{target}' already exists. Choose another name or delete it first.")
+    if not target.parent.is_dir():
+        raise SosDocsError(f"The folder '{target.parent}' does not exist. Create it first.")
+    data = io.BytesIO()
+    build_example(day, stage).save(data)
+    return files.write_new_file(target, data.getvalue())
+
+
+def fill_workbook(book: Workbook, case: Row, sheets: Mapping[str, list[Row]]) -> None:
+    """Put Case values and table rows into a workbook laid out as `blank.build_workbook` lays
+    it out: Case labels in column A in contract order, each table's headers on row 1."""
+    for contract in schema.SHEETS:
+        sheet = book[contract.name]
+        if contract.key_value:
+            for row, column in enumerate(contract.columns, start=1):
+                _expect_label(sheet.cell(row, 1).value, column, contract)
+                _put(sheet.cell(row, 2), case.get(column.name))
+            continue
+        for index, column in enumerate(contract.columns, start=1):
+            _expect_label(sheet.cell(1, index).value, column, contract)
+        for row, record in enumerate(sheets.get(contract.name, []), start=2):
+            for index, column in enumerate(contract.columns, start=1):
+                _put(sheet.cell(row, index), record.get(column.name))
+
+
+def _expect_label(found: object, column: schema.Column, contract: schema.Sheet) -> None:
+    """A blank workbook laid out otherwise than expected is a programming error, not data."""
+    if found != column.header:
+        raise AssertionError(f"{contract.name}: expected {column.header!r}, found {found!r}")
+
+
+def _put(cell: object, value: object) -> None:
+    """One value in its cell: dates shown day first, text starting with `=` kept as text."""
+    from sos_docs.workbook.blank import DATE_FORMAT  # see build_example
+
+    if value is None or value == "" or not isinstance(cell, Cell):
+        return
+    cell.value = value  # type: ignore[assignment]  # a value the example holds: text, number, date
+    if isinstance(value, dt.date):
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, str):
+        if value.startswith("="):
+            cell.data_type = "s"
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _checked(stage: str) -> Stage:
+    """The stage, or ValueError for a word that is not one (a programming error)."""
+    for known in STAGES:
+        if stage == known:
+            return known
+    raise ValueError(f"unknown example stage {stage!r}: one of {', '.join(STAGES)}")
 
 
 def _moved(row: Row, shift: dt.timedelta) -> Row:

@@ -211,7 +211,10 @@ def test_household_and_network_split_the_people_sheet(context: dict[str, object]
     household = [p["name"] for p in items(context, "household")]
     network = [p["name"] for p in items(context, "network")]
     assert household == ["Kerry Hartley", "Dean Hartley"]
-    assert network == ["Sandra Price", "Siân Roberts", "Ada Okafor", "Tom Whitfield", "Priya Nair"]
+    assert network == [
+        *("Sandra Price", "Siân Roberts", "Ada Okafor", "Tom Whitfield", "Priya Nair"),
+        "Piotr Nowak",
+    ]
     assert [p["name_children_use"] for p in items(context, "safety_network")] == [
         "Nanna",
         "Auntie Siân",
@@ -277,13 +280,13 @@ def test_scale_picture_is_a_png_picture(context: dict[str, object]) -> None:
 
 
 def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> None:
-    """The example recommends a plan under emotional abuse and was shared on 24 November."""
+    """The example recommends a plan under emotional abuse and was shared on 16 November."""
     assert context["recommendation_sentence"] == (
         f"The recommendation of this report is to make {MIA} and {LEO} subject to a "
         "child protection plan under the category of emotional abuse."
     )
     assert context["sharing_sentence"] == (
-        "This report was shared with the parents on 24 November 2026."
+        "This report was shared with the parents on 16 November 2026."
     )
 
 

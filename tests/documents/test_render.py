@@ -314,7 +314,7 @@ def test_recommendation_sharing_and_signature(report: Document) -> None:
     )
     assert texts_in(report, "Sharing this report with the family") == [
         "Sharing this report with the family",
-        "This report was shared with the parents on 24 November 2026.",
+        "This report was shared with the parents on 16 November 2026.",
     ]
     assert_in_order(
         texts_in(report, "Signed"),

@@ -74,7 +74,7 @@ def test_example_case_details_hold_the_example(example_case: MappingCase) -> Non
     assert details.author_contact == "07700 900412 / a.okafor@northbrook.example"
     assert details.recommendation == "Child protection plan"
     assert details.category_of_harm == "Emotional abuse"
-    assert details.shared_with_parents_on == dt.date(2026, 11, 24)
+    assert details.shared_with_parents_on == dt.date(2026, 11, 16)
     assert details.not_shared_because == ""
     assert details.words_and_pictures_agreed is True
     assert details.review_date == dt.date(2027, 2, 19)
@@ -96,7 +96,7 @@ def test_example_people_and_children_hold_the_example(example_case: MappingCase)
     assert example_case.people[4].agency == "Northbrook Children's Services"
     assert [p.role for p in example_case.people] == ["Parent"] * 2 + ["Family", "Friend"] + [
         "Professional"
-    ] * 3
+    ] * 3 + ["Parent"]
 
 
 def test_example_map_holds_the_example(example_case: MappingCase) -> None:
@@ -231,9 +231,11 @@ def test_case_labels_are_found_in_any_row_order_and_by_alias(
     def reverse_case(book: Workbook) -> None:
         sheet = book["Case"]
         pairs = [(row[0].value, row[1].value) for row in sheet.iter_rows(max_col=2)]
+        formats = {row[0].value: row[1].number_format for row in sheet.iter_rows(max_col=2)}
         for number, (label, value) in enumerate(reversed(pairs), start=1):
             sheet.cell(number, 1).value = aliases.get(str(label), label)
             sheet.cell(number, 2).value = value  # cell(..., value=None) would keep the old one
+            sheet.cell(number, 2).number_format = formats[label]  # a date's, or a number's
 
     validation = check(WorkbookBuilder().then(reverse_case), tmp_path)
     assert validation.problems == ()
