@@ -6,8 +6,7 @@ For each scenario of tests/support/scenarios.py (the example family's initial an
 conferences, a five-child sibling group, a pre-birth conference, a core group record) it writes
 the workbook into OUT_DIR/<scenario>/, runs the real pipeline (`process_workbook`) with PDF
 copies by LibreOffice, and prints a table: scenario, document, pages. The review is processed
-after the initial conference and is given it as its earlier workbook when `process_workbook`
-takes one (a `previous` parameter); a pipeline without it renders the review on its own.
+after the initial conference and is given it as its earlier workbook (as `render --previous`).
 Exits 1 when a scenario's workbook has errors or LibreOffice is not installed.
 """
 
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import re
 import sys
 from pathlib import Path
@@ -25,7 +23,7 @@ sys.path.insert(0, str(ROOT))  # the scenarios live in tests/support/
 
 from sos_docs.config import Config  # noqa: E402
 from sos_docs.documents.pdf import PdfConverter  # noqa: E402
-from sos_docs.pipeline import ProcessResult, process_workbook  # noqa: E402
+from sos_docs.pipeline import ProcessResult, earlier_files, process_workbook  # noqa: E402
 from tests.support.scenarios import SCENARIOS  # noqa: E402
 
 PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -44,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     workbooks: dict[str, Path] = {}
     with PdfConverter() as converter:
-        if not converter.available:
+        if not converter.available():
             print(f"LibreOffice is needed: {converter.unavailable_reason}", file=sys.stderr)
             return 1
         for name, scenario in SCENARIOS.items():
@@ -52,13 +50,13 @@ def main(argv: list[str] | None = None) -> int:
             workbook = scenario(args.today).write(folder / f"{name}.xlsx")
             workbooks[name] = workbook
             earlier = workbooks.get(EARLIER.get(name, ""))
-            result, with_history = process(workbook, folder, converter, args.today, earlier)
+            result = process(workbook, folder, converter, args.today, earlier)
             if not result.ok:
                 failed = True
                 for problem in result.validation.errors:
                     rows.append((name, f"ERROR {problem.code} {problem.where}", "-"))
                 continue
-            note = " (with the initial conference as history)" if with_history else ""
+            note = " (with the initial conference as history)" if earlier else ""
             for pdf in result.pdfs:
                 rows.append((name, pdf.relative_to(out).as_posix() + note, str(pages(pdf))))
             if len(result.pdfs) < len(result.documents):
@@ -74,17 +72,12 @@ def process(
     converter: PdfConverter,
     today: dt.date,
     earlier: Path | None,
-) -> tuple[ProcessResult, bool]:
-    """The pipeline on one workbook, with PDFs; given its earlier workbook when it takes one."""
-    config = Config(pdf=True)
-    takes_history = "previous" in inspect.signature(process_workbook).parameters
-    if earlier is not None and takes_history:
-        history = {"previous": (earlier,)}
-        result = process_workbook(
-            workbook, folder, config, today=today, converter=converter, **history
-        )  # type: ignore[arg-type]
-        return result, True
-    return process_workbook(workbook, folder, config, today=today, converter=converter), False
+) -> ProcessResult:
+    """The pipeline on one workbook, with PDFs, given its earlier workbook if it has one."""
+    previous = earlier_files([earlier] if earlier else [])
+    return process_workbook(
+        workbook, folder, Config(pdf=True), today=today, converter=converter, earlier=previous
+    )
 
 
 def pages(pdf: Path) -> int:
