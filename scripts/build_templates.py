@@ -764,7 +764,7 @@ def _progress(doc: DocumentObject) -> None:
             "{{ s.reason_now }}",
         ),
         "for s in progress_scores",
-        widths=(2.8, 2.6, 2.0, 1.9, 3.9, 3.8),
+        widths=(2.6, 2.4, 2.7, 2.0, 3.7, 3.6),
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")

@@ -203,10 +203,12 @@ def household_heading(children: Sequence[Child], group: str) -> str:
 
 
 def relationship(person: Person, words: _Words) -> str:
-    """A relationship, naming the children when it applies to some of them: "Father of Leo"."""
+    """A relationship, naming the children when it applies to some of them: "Father of Leo",
+    and for a professional "Health visitor for Leo"."""
     if not person.children or not person.relationship:
         return person.relationship
-    return f"{person.relationship} of {words.child_names(person.children)}"
+    joining = "for" if person.role == "Professional" else "of"
+    return f"{person.relationship} {joining} {words.child_names(person.children)}"
 
 
 def yes_no(value: bool | None) -> str:

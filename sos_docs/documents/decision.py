@@ -125,5 +125,5 @@ def recommendation_sentences(
         if not action(groups[0].decision, "x"):
             return "No recommendation has been recorded.", []
         return f"The recommendation of this report is to {lines[0]}.", []
-    opening = "The recommendation of this report is different for the children. It is to:"
+    opening = "The recommendations of this report differ between the children. They are to:"
     return opening, [f"{line};" for line in lines[:-1]] + [f"{lines[-1]}."]

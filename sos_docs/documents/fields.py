@@ -154,7 +154,7 @@ _PROGRESS_FIELDS: tuple[Field, ...] = (
     Field("progress_sentence", FieldKind.TEXT, "The last conference (date, type, recommendation) as a sentence; or where the earlier scores come from; or that no earlier scores are known. Empty when not a review.", "The last conference was the initial child protection conference on 27 November 2026.", _PROGRESS),
     Field("last_conference_date", FieldKind.TEXT, "The date of the last conference sos-docs has the workbook of, or empty.", "27 November 2026", _PROGRESS),
     Field("last_conference_type", FieldKind.TEXT, "Its meeting type, or empty.", "Initial child protection conference", _PROGRESS),
-    Field("last_conference_recommendation", FieldKind.TEXT, "Its recommendation (and category of harm), or empty.", "Child protection plan (emotional abuse)", _PROGRESS),
+    Field("last_conference_recommendation", FieldKind.TEXT, "Its recommendation and category of harm, child by child when they differed.", "for Mia, child protection plan (emotional abuse)", _PROGRESS),
     Field("earlier_workbooks", FieldKind.TEXT, "The earlier workbooks read, oldest first, by the names staff know them by, or empty.", "", _PROGRESS),
     Field("progress_dangers", FieldKind.LIST, "Each danger statement then and now: this workbook's in order, then the last conference's that are gone.", "", _PROGRESS),
     Field("progress_dangers[].number", FieldKind.TEXT, "Its number now, or empty when it is no longer a danger statement.", "1", _PROGRESS),
@@ -182,7 +182,7 @@ _PROGRESS_FIELDS: tuple[Field, ...] = (
     Field("progress_scores[].one_point_higher_then", FieldKind.TEXT, "What they said last time would make it one point higher, or empty.", "The safety plan written and agreed with the network.", _PROGRESS),
     Field("progress_scores[].reason_now", FieldKind.TEXT, "Their reason now: what happened since.", "", _PROGRESS),
     Field("score_history_picture", FieldKind.PICTURE, "A review's chart of every overall score at each of the case's conferences, one line per person, with its description as alt text; empty when nothing earlier is known.", "", _PROGRESS),
-    Field("score_history_caption", FieldKind.TEXT, "The chart in words (its alt text), or empty.", "A line chart of the scaling scores (0 to 10) at 2 conferences", _PROGRESS),
+    Field("score_history_caption", FieldKind.TEXT, "A short caption for the chart (its alt text lists every score), or empty.", "Each person's overall score at the 2 conferences", _PROGRESS),
 )  # fmt: skip
 
 FIELDS: tuple[Field, ...] = (

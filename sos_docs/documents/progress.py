@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from sos_docs.documents.decision import Decision, group_decisions
 from sos_docs.documents.score_chart import ChartSeries, draw_score_chart
 from sos_docs.model import (
     CaseHistory,
@@ -68,10 +69,32 @@ def _held_on(case: MappingCase) -> dt.date:
 
 
 def _recommendation(case: MappingCase) -> str:
-    details = case.details
-    if details.recommendation and details.category_of_harm:
-        return f"{details.recommendation} ({details.category_of_harm.lower()})"
-    return details.recommendation or "No recommendation recorded"
+    """What a conference recommended, child by child when the children's decisions differ."""
+    groups = [g for g in group_decisions(case.children, case.details) if g.decision.recommendation]
+    if not groups:
+        return "No recommendation recorded"
+    if len(groups) == 1:
+        return _decision_words(groups[0].decision)
+    return "; ".join(
+        f"for {_names(c.known_as or c.name for c in group.children)}, "
+        f"{_decision_words(group.decision).lower()}"
+        for group in groups
+    )
+
+
+def _decision_words(decision: Decision) -> str:
+    """ "Child protection plan (emotional abuse and neglect)", or the recommendation alone."""
+    if not decision.category_words:
+        return decision.recommendation
+    named = decision.category_words
+    if decision.categories and named.startswith("Multiple ("):
+        named = named.removeprefix("Multiple (").removesuffix(")")
+    return f"{decision.recommendation} ({named.lower()})"
+
+
+def _names(names: Iterable[str]) -> str:
+    items = list(names)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _progress_sentence(
@@ -79,10 +102,11 @@ def _progress_sentence(
 ) -> str:
     if last is not None:
         details = last.case.details
+        recommended = _recommendation(last.case)
         said = (
-            f"It recommended: {_recommendation(last.case)}."
-            if details.recommendation
-            else "Its workbook records no recommendation."
+            "Its workbook records no recommendation."
+            if recommended == "No recommendation recorded"
+            else f"It recommended: {recommended}."
         )
         return (
             f"The last conference was the {details.meeting_type.lower()} on "
@@ -328,7 +352,14 @@ def _chart_fields(case: MappingCase, points: Sequence[_Point], date: DateWords) 
     days, series = _chart_series(case, points)
     description = _describe(days, series, date)
     picture: Picture = draw_score_chart(days, series, description)
-    return {"score_history_picture": picture, "score_history_caption": description}
+    # The caption is short: the scores are in the tables above; the alt text tells them all.
+    caption = (
+        f"Each person's overall score at the {len(days)} conferences "
+        f"from {date(days[0])} to {date(days[-1])}; the last point is this conference."
+        if len(days) > 1
+        else f"Each person's overall score at this conference, on {date(days[0])}."
+    )
+    return {"score_history_picture": picture, "score_history_caption": caption}
 
 
 def _chart_series(

@@ -172,7 +172,7 @@ PEOPLE: list[Row] = [
     {
         "ID": "P6",
         "Name": "Tom Whitfield",
-        "Relationship": "Designated safeguarding lead, Mia's school",
+        "Relationship": "Designated safeguarding lead",
         "Role": "Professional",
         "Agency": "Riverside Primary School",
         "Contact": "01632 960555",

@@ -192,7 +192,7 @@ def test_a_sibling_group_lists_each_childs_recommendation_and_category(tmp_path:
     """Two recommendations: the opening sentence, one line per group, and a row per child with
     their recommendation and their named categories."""
     report = make(meetings.sibling_group(), tmp_path)["Conference report"]
-    assert "The recommendation of this report is different for the children. It is to:" in report
+    assert "The recommendations of this report differ between the children. They are to:" in report
     assert "support Lan and Minh through a child in need plan;" in report
     assert (
         "make Tuan Nguyen, Hoa and An subject to a child protection plan under the categories "

@@ -528,7 +528,7 @@ def huge_cell_text(ws: Workshop, target: Path) -> None:
         ws,
         target,
         ws.sheet,
-        lambda xml: xml.replace("Riverside Family Support Team", text),
+        lambda xml: xml.replace("Riverside Family Support Team", text, 1),  # one cell
     )
 
 

@@ -153,7 +153,7 @@ def five_siblings(today: dt.date) -> WorkbookBuilder:
         {
             "ID": "P5",
             "Name": "Gail Foster",
-            "Relationship": "Designated safeguarding lead, Eastgate Primary",
+            "Relationship": "Designated safeguarding lead",
             "Role": "Professional",
             "Agency": "Eastgate Primary School",
             "Children": "C3, C4, C5",
