@@ -341,6 +341,11 @@ def workbook_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return WorkbookBuilder().write(tmp_path_factory.mktemp("book") / "case.xlsx").read_bytes()
 
 
+# Text columns that hold words from a list or an ID, not free text: marking them would only
+# make the workbook invalid.
+CODED_TEXT = ("About", "Categories")
+
+
 def with_every_text_marked(book: WorkbookBuilder) -> list[str]:
     """Append a distinctive marker to every free-text cell but the case reference (names too,
     references by name kept valid); returns the markers."""
@@ -358,7 +363,12 @@ def with_every_text_marked(book: WorkbookBuilder) -> list[str]:
         column = case_columns.get(label)
         if label == "Case reference":  # an identifier: it names the reports folder and log lines
             continue
-        if column is not None and column.kind is ColumnKind.TEXT and isinstance(value, str):
+        if (
+            column is not None
+            and column.kind is ColumnKind.TEXT
+            and column.name not in CODED_TEXT
+            and isinstance(value, str)
+        ):
             book.case[label] = mark(value)
     tables = [c for c in schema.SHEETS if not c.key_value]
     for contract in tables:
@@ -367,7 +377,7 @@ def with_every_text_marked(book: WorkbookBuilder) -> list[str]:
                 value = row.get(column.name)
                 if (
                     column.kind is ColumnKind.TEXT
-                    and column.name != "ID"
+                    and column.name not in ("ID", *CODED_TEXT)
                     and isinstance(value, str)
                 ):
                     row[column.name] = mark(value)
@@ -379,6 +389,7 @@ def with_every_text_marked(book: WorkbookBuilder) -> list[str]:
                     ColumnKind.PERSON,
                     ColumnKind.CHILD,
                     ColumnKind.CHILDREN,
+                    ColumnKind.PEOPLE,
                 ) and isinstance(value, str):
                     row[column.name] = ", ".join(renamed.get(p, p) for p in value.split(", "))
     return markers

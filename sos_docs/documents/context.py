@@ -647,8 +647,10 @@ def _decision_fields(case: MappingCase, words: _Words) -> Context:
     groups = decision.group_decisions(case.children, d) if d.is_conference else []
     sentence, lines = decision.recommendation_sentences(groups, words.in_sentence)
     shared = groups[0].decision if len(groups) == 1 else None
+    recommendations = {group.decision.recommendation for group in groups}
     return {
-        "recommendation": shared.recommendation if shared else "",
+        # The recommendation when every child has it, though their categories may differ.
+        "recommendation": recommendations.pop() if len(recommendations) == 1 else "",
         "category_of_harm": shared.category_words if shared else "",
         "recommendation_sentence": sentence,
         "recommendation_lines": lines,

@@ -47,6 +47,10 @@ def decision_of(child: Child, details: CaseDetails) -> Decision:
         recommendation = details.recommendation
         category = child.category_of_harm or details.category_of_harm
         categories = child.categories if child.category_of_harm else details.categories
+    if recommendation not in PLAN_RECOMMENDATIONS:
+        # A category belongs to a plan: without one it says nothing, and must not split the
+        # children into groups that read the same.
+        category, categories = "", ()
     return Decision(recommendation, category, categories)
 
 

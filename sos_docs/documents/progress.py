@@ -396,15 +396,14 @@ def _chart_series(
 
 
 def _labels(points: Sequence[_Point]) -> dict[tuple[str, str, str], str]:
-    """A short label per line: the first name (the full name when two clash), and about whom."""
-    firsts = {p.key: (p.participant.split() or [p.participant])[0] for p in points}
-    taken = list(firsts.values())
+    """A label per line: the person's name as written (never split to guess a first name,
+    which turns "Dr Tran" into "Dr"), and about whom."""
     labels = {}
     for point in points:
-        name = firsts[point.key] if taken.count(firsts[point.key]) == 1 else point.participant
+        name = point.participant
         child = point.child
         if child and _folded(child) != _folded(point.participant):
-            name = f"{name} (about {(child.split() or [child])[0]})"
+            name = f"{name} (about {child})"
         if point.danger:  # only when nobody gave an overall score
             name = f"{name}, {point.about or point.danger.upper()}"
         labels[point.key] = name

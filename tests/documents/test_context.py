@@ -189,7 +189,7 @@ def test_case_details_and_dates_are_day_first_words(context: dict[str, object]) 
     assert context["case_reference"] == "CP-2026-0412"
     assert context["meeting_date"] == "27 November 2026"
     assert context["mapping_date"] == "16 November 2026"
-    assert context["report_date"] == "28 November 2026"
+    assert context["report_date"] == "16 November 2026"  # the Case sheet's Report date
     assert context["review_date"] == "19 February 2027"
     assert context["protective_marking"] == "OFFICIAL-SENSITIVE"
     assert context["author_name"] == "Ada Okafor"
@@ -280,11 +280,16 @@ def test_scale_picture_is_a_png_picture(context: dict[str, object]) -> None:
 
 
 def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> None:
-    """The example recommends a plan under emotional abuse and was shared on 16 November."""
+    """The example recommends a plan for each child, Leo's under two categories of his own, and
+    was shared on 16 November."""
     assert context["recommendation_sentence"] == (
-        f"The recommendation of this report is to make {MIA} and {LEO} subject to a "
-        "child protection plan under the category of emotional abuse."
+        "The recommendations of this report differ between the children. They are to:"
     )
+    assert context["recommendation_lines"] == [
+        f"make {MIA} subject to a child protection plan under the category of emotional abuse;",
+        f"make {LEO} subject to a child protection plan under the categories of emotional "
+        "abuse and neglect.",
+    ]
     assert context["sharing_sentence"] == (
         "This report was shared with the parents on 16 November 2026."
     )
@@ -308,6 +313,7 @@ def test_recommendation_sentence_follows_the_choice(
     """Each recommendation reads as its own sentence naming the children."""
     book = WorkbookBuilder().set_case("Recommendation", recommendation)
     book.set_case("Category of harm", category)
+    book.update_row("Children", 1, Category_of_harm=None, Categories=None)  # Leo's own
     context = build_context(case_from(book, tmp_path), SETTINGS)
     assert str(context["recommendation_sentence"]).endswith(expected)
 
@@ -403,7 +409,7 @@ def test_settings_change_marking_title_and_date_format(example_case: MappingCase
     assert context["protective_marking"] == "OFFICIAL"
     assert context["story_title"] == f"The story of {MIA} and {LEO}"
     assert context["meeting_date"] == "27/11/2026"
-    assert context["report_date"] == "01/12/2026"
+    assert context["report_date"] == "16/11/2026"  # the Case's date wins over the settings
 
 
 @pytest.mark.parametrize(

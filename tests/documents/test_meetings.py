@@ -234,6 +234,7 @@ def test_one_child_reads_in_the_singular(tmp_path: Path) -> None:
         row["Children"] = "C1"
     for row in book.rows("Scaling"):
         row.pop("Child", None)
+    book.unlink_missing_children()
     report = make(book, tmp_path)["Conference report"]
     assert "Living with Mia Hartley" in report
     assert "Mia Hartley cannot safely stay at home as things are." in report

@@ -84,12 +84,14 @@ def test_every_progress_field_is_documented_and_made_for_a_review(
 def test_the_last_conference_is_named_with_its_date_and_recommendation(
     review_context: dict[str, object],
 ) -> None:
-    """The review says when the last conference was and what it recommended."""
+    """The review says when the last conference was and what it recommended, child by child
+    when the children's decisions differed (Leo had categories of his own)."""
     assert review_context["progress_shown"] is True and review_context["progress_known"] is True
     assert review_context["last_conference_date"] == "27 November 2026"
     assert review_context["last_conference_type"] == "Initial child protection conference"
     assert review_context["last_conference_recommendation"] == (
-        "Child protection plan (emotional abuse)"
+        "for Mia, child protection plan (emotional abuse); "
+        "for Leo, child protection plan (emotional abuse and neglect)"
     )
     sentence = str(review_context["progress_sentence"])
     assert "initial child protection conference on 27 November 2026" in sentence
@@ -157,7 +159,7 @@ def test_the_chart_has_a_line_per_person_and_says_so_in_words(
         "Each person's overall score at the 2 conferences from"
     )
     assert "at 2 conferences from 27 November 2026 to 19 February 2027" in picture.description
-    assert "Ada: 4 on 27 November 2026, 6 on 19 February 2027." in picture.description
+    assert "Ada Okafor: 4 on 27 November 2026, 6 on 19 February 2027." in picture.description
 
 
 def test_a_review_with_no_history_says_no_earlier_scores_are_known(
@@ -291,7 +293,7 @@ def test_date_labels_never_overlap_and_keep_the_first_and_last(
         assert (right - left) * step >= label + LABEL_GAP
 
 
-def test_docs_has_the_score_chart_of_a_four_conference_history() -> None:
+def test_docs_has_the_score_chart_of_the_example_review() -> None:
     """docs/score-history.png exists, is a PNG and is the width sos-docs draws."""
     with Image.open(ROOT / "docs/score-history.png") as image:
         assert image.format == "PNG" and image.size[0] == 1800

@@ -218,26 +218,31 @@ def test_report_title_names_meeting_date_and_children(report: Document) -> None:
 
 
 def test_danger_statements_and_family_words_are_under_the_worries(report: Document) -> None:
-    """Each danger statement, with the family's words, is verbatim in its section, in order."""
+    """Each danger statement, with each parent's own words about it (the Family's views sheet),
+    is verbatim in its section, in order."""
     wanted = []
     for row in example.DANGER_STATEMENTS:
         wanted.append(str(row["Statement"]))
-        if row.get("Family's words"):
-            wanted.append(str(row["Family's words"]))
+        wanted += [
+            str(v["Their words"]) for v in example.FAMILYS_VIEWS if v.get("About") == row["ID"]
+        ]
     assert_in_order(texts_in(report, "What are we worried about?"), wanted)
 
 
 def test_harm_table_keeps_the_source_of_each_entry(report: Document) -> None:
-    """Harm rows are in order with what happened verbatim and the source in its own column."""
+    """Harm rows are in order with what happened verbatim (then who disputes it and their
+    account) and the source in its own column."""
     rows = table_rows(report, "Date", section="What are we worried about?")
-    assert [r[1] for r in rows] == [h["What happened"] for h in example.HARM]
+    assert [r[1].split("\n")[0] for r in rows] == [h["What happened"] for h in example.HARM]
+    disputed = next(h for h in example.HARM if h.get("Disputed by"))
+    assert any(f"“{disputed['Their account']}”" in r[1] for r in rows)
     assert [r[4] for r in rows] == [h["Source"] for h in example.HARM]
 
 
 def test_each_danger_statement_is_a_set_with_its_goals_steps_and_scores(
     report: Document,
 ) -> None:
-    """Each danger statement is followed by the family's view, its goal, the next steps for
+    """Each danger statement is followed by each parent's view, its goal, the next steps for
     that goal (verbatim, with who, date and status) and the scores about it, before the next
     statement and before the overall scaling."""
     texts = texts_in(report, "What are we worried about?")
@@ -248,15 +253,17 @@ def test_each_danger_statement_is_a_set_with_its_goals_steps_and_scores(
         for goal in ("G1", "G2")
     }
     d2_score = next(str(s["Reason"]) for s in example.SCALING if s.get("Danger statement"))
+    views = {(v["Person"], v.get("About")): str(v["Their words"]) for v in example.FAMILYS_VIEWS}
     assert_in_order(
         texts,
         [
             str(first["Statement"]),
-            str(first["Family's words"]),
+            views["P1", "D1"],
+            views["P2", "D1"],
             goal_1,
             *steps_for["G1"],
             str(second["Statement"]),
-            "The family agrees.",
+            views["P1", "D2"],
             goal_2,
             *steps_for["G2"],
             d2_score,
@@ -307,9 +314,10 @@ def test_recommendation_sharing_and_signature(report: Document) -> None:
     assert_in_order(
         texts_in(report, "Recommendation"),
         [
-            "The recommendation of this report is to make",
-            "subject to a child protection plan under the category of emotional abuse.",
-            "Category of harm: Emotional abuse",
+            "The recommendations of this report differ between the children. They are to:",
+            "make Mia subject to a child protection plan under the category of emotional abuse;",
+            "make Leo subject to a child protection plan under the categories of emotional abuse "
+            "and neglect.",
         ],
     )
     assert texts_in(report, "Sharing this report with the family") == [
@@ -321,8 +329,9 @@ def test_recommendation_sharing_and_signature(report: Document) -> None:
         [
             "Ada Okafor",
             "Social Worker",
-            "28 November 2026",
-            "This report has not been approved by a manager.",
+            "16 November 2026",  # the Case sheet's Report date
+            "Helen Marsh",
+            "Team Manager, Riverside Family Support Team",
         ],
     )
 
@@ -350,7 +359,7 @@ def test_story_tells_every_page_then_rules_people_and_close(story: Document) -> 
     ]
     texts = [p.text for p in story.paragraphs]
     mia, leo = (str(c.get("Known as") or c["Name"]) for c in example.CHILDREN)
-    assert texts[4:6] == [f"{mia} and {leo}'s story", "28 November 2026"]
+    assert texts[4:6] == [f"{mia} and {leo}'s story", "16 November 2026"]
     assert_in_order(texts, [str(p["Words"]) for p in example.WORDS_AND_PICTURES])
     assert_in_order(
         texts, ["Nanna", "Auntie Siân", "Mum and Dad have read this story", "19 February 2027"]
@@ -463,7 +472,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[MappingCase, dict
         "sian": "اسماء Nguyễn Thị Hương",
         "goal": "Goal with {% raw %} and ]]> and &amp;",
     }
-    book = WorkbookBuilder()
+    book = WorkbookBuilder().clear("Family's views")  # the family's words in one cell (format 1)
     book.update_row(
         "Danger statements", 0, Statement=text["statement"], Family_s_words=text["family_words"]
     )

@@ -33,6 +33,15 @@ Row = dict[str, Any]
 EXAMPLE_TODAY = dt.date(2026, 11, 28)
 
 
+# What the example family's format 2 workbook adds to the plain map (WorkbookBuilder.plain).
+FORMAT_2_COLUMNS = {
+    "Children": ("Known as", "Recommendation", "Category of harm", "Categories", "Plan start date"),
+    "People": ("Children", "First language", "Interpreter needed"),
+    "Harm": ("Disputed by", "Their account"),
+}
+FORMAT_2_CASE = ("Format", "Report date", "Manager name", "Manager role", "Manager approved on")
+
+
 class WorkbookBuilder:
     """A mapping workbook in memory: the Case labels and each table sheet's rows by header."""
 
@@ -56,10 +65,34 @@ class WorkbookBuilder:
     def as_format_2(self) -> WorkbookBuilder:
         """Mark the workbook format 2, dated and approved before the meeting (labels not yet set)."""
         self.case["Format"] = 2
-        self.case.setdefault("Report date", dt.date(2026, 11, 20))
+        self.case.setdefault("Report date", dt.date(2026, 11, 16))
         self.case.setdefault("Manager name", "Ruth Mensah")
         self.case.setdefault("Manager role", "Team manager")
-        self.case.setdefault("Manager approved on", dt.date(2026, 11, 21))
+        self.case.setdefault("Manager approved on", dt.date(2026, 11, 16))
+        return self
+
+    def plain(self) -> WorkbookBuilder:
+        """The example's plain map, as format 1 has it: without what its format 2 workbook adds
+        (Known as, each child's own decision, links to some children, languages, disputes,
+        each person's views, report date and sign-off), so a test adds only what it is about."""
+        for sheet, columns in FORMAT_2_COLUMNS.items():
+            for row in self.rows(sheet):
+                for column in columns:
+                    row.pop(column, None)
+        self.clear("Family's views")
+        for label in FORMAT_2_CASE:
+            self.case.pop(label, None)
+        return self
+
+    def unlink_missing_children(self) -> WorkbookBuilder:
+        """People's `Children` cells keep only the children still on the Children sheet (blank
+        when none is left), for tests that remove a child from the example family."""
+        ids = {str(row.get("ID")) for row in self.rows("Children")}
+        for row in self.rows("People"):
+            named = [c.strip() for c in str(row.get("Children") or "").split(",") if c.strip()]
+            kept = [c for c in named if c in ids]
+            if named:
+                row["Children"] = ", ".join(kept) or None
         return self
 
     def rows(self, sheet: str) -> list[Row]:

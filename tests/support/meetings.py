@@ -14,8 +14,9 @@ from tests.support.builders import WorkbookBuilder
 
 
 def format_2(book: WorkbookBuilder) -> WorkbookBuilder:
-    """Mark a workbook as format 2 (the Case sheet's Format value)."""
-    return book.set_case("Format", 2)
+    """Mark a workbook as format 2 (the Case sheet's Format value), starting from the example's
+    plain map: no Known as, own decisions, links to some children, disputes, views or sign-off."""
+    return book.plain().set_case("Format", 2)
 
 
 def review_conference() -> WorkbookBuilder:
@@ -105,6 +106,7 @@ def sibling_group() -> WorkbookBuilder:
     people[1].update(
         {
             "Name": "Dr Tran Van Hung",
+            "Relationship": "Father",
             "Children": "C5",
             "Name the children use": "Bo",
             "First language": "Vietnamese",
@@ -135,7 +137,7 @@ def sibling_group() -> WorkbookBuilder:
             Score=5 if child_id in ("C1", "C2") else 3,
             Reason=f"What the social worker knows of {called}'s days at home.",
         )
-    return book
+    return book.unlink_missing_children()
 
 
 def pre_birth_conference(with_sibling: bool = False) -> WorkbookBuilder:
@@ -177,7 +179,7 @@ def pre_birth_conference(with_sibling: bool = False) -> WorkbookBuilder:
         Who="P3",
         When="The first two weeks",
     )
-    return book
+    return book.unlink_missing_children()
 
 
 def core_group_meeting(with_story: bool = True) -> WorkbookBuilder:

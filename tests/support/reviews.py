@@ -106,7 +106,7 @@ def renamed_children(book: WorkbookBuilder, *names: str) -> WorkbookBuilder:
     """The children given other names, every reference to them by name turned into their ID."""
     old = {row["Name"]: row["ID"] for row in book.rows("Children")}
     for index, name in enumerate(names):
-        book.update_row("Children", index, Name=name)
+        book.update_row("Children", index, Name=name, Known_as=None)
     for sheet in ("Harm", "Child's views", "Scaling"):
         for row in book.rows(sheet):
             for column in ("Children", "Child", "Participant"):

@@ -392,7 +392,6 @@ def pre_birth(today: dt.date) -> WorkbookBuilder:
             {
                 "ID": "C1",
                 "Name": "Baby Adams",
-                "Known as": "the baby",
                 "Expected due date": mapped + 8 * WEEK,
                 "Legal status": "None",
             },

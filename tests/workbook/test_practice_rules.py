@@ -48,7 +48,7 @@ def where(problem: Problem) -> tuple[str, Level, str | None, str | None]:
 
 def format_2() -> WorkbookBuilder:
     """The example family as a format 2 workbook, signed and approved in time."""
-    return WorkbookBuilder().as_format_2()
+    return WorkbookBuilder().plain().as_format_2()
 
 
 def review(book: WorkbookBuilder, on_plan: bool = True) -> WorkbookBuilder:
@@ -83,7 +83,7 @@ def test_the_example_as_format_2_has_no_problems(tmp_path: Path) -> None:
     assert validation.problems == ()
     assert validation.case is not None
     assert validation.case.details.format_version == 2
-    assert validation.case.details.manager_approved_on == dt.date(2026, 11, 21)
+    assert validation.case.details.manager_approved_on == dt.date(2026, 11, 16)
 
 
 def test_a_newer_format_is_wb013_at_the_format_cell(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_a_format_that_is_no_format_is_refused(tmp_path: Path, value: object, co
 
 def test_format_1_gets_none_of_the_format_2_paperwork_warnings(tmp_path: Path) -> None:
     """A format 1 conference without report date, approval or birth plan is checked as before."""
-    book = pre_birth(WorkbookBuilder())
+    book = pre_birth(WorkbookBuilder().plain())
     book.set_case("Shared with parents on", dt.date(2026, 11, 26))  # 1 working day before
     validation = check(book, tmp_path, today=dt.date(2026, 12, 1))
     assert validation.problems == ()
@@ -116,7 +116,7 @@ def test_format_1_gets_none_of_the_format_2_paperwork_warnings(tmp_path: Path) -
 
 def test_review_recommendation_at_an_initial_conference_is_sos111(tmp_path: Path) -> None:
     """An initial conference cannot continue a plan: SOS111 at the Case's Recommendation."""
-    book = WorkbookBuilder().set_case("Recommendation", "Continue child protection plan")
+    book = WorkbookBuilder().plain().set_case("Recommendation", "Continue child protection plan")
     problem = the_problem(check(book, tmp_path), "SOS111")
     assert where(problem) == ("SOS111", Level.ERROR, "Case", book.cell("Case", "Recommendation"))
     assert '"Child protection plan", "Child in need plan"' in problem.message
@@ -124,7 +124,7 @@ def test_review_recommendation_at_an_initial_conference_is_sos111(tmp_path: Path
 
 def test_a_childs_own_end_plan_at_a_pre_birth_conference_is_sos111(tmp_path: Path) -> None:
     """A child's own review-only recommendation at a pre-birth conference is SOS111 at their cell."""
-    book = pre_birth(WorkbookBuilder())
+    book = pre_birth(WorkbookBuilder().plain())
     book.update_row("Children", 1, Recommendation="End plan: no further action")
     problem = the_problem(check(book, tmp_path), "SOS111")
     assert problem.cell == book.cell("Children", "Recommendation", 1)
@@ -133,7 +133,7 @@ def test_a_childs_own_end_plan_at_a_pre_birth_conference_is_sos111(tmp_path: Pat
 
 def test_review_making_a_plan_for_children_already_on_one_is_sos111(tmp_path: Path) -> None:
     """At a review, "Child protection plan" for children on a plan says to choose Continue or End."""
-    book = review(WorkbookBuilder()).set_case("Recommendation", "Child protection plan")
+    book = review(WorkbookBuilder().plain()).set_case("Recommendation", "Child protection plan")
     problem = the_problem(check(book, tmp_path), "SOS111")
     assert where(problem) == ("SOS111", Level.ERROR, "Case", book.cell("Case", "Recommendation"))
     assert "Mia Hartley and Leo Hartley already are on a child protection plan" in problem.message
@@ -143,7 +143,7 @@ def test_review_making_a_plan_for_children_already_on_one_is_sos111(tmp_path: Pa
 
 def test_review_may_make_a_plan_for_a_new_baby(tmp_path: Path) -> None:
     """A review continues the siblings' plan and makes a new one for a baby not yet on one."""
-    book = review(WorkbookBuilder())
+    book = review(WorkbookBuilder().plain())
     book.add_row("Children", ID="C3", Name="Baby Hartley", Date_of_birth="01/10/2026")
     book.update_row("Children", 2, Recommendation="Child protection plan", Legal_status="None")
     book.add_row("Scaling", Participant="P5", Child="C3", Score=4, Reason="Newborn.")
@@ -156,7 +156,7 @@ def test_review_may_make_a_plan_for_a_new_baby(tmp_path: Path) -> None:
 
 def test_continuing_a_plan_a_child_does_not_have_is_sos111_at_their_cell(tmp_path: Path) -> None:
     """A child's own Continue while their Legal status is Child in need is SOS111 at their cell."""
-    book = review(WorkbookBuilder())
+    book = review(WorkbookBuilder().plain())
     book.update_row("Children", 1, Legal_status="Child in need", Plan_start_date=None)
     book.update_row("Children", 1, Recommendation="Continue child protection plan")
     problem = the_problem(check(book, tmp_path), "SOS111")
@@ -168,7 +168,7 @@ def test_ending_the_case_plan_for_children_not_on_one_is_sos111_at_the_case(
     tmp_path: Path,
 ) -> None:
     """The Case's End plan for children whose status is None is one SOS111 at the Case cell."""
-    book = review(WorkbookBuilder(), on_plan=False)
+    book = review(WorkbookBuilder().plain(), on_plan=False)
     book.set_case("Recommendation", "End plan: child in need plan")
     problem = the_problem(check(book, tmp_path), "SOS111")
     assert problem.cell == book.cell("Case", "Recommendation")
@@ -181,7 +181,7 @@ def test_ending_the_case_plan_for_children_not_on_one_is_sos111_at_the_case(
 
 def test_every_child_with_their_own_recommendation_needs_none_on_the_case(tmp_path: Path) -> None:
     """The conference's Recommendation is met when every child has their own."""
-    book = WorkbookBuilder().set_case("Recommendation", None)
+    book = WorkbookBuilder().plain().set_case("Recommendation", None)
     book.update_row("Children", 0, Recommendation="Child protection plan")
     book.update_row("Children", 1, Recommendation="Child in need plan")
     validation = check(book, tmp_path)
@@ -195,7 +195,7 @@ def test_every_child_with_their_own_recommendation_needs_none_on_the_case(tmp_pa
 
 def test_a_child_without_their_own_needs_the_case_recommendation(tmp_path: Path) -> None:
     """When one child has no recommendation of their own, the Case's empty one is WB004."""
-    book = WorkbookBuilder().set_case("Recommendation", None)
+    book = WorkbookBuilder().plain().set_case("Recommendation", None)
     book.update_row("Children", 0, Recommendation="Child protection plan")
     problem = the_problem(check(book, tmp_path), "WB004")
     assert problem.cell == book.cell("Case", "Recommendation")
@@ -204,7 +204,7 @@ def test_a_child_without_their_own_needs_the_case_recommendation(tmp_path: Path)
 
 def test_a_childs_own_plan_without_any_category_is_sos107_at_their_cell(tmp_path: Path) -> None:
     """A child's own Continue/plan needs a category: their own, else the Case's (SOS107)."""
-    book = WorkbookBuilder().set_case("Recommendation", "Child in need plan")
+    book = WorkbookBuilder().plain().set_case("Recommendation", "Child in need plan")
     book.set_case("Category of harm", None)
     book.update_row("Children", 1, Recommendation="Child protection plan")
     problem = the_problem(check(book, tmp_path), "SOS107")
@@ -219,7 +219,7 @@ def test_a_childs_own_plan_without_any_category_is_sos107_at_their_cell(tmp_path
 
 def test_a_childs_own_category_meets_the_case_plan(tmp_path: Path) -> None:
     """The Case's plan with no Case category is fine when every child names their own."""
-    book = WorkbookBuilder().set_case("Category of harm", None)
+    book = WorkbookBuilder().plain().set_case("Category of harm", None)
     book.update_row("Children", 0, Category_of_harm="Neglect")
     book.update_row("Children", 1, Category_of_harm="Emotional abuse")
     validation = check(book, tmp_path)
@@ -230,7 +230,7 @@ def test_a_childs_own_category_meets_the_case_plan(tmp_path: Path) -> None:
 
 def test_a_case_plan_one_child_has_no_category_for_is_sos107_at_the_case(tmp_path: Path) -> None:
     """A child relying on the Case's plan and category leaves the Case's empty category SOS107."""
-    book = WorkbookBuilder().set_case("Category of harm", None)
+    book = WorkbookBuilder().plain().set_case("Category of harm", None)
     book.update_row("Children", 0, Category_of_harm="Neglect")
     problem = the_problem(check(book, tmp_path), "SOS107")
     assert problem.cell == book.cell("Case", "Category of harm")
@@ -238,7 +238,7 @@ def test_a_case_plan_one_child_has_no_category_for_is_sos107_at_the_case(tmp_pat
 
 def test_continuing_a_plan_needs_a_category(tmp_path: Path) -> None:
     """A review continuing the plan with no category is SOS107."""
-    book = review(WorkbookBuilder()).set_case("Category of harm", None)
+    book = review(WorkbookBuilder().plain()).set_case("Category of harm", None)
     problem = the_problem(check(book, tmp_path), "SOS107")
     assert "continue child protection plan" in problem.message
 
@@ -256,7 +256,7 @@ def test_bad_values_in_the_childrens_new_columns(
     tmp_path: Path, column: str, value: object, code: str
 ) -> None:
     """A child's own recommendation, category or plan start date of the wrong kind is refused."""
-    book = WorkbookBuilder().update_row("Children", 0, **{column.replace(" ", "_"): value})
+    book = WorkbookBuilder().plain().update_row("Children", 0, **{column.replace(" ", "_"): value})
     problem = the_problem(check(book, tmp_path), code)
     assert problem.cell == book.cell("Children", column, 0)
 
@@ -266,7 +266,7 @@ def test_bad_values_in_the_childrens_new_columns(
 
 def test_a_core_group_recommendation_is_sos212_and_not_used(tmp_path: Path) -> None:
     """A meeting that is not a conference warns that its recommendation and category are unused."""
-    book = WorkbookBuilder().set_case("Meeting type", "Core group meeting")
+    book = WorkbookBuilder().plain().set_case("Meeting type", "Core group meeting")
     validation = check(book, tmp_path)
     problem = the_problem(validation, "SOS212")
     assert where(problem) == ("SOS212", Level.WARNING, "Case", book.cell("Case", "Recommendation"))
@@ -276,7 +276,7 @@ def test_a_core_group_recommendation_is_sos212_and_not_used(tmp_path: Path) -> N
 
 def test_a_childs_own_category_at_a_strategy_discussion_is_sos212(tmp_path: Path) -> None:
     """A child's own category at a strategy discussion is SOS212 at their cell."""
-    book = WorkbookBuilder().set_case("Meeting type", "Strategy discussion")
+    book = WorkbookBuilder().plain().set_case("Meeting type", "Strategy discussion")
     book.set_case("Recommendation", None).set_case("Category of harm", None)
     book.update_row("Children", 0, Category_of_harm="Neglect")
     problem = the_problem(check(book, tmp_path), "SOS212")
@@ -289,7 +289,7 @@ def test_a_childs_own_category_at_a_strategy_discussion_is_sos212(tmp_path: Path
 
 def test_several_categories_in_one_cell_read_as_multiple(tmp_path: Path) -> None:
     """ "Neglect, emotional abuse" in Category of harm is Multiple naming those two."""
-    book = WorkbookBuilder().set_case("Category of harm", "Neglect,  emotional ABUSE")
+    book = WorkbookBuilder().plain().set_case("Category of harm", "Neglect,  emotional ABUSE")
     book.update_row("Children", 1, Category_of_harm="Physical abuse; Neglect")
     validation = check(book, tmp_path)
     assert validation.problems == ()
@@ -304,7 +304,9 @@ def test_several_categories_in_one_cell_read_as_multiple(tmp_path: Path) -> None
 
 def test_one_category_in_a_cell_reads_as_before(tmp_path: Path) -> None:
     """A single category, even with a stray comma, is that category, not Multiple."""
-    validation = check(WorkbookBuilder().set_case("Category of harm", " neglect, "), tmp_path)
+    validation = check(
+        WorkbookBuilder().plain().set_case("Category of harm", " neglect, "), tmp_path
+    )
     assert validation.case is not None
     assert validation.case.details.category_of_harm == "Neglect"
     assert validation.case.details.categories == ()
@@ -313,7 +315,7 @@ def test_one_category_in_a_cell_reads_as_before(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["Neglect, Bullying", "Neglect, Multiple"])
 def test_an_unknown_category_among_several_is_wb006_naming_it(tmp_path: Path, value: str) -> None:
     """Several categories with one not on the list is WB006 naming the one that is wrong."""
-    book = WorkbookBuilder().set_case("Category of harm", value)
+    book = WorkbookBuilder().plain().set_case("Category of harm", value)
     problem = the_problem(check(book, tmp_path), "WB006")
     assert problem.cell == book.cell("Case", "Category of harm")
     assert f'"{value.split(", ")[1]}" is not one of' in problem.message
@@ -321,7 +323,7 @@ def test_an_unknown_category_among_several_is_wb006_naming_it(tmp_path: Path, va
 
 def test_multiple_naming_one_category_is_sos112(tmp_path: Path) -> None:
     """Multiple needs at least two categories in Categories: SOS112 at Categories."""
-    book = WorkbookBuilder().set_case("Category of harm", "Multiple")
+    book = WorkbookBuilder().plain().set_case("Category of harm", "Multiple")
     book.set_case("Categories", "Neglect, neglect")
     problem = the_problem(check(book, tmp_path), "SOS112")
     assert where(problem) == ("SOS112", Level.ERROR, "Case", book.cell("Case", "Categories"))
@@ -330,14 +332,14 @@ def test_multiple_naming_one_category_is_sos112(tmp_path: Path) -> None:
 
 def test_multiple_with_no_categories_is_sos112(tmp_path: Path) -> None:
     """Multiple with Categories left empty is SOS112."""
-    book = WorkbookBuilder().set_case("Category of harm", "Multiple")
+    book = WorkbookBuilder().plain().set_case("Category of harm", "Multiple")
     problem = the_problem(check(book, tmp_path), "SOS112")
     assert "names no categories" in problem.message
 
 
 def test_categories_naming_something_not_on_the_list_is_sos112(tmp_path: Path) -> None:
     """A Categories cell naming an unknown category is SOS112 listing the categories."""
-    book = WorkbookBuilder().set_case("Category of harm", "Multiple")
+    book = WorkbookBuilder().plain().set_case("Category of harm", "Multiple")
     book.set_case("Categories", "Neglect, Bullying")
     problem = the_problem(check(book, tmp_path), "SOS112")
     assert '"Bullying"' in problem.message
@@ -346,7 +348,7 @@ def test_categories_naming_something_not_on_the_list_is_sos112(tmp_path: Path) -
 
 def test_categories_with_a_single_category_is_sos112(tmp_path: Path) -> None:
     """Categories filled while Category of harm is one category is SOS112: choose Multiple."""
-    book = WorkbookBuilder()
+    book = WorkbookBuilder().plain()
     book.update_row("Children", 0, Category_of_harm="Neglect", Categories="Neglect, Sexual abuse")
     problem = the_problem(check(book, tmp_path), "SOS112")
     assert problem.cell == book.cell("Children", "Categories", 0)
@@ -355,7 +357,7 @@ def test_categories_with_a_single_category_is_sos112(tmp_path: Path) -> None:
 
 def test_a_childs_multiple_takes_the_case_categories(tmp_path: Path) -> None:
     """A child's own Multiple with no Categories of their own uses the Case's Categories."""
-    book = WorkbookBuilder().set_case("Category of harm", "Multiple")
+    book = WorkbookBuilder().plain().set_case("Category of harm", "Multiple")
     book.set_case("Categories", "Neglect, Emotional abuse")
     book.update_row("Children", 0, Category_of_harm="Multiple")
     assert check(book, tmp_path).problems == ()
@@ -366,7 +368,7 @@ def test_a_childs_multiple_takes_the_case_categories(tmp_path: Path) -> None:
 
 def test_a_plan_start_date_after_the_mapping_date_is_sos113(tmp_path: Path) -> None:
     """A plan cannot have begun after the map was made."""
-    book = review(WorkbookBuilder()).update_row("Children", 0, Plan_start_date="17/11/2026")
+    book = review(WorkbookBuilder().plain()).update_row("Children", 0, Plan_start_date="17/11/2026")
     problem = the_problem(check(book, tmp_path), "SOS113")
     assert where(problem) == (
         "SOS113",
@@ -379,7 +381,7 @@ def test_a_plan_start_date_after_the_mapping_date_is_sos113(tmp_path: Path) -> N
 
 def test_previous_scaling_after_the_mapping_date_is_sos113(tmp_path: Path) -> None:
     """An earlier conference's score cannot be dated after this map."""
-    book = WorkbookBuilder()
+    book = WorkbookBuilder().plain()
     book.add_row("Previous scaling", Date="20/11/2026", Participant="P1", Score=3)
     problem = the_problem(check(book, tmp_path), "SOS113")
     assert problem.cell == book.cell("Previous scaling", "Date", 0)
@@ -398,7 +400,7 @@ def test_previous_scaling_after_the_mapping_date_is_sos113(tmp_path: Path) -> No
 )
 def test_bad_previous_scaling_values(tmp_path: Path, column: str, value: object, code: str) -> None:
     """Previous scaling scores are 0 to 10, dated, and about known children."""
-    book = WorkbookBuilder()
+    book = WorkbookBuilder().plain()
     book.add_row("Previous scaling", Date="01/08/2026", Participant="P1", Score=3)
     book.update_row("Previous scaling", 0, **{column: value})
     problem = the_problem(check(book, tmp_path), code)
@@ -407,7 +409,7 @@ def test_bad_previous_scaling_values(tmp_path: Path, column: str, value: object,
 
 def test_previous_scaling_takes_someone_no_longer_on_people(tmp_path: Path) -> None:
     """An earlier participant who has left the case is kept as free text."""
-    book = WorkbookBuilder()
+    book = WorkbookBuilder().plain()
     book.add_row("Previous scaling", Date="01/08/2026", Participant="Former worker", Score=2)
     validation = check(book, tmp_path)
     assert validation.errors == ()
@@ -426,7 +428,7 @@ def family_view(book: WorkbookBuilder, **values: object) -> WorkbookBuilder:
 
 def test_views_about_statements_harm_rows_and_overall_are_read(tmp_path: Path) -> None:
     """About takes a danger statement ID, a Harm row number (`3` or `row 3`) or blank."""
-    book = family_view(WorkbookBuilder())
+    book = family_view(WorkbookBuilder().plain())
     family_view(book, Person="Dean Hartley", About="row 3", View="Disagree", Their_words="No.")
     family_view(book, Person="P2", About=None, View="Partly agree", Their_words="Some of it.")
     family_view(book, Person="P1", About=2, View="Agree")
@@ -448,7 +450,7 @@ def test_a_view_about_nothing_that_exists_is_wb009_listing_the_choices(
     tmp_path: Path, about: str
 ) -> None:
     """An About that is neither a statement ID nor a Harm row is WB009 naming what it could be."""
-    book = family_view(WorkbookBuilder(), About=about)
+    book = family_view(WorkbookBuilder().plain(), About=about)
     problem = the_problem(check(book, tmp_path), "WB009")
     assert where(problem) == (
         "WB009",
@@ -468,7 +470,7 @@ def test_bad_family_view_person_or_view(
     tmp_path: Path, column: str, value: object, code: str
 ) -> None:
     """A view by no one known, by no one, or of no known kind is refused."""
-    book = family_view(WorkbookBuilder(), **{column: value})
+    book = family_view(WorkbookBuilder().plain(), **{column: value})
     problem = the_problem(check(book, tmp_path), code)
     assert problem.cell == book.cell("Family's views", column, 0)
 
@@ -476,7 +478,7 @@ def test_bad_family_view_person_or_view(
 @pytest.mark.parametrize("view", ["Partly agree", "Disagree"])
 def test_a_view_short_of_agreement_needs_their_words(tmp_path: Path, view: str) -> None:
     """Partly agree or Disagree with no words is WB004, as on the Danger statements sheet."""
-    book = family_view(WorkbookBuilder(), Person="Kerry Hartley", View=view)
+    book = family_view(WorkbookBuilder().plain(), Person="Kerry Hartley", View=view)
     problem = the_problem(check(book, tmp_path), "WB004")
     assert problem.cell == book.cell("Family's views", "Their words", 0)
     assert "what Kerry Hartley says" in problem.message
@@ -484,7 +486,7 @@ def test_a_view_short_of_agreement_needs_their_words(tmp_path: Path, view: str) 
 
 def test_two_views_by_one_person_about_one_thing_is_sos214(tmp_path: Path) -> None:
     """A person's second view about the same statement is SOS214 at the second row."""
-    book = family_view(family_view(WorkbookBuilder()), Person="Kerry Hartley", About="d1")
+    book = family_view(family_view(WorkbookBuilder().plain()), Person="Kerry Hartley", About="d1")
     family_view(book, Person="P2")  # another person: fine
     problem = the_problem(check(book, tmp_path), "SOS214")
     assert where(problem) == (
@@ -501,22 +503,24 @@ def test_two_views_by_one_person_about_one_thing_is_sos214(tmp_path: Path) -> No
 
 def test_disputed_harm_without_their_account_is_sos213(tmp_path: Path) -> None:
     """Who disputes a harm row goes with what they say happened."""
-    book = WorkbookBuilder().update_row("Harm", 0, Disputed_by="P2")
+    book = WorkbookBuilder().plain().update_row("Harm", 0, Disputed_by="P2")
     problem = the_problem(check(book, tmp_path), "SOS213")
     assert where(problem) == ("SOS213", Level.WARNING, "Harm", book.cell("Harm", "Their account"))
 
 
 def test_an_account_without_who_disputes_is_sos213(tmp_path: Path) -> None:
     """An account with no one named as disputing it is SOS213 at Disputed by."""
-    book = WorkbookBuilder().update_row("Harm", 0, Their_account="It was an accident.")
+    book = WorkbookBuilder().plain().update_row("Harm", 0, Their_account="It was an accident.")
     problem = the_problem(check(book, tmp_path), "SOS213")
     assert problem.cell == book.cell("Harm", "Disputed by")
 
 
 def test_a_dispute_by_known_people_is_read(tmp_path: Path) -> None:
     """Disputed by names people by ID or name, with their account."""
-    book = WorkbookBuilder().update_row(
-        "Harm", 0, Disputed_by="P2, Kerry Hartley", Their_account="Nobody was pushed."
+    book = (
+        WorkbookBuilder()
+        .plain()
+        .update_row("Harm", 0, Disputed_by="P2, Kerry Hartley", Their_account="Nobody was pushed.")
     )
     validation = check(book, tmp_path)
     assert validation.problems == ()
@@ -536,14 +540,14 @@ def test_unknown_people_or_children_in_new_columns_are_wb009(
     tmp_path: Path, sheet: str, column: str, value: str
 ) -> None:
     """Disputed by takes people; People's Children takes only children."""
-    book = WorkbookBuilder().update_row(sheet, 0, **{column.replace(" ", "_"): value})
+    book = WorkbookBuilder().plain().update_row(sheet, 0, **{column.replace(" ", "_"): value})
     problem = the_problem(check(book, tmp_path), "WB009")
     assert problem.cell == book.cell(sheet, column, 0)
 
 
 def test_a_father_of_one_child_only(tmp_path: Path) -> None:
     """People's Children says which children a relationship applies to."""
-    book = WorkbookBuilder().update_row("People", 1, Children="C2", Interpreter_needed="N")
+    book = WorkbookBuilder().plain().update_row("People", 1, Children="C2", Interpreter_needed="N")
     validation = check(book, tmp_path)
     assert validation.problems == ()
     assert validation.case is not None
@@ -556,7 +560,7 @@ def test_a_father_of_one_child_only(tmp_path: Path) -> None:
 
 def test_a_wrong_interpreter_value_on_people_is_wb005(tmp_path: Path) -> None:
     """People's Interpreter needed is yes or no."""
-    book = WorkbookBuilder().update_row("People", 0, Interpreter_needed="sometimes")
+    book = WorkbookBuilder().plain().update_row("People", 0, Interpreter_needed="sometimes")
     problem = the_problem(check(book, tmp_path), "WB005")
     assert problem.cell == book.cell("People", "Interpreter needed", 0)
 
@@ -584,7 +588,7 @@ def test_a_pre_birth_conference_with_a_birth_plan_is_fine(tmp_path: Path) -> Non
 
 def test_an_unborn_child_needs_no_score_of_their_own(tmp_path: Path) -> None:
     """SOS206 skips a baby not yet born, as SOS106 does."""
-    book = WorkbookBuilder().set_case("Meeting type", PRE_BIRTH)
+    book = WorkbookBuilder().plain().set_case("Meeting type", PRE_BIRTH)
     book.add_row("Children", ID="C3", Name="Baby Hartley (unborn)", Expected_due_date="10/01/2027")
     validation = check(book, tmp_path)
     assert problems_with(validation, "SOS206") == []
@@ -593,7 +597,7 @@ def test_an_unborn_child_needs_no_score_of_their_own(tmp_path: Path) -> None:
 
 def test_a_pre_birth_conference_with_no_unborn_child_is_sos215(tmp_path: Path) -> None:
     """A pre-birth conference about born children only is SOS215 at the Meeting type."""
-    book = WorkbookBuilder().set_case("Meeting type", PRE_BIRTH)
+    book = WorkbookBuilder().plain().set_case("Meeting type", PRE_BIRTH)
     problem = the_problem(check(book, tmp_path), "SOS215")
     assert where(problem) == ("SOS215", Level.WARNING, "Case", book.cell("Case", "Meeting type"))
 
@@ -625,7 +629,7 @@ def test_a_report_dated_after_the_meeting_is_sos209(tmp_path: Path) -> None:
     book = format_2().set_case("Report date", dt.date(2026, 11, 27))
     problem = the_problem(check(book, tmp_path), "SOS209")
     assert where(problem) == ("SOS209", Level.WARNING, "Case", book.cell("Case", "Report date"))
-    assert "after the day it was shared with the parents on 24 November 2026" in problem.message
+    assert "after the day it was shared with the parents on 16 November 2026" in problem.message
     assert "the meeting" not in problem.message
 
 
@@ -642,7 +646,8 @@ def test_no_report_date_made_after_the_meeting_is_sos209(tmp_path: Path) -> None
 def test_no_report_date_made_before_sharing_is_fine(tmp_path: Path) -> None:
     """Documents made before the report is shared need no Report date."""
     book = format_2().set_case("Report date", None)
-    assert check(book, tmp_path, today=dt.date(2026, 11, 22)).problems == ()
+    book.set_case("Shared with parents on", dt.date(2026, 11, 20))  # made the day before
+    assert check(book, tmp_path, today=dt.date(2026, 11, 19)).problems == ()
 
 
 @pytest.mark.parametrize("label", ["Report date", "Manager approved on"])

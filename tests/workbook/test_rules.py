@@ -63,7 +63,7 @@ def test_conference_without_meeting_date_or_recommendation_is_wb004(
 
 def test_other_meetings_need_no_meeting_date_recommendation_or_sharing(tmp_path: Path) -> None:
     """A core group meeting may leave the conference-only values empty."""
-    book = WorkbookBuilder().set_case("Meeting type", "core group meeting")
+    book = WorkbookBuilder().plain().set_case("Meeting type", "core group meeting")
     for label in ("Meeting date", "Recommendation", "Category of harm", "Shared with parents on"):
         book.set_case(label, None)
     validation = check(book, tmp_path)
@@ -114,7 +114,7 @@ def test_sheet_that_needs_rows_and_has_none_is_wb004_for_the_sheet(
 
 def test_no_danger_statement_is_sos101_for_the_sheet(tmp_path: Path) -> None:
     """An empty Danger statements sheet is SOS101, not the general WB004."""
-    book = WorkbookBuilder().clear("Danger statements")
+    book = WorkbookBuilder().plain().clear("Danger statements")
     for sheet in ("Working well", "Safety goals", "Scaling", "Safety plan"):
         for row in book.rows(sheet):
             row["Danger statement"] = None
