@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import sys
@@ -66,24 +67,30 @@ def cli(verbose: int, quiet: bool) -> None:
     "stage",
     flag_value="initial",
     default=None,
-    help="Fill it in for a fictional family: their initial child protection conference.",
+    help="Fill it in for a fictional family: their initial child protection conference, "
+    "twelve weeks ago.",
 )
 @click.option(
     "--review-example",
     "stage",
     flag_value="review",
-    help="Fill it in for the same family's review conference, twelve weeks later.",
+    help="Fill it in for the same family's review conference, a week from today "
+    "(give it the --example workbook with `render --previous`).",
 )
 def new_workbook(path: Path, stage: str | None) -> None:
     """Write a blank mapping workbook (format 2) to PATH."""
     from sos_docs.workbook.blank import write_blank_workbook
-    from sos_docs.workbook.example import REVIEW, write_example
+    from sos_docs.workbook.example import INITIAL, REVIEW, made_on, write_example
 
+    # The pair is dated as the demo folder's: the review meets a week from today and the
+    # initial conference it looks back on twelve weeks before, so `render --previous` joins them.
+    today = dt.date.today()
     with _user_errors():
         if stage == REVIEW:
-            written = write_example(path, stage=REVIEW)
+            written = write_example(path, today=made_on(today, REVIEW), stage=REVIEW)
         else:
-            written = write_blank_workbook(path, example=stage is not None)
+            made = made_on(today, INITIAL) if stage is not None else None
+            written = write_blank_workbook(path, example=stage is not None, today=made)
     what = (
         "a blank" if stage is None else "the review example" if stage == REVIEW else "the example"
     )

@@ -156,7 +156,7 @@ def history_problems(case: MappingCase, history: CaseHistory | None) -> list[Pro
                 codes.SOS221,
                 "Previous scaling",
                 None,
-                "This is a review conference, but sos-docs found no earlier workbook of this "
+                "This is a review conference, but sos-docs found no usable earlier workbook of this "
                 "case and the workbook has no Previous scaling rows, so the report says no "
                 "earlier scores are known. Add the scores of the last conference on a Previous "
                 "scaling sheet (Date, Participant, Danger statement, Child, Score), or give the "

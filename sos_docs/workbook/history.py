@@ -5,8 +5,8 @@ content limits) and validated as it would be today. A file that is missing, dama
 valid, about another case, or about another family (the same case reference but not one child
 in common) is left out with a warning saying which file and why; the review is still made.
 Only conferences dated before the current one count: an earlier version of this same
-conference (the same date) is not "the last conference", and of several versions of one
-earlier conference the one processed last is used.
+conference (the same date) is not "the last conference" (a warning says so), and of several
+versions of one earlier conference the one processed last is used.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sos_docs.model import (
     Validation,
 )
 from sos_docs.wording import plural
+from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
 
@@ -122,12 +123,19 @@ def _dated_before(
         log.info("earlier workbook %s not used: a %s", candidate.name, earlier.details.meeting_type)
         return None, ""
     then, now = conference_date(earlier), conference_date(case)
-    if then == now:  # an earlier version of this same conference
-        return None, ""
+    if then == now:
+        # An earlier version of this same conference is not "the last conference"; said, so
+        # that someone who meant it as the last one (`render --previous`) knows why not.
+        return None, (
+            f"The workbook {candidate.name} is of a conference on the same day as this one "
+            f"({long_date(now)}), so it is taken as an earlier version of this conference and "
+            "the review does not compare with it. If it is the last conference, check its "
+            "Meeting date."
+        )
     if then > now:
         return None, (
-            f"The workbook {candidate.name} is of a conference on {then.isoformat()}, after "
-            f"this one ({now.isoformat()}), so the review does not use it."
+            f"The workbook {candidate.name} is of a conference on {long_date(then)}, after "
+            f"this one ({long_date(now)}), so the review does not use it."
         )
     return EarlierConference(candidate.name, earlier), ""
 

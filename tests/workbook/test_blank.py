@@ -25,6 +25,7 @@ from sos_docs.workbook.blank import (
     write_blank_workbook,
     write_example_workbook,
 )
+from sos_docs.workbook.example import REVIEW_AFTER
 from sos_docs.workbook.schema import Column, ColumnKind, Sheet
 
 TABLES = [s for s in schema.SHEETS if not s.key_value]
@@ -442,8 +443,10 @@ def test_the_example_is_dated_from_the_day_it_is_made(tmp_path: Path) -> None:
     assert _case_date(path, "Meeting date") == day + dt.timedelta(days=7)
 
 
-def test_new_workbook_example_is_dated_today(tmp_path: Path) -> None:
-    """`sos-docs new-workbook --example` uses today's date, so its mapping date is never ahead."""
+def test_new_workbook_example_is_dated_as_the_demos_initial_conference(tmp_path: Path) -> None:
+    """`sos-docs new-workbook --example` is dated from today as the demo's initial conference is
+    (twelve weeks before the review `--review-example` writes), so its mapping date is never
+    ahead and `render --previous` joins the pair."""
     from click.testing import CliRunner
 
     from sos_docs.cli import cli
@@ -453,7 +456,9 @@ def test_new_workbook_example_is_dated_today(tmp_path: Path) -> None:
     after = dt.date.today()
     assert result.exit_code == 0, result.output
     mapped = _case_date(tmp_path / "e.xlsx", "Mapping date")
-    assert mapped in {before - dt.timedelta(days=4), after - dt.timedelta(days=4)}
+    # Dated as the demo's initial conference: twelve weeks before its review is made.
+    back = REVIEW_AFTER + dt.timedelta(days=4)
+    assert mapped in {before - back, after - back}
 
 
 @settings(max_examples=8, deadline=None)

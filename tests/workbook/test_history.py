@@ -125,7 +125,8 @@ def test_another_case_reference_is_not_used(review: MappingCase, tmp_path: Path)
 
 
 def test_only_conferences_before_this_one_count(review: MappingCase, tmp_path: Path) -> None:
-    """A later conference is a warning; an earlier version of this same conference is skipped."""
+    """A later conference, and an earlier version of this same conference, are not used, each
+    with a warning saying why (the same day: check its Meeting date)."""
     later = review_book(dt.date(2027, 5, 20)).write(tmp_path / "later.xlsx")
     same = review_book().write(tmp_path / "same.xlsx")
     initial = initial_book().write(tmp_path / "initial.xlsx")
@@ -133,7 +134,9 @@ def test_only_conferences_before_this_one_count(review: MappingCase, tmp_path: P
         review, [candidate(initial), candidate(same), candidate(later)], today=dt.date(2027, 5, 21)
     )
     assert [e.file_name for e in history.earlier] == ["processed/initial.xlsx"]
-    assert len(history.warnings) == 1 and "processed/later.xlsx" in history.warnings[0]
+    later_one, same_day = history.warnings  # read newest first
+    assert "processed/same.xlsx" in same_day and "on the same day as this one" in same_day
+    assert "processed/later.xlsx" in later_one and "after this one (" in later_one
 
 
 def test_of_two_versions_of_one_conference_the_one_processed_last_is_used(
