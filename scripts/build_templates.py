@@ -161,10 +161,12 @@ def loop_table(
     cells: Sequence[str | Sequence[str]],
     loop: str,
     widths: Sequence[float],
+    keep_together: bool = False,
 ) -> Table:
     """A table with a repeating header row and one row repeated for each item of a list.
 
-    `cells` holds each column's text; a sequence gives the cell several paragraphs.
+    `cells` holds each column's text; a sequence gives the cell several paragraphs. With
+    `keep_together` a short table is kept on one page (each row kept with the next).
     """
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = doc.styles["Table Grid"]
@@ -184,6 +186,11 @@ def loop_table(
             para(cell, text, style="Table Text")
     first_cell_paragraph(closing.cells[0], "{%tr endfor %}")
     set_widths(table, widths)
+    if keep_together:
+        for row in (header, body):
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
     return table
 
 
@@ -399,7 +406,7 @@ def _family(doc: DocumentObject) -> None:
             "{{ c.legal_status }}{% if c.plan_start_date %} since {{ c.plan_start_date }}{% endif %}",
         ),
         "for c in children",
-        widths=(2.8, 2.0, 1.6, 1.8, 2.2, 2.2, 2.2, 2.2),
+        widths=(2.8, 2.0, 1.5, 1.5, 2.0, 2.0, 2.2, 3.0),
     )
     # The children's own words come straight after who they are, before any adult's view.
     _children_views(doc)
@@ -428,7 +435,12 @@ def _family(doc: DocumentObject) -> None:
         ("Name", "Relationship", "Role", "Agency", "Contact", "Safety network"),
         (
             ("{{ p.name }}", "{%p if p.language %}", "{{ p.language }}", "{%p endif %}"),
-            "{{ p.relationship }}",
+            (
+                "{{ p.relationship }}",
+                "{%p if p.parental_responsibility_words %}",
+                "{{ p.parental_responsibility_words }}",
+                "{%p endif %}",
+            ),
             "{{ p.role }}",
             "{{ p.agency }}",
             "{{ p.contact }}",
@@ -782,10 +794,9 @@ def _score_history(doc: DocumentObject) -> None:
 
 
 def _network_and_plan(doc: DocumentObject) -> None:
-    tag(doc, "{%p if safety_network or safety_rules %}")
     doc.add_heading("Safety network and safety plan", 1)
-    tag(doc, "{%p if safety_network %}")
     doc.add_heading("Safety network", 2)
+    tag(doc, "{%p if safety_network %}")
     loop_table(
         doc,
         ("Name", "Relationship", "The children call them", "Contact", "Knows the worries"),
@@ -799,9 +810,11 @@ def _network_and_plan(doc: DocumentObject) -> None:
         "for p in safety_network",
         widths=(3.4, 4.2, 3.2, 4.0, 2.2),
     )
+    tag(doc, "{%p else %}")
+    para(doc, "No safety network is recorded yet.")
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if safety_rules %}")
     doc.add_heading("Safety plan", 2)
+    tag(doc, "{%p if safety_rules %}")
     loop_table(
         doc,
         ("No.", "Rule", "Who", "When", "Danger statement"),
@@ -809,7 +822,8 @@ def _network_and_plan(doc: DocumentObject) -> None:
         "for r in safety_rules",
         widths=(1.1, 7.5, 3.0, 2.8, 2.6),
     )
-    tag(doc, "{%p endif %}")
+    tag(doc, "{%p else %}")
+    para(doc, "No safety plan has been agreed yet.")
     tag(doc, "{%p endif %}")
 
 
@@ -826,6 +840,7 @@ def _decision(doc: DocumentObject) -> None:
         ("{{ c.name }}", "{{ c.recommendation }}", "{{ c.category_of_harm }}"),
         "for c in children",
         widths=(5.0, 6.5, 5.5),
+        keep_together=True,
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if category_of_harm %}")

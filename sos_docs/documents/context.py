@@ -110,6 +110,7 @@ class _Words:
         self.age_on = case.details.meeting_date or case.details.mapping_date
         self.one_unborn = sum(c.is_unborn for c in case.children) == 1
         self.the_children = the_children(case.children)
+        self.step_numbers = step_numbers(case)
 
     def date(self, value: dt.date | None) -> str:
         """A date in the configured format; empty when there is none."""
@@ -314,9 +315,11 @@ def _child(child: Child, case: MappingCase, words: _Words) -> Item:
 
 
 def _person(person: Person, words: _Words) -> Item:
-    language = person.first_language
+    language = f"Speaks {person.first_language}" if person.first_language else ""
     if person.interpreter_needed:
-        language = f"{language} (interpreter needed)" if language else "Interpreter needed"
+        language = f"{language}; needs an interpreter" if language else "Needs an interpreter"
+    for_whom = f" for {words.child_names(person.children)}" if person.children else ""
+    responsibility = yes_no(person.parental_responsibility)
     return {
         "name": person.name,
         "relationship": relationship(person, words),
@@ -324,7 +327,14 @@ def _person(person: Person, words: _Words) -> Item:
         "agency": person.agency,
         "contact": person.contact,
         "lives_with_children": yes_no(person.lives_with_children),
-        "parental_responsibility": yes_no(person.parental_responsibility),
+        "parental_responsibility": (
+            f"Yes ({words.child_names(person.children)})"
+            if person.parental_responsibility and person.children
+            else responsibility
+        ),
+        "parental_responsibility_words": (
+            f"Has parental responsibility{for_whom}." if person.parental_responsibility else ""
+        ),
         "safety_network": yes_no(person.safety_network),
         "knows_the_worries": yes_no(person.knows_the_worries),
         "name_children_use": name_children_use(person),
@@ -431,8 +441,8 @@ def _danger_statement(
         "views_sentence": _views_sentence(views),
         "goals": [_goal(g) for g in goals],
         "next_steps": [
-            _next_step(n, s, words)
-            for n, s in enumerate(case.next_steps, 1)
+            _next_step(words.step_numbers[i], s, words)
+            for i, s in enumerate(case.next_steps)
             if s.safety_goal_id in goal_ids
         ],
         "scores": [
@@ -467,14 +477,38 @@ def _working_well_fields(case: MappingCase, words: _Words) -> Context:
     }
 
 
+def step_numbers(case: MappingCase) -> dict[int, int]:
+    """Each next step's printed number, by its place in the workbook: numbered in the order the
+    report shows them (under each danger statement's goals, then the others), so "step 3" in
+    the meeting is the third one read."""
+    shown = _steps_shown_with_statements(case)
+    order = [
+        i
+        for goal_ids in shown
+        for i, s in enumerate(case.next_steps)
+        if s.safety_goal_id in goal_ids
+    ]
+    order += [i for i in range(len(case.next_steps)) if i not in set(order)]
+    return {index: number for number, index in enumerate(order, 1)}
+
+
+def _steps_shown_with_statements(case: MappingCase) -> list[set[str]]:
+    """For each danger statement in order, the IDs of its safety goals."""
+    return [
+        {g.id for g in case.safety_goals if g.danger_statement_id == d.id}
+        for d in case.danger_statements
+    ]
+
+
 def _next_step_fields(case: MappingCase, words: _Words) -> Context:
     # Steps serving a statement's goal are printed with that statement; the rest on their own.
     shown = {g.id for g in case.safety_goals if g.danger_statement_id in words.danger_numbers}
+    numbered = sorted(enumerate(case.next_steps), key=lambda item: words.step_numbers[item[0]])
     return {
-        "next_steps": [_next_step(n, s, words) for n, s in enumerate(case.next_steps, 1)],
+        "next_steps": [_next_step(words.step_numbers[i], s, words) for i, s in numbered],
         "other_next_steps": [
-            _next_step(n, s, words)
-            for n, s in enumerate(case.next_steps, 1)
+            _next_step(words.step_numbers[i], s, words)
+            for i, s in numbered
             if s.safety_goal_id not in shown
         ],
     }

@@ -58,14 +58,21 @@ def _person_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Fi
         ("agency", "Agency, for professionals."),
         ("contact", "Phone or email."),
         ("lives_with_children", "Yes, No, or empty when not known."),
-        ("parental_responsibility", "Yes, No, or empty when not known."),
+        (
+            "parental_responsibility",
+            "Yes (naming the children when it is for some only: 'Yes (Leo)'), No, or empty when not known.",
+        ),
+        (
+            "parental_responsibility_words",
+            "'Has parental responsibility.' ('... for Leo.' when for some only), or empty.",
+        ),
         ("safety_network", "Yes when in the safety network, No, or empty when not known."),
         ("knows_the_worries", "Yes, No, or empty when not known."),
         ("name_children_use", "What the children call them (their full name when not given)."),
         ("children", "The children the relationship applies to, or empty when it applies to all."),
         ("first_language", "First language."),
         ("interpreter_needed", "Yes, No, or empty when not known."),
-        ("language", "First language, with '(interpreter needed)' when one is."),
+        ("language", "Their language in words: 'Speaks Polish; needs an interpreter', or empty."),
     )
     return tuple(
         Field(f"{parent}[].{leaf}", FieldKind.TEXT, meaning, example.get(leaf, ""), group)
@@ -90,7 +97,7 @@ def _view_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Fiel
 def _next_step_fields(parent: str, group: str, example: dict[str, str]) -> tuple[Field, ...]:
     """The fields of a next step, in every list of next steps."""
     return (
-        Field(f"{parent}[].number", FieldKind.NUMBER, "1, 2, 3 ... (its place on the Next steps sheet)", example.get("number", ""), group),
+        Field(f"{parent}[].number", FieldKind.NUMBER, "1, 2, 3 ... in the order the report shows the steps (under each danger statement's goals, then the others)", example.get("number", ""), group),
         Field(f"{parent}[].action", FieldKind.TEXT, "What will be done.", example.get("action", ""), group),
         Field(f"{parent}[].who", FieldKind.TEXT, "Who will do it.", example.get("who", ""), group),
         Field(f"{parent}[].by_when", FieldKind.TEXT, "By when (date).", example.get("by_when", ""), group),

@@ -104,7 +104,7 @@ CHILDREN: list[Row] = [
     {
         "ID": "C2",
         "Name": "Leo Hartley",
-        "Date of birth": dt.date(2020, 8, 2),
+        "Date of birth": dt.date(2023, 8, 2),
         "Gender": "Male",
         "Ethnicity": "White British",
         "First language": "English",

@@ -202,7 +202,7 @@ def test_children_are_named_joined_and_aged_on_the_meeting_date(context: dict[st
     children = items(context, "children")
     assert [(c["name"], c["date_of_birth"], c["age"]) for c in children] == [
         ("Mia Hartley", "14 March 2017", "9 years"),
-        ("Leo Hartley", "2 August 2020", "6 years"),
+        ("Leo Hartley", "2 August 2023", "3 years"),
     ]
 
 

@@ -221,7 +221,7 @@ def test_a_relationship_to_some_children_names_them_and_adults_languages_are_sho
 ) -> None:
     """People's Children column: "Father of An"; an adult's language and interpreter need."""
     report = make(meetings.sibling_group(), tmp_path)["Conference report"]
-    assert "Dr Tran Van Hung\nVietnamese (interpreter needed)\nFather of An" in report
+    assert "Dr Tran Van Hung\nSpeaks Vietnamese; needs an interpreter\nFather of An" in report
     assert "Nguyen Thi Mai\nMother" in report
 
 

@@ -367,7 +367,8 @@ def test_story_tells_every_page_then_rules_people_and_close(story: Document) -> 
 
 
 def test_empty_optional_sheets_leave_out_their_sections_or_say_none(tmp_path: Path) -> None:
-    """No agencies, harm, factors, grey areas or safety plan: sections say so or are left out."""
+    """No agencies, harm, factors, grey areas or safety plan: sections say so or are left out
+    (a missing safety plan is said, never silently dropped)."""
     book = WorkbookBuilder()
     for sheet in (
         "Agency involvement",
@@ -380,8 +381,11 @@ def test_empty_optional_sheets_leave_out_their_sections_or_say_none(tmp_path: Pa
     context = build_context(case_from(book, tmp_path), SETTINGS)
     document = open_docx(render_document(REPORT, context).data)
     headings = [p.text for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
-    assert "Agency involvement" not in headings and "Safety plan" not in headings
-    assert "Safety network" in headings
+    assert "Agency involvement" not in headings
+    assert "Safety network" in headings and "Safety plan" in headings
+    assert "No safety plan has been agreed yet." in texts_in(
+        document, "Safety network and safety plan"
+    )
     worried = texts_in(document, "What are we worried about?")
     assert_in_order(
         worried, ["No harm is recorded.", "Danger statement 1", "None recorded.", "None recorded."]

@@ -24,8 +24,9 @@ WEEK = dt.timedelta(weeks=1)
 
 
 def _born(today: dt.date, years: int) -> dt.date:
-    """A date of birth making a child `years` old on `today`: the first of this month then."""
-    return today.replace(year=today.year - years, day=1)
+    """A date of birth making a child `years` old on `today`, a few weeks or months past their
+    birthday (each age a different day, so siblings are not all born on one date)."""
+    return today - dt.timedelta(days=365 * years + 40 + 20 * years)
 
 
 def _case_dates(today: dt.date) -> Row:
@@ -156,7 +157,7 @@ def five_siblings(today: dt.date) -> WorkbookBuilder:
             "Relationship": "Designated safeguarding lead",
             "Role": "Professional",
             "Agency": "Eastgate Primary School",
-            "Children": "C3, C4, C5",
+            "Children": "C2, C3, C4, C5",
         },
         {
             "ID": "P6",
