@@ -737,20 +737,26 @@ def _progress(doc: DocumentObject) -> None:
         bold_first=True,
     )
     tag(doc, "{%p if g.steps %}")
-    # The deadline then and now side by side, so a step whose deadline slipped shows it.
+    # Status and deadline then and now side by side, so a deadline that slipped shows.
     loop_table(
         doc,
-        ("Next step", "Who", "Due then", "Due now", "Status then", "Status now"),
+        ("Next step", "Who", "At the last conference", "Now"),
         (
             "{{ s.action }}",
             "{{ s.who }}",
-            "{{ s.by_when_then or '–' }}",
-            ("{{ s.by_when_now or '–' }}", "{%p if s.by_when_change %}", "{{ s.by_when_change }}", "{%p endif %}"),
-            "{{ s.status_then }}",
-            "{{ s.status_now }}",
+            ("{{ s.status_then }}", "{%p if s.by_when_then %}", "Due {{ s.by_when_then }}", "{%p endif %}"),
+            (
+                "{{ s.status_now }}",
+                "{%p if s.by_when_now %}",
+                "Due {{ s.by_when_now }}",
+                "{%p endif %}",
+                "{%p if s.by_when_change %}",
+                "{{ s.by_when_change }}",
+                "{%p endif %}",
+            ),
         ),
         "for s in g.steps",
-        widths=(5.6, 2.6, 2.3, 2.3, 2.1, 2.1),
+        widths=(6.0, 2.6, 4.2, 4.2),
     )
     tag(doc, "{%p else %}")
     para(doc, "No next steps are recorded for this goal.")

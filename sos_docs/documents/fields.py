@@ -181,7 +181,7 @@ _PROGRESS_FIELDS: tuple[Field, ...] = (
     Field("progress_scores[].about", FieldKind.TEXT, "What the score is about, in words.", "All the children", _PROGRESS),
     Field("progress_scores[].score_then", FieldKind.TEXT, "The earlier score, or empty when there is none.", "4", _PROGRESS),
     Field("progress_scores[].then_date", FieldKind.TEXT, "The date of the conference it was given for (from the Previous scaling sheet: the date written there), or empty.", "27 November 2026", _PROGRESS),
-    Field("progress_scores[].then_for", FieldKind.TEXT, "Which conference the earlier score was given for (in the mapping before it), or that it is from the Previous scaling sheet; empty when there is none.", "For the initial child protection conference on 27 November 2026", _PROGRESS),
+    Field("progress_scores[].then_for", FieldKind.TEXT, "Which conference the earlier score was given for (in the mapping before it), or that it is from the Previous scaling sheet; empty when there is none.", "For the initial conference on 27 November 2026", _PROGRESS),
     Field("progress_scores[].score_now", FieldKind.TEXT, "The score now, or empty when not scored this time.", "6", _PROGRESS),
     Field("progress_scores[].change", FieldKind.TEXT, "Up 2, Down 1, No change, No earlier score, or Not scored this time.", "Up 2", _PROGRESS),
     Field("progress_scores[].one_point_higher_then", FieldKind.TEXT, "What they said last time would make it one point higher, or empty.", "The safety plan written and agreed with the network.", _PROGRESS),

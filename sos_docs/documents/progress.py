@@ -274,7 +274,9 @@ class _Point:
     def given_for(self, date: DateWords) -> str:
         """Which conference the score was given for (scores are given at the mapping before it)."""
         if self.conference:
-            return f"For the {self.conference.lower()} on {date(self.day)}"
+            # Short, for a narrow cell: "initial conference", "review conference".
+            kind = self.conference.lower().replace(" child protection conference", " conference")
+            return f"For the {kind} on {date(self.day)}"
         return f"From the Previous scaling sheet, dated {date(self.day)}"
 
 

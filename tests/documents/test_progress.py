@@ -224,8 +224,10 @@ def test_a_step_shows_its_deadline_then_and_now_so_a_slip_is_visible(
         rendered_blocks(review_context),
         str(goals["G1"]["id"]) + ": " + str(goals["G1"]["goal"]) + " (danger statement 1)",
     )
-    assert rows[0][:4] == ["Next step", "Who", "Due then", "Due now"]
-    assert any(check["by_when_then"] in row[2] and "Moved later" in row[3] for row in rows)
+    assert rows[0] == ["Next step", "Who", "At the last conference", "Now"]
+    row = next(row for row in rows if row[0] == check["action"])
+    assert f"Due {check['by_when_then']}" in row[2] and "In progress" in row[2]
+    assert f"Due {check['by_when_now']}" in row[3] and "Moved later" in row[3]
 
 
 def test_each_score_now_stands_beside_the_last_one_and_its_one_point_higher(
@@ -238,7 +240,7 @@ def test_each_score_now_stands_beside_the_last_one_and_its_one_point_higher(
     )
     assert (ada["score_then"], ada["score_now"], ada["change"]) == ("4", "6", "Up 2")
     assert ada["then_date"] == "27 November 2026"
-    assert ada["then_for"] == "For the initial child protection conference on 27 November 2026"
+    assert ada["then_for"] == "For the initial conference on 27 November 2026"
     assert ada["one_point_higher_then"] == "The safety plan written and agreed with the network."
     assert "since the last conference" in str(ada["reason_now"])
     leo = next(s for s in scores if "danger statement 2" in str(s["about"]))
@@ -363,7 +365,7 @@ def test_the_scores_table_calls_the_reason_why_they_score_it_now(
     rows = table_after(rendered_blocks(review_context), "Scores then and now")
     assert rows[0][-1] == "Why they score it now"
     ada = next(row for row in rows if row[0] == "Ada Okafor")
-    assert "For the initial child protection conference on 27 November 2026" in ada[2]
+    assert "For the initial conference on 27 November 2026" in ada[2]
 
 
 def test_the_rendered_initial_report_has_no_progress_section(
