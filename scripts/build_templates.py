@@ -720,12 +720,22 @@ def _progress(doc: DocumentObject) -> None:
     para(doc, "{{ progress_sentence }}")
     tag(doc, "{%p if progress_dangers %}")
     doc.add_heading("Danger statements then and now", 2)
+    # Each statement once; a reworded one adds its words at the last conference below.
     loop_table(
         doc,
-        ("No.", "At the last conference", "Now", "Change"),
-        ("{{ d.number }}", "{{ d.then }}", "{{ d.now }}", "{{ d.change }}"),
+        ("No.", "Danger statement", "Since the last conference"),
+        (
+            "{{ d.number }}",
+            (
+                "{{ d.statement }}",
+                "{%p if d.reworded %}",
+                "At the last conference: {{ d.then }}",
+                "{%p endif %}",
+            ),
+            "{{ d.change }}",
+        ),
         "for d in progress_dangers",
-        widths=(1.1, 6.6, 6.6, 2.7),
+        widths=(1.1, 12.4, 3.5),
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if progress_goals %}")
@@ -739,18 +749,26 @@ def _progress(doc: DocumentObject) -> None:
         bold_first=True,
     )
     tag(doc, "{%p if g.steps %}")
+    # Status and deadline then and now side by side, so a deadline that slipped shows.
     loop_table(
         doc,
-        ("Next step", "Who", "By when", "Status then", "Status now"),
+        ("Next step", "Who", "At the last conference", "Now"),
         (
             "{{ s.action }}",
             "{{ s.who }}",
-            "{{ s.by_when }}",
-            "{{ s.status_then }}",
-            "{{ s.status_now }}",
+            ("{{ s.status_then }}", "{%p if s.by_when_then %}", "Due {{ s.by_when_then }}", "{%p endif %}"),
+            (
+                "{{ s.status_now }}",
+                "{%p if s.by_when_now %}",
+                "Due {{ s.by_when_now }}",
+                "{%p endif %}",
+                "{%p if s.by_when_change %}",
+                "{{ s.by_when_change }}",
+                "{%p endif %}",
+            ),
         ),
         "for s in g.steps",
-        widths=(7.4, 3.0, 2.4, 2.1, 2.1),
+        widths=(6.0, 2.6, 4.2, 4.2),
     )
     tag(doc, "{%p else %}")
     para(doc, "No next steps are recorded for this goal.")
@@ -761,22 +779,22 @@ def _progress(doc: DocumentObject) -> None:
     doc.add_heading("Scores then and now", 2)
     para(
         doc,
-        "Each person's score now beside their last one, with what they said then would make it one point higher and what they say happened since.",
+        "Each person's score now beside their last one and the conference it was for, with what they said then would make it one point higher and why they give the score they give now.",
         style="Caption",
     )
     loop_table(
         doc,
-        ("Who", "About", "Then", "Now", "Last time, one point higher would be", "What happened"),
+        ("Who", "About", "Then", "Now", "Last time, one point higher would be", "Why they score it now"),
         (
             "{{ s.participant }}",
             "{{ s.about }}",
-            ("{{ s.score_then or '–' }}", "{{ s.then_date }}"),
+            ("{{ s.score_then or '–' }}", "{{ s.then_for }}"),
             ("{{ s.score_now or '–' }}", "{{ s.change }}"),
             "{{ s.one_point_higher_then }}",
             "{{ s.reason_now }}",
         ),
         "for s in progress_scores",
-        widths=(2.6, 2.4, 2.7, 2.0, 3.7, 3.6),
+        widths=(2.4, 2.2, 3.4, 1.9, 3.5, 3.6),
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")

@@ -1,11 +1,15 @@
 """Builds the review report's "Progress since the last conference" fields from the case's history.
 
-The review report's section (README, Review conferences): the date and recommendation of the
-last conference, each danger statement then and now, each safety goal with its next steps and
-their status then and now, and each person's scores then and now with what they said last time
-would make it one point higher beside what they say happened. Earlier scores come from the earlier workbooks read for
-the review and from this workbook's `Previous scaling` sheet; the chart of every overall score
-across the case's conferences is drawn by `sos_docs.documents.score_chart`.
+The review report's section (README, Review conferences): the date of the last conference and
+what the report to it recommended (a workbook holds the report's recommendation, never the
+conference's decision), each danger statement then and now (printed once when unchanged), each
+safety goal with its next steps, their deadlines and their status then and now, and each
+person's scores then and now with what they said last time would make it one point higher
+beside their reason for the score now. Scores are given at the mapping before a conference, so
+they are said to be "for" a conference, never given on its day. Earlier scores come from the
+earlier workbooks read for the review and from this workbook's `Previous scaling` sheet; the
+chart of every overall score across the case's conferences is drawn by
+`sos_docs.documents.score_chart`. No file name reaches the document: it goes to the family.
 
 People, children and danger statements are matched across workbooks by what staff see, not
 by their IDs alone: people and children by their folded names, danger statements by ID (the
@@ -19,7 +23,12 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sos_docs.documents.decision import Decision, group_decisions
+from sos_docs.documents.decision import (
+    CHILD_PROTECTION_PLAN,
+    CONTINUE_PLAN,
+    Decision,
+    group_decisions,
+)
 from sos_docs.documents.score_chart import ChartSeries, draw_score_chart
 from sos_docs.model import (
     CaseHistory,
@@ -68,28 +77,47 @@ def _held_on(case: MappingCase) -> dt.date:
     return case.details.meeting_date or case.details.mapping_date
 
 
+# What the report recommended, as the words after "recommended:". The workbook holds the
+# report's recommendation, never the conference's decision, so nothing here says it was decided.
+_RECOMMENDED: dict[str, str] = {
+    CHILD_PROTECTION_PLAN: "a child protection plan",
+    "Child in need plan": "a child in need plan",
+    "No further action": "no further action",
+    CONTINUE_PLAN: "continuing the child protection plan",
+    "End plan: child in need plan": "ending the child protection plan, with a child in need plan",
+    "End plan: no further action": "ending the child protection plan, with no further action",
+    "Other": "a course of action other than the usual ones",
+}
+
+
 def _recommendation(case: MappingCase) -> str:
-    """What a conference recommended, child by child when the children's decisions differ."""
+    """What the report to a conference recommended, child by child when their decisions differ:
+    "a child protection plan for Mia (emotional abuse) and for Leo (emotional abuse and neglect)".
+    Empty when its workbook records no recommendation."""
     groups = [g for g in group_decisions(case.children, case.details) if g.decision.recommendation]
-    if not groups:
-        return "No recommendation recorded"
-    if len(groups) == 1:
-        return _decision_words(groups[0].decision)
+    by_recommendation: dict[str, list[str]] = {}
+    for group in groups:
+        names = _names(c.known_as or c.name for c in group.children)
+        category = _category_words(group.decision)
+        by_recommendation.setdefault(group.decision.recommendation, []).append(
+            f"for {names}{f' ({category})' if category else ''}"
+        )
     return "; ".join(
-        f"for {_names(c.known_as or c.name for c in group.children)}, "
-        f"{_decision_words(group.decision).lower()}"
-        for group in groups
+        f"{_recommended_words(recommendation)} {' and '.join(parts)}"
+        for recommendation, parts in by_recommendation.items()
     )
 
 
-def _decision_words(decision: Decision) -> str:
-    """ "Child protection plan (emotional abuse and neglect)", or the recommendation alone."""
-    if not decision.category_words:
-        return decision.recommendation
+def _recommended_words(recommendation: str) -> str:
+    return _RECOMMENDED.get(recommendation, recommendation[:1].lower() + recommendation[1:])
+
+
+def _category_words(decision: Decision) -> str:
+    """ "emotional abuse and neglect" for Multiple, "emotional abuse", or "" without a plan."""
     named = decision.category_words
     if decision.categories and named.startswith("Multiple ("):
         named = named.removeprefix("Multiple (").removesuffix(")")
-    return f"{decision.recommendation} ({named.lower()})"
+    return named.lower()
 
 
 def _names(names: Iterable[str]) -> str:
@@ -101,17 +129,18 @@ def _progress_sentence(
     case: MappingCase, last: EarlierConference | None, points: Sequence[_Point], date: DateWords
 ) -> str:
     if last is not None:
+        # No file name here: the report goes to the family (the receipt names the files).
         details = last.case.details
         recommended = _recommendation(last.case)
         said = (
-            "Its workbook records no recommendation."
-            if recommended == "No recommendation recorded"
-            else f"It recommended: {recommended}."
+            f"The report to it recommended: {recommended}."
+            if recommended
+            else "Its workbook records no recommendation."
         )
         return (
             f"The last conference was the {details.meeting_type.lower()} on "
-            f"{date(_held_on(last.case))}. {said} What follows compares its workbook "
-            f"({last.file_name}) with this one."
+            f"{date(_held_on(last.case))}. {said} What follows compares the mapping for that "
+            "conference with the mapping for this one."
         )
     if points:
         latest = max(p.day for p in points)
@@ -151,6 +180,9 @@ def _danger(number: str, then: DangerStatement | None, now: DangerStatement | No
         "number": number,
         "then": then.statement if then else "",
         "now": now.statement if now else "",
+        # Printed once: unchanged it is one statement, not the same words in two columns.
+        "statement": now.statement if now else then.statement if then else "",
+        "reworded": change == "Reworded",
         "change": change,
     }
 
@@ -175,29 +207,48 @@ def _goals(case: MappingCase, then: MappingCase, date: DateWords) -> list[Item]:
 def _steps(
     goal_id: str, now: Sequence[NextStep], then: Sequence[NextStep], date: DateWords
 ) -> list[Item]:
-    """The goal's next steps now, each with its status last time, then the ones not kept on."""
+    """The goal's next steps now, each with its status and deadline last time, then the ones
+    not kept on."""
     mine = [s for s in now if _folded(s.safety_goal_id) == _folded(goal_id)]
     before = {_folded(s.action): s for s in then if _folded(s.safety_goal_id) == _folded(goal_id)}
-    items = []
-    for step in mine:
-        earlier = before.pop(_folded(step.action), None)
-        status_then = (earlier.status or "No status") if earlier else "New"
-        items.append(_step(step, status_then, step.status or "No status", date))
-    items += [
-        _step(step, step.status or "No status", "Not in this plan", date)
-        for step in before.values()
-    ]
+    items = [_step(before.pop(_folded(step.action), None), step, date) for step in mine]
+    items += [_step(step, None, date) for step in before.values()]
     return items
 
 
-def _step(step: NextStep, status_then: str, status_now: str, date: DateWords) -> Item:
+def _step(then: NextStep | None, now: NextStep | None, date: DateWords) -> Item:
+    """One step then and now; its deadline both times, so a deadline moved on shows."""
+    step = now or then
+    assert step is not None
+    status_then = (then.status or "No status") if then else "New"
+    status_now = (now.status or "No status") if now else "Not in this plan"
+    if then is not None and now is not None and _done(then) and _done(now):
+        # Its deadline now means nothing: say it was done already rather than print two
+        # "Done"s beside a deadline that seems to lie ahead.
+        status_now = "Done by the last conference"
     return {
         "action": step.action,
         "who": step.who.name,
-        "by_when": date(step.by_when),
+        "by_when_then": date(then.by_when) if then else "",
+        "by_when_now": date(now.by_when) if now else "",
+        "by_when_change": _deadline_change(then, now),
         "status_then": status_then,
         "status_now": status_now,
     }
+
+
+def _deadline_change(then: NextStep | None, now: NextStep | None) -> str:
+    """ "Moved later" or "Moved earlier" for a step in both plans, else "".
+
+    A step done by the last conference has no deadline left to miss: its date is not compared.
+    """
+    if then is None or now is None or then.by_when == now.by_when or _done(then):
+        return ""
+    return "Moved later" if now.by_when > then.by_when else "Moved earlier"
+
+
+def _done(step: NextStep) -> bool:
+    return _folded(step.status) == "done"
 
 
 # ---- scores, then and now
@@ -214,10 +265,19 @@ class _Point:
     score: int
     one_point_higher: str = ""
     about: str = ""  # in words, for a score with nothing like it now
+    conference: str = ""  # the meeting type it was given for; "" from Previous scaling
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (_folded(self.participant), _folded(self.child), self.danger)
+
+    def given_for(self, date: DateWords) -> str:
+        """Which conference the score was given for (scores are given at the mapping before it)."""
+        if self.conference:
+            # Short, for a narrow cell: "initial conference", "review conference".
+            kind = self.conference.lower().replace(" child protection conference", " conference")
+            return f"For the {kind} on {date(self.day)}"
+        return f"From the Previous scaling sheet, dated {date(self.day)}"
 
 
 def _earlier_points(case: MappingCase, earlier: Sequence[EarlierConference]) -> list[_Point]:
@@ -237,6 +297,7 @@ def _earlier_points(case: MappingCase, earlier: Sequence[EarlierConference]) -> 
                     s.score,
                     s.one_point_higher,
                     _about(s.child, f"danger statement {number} then" if number else ""),
+                    conference.case.details.meeting_type,
                 )
             )
     danger_keys = _danger_keys(case.danger_statements)
@@ -325,6 +386,7 @@ def _score_item(
         "about": about,
         "score_then": str(then.score) if then else "",
         "then_date": date(then.day) if then else "",
+        "then_for": then.given_for(date) if then else "",
         "score_now": "" if now is None else str(now),
         "change": _change(then.score if then else None, now),
         "one_point_higher_then": then.one_point_higher if then else "",
@@ -350,16 +412,55 @@ def _chart_fields(case: MappingCase, points: Sequence[_Point], date: DateWords) 
     if not case.details.is_review or not points:
         return {"score_history_picture": "", "score_history_caption": ""}
     days, series = _chart_series(case, points)
-    description = _describe(days, series, date)
-    picture: Picture = draw_score_chart(days, series, description)
+    span = _Span(days, case.details.mapping_date, case.details.meeting_date, date)
+    picture: Picture = draw_score_chart(days, series, _describe(span, series))
     # The caption is short: the scores are in the tables above; the alt text tells them all.
-    caption = (
-        f"Each person's overall score at the {len(days)} conferences "
-        f"from {date(days[0])} to {date(days[-1])}; the last point is this conference."
-        if len(days) > 1
-        else f"Each person's overall score at this conference, on {date(days[0])}."
-    )
-    return {"score_history_picture": picture, "score_history_caption": caption}
+    return {"score_history_picture": picture, "score_history_caption": span.caption()}
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The chart's conferences in words. Scores are given at the mapping before a conference,
+    and this conference is usually still to come on the report's date: so the words say
+    "the mapping for" a conference, never that a score was given at it or on its day."""
+
+    days: Sequence[dt.date]
+    mapping: dt.date
+    meeting: dt.date | None
+    date: DateWords
+
+    @property
+    def this_one(self) -> str:
+        return f"this one on {self.date(self.meeting)}" if self.meeting else "this one"
+
+    @property
+    def conferences(self) -> str:
+        """ "each of the 2 conferences, from the conference of 16 September 2026 to this one on
+        9 December 2026", or "this conference"."""
+        if len(self.days) == 1:
+            return "this conference"
+        return (
+            f"each of the {len(self.days)} conferences, from the conference of "
+            f"{self.date(self.days[0])} to {self.this_one}"
+        )
+
+    @property
+    def last_mapping(self) -> str:
+        return f"the mapping for this conference, {self.date(self.mapping)}"
+
+    def caption(self) -> str:
+        if len(self.days) == 1:
+            return f"Each person's overall score in {self.last_mapping}."
+        return (
+            f"Each person's overall score in the mapping for {self.conferences} "
+            f"(the last is {self.last_mapping})."
+        )
+
+    def given_for(self, day: dt.date) -> str:
+        """A point of a line: "for this conference" or "for the conference of 16 September 2026"."""
+        if day == self.days[-1]:
+            return "for this conference"
+        return f"for the conference of {self.date(day)}"
 
 
 def _chart_series(
@@ -410,30 +511,30 @@ def _labels(points: Sequence[_Point]) -> dict[tuple[str, str, str], str]:
     return labels
 
 
-def _describe(days: Sequence[dt.date], series: Sequence[ChartSeries], date: DateWords) -> str:
-    """The chart in words, for its alt text and caption: what it shows and each line's course."""
-    span = f"on {date(days[0])}" if len(days) == 1 else f"from {date(days[0])} to {date(days[-1])}"
-    opening = (
-        f"A line chart of the scaling scores (0 to 10) at {len(days)} "
-        f"conference{'' if len(days) == 1 else 's'} {span}, one line per person; the last is "
-        "this conference."
-    )
-    parts = [opening]
+def _describe(span: _Span, series: Sequence[ChartSeries]) -> str:
+    """The chart in words, for its alt text: what it shows and each line's course."""
+    parts = [
+        f"A line chart of the scaling scores (0 to 10) given in the mapping for "
+        f"{span.conferences}, one line per person; the last scores are from "
+        f"{span.last_mapping}."
+    ]
     for line in series[:MAX_DESCRIBED_PEOPLE]:
-        parts.append(f"{line.label}: {_course(days, line.scores, date)}.")
+        parts.append(f"{line.label}: {_course(span, line.scores)}.")
     if len(series) > MAX_DESCRIBED_PEOPLE:
         parts.append(f"And {len(series) - MAX_DESCRIBED_PEOPLE} more people.")
     return " ".join(parts)
 
 
-def _course(days: Sequence[dt.date], scores: Sequence[int | None], date: DateWords) -> str:
-    given = [(day, score) for day, score in zip(days, scores, strict=True) if score is not None]
+def _course(span: _Span, scores: Sequence[int | None]) -> str:
+    given = [
+        (day, score) for day, score in zip(span.days, scores, strict=True) if score is not None
+    ]
     if len(given) <= 4:
-        return ", ".join(f"{score} on {date(day)}" for day, score in given)
+        return ", ".join(f"{score} {span.given_for(day)}" for day, score in given)
     values = [score for _, score in given]
     (first_day, first), (last_day, last) = given[0], given[-1]
     return (
-        f"{first} on {date(first_day)} to {last} on {date(last_day)}, "
+        f"{first} {span.given_for(first_day)} to {last} {span.given_for(last_day)}, "
         f"between {min(values)} and {max(values)} over {len(given)} conferences"
     )
 

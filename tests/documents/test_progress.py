@@ -11,7 +11,10 @@ import time
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -81,21 +84,61 @@ def test_every_progress_field_is_documented_and_made_for_a_review(
     assert progress - produced == set()
 
 
-def test_the_last_conference_is_named_with_its_date_and_recommendation(
+def test_the_last_conference_is_named_with_its_date_and_what_its_report_recommended(
     review_context: dict[str, object],
 ) -> None:
-    """The review says when the last conference was and what it recommended, child by child
+    """The review says when the last conference was and what the report to it recommended (a
+    workbook holds the report's recommendation, not the conference's decision), child by child
     when the children's decisions differed (Leo had categories of his own)."""
     assert review_context["progress_shown"] is True and review_context["progress_known"] is True
     assert review_context["last_conference_date"] == "27 November 2026"
     assert review_context["last_conference_type"] == "Initial child protection conference"
-    assert review_context["last_conference_recommendation"] == (
-        "for Mia, child protection plan (emotional abuse); "
-        "for Leo, child protection plan (emotional abuse and neglect)"
+    recommended = (
+        "a child protection plan for Mia (emotional abuse) "
+        "and for Leo (emotional abuse and neglect)"
     )
+    assert review_context["last_conference_recommendation"] == recommended
     sentence = str(review_context["progress_sentence"])
-    assert "initial child protection conference on 27 November 2026" in sentence
-    assert "processed/initial.xlsx" in sentence
+    assert sentence.startswith(
+        "The last conference was the initial child protection conference on 27 November 2026. "
+        f"The report to it recommended: {recommended}."
+    )
+    assert "It recommended" not in sentence
+
+
+def test_the_progress_sentence_names_no_file(review_context: dict[str, object]) -> None:
+    """The report goes to the family: no internal file name in the sentence, while the
+    template author's `earlier_workbooks` field still has it."""
+    sentence = str(review_context["progress_sentence"])
+    assert "initial.xlsx" not in sentence and "processed" not in sentence
+    assert ".xlsx" not in sentence
+    assert review_context["earlier_workbooks"] == "processed/initial.xlsx"
+
+
+@pytest.mark.parametrize(
+    ("recommendation", "words"),
+    [
+        ("No further action", "no further action for Mia and Leo"),
+        ("Child in need plan", "a child in need plan for Mia and Leo"),
+    ],
+)
+def test_one_recommendation_for_every_child_names_them_together(
+    cases: tuple[MappingCase, MappingCase], recommendation: str, words: str
+) -> None:
+    """When the children share the recommendation it is said once, for all of them."""
+    initial, review = cases
+    children = tuple(
+        dataclasses.replace(c, recommendation="", category_of_harm="", categories=())
+        for c in initial.children
+    )
+    details = dataclasses.replace(
+        initial.details, recommendation=recommendation, category_of_harm="", categories=()
+    )
+    last = dataclasses.replace(initial, details=details, children=children)
+    history = CaseHistory((EarlierConference("initial.xlsx", last),))
+    context = build_context(review, SETTINGS, history)
+    assert context["last_conference_recommendation"] == words
+    assert f"The report to it recommended: {words}." in str(context["progress_sentence"])
 
 
 def test_danger_statements_then_and_now_say_what_changed(
@@ -105,6 +148,36 @@ def test_danger_statements_then_and_now_say_what_changed(
     dangers = items(review_context, "progress_dangers")
     assert [(d["number"], d["change"]) for d in dangers] == [("1", "Unchanged"), ("2", "Reworded")]
     assert dangers[1]["then"] != dangers[1]["now"] and "late at night" in str(dangers[1]["then"])
+    assert [d["reworded"] for d in dangers] == [False, True]
+    assert [d["statement"] for d in dangers] == [d["now"] for d in dangers]
+
+
+def table_after(body: list[object], heading: str) -> list[list[str]]:
+    """The cells' text of the first table after the paragraph `heading` in a document's body."""
+    seen = False
+    for block in body:
+        if isinstance(block, Paragraph) and block.text == heading:
+            seen = True
+        elif seen and isinstance(block, Table):
+            return [[cell.text for cell in row.cells] for row in block.rows]
+    raise AssertionError(f"no table after {heading!r}")
+
+
+def rendered_blocks(context: dict[str, object]) -> list[object]:
+    """The rendered review report's paragraphs and tables, in order."""
+    data = render_document(template_path(DEFAULT_CONFIG, REPORT), context).data
+    return list(docx.Document(io.BytesIO(data)).iter_inner_content())
+
+
+def test_an_unchanged_danger_statement_is_printed_once(review_context: dict[str, object]) -> None:
+    """D1 is unchanged: its words appear once in the table, marked Unchanged; reworded D2 shows
+    its words now and at the last conference."""
+    dangers = items(review_context, "progress_dangers")
+    rows = table_after(rendered_blocks(review_context), "Danger statements then and now")
+    cells = " | ".join(" | ".join(row) for row in rows)
+    assert cells.count(str(dangers[0]["now"])) == 1
+    assert "Unchanged" in rows[1]
+    assert str(dangers[1]["now"]) in cells and str(dangers[1]["then"]) in cells
 
 
 def test_each_goal_lists_its_steps_with_status_then_and_now(
@@ -121,6 +194,42 @@ def test_each_goal_lists_its_steps_with_status_then_and_now(
     assert statuses["Visit Leo at nursery"] == ("Not started", "Not in this plan")
 
 
+def test_a_step_shows_its_deadline_then_and_now_so_a_slip_is_visible(
+    review_context: dict[str, object],
+) -> None:
+    """Every step of the review is due four weeks after its mapping: one carried on from the
+    initial conference shows both deadlines and that it moved; a new step has no deadline then,
+    a dropped one none now; a step done by the last conference is not called moved."""
+    goals = {g["id"]: g for g in items(review_context, "progress_goals")}
+    steps = {
+        s["action"][:20]: s
+        for g in goals.values()
+        for s in g["steps"]  # type: ignore[attr-defined]
+    }
+    check = steps["Check in with Mia ev"]
+    assert check["by_when_now"] == "10 March 2027"
+    assert check["by_when_then"] not in ("", check["by_when_now"])
+    assert check["by_when_change"] == "Moved later"
+    new = steps["Review the safety pl"]
+    assert (new["by_when_then"], new["by_when_change"]) == ("", "")
+    dropped = steps["Visit Leo at nursery"]
+    assert dropped["by_when_now"] == "" and dropped["by_when_then"] != ""
+    done = steps["Refer Kerry and Dean"]
+    assert (done["status_then"], done["status_now"], done["by_when_change"]) == (
+        "Done",
+        "Done by the last conference",
+        "",
+    )
+    rows = table_after(
+        rendered_blocks(review_context),
+        str(goals["G1"]["id"]) + ": " + str(goals["G1"]["goal"]) + " (danger statement 1)",
+    )
+    assert rows[0] == ["Next step", "Who", "At the last conference", "Now"]
+    row = next(row for row in rows if row[0] == check["action"])
+    assert f"Due {check['by_when_then']}" in row[2] and "In progress" in row[2]
+    assert f"Due {check['by_when_now']}" in row[3] and "Moved later" in row[3]
+
+
 def test_each_score_now_stands_beside_the_last_one_and_its_one_point_higher(
     review_context: dict[str, object],
 ) -> None:
@@ -131,6 +240,7 @@ def test_each_score_now_stands_beside_the_last_one_and_its_one_point_higher(
     )
     assert (ada["score_then"], ada["score_now"], ada["change"]) == ("4", "6", "Up 2")
     assert ada["then_date"] == "27 November 2026"
+    assert ada["then_for"] == "For the initial conference on 27 November 2026"
     assert ada["one_point_higher_then"] == "The safety plan written and agreed with the network."
     assert "since the last conference" in str(ada["reason_now"])
     leo = next(s for s in scores if "danger statement 2" in str(s["about"]))
@@ -152,14 +262,29 @@ def test_a_score_given_last_time_and_not_now_is_still_listed(
 def test_the_chart_has_a_line_per_person_and_says_so_in_words(
     review_context: dict[str, object],
 ) -> None:
-    """The chart is a PNG, and its description names each person's scores with the dates."""
+    """The chart is a PNG, and its description names each person's scores with the conference
+    each was given for; caption and description say the scores come from the mapping for each
+    conference (this one is still to be held), never that they were given on its day."""
     picture = review_context["score_history_picture"]
     assert isinstance(picture, Picture) and picture.data.startswith(b"\x89PNG")
-    assert str(review_context["score_history_caption"]).startswith(
-        "Each person's overall score at the 2 conferences from"
+    assert review_context["score_history_caption"] == (
+        "Each person's overall score in the mapping for each of the 2 conferences, from the "
+        "conference of 27 November 2026 to this one on 19 February 2027 (the last is the "
+        "mapping for this conference, 10 February 2027)."
     )
-    assert "at 2 conferences from 27 November 2026 to 19 February 2027" in picture.description
-    assert "Ada Okafor: 4 on 27 November 2026, 6 on 19 February 2027." in picture.description
+    assert (
+        "given in the mapping for each of the 2 conferences, from the conference of "
+        "27 November 2026 to this one on 19 February 2027" in picture.description
+    )
+    assert "the last scores are from the mapping for this conference, 10 February 2027" in (
+        picture.description
+    )
+    assert (
+        "Ada Okafor: 4 for the conference of 27 November 2026, 6 for this conference."
+        in picture.description
+    )
+    assert "on 19 February 2027." not in picture.description
+    assert "the last point is this conference" not in str(review_context["score_history_caption"])
 
 
 def test_a_review_with_no_history_says_no_earlier_scores_are_known(
@@ -206,7 +331,8 @@ def test_previous_scaling_alone_gives_the_earlier_scores_and_the_chart(
     assert (leo["score_then"], leo["score_now"]) == ("1", "3")
     picture = context["score_history_picture"]
     assert isinstance(picture, Picture)
-    assert "at 3 conferences from 1 August 2026 to 19 February 2027" in picture.description
+    assert "each of the 3 conferences, from the conference of 1 August 2026" in picture.description
+    assert overall["then_for"] == "From the Previous scaling sheet, dated 27 November 2026"
 
 
 def test_other_meetings_show_no_progress_even_with_history(
@@ -230,6 +356,16 @@ def test_the_rendered_review_report_has_the_section_and_the_chart_with_alt_text(
     assert "Scores at each conference" in body
     described = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', body)
     assert len(described) == 1 and described[0].startswith("A line chart of the scaling scores")
+
+
+def test_the_scores_table_calls_the_reason_why_they_score_it_now(
+    review_context: dict[str, object],
+) -> None:
+    """The last column holds each person's reason for today's score, and says so."""
+    rows = table_after(rendered_blocks(review_context), "Scores then and now")
+    assert rows[0][-1] == "Why they score it now"
+    ada = next(row for row in rows if row[0] == "Ada Okafor")
+    assert "For the initial conference on 27 November 2026" in ada[2]
 
 
 def test_the_rendered_initial_report_has_no_progress_section(
@@ -272,7 +408,7 @@ def test_fifty_conferences_make_a_readable_chart_quickly(
     with Image.open(io.BytesIO(picture.data)) as image:
         assert image.size == picture.size and image.size[0] == 1800 and image.size[1] < 1400
     (tmp_path / "fifty.png").write_bytes(picture.data)
-    assert "at 51 conferences" in picture.description and len(picture.description) < 3000
+    assert "each of the 51 conferences" in picture.description and len(picture.description) < 3000
     assert took < 2.0, took
 
 
