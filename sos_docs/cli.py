@@ -238,6 +238,8 @@ def _print_outcome(path: Path, outcome: ProcessResult) -> None:
         click.echo(f"  {where}  {problem.code}  {message}")
     for warning in outcome.render_warnings:
         click.echo(f"  Warning: {escape_text(warning)}")
+    for earlier in outcome.compared_with:
+        click.echo(f"  Progress read from {escape_text(earlier)}")
     for document in (*outcome.documents, *outcome.pdfs):
         click.echo(f"Wrote {escape_text(str(document))}")
 

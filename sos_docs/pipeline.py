@@ -38,7 +38,8 @@ from sos_docs.model import (
     Problem,
     Validation,
 )
-from sos_docs.workbook.history import read_history
+from sos_docs.workbook.cells import long_date
+from sos_docs.workbook.history import conference_date, read_history
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
 
@@ -84,6 +85,7 @@ class Made:
 
     validation: Validation
     documents: tuple[RenderedDocument, ...] = ()
+    compared_with: tuple[str, ...] = ()  # for a review: the earlier workbooks it was read against
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class ProcessResult:
     documents: tuple[Path, ...] = ()
     render_warnings: tuple[str, ...] = ()
     pdfs: tuple[Path, ...] = ()
+    compared_with: tuple[str, ...] = ()  # for a review: the earlier workbooks it was read against
 
     @property
     def ok(self) -> bool:
@@ -365,7 +368,20 @@ def make_documents(
         return Made(validation)
     validation, history = with_history(validation, earlier, config)
     assert validation.case is not None
-    return Made(validation, tuple(render_case(validation.case, config, history=history)))
+    documents = tuple(render_case(validation.case, config, history=history))
+    return Made(validation, documents, compared_with(history))
+
+
+def compared_with(history: CaseHistory | None) -> tuple[str, ...]:
+    """For staff (the receipt, the command line), never the documents: each earlier workbook a
+    review was read against, and which conference it was."""
+    if history is None:
+        return ()
+    return tuple(
+        f"{earlier.file_name} (the {earlier.case.details.meeting_type.lower()} on "
+        f"{long_date(conference_date(earlier.case))})"
+        for earlier in history.earlier
+    )
 
 
 def make_pdf_copy(
@@ -438,4 +454,4 @@ def process_workbook(
             pdf, warning = make_pdf_copy(converter, docx, pdf_path_for(docx))
             pdfs += [pdf] if pdf else []
             warnings += [warning] if warning else []
-    return ProcessResult(validation, written, tuple(warnings), tuple(pdfs))
+    return ProcessResult(validation, written, tuple(warnings), tuple(pdfs), compared_with(history))

@@ -178,9 +178,10 @@ def test_render_previous_gives_a_review_its_earlier_workbook(tmp_path: Path) -> 
     code, output = run("render", str(review), "--out", str(tmp_path), "--previous", str(initial))
     assert code == 0, output
     assert "SOS22" not in output
+    assert "Progress read from initial.xlsx (the initial child protection conference on" in output
     text = review_report_text(tmp_path)
-    assert "Progress since the last conference" in text and "initial.xlsx" in text
-    assert "Up 2" in text
+    assert "Progress since the last conference" in text and "Up 2" in text
+    assert "initial.xlsx" not in text  # a file name is for staff, not for the family
 
 
 def test_render_previous_that_is_missing_is_a_warning_not_a_failure(tmp_path: Path) -> None:

@@ -277,7 +277,9 @@ class _Job:
         if plan.processed and placed:
             receipt = placed[0].parent / f"{short_stem(plan.name)} - receipt.txt"
             when = dt.datetime.fromtimestamp(plan.made_at).astimezone()
-            text = explain.receipt_text(plan.name, placed, plan.problems, when)
+            text = explain.receipt_text(
+                plan.name, placed, plan.problems, when, compared_with=plan.compared_with
+            )
             self._place(journal, plan, receipt, explain.text_file_bytes(text), since)
         return tuple(placed)
 

@@ -62,6 +62,7 @@ class JobPlan:
     outputs: tuple[tuple[str, str], ...]  # (staged file in the job folder, target under root)
     problems: tuple[Problem, ...]
     case_reference: str = ""
+    compared_with: tuple[str, ...] = ()  # a review's earlier workbooks, for the receipt
 
     @property
     def processed(self) -> bool:
@@ -82,6 +83,7 @@ class JobPlan:
         values["problems"] = tuple(
             Problem(**{**p, "level": Level(p["level"])}) for p in values["problems"]
         )
+        values["compared_with"] = tuple(values.get("compared_with", ()))  # older plans: none
         return cls(**values)
 
 
@@ -213,7 +215,7 @@ class Planner:
         validation = made.validation
         if not validation.ok or validation.case is None:
             return self._rejection(journal_id, workbook, name, validation.problems, "rejected")
-        return self._documents(journal_id, name, validation, made.documents)
+        return self._documents(journal_id, name, validation, made.documents, made.compared_with)
 
     def _documents(
         self,
@@ -221,6 +223,7 @@ class Planner:
         name: str,
         validation: Validation,
         documents: Sequence[pipeline.RenderedDocument],
+        compared_with: Sequence[str] = (),
     ) -> JobPlan:
         """Stage the documents rendered in memory under their target names."""
         case = validation.case
@@ -251,6 +254,7 @@ class Planner:
             outputs=tuple(outputs),
             problems=(*validation.warnings, *naming, *render_warnings),
             case_reference=case.details.case_reference,
+            compared_with=tuple(compared_with),
         )
 
     def _pdf_copies(

@@ -73,9 +73,14 @@ def _what_to_do_next(problems: Sequence[Problem]) -> str:
 
 
 def receipt_text(
-    file_name: str, documents: Sequence[Path], problems: Sequence[Problem], when: datetime
+    file_name: str,
+    documents: Sequence[Path],
+    problems: Sequence[Problem],
+    when: datetime,
+    compared_with: Sequence[str] = (),
 ) -> str:
-    """The body of `<name> - receipt.txt`: the documents made and any warnings to check."""
+    """The body of `<name> - receipt.txt`: the documents made, the earlier workbooks a review
+    was read against, and any warnings to check."""
     lines = [
         f'sos-docs made documents from the workbook "{one_line(file_name)}"',
         f"on {_readable_time(when)}.",
@@ -84,6 +89,12 @@ def receipt_text(
         *(f"  {one_line(document.name)}" for document in documents),
         "",
     ]
+    if compared_with:
+        lines += [
+            "The review's progress since the last conference was read from:",
+            *(f"  {one_line(earlier)}" for earlier in compared_with),
+            "",
+        ]
     if problems:
         lines.append(
             f"Warnings ({len(problems)}): the documents were made, but please check these "

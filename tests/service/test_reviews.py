@@ -84,6 +84,12 @@ def test_a_review_reads_the_initial_conference_the_service_processed_before(
         "the 2 conferences" in body
     )
     assert "SOS220" not in receipt and "SOS221" not in receipt
+    # Staff are told which file the progress came from; the family's document never is.
+    assert (
+        "The review's progress since the last conference was read from:\n"
+        "  processed/Hartley initial.xlsx (the initial child protection conference on "
+        "27 November 2026)"
+    ) in receipt.replace("\r\n", "\n")
     assert hashlib.sha256(earlier.read_bytes()).hexdigest() == before
 
 
