@@ -69,7 +69,9 @@ SOS108 = _code(
 )
 SOS109 = _code("SOS109", ERROR, "A child's date of birth or expected due date is impossible.")
 SOS110 = _code(
-    "SOS110", ERROR, "The mapping date is in the future, or a next step is due before it."
+    "SOS110",
+    ERROR,
+    "The mapping date is in the future, or a new plan's next step is due before it.",
 )
 SOS111 = _code(
     "SOS111",

@@ -749,14 +749,14 @@ REVIEW_WORKING_WELL: list[Row] = [
     },
 ]
 
-# Done steps are dated on the mapping day: a step due before the mapping date is an error
-# (SOS110), and the review records them as met by then.
+# The plan's steps keep the deadlines the initial conference gave them (a review's steps may be
+# due before its mapping date), so the progress section shows when each was due; one moved later.
 REVIEW_NEXT_STEPS: list[Row] = [
-    {**NEXT_STEPS[0], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
-    {**NEXT_STEPS[1], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
-    {**NEXT_STEPS[2], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
+    {**NEXT_STEPS[0], "Status": "Done"},
+    {**NEXT_STEPS[1], "Status": "Done"},
+    {**NEXT_STEPS[2], "Status": "Done"},
     {**NEXT_STEPS[3], "By when": dt.date(2027, 5, 21), "Status": "In progress"},
-    {**NEXT_STEPS[4], "By when": REVIEW_MAPPING_DATE, "Status": "Done"},
+    {**NEXT_STEPS[4], "Status": "Done"},
     {
         "Action": "Finish the last two sessions of the alcohol group and agree a plan for after it.",
         "Who": "P9",

@@ -36,6 +36,8 @@ PROFESSIONAL = schema.ROLES[-1]
 EXISTING_SAFETY = schema.WORKING_WELL_TYPES[1]
 VIEWS_NEEDING_WORDS = frozenset(schema.FAMILY_VIEWS[1:])  # Partly agree, Disagree
 MAX_DANGER_STATEMENTS = 3
+DONE = schema.STEP_STATUSES[-1]
+NEW_PLAN_MEETINGS = frozenset({model.INITIAL_CONFERENCE, model.PRE_BIRTH_CONFERENCE})
 ADULT_AGE = 18
 
 # Decided with the practice lead: these empty required cells break a Signs of Safety rule, so
@@ -432,10 +434,11 @@ def children_have_views(book: Book) -> Iterator[Problem]:
 def category_for_protection_plan(book: Book) -> Iterator[Problem]:
     """SOS107: a recommended (or continued) child protection plan names its category of harm.
 
-    Each child's recommendation and category are their own cells, else the Case's.
+    Each child's recommendation and category are their own cells, else the Case's. Only a
+    conference decides on a plan: at another meeting a recommendation is not used (SOS212).
     """
     case = book.case
-    if case is None:
+    if case is None or not book.is_conference:
         return
     children = [row for row, _ in _children_names(book)]
     case_plan = case.text("recommendation") in PLAN_RECOMMENDATIONS
@@ -521,8 +524,15 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def _plan_is_new(book: Book) -> bool:
+    """True at an initial or pre-birth conference: every next step is a new one."""
+    case = book.case
+    return case is not None and case.text("meeting_type") in NEW_PLAN_MEETINGS
+
+
 def dates_in_order(book: Book) -> Iterator[Problem]:
-    """SOS110: the mapping date is not in the future, next steps are not due before it."""
+    """SOS110: the mapping date is not in the future; at an initial or pre-birth conference a
+    next step not yet done is not due before it (a review's steps may be, and show as late)."""
     mapped, case = book.mapping_date, book.case
     if mapped is None or case is None:
         return
@@ -534,9 +544,11 @@ def dates_in_order(book: Book) -> Iterator[Problem]:
             f"The mapping date, {long_date(mapped)}, is in the future (today is "
             f"{long_date(book.today)}). Enter the day the map was done.",
         )
+    if not _plan_is_new(book):
+        return  # a plan being reviewed carries steps already due, done or not: no error
     for row in book.table(NEXT_STEPS).rows:
         due = row.date("by_when")
-        if due and due < mapped:
+        if due and due < mapped and row.text("status") != DONE:
             yield problem(
                 codes.SOS110,
                 row.sheet,

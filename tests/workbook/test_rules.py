@@ -295,8 +295,9 @@ def test_mapping_date_in_the_future_is_sos110(tmp_path: Path) -> None:
 
 
 def test_next_step_due_before_the_mapping_date_is_sos110(tmp_path: Path) -> None:
-    """A next step due before the mapping date is SOS110 at its By when cell."""
-    book = WorkbookBuilder().update_row("Next steps", 2, By_when="15/11/2026")
+    """A new plan's next step not yet done, due before the mapping date, is SOS110 at its By
+    when cell."""
+    book = WorkbookBuilder().update_row("Next steps", 2, By_when="15/11/2026", Status="Not started")
     problem = the_problem(check(book, tmp_path), "SOS110")
     assert where(problem) == (
         "SOS110",
@@ -304,6 +305,29 @@ def test_next_step_due_before_the_mapping_date_is_sos110(tmp_path: Path) -> None
         "Next steps",
         book.cell("Next steps", "By when", 2),
     )
+
+
+def test_a_done_step_may_be_due_before_the_mapping_date(tmp_path: Path) -> None:
+    """A step already done keeps the date it was due: no SOS110."""
+    book = WorkbookBuilder().update_row("Next steps", 2, By_when="15/11/2026", Status="Done")
+    assert not problems_with(check(book, tmp_path), "SOS110")
+
+
+@pytest.mark.parametrize("meeting", ["Review child protection conference", "Core group meeting"])
+def test_a_plan_under_review_may_carry_steps_already_due(tmp_path: Path, meeting: str) -> None:
+    """At a review or a core group the plan's steps keep their deadlines, late or not."""
+    book = WorkbookBuilder().plain().set_case("Meeting type", meeting)
+    book.set_case("Recommendation", None).set_case("Category of harm", None)
+    book.update_row("Next steps", 2, By_when="15/11/2026", Status="In progress")
+    assert not problems_with(check(book, tmp_path), "SOS110")
+
+
+def test_a_core_group_recommendation_without_a_category_is_not_an_error(tmp_path: Path) -> None:
+    """SOS107 is a conference's: at a core group a recommendation is only not used (SOS212)."""
+    book = WorkbookBuilder().plain().set_case("Meeting type", "Core group meeting")
+    book.set_case("Category of harm", None)
+    validation = check(book, tmp_path)
+    assert not problems_with(validation, "SOS107") and problems_with(validation, "SOS212")
 
 
 # ------------------------------------------------------------------------ SOS2xx warnings
