@@ -55,13 +55,18 @@ def _coordinate(a1: str) -> tuple[int, int]:
     return coordinate_to_tuple(a1)
 
 
-def one_cell_workbook(path: Path, value: object, title: str = "Notes") -> Path:
-    """A workbook with one sheet holding `value` in A1, written by openpyxl."""
+def one_cell_workbook(
+    path: Path, value: object, title: str = "Notes", *, text: bool = False
+) -> Path:
+    """A workbook with one sheet holding `value` in A1, written by openpyxl; with `text` a
+    string is stored as text even when it starts with "=" (openpyxl would make it a formula)."""
     book = Workbook()
     sheet_ = book.active
     assert sheet_ is not None
     sheet_.title = title
     sheet_["A1"] = value
+    if text:
+        sheet_["A1"].data_type = "s"
     book.save(path)
     return path
 
@@ -381,7 +386,8 @@ def _as_read(text: str) -> str:
 def test_any_text_reads_back_as_typed(tmp_path: Path, text: str) -> None:
     """Any text (emoji, RTL, template and XML look-alikes, control characters) reads back as typed."""
     assume(not EXCEL_CONTROL_ESCAPE.search(text))  # a literal "_x0007_" is decoded, as Excel does
-    path = one_cell_workbook(tmp_path / "prop.xlsx", _as_excel_writes(text))
+    # Typed text that starts with "=" (Excel keeps it as text after a ' prefix) stays text.
+    path = one_cell_workbook(tmp_path / "prop.xlsx", _as_excel_writes(text), text=True)
     expected = _as_read(text)
     cells = read_workbook(path).sheets[0].cells
     assert cells.get((1, 1)) == (expected or None)
