@@ -339,7 +339,8 @@ def _scores(
 ) -> list[Item]:
     """Each score now beside the same person's latest earlier score on the same question.
 
-    Scores given at the last conference and not this time follow, so none silently drops out.
+    Scores given at the last conference (its workbook, or the Previous scaling sheet's latest
+    day) and not this time follow, so none silently drops out.
     """
     if not case.details.is_review:
         return []
@@ -366,7 +367,9 @@ def _scores(
                 date,
             )
         )
-    last_day = _held_on(last.case) if last else None
+    # The last conference: its workbook's, else the latest day on the Previous scaling sheet.
+    earlier_days = [point.day for point in latest.values()]
+    last_day = _held_on(last.case) if last else max(earlier_days, default=None)
     for key, point in latest.items():
         if key not in seen and point.day == last_day:
             items.append(_score_item(point.participant, point.about, point, None, "", date))

@@ -335,6 +335,21 @@ def test_previous_scaling_alone_gives_the_earlier_scores_and_the_chart(
     assert overall["then_for"] == "From the Previous scaling sheet, dated 27 November 2026"
 
 
+def test_a_previous_scaling_score_not_given_this_time_is_still_listed(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """Someone who scored at the last conference (Previous scaling) and not now is listed as
+    not scored this time, as with an earlier workbook: no score silently drops out."""
+    review = cases[1]
+    old_worker = PersonRef("Bob Stone")  # a social worker who has left the case
+    rows = (PreviousScore(dt.date(2026, 11, 27), old_worker, 3),)
+    context = build_context(
+        dataclasses.replace(review, previous_scaling=rows), SETTINGS, CaseHistory()
+    )
+    bob = next(s for s in items(context, "progress_scores") if s["participant"] == "Bob Stone")
+    assert (bob["score_then"], bob["score_now"], bob["change"]) == ("3", "", "Not scored this time")
+
+
 def test_other_meetings_show_no_progress_even_with_history(
     cases: tuple[MappingCase, MappingCase],
 ) -> None:
