@@ -514,8 +514,10 @@ class Index:
             ref = PersonRef(row.text("name"), row.text("id") or None, is_child=is_child)
             if ref.id:
                 by_id.setdefault(fold(ref.id), ref)
-            if ref.name:
-                by_name[fold(ref.name)] = (*by_name.get(fold(ref.name), ()), ref)
+            # A child is found by the name they are known by too ("Mia" for "Mia Hartley").
+            names = {fold(ref.name), fold(row.text("known_as")) if is_child else ""} - {""}
+            for name in names:
+                by_name[name] = (*by_name.get(name, ()), ref)
         return cls(by_id, by_name)
 
 

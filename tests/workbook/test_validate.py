@@ -888,3 +888,16 @@ def test_any_cell_content_never_crashes_validation(
     validation = validate(dataclasses.replace(example_raw, sheets=tuple(sheets)), today=TODAY)
     assert all(p.message for p in validation.problems)
     assert (validation.case is None) == bool(validation.errors)
+
+
+def test_a_child_is_found_by_their_known_as_name(tmp_path: Path) -> None:
+    """A scaling row naming a child by Known as ("Mia") means that child, as her ID would."""
+    book = WorkbookBuilder()
+    mia = next(row for row in book.rows("Children") if row.get("Known as") == "Mia")
+    for row in book.rows("Scaling"):
+        if row.get("Participant") == mia["ID"]:
+            row["Participant"] = "Mia"
+    validation = check(book, tmp_path)
+    assert validation.problems == ()
+    assert validation.case is not None
+    assert any(s.participant.id == mia["ID"] for s in validation.case.scaling)
