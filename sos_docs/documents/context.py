@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
 from sos_docs.documents import decision
@@ -584,15 +584,28 @@ def _capital(text: str) -> str:
 def _scaling_fields(case: MappingCase, words: _Words) -> Context:
     zero, ten = _scale_ends(case, words)
     short = short_names([s.participant for s in case.scaling], words)
+    points = _scale_points(case.scaling, short, words)
+    picture = replace(
+        draw_scale(points, zero, ten), description=scale_description(points, zero, ten)
+    )
     return {
         "scale_zero_means": zero,
         "scale_ten_means": ten,
-        "scale_picture": draw_scale(_scale_points(case.scaling, short, words), zero, ten),
+        "scale_picture": picture,
         "scores": [_score(s, short, words) for s in case.scaling],
         "overall_scores": [
             _score(s, short, words) for s in case.scaling if not s.danger_statement_id
         ],
     }
+
+
+def scale_description(points: Sequence[tuple[str, int]], zero: str, ten: str) -> str:
+    """The scale picture in words, for its alt text: the ends, then where each person is."""
+    placed = "; ".join(f"{label}: {score}" for label, score in points)
+    return (
+        f"A scale from 0 ({zero.rstrip('.')}) to 10 ({ten.rstrip('.')}), with where each "
+        f"person placed it. {placed}."
+    )
 
 
 def _person_key(ref: PersonRef) -> str:

@@ -279,6 +279,19 @@ def test_scale_picture_is_a_png_picture(context: dict[str, object]) -> None:
         assert image.width > 2 * image.height
 
 
+def test_the_scale_picture_says_in_words_where_everyone_placed_it(
+    context: dict[str, object],
+) -> None:
+    """The scale picture's alt text gives both ends and each person's score, for a screen
+    reader and for anyone who cannot see the picture."""
+    picture = context["scale_picture"]
+    assert isinstance(picture, Picture)
+    assert picture.description.startswith(
+        "A scale from 0 (The children cannot safely stay at home as things are) to 10 ("
+    )
+    assert "Ada Okafor: 4" in picture.description
+
+
 def test_recommendation_and_sharing_sentences(context: dict[str, object]) -> None:
     """The example recommends a plan for each child, Leo's under two categories of his own, and
     was shared on 16 November."""
