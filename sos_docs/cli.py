@@ -97,17 +97,28 @@ def new_workbook(path: Path, stage: str | None) -> None:
     click.echo(f"Wrote {what} mapping workbook to {written}")
 
 
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=ExistingFile,
+    help="A folder's sos-docs.toml, to check as that folder does (its bank holiday region and "
+    "sharing days, its templates and settings).",
+)
+
+
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=ExistingFile)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of problems.")
-def validate_command(files: tuple[Path, ...], as_json: bool) -> None:
+@CONFIG_OPTION
+def validate_command(files: tuple[Path, ...], as_json: bool, config_file: Path | None) -> None:
     """Check mapping workbooks against the Signs of Safety workbook format.
 
     Exits 0 when no file has an error (warnings allowed), 1 when any has, 2 for a usage error.
     """
     from sos_docs.pipeline import check_workbook
 
-    results = [(path, check_workbook(path)) for path in files]
+    config = _config(None, {}, config_file)
+    results = [(path, check_workbook(path, config)) for path in files]
     if as_json:
         click.echo(
             escape_json_text(json.dumps(_problems_json(results), indent=2, ensure_ascii=False))
@@ -191,6 +202,7 @@ def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
     help="An earlier workbook of the same case, for a review's progress and score chart "
     "(give it once per file: --previous initial.xlsx --previous review1.xlsx).",
 )
+@CONFIG_OPTION
 def render_command(
     workbooks: tuple[Path, ...],
     out: Path,
@@ -198,6 +210,7 @@ def render_command(
     templates: Path | None,
     pdf: bool,
     previous: tuple[Path, ...],
+    config_file: Path | None,
 ) -> None:
     """Validate mapping workbooks and write their documents.
 
@@ -208,7 +221,7 @@ def render_command(
     from sos_docs.documents.pdf import PdfConverter
     from sos_docs.pipeline import BUILT_IN_KINDS, earlier_files, process_workbook
 
-    config = _config(None, {"templates_dir": templates, "pdf": pdf or None})
+    config = _config(None, {"templates_dir": templates, "pdf": pdf or None}, config_file)
     # Without --only each workbook gets the documents of its meeting type.
     kinds = None if only is None else tuple(k for k in BUILT_IN_KINDS if k.key == only)
     failed = False
@@ -233,6 +246,8 @@ def _print_outcome(path: Path, outcome: ProcessResult) -> None:
             "fix the errors above and run again."
         )
         return
+    if outcome.validation.warnings or outcome.render_warnings or outcome.compared_with:
+        click.echo(escape_text(path.name))  # whose warnings these are, when several are made
     for problem in outcome.validation.warnings:
         where, message = escape_text(problem.where), escape_text(problem.message)
         click.echo(f"  {where}  {problem.code}  {message}")
@@ -531,9 +546,11 @@ def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _config(root: Path | None, overrides: dict[str, object]) -> Config:
+def _config(
+    root: Path | None, overrides: dict[str, object], config_file: Path | None = None
+) -> Config:
     with _user_errors():
-        return load_config(root, None, overrides)
+        return load_config(root, config_file, overrides)
 
 
 @contextlib.contextmanager

@@ -159,11 +159,13 @@ def history_problems(case: MappingCase, history: CaseHistory | None) -> list[Pro
                 codes.SOS221,
                 "Previous scaling",
                 None,
-                "This is a review conference, but sos-docs found no usable earlier workbook of this "
-                "case and the workbook has no Previous scaling rows, so the report says no "
-                "earlier scores are known. Add the scores of the last conference on a Previous "
-                "scaling sheet (Date, Participant, Danger statement, Child, Score), or give the "
-                "earlier workbook with `sos-docs render --previous`.",
+                "This is a review conference, but sos-docs found no usable earlier workbook of "
+                "this case and the workbook has no Previous scaling rows, so the report says no "
+                "earlier scores are known. sos-docs reads the case's earlier workbooks from this "
+                "folder's processed workbooks (the same case reference); if the last conference's "
+                "was made elsewhere, add its scores on a Previous scaling sheet (Date, "
+                "Participant, Danger statement, Child, Score). From the command line, give it "
+                "with `sos-docs render --previous`.",
             )
         )
     return found

@@ -178,6 +178,7 @@ def test_render_previous_gives_a_review_its_earlier_workbook(tmp_path: Path) -> 
     code, output = run("render", str(review), "--out", str(tmp_path), "--previous", str(initial))
     assert code == 0, output
     assert "SOS22" not in output
+    assert output.startswith("review.xlsx\n")  # the lines below are this workbook's
     assert "Progress read from initial.xlsx (the initial child protection conference on" in output
     text = review_report_text(tmp_path)
     assert "Progress since the last conference" in text and "Up 2" in text
@@ -527,3 +528,18 @@ def test_check_template_names_a_misspelt_field_with_a_suggestion(tmp_path: Path)
     code, output = run("check-template", str(path))
     assert code == 1
     assert "unknown field 'case_refrence' (did you mean 'case_reference'?)" in output
+
+
+def test_validate_and_render_check_as_the_folder_given_with_config(tmp_path: Path) -> None:
+    """`--config` applies a folder's settings: its sharing days make the example's sharing too
+    late (SOS211), as the service in that folder would say; without it the defaults hold."""
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    settings = tmp_path / "sos-docs.toml"
+    settings.write_text('holiday_region = "Scotland"\nsharing_days_initial = 15\n', "utf-8")
+    assert "SOS211" not in run("validate", str(workbook))[1]
+    code, output = run("validate", str(workbook), "--config", str(settings))
+    assert code == 0 and "SOS211" in output and "Scotland" in output
+    code, output = run(
+        "render", str(workbook), "--out", str(tmp_path / "out"), "--config", str(settings)
+    )
+    assert code == 0 and "SOS211" in output

@@ -175,9 +175,10 @@ def _instruction_lines() -> list[Line]:
 def _purpose() -> str:
     return (
         "Use this workbook to record the Signs of Safety map of one family, during or after the "
-        "meeting. sos-docs reads it and writes the conference paperwork for you: the professional "
-        "report to the child protection conference and the words and pictures safety plan for "
-        "the children. Everything it needs comes from the sheets in this workbook, so please "
+        "meeting. sos-docs reads it and writes the paperwork for you: for a child protection "
+        "conference the professional report to the conference, for any other meeting a record "
+        "of the mapping, and the words and pictures safety plan for the children. Everything it "
+        "needs comes from the sheets in this workbook, so please "
         f"fill them in as described below. (Mapping workbook format {schema.FORMAT_VERSION}.)"
     )
 
@@ -238,10 +239,16 @@ def _sheet_lines() -> list[Line]:
     return lines
 
 
+# Optional sheets some rules still ask rows of (SOS106: each child who is born has a view).
+NEEDED_BY_RULE = {"Child's views": "a row for each child who is born (SOS106)"}
+
+
 def _need(contract: Sheet) -> str:
     if contract.at_least_one_row:
         return "required, at least one row"
-    return "required" if contract.required else "optional, can be left empty"
+    if contract.required:
+        return "required"
+    return NEEDED_BY_RULE.get(contract.name, "optional, can be left empty")
 
 
 def _summary(contract: Sheet) -> str:

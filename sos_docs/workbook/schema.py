@@ -665,7 +665,8 @@ FAMILYS_VIEWS = Sheet(
     "Family's views",
     question=Question.WORRIED,
     aliases=("Familys views", "Family views", "Parents' views", "Parents views"),
-    intro="Each person's own view of the worries: one row per person and danger statement.",
+    intro="Each person's own view of the worries: one row per person and what it is about (a "
+    "danger statement, a Harm row, or the worries overall).",
     columns=(
         _c("Person", "person", ColumnKind.PERSON, required=True, width=20),
         _c(
