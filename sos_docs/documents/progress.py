@@ -46,6 +46,9 @@ DateWords = Callable[[dt.date | None], str]
 
 ALL_CHILDREN = "All the children"
 MAX_DESCRIBED_PEOPLE = 12  # the chart's alt text names this many lines, then counts the rest
+# The chart stays readable and small whatever the history holds (a workbook can name thousands).
+MAX_CHART_CONFERENCES = 60
+MAX_CHART_LINES = 16
 
 
 def progress_fields(case: MappingCase, history: CaseHistory | None, date: DateWords) -> Context:
@@ -414,11 +417,21 @@ def _chart_fields(case: MappingCase, points: Sequence[_Point], date: DateWords) 
     """The chart and its caption when there are earlier scores; empty otherwise."""
     if not case.details.is_review or not points:
         return {"score_history_picture": "", "score_history_caption": ""}
-    days, series = _chart_series(case, points)
+    days, series, left_out = _chart_series(case, points)
     span = _Span(days, case.details.mapping_date, case.details.meeting_date, date)
-    picture: Picture = draw_score_chart(days, series, _describe(span, series))
+    untold = (
+        f" {left_out} more {'person' if left_out == 1 else 'people'} who scored only at "
+        "earlier conferences "
+        f"{'is' if left_out == 1 else 'are'} not drawn; their scores are in the tables above."
+        if left_out
+        else ""
+    )
+    picture: Picture = draw_score_chart(days, series, _describe(span, series) + untold)
     # The caption is short: the scores are in the tables above; the alt text tells them all.
-    return {"score_history_picture": picture, "score_history_caption": span.caption()}
+    return {
+        "score_history_picture": picture,
+        "score_history_caption": span.caption() + untold,
+    }
 
 
 @dataclass(frozen=True)
@@ -468,10 +481,11 @@ class _Span:
 
 def _chart_series(
     case: MappingCase, points: Sequence[_Point]
-) -> tuple[list[dt.date], list[ChartSeries]]:
+) -> tuple[list[dt.date], list[ChartSeries], int]:
     """One line per participant (and child scored about, when not all of them): overall scores.
 
-    When nobody gave an overall score at any conference, every score is drawn instead.
+    When nobody gave an overall score at any conference, every score is drawn instead. Also
+    says how many people's lines were left out (MAX_CHART_LINES).
     """
     now_day = _held_on(case)
     current = [
@@ -486,17 +500,28 @@ def _chart_series(
     ]
     every = [p for p in points if p.day < now_day] + current
     overall = [p for p in every if not p.danger] or every
-    days = sorted({p.day for p in overall})
+    # Bounded whatever the workbooks hold: the latest conferences, and the people who scored
+    # this time before those who scored only earlier (every score is in the tables anyway).
+    days = sorted({p.day for p in overall})[-MAX_CHART_CONFERENCES:]
     column = {day: n for n, day in enumerate(days)}
+    shown = [p for p in overall if p.day in column]
+    last_seen: dict[tuple[str, str, str], dt.date] = {}
+    for point in shown:
+        last_seen[point.key] = max(point.day, last_seen.get(point.key, point.day))
+    order = sorted(
+        last_seen, key=lambda key: last_seen[key], reverse=True
+    )  # stable: workbook order
+    kept = set(order[:MAX_CHART_LINES])
     lines: dict[tuple[str, str, str], list[int | None]] = {}
     names: dict[tuple[str, str, str], _Point] = {}
-    for point in overall:
-        scores = lines.setdefault(point.key, [None] * len(days))
-        scores[column[point.day]] = point.score  # a later row of the same day wins
-        names[point.key] = point  # the latest spelling of the name
+    for point in shown:
+        if point.key in kept:
+            scores = lines.setdefault(point.key, [None] * len(days))
+            scores[column[point.day]] = point.score  # a later row of the same day wins
+            names[point.key] = point  # the latest spelling of the name
     labels = _labels([names[key] for key in lines])
     series = [ChartSeries(labels[key], tuple(scores)) for key, scores in lines.items()]
-    return days, series
+    return days, series, len(last_seen) - len(kept)
 
 
 def _labels(points: Sequence[_Point]) -> dict[tuple[str, str, str], str]:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from sos_docs.config import DEFAULT_CONFIG
+from sos_docs.documents import progress
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.fields import FIELDS_BY_NAME
 from sos_docs.documents.render import render_document
@@ -452,3 +453,26 @@ def test_docs_has_the_score_chart_of_the_example_review() -> None:
     """docs/score-history.png exists, is a PNG and is the width sos-docs draws."""
     with Image.open(ROOT / "docs/score-history.png") as image:
         assert image.format == "PNG" and image.size[0] == 1800
+
+
+def test_the_chart_is_bounded_however_many_people_and_days_the_history_names(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """Thousands of Previous scaling rows, each a different person on a different day (an
+    attacker's 3 GB chart): the chart draws the latest conferences and at most a few lines,
+    says how many people are left out, and stays a small picture."""
+    review = cases[1]
+    rows = tuple(
+        PreviousScore(dt.date(2000, 1, 1) + dt.timedelta(days=n), PersonRef(f"Person {n}"), n % 11)
+        for n in range(3000)
+    )
+    context = build_context(
+        dataclasses.replace(review, previous_scaling=rows), SETTINGS, CaseHistory()
+    )
+    picture = context["score_history_picture"]
+    assert isinstance(picture, Picture)
+    with Image.open(io.BytesIO(picture.data)) as image:
+        assert image.width == 1800 and image.height < 2000
+    caption = str(context["score_history_caption"])
+    assert "more people who scored only at earlier conferences are not drawn" in caption
+    assert f"each of the {progress.MAX_CHART_CONFERENCES} conferences" in caption
