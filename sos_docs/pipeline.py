@@ -145,7 +145,7 @@ def case_history(
                 "review was made without them.",
             )
         )
-    return read_history(case, candidates, config.limits, today)
+    return read_history(case, candidates, config.limits, today, sharing=config.sharing)
 
 
 def history_problems(case: MappingCase, history: CaseHistory | None) -> list[Problem]:

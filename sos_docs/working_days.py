@@ -66,10 +66,13 @@ def working_days_before(day: dt.date, count: int, region: str = DEFAULT_REGION) 
     Shared on that day or earlier, a report reached the parents `count` working days before.
     """
     found = day
-    for _ in range(count):
-        found -= dt.timedelta(days=1)
-        while not is_working_day(found, region):
+    try:
+        for _ in range(count):
             found -= dt.timedelta(days=1)
+            while not is_working_day(found, region):
+                found -= dt.timedelta(days=1)
+    except OverflowError:  # a date typed in the year 1: nothing is before it
+        return dt.date.min
     return found
 
 

@@ -74,3 +74,9 @@ def test_the_deadline_is_exactly_that_many_working_days_before(
     if days:
         assert is_working_day(deadline, region)
         assert working_days_between(deadline + dt.timedelta(days=1), meeting, region) < days
+
+
+def test_a_deadline_before_the_first_day_there_is_stops_at_it() -> None:
+    """A meeting typed in the year 1 (03/01/0001) has no working days before it: the deadline
+    is the first date there is, never an OverflowError that stops the workbook."""
+    assert working_days_before(dt.date(1, 1, 3), 5) == dt.date.min

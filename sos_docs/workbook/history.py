@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
@@ -29,6 +30,7 @@ from sos_docs.wording import plural
 from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
+from sos_docs.working_days import SharingRules
 
 __all__ = ["MAX_EARLIER_WORKBOOKS", "conference_date", "read_history"]
 
@@ -51,11 +53,13 @@ def read_history(
     limits: Limits = DEFAULT_LIMITS,
     today: dt.date | None = None,
     most: int = MAX_EARLIER_WORKBOOKS,
+    sharing: SharingRules | None = None,
 ) -> CaseHistory:
     """The earlier conferences of `case` among `candidates` (given oldest first), oldest first.
 
     At most `most` candidates are read (the latest ones), and reading stops once a third of
-    the job's time limit has gone; each is said in a warning.
+    the job's time limit has gone; each is said in a warning. Each is checked with the folder's
+    own `sharing` rules, as it was when it was processed.
     """
     warnings: list[str] = []
     if len(candidates) > most:
@@ -75,7 +79,7 @@ def read_history(
                 "of them were not read. The progress section uses the ones read."
             )
             break
-        earlier, warning = _earlier_conference(case, candidate, limits, today)
+        earlier, warning = _guarded(case, candidate, limits, today, sharing)
         if warning:
             warnings.append(warning)
         if earlier is not None:  # of two versions of one conference, the one processed last
@@ -84,8 +88,31 @@ def read_history(
     return CaseHistory(earlier_ones, tuple(warnings))
 
 
+def _guarded(
+    case: MappingCase,
+    candidate: EarlierWorkbook,
+    limits: Limits,
+    today: dt.date | None,
+    sharing: SharingRules | None,
+) -> tuple[EarlierConference | None, str]:
+    """`_earlier_conference`, where anything going wrong with one earlier file is a warning:
+    an earlier workbook must never stop a review from being made."""
+    try:
+        return _earlier_conference(case, candidate, limits, today, sharing)
+    except (ValueError, OverflowError, OSError, MemoryError) as exc:
+        log.warning("earlier workbook %s not used: %s", candidate.name, exc)
+        return None, (
+            f"The earlier workbook {candidate.name} could not be checked, so the review does "
+            "not use it. Run `sos-docs validate` on it to see why."
+        )
+
+
 def _earlier_conference(
-    case: MappingCase, candidate: EarlierWorkbook, limits: Limits, today: dt.date | None
+    case: MappingCase,
+    candidate: EarlierWorkbook,
+    limits: Limits,
+    today: dt.date | None,
+    sharing: SharingRules | None,
 ) -> tuple[EarlierConference | None, str]:
     """The candidate as an earlier conference of `case`, or None and why not ("" when silent)."""
     name = candidate.name
@@ -97,20 +124,21 @@ def _earlier_conference(
             f"The earlier workbook {name} could not be read ({exc}), so the review does not "
             "use it. Check that it is still in place and opens in Excel."
         )
-    validation = validate(raw, today=today)
+    validation = validate(raw, today=today, sharing=sharing)
     if not validation.ok or validation.case is None:
         return None, _invalid_warning(name, validation)
-    earlier = validation.case
+    earlier = _what_progress_uses(validation.case)
     if _folded(earlier.details.case_reference) != _folded(case.details.case_reference):
         return None, (
             f"The workbook {name} is about case {earlier.details.case_reference}, not "
             f"{case.details.case_reference}, so the review does not use it."
         )
-    if not _children_names(earlier) & _children_names(case):
+    if not _children_keys(earlier) & _children_keys(case):
         return None, (
             f"The earlier workbook {name} has the case reference {case.details.case_reference} "
-            "but none of the same children (by name or Known as), so it may be another "
-            "family's and the review does not use it. Check the case reference in both."
+            "but none of the same children (by full name, or by Known as and date of birth), "
+            "so it may be another family's and the review does not use it. Check the case "
+            "reference in both."
         )
     return _dated_before(case, earlier, candidate)
 
@@ -151,9 +179,37 @@ def _invalid_warning(name: str, validation: Validation) -> str:
     )
 
 
-def _children_names(case: MappingCase) -> set[str]:
-    names = {_folded(c.name) for c in case.children} | {_folded(c.known_as) for c in case.children}
-    return names - {""}
+def _children_keys(case: MappingCase) -> set[tuple[str, ...]]:
+    """What identifies each child across workbooks: the full name, or either of their names
+    with their date of birth (or due date). A Known as alone ("Mia", "Baby") is shared by too
+    many children to say two workbooks are one family's."""
+    keys: set[tuple[str, ...]] = set()
+    for child in case.children:
+        if child.name:
+            keys.add(("name", _folded(child.name)))
+        born = child.date_of_birth or child.expected_due_date
+        for name in {child.name, child.known_as} - {""}:
+            if born:
+                keys.add(("name and birth", _folded(name), born.isoformat()))
+    return keys
+
+
+def _what_progress_uses(case: MappingCase) -> MappingCase:
+    """An earlier case without what a review never reads from it (pictures, views, harm ...):
+    sixty earlier workbooks are held at once, so each keeps only the parts compared."""
+    return replace(
+        case,
+        agency_involvement=(),
+        harm=(),
+        complicating_factors=(),
+        grey_areas=(),
+        working_well=(),
+        childs_views=(),
+        safety_plan=(),
+        words_and_pictures=(),
+        family_views=(),
+        birth_plan=(),
+    )
 
 
 def _folded(text: str) -> str:

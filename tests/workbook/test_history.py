@@ -12,6 +12,7 @@ import pytest
 from sos_docs.config import DEFAULT_LIMITS
 from sos_docs.model import EarlierWorkbook, MappingCase
 from sos_docs.pipeline import check_workbook
+from sos_docs.workbook import history as history_module
 from sos_docs.workbook.history import read_history
 from tests.support.reviews import (
     REVIEW_TODAY,
@@ -108,12 +109,55 @@ def test_another_family_under_the_same_case_reference_is_not_used(
 def test_a_child_known_by_another_name_still_counts_as_the_same_family(
     review: MappingCase, tmp_path: Path
 ) -> None:
-    """One child matching by Known as is enough: the family is the same."""
+    """One child matching by name and date of birth is enough: the family is the same."""
     book = renamed_children(initial_book(), "Amelia Hartley", "Leonard Hartley")
     book.update_row("Children", 0, Known_as="Mia Hartley")
     earlier = book.write(tmp_path / "initial.xlsx")
     history = read_history(review, [candidate(earlier)], today=REVIEW_TODAY)
     assert history.warnings == () and len(history.earlier) == 1
+
+
+def test_another_family_sharing_only_a_childs_known_as_is_not_used(
+    review: MappingCase, tmp_path: Path
+) -> None:
+    """Another family under the same reference whose child is also known as "Mia" (another
+    full name, another birthday) is not this family's history: its scores and danger
+    statements never reach this family's report."""
+    book = renamed_children(initial_book(), "Amelia Otherfamily", "Oscar Otherfamily")
+    book.update_row("Children", 0, Known_as="Mia", Date_of_birth=dt.date(2018, 6, 1))
+    other = book.write(tmp_path / "other family.xlsx")
+    history = read_history(review, [candidate(other)], today=REVIEW_TODAY)
+    assert history.earlier == ()
+    assert "none of the same children" in history.warnings[0]
+
+
+def test_one_broken_earlier_workbook_never_stops_the_review(
+    review: MappingCase, tmp_path: Path
+) -> None:
+    """An earlier workbook whose meeting is typed in the year 1 (a date the sharing rule cannot
+    count back from) is a warning at most; the other earlier workbook is still read."""
+    odd = initial_book().set_case("Meeting date", "03/01/0001")
+    odd.set_case("Meeting type", "Pre-birth conference")
+    broken = odd.write(tmp_path / "odd.xlsx")
+    initial = initial_book().write(tmp_path / "initial.xlsx")
+    history = read_history(review, [candidate(initial), candidate(broken)], today=REVIEW_TODAY)
+    assert "processed/initial.xlsx" in [e.file_name for e in history.earlier]
+
+
+def test_an_unexpected_failure_reading_an_earlier_workbook_is_a_warning(
+    review: MappingCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong with one earlier file (here a ValueError, as a NUL in a journal's
+    path gives) is a warning naming it; the review is made without it."""
+    initial = initial_book().write(tmp_path / "initial.xlsx")
+
+    def broken_reader(path: Path, *args: object) -> object:
+        raise ValueError("embedded null byte")
+
+    monkeypatch.setattr(history_module, "read_workbook", broken_reader)
+    history = read_history(review, [candidate(initial)], today=REVIEW_TODAY)
+    assert history.earlier == ()
+    assert "processed/initial.xlsx could not be checked" in history.warnings[0]
 
 
 def test_another_case_reference_is_not_used(review: MappingCase, tmp_path: Path) -> None:
