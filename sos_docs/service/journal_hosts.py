@@ -7,7 +7,9 @@ A review conference finds the earlier workbooks of its case here (`ProcessedOfCa
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -237,7 +239,9 @@ class ProcessedOfCase:
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT
 
     def __call__(self, case_reference: str) -> list[EarlierWorkbook]:
-        """The candidate earlier workbooks; JournalError when a journal cannot be read."""
+        """The candidate earlier workbooks; JournalError when a journal cannot be read, or when
+        processed/ is no longer a plain folder of the root (a link to another team's)."""
+        self._check_processed_is_plain()
         jobs = done_jobs_of_case(self.state, self.root, case_reference, self.busy_timeout)
         return [
             EarlierWorkbook(job.final_path, f"{self.processed.name}/{job.final_path.name}")
@@ -245,5 +249,20 @@ class ProcessedOfCase:
             if job.final_path is not None and self._inside_processed(job.final_path)
         ]
 
+    def _check_processed_is_plain(self) -> None:
+        # The reader refuses a link as the file itself; a processed/ folder swapped for a link
+        # after the service started would lead it into another folder, so it is checked here.
+        try:
+            mode = os.lstat(self.processed).st_mode
+        except OSError as exc:
+            raise JournalError(f"the processed folder cannot be read ({exc.strerror})") from exc
+        if not stat.S_ISDIR(mode):
+            raise JournalError(
+                f"{self.processed} is not a plain folder (a link?), so no earlier workbook is "
+                "read from it"
+            )
+
     def _inside_processed(self, path: Path) -> bool:
-        return ".." not in path.parts and path.parent == self.processed
+        # A NUL in a journal's path cannot name a file: such an entry is not offered.
+        plain = ".." not in path.parts and "\0" not in str(path)
+        return plain and path.parent == self.processed

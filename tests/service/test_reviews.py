@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 
 from sos_docs.config import load_config
+from sos_docs.errors import JournalError
 from sos_docs.service.jobs import JobOutcome, run_job
 from sos_docs.service.journal import Journal
 from sos_docs.service.journal_hosts import ProcessedOfCase
@@ -148,6 +149,24 @@ def test_the_lookup_offers_only_files_in_processed_oldest_first(root: WatchedRoo
         ("a.xlsx", "processed/a.xlsx"),
         ("c.xlsx", "processed/c.xlsx"),
     ]
+
+
+def test_a_processed_folder_swapped_for_a_link_is_never_read_through(
+    root: WatchedRoot, tmp_path: Path
+) -> None:
+    """processed/ replaced by a link to another team's folder while the service runs: the
+    lookup refuses it (JournalError, a warning on the receipt) instead of reading the other
+    team's workbooks into this family's review."""
+    with Journal(root.journal_path, root=root.path) as journal:
+        job = journal.start_job("a.xlsx", "hash", root.work / "a.xlsx")
+        journal.finish(job, "done", root.processed / "a.xlsx", [], REFERENCE)
+    other_team = tmp_path / "other team processed"
+    other_team.mkdir()
+    initial_book().write(other_team / "a.xlsx")
+    root.processed.rename(tmp_path / "processed.real")
+    root.processed.symlink_to(other_team, target_is_directory=True)
+    with pytest.raises(JournalError, match="not a plain folder"):
+        ProcessedOfCase(root.state, root.path, root.processed)(REFERENCE)
 
 
 def test_fifty_earlier_conferences_stay_well_inside_the_job_time_limit(
