@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
 from sos_docs.documents import decision
@@ -44,6 +45,7 @@ DEFAULT_STORY_TITLE = "{possessive} story"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"  # 27 November 2026; %-d is handled here, so it works on Windows
 
 Context = dict[str, object]
+T = TypeVar("T")
 Item = dict[str, object]
 
 
@@ -111,6 +113,13 @@ class _Words:
         self.one_unborn = sum(c.is_unborn for c in case.children) == 1
         self.the_children = the_children(case.children)
         self.step_numbers = step_numbers(case)
+        # Grouped once, so a workbook of thousands of rows is read in one pass, not one per row.
+        self.views_about = _grouped(case.family_views, lambda v: v.danger_statement_id)
+        self.views_about_harm = _grouped(case.family_views, lambda v: v.harm_row)
+        self.goals_of = _grouped(case.safety_goals, lambda g: g.danger_statement_id)
+        self.steps_of = _grouped(enumerate(case.next_steps), lambda item: item[1].safety_goal_id)
+        self.scores_about = _grouped(case.scaling, lambda s: s.danger_statement_id)
+        self.short = short_names([s.participant for s in case.scaling], self)
 
     def date(self, value: dt.date | None) -> str:
         """A date in the configured format; empty when there is none."""
@@ -365,9 +374,17 @@ def view_sentence(who: str, view: str, their_words: str) -> str:
     return f"{who} {verb}." if verb else ""
 
 
-def _statement_views(statement: DangerStatement, case: MappingCase) -> list[Item]:
+def _grouped(items: Iterable[T], key: Callable[[T], Hashable]) -> dict[Hashable, list[T]]:
+    """Items by key, each group in the order given."""
+    groups: dict[Hashable, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+def _statement_views(statement: DangerStatement, words: _Words) -> list[Item]:
     """Each person's view of a statement; format 1's single family view when none is given."""
-    views = [_view(v) for v in case.family_views if v.danger_statement_id == statement.id]
+    views = [_view(v) for v in words.views_about.get(statement.id, [])] if statement.id else []
     if not views and (statement.family_view or statement.family_words):
         sentence = view_sentence("The family", statement.family_view, statement.family_words)
         views.append(
@@ -401,7 +418,7 @@ def _worry_fields(case: MappingCase, words: _Words) -> Context:
 
 def _harm(harm: Harm, case: MappingCase, words: _Words) -> Item:
     row = harm.source.row if harm.source is not None else None
-    views = [_view(v) for v in case.family_views if row is not None and v.harm_row == row]
+    views = [_view(v) for v in words.views_about_harm.get(row, [])] if row is not None else []
     disputed_by = join_names(r.name for r in harm.disputed_by)
     dispute = ""
     if disputed_by:
@@ -427,10 +444,12 @@ def _harm(harm: Harm, case: MappingCase, words: _Words) -> Item:
 def _danger_statement(
     number: int, statement: DangerStatement, case: MappingCase, words: _Words
 ) -> Item:
-    goals = [g for g in case.safety_goals if g.danger_statement_id == statement.id]
-    goal_ids = {g.id for g in goals}
-    views = _statement_views(statement, case)
-    short = short_names([s.participant for s in case.scaling], words)
+    goals = words.goals_of.get(statement.id, [])
+    views = _statement_views(statement, words)
+    steps = sorted(
+        (item for goal in goals for item in words.steps_of.get(goal.id, [])),
+        key=lambda item: item[0],
+    )
     return {
         "number": number,
         "id": statement.id,
@@ -440,14 +459,8 @@ def _danger_statement(
         "views": views,
         "views_sentence": _views_sentence(views),
         "goals": [_goal(g) for g in goals],
-        "next_steps": [
-            _next_step(words.step_numbers[i], s, words)
-            for i, s in enumerate(case.next_steps)
-            if s.safety_goal_id in goal_ids
-        ],
-        "scores": [
-            _score(s, short, words) for s in case.scaling if s.danger_statement_id == statement.id
-        ],
+        "next_steps": [_next_step(words.step_numbers[i], s, words) for i, s in steps],
+        "scores": [_score(s, words.short, words) for s in words.scores_about.get(statement.id, [])],
     }
 
 

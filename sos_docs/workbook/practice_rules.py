@@ -279,10 +279,11 @@ def views_about_known_things(book: Book) -> Iterator[Problem]:
         return  # a broken sheet has its own error already
     ids = [row.text("id") for row in dangers.rows if row.text("id")]
     rows = [row.number for row in harm.rows]
+    known_ids, known_rows = {fold_choice(i) for i in ids}, set(rows)  # once, not per view
     for row in book.table(FAMILYS_VIEWS).rows:
         about = row.text("about")
-        known_id = fold_choice(about) in {fold_choice(i) for i in ids}
-        if not about or known_id or harm_row_number(about) in rows:
+        known_id = fold_choice(about) in known_ids
+        if not about or known_id or harm_row_number(about) in known_rows:
             continue
         yield problem(
             codes.WB009,
