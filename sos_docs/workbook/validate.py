@@ -726,7 +726,8 @@ def split_categories(text: str) -> tuple[str, ...]:
     """The categories of harm a `Categories` cell names, as the category list spells them."""
     known = {fold(name): name for name in schema.CATEGORIES_OF_HARM}
     parts = (part.strip() for part in text.replace(";", ",").split(","))
-    return tuple(known.get(fold(part), part) for part in parts if part)
+    # Each category once, in the order first named: "Neglect, neglect" is one category.
+    return tuple(dict.fromkeys(known.get(fold(part), part) for part in parts if part))
 
 
 def about_target(text: str, danger_ids: Mapping[str, str]) -> dict[str, Any]:

@@ -302,6 +302,16 @@ def test_several_categories_in_one_cell_read_as_multiple(tmp_path: Path) -> None
     assert (leo.category_of_harm, leo.categories) == ("Multiple", ("Physical abuse", "Neglect"))
 
 
+def test_a_category_named_twice_is_one_category(tmp_path: Path) -> None:
+    """Categories repeating a category (even thousands of times) names it once: the report
+    never prints "neglect, emotional abuse, neglect, ..."."""
+    book = WorkbookBuilder().plain().set_case("Category of harm", "Multiple")
+    book.set_case("Categories", "Neglect, Emotional abuse, " * 500 + "neglect")
+    validation = check(book, tmp_path)
+    assert validation.case is not None, validation.problems
+    assert validation.case.details.categories == ("Neglect", "Emotional abuse")
+
+
 def test_one_category_in_a_cell_reads_as_before(tmp_path: Path) -> None:
     """A single category, even with a stray comma, is that category, not Multiple."""
     validation = check(
