@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sos_docs.config import CONFIG_FILE_NAME
 from sos_docs.documents.pdf import PdfConverter
-from sos_docs.errors import ConfigError
+from sos_docs.errors import ConfigError, SosDocsError
 from sos_docs.service.doctor import roots_to_watch
 from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
@@ -124,7 +124,11 @@ def put_example(root: WatchedRoot, name: str, day: dt.date, stage: example.Stage
     if target.exists():
         log.info("The example workbook %s is waiting in %s already", name, root.inbox, extra=extra)
         return
-    example.write_example(target, day, stage)
+    try:
+        example.write_example(target, day, stage)
+    except SosDocsError as exc:  # something else has the name (a link, say): the demo goes on
+        log.warning("Did not put the example %s into %s: %s", name, root.inbox, exc, extra=extra)
+        return
     log.info(
         "Put a fresh example workbook, %s, into %s (sos-docs watch was started without a folder, "
         "so it watches the demo folder)",

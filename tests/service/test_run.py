@@ -108,3 +108,14 @@ def test_a_team_folder_gets_no_example(tmp_path: Path) -> None:
     (root.path / "sos-docs.toml").write_text('team = "North"\n', "utf-8")
     assert run.put_in_the_examples(root, TODAY) is None
     assert names(root.inbox) == []
+
+
+def test_a_dangling_link_in_the_examples_place_does_not_stop_the_demo(tmp_path: Path) -> None:
+    """A dangling link named like the example is left alone and logged; the demo goes on
+    (it stopped `sos-docs watch` with an error)."""
+    root = demo_root(tmp_path)
+    (root.inbox / run.EXAMPLE_NAME).symlink_to(tmp_path / "nowhere.xlsx")
+    after_job = run.put_in_the_examples(root, TODAY)
+    assert after_job is not None
+    assert (root.inbox / run.EXAMPLE_NAME).is_symlink()
+    assert not (tmp_path / "nowhere.xlsx").exists()
