@@ -111,6 +111,8 @@ def build_workbook(*, example: bool = False, today: dt.date | None = None) -> Wo
             _write_case(sheet, contract, _case_values(case), lists)
         else:
             _write_table(sheet, contract, rows.get(contract.name, []), lists)
+    if example:
+        example_case.place_pictures(book, rows)
     lists.write_into(book)
     return book
 

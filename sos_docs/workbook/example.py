@@ -22,19 +22,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from openpyxl.cell.cell import Cell
+from openpyxl.drawing.fill import Blip
+from openpyxl.drawing.geometry import PresetGeometry2D
+from openpyxl.drawing.image import Image as SheetImage
+from openpyxl.drawing.picture import PictureFrame
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment
 
 from sos_docs import files
 from sos_docs.errors import SosDocsError
-from sos_docs.workbook import schema
+from sos_docs.workbook import drawings, schema
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Row = dict[str, object]
 Stage = Literal["initial", "review"]
@@ -874,6 +881,47 @@ REVIEW_WORDS_AND_PICTURES: list[Row] = [
     },
 ]
 
+# --------------------------------------------------------------------------------------------
+# The example's pictures, drawn by sos-docs (drawings.py): each with the words that describe it,
+# the picture's alt text in Excel. They are kept apart from the rows (which the tests' builders
+# write as they are) and placed over their rows when an example workbook is made.
+
+Drawn = tuple[Callable[[], bytes], str]  # the drawing and what it shows
+
+STORY_PICTURES: dict[str, Drawn] = {  # Words and pictures pages, by heading
+    "Our family": (drawings.family, "Mum, Mia, Leo and Dad holding hands in the sunshine."),
+    "What happened": (drawings.cloudy_house, "The family's house under a grey rain cloud."),
+    "Who is worried": (
+        drawings.helpers,
+        "Three grown-ups who help: a social worker, a teacher and a police officer.",
+    ),
+    "It is not your fault": (drawings.heart, "A big red heart."),
+    "What everyone is doing": (
+        drawings.nanna_house,
+        "Nanna's house with flowers and Biscuit the dog.",
+    ),
+    "What has changed": (drawings.home, "The family's house on a sunny day."),
+}
+
+RULE_PICTURES: dict[str, Drawn] = {  # Safety plan rules, by who keeps them
+    "P3": (drawings.no_drinks, "A bottle and a glass with a red cross over them."),
+    "P2": (drawings.walk, "Dad going for a walk along a path between trees."),
+    "P1": (drawings.telephone, "A red telephone ringing."),
+    "C1": (drawings.school, "Mia's school."),
+}
+
+# Which column of each sheet's rows picks the picture, and the pictures by that column's value.
+PICTURES: dict[str, tuple[str, dict[str, Drawn]]] = {
+    schema.WORDS_AND_PICTURES.name: ("Heading", STORY_PICTURES),
+    schema.SAFETY_PLAN.name: ("Who", RULE_PICTURES),
+}
+
+# Shown in Excel inside the row's Picture cell (24 characters wide, 75 points high): 4 by 3.
+PICTURE_SHOWN_PIXELS = (120, 90)
+PICTURE_INSET_PIXELS = 5
+EMU_PER_PIXEL = 9525  # Excel's pixels are 1/96 inch
+
+
 REVIEW_SHEET_ROWS: dict[str, list[Row]] = {
     **SHEET_ROWS,
     **_sheets(
@@ -932,6 +980,7 @@ def build_example(today: dt.date, stage: Stage = INITIAL) -> Workbook:
     book = build_workbook()
     case, sheets = example_rows(today, stage)
     fill_workbook(book, case, sheets)
+    place_pictures(book, sheets)
     return book
 
 
@@ -974,6 +1023,50 @@ def fill_workbook(book: Workbook, case: Row, sheets: Mapping[str, list[Row]]) ->
         for row, record in enumerate(sheets.get(contract.name, []), start=2):
             for index, column in enumerate(contract.columns, start=1):
                 _put(sheet.cell(row, index), record.get(column.name))
+
+
+def place_pictures(book: Workbook, sheets: Mapping[str, list[Row]]) -> None:
+    """Place each example drawing over its row's Picture cell, on sheets laid out as
+    `fill_workbook` lays them out (headers on row 1), with its description as alt text."""
+    for name, (key, drawn) in PICTURES.items():
+        sheet = book[name]
+        column = _picture_column(name)
+        for row, record in enumerate(sheets.get(name, []), start=2):
+            picture = drawn.get(str(record.get(key)))
+            if picture is not None:
+                draw, description = picture
+                _place(sheet, draw(), description, row, column)
+
+
+def _picture_column(sheet_name: str) -> int:
+    """The 1-based column of the sheet's Picture column in contract order."""
+    contract = next(s for s in schema.SHEETS if s.name == sheet_name)
+    kinds = [c.kind for c in contract.columns]
+    return kinds.index(schema.ColumnKind.PICTURE) + 1
+
+
+def _place(sheet: Worksheet, png: bytes, description: str, row: int, column: int) -> None:
+    """One picture over the cell (row, column), inset a little and shown at cell size."""
+    image = SheetImage(io.BytesIO(png))
+    inset = PICTURE_INSET_PIXELS * EMU_PER_PIXEL
+    width, height = (n * EMU_PER_PIXEL for n in PICTURE_SHOWN_PIXELS)
+    start = AnchorMarker(col=column - 1, colOff=inset, row=row - 1, rowOff=inset)
+    anchor = OneCellAnchor(_from=start, ext=XDRPositiveSize2D(width, height))
+    anchor.pic = _described_frame(description, len(sheet._images) + 1)  # type: ignore[attr-defined]
+    image.anchor = anchor
+    sheet.add_image(image)
+
+
+def _described_frame(description: str, number: int) -> PictureFrame:
+    """openpyxl's own picture frame, but with the picture's description as its alt text."""
+    frame = PictureFrame()
+    frame.nvPicPr.cNvPr.id = number
+    frame.nvPicPr.cNvPr.name = f"Picture {number}"
+    frame.nvPicPr.cNvPr.descr = description
+    frame.blipFill.blip = Blip(cstate="print")  # openpyxl sets the link to the image on saving
+    frame.spPr.prstGeom = PresetGeometry2D(prst="rect")
+    frame.spPr.ln = None
+    return frame
 
 
 def _expect_label(found: object, column: schema.Column, contract: schema.Sheet) -> None:
