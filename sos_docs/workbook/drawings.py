@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 from collections.abc import Callable, Sequence
 
 from PIL import Image, ImageDraw
@@ -403,13 +404,32 @@ def _dog(sketch: Sketch, x: float, ground: float) -> None:
 
 
 def _heart(sketch: Sketch, x: float, y: float, size: float, colour: Colour) -> None:
-    r = size * 0.5
-    points = [(x - size, y - r * 0.2), (x, y + size * 0.95), (x + size, y - r * 0.2)]
-    sketch.pen.polygon([(px * GROW, py * GROW) for px, py in points], fill=colour)
-    for dx in (-r, r):
+    """A heart: the same shape a little larger in the outline colour, then the heart on it."""
+    _heart_shape(sketch, x, y + LINE * 0.4, size + LINE * 1.6, INK)
+    _heart_shape(sketch, x, y, size, colour)
+
+
+def _heart_shape(sketch: Sketch, x: float, y: float, size: float, colour: Colour) -> None:
+    """Two round lobes and the point below, joined along the lines that touch the lobes."""
+    r = size * 0.52
+    tip = (x, y + size * 0.95)
+    for side in (-1, 1):
+        centre = (x + side * r * 0.95, y - r * 0.3)
         sketch.pen.ellipse(
-            _grown((x + dx - r * 1.05, y - r * 1.4, x + dx + r * 1.05, y + r * 0.7)), fill=colour
+            _grown((centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r)), fill=colour
         )
+        touch = _touching_point(centre, r, tip, side)
+        body = [tip, touch, centre, (x, centre[1])]
+        sketch.pen.polygon([(px * GROW, py * GROW) for px, py in body], fill=colour)
+
+
+def _touching_point(
+    centre: tuple[float, float], r: float, tip: tuple[float, float], side: int
+) -> tuple[float, float]:
+    """Where a line from `tip` touches the circle, on the outer (`side`) side."""
+    dx, dy = tip[0] - centre[0], tip[1] - centre[1]
+    angle = math.atan2(dy, dx) - side * math.acos(r / math.hypot(dx, dy))
+    return centre[0] + r * math.cos(angle), centre[1] + r * math.sin(angle)
 
 
 def _star(sketch: Sketch, x: float, y: float, r: float = 16) -> None:

@@ -48,7 +48,10 @@ def test_the_demo_processes_the_initial_conference_then_its_review(
     assert names(root.inbox) == [run.EXAMPLE_NAME]
 
     def watching_order(job_root: WatchedRoot, result: JobResult) -> None:
-        seen.append((result.name, names(root.inbox), names(root.processed)))
+        # A scan of the work area may meet a job's folder just as the job ends and report it
+        # skipped (housekeeping, not a workbook's job): only the workbooks' jobs are in order.
+        if result.outcome is not JobOutcome.SKIPPED:
+            seen.append((result.name, names(root.inbox), names(root.processed)))
         after_job(job_root, result)
 
     summary = Watcher([root], workers=workers, once=True, after_job=watching_order).run()

@@ -205,3 +205,82 @@ def test_the_review_example_never_overwrites_and_wants_xlsx(tmp_path: Path, name
     assert [p.name for p in tmp_path.iterdir()] == ([name] if name == "there.xlsx" else [])
     if name == "there.xlsx":
         assert target.read_bytes() == b"mine"
+
+
+# ---- the example's pictures
+
+
+def expected_pictures(case: MappingCase) -> tuple[dict[int, bytes | None], dict[int, bytes | None]]:
+    """The drawing each story page and safety rule of the case should carry, by position."""
+    pages = {
+        n: draw() if (draw := example.STORY_PICTURES.get(page.heading, (None,))[0]) else None
+        for n, page in enumerate(case.words_and_pictures)
+    }
+    rules = {
+        n: draw() if (draw := example.RULE_PICTURES.get(rule.who.id or "", (None,))[0]) else None
+        for n, rule in enumerate(case.safety_plan)
+    }
+    return pages, rules
+
+
+@pytest.mark.parametrize("stage", example.STAGES)
+def test_each_drawing_is_read_back_onto_its_own_row(
+    pair: tuple[MappingCase, MappingCase], stage: example.Stage
+) -> None:
+    """Read from the real .xlsx, each page and rule has its own drawing and no other picture."""
+    case = pair[example.STAGES.index(stage)]
+    pages, rules = expected_pictures(case)
+    found_pages = {
+        n: page.picture.data if page.picture else None
+        for n, page in enumerate(case.words_and_pictures)
+    }
+    found_rules = {
+        n: rule.picture.data if rule.picture else None for n, rule in enumerate(case.safety_plan)
+    }
+    assert (found_pages, found_rules) == (pages, rules)
+    assert all(found_pages.values()), "every story page of the example has a picture"
+
+
+def test_every_example_picture_is_used_in_one_stage_or_the_other(
+    pair: tuple[MappingCase, MappingCase],
+) -> None:
+    """No drawing of STORY_PICTURES or RULE_PICTURES misses its row (a heading renamed, say)."""
+    headings = {page.heading for case in pair for page in case.words_and_pictures}
+    keepers = {rule.who.id for case in pair for rule in case.safety_plan}
+    assert set(example.STORY_PICTURES) <= headings
+    assert set(example.RULE_PICTURES) <= keepers
+
+
+@pytest.mark.parametrize("stage", example.STAGES)
+def test_each_picture_sits_in_its_rows_picture_cell_with_its_description(
+    tmp_path: Path, stage: example.Stage
+) -> None:
+    """In Excel each drawing is inside its row's Picture cell, with what it shows as alt text."""
+    from openpyxl import load_workbook
+
+    path = example.write_example(tmp_path / "example.xlsx", TODAY, stage=stage)
+    book = load_workbook(path)
+    _, sheets = example.example_rows(TODAY, stage)
+    for name, (key, drawn) in example.PICTURES.items():
+        contract = next(sheet for sheet in schema.SHEETS if sheet.name == name)
+        column = [c.kind for c in contract.columns].index(schema.ColumnKind.PICTURE)
+        expected = {
+            row: drawn[str(record[key])][1]
+            for row, record in enumerate(sheets[name], start=1)
+            if str(record.get(key)) in drawn
+        }
+        placed = {
+            image.anchor._from.row: image.anchor.pic.nvPicPr.cNvPr.descr
+            for image in book[name]._images
+            if image.anchor._from.col == column
+        }
+        assert placed == expected
+        assert len(book[name]._images) == len(expected)
+
+
+def test_the_blank_workbook_has_no_pictures(tmp_path: Path) -> None:
+    """Only the example carries drawings: the blank workbook has none."""
+    from sos_docs.workbook.blank import write_blank_workbook
+
+    raw = read_workbook(write_blank_workbook(tmp_path / "blank.xlsx"))
+    assert [p for sheet in raw.sheets for p in sheet.pictures] == []
