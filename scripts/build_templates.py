@@ -998,7 +998,7 @@ def build_words_and_pictures() -> DocumentObject:
     large, or a box to draw in; the words below) in the order of the story's six questions,
     several short pages to a sheet, and who has read it."""
     doc = Document()
-    set_page(doc, side_cm=2.0, top_cm=2.0)
+    set_page(doc, side_cm=3.0, top_cm=2.0)  # lines of at most 15 cm: easy to read aloud
     story_styles(doc)
     story_header_and_footer(doc)
 

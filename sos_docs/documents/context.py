@@ -855,18 +855,16 @@ def _story_picture(picture: Picture | None, description: str) -> Picture | str:
     return replace(picture, description=description, max_height_emu=STORY_PICTURE_HEIGHT_EMU)
 
 
+def _page_picture(page: WordsPage) -> Picture | str:
+    """A page's picture, its alt text the row's description, else its own, else the heading."""
+    own = page.picture.description if page.picture else ""
+    return _story_picture(page.picture, page.picture_description or own or page.heading)
+
+
 def _words_page(page: WordsPage) -> Item:
     return {
         "number": page.page,
-        "section": page.section,
-        "heading": page.heading,
-        "words": page.words,
-        "picture": _story_picture(
-            page.picture,
-            page.picture_description
-            or (page.picture.description if page.picture else "")
-            or page.heading,
-        ),
+        **_story_page(page.section, page.heading, page.words, _page_picture(page)),
     }
 
 
@@ -919,7 +917,11 @@ def _story_pages(
     )
     ordered: list[Item] = []
     for section in STORY_SECTIONS:
-        ordered += [_words_page(p) for p in pages if p.section == section]
+        ordered += [
+            _story_page(section, p.heading, p.words, _page_picture(p))
+            for p in pages
+            if p.section == section
+        ]
         ordered += built_in[section]
     return ordered
 

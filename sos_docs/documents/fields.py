@@ -370,7 +370,7 @@ FIELDS: tuple[Field, ...] = (
     Field("talk_to[].line", FieldKind.TEXT, "Name and number as one line.", "Nanna: 07700 900123", _STORY),
     Field("story_agreed_sentence", FieldKind.TEXT, "Who agreed the story's words (the parents the children live with), as a sentence, or empty.", "Mum and Dad have read this story and agree with it.", _STORY),
     Field("story_draft", FieldKind.FLAG, "True until Words and pictures agreed by parents is Yes.", "False", _STORY),
-    Field("story_draft_mark", FieldKind.TEXT, "The DRAFT mark for every page's header while the story is not agreed, else empty.", "DRAFT: not yet agreed with the family", _STORY),
+    Field("story_draft_mark", FieldKind.TEXT, "The DRAFT mark for every page's header while the story is not agreed (DRAFT: not yet agreed with the family), else empty.", "", _STORY),
     Field("story_marking", FieldKind.TEXT, "Where the story is marked (the `story_marking` setting): cover-only, footer or none.", "cover-only", _STORY),
     Field("story_cover_marking", FieldKind.TEXT, "The protective marking and case reference for the cover, or empty when `story_marking` is none.", "OFFICIAL-SENSITIVE   Case reference: CP-2026-0412", _STORY),
     Field("story_footer_marking", FieldKind.TEXT, "The protective marking and case reference for every page's footer when `story_marking` is footer, else empty.", "", _STORY),
