@@ -1,6 +1,6 @@
 """The rules workbook format 2 adds: decisions per meeting type and per child,
 categories, reports on time and signed off, pre-birth plans, family views and disputes, and
-the words and pictures story (words for the children, agreement, whose pages).
+the words and pictures story (words for the children, whose pages).
 
 Rules about values only a format 2 workbook has (report date, manager's approval, birth plan,
 plan start date) and the sharing deadline run only on format 2, so a format 1 workbook gets the
@@ -516,27 +516,8 @@ def safety_rules_in_childrens_words(book: Book) -> Iterator[Problem]:
             )
 
 
-def story_agreed(book: Book) -> Iterator[Problem]:
-    """SOS231: a story the parents have not agreed is made, marked DRAFT on every page."""
-    case = book.case
-    born = [row for row, _ in _children(book) if not is_unborn(row)]
-    has_story = book.is_conference or any(
-        book.table(sheet).rows for sheet in (WORDS_AND_PICTURES, SAFETY_PLAN)
-    )
-    if case is None or not born or not has_story or case.flag("words_and_pictures_agreed"):
-        return
-    yield problem(
-        codes.SOS231,
-        case.sheet,
-        case.cell("words_and_pictures_agreed"),
-        "Words and pictures agreed by parents is not Yes, so the words and pictures story is "
-        "marked DRAFT on every page. Once the parents have read and agreed it, set it to Yes "
-        "and make the documents again.",
-    )
-
-
 def story_pages_have_a_story(book: Book) -> Iterator[Problem]:
-    """SOS232: a page meant for one child goes into a story that child has."""
+    """SOS231: a page meant for one child goes into a story that child has."""
     no_story = {
         row.text("id"): name
         for row, name in _children(book)
@@ -547,7 +528,7 @@ def story_pages_have_a_story(book: Book) -> Iterator[Problem]:
         if child is None or child.id not in no_story:
             continue
         yield problem(
-            codes.SOS232,
+            codes.SOS231,
             row.sheet,
             row.cell("child"),
             f"This page is for {no_story[child.id]}, who gets no words and pictures story (not "
@@ -572,6 +553,5 @@ RULES: tuple[Rule, ...] = (
     manager_approved,
     shared_in_time,
     safety_rules_in_childrens_words,
-    story_agreed,
     story_pages_have_a_story,
 )

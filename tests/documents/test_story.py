@@ -264,11 +264,11 @@ def test_a_story_not_agreed_is_draft_on_every_page_and_says_why(
     agreed: str | None, tmp_path: Path
 ) -> None:
     """Until Words and pictures agreed by parents is Yes, every header (cover and pages) says
-    DRAFT, and SOS231 at that cell says why."""
+    DRAFT, and SOS205 at that cell says why."""
     book = WorkbookBuilder().set_case("Words and pictures agreed by parents", agreed)
     validation = checked(book, tmp_path)
     assert validation.ok and validation.case is not None
-    found = [p for p in validation.warnings if p.code == codes.SOS231]
+    found = [p for p in validation.warnings if p.code == codes.SOS205]
     assert [(p.sheet, p.cell) for p in found] == [
         ("Case", book.cell("Case", "Words and pictures agreed by parents"))
     ]
@@ -278,10 +278,10 @@ def test_a_story_not_agreed_is_draft_on_every_page_and_says_why(
 
 
 def test_an_agreed_story_has_no_draft_mark_and_no_sos231(tmp_path: Path) -> None:
-    """Agreed: no DRAFT in any header, no SOS231."""
+    """Agreed: no DRAFT in any header, no SOS205."""
     validation = checked(WorkbookBuilder(), tmp_path)
     assert validation.case is not None
-    assert codes.SOS231 not in {p.code for p in validation.problems}
+    assert codes.SOS205 not in {p.code for p in validation.problems}
     section = story_of(validation.case).sections[0]
     assert section.header.paragraphs[0].text == section.first_page_header.paragraphs[0].text == ""
 
@@ -293,7 +293,7 @@ def test_no_sos231_when_no_story_is_made(tmp_path: Path) -> None:
         {"ID": "C1", "Name": "Baby Hartley", "Expected due date": dt.date(2027, 1, 20)}
     ]
     found = {p.code for p in checked(book, tmp_path).problems}
-    assert codes.SOS231 not in found
+    assert codes.SOS205 not in found
 
 
 # ---- one story per child
@@ -328,11 +328,11 @@ def test_a_child_with_story_yes_gets_their_own_story_file(tmp_path: Path) -> Non
 
 
 def test_story_no_gives_a_child_no_story_and_their_pages_are_sos232(tmp_path: Path) -> None:
-    """Story No for Mia: the story is Leo's alone; a page for Mia is SOS232 at its Child cell."""
+    """Story No for Mia: the story is Leo's alone; a page for Mia is SOS231 at its Child cell."""
     book = own_story_book().update_row("Children", 0, Story="No")
     validation = checked(book, tmp_path)
     assert validation.ok and validation.case is not None
-    found = [p for p in validation.warnings if p.code == codes.SOS232]
+    found = [p for p in validation.warnings if p.code == codes.SOS231]
     assert [(p.sheet, p.cell) for p in found] == [
         ("Words and pictures", book.cell("Words and pictures", "Child", 5))
     ]
