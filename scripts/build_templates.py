@@ -935,7 +935,7 @@ def story_styles(doc: DocumentObject) -> None:
 
 
 LIGHT_GREY = RGBColor(0xA6, 0xA6, 0xA6)
-DRAW_BOX_LINES = 4  # empty lines above and below "Draw a picture here": a box some 6 cm high
+DRAW_BOX_LINES = 3  # empty lines above and below "Draw a picture here": a box some 5 cm high
 
 
 def _border(paragraph: Paragraph, *, colour: str = "7F7F7F") -> None:
