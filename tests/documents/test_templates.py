@@ -178,7 +178,7 @@ def test_words_and_pictures_has_large_type_short_lines_and_pages_that_share_a_sh
         "{%p if p.picture %}",
         "{{ p.picture }}",
         "{%p else %}",
-        "\n" * 4 + "Draw a picture here" + "\n" * 4,
+        "\n" * 3 + "Draw a picture here" + "\n" * 3,
         "{%p endif %}",
         "{{ p.words }}",
         "{%p endfor %}",
