@@ -21,7 +21,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -918,76 +918,118 @@ def _signature(doc: DocumentObject, document: str) -> None:
 def story_styles(doc: DocumentObject) -> None:
     styles = doc.styles
     set_document_defaults(doc)
-    set_font(styles["Normal"], 24)
-    set_spacing(styles["Normal"], after=14, line=1.25)
+    set_font(styles["Normal"], 20)
+    set_spacing(styles["Normal"], after=10, line=1.15)
     heading = styles["Heading 1"]
-    set_font(heading, 32, bold=True, color=DARK_BLUE)
-    set_spacing(heading, before=0, after=18, line=1.0)
-    # One idea a page: every page of the story starts at its heading.
-    heading.paragraph_format.page_break_before = True
+    set_font(heading, 26, bold=True, color=DARK_BLUE)
+    # No page break before a page: short pages share a sheet of paper. Each page's heading
+    # stays with its picture and words (keep with next, words kept whole).
+    set_spacing(heading, before=16, after=8, line=1.0)
+    heading.paragraph_format.keep_with_next = True
     set_font(styles["Title"], 40, bold=True, color=DARK_BLUE)
     set_spacing(styles["Title"], before=0, after=24, line=1.1)
     _plain_title(styles["Title"])
     styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(styles["List Bullet"], 24)
-    set_spacing(styles["List Bullet"], after=10, line=1.25)
     set_font(styles["Footer"], 10)
     set_font(styles["Header"], 10)
 
 
-def picture_paragraph(doc: DocumentObject, field: str) -> None:
-    """A centred paragraph for a picture, kept out entirely when there is none."""
-    tag(doc, "{%p if " + field + " %}")
-    para(doc, "{{ " + field + " }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
-    tag(doc, "{%p endif %}")
+LIGHT_GREY = RGBColor(0xA6, 0xA6, 0xA6)
+DRAW_BOX_LINES = 3  # empty lines above and below "Draw a picture here": a box some 5 cm high
+
+
+def _border(paragraph: Paragraph, *, colour: str = "7F7F7F") -> None:
+    """A dashed frame round a paragraph: the box a child draws in."""
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        line = OxmlElement(f"w:{side}")
+        line.set(qn("w:val"), "dashed")
+        line.set(qn("w:sz"), "12")
+        line.set(qn("w:space"), "4")
+        line.set(qn("w:color"), colour)
+        borders.append(line)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def draw_box(doc: DocumentObject) -> None:
+    """An empty framed box, "Draw a picture here", where a page has no picture."""
+    box = doc.add_paragraph()
+    box.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt = box.paragraph_format
+    fmt.line_spacing = Pt(19)
+    fmt.keep_with_next = True
+    fmt.keep_together = True
+    fmt.space_after = Pt(12)
+    _border(box)
+    run = box.add_run()
+    for _ in range(DRAW_BOX_LINES):
+        run.add_break()
+    words = box.add_run("Draw a picture here")
+    words.font.size = Pt(16)
+    words.font.color.rgb = LIGHT_GREY
+    tail = box.add_run()
+    for _ in range(DRAW_BOX_LINES):
+        tail.add_break()
+
+
+def story_header_and_footer(doc: DocumentObject) -> None:
+    """DRAFT on every page until the family agree the story; the marking and case reference on
+    the cover's footer (or every page's, or none: the `story_marking` setting), never the text."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    for header in (section.first_page_header, section.header):
+        top = header.paragraphs[0]
+        top.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        mark = top.add_run("{{ story_draft_mark }}")
+        mark.bold = True
+        mark.font.size = Pt(20)
+        mark.font.color.rgb = LIGHT_GREY
+    for footer, field in (
+        (section.first_page_footer, "story_cover_marking"),
+        (section.footer, "story_footer_marking"),
+    ):
+        bottom = footer.paragraphs[0]
+        bottom.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        bottom.add_run("{{ " + field + " }}").font.size = Pt(9)
 
 
 def build_words_and_pictures() -> DocumentObject:
-    """The child's story: title page, the story's pages, safety rules, safety people, close."""
+    """The child's story after Turnell and Essex: a cover, then each page (picture first and
+    large, or a box to draw in; the words below) in the order of the story's six questions,
+    several short pages to a sheet, and who has read it."""
     doc = Document()
-    set_page(doc, side_cm=3.0, top_cm=2.5)
+    set_page(doc, side_cm=3.0, top_cm=2.0)  # lines of at most 15 cm: easy to read aloud
     story_styles(doc)
-    header_and_footer(doc, size=10)
+    story_header_and_footer(doc)
 
-    for _ in range(4):
+    for _ in range(5):
         para(doc, "")
     para(doc, "{{ story_title }}", style="Title")
     para(doc, "{{ report_date }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para(doc, "").add_run().add_break(WD_BREAK.PAGE)
 
-    tag(doc, "{%p for p in words_pages %}")
+    tag(doc, "{%p for p in story_pages %}")
     doc.add_heading("{{ p.heading }}", 1)
-    para(doc, "{{ p.words }}")
-    picture_paragraph(doc, "p.picture")
-    tag(doc, "{%p endfor %}")
-
-    tag(doc, "{%p for r in safety_rules %}")
-    doc.add_heading("Safety rule {{ r.number }}", 1)
-    para(doc, "{{ r.rule }}")
-    para(doc, "Who: ", "{{ r.who_children_call }}", bold_first=True)
-    tag(doc, "{%p if r.when %}")
-    para(doc, "When: ", "{{ r.when }}", bold_first=True)
+    tag(doc, "{%p if p.picture %}")
+    picture = para(doc, "{{ p.picture }}")
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    tag(doc, "{%p else %}")
+    draw_box(doc)
     tag(doc, "{%p endif %}")
-    picture_paragraph(doc, "r.picture")
+    para(doc, "{{ p.words }}").paragraph_format.keep_together = True
     tag(doc, "{%p endfor %}")
-
-    tag(doc, "{%p if safety_people %}")
-    doc.add_heading("My safety people", 1)
-    para(
-        doc,
-        "These people know about the worries. They help to keep {{ children_first_names }} safe.",
-    )
-    tag(doc, "{%p for s in safety_people %}")
-    para(doc, "{{ s.name }}", style="List Bullet")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
 
     doc.add_heading("Who has read this story", 1)
     tag(doc, "{%p if story_agreed_sentence %}")
-    para(doc, "{{ story_agreed_sentence }}")
+    para(doc, "{{ story_agreed_sentence }}").paragraph_format.keep_with_next = True
     tag(doc, "{%p endif %}")
-    para(doc, "This story was read with:")
-    for _ in range(3):
-        para(doc, "_______________________")
+    para(doc, "This story was read with:").paragraph_format.keep_with_next = True
+    lines = para(doc, "_______________________")
+    for _ in range(2):
+        lines.runs[0].add_break()
+        lines.runs[0].add_text("_______________________")
+    lines.paragraph_format.keep_with_next = True
     tag(doc, "{%p if review_date %}")
     para(doc, "We will all meet again on {{ review_date }} to see how things are going.")
     tag(doc, "{%p endif %}")
@@ -1024,6 +1066,11 @@ def _used_style_ids(doc: DocumentObject) -> set[str]:
     elements = [doc.element]
     for section in doc.sections:
         elements += [section.header._element, section.footer._element]
+        if section.different_first_page_header_footer:
+            elements += [
+                section.first_page_header._element,
+                section.first_page_footer._element,
+            ]
     numbering = doc.part.numbering_part.element
     used = {
         ref.get(qn("w:val"))
@@ -1060,6 +1107,11 @@ def _preserve_spaces(doc: DocumentObject) -> None:
     elements = [doc.element]
     for section in doc.sections:
         elements += [section.header._element, section.footer._element]
+        if section.different_first_page_header_footer:
+            elements += [
+                section.first_page_header._element,
+                section.first_page_footer._element,
+            ]
     for element in elements:
         for text in element.iter(qn("w:t")):
             if text.text and ("{{" in text.text or "{%" in text.text):

@@ -97,7 +97,7 @@ SOS204 = _code("SOS204", WARNING, "A next step's person is not on the People she
 SOS205 = _code(
     "SOS205",
     WARNING,
-    "Words and pictures are to be made but the parents have not agreed the wording.",
+    "A words and pictures story is made but the parents have not agreed it: it is marked DRAFT.",
 )
 SOS206 = _code(
     "SOS206", WARNING, "A child has no score of their own, or the author has not scored."
@@ -133,6 +133,11 @@ SOS220 = _code(
     "SOS220", WARNING, "An earlier workbook of this case could not be used for the review."
 )
 SOS221 = _code("SOS221", WARNING, "A review has no earlier workbook and no Previous scaling rows.")
+# The words and pictures story (docs/documents.md, The words and pictures story).
+SOS230 = _code(
+    "SOS230", WARNING, "A safety rule has no words for the children; the story uses the rule."
+)
+SOS231 = _code("SOS231", WARNING, "A Words and pictures page is for a child who gets no story.")
 
 # Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
 SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")

@@ -48,6 +48,10 @@ DEFAULT_SETTLE_SECONDS = 1.0
 DEFAULT_RESCAN_SECONDS = 30.0
 DEFAULT_OUTPUT_PATTERN = "{case_reference}/{case_reference} {document} {date}.docx"
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+# Where the words and pictures story carries its marking and case reference: on the cover only
+# (the default), in every page's footer, or nowhere. Never in the story's own text.
+STORY_MARKINGS = ("cover-only", "footer", "none")
+DEFAULT_STORY_MARKING = STORY_MARKINGS[0]
 # The templates shipped inside the package (the repository's templates/ folder, mapped into the
 # package as sos_docs.templates at build time), so an installed wheel has them as well as a
 # checkout. sos-docs runs from a folder on disk, not a zip, so this is a real path.
@@ -146,6 +150,7 @@ class Config:
     templates_dir: Path = DEFAULT_TEMPLATES_DIR
     output_pattern: str = DEFAULT_OUTPUT_PATTERN
     protective_marking: str = DEFAULT_PROTECTIVE_MARKING
+    story_marking: str = DEFAULT_STORY_MARKING  # one of STORY_MARKINGS
     pdf: bool = False
     limits: Limits = field(default_factory=Limits)
     local_authority: str = ""  # used when a workbook leaves its Local authority blank
@@ -269,6 +274,8 @@ def _coerce(name: str, value: Any, default: Any, source: str) -> Any:
         return _documents(value, source)
     if name == "holiday_region":
         return _holiday_region(value, source)
+    if name == "story_marking":
+        return _story_marking(value, source)
     if name in _SHARING_DAYS:
         return _sharing_days(name, value, source)
     if name == "logo" and isinstance(value, str | Path) and str(value).strip():
@@ -553,6 +560,18 @@ def _holiday_region(value: Any, source: str) -> str:
             f"(whose bank holidays are not working days), but it is {value!r}."
         )
     return region
+
+
+def _story_marking(value: Any, source: str) -> str:
+    """Where the story is marked: one of STORY_MARKINGS, whatever its case and spaces."""
+    chosen = value.strip().casefold() if isinstance(value, str) else None
+    if chosen not in STORY_MARKINGS:
+        raise ConfigError(
+            f"Setting 'story_marking' in {source} should be one of "
+            f"{', '.join(repr(m) for m in STORY_MARKINGS)} (where the words and pictures story "
+            f"shows its protective marking and case reference), but it is {value!r}."
+        )
+    return chosen
 
 
 def _sharing_days(name: str, value: Any, source: str) -> int:

@@ -26,6 +26,18 @@ MEETING_TYPES = (
     "Strategy discussion",
 )
 CONFERENCE_MEETING_TYPES = frozenset(MEETING_TYPES[:3])
+
+# The questions a words and pictures story answers, in the order it tells them (after Turnell
+# and Essex); the Words and pictures sheet's `Section` column offers them as choices.
+STORY_SECTIONS = (
+    "Who is worried?",
+    "What are they worried about?",
+    "What happened?",
+    "What is everyone doing so it does not happen again?",
+    "What are the safety rules?",
+    "Who can I talk to?",
+)
+STORY_WHO_IS_WORRIED, _, _, STORY_EVERYONE_DOING, STORY_SAFETY_RULES, STORY_TALK_TO = STORY_SECTIONS
 INITIAL_CONFERENCE, REVIEW_CONFERENCE, PRE_BIRTH_CONFERENCE = MEETING_TYPES[:3]
 
 # The scale's ends when a workbook leaves them empty (the blank workbook fills them in).
@@ -224,6 +236,8 @@ class Child:
     category_of_harm: str = ""
     categories: tuple[str, ...] = ()
     plan_start_date: dt.date | None = None
+    # Yes: a words and pictures story of this child's own; No: no story; None: the shared story.
+    story: bool | None = None
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -379,6 +393,7 @@ class SafetyRule:
     when: str = ""
     danger_statement_id: str = ""
     picture: Picture | None = None
+    words_for_children: str = ""  # the rule as the children read it in their story
     source: Source | None = field(default=None, compare=False)
 
 
@@ -390,6 +405,9 @@ class WordsPage:
     heading: str
     words: str
     picture: Picture | None = None
+    section: str = ""  # one of STORY_SECTIONS; "": the section of the page before it
+    child: PersonRef | None = None  # None: every story; else only this child's
+    picture_description: str = ""  # what the picture shows, for its alt text
     source: Source | None = field(default=None, compare=False)
 
 

@@ -26,7 +26,15 @@ from PIL import Image
 
 from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
-from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.documents.context import (
+    Context,
+    DocumentSettings,
+    Story,
+    build_context,
+    first_name,
+    stories,
+    story_context,
+)
 from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, PdfError, SosDocsError, WorkbookError
 from sos_docs.model import (
@@ -250,6 +258,7 @@ def document_settings(config: Config = DEFAULT_CONFIG) -> tuple[DocumentSettings
     logo, warnings = (None, []) if config.logo is None else load_logo(config.logo, config.team_root)
     settings = DocumentSettings(
         protective_marking=config.protective_marking,
+        story_marking=config.story_marking,
         local_authority=config.local_authority,
         team=config.team,
         logo=logo,
@@ -349,14 +358,58 @@ def render_case(
     chosen = (
         document_kinds(config, case) if kinds is None else tuple(_for_case(k, case) for k in kinds)
     )
-    # One call for all documents, so a picture used in both is converted once.
-    templates = [template_path(config, kind) for kind in chosen]
-    results = render_documents(templates, context, within=config.team_root)
+    jobs = [
+        job
+        for kind in chosen
+        for job in _with_stories(
+            kind, case, context, lambda story: story_context(case, settings, story)
+        )
+    ]
+    # One call for the documents sharing the case's context, so a picture used in several is
+    # converted once; each story (it has story fields of its own) in a call of its own.
+    shared = [n for n, (_, own) in enumerate(jobs) if own is context]
+    results = dict(
+        zip(
+            shared,
+            render_documents(
+                [template_path(config, jobs[n][0]) for n in shared],
+                context,
+                within=config.team_root,
+            ),
+            strict=True,
+        )
+    )
+    for n, (kind, own) in enumerate(jobs):
+        if n not in results:
+            results[n] = render_documents(
+                [template_path(config, kind)], own, within=config.team_root
+            )[0]
     rendered: list[RenderedDocument] = []
-    for kind, result in zip(chosen, results, strict=True):
+    for n, (kind, _) in enumerate(jobs):
+        result = results[n]
         warnings = (*notes, *result.warnings) if not rendered else result.warnings
         rendered.append(RenderedDocument(kind, result.data, tuple(warnings)))
     return rendered
+
+
+def _with_stories(
+    kind: DocumentKind,
+    case: MappingCase,
+    context: Context,
+    story_fields: Callable[[Story], Context],
+) -> list[tuple[DocumentKind, Context]]:
+    """A document with the context it is made with: the words and pictures story once for
+    each story the case has (`stories`: the shared one, and one per child who has their own,
+    named for the child); any other document once, with the case's context."""
+    if kind != WORDS_AND_PICTURES:
+        return [(kind, context)]
+    return [
+        (
+            replace(kind, title=f"{kind.title} for {first_name(story.own)}") if story.own else kind,
+            {**context, **story_fields(story)},
+        )
+        for story in stories(case)
+    ]
 
 
 def make_documents(

@@ -48,6 +48,17 @@ def test_sharing_settings_are_read_and_handed_to_validation(tmp_path: Path) -> N
     assert DEFAULT_CONFIG.sharing == SharingRules("England", initial_days=3, review_days=5)
 
 
+def test_story_marking_is_read_in_any_case_and_handed_to_the_documents(tmp_path: Path) -> None:
+    """`story_marking` (any case, spaces) reaches the story's document settings; default cover-only."""
+    from sos_docs.pipeline import document_settings
+
+    assert load_config(tmp_path).story_marking == "cover-only"
+    write_toml(tmp_path, 'story_marking = " Footer "\n')
+    config = load_config(tmp_path)
+    assert config.story_marking == "footer"
+    assert document_settings(config)[0].story_marking == "footer"
+
+
 def test_flags_win_over_the_file(tmp_path: Path) -> None:
     """A command-line value replaces the file's; a flag left unset (None) does not."""
     write_toml(tmp_path, "rescan_seconds = 10\npolling = true\n")
@@ -83,6 +94,8 @@ def test_templates_dir_is_relative_to_the_file(tmp_path: Path) -> None:
         ("sharing_days_review = 21\n", "'sharing_days_review'.*from 0 to 20"),
         ("sharing_days_review = '5'\n", "'sharing_days_review'.*but it is '5'"),
         ("sharing_days_review = true\n", "'sharing_days_review'.*but it is True"),
+        ("story_marking = 'header'\n", "'story_marking'.*'cover-only', 'footer', 'none'"),
+        ("story_marking = 1\n", "'story_marking'.*but it is 1"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path: Path, text: str, words: str) -> None:

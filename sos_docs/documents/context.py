@@ -15,13 +15,17 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
+from sos_docs.config import DEFAULT_PROTECTIVE_MARKING, DEFAULT_STORY_MARKING
 from sos_docs.documents import decision
 from sos_docs.documents.progress import progress_fields
 from sos_docs.documents.scale_picture import draw_scale
 from sos_docs.model import (
     DEFAULT_SCALE_TEN,
     DEFAULT_SCALE_ZERO,
+    STORY_EVERYONE_DOING,
+    STORY_SAFETY_RULES,
+    STORY_SECTIONS,
+    STORY_TALK_TO,
     BirthPlanItem,
     CaseHistory,
     Child,
@@ -37,6 +41,7 @@ from sos_docs.model import (
     SafetyGoal,
     SafetyRule,
     Score,
+    WordsPage,
 )
 
 log = logging.getLogger(__name__)
@@ -67,6 +72,9 @@ class DocumentSettings:
     local_authority: str = ""
     team: str = ""
     logo: Picture | None = None
+    story_marking: str = (
+        DEFAULT_STORY_MARKING  # footer, cover-only or none: where the story is marked
+    )
 
 
 DEFAULT_SETTINGS = DocumentSettings()
@@ -96,7 +104,7 @@ def build_context(
         "birth_plan": [_birth_plan_item(item) for item in case.birth_plan],
         **_decision_fields(case, words),
         **_sign_off_fields(case, words),
-        **_story_fields(case, settings, words),
+        **_story_fields(case, settings, words, next(iter(stories(case)), None)),
         **progress_fields(case, history, words.date),
     }
 
@@ -755,31 +763,185 @@ def _sign_off_fields(case: MappingCase, words: _Words) -> Context:
     }
 
 
-def _story_fields(case: MappingCase, settings: DocumentSettings, words: _Words) -> Context:
+@dataclass(frozen=True)
+class Story:
+    """One words and pictures story: the children it is for, and whose own story it is."""
+
+    children: tuple[Child, ...]
+    own: Child | None = None  # None: the story the children share
+
+
+def stories(case: MappingCase) -> list[Story]:
+    """The stories a case gets: the shared one (for born children whose `Story` is blank), then
+    one for each born child whose `Story` is Yes. An unborn child, or one whose `Story` is No,
+    is in none."""
+    born = [c for c in case.children if not c.is_unborn]
+    shared = tuple(c for c in born if c.story is None)
+    found = [Story(shared)] if shared else []
+    return found + [Story((c,), own=c) for c in born if c.story]
+
+
+def story_context(
+    case: MappingCase, settings: DocumentSettings | None = None, story: Story | None = None
+) -> Context:
+    """The story fields of one story (`stories`), to lay over `build_context`'s."""
+    settings = settings or DEFAULT_SETTINGS
+    return _story_fields(case, settings, _Words(case, settings), story)
+
+
+STORY_PICTURE_HEIGHT_EMU = 2_340_000  # 6.5 cm: two pages of the story share a sheet of A4
+DRAFT_MARK = "DRAFT: not yet agreed with the family"
+# Said on every "Who I can talk to" page: the numbers any child in the UK can call.
+ANYONE_CAN_CALL = (
+    "Childline, any time, free: 0800 1111",
+    "If you are in danger now, call 999",
+)
+
+
+def _story_fields(
+    case: MappingCase, settings: DocumentSettings, words: _Words, story: Story | None = None
+) -> Context:
     # The story is for the children who are born: an unborn baby gets none of their own.
-    names = join_names(first_name(c) for c in case.children if not c.is_unborn)
+    story = story or Story(tuple(c for c in case.children if not c.is_unborn))
+    names = join_names(first_name(c) for c in story.children)
     values = {"names": names, "possessive": possessive(names)}
     # One pass, so a name that happens to contain "{names}" is not substituted again.
     title = re.sub(r"\{(names|possessive)\}", lambda m: values[m.group(1)], settings.story_title)
+    pages = _workbook_pages(case, story)
+    safety_people: list[Item] = [
+        {"name": name_children_use(p), "full_name": p.name, "relationship": p.relationship}
+        for p in case.people
+        if p.safety_network and p.knows_the_worries
+    ]
+    talk_to = _talk_to(case)
+    draft = not case.details.words_and_pictures_agreed
+    marking = f"{settings.protective_marking}   Case reference: {case.details.case_reference}"
     return {
         "story_title": title,
-        "words_pages": [
-            {
-                "number": page.page,
-                "heading": page.heading,
-                "words": page.words,
-                "picture": page.picture if page.picture is not None else "",
-            }
-            for page in sorted(case.words_and_pictures, key=lambda p: p.page)
-        ],
+        "story_for": first_name(story.own) if story.own else "",
+        "words_pages": [_words_page(page) for page in pages],
+        "story_pages": _story_pages(case, story, pages, safety_people, talk_to, words),
         # The story tells the children "these people know about the worries": only those who do.
-        "safety_people": [
-            {"name": name_children_use(p), "full_name": p.name, "relationship": p.relationship}
-            for p in case.people
-            if p.safety_network and p.knows_the_worries
-        ],
+        "safety_people": safety_people,
+        "talk_to": talk_to,
         "story_agreed_sentence": story_agreed_sentence(case, words),
+        "story_draft": draft,
+        "story_draft_mark": DRAFT_MARK if draft else "",
+        "story_marking": settings.story_marking,
+        "story_cover_marking": marking if settings.story_marking != "none" else "",
+        "story_footer_marking": marking if settings.story_marking == "footer" else "",
     }
+
+
+def _workbook_pages(case: MappingCase, story: Story) -> list[WordsPage]:
+    """This story's pages from the Words and pictures sheet, in section order, then page order.
+
+    A page with no section is in the section of the page before it (the first section when it
+    is the first), so a sheet without sections reads as it is numbered.
+    """
+    ids = {c.id for c in story.children}
+    chosen = [p for p in case.words_and_pictures if p.child is None or p.child.id in ids]
+    placed, section = [], STORY_SECTIONS[0]
+    for page in sorted(chosen, key=lambda p: p.page):
+        section = page.section if page.section in STORY_SECTIONS else section
+        placed.append(replace(page, section=section))
+    return sorted(placed, key=lambda p: STORY_SECTIONS.index(p.section))
+
+
+def _story_picture(picture: Picture | None, description: str) -> Picture | str:
+    """A story picture sized so two pages share a sheet, described for its alt text."""
+    if picture is None:
+        return ""
+    return replace(picture, description=description, max_height_emu=STORY_PICTURE_HEIGHT_EMU)
+
+
+def _page_picture(page: WordsPage) -> Picture | str:
+    """A page's picture, its alt text the row's description, else its own, else the heading."""
+    own = page.picture.description if page.picture else ""
+    return _story_picture(page.picture, page.picture_description or own or page.heading)
+
+
+def _words_page(page: WordsPage) -> Item:
+    return {
+        "number": page.page,
+        **_story_page(page.section, page.heading, page.words, _page_picture(page)),
+    }
+
+
+def _story_page(section: str, heading: str, words: str, picture: Picture | str = "") -> Item:
+    return {"section": section, "heading": heading, "words": words, "picture": picture}
+
+
+def _story_pages(
+    case: MappingCase,
+    story: Story,
+    pages: Sequence[WordsPage],
+    safety_people: Sequence[Item],
+    talk_to: Sequence[Item],
+    words: _Words,
+) -> list[Item]:
+    """Every page of the story in order: the sheet's pages with the built-in pages (safety
+    people, safety rules, who I can talk to) at the end of their sections."""
+    built_in: dict[str, list[Item]] = {section: [] for section in STORY_SECTIONS}
+    if safety_people:
+        names = join_names(first_name(c) for c in story.children)
+        built_in[STORY_EVERYONE_DOING].append(
+            _story_page(
+                STORY_EVERYONE_DOING,
+                "My safety people",
+                f"These people know about the worries. They help to keep {names} safe.\n"
+                + "\n".join(str(p["name"]) for p in safety_people),
+            )
+        )
+    for number, rule in enumerate(case.safety_plan, 1):
+        text = rule.words_for_children or rule.rule
+        built_in[STORY_SAFETY_RULES].append(
+            _story_page(
+                STORY_SAFETY_RULES,
+                f"Safety rule {number}",
+                text,
+                _story_picture(
+                    rule.picture,
+                    (rule.picture.description if rule.picture else "")
+                    or f"Safety rule {number}: {text}",
+                ),
+            )
+        )
+    lines = [str(p["line"]) for p in talk_to] + list(ANYONE_CAN_CALL)
+    built_in[STORY_TALK_TO].append(
+        _story_page(
+            STORY_TALK_TO,
+            "Who I can talk to",
+            "You can talk to these people about anything that worries you.\n" + "\n".join(lines),
+        )
+    )
+    ordered: list[Item] = []
+    for section in STORY_SECTIONS:
+        ordered += [
+            _story_page(section, p.heading, p.words, _page_picture(p))
+            for p in pages
+            if p.section == section
+        ]
+        ordered += built_in[section]
+    return ordered
+
+
+def _talk_to(case: MappingCase) -> list[Item]:
+    """The people the children can talk to: the safety network who know the worries, and the
+    professionals with a contact, by the names the children use, with their numbers."""
+    people = [
+        p
+        for p in case.people
+        if (p.safety_network and p.knows_the_worries) or (p.role == "Professional" and p.contact)
+    ]
+    return [
+        {
+            "name": name_children_use(p),
+            "contact": p.contact,
+            "line": f"{name_children_use(p)}: {p.contact}" if p.contact else name_children_use(p),
+        }
+        for p in people
+    ]
 
 
 def story_agreed_sentence(case: MappingCase, words: _Words) -> str:

@@ -470,24 +470,28 @@ CHILDS_VIEWS: list[Row] = [
 SAFETY_PLAN: list[Row] = [
     {
         "Rule": "If Mum or Dad has had a drink, Nanna comes to look after Mia and Leo.",
+        "Words for the children": "If Mum or Dad have had a drink, Nanna comes to look after us.",
         "Who": "P3",
         "When": "Any time",
         "Danger statement": "D2",
     },
     {
         "Rule": "If Mum and Dad start to argue, Dad goes for a walk until he feels calm.",
+        "Words for the children": "If Mum and Dad start to shout, Dad goes for a walk until he feels calm.",
         "Who": "P2",
         "When": "Any time",
         "Danger statement": "D1",
     },
     {
         "Rule": "Mum rings Nanna every evening at 7 o'clock to say everything is OK.",
+        "Words for the children": "Every evening at 7 o'clock Mum rings Nanna to say we are all OK.",
         "Who": "P1",
         "When": "Every evening",
         "Danger statement": "D1",
     },
     {
         "Rule": "Mia can ring Nanna or tell Mr Whitfield at school if she is worried.",
+        "Words for the children": "If we are worried, we can ring Nanna or tell Mr Whitfield at school.",
         "Who": "C1",
         "When": "Any time",
         "Danger statement": "D1",

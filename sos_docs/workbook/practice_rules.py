@@ -1,5 +1,6 @@
 """The rules workbook format 2 adds: decisions per meeting type and per child,
-categories, reports on time and signed off, pre-birth plans, family views and disputes.
+categories, reports on time and signed off, pre-birth plans, family views and disputes, and
+the words and pictures story (words for the children, whose pages).
 
 Rules about values only a format 2 workbook has (report date, manager's approval, birth plan,
 plan start date) and the sharing deadline run only on format 2, so a format 1 workbook gets the
@@ -32,6 +33,8 @@ from sos_docs.workbook.schema import (
     HARM,
     MULTIPLE,
     PREVIOUS_SCALING,
+    SAFETY_PLAN,
+    WORDS_AND_PICTURES,
 )
 from sos_docs.working_days import working_days_before, working_days_between
 
@@ -493,6 +496,47 @@ def _how_long_before(shared: dt.date, met: dt.date, region: str) -> str:
     return f"{days} working day{'' if days == 1 else 's'} before"
 
 
+# ------------------------------------------------------------------------ the story
+
+
+def safety_rules_in_childrens_words(book: Book) -> Iterator[Problem]:
+    """SOS230 (format 2): each safety rule says how the children read it in their story."""
+    if book.format_version < 2:
+        return
+    for row in book.table(SAFETY_PLAN).rows:
+        if row.is_empty("words_for_children") and not row.is_empty("rule"):
+            yield problem(
+                codes.SOS230,
+                row.sheet,
+                row.cell("words_for_children"),
+                f"The safety rule on row {row.number} has no Words for the children, so the "
+                "story prints the rule as the plan words it. Write it as the children should "
+                "read it, with the names they use (If Daddy has been drinking, Nanna comes to "
+                "stay).",
+            )
+
+
+def story_pages_have_a_story(book: Book) -> Iterator[Problem]:
+    """SOS231: a page meant for one child goes into a story that child has."""
+    no_story = {
+        row.text("id"): name
+        for row, name in _children(book)
+        if is_unborn(row) or row.flag("story") is False
+    }
+    for row in book.table(WORDS_AND_PICTURES).rows:
+        child = row.person("child")
+        if child is None or child.id not in no_story:
+            continue
+        yield problem(
+            codes.SOS231,
+            row.sheet,
+            row.cell("child"),
+            f"This page is for {no_story[child.id]}, who gets no words and pictures story (not "
+            "yet born, or Story is No on the Children sheet), so it is left out. Name another "
+            "child, empty the Child cell to put it in every story, or delete the row.",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     format_is_known,
     recommendation_fits_meeting,
@@ -508,4 +552,6 @@ RULES: tuple[Rule, ...] = (
     report_dated_in_order,
     manager_approved,
     shared_in_time,
+    safety_rules_in_childrens_words,
+    story_pages_have_a_story,
 )

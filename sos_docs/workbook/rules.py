@@ -21,6 +21,7 @@ from sos_docs.workbook.schema import (
     PEOPLE,
     PREVIOUS_SCALING,
     SAFETY_GOALS,
+    SAFETY_PLAN,
     SCALING,
     WORDS_AND_PICTURES,
     WORKING_WELL,
@@ -616,10 +617,18 @@ def next_step_people_known(book: Book) -> Iterator[Problem]:
 
 
 def words_and_pictures_agreed(book: Book) -> Iterator[Problem]:
-    """SOS205: the parents have agreed the words and pictures before they are produced."""
+    """SOS205: a story the parents have not agreed is made marked DRAFT on every page.
+
+    A story is made (`pipeline.built_in_kinds`) when a child is born and the meeting is a
+    conference or the workbook has words and pictures pages or a safety plan.
+    """
     case = book.case
     agreed_field = "words_and_pictures_agreed"
-    if case is None or not book.table(WORDS_AND_PICTURES).rows:
+    born = any(not is_unborn(row) for row in book.table(CHILDREN).rows)
+    has_story = book.is_conference or any(
+        book.table(sheet).rows for sheet in (WORDS_AND_PICTURES, SAFETY_PLAN)
+    )
+    if case is None or not born or not has_story:
         return
     unreadable = case.flag(agreed_field) is None and not case.is_empty(agreed_field)
     if not case.flag(agreed_field) and not unreadable:
@@ -628,8 +637,9 @@ def words_and_pictures_agreed(book: Book) -> Iterator[Problem]:
             codes.SOS205,
             case.sheet,
             case.cell(agreed_field),
-            f'There are words and pictures pages, but "{label}" is not Yes. Agree the wording '
-            "with the parents before it is given to the children, then put Yes.",
+            f'"{label}" is not Yes, so the words and pictures story is marked DRAFT on every '
+            "page. Agree the wording with the parents before it is given to the children, then "
+            "put Yes and make the documents again.",
         )
 
 

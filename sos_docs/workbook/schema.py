@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sos_docs.model import MEETING_TYPES
+from sos_docs.model import MEETING_TYPES, STORY_SECTIONS
 
 FORMAT_VERSION = 2  # what `new-workbook` writes; format 1 workbooks are read as before
 
@@ -342,6 +342,15 @@ CHILDREN = Sheet(
             ColumnKind.DATE,
             help="For a review: the day the current plan began.",
         ),
+        _c(
+            "Story",
+            "story",
+            ColumnKind.YESNO,
+            width=10,
+            aliases=("Own story",),
+            help="Yes: a words and pictures story of the child's own. No: no story. "
+            "Blank: the story the children share.",
+        ),
     ),
 )
 
@@ -627,6 +636,14 @@ SAFETY_PLAN = Sheet(
     aliases=("Safety rules",),
     columns=(
         _c("Rule", "rule", required=True, width=50),
+        _c(
+            "Words for the children",
+            "words_for_children",
+            width=50,
+            aliases=("Rule for the children", "Children's words"),
+            help="The rule as the children read it in their story, with the names they use: "
+            "If Daddy has been drinking, Nanna comes to stay.",
+        ),
         _c("Who", "who", ColumnKind.PERSON, required=True),
         _c("When", "when", width=24),
         _c(
@@ -649,6 +666,16 @@ WORDS_AND_PICTURES = Sheet(
     intro="The child's story, one idea a page, in simple words and the family's own names.",
     columns=(
         _c("Page", "page", ColumnKind.WHOLE, required=True, width=8, aliases=("Order",)),
+        _c(
+            "Section",
+            "section",
+            ColumnKind.CHOICE,
+            choices=STORY_SECTIONS,
+            width=24,
+            aliases=("Question",),
+            help="Which question of the story the page answers; the sections come in this "
+            "order. Blank: the section of the page before.",
+        ),
         _c("Heading", "heading", required=True, width=30),
         _c("Words", "words", required=True, width=60),
         _c(
@@ -657,6 +684,20 @@ WORDS_AND_PICTURES = Sheet(
             ColumnKind.PICTURE,
             width=24,
             help="Place a picture over this row's cells.",
+        ),
+        _c(
+            "Picture description",
+            "picture_description",
+            width=30,
+            aliases=("Alt text",),
+            help="What the picture shows, in a few words, for someone who cannot see it.",
+        ),
+        _c(
+            "Child",
+            "child",
+            ColumnKind.CHILD,
+            width=14,
+            help="Only for this child's own story (Story Yes on Children). Blank: every story.",
         ),
     ),
 )

@@ -22,7 +22,7 @@ from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.workbook import Workbook
 from PIL import Image
 
-from sos_docs.documents.context import DocumentSettings, build_context
+from sos_docs.documents.context import STORY_PICTURE_HEIGHT_EMU, DocumentSettings, build_context
 from sos_docs.documents.render import (
     Rendered,
     check_template,
@@ -345,22 +345,29 @@ def test_header_and_footer_carry_reference_marking_and_page_numbers(report: Docu
     assert " PAGE " in footer_xml and " NUMPAGES " in footer_xml
 
 
-def test_story_tells_every_page_then_rules_people_and_close(story: Document) -> None:
-    """Headings in order: the pages, one safety rule each, my safety people, who has read it."""
+def test_story_tells_every_page_then_people_rules_who_to_talk_to_and_close(
+    story: Document,
+) -> None:
+    """Headings in the order of the story's questions: the sheet's pages (no Section: the first
+    question's), my safety people, one safety rule each in the children's words, who I can talk
+    to, who has read it."""
     headings = [p.text for p in story.paragraphs if p.style.name == "Heading 1"]
     assert headings == [
         *(str(p["Heading"]) for p in example.WORDS_AND_PICTURES),
+        "My safety people",
         "Safety rule 1",
         "Safety rule 2",
         "Safety rule 3",
         "Safety rule 4",
-        "My safety people",
+        "Who I can talk to",
         "Who has read this story",
     ]
     texts = [p.text for p in story.paragraphs]
     mia, leo = (str(c.get("Known as") or c["Name"]) for c in example.CHILDREN)
-    assert texts[4:6] == [f"{mia} and {leo}'s story", "16 November 2026"]
+    assert texts[5:7] == [f"{mia} and {leo}'s story", "16 November 2026"]
     assert_in_order(texts, [str(p["Words"]) for p in example.WORDS_AND_PICTURES])
+    assert_in_order(texts, [str(r["Words for the children"]) for r in example.SAFETY_PLAN])
+    assert not any(str(r["Rule"]) in texts for r in example.SAFETY_PLAN)
     assert_in_order(
         texts, ["Nanna", "Auntie Siân", "Mum and Dad have read this story", "19 February 2027"]
     )
@@ -398,13 +405,16 @@ def test_empty_optional_sheets_leave_out_their_sections_or_say_none(tmp_path: Pa
 # ---- pictures
 
 
-def test_pictures_appear_under_their_words_scaled_to_fit_with_their_shape(tmp_path: Path) -> None:
-    """A wide picture on page 2 and a tall one on rule 1 sit under their words, shape kept."""
+def test_pictures_come_first_between_heading_and_words_scaled_to_fit_with_their_shape(
+    tmp_path: Path,
+) -> None:
+    """A wide picture on page 2 and a tall one on rule 1 sit under their page's heading and
+    above its words, at most STORY_PICTURE_HEIGHT_EMU high and as wide as the text, shape kept."""
     wide = picture_file(tmp_path, "wide.png", (800, 400))
     tall = picture_file(tmp_path, "tall.jpg", (300, 900), "JPEG")
     book = WorkbookBuilder()
     book.then(place_picture("Words and pictures", wide, "D3"))  # type: ignore[arg-type]
-    book.then(place_picture("Safety plan", tall, "E2"))  # type: ignore[arg-type]
+    book.then(place_picture("Safety plan", tall, "F2"))  # type: ignore[arg-type]
     case = case_from(book, tmp_path)
     rendered = render_document(STORY, build_context(case, SETTINGS))
     assert rendered.warnings == ()
@@ -412,34 +422,46 @@ def test_pictures_appear_under_their_words_scaled_to_fit_with_their_shape(tmp_pa
     paragraphs = document.paragraphs
     with_pictures = [n for n, p in enumerate(paragraphs) if has_picture(p)]
     assert len(with_pictures) == 2
-    words = str(example.WORDS_AND_PICTURES[1]["Words"])
-    rule = str(example.SAFETY_PLAN[0]["Rule"])
-    assert paragraphs[with_pictures[0] - 1].text == words
-    assert rule in [p.text for p in paragraphs[with_pictures[1] - 4 : with_pictures[1]]]
-    page = document.sections[0]
-    text_width = page.page_width - page.left_margin - page.right_margin
-    text_height = int((page.page_height - page.top_margin - page.bottom_margin) * 0.55)
+    page = example.WORDS_AND_PICTURES[1]
+    rule = example.SAFETY_PLAN[0]
+    first, second = with_pictures
+    assert [paragraphs[first - 1].text, paragraphs[first + 1].text] == [
+        page["Heading"],
+        page["Words"],
+    ]
+    assert [paragraphs[second - 1].text, paragraphs[second + 1].text] == [
+        "Safety rule 1",
+        rule["Words for the children"],
+    ]
+    section = document.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
     (w1, h1), (w2, h2) = (picture_extent(paragraphs[n]) for n in with_pictures)
-    assert w1 <= text_width and abs(w1 / h1 - 2.0) < 0.01
-    assert h2 <= text_height and abs(h2 / w2 - 3.0) < 0.01
-    assert w1 == pytest.approx(text_width, rel=0.001) or h1 == pytest.approx(text_height, rel=0.001)
+    assert w1 <= text_width and h1 <= STORY_PICTURE_HEIGHT_EMU and abs(w1 / h1 - 2.0) < 0.01
+    assert h2 == pytest.approx(STORY_PICTURE_HEIGHT_EMU, rel=0.001) and abs(h2 / w2 - 3.0) < 0.01
+    assert w1 == pytest.approx(text_width, rel=0.001) or h1 == pytest.approx(
+        STORY_PICTURE_HEIGHT_EMU, rel=0.001
+    )
 
 
-def test_an_unreadable_picture_is_a_warning_not_a_failure(
+def test_an_unreadable_picture_is_a_warning_and_its_page_keeps_a_box_to_draw_in(
     example_context: dict[str, object],
 ) -> None:
-    """Bytes that are not an image are left out, named by sheet and cell; the rest renders."""
+    """Bytes that are not an image are left out, named by sheet and cell; the page gets the
+    frame to draw in, and the rest renders."""
     context = dict(example_context)
-    pages = [dict(p) for p in context["words_pages"]]  # type: ignore[attr-defined]
+    pages = [dict(p) for p in context["story_pages"]]  # type: ignore[attr-defined]
     pages[1]["picture"] = Picture(b"this is not a picture", "png", 3, "D3")
-    context["words_pages"] = pages
+    context["story_pages"] = pages
     rendered = render_document(STORY, context)
     assert len(rendered.warnings) == 1
     assert "Words and pictures sheet at D3" in rendered.warnings[0]
     assert "made without it" in rendered.warnings[0]
     document = open_docx(rendered.data)
     assert not any(has_picture(p) for p in document.paragraphs)
-    assert str(example.WORDS_AND_PICTURES[1]["Words"]) in [p.text for p in document.paragraphs]
+    texts = [p.text for p in document.paragraphs]
+    boxes = [n for n, text in enumerate(texts) if "Draw a picture here" in text]
+    assert len(boxes) == len(pages)
+    assert texts[boxes[1] - 1] == pages[1]["heading"]
 
 
 @pytest.mark.parametrize("fmt", ["BMP", "TIFF"])
@@ -450,9 +472,9 @@ def test_pictures_word_cannot_show_are_converted_to_png(
     buffer = io.BytesIO()
     Image.new("RGB", (120, 60), "blue").save(buffer, format=fmt)
     context = dict(example_context)
-    rules = [dict(r) for r in context["safety_rules"]]  # type: ignore[attr-defined]
-    rules[0]["picture"] = Picture(buffer.getvalue(), fmt.lower(), 2, "E2")
-    context["safety_rules"] = rules
+    pages = [dict(p) for p in context["story_pages"]]  # type: ignore[attr-defined]
+    pages[0]["picture"] = Picture(buffer.getvalue(), fmt.lower(), 2, "E2")
+    context["story_pages"] = pages
     rendered = render_document(STORY, context)
     assert rendered.warnings == ()
     document = open_docx(rendered.data)

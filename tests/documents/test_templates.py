@@ -122,7 +122,7 @@ def test_every_report_loop_table_repeats_its_header_row() -> None:
         assert table.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
 
 
-@pytest.mark.parametrize("path", [REPORT, STORY, RECORD], ids=["report", "story", "record"])
+@pytest.mark.parametrize("path", [REPORT, RECORD], ids=["report", "record"])
 def test_header_and_footer_have_reference_marking_and_page_numbers(path: Path) -> None:
     """Header: marking and case reference; footer: marking and Page X of Y fields."""
     section = load(path).sections[0]
@@ -144,21 +144,48 @@ def test_report_has_a_readable_normal_style_and_a4_page() -> None:
     )
 
 
-def test_words_and_pictures_has_large_type_short_lines_and_a_page_per_idea() -> None:
-    """24 pt text, lines at most 15 cm, each heading starting a new page, pictures under words."""
+def test_story_header_holds_only_the_draft_mark_and_footers_only_the_story_marking() -> None:
+    """The story's page body never holds the marking: the cover's footer and every page's
+    footer print the `story_marking` fields, and every header the DRAFT mark."""
+    document = load(STORY)
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    for header in (section.first_page_header, section.header):
+        assert [p.text for p in header.paragraphs] == ["{{ story_draft_mark }}"]
+    assert [p.text for p in section.first_page_footer.paragraphs] == ["{{ story_cover_marking }}"]
+    assert [p.text for p in section.footer.paragraphs] == ["{{ story_footer_marking }}"]
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "protective_marking" not in body and "case_reference" not in body
+
+
+def test_words_and_pictures_has_large_type_short_lines_and_pages_that_share_a_sheet() -> None:
+    """20 pt text, lines at most 15 cm, no page break before a page's heading, and each page
+    its heading, then its picture or a box to draw in, then its words, kept together."""
     document = load(STORY)
     assert document.styles["Normal"].font.size >= Pt(20)
     heading = document.styles["Heading 1"]
-    assert heading.font.size >= Pt(28)
-    assert heading.paragraph_format.page_break_before is True
+    assert heading.font.size >= Pt(24)
+    assert not heading.paragraph_format.page_break_before
+    assert heading.paragraph_format.keep_with_next is True
     section = document.sections[0]
     assert section.page_width - section.left_margin - section.right_margin <= Cm(15.01)
-    texts = [p.text for p in document.paragraphs]
+    paragraphs = document.paragraphs
+    texts = [p.text for p in paragraphs]
     heading_at = texts.index("{{ p.heading }}")
-    assert texts[heading_at : heading_at + 5] == [
+    assert texts[heading_at - 1 : heading_at + 8] == [
+        "{%p for p in story_pages %}",
         "{{ p.heading }}",
-        "{{ p.words }}",
         "{%p if p.picture %}",
         "{{ p.picture }}",
+        "{%p else %}",
+        "\n" * 3 + "Draw a picture here" + "\n" * 3,
         "{%p endif %}",
+        "{{ p.words }}",
+        "{%p endfor %}",
     ]
+    assert paragraphs[heading_at + 2].paragraph_format.keep_with_next is True
+    box = paragraphs[heading_at + 4]
+    assert box.paragraph_format.keep_with_next is True
+    assert box._p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}") is not None
+    assert paragraphs[heading_at + 6].paragraph_format.keep_together is True
+    assert not any(p.paragraph_format.page_break_before for p in paragraphs)

@@ -319,9 +319,15 @@ def five_siblings(today: dt.date) -> WorkbookBuilder:
             )
         ],
         "Safety plan": [
-            {"Rule": "Nobody in the house hits anyone.", "Who": "P3", "When": "Always"},
+            {
+                "Rule": "Nobody in the house hits anyone.",
+                "Words for the children": "Nobody in our house hits anyone. Ever.",
+                "Who": "P3",
+                "When": "Always",
+            },
             {
                 "Rule": "Dì Mai or Bố is home when Mẹ works late.",
+                "Words for the children": "When Mẹ works late, Dì Mai or Bố is at home with us.",
                 "Who": "P6",
                 "When": "Late shifts",
             },

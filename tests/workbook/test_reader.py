@@ -221,9 +221,9 @@ def test_unreadable_picture_is_skipped_with_a_log_line(
     with caplog.at_level(logging.INFO, logger="sos_docs.workbook.reader"):
         pages = sheet(read_workbook(path), "Words and pictures")
     assert pages.pictures == ()
-    assert pages.unreadable_pictures == ("D2",)  # where it was placed, for the warning
+    assert pages.unreadable_pictures == ("E2",)  # where it was placed (Picture), for the warning
     assert "UserWarning from openpyxl/reader/drawings.py" in caplog.text
-    assert value_at(pages, "C2") == example.SHEET_ROWS["Words and pictures"][0]["Words"]
+    assert value_at(pages, "D2") == example.SHEET_ROWS["Words and pictures"][0]["Words"]
 
 
 def test_readable_pictures_leave_no_unreadable_ones(tmp_path: Path) -> None:

@@ -391,11 +391,27 @@ def test_words_and_pictures_not_agreed_is_sos205(tmp_path: Path, agreed: object)
     assert where(problem) == ("SOS205", Level.WARNING, "Case", cell)
 
 
-def test_no_words_and_pictures_needs_no_agreement(tmp_path: Path) -> None:
-    """Without words and pictures pages the parents' agreement is not needed."""
+def test_a_conference_story_from_the_rules_alone_still_needs_agreement(tmp_path: Path) -> None:
+    """A conference makes a story from its safety rules even without pages: not agreed, SOS205."""
     book = WorkbookBuilder().clear("Words and pictures")
     book.set_case("Words and pictures agreed by parents", None)
-    assert check(book, tmp_path).problems == ()
+    assert [p.code for p in check(book, tmp_path).problems] == ["SOS205"]
+
+
+def test_no_story_needs_no_agreement(tmp_path: Path) -> None:
+    """A meeting that makes no story (not a conference, no pages, no safety plan) needs no
+    agreement: its problems are the same whatever the agreement cell says."""
+
+    def problems(agreed: object, name: str) -> set[tuple[str, str | None]]:
+        book = WorkbookBuilder().clear("Words and pictures").clear("Safety plan")
+        book.set_case("Meeting type", "Core group meeting")
+        for label in ("Recommendation", "Category of harm"):
+            book.set_case(label, None)
+        book.set_case("Words and pictures agreed by parents", agreed)
+        return {(p.code, p.cell) for p in check(book, tmp_path / name).problems}
+
+    assert problems(None, "blank") == problems("Yes", "yes")
+    assert "SOS205" not in {code for code, _ in problems(None, "again")}
 
 
 def test_child_without_a_score_of_their_own_is_sos206(tmp_path: Path) -> None:

@@ -575,7 +575,7 @@ def test_ten_mistakes_give_ten_problems_at_once_in_sheet_row_column_order(tmp_pa
         ("SOS103", "Next steps", "B4"),
         ("SOS104", "Scaling", "D3"),
         ("SOS105", "Scaling", "E5"),
-        ("WB009", "Safety plan", "B3"),
+        ("WB009", "Safety plan", "C3"),  # Who: after Rule and Words for the children,
     ]
     assert [(p.code, p.sheet, p.cell) for p in validation.errors] == expected
     assert validation.case is None
