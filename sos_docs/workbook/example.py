@@ -184,6 +184,7 @@ PEOPLE: list[Row] = [
         "Agency": "Riverside Primary School",
         "Contact": "01632 960555",
         "Children": "C1",
+        "Name the children use": "Mr Whitfield",
     },
     {
         "ID": "P7",

@@ -176,7 +176,7 @@ def test_who_i_can_talk_to_names_people_as_the_children_do_with_their_numbers(
         "Nanna: 07700 900123",
         "Auntie Siân",
         "Ada: a.okafor@northbrook.example",
-        "Tom Whitfield: 01632 960555",
+        "Mr Whitfield: 01632 960555",
         *ANYONE_CAN_CALL,
     ]
     assert not any("Tata" in line or "Mum" in line for line in lines)
