@@ -213,7 +213,7 @@ FIELDS: tuple[Field, ...] = (
     Field("report_date", FieldKind.TEXT, "The date of the report: the Case sheet's Report date, else the day the documents were made.", "16 November 2026", _CASE),
     Field("review_date", FieldKind.TEXT, "The review date, or empty.", "19 February 2027", _CASE),
     Field("protective_marking", FieldKind.TEXT, "The protective marking for the footer (configurable).", "OFFICIAL-SENSITIVE", _CASE),
-    Field("copy_note", FieldKind.TEXT, "Which copy this is when something is withheld from the family: 'Professional copy: contains information withheld from the family.', 'Family copy: some information is not in this copy.', or empty when nothing is withheld.", "Professional copy: contains information withheld from the family.", _CASE),
+    Field("copy_note", FieldKind.TEXT, "Which copy this is when something is withheld from the family: 'Professional copy: contains information withheld from the family.', 'Family copy: some information is not in this copy.', or empty when nothing is withheld.", "", _CASE),
     Field("reason_for_report", FieldKind.TEXT, "Why the report was written.", "Mia and Leo's school and the police have told", _CASE),
     # -- the author
     Field("author_name", FieldKind.TEXT, "The report author's name.", "Ada Okafor", _AUTHOR),
