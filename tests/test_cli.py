@@ -170,7 +170,9 @@ def test_render_writes_both_documents_under_out(tmp_path: Path) -> None:
 
 def review_report_text(folder: Path) -> str:
     """The text of the review's conference report under <folder>/<case reference>/."""
-    report = next((folder / "CP-2026-0412").glob("*Conference report (professional copy) 2026-11-30.docx"))
+    report = next(
+        (folder / "CP-2026-0412").glob("*Conference report (professional copy) 2026-11-30.docx")
+    )
     document = docx.Document(str(report))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)

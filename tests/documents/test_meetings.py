@@ -23,7 +23,6 @@ from sos_docs.pipeline import (
 from tests.support import meetings
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
-
 # The example family's Leo did not agree to share his words, so each main document is made as
 # a professional copy and a family copy (docs/documents.md, Copies for the family).
 PRO_REPORT = "Conference report (professional copy)"
