@@ -362,6 +362,12 @@ def _title(doc: DocumentObject) -> None:
     tag(doc, "{%p endif %}")
     para(doc, "Children: ", "{{ children_names }}", bold_first=True)
     para(doc, "Case reference: ", "{{ case_reference }}", bold_first=True)
+    # Which copy this is, when something is withheld from the family (docs/documents.md).
+    tag(doc, "{%p if copy_note %}")
+    note = para(doc, "{{ copy_note }}")
+    for run in note.runs:
+        run.bold = True
+    tag(doc, "{%p endif %}")
 
 
 def _author(doc: DocumentObject, document: str) -> None:
@@ -670,8 +676,23 @@ def _needs_to_happen(doc: DocumentObject) -> None:
 
 def _children_views(doc: DocumentObject) -> None:
     doc.add_heading("The children's views", 1)
-    tag(doc, "{%p for v in children_views %}")
-    doc.add_heading("{{ v.child }}", 2)
+    _child_view_loop(doc, "children_views")
+    tag(doc, "{%p if not children_views_not_shared %}")
+    para(doc, "{{ children_views_note }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    # Only the professional copy has these: a family copy is made without them.
+    tag(doc, "{%p if children_views_not_shared %}")
+    doc.add_heading("Not to be shared with the family (the child did not agree)", 2)
+    _child_view_loop(doc, "children_views_not_shared")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+
+def _child_view_loop(doc: DocumentObject, field: str) -> None:
+    """One child's views a section, up to the loop's `else` (or the end of it, after this)."""
+    tag(doc, "{%p for v in " + field + " %}")
+    doc.add_heading("{{ v.child }}", 2 if field == "children_views" else 3)
     para(
         doc,
         "How: ",
@@ -680,16 +701,15 @@ def _children_views(doc: DocumentObject) -> None:
         "Agreed to share: {{ v.consent_to_share or 'not recorded' }}.",
         bold_first=True,
     )
-    for label, field in (
+    for label, value in (
         ("Worries", "worries"),
         ("Good things", "good_things"),
         ("Dreams", "dreams"),
     ):
         para(doc, label, style="Heading 3")
-        para(doc, "{{ v." + field + " or 'Nothing recorded.' }}", style="Quote")
-    tag(doc, "{%p else %}")
-    para(doc, "{{ children_views_note }}")
-    tag(doc, "{%p endfor %}")
+        para(doc, "{{ v." + value + " or 'Nothing recorded.' }}", style="Quote")
+    if field == "children_views":
+        tag(doc, "{%p else %}")
 
 
 def _scaling(doc: DocumentObject) -> None:
@@ -756,7 +776,12 @@ def _progress(doc: DocumentObject) -> None:
         (
             "{{ s.action }}",
             "{{ s.who }}",
-            ("{{ s.status_then }}", "{%p if s.by_when_then %}", "Due {{ s.by_when_then }}", "{%p endif %}"),
+            (
+                "{{ s.status_then }}",
+                "{%p if s.by_when_then %}",
+                "Due {{ s.by_when_then }}",
+                "{%p endif %}",
+            ),
             (
                 "{{ s.status_now }}",
                 "{%p if s.by_when_now %}",
@@ -784,7 +809,14 @@ def _progress(doc: DocumentObject) -> None:
     )
     loop_table(
         doc,
-        ("Who", "About", "Then", "Now", "Last time, one point higher would be", "Why they score it now"),
+        (
+            "Who",
+            "About",
+            "Then",
+            "Now",
+            "Last time, one point higher would be",
+            "Why they score it now",
+        ),
         (
             "{{ s.participant }}",
             "{{ s.about }}",

@@ -239,6 +239,8 @@ def render_command(
 
 
 def _print_outcome(path: Path, outcome: ProcessResult) -> None:
+    from sos_docs.workbook.explain import copy_lines
+
     if outcome.validation.errors:
         _print_validation(path, outcome.validation)
         click.echo(
@@ -246,7 +248,12 @@ def _print_outcome(path: Path, outcome: ProcessResult) -> None:
             "fix the errors above and run again."
         )
         return
-    if outcome.validation.warnings or outcome.render_warnings or outcome.compared_with:
+    if (
+        outcome.validation.warnings
+        or outcome.render_warnings
+        or outcome.compared_with
+        or outcome.copies
+    ):
         click.echo(escape_text(path.name))  # whose warnings these are, when several are made
     for problem in outcome.validation.warnings:
         where, message = escape_text(problem.where), escape_text(problem.message)
@@ -255,6 +262,8 @@ def _print_outcome(path: Path, outcome: ProcessResult) -> None:
         click.echo(f"  Warning: {escape_text(warning)}")
     for earlier in outcome.compared_with:
         click.echo(f"  Progress read from {escape_text(earlier)}")
+    for line in copy_lines(outcome.copies) if outcome.copies else ():
+        click.echo(f"  {escape_text(line.strip())}")
     for document in (*outcome.documents, *outcome.pdfs):
         click.echo(f"Wrote {escape_text(str(document))}")
 

@@ -88,6 +88,12 @@ SOS113 = _code(
     ERROR,
     "A plan start date or an earlier score's date is after the mapping date.",
 )
+SOS114 = _code(
+    "SOS114",
+    ERROR,
+    "Withhold from names someone who is not a family member or friend on the People sheet.",
+)
+SOS115 = _code("SOS115", ERROR, "A Case value that every copy needs is marked to be withheld.")
 
 # Signs of Safety rules that travel with the documents as warnings.
 SOS201 = _code("SOS201", WARNING, "More than three danger statements.")
@@ -138,6 +144,17 @@ SOS230 = _code(
     "SOS230", WARNING, "A safety rule has no words for the children; the story uses the rule."
 )
 SOS231 = _code("SOS231", WARNING, "A Words and pictures page is for a child who gets no story.")
+# Whose words go where (docs/documents.md, Copies for the family).
+SOS222 = _code(
+    "SOS222",
+    WARNING,
+    "A child aged 12 or over has no Consent to share: their words are kept from the family.",
+)
+SOS223 = _code(
+    "SOS223",
+    WARNING,
+    "A row shared with the family refers to a withheld row: a family copy shows it without it.",
+)
 
 # Codes the service adds when a job cannot finish (docs/workbook-format.md, Codes the service adds).
 SYS001 = _code("SYS001", ERROR, "sos-docs hit an internal error on this workbook.")

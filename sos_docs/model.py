@@ -40,6 +40,12 @@ STORY_SECTIONS = (
 STORY_WHO_IS_WORRIED, _, _, STORY_EVERYONE_DOING, STORY_SAFETY_RULES, STORY_TALK_TO = STORY_SECTIONS
 INITIAL_CONFERENCE, REVIEW_CONFERENCE, PRE_BIRTH_CONFERENCE = MEETING_TYPES[:3]
 
+# `Withhold from`: the word for everyone who is not a professional (docs/workbook-format.md).
+# Any other audience is a People ID.
+FAMILY = "Family"
+# A child this old or older who was not asked whether their words may be shared: not shared.
+CONSENT_AGE = 12
+
 # The scale's ends when a workbook leaves them empty (the blank workbook fills them in).
 DEFAULT_SCALE_ZERO = "The children cannot safely stay at home as things are."
 DEFAULT_SCALE_TEN = (
@@ -197,6 +203,8 @@ class CaseDetails:
     manager_name: str = ""
     manager_role: str = ""
     manager_approved_on: dt.date | None = None
+    # Case values withheld from some copies (the Case sheet's column C): field -> audiences.
+    withheld_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -278,6 +286,7 @@ class AgencyInvolvement:
     involved_since: dt.date | None = None
     what_support: str = ""
     child_last_seen: dt.date | None = None
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -292,6 +301,7 @@ class Harm:
     information_source: str = ""  # Observed, Child said, Reported, Alleged
     disputed_by: tuple[PersonRef, ...] = ()  # format 2: who disputes this account
     their_account: str = ""  # format 2: what they say happened
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -303,6 +313,7 @@ class DangerStatement:
     statement: str
     family_view: str = ""
     family_words: str = ""
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -311,6 +322,7 @@ class ComplicatingFactor:
     """Something that makes the worries harder to fix."""
 
     factor: str
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -319,6 +331,7 @@ class GreyArea:
     """An unknown or disputed fact."""
 
     question: str
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -330,6 +343,7 @@ class WorkingWell:
     what: str
     who: PersonRef | None = None
     danger_statement_id: str = ""
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -341,6 +355,7 @@ class SafetyGoal:
     danger_statement_id: str
     goal: str
     sustained_for_months: int | None = None
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -353,6 +368,7 @@ class NextStep:
     by_when: dt.date
     safety_goal_id: str = ""
     status: str = ""
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -366,6 +382,7 @@ class Score:
     child: PersonRef | None = None  # None: all the children
     danger_statement_id: str = ""  # "": the overall score
     one_point_higher: str = ""
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -381,6 +398,10 @@ class ChildView:
     good_things: str = ""
     dreams: str = ""
     consent_to_share: bool | None = None
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
+    # True when the child said no to sharing (or, aged 12 or over, was not asked): their words
+    # are withheld from the family and shown apart in the professional copy.
+    not_agreed: bool = False
     source: Source | None = field(default=None, compare=False)
 
 
@@ -394,6 +415,7 @@ class SafetyRule:
     danger_statement_id: str = ""
     picture: Picture | None = None
     words_for_children: str = ""  # the rule as the children read it in their story
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -408,6 +430,7 @@ class WordsPage:
     section: str = ""  # one of STORY_SECTIONS; "": the section of the page before it
     child: PersonRef | None = None  # None: every story; else only this child's
     picture_description: str = ""  # what the picture shows, for its alt text
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -420,6 +443,7 @@ class FamilyView:
     their_words: str = ""
     danger_statement_id: str = ""  # the statement it is about; "" with no harm_row: overall
     harm_row: int | None = None  # the Harm sheet row it is about
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -435,6 +459,7 @@ class BirthPlanItem:
     arrangement: str
     who: PersonRef | None = None
     when: str = ""
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -447,6 +472,7 @@ class PreviousScore:
     score: int
     danger_statement: str = ""  # as it was numbered or worded then; "" for the overall score
     child: PersonRef | None = None
+    withheld_from: tuple[str, ...] = ()  # FAMILY and/or People IDs: left out of their copies
     source: Source | None = field(default=None, compare=False)
 
 
@@ -472,6 +498,17 @@ class MappingCase:
     family_views: tuple[FamilyView, ...] = ()
     birth_plan: tuple[BirthPlanItem, ...] = ()
     previous_scaling: tuple[PreviousScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class CopySummary:
+    """One copy of a case's documents for staff (the receipt, the command line): its label,
+    who it is for, and where each thing it leaves out is in the workbook (sheet, "row 4" or a
+    Case cell), never what it says."""
+
+    label: str  # "professional copy", "family copy", "copy for Dean Hartley"
+    for_whom: str
+    leaves_out: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from PIL import Image
 from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
 from sos_docs.documents.context import (
-    Context,
     DocumentSettings,
     Story,
     build_context,
@@ -40,12 +39,14 @@ from sos_docs.errors import ConfigError, PdfError, SosDocsError, WorkbookError
 from sos_docs.model import (
     MEETING_TYPES,
     CaseHistory,
+    CopySummary,
     EarlierWorkbook,
     MappingCase,
     Picture,
     Problem,
     Validation,
 )
+from sos_docs.workbook import copies
 from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.history import conference_date, read_history
 from sos_docs.workbook.reader import read_workbook
@@ -80,11 +81,16 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 
 @dataclass(frozen=True)
 class RenderedDocument:
-    """A finished document in memory, before it is written anywhere."""
+    """A finished document in memory, before it is written anywhere.
+
+    `copy` is which copy it is when something is withheld from the family ("family copy"),
+    else empty; it goes into the file name (`{copy}`).
+    """
 
     kind: DocumentKind
     data: bytes
     warnings: tuple[str, ...] = ()
+    copy: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class Made:
     validation: Validation
     documents: tuple[RenderedDocument, ...] = ()
     compared_with: tuple[str, ...] = ()  # for a review: the earlier workbooks it was read against
+    copies: tuple[CopySummary, ...] = ()  # when something is withheld: each copy, for staff
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ class ProcessResult:
     render_warnings: tuple[str, ...] = ()
     pdfs: tuple[Path, ...] = ()
     compared_with: tuple[str, ...] = ()  # for a review: the earlier workbooks it was read against
+    copies: tuple[CopySummary, ...] = ()  # when something is withheld: each copy, for staff
 
     @property
     def ok(self) -> bool:
@@ -335,6 +343,12 @@ def _same_name(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+# Which copy a document is, as the document itself says it (context `copy_note`).
+PROFESSIONAL_NOTE = "Professional copy: contains information withheld from the family."
+FAMILY_NOTE = "{Label}: some information is not in this copy."
+MAIN_KEYS = frozenset({REPORT.key, MAPPING_RECORD.key})
+
+
 def render_case(
     case: MappingCase,
     config: Config = DEFAULT_CONFIG,
@@ -347,69 +361,112 @@ def render_case(
     None: the documents of the case's meeting type (`document_kinds`). `history`: a review's
     earlier conferences (`case_history`). Warnings about the case as a whole (logo, branding) go
     with the first document.
+
+    When anything is withheld (docs/documents.md, Copies for the family) the report or record
+    is made once per copy (`copies.copies_of`), each from a case the copy's withheld rows were
+    taken out of; the story, which any family member may read, from the case with every
+    withheld row taken out; a team's extra documents from the whole case, as professional
+    documents.
     """
+    settings, notes = document_settings(config)
+    notes += branding_warnings(case, config)
+    chosen = (
+        document_kinds(config, case) if kinds is None else tuple(_for_case(k, case) for k in kinds)
+    )
+    case_copies = copies.copies_of(case)
+    rendered: list[RenderedDocument] = []
+    for kind in chosen:
+        for document in _render_kind(kind, case_copies, config, settings, history):
+            warnings = (*notes, *document.warnings) if not rendered else document.warnings
+            rendered.append(replace(document, warnings=tuple(warnings)))
+    return rendered
+
+
+def _render_kind(
+    kind: DocumentKind,
+    case_copies: Sequence[copies.CaseCopy],
+    config: Config,
+    settings: DocumentSettings,
+    history: CaseHistory | None,
+) -> list[RenderedDocument]:
+    """One document kind of a case: every copy of the main document, one story, one extra."""
+    case = case_copies[0].case  # the professional copy's: the whole case
+    if kind.key in MAIN_KEYS and kind.template in (REPORT.template, MAPPING_RECORD.template):
+        return [_render_copy(kind, copy, config, settings, history) for copy in case_copies]
+    if kind == WORDS_AND_PICTURES:
+        return _render_stories(kind, case, case_copies, config, settings, history)
+    return [_render_one(kind, case, config, settings, history, "")]
+
+
+def _render_stories(
+    kind: DocumentKind,
+    case: MappingCase,
+    case_copies: Sequence[copies.CaseCopy],
+    config: Config,
+    settings: DocumentSettings,
+    history: CaseHistory | None,
+) -> list[RenderedDocument]:
+    """The words and pictures story once for each story the case has (`stories`: the shared
+    one, and one per child who has their own, named for the child). Any family member may read
+    a story: when anything is withheld it is made from the case with every withheld row out."""
+    if len(case_copies) > 1:
+        case, _ = copies.filtered(case, copies.EVERY_FAMILY_MEMBER)
+        settings = replace(settings, family_copy=True)
+        history = copies.filtered_history(history, copies.EVERY_FAMILY_MEMBER)
+    return [
+        _render_one(_story_kind(kind, story), case, config, settings, history, "", story)
+        for story in stories(case)
+    ]
+
+
+def _story_kind(kind: DocumentKind, story: Story) -> DocumentKind:
+    """The story's document, named for the child when it is their own ("... for Mia")."""
+    return replace(kind, title=f"{kind.title} for {first_name(story.own)}") if story.own else kind
+
+
+def _render_copy(
+    kind: DocumentKind,
+    copy: copies.CaseCopy,
+    config: Config,
+    settings: DocumentSettings,
+    history: CaseHistory | None,
+) -> RenderedDocument:
+    if copy.is_professional:
+        note = PROFESSIONAL_NOTE if copy.label else ""
+        settings = replace(settings, copy_note=note)
+    else:
+        label = copy.label[:1].upper() + copy.label[1:]
+        settings = replace(settings, copy_note=FAMILY_NOTE.format(Label=label), family_copy=True)
+        history = copies.filtered_history(history, copy.audience)
+    return _render_one(kind, copy.case, config, settings, history, copy.label)
+
+
+def _render_one(
+    kind: DocumentKind,
+    case: MappingCase,
+    config: Config,
+    settings: DocumentSettings,
+    history: CaseHistory | None,
+    copy: str,
+    story: Story | None = None,
+) -> RenderedDocument:
     # Imported here, not at the top: docxtpl, python-docx and Jinja take a tenth of a second
     # to load, and `sos-docs validate` never needs them.
     from sos_docs.documents.render import render_documents
 
-    settings, notes = document_settings(config)
-    notes += branding_warnings(case, config)
     context = build_context(case, settings, history)
-    chosen = (
-        document_kinds(config, case) if kinds is None else tuple(_for_case(k, case) for k in kinds)
-    )
-    jobs = [
-        job
-        for kind in chosen
-        for job in _with_stories(
-            kind, case, context, lambda story: story_context(case, settings, story)
-        )
-    ]
-    # One call for the documents sharing the case's context, so a picture used in several is
-    # converted once; each story (it has story fields of its own) in a call of its own.
-    shared = [n for n, (_, own) in enumerate(jobs) if own is context]
-    results = dict(
-        zip(
-            shared,
-            render_documents(
-                [template_path(config, jobs[n][0]) for n in shared],
-                context,
-                within=config.team_root,
-            ),
-            strict=True,
-        )
-    )
-    for n, (kind, own) in enumerate(jobs):
-        if n not in results:
-            results[n] = render_documents(
-                [template_path(config, kind)], own, within=config.team_root
-            )[0]
-    rendered: list[RenderedDocument] = []
-    for n, (kind, _) in enumerate(jobs):
-        result = results[n]
-        warnings = (*notes, *result.warnings) if not rendered else result.warnings
-        rendered.append(RenderedDocument(kind, result.data, tuple(warnings)))
-    return rendered
+    if story is not None:  # one story's own fields laid over the case's
+        context = {**context, **story_context(case, settings, story)}
+    (result,) = render_documents([template_path(config, kind)], context, within=config.team_root)
+    return RenderedDocument(kind, result.data, result.warnings, copy)
 
 
-def _with_stories(
-    kind: DocumentKind,
-    case: MappingCase,
-    context: Context,
-    story_fields: Callable[[Story], Context],
-) -> list[tuple[DocumentKind, Context]]:
-    """A document with the context it is made with: the words and pictures story once for
-    each story the case has (`stories`: the shared one, and one per child who has their own,
-    named for the child); any other document once, with the case's context."""
-    if kind != WORDS_AND_PICTURES:
-        return [(kind, context)]
-    return [
-        (
-            replace(kind, title=f"{kind.title} for {first_name(story.own)}") if story.own else kind,
-            {**context, **story_fields(story)},
-        )
-        for story in stories(case)
-    ]
+def copy_summaries(case: MappingCase) -> tuple[CopySummary, ...]:
+    """Each copy of the case's documents for staff, when anything is withheld; else none."""
+    made = copies.copies_of(case)
+    if len(made) == 1:
+        return ()
+    return tuple(CopySummary(c.label, c.for_whom, c.leaves_out) for c in made)
 
 
 def make_documents(
@@ -424,7 +481,7 @@ def make_documents(
     validation, history = with_history(validation, earlier, config)
     assert validation.case is not None
     documents = tuple(render_case(validation.case, config, history=history))
-    return Made(validation, documents, compared_with(history))
+    return Made(validation, documents, compared_with(history), copy_summaries(validation.case))
 
 
 def compared_with(history: CaseHistory | None) -> tuple[str, ...]:
@@ -456,13 +513,24 @@ def make_pdf_copy(
         return None, f"No PDF copy of {shown_name} was made. {reason}"
 
 
-def output_fields(case: MappingCase, kind: DocumentKind) -> dict[str, str]:
-    """The values the output name pattern may use."""
+def output_fields(
+    case: MappingCase, kind: DocumentKind, copy: str = "", pattern: str = ""
+) -> dict[str, str]:
+    """The values the output name pattern may use.
+
+    `copy` ("family copy") is `{copy}` in brackets; a `pattern` without `{copy}` gets it after
+    the document's title instead, so two copies never share a name.
+    """
     details = case.details
     date = details.meeting_date or details.mapping_date
+    copy_words = f"({copy})" if copy else ""
+    document = kind.title
+    if copy_words and "{copy}" not in pattern:
+        document = f"{document} {copy_words}"
     return {
         "case_reference": details.case_reference,
-        "document": kind.title,
+        "document": document,
+        "copy": copy_words,
         "date": date.isoformat(),
         "meeting_type": details.meeting_type,
     }
@@ -474,9 +542,8 @@ def deliver_documents(
     """Write each rendered document into place under out_root, never overwriting."""
     written = []
     for document in documents:
-        target = files.output_path(
-            out_root, config.output_pattern, output_fields(case, document.kind)
-        )
+        fields = output_fields(case, document.kind, document.copy, config.output_pattern)
+        target = files.output_path(out_root, config.output_pattern, fields)
         written.append(files.write_new_file(target, document.data))
     return tuple(written)
 
@@ -509,4 +576,11 @@ def process_workbook(
             pdf, warning = make_pdf_copy(converter, docx, pdf_path_for(docx))
             pdfs += [pdf] if pdf else []
             warnings += [warning] if warning else []
-    return ProcessResult(validation, written, tuple(warnings), tuple(pdfs), compared_with(history))
+    return ProcessResult(
+        validation,
+        written,
+        tuple(warnings),
+        tuple(pdfs),
+        compared_with(history),
+        copy_summaries(validation.case),
+    )

@@ -89,7 +89,8 @@ def assert_refused(measured: Measured, entry: Entry) -> None:
 def assert_documents(measured: Measured, out_root: Path) -> None:
     """Both documents, under the output root, holding the example and nothing from outside."""
     assert measured.codes == ()
-    assert len(measured.documents) == len(DOCUMENT_KINDS)
+    # The report's professional and family copies (Leo's words are withheld), and the story.
+    assert len(measured.documents) == len(DOCUMENT_KINDS) + 1
     assert sorted(measured.written) == sorted(measured.documents)
     for relative in measured.documents:
         path = out_root / relative
@@ -224,7 +225,7 @@ def test_the_whole_corpus_dropped_into_a_watched_inbox_is_accounted_for(tmp_path
     for entry in ignored:
         note = root.rejected / f"{entry.name} - problems.txt"
         assert entry.says in note.read_text("utf-8-sig"), entry.name
-    assert len(list(root.reports.rglob("*.docx"))) == 2 * (len(made) + 1)
+    assert len(list(root.reports.rglob("*.docx"))) == 3 * (len(made) + 1)  # two copies, a story
     assert "Traceback" not in (root.state / LOG_FILE_NAME).read_text(encoding="utf-8")
     made_by_service = [
         *root.reports.rglob("*"),

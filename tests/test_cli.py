@@ -151,21 +151,28 @@ def test_every_command_has_help(command: str) -> None:
 
 
 def test_render_writes_both_documents_under_out(tmp_path: Path) -> None:
-    """`render --out` writes the two documents under <out>/<case reference>/ and says so."""
+    """`render --out` writes the documents under <out>/<case reference>/ and says so: the
+    example's report twice (Leo's words are withheld from the family), and what each copy
+    leaves out, by sheet and row, as the receipt says it."""
     workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
     code, output = run("render", str(workbook), "--out", str(tmp_path / "out"))
     assert code == 0, output
     written = sorted(p.name for p in (tmp_path / "out" / "CP-2026-0412").iterdir())
     assert written == [
-        "CP-2026-0412 Conference report 2026-11-27.docx",
+        "CP-2026-0412 Conference report (family copy) 2026-11-27.docx",
+        "CP-2026-0412 Conference report (professional copy) 2026-11-27.docx",
         "CP-2026-0412 Words and pictures 2026-11-27.docx",
     ]
-    assert output.count("Wrote ") == 2
+    assert output.count("Wrote ") == 3
+    assert "The family copy, for the family, leaves out: Child's views row 3." in output
+    assert "dinosaurs" not in output
 
 
 def review_report_text(folder: Path) -> str:
     """The text of the review's conference report under <folder>/<case reference>/."""
-    report = next((folder / "CP-2026-0412").glob("*Conference report 2026-11-30.docx"))
+    report = next(
+        (folder / "CP-2026-0412").glob("*Conference report (professional copy) 2026-11-30.docx")
+    )
     document = docx.Document(str(report))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
@@ -212,14 +219,16 @@ def test_render_makes_the_documents_of_each_workbooks_meeting_type(tmp_path: Pat
     core_group = core_group_meeting(with_story=False).write(tmp_path / "cg.xlsx")
     code, output = run("render", str(core_group), "--out", str(tmp_path / "all"))
     assert code == 0, output
-    assert [p.name for p in (tmp_path / "all" / "CP-2026-0412").iterdir()] == [
-        "CP-2026-0412 Core group meeting record 2026-11-27.docx"
+    assert sorted(p.name for p in (tmp_path / "all" / "CP-2026-0412").iterdir()) == [
+        "CP-2026-0412 Core group meeting record (family copy) 2026-11-27.docx",
+        "CP-2026-0412 Core group meeting record (professional copy) 2026-11-27.docx",
     ]
     story_too = core_group_meeting().write(tmp_path / "cg2.xlsx")
     code, output = run("render", str(story_too), "--out", str(tmp_path / "one"), "--only", "record")
     assert code == 0, output
-    assert [p.name for p in (tmp_path / "one" / "CP-2026-0412").iterdir()] == [
-        "CP-2026-0412 Core group meeting record 2026-11-27.docx"
+    assert sorted(p.name for p in (tmp_path / "one" / "CP-2026-0412").iterdir()) == [
+        "CP-2026-0412 Core group meeting record (family copy) 2026-11-27.docx",
+        "CP-2026-0412 Core group meeting record (professional copy) 2026-11-27.docx",
     ]
 
 
@@ -241,7 +250,7 @@ def test_render_writes_into_the_current_folder_without_out(
     monkeypatch.chdir(tmp_path)
     code, output = run("render", str(workbook))
     assert code == 0, output
-    assert len(list((tmp_path / "CP-2026-0412").glob("*.docx"))) == 2
+    assert len(list((tmp_path / "CP-2026-0412").glob("*.docx"))) == 3  # two copies, a story
 
 
 def test_render_uses_the_templates_given(tmp_path: Path) -> None:
@@ -264,7 +273,12 @@ def test_render_uses_the_templates_given(tmp_path: Path) -> None:
         docx.Document(path).paragraphs[0].text
         for path in (tmp_path / "out" / "CP-2026-0412").glob("*.docx")
     )
-    assert texts == ["Northbrook report for CP-2026-0412", "Our story for CP-2026-0412"]
+    # The report twice: the example's professional and family copies.
+    assert texts == [
+        "Northbrook report for CP-2026-0412",
+        "Northbrook report for CP-2026-0412",
+        "Our story for CP-2026-0412",
+    ]
 
 
 def test_render_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
@@ -358,12 +372,13 @@ def test_watch_on_the_default_folder_puts_a_fresh_example_in_and_processes_it(
         "example-review-mapping-workbook.xlsx",
     ]
     documents = [n for n in _names(reports) if n.endswith(".docx")]
-    assert len(documents) == 4
+    assert len(documents) == 6  # Leo's words are withheld: each report has a family copy
     assert [n for n in documents if initial_meeting in n] == [
-        f"CP-2026-0412 Conference report {initial_meeting}.docx",
+        f"CP-2026-0412 Conference report (family copy) {initial_meeting}.docx",
+        f"CP-2026-0412 Conference report (professional copy) {initial_meeting}.docx",
         f"CP-2026-0412 Words and pictures {initial_meeting}.docx",
     ]
-    assert len([n for n in documents if review_meeting in n]) == 2
+    assert len([n for n in documents if review_meeting in n]) == 3
     assert "example-mapping-workbook - receipt.txt" in _names(reports)
     assert "example-review-mapping-workbook - receipt.txt" in _names(reports)
     processed = tmp_path / "watch_folder" / "processed"
@@ -384,7 +399,8 @@ def test_watch_on_the_default_folder_puts_a_fresh_example_in_and_processes_it(
         "example-review-mapping-workbook (2).xlsx",
         "example-review-mapping-workbook.xlsx",
     ]
-    assert f"CP-2026-0412 Conference report {initial_meeting} (2).docx" in _names(reports)
+    names = _names(reports)
+    assert f"CP-2026-0412 Conference report (family copy) {initial_meeting} (2).docx" in names
 
 
 def test_new_workbook_review_example_writes_the_review_that_validates(tmp_path: Path) -> None:
@@ -456,7 +472,7 @@ def test_the_readme_main_command_leaves_a_fresh_clone_clean_run_after_run(tmp_pa
         assert f"example-mapping-workbook{suffix}.xlsx" in processed, run_number
         assert f"example-review-mapping-workbook{suffix}.xlsx" in processed, run_number
         assert len(processed) == 2 * run_number
-        assert len(list((clone / "watch_folder" / "reports").rglob("*.docx"))) == 4 * run_number
+        assert len(list((clone / "watch_folder" / "reports").rglob("*.docx"))) == 6 * run_number
         assert _git("status", "--porcelain", "--untracked-files=all", cwd=clone) == ""
         assert _git("ls-files", "-s", cwd=clone) == tracked
 

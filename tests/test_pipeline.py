@@ -22,16 +22,44 @@ def document_text(path: Path) -> str:
 
 
 def test_a_valid_workbook_gives_both_documents_named_by_case_and_date(tmp_path: Path) -> None:
-    """The example becomes the report and the story under reports/<case reference>/."""
-    workbook = WorkbookBuilder().write(tmp_path / "in" / "example.xlsx")
-    outcome = process_workbook(workbook, tmp_path / "out", today=TODAY)
-    assert outcome.ok
+    """With nothing withheld, the report and the story under reports/<case reference>/."""
+    book = WorkbookBuilder().update_row("Child's views", 1, Consent_to_share="Yes")
+    outcome = process_workbook(
+        book.write(tmp_path / "in" / "example.xlsx"), tmp_path / "out", today=TODAY
+    )
+    assert outcome.ok and outcome.copies == ()
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in outcome.documents)
     assert names == [
         "CP-2026-0412/CP-2026-0412 Conference report 2026-11-27.docx",
         "CP-2026-0412/CP-2026-0412 Words and pictures 2026-11-27.docx",
     ]
     assert "Mia Hartley" in document_text(outcome.documents[0])
+
+
+def test_the_example_gets_a_professional_and_a_family_copy_of_its_report(tmp_path: Path) -> None:
+    """Leo did not agree to share his words: his words are in the professional copy only."""
+    workbook = WorkbookBuilder().write(tmp_path / "in" / "example.xlsx")
+    outcome = process_workbook(workbook, tmp_path / "out", today=TODAY)
+    assert outcome.ok
+    names = [p.name for p in outcome.documents]
+    assert names == [
+        "CP-2026-0412 Conference report (professional copy) 2026-11-27.docx",
+        "CP-2026-0412 Conference report (family copy) 2026-11-27.docx",
+        "CP-2026-0412 Words and pictures 2026-11-27.docx",
+    ]
+    professional, family, story = (document_text(p) for p in outcome.documents)
+    leo = "Leo showed me his dinosaurs"
+    assert "Professional copy: contains information withheld from the family." in professional
+    assert "Not to be shared with the family (the child did not agree)" in professional
+    assert leo in professional
+    assert leo not in family and leo not in story
+    assert "Family copy: some information is not in this copy." in family
+    assert "Not to be shared" not in family and "Professional copy" not in family
+    assert "Nanna's house and her dog Biscuit" in family  # Mia agreed
+    assert [(c.label, c.leaves_out) for c in outcome.copies] == [
+        ("professional copy", ()),
+        ("family copy", (("Child's views", "row 3"),)),
+    ]
 
 
 def test_running_twice_never_overwrites(tmp_path: Path) -> None:
@@ -51,7 +79,9 @@ def test_mapping_date_names_the_files_when_there_is_no_meeting_date(tmp_path: Pa
     book.set_case("Meeting date", None)
     outcome = process_workbook(book.write(tmp_path / "cg.xlsx"), tmp_path, today=TODAY)
     assert outcome.ok
-    assert outcome.documents[0].name == "CP-2026-0412 Core group meeting record 2026-11-16.docx"
+    assert outcome.documents[0].name == (
+        "CP-2026-0412 Core group meeting record (professional copy) 2026-11-16.docx"
+    )
 
 
 def test_errors_mean_no_documents(tmp_path: Path) -> None:
@@ -76,7 +106,10 @@ def test_only_one_document_kind(tmp_path: Path) -> None:
     """Asking for the report alone writes only the report."""
     workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
     outcome = process_workbook(workbook, tmp_path / "out", kinds=(REPORT,), today=TODAY)
-    assert [p.name for p in outcome.documents] == ["CP-2026-0412 Conference report 2026-11-27.docx"]
+    assert [p.name for p in outcome.documents] == [
+        "CP-2026-0412 Conference report (professional copy) 2026-11-27.docx",
+        "CP-2026-0412 Conference report (family copy) 2026-11-27.docx",
+    ]
     assert len(DOCUMENT_KINDS) == 2
 
 

@@ -55,7 +55,12 @@ def test_the_functions_take_what_the_pipeline_takes(tmp_path: Path) -> None:
     assert validation == pipeline.check_workbook(path, today=EXAMPLE_TODAY)
     assert validation.ok and validation.case is not None
     rendered = sos_docs.render_case(validation.case)
-    assert [d.kind for d in rendered] == list(pipeline.DOCUMENT_KINDS)
+    # The report twice (professional and family copy: Leo's words are withheld), then the story.
+    assert [(d.kind, d.copy) for d in rendered] == [
+        (pipeline.REPORT, "professional copy"),
+        (pipeline.REPORT, "family copy"),
+        (pipeline.WORDS_AND_PICTURES, ""),
+    ]
     result = sos_docs.process_workbook(path, tmp_path / "out", today=EXAMPLE_TODAY)
     assert result.ok and len(result.documents) == len(rendered)
     assert all(p.is_file() and p.is_relative_to(tmp_path / "out") for p in result.documents)

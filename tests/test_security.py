@@ -155,7 +155,8 @@ def test_a_hostile_case_reference_never_writes_outside_reports(
     out_root, documents = run_case(
         tmp_path, WorkbookBuilder().set_case("Case reference", reference)
     )
-    assert len(documents) == len(DOCUMENT_KINDS)
+    # Each document kind, the report as the example's professional and family copies.
+    assert len(documents) == len(DOCUMENT_KINDS) + 1
     assert_only_under(tmp_path, out_root, documents)
     for document in documents:
         assert len(document.name.encode()) <= 255
@@ -172,7 +173,8 @@ def test_a_500_character_case_reference_leaves_title_and_date_in_the_file_names(
     _, documents = run_case(tmp_path, book)
     names = sorted(d.name for d in documents)
     assert [n.split(" ", 1)[1] for n in names] == [
-        "Conference report 2026-11-27.docx",
+        "Conference report (family copy) 2026-11-27.docx",
+        "Conference report (professional copy) 2026-11-27.docx",
         "Words and pictures 2026-11-27.docx",
     ]
     assert all(len(n.encode()) <= 120 for n in names)
@@ -545,7 +547,8 @@ def test_the_service_opens_no_network_socket(
         assert process.wait(60) == 0, log.read_text()
     assert names_in(root.processed) == ["case-0.xlsx", "case-1.xlsx", "case-2.xlsx"]
     if "--pdf" in flags:  # LibreOffice really ran
-        assert len(list(root.reports.rglob("*.pdf"))) == 6
+        # Three documents each: the report's professional and family copies, and the story.
+        assert len(list(root.reports.rglob("*.pdf"))) == 9
     assert seen == []
 
 

@@ -80,8 +80,13 @@ def write_template(path: Path, *paragraphs: str) -> Path:
 
 
 def unbranded_workbook(path: Path, reference: str = "CP-1") -> Path:
-    """The example workbook with its own case reference and no local authority or team typed."""
+    """The example workbook with its own case reference and no local authority or team typed.
+
+    Leo's consent is given here: these tests are about each team's branding, templates and
+    PDFs, so nothing is withheld and each workbook makes one report (the copies for the family
+    are tested in tests/test_family_copies.py and tests/service/test_jobs.py)."""
     book = WorkbookBuilder().set_case("Case reference", reference)
+    book.update_row("Child's views", 1, Consent_to_share="Yes")
     book.set_case("Local authority", None).set_case("Team", None)
     return book.write(path)
 
@@ -243,13 +248,13 @@ def test_a_workbook_from_another_council_is_a_warning(
 ) -> None:
     """A workbook naming another local authority than the folder's gets a receipt warning."""
     config = Config(local_authority="Southshire Council", team="Riverside family support team")
-    first, second = render_case(example_case, config)
+    first, *others = render_case(example_case, config)  # the example's copies, then the story
     assert first.warnings == (
         "The workbook names the local authority 'Northbrook Council', but this folder is set up "
         "for 'Southshire Council'. The documents show 'Northbrook Council'. If the workbook "
         "belongs to another team, send it to that team's folder.",
     )
-    assert second.warnings == ()
+    assert all(other.warnings == () for other in others)
 
 
 def test_the_logo_heads_the_report_two_centimetres_high(
@@ -258,7 +263,7 @@ def test_the_logo_heads_the_report_two_centimetres_high(
     """The configured logo is the report's first picture, 2 cm high, with its own bytes."""
     logo = png((200, 30, 30))
     (tmp_path / "logo.png").write_bytes(logo)
-    report, _ = render_case(example_case, Config(logo=tmp_path / "logo.png"))
+    report, *_ = render_case(example_case, Config(logo=tmp_path / "logo.png"))
     (tmp_path / "report.docx").write_bytes(report.data)
     pictures = picture_blobs(tmp_path / "report.docx")
     assert pictures[0] == (logo, LOGO_HEIGHT_EMU)
@@ -271,7 +276,7 @@ def test_an_unreadable_logo_is_left_out_with_a_warning(
 ) -> None:
     """A logo that is not a picture costs only the logo: the documents come, with a warning."""
     (tmp_path / "logo.png").write_bytes(b"not a picture")
-    report, _ = render_case(example_case, Config(logo=tmp_path / "logo.png"))
+    report, *_ = render_case(example_case, Config(logo=tmp_path / "logo.png"))
     (tmp_path / "report.docx").write_bytes(report.data)
     assert len(picture_blobs(tmp_path / "report.docx")) == 1  # only the scale picture
     assert len(report.warnings) == 1

@@ -75,6 +75,8 @@ class DocumentSettings:
     story_marking: str = (
         DEFAULT_STORY_MARKING  # footer, cover-only or none: where the story is marked
     )
+    copy_note: str = ""
+    family_copy: bool = False
 
 
 DEFAULT_SETTINGS = DocumentSettings()
@@ -278,6 +280,7 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
         "report_date": words.date(d.report_date or words.settings.report_date or dt.date.today()),
         "review_date": words.date(d.review_date),
         "protective_marking": words.settings.protective_marking,
+        "copy_note": words.settings.copy_note,
         "reason_for_report": d.reason_for_report,
         "author_name": d.report_author.name,
         "author_role": d.author_role,
@@ -547,15 +550,23 @@ def _next_step(number: int, step: NextStep, words: _Words) -> Item:
 
 
 def _children_views_fields(case: MappingCase, words: _Words) -> Context:
-    views = [_child_view(v, words) for v in case.childs_views]
+    # Words a child did not agree to share are shown apart (a family copy never has them).
+    views = [_child_view(v, words) for v in case.childs_views if not v.not_agreed]
+    not_shared = [_child_view(v, words) for v in case.childs_views if v.not_agreed]
     born = [c for c in case.children if not c.is_unborn]
-    if views:
+    if views or not_shared:
         note = ""
     elif not born:
         note = f"No views are recorded: {_not_yet_born(case)}."
+    elif words.settings.family_copy:
+        note = "No child's views are in this copy."
     else:
         note = "No child's views are recorded."
-    return {"children_views": views, "children_views_note": note}
+    return {
+        "children_views": views,
+        "children_views_not_shared": not_shared,
+        "children_views_note": note,
+    }
 
 
 def _not_yet_born(case: MappingCase) -> str:

@@ -213,6 +213,7 @@ FIELDS: tuple[Field, ...] = (
     Field("report_date", FieldKind.TEXT, "The date of the report: the Case sheet's Report date, else the day the documents were made.", "16 November 2026", _CASE),
     Field("review_date", FieldKind.TEXT, "The review date, or empty.", "19 February 2027", _CASE),
     Field("protective_marking", FieldKind.TEXT, "The protective marking for the footer (configurable).", "OFFICIAL-SENSITIVE", _CASE),
+    Field("copy_note", FieldKind.TEXT, "Which copy this is when something is withheld from the family: 'Professional copy: contains information withheld from the family.', 'Family copy: some information is not in this copy.', or empty when nothing is withheld.", "", _CASE),
     Field("reason_for_report", FieldKind.TEXT, "Why the report was written.", "Mia and Leo's school and the police have told", _CASE),
     # -- the author
     Field("author_name", FieldKind.TEXT, "The report author's name.", "Ada Okafor", _AUTHOR),
@@ -309,6 +310,15 @@ FIELDS: tuple[Field, ...] = (
     Field("children_views[].good_things", FieldKind.TEXT, "Good things, in the child's words.", "Nanna's house and her dog Biscuit.", _VOICE),
     Field("children_views[].dreams", FieldKind.TEXT, "Dreams, in the child's words.", "Everyone at home being happy", _VOICE),
     Field("children_views[].consent_to_share", FieldKind.TEXT, "Whether the child agreed to share: Yes, No, or empty.", "Yes", _VOICE),
+    Field("children_views_not_shared", FieldKind.LIST, "The views of children who did not agree to share them (or, aged 12 or over, were not asked): in the professional copy only, each with the fields of children_views[]. Empty in a copy for the family.", "", _VOICE),
+    Field("children_views_not_shared[].child", FieldKind.TEXT, "The child's full name.", "Leo Hartley", _VOICE),
+    Field("children_views_not_shared[].method", FieldKind.TEXT, "How the views were gathered.", "Observation", _VOICE),
+    Field("children_views_not_shared[].date", FieldKind.TEXT, "When, or empty.", "12 November 2026", _VOICE),
+    Field("children_views_not_shared[].seen_alone", FieldKind.TEXT, "Yes, No, or empty when not known.", "No", _VOICE),
+    Field("children_views_not_shared[].worries", FieldKind.TEXT, "Worries, in the child's words.", "", _VOICE),
+    Field("children_views_not_shared[].good_things", FieldKind.TEXT, "Good things, in the child's words.", "", _VOICE),
+    Field("children_views_not_shared[].dreams", FieldKind.TEXT, "Dreams, in the child's words.", "", _VOICE),
+    Field("children_views_not_shared[].consent_to_share", FieldKind.TEXT, "No, or empty when the child was not asked.", "No", _VOICE),
     Field("children_views_note", FieldKind.TEXT, "When no views are recorded, why, as a sentence (an unborn baby is not asked); else empty.", "", _VOICE),
     # -- scaling
     Field("scale_zero_means", FieldKind.TEXT, "What 0 means on the scale.", "The children cannot safely stay at home as things are.", _SCALING),

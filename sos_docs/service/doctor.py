@@ -71,6 +71,7 @@ _POLLING_FIX = (
 _SAMPLE_NAME_FIELDS = {
     "case_reference": "CP-2026-0412",
     "document": "Conference report",
+    "copy": "(family copy)",
     "date": "2026-11-27",
     "meeting_type": "Initial child protection conference",
 }

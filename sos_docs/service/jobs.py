@@ -278,7 +278,12 @@ class _Job:
             receipt = placed[0].parent / f"{short_stem(plan.name)} - receipt.txt"
             when = dt.datetime.fromtimestamp(plan.made_at).astimezone()
             text = explain.receipt_text(
-                plan.name, placed, plan.problems, when, compared_with=plan.compared_with
+                plan.name,
+                placed,
+                plan.problems,
+                when,
+                compared_with=plan.compared_with,
+                copies=plan.copies,
             )
             self._place(journal, plan, receipt, explain.text_file_bytes(text), since)
         return tuple(placed)

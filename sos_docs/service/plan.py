@@ -23,7 +23,7 @@ from sos_docs.errors import (
     TemplateError,
     WorkbookError,
 )
-from sos_docs.model import Level, Problem, Validation
+from sos_docs.model import CopySummary, Level, Problem, Validation
 from sos_docs.service.journal import Journal
 from sos_docs.service.journal_hosts import ProcessedOfCase
 from sos_docs.service.layout import BOOK_FOLDER, WatchedRoot, original_name
@@ -63,6 +63,7 @@ class JobPlan:
     problems: tuple[Problem, ...]
     case_reference: str = ""
     compared_with: tuple[str, ...] = ()  # a review's earlier workbooks, for the receipt
+    copies: tuple[CopySummary, ...] = ()  # what each copy for the family leaves out, for it
 
     @property
     def processed(self) -> bool:
@@ -84,6 +85,10 @@ class JobPlan:
             Problem(**{**p, "level": Level(p["level"])}) for p in values["problems"]
         )
         values["compared_with"] = tuple(values.get("compared_with", ()))  # older plans: none
+        values["copies"] = tuple(
+            CopySummary(c["label"], c["for_whom"], tuple(tuple(p) for p in c["leaves_out"]))
+            for c in values.get("copies", ())
+        )
         return cls(**values)
 
 
@@ -215,7 +220,9 @@ class Planner:
         validation = made.validation
         if not validation.ok or validation.case is None:
             return self._rejection(journal_id, workbook, name, validation.problems, "rejected")
-        return self._documents(journal_id, name, validation, made.documents, made.compared_with)
+        return self._documents(
+            journal_id, name, validation, made.documents, made.compared_with, made.copies
+        )
 
     def _documents(
         self,
@@ -224,6 +231,7 @@ class Planner:
         validation: Validation,
         documents: Sequence[pipeline.RenderedDocument],
         compared_with: Sequence[str] = (),
+        copies: Sequence[CopySummary] = (),
     ) -> JobPlan:
         """Stage the documents rendered in memory under their target names."""
         case = validation.case
@@ -231,7 +239,9 @@ class Planner:
         outputs = []
         naming: list[Problem] = []
         for number, document in enumerate(documents, start=1):
-            fields = pipeline.output_fields(case, document.kind)
+            fields = pipeline.output_fields(
+                case, document.kind, document.copy, self.config.output_pattern
+            )
             if files.is_blank_name(fields["case_reference"]):
                 fields["case_reference"] = f"no case reference {journal_id}"
                 naming = [no_case_folder_name_problem(fields["case_reference"])]
@@ -255,6 +265,7 @@ class Planner:
             problems=(*validation.warnings, *naming, *render_warnings),
             case_reference=case.details.case_reference,
             compared_with=tuple(compared_with),
+            copies=tuple(copies),
         )
 
     def _pdf_copies(

@@ -312,4 +312,5 @@ READERS: dict[ColumnKind, Callable[[Column, CellValue], Read]] = {
     ColumnKind.PEOPLE: read_text,
     ColumnKind.REF: read_text,
     ColumnKind.PICTURE: read_nothing,
+    ColumnKind.AUDIENCE: read_text,
 }

@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import range_boundaries
 
 from sos_docs import codes
-from sos_docs.model import Level, Problem
+from sos_docs.model import CopySummary, Level, Problem
 from sos_docs.wording import plural
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "WHOLE_WORKBOOK",
     "by_sheet",
     "cell_position",
+    "copy_lines",
     "one_line",
     "problems_text",
     "receipt_text",
@@ -78,9 +79,10 @@ def receipt_text(
     problems: Sequence[Problem],
     when: datetime,
     compared_with: Sequence[str] = (),
+    copies: Sequence[CopySummary] = (),
 ) -> str:
-    """The body of `<name> - receipt.txt`: the documents made, the earlier workbooks a review
-    was read against, and any warnings to check."""
+    """The body of `<name> - receipt.txt`: the documents made, what each copy for the family
+    leaves out, the earlier workbooks a review was read against, and any warnings to check."""
     lines = [
         f'sos-docs made documents from the workbook "{one_line(file_name)}"',
         f"on {_readable_time(when)}.",
@@ -89,6 +91,8 @@ def receipt_text(
         *(f"  {one_line(document.name)}" for document in documents),
         "",
     ]
+    if copies:
+        lines += [*copy_lines(copies), ""]
     if compared_with:
         lines += [
             "The review's progress since the last conference was read from:",
@@ -104,6 +108,33 @@ def receipt_text(
     else:
         lines.append("No warnings.")
     return NEWLINE.join(lines) + NEWLINE
+
+
+def copy_lines(copies: Sequence[CopySummary]) -> list[str]:
+    """Who each copy is for and what it leaves out, by sheet and row, never by what it says."""
+    lines = ["Some information is withheld from the family. The copies:"]
+    for copy in copies:
+        if not copy.leaves_out and copy.for_whom == "professionals only":
+            lines.append(
+                f"  The {one_line(copy.label)} has everything: give it to professionals only."
+            )
+            continue
+        left = "; ".join(
+            f"{one_line(sheet)} {', '.join(one_line(w) for w in where)}"
+            for sheet, where in _by_sheet_of(copy.leaves_out)
+        )
+        lines.append(
+            f"  The {one_line(copy.label)}, for {one_line(copy.for_whom)}, leaves out: "
+            f"{left or 'nothing (what it is kept from others is in it)'}."
+        )
+    return lines
+
+
+def _by_sheet_of(places: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for sheet, where in places:
+        grouped.setdefault(sheet, []).append(where)
+    return list(grouped.items())
 
 
 def text_file_bytes(text: str) -> bytes:

@@ -23,6 +23,7 @@ from sos_docs.workbook.rules import (
     Rule,
     effective,
     is_unborn,
+    older_child_not_asked,
     problem,
 )
 from sos_docs.workbook.schema import (
@@ -537,6 +538,25 @@ def story_pages_have_a_story(book: Book) -> Iterator[Problem]:
         )
 
 
+# ------------------------------------------------------------------------ SOS222
+
+
+def consent_asked_of_older_children(book: Book) -> Iterator[Problem]:
+    """SOS222: a child aged 12 or over with no Consent to share: their words are not shared."""
+    for view in book.table(schema.CHILDS_VIEWS).rows:
+        if older_child_not_asked(view, book):
+            ref = view.person("child")
+            name = ref.name if ref else "This child"
+            yield problem(
+                codes.SOS222,
+                view.sheet,
+                view.cell("consent_to_share"),
+                f"Consent to share is blank, and {name} is {model.CONSENT_AGE} or over, so their "
+                "words are treated as not to be shared: they are in the professional copy only, "
+                'under "Not to be shared with the family". Ask them, then put Yes or No.',
+            )
+
+
 RULES: tuple[Rule, ...] = (
     format_is_known,
     recommendation_fits_meeting,
@@ -554,4 +574,5 @@ RULES: tuple[Rule, ...] = (
     shared_in_time,
     safety_rules_in_childrens_words,
     story_pages_have_a_story,
+    consent_asked_of_older_children,
 )

@@ -525,6 +525,27 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def view_child(view: Row, book: Book) -> Row | None:
+    """The Children row of a Child's views row's child, when it is found."""
+    ref = view.person("child")
+    return next((r for r in book.table(CHILDREN).rows if ref and r.text("id") == ref.id), None)
+
+
+def older_child_not_asked(view: Row, book: Book) -> bool:
+    """True when a Child's views row leaves Consent to share blank for a child aged 12 or over
+    on the mapping date: their words are then not shared (practice.md, section 5)."""
+    if not view.is_empty("consent_to_share"):
+        return False
+    child, mapped = view_child(view, book), book.mapping_date
+    born = child.date("date_of_birth") if child else None
+    return born is not None and mapped is not None and age_on(born, mapped) >= model.CONSENT_AGE
+
+
+def words_not_agreed(view: Row, book: Book) -> bool:
+    """True when a child's words are kept from the family: they said no, or were not asked."""
+    return view.flag("consent_to_share") is False or older_child_not_asked(view, book)
+
+
 def _plan_is_new(book: Book) -> bool:
     """True at an initial or pre-birth conference: every next step is a new one."""
     case = book.case

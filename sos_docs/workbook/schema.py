@@ -28,6 +28,7 @@ class ColumnKind(StrEnum):
     PEOPLE = "people"  # comma-separated people or children
     REF = "reference"  # an ID on another sheet (danger statement, safety goal)
     PICTURE = "picture"  # an image placed over the row, never a cell value
+    AUDIENCE = "audience"  # `Withhold from`: Family and/or People IDs or names
 
 
 class Question(StrEnum):
@@ -148,6 +149,18 @@ class Sheet:
 def _c(name: str, field: str, kind: ColumnKind = ColumnKind.TEXT, **kw: object) -> Column:
     return Column(name, field, kind, **kw)  # type: ignore[arg-type]
 
+
+# Who a row is kept from (docs/workbook-format.md, "Withholding"): every table sheet but
+# Children and People has it, as its last column.
+WITHHOLD_FROM = _c(
+    "Withhold from",
+    "withheld_from",
+    ColumnKind.AUDIENCE,
+    width=16,
+    aliases=("Withheld from", "Do not share with"),
+    help="Blank: shared. Family: kept out of every copy for the family. Or People IDs or "
+    "names (e.g. P2): kept out of their copy only. Separate several with commas.",
+)
 
 CASE = Sheet(
     "Case",
@@ -271,6 +284,13 @@ CASE = Sheet(
             "manager_approved_on",
             ColumnKind.DATE,
             aliases=("Approved on", "Manager approval date"),
+        ),
+        _c(
+            "Withhold from",
+            "withheld_fields",
+            aliases=("Withheld from",),
+            help="Case values kept from some copies: the label, a colon and who from (Family, "
+            "or People IDs), one a line. For example: Author contact: Family",
         ),
     ),
 )
@@ -417,6 +437,7 @@ AGENCY_INVOLVEMENT = Sheet(
         _c("Involved since", "involved_since", ColumnKind.DATE),
         _c("What support", "what_support", width=40, aliases=("Support",)),
         _c("Child last seen", "child_last_seen", ColumnKind.DATE, aliases=("Last seen",)),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -449,6 +470,7 @@ HARM = Sheet(
             width=40,
             help="What the people who dispute it say happened, in their words.",
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -478,6 +500,7 @@ DANGER_STATEMENTS = Sheet(
             width=40,
             help="Required when the family partly agrees or disagrees.",
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -485,7 +508,7 @@ COMPLICATING_FACTORS = Sheet(
     "Complicating factors",
     question=Question.WORRIED,
     aliases=("Complicating factor",),
-    columns=(_c("Factor", "factor", required=True, width=70),),
+    columns=(_c("Factor", "factor", required=True, width=70), WITHHOLD_FROM),
 )
 
 GREY_AREAS = Sheet(
@@ -500,6 +523,7 @@ GREY_AREAS = Sheet(
             width=70,
             aliases=("Question", "Unknown"),
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -520,6 +544,7 @@ WORKING_WELL = Sheet(
             refers_to="Danger statements",
             help="For existing safety: the ID of the danger it kept the children safe from.",
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -546,6 +571,7 @@ SAFETY_GOALS = Sheet(
             aliases=("Sustained for (months)", "Months"),
             help="How many months the goal must be kept up. A whole number.",
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -567,6 +593,7 @@ NEXT_STEPS = Sheet(
         _c("By when", "by_when", ColumnKind.DATE, required=True, aliases=("By", "Due", "Deadline")),
         _c("Safety goal", "safety_goal_id", ColumnKind.REF, refers_to="Safety goals"),
         _c("Status", "status", ColumnKind.CHOICE, choices=STEP_STATUSES, width=14),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -610,6 +637,7 @@ SCALING = Sheet(
             width=40,
             aliases=("What would make it one point higher",),
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -627,6 +655,7 @@ CHILDS_VIEWS = Sheet(
         _c("Good things", "good_things", width=40, aliases=("House of good things",)),
         _c("Dreams", "dreams", width=40, aliases=("House of dreams",)),
         _c("Consent to share", "consent_to_share", ColumnKind.YESNO, width=10),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -656,6 +685,7 @@ SAFETY_PLAN = Sheet(
             width=24,
             help="Place a picture over this row's cells.",
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -699,6 +729,7 @@ WORDS_AND_PICTURES = Sheet(
             width=14,
             help="Only for this child's own story (Story Yes on Children). Blank: every story.",
         ),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -718,6 +749,7 @@ FAMILYS_VIEWS = Sheet(
         ),
         _c("View", "view", ColumnKind.CHOICE, choices=FAMILY_VIEWS, width=14),
         _c("Their words", "their_words", width=60, aliases=("Words", "In their words")),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -730,6 +762,7 @@ BIRTH_PLAN = Sheet(
         _c("Arrangement", "arrangement", required=True, width=60),
         _c("Who", "who", ColumnKind.PERSON),
         _c("When", "when", width=24),
+        WITHHOLD_FROM,
     ),
 )
 
@@ -749,6 +782,7 @@ PREVIOUS_SCALING = Sheet(
         ),
         _c("Child", "child", ColumnKind.CHILD, help="Blank means all the children."),
         _c("Score", "score", ColumnKind.WHOLE, required=True, width=10),
+        WITHHOLD_FROM,
     ),
 )
 

@@ -42,7 +42,7 @@ from sos_docs.model import (
     WordsPage,
     WorkingWell,
 )
-from sos_docs.workbook import practice_rules, rules, schema
+from sos_docs.workbook import copies, practice_rules, rules, schema
 from sos_docs.workbook.cells import Bad, Several, as_text, is_blank, quote, read_cell
 from sos_docs.workbook.rules import Row, Table
 from sos_docs.workbook.schema import Column, ColumnKind
@@ -93,8 +93,20 @@ UNSEEN_ADVICE: dict[Unseen, tuple[str, str]] = {
     ),
 }
 REFERENCE_KINDS = frozenset(
-    {ColumnKind.PERSON, ColumnKind.CHILD, ColumnKind.CHILDREN, ColumnKind.PEOPLE, ColumnKind.REF}
+    {
+        ColumnKind.PERSON,
+        ColumnKind.CHILD,
+        ColumnKind.CHILDREN,
+        ColumnKind.PEOPLE,
+        ColumnKind.REF,
+        ColumnKind.AUDIENCE,
+    }
 )
+# Case values no copy can go without: they name the case, the meeting and its decision.
+NEVER_WITHHELD = frozenset(
+    c.field for c in schema.CASE.columns if c.required or c.kind is not ColumnKind.TEXT
+) | {"categories", "withheld_fields"}
+WITHHELD_ENTRY_SEPARATORS = ("\n", ";")
 CHILDREN_SEPARATORS = (";", "\n")  # read like commas: people separate names both ways
 SHOWN_IDS = 10
 
@@ -134,7 +146,10 @@ def validate(
     problems = sorted_problems(findings.problems, tables)
     has_errors = any(p.level is Level.ERROR for p in problems)
     log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
-    case = None if has_errors else build_case(tables)
+    case = None if has_errors else build_case(tables, book)
+    if case is not None:
+        # Which shared rows lose a withheld row they point at is known from the built case.
+        problems = sorted_problems([*problems, *copies.dangling_problems(case)], tables)
     return Validation(case, problems, tuple(findings.notes))
 
 
@@ -528,6 +543,7 @@ class Directory:
     people: Index
     children: Index
     ids: Mapping[str, Mapping[str, str]]  # contract sheet name -> folded ID -> ID as written
+    staff: frozenset[str | None] = frozenset()  # the People IDs of professionals
 
     @classmethod
     def of(cls, tables: Mapping[str, Table]) -> Directory:
@@ -536,6 +552,11 @@ class Directory:
             people=Index.of(tables[schema.PEOPLE.name], is_child=False),
             children=Index.of(tables[schema.CHILDREN.name], is_child=True),
             ids={name: _ids_of(table) for name, table in tables.items() if table.contract.id_field},
+            staff=frozenset(
+                row.text("id")
+                for row in tables[schema.PEOPLE.name].rows
+                if row.text("role") == rules.PROFESSIONAL
+            ),
         )
 
     def find(self, text: str, children_only: bool) -> list[PersonRef]:
@@ -558,9 +579,10 @@ def _ids_of(table: Table) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Unresolved:
-    """Why a reference cell points at nothing: a message for people (rule WB009)."""
+    """Why a reference cell points at nothing: a message for people (rule WB009 unless said)."""
 
     message: str
+    code: str = codes.WB009
 
 
 def resolve_references(tables: Mapping[str, Table], findings: Findings) -> None:
@@ -571,6 +593,47 @@ def resolve_references(tables: Mapping[str, Table], findings: Findings) -> None:
             for column in table.contract.columns:
                 if column.kind in REFERENCE_KINDS:
                     _resolve_cell(tables, table, row, column, directory, findings)
+    for row in tables[schema.CASE.name].rows:
+        _resolve_withheld_fields(row, directory, findings)
+
+
+def _resolve_withheld_fields(row: Row, directory: Directory, findings: Findings) -> None:
+    """The Case's `Withhold from` value as {field: audiences}; SOS114/SOS115 for what is not."""
+    text = row.values.pop("withheld_fields", None)
+    if not isinstance(text, str):
+        return
+    cell = row.cells.get("withheld_fields")
+    label = schema.CASE.column("withheld_fields").name
+    labels = _names_to_columns(schema.CASE)
+    for separator in WITHHELD_ENTRY_SEPARATORS:
+        text = text.replace(separator, "\n")
+    withheld: dict[str, tuple[str, ...]] = {}
+    for entry in filter(None, (e.strip() for e in text.split("\n"))):
+        name, colon, audiences = entry.partition(":")
+        column = labels.get(schema.normalise_label(name))
+        if not colon or column is None or column.field in NEVER_WITHHELD:
+            findings.add(codes.SOS115, row.sheet, cell, _unwithholdable(label, entry, column))
+            continue
+        resolved = resolve_audience(directory, label, audiences)
+        if isinstance(resolved, Unresolved):
+            findings.add(resolved.code, row.sheet, cell, resolved.message)
+        elif resolved:
+            withheld[column.field] = (*withheld.get(column.field, ()), *resolved)
+    if withheld:
+        row.values["withheld_fields"] = withheld
+
+
+def _unwithholdable(label: str, entry: str, column: Column | None) -> str:
+    example = "Author contact: Family"
+    if column is not None and column.field in NEVER_WITHHELD:
+        return (
+            f"{label} names {quote(column.name)}, which every copy needs (it names the case, the "
+            "meeting or its decision), so it cannot be withheld. Take that line out."
+        )
+    return (
+        f"{label} holds {quote(entry)}, which is not a Case label followed by a colon and who "
+        f"it is kept from. Write one a line, for example: {example}"
+    )
 
 
 def _resolve_cell(
@@ -586,7 +649,7 @@ def _resolve_cell(
         return
     resolved = _resolve_value(directory, table, column, text)
     if isinstance(resolved, Unresolved):
-        findings.add(codes.WB009, row.sheet, row.cells[column.field], resolved.message)
+        findings.add(resolved.code, row.sheet, row.cells[column.field], resolved.message)
     else:
         row.values[column.field] = resolved
 
@@ -595,6 +658,8 @@ def _target_trusted(tables: Mapping[str, Table], column: Column) -> bool:
     # A broken target sheet already has its own error; do not repeat it for every reference.
     if column.kind is ColumnKind.REF:
         return tables[column.refers_to].trusted
+    if column.kind is ColumnKind.AUDIENCE:
+        return tables[schema.PEOPLE.name].trusted
     targets = [schema.CHILDREN] + ([schema.PEOPLE] if column.kind is ColumnKind.PERSON else [])
     return all(tables[t.name].trusted for t in targets)
 
@@ -602,6 +667,8 @@ def _target_trusted(tables: Mapping[str, Table], column: Column) -> bool:
 def _resolve_value(directory: Directory, table: Table, column: Column, text: str) -> object:
     if column.kind is ColumnKind.REF:
         return _resolve_id(directory, column, text)
+    if column.kind is ColumnKind.AUDIENCE:
+        return resolve_audience(directory, column.name, text)
     if column.kind in (ColumnKind.CHILDREN, ColumnKind.PEOPLE):
         return _resolve_children(directory, column, text)
     free_text = (table.contract.name, column.field) in rules.FREE_TEXT_PEOPLE
@@ -654,6 +721,43 @@ def _resolve_children(
     return tuple(children)
 
 
+def resolve_audience(directory: Directory, label: str, text: str) -> tuple[str, ...] | Unresolved:
+    """A `Withhold from` cell as audiences: FAMILY and People IDs (SOS114 for anyone else)."""
+    for separator in CHILDREN_SEPARATORS:
+        text = text.replace(separator, ",")
+    audiences: list[str] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        found = model.FAMILY if fold(part) == fold(model.FAMILY) else None
+        if found is None:
+            matches = [ref for ref in directory.find(part, children_only=False) if ref.id]
+            family = [ref for ref in matches if not ref.is_child and ref.id not in directory.staff]
+            found = family[0].id if len(family) == 1 and len(matches) == 1 else None
+        if found is None:
+            return Unresolved(_audience_message(label, part, matches), codes.SOS114)
+        if found not in audiences:
+            audiences.append(found)
+    return tuple(audiences)
+
+
+def _audience_message(label: str, part: str, matches: list[PersonRef]) -> str:
+    if len(matches) > 1:
+        ids = " or ".join(ref.id or "?" for ref in matches)
+        why = f"more than one person has that name ({ids}). Use the ID of the one you mean"
+    elif matches and matches[0].is_child:
+        why = "that is a child. A copy is kept from the family or from an adult on People"
+    elif matches:
+        why = (
+            "that is a professional, and professionals have the professional copy. Name the "
+            "family members it is kept from"
+        )
+    else:
+        why = "no one on the People sheet has that ID or name. Use their ID (such as P2)"
+    return (
+        f"{label} names {quote(part)}, but {why}. Write Family to keep this row from everyone "
+        "who is not a professional, or leave it blank to share it."
+    )
+
+
 def _resolve_id(directory: Directory, column: Column, text: str) -> str | Unresolved:
     known = directory.ids.get(column.refers_to, {})
     if (match := known.get(fold(text))) is not None:
@@ -694,12 +798,13 @@ def _cell_position(cell: str | None) -> tuple[int, int]:
     return (0, 0) if cell is None else coordinate_to_tuple(cell)
 
 
-def build_case(tables: Mapping[str, Table]) -> MappingCase:
-    """The typed case from tables that passed every check."""
+def build_case(tables: Mapping[str, Table], book: rules.Book | None = None) -> MappingCase:
+    """The typed case from tables that passed every check (`book`: the same tables, checked)."""
+    book = book or rules.Book(tables, dt.date.today())
     danger_ids = Directory.of(tables).ids.get(schema.DANGER_STATEMENTS.name, {})
     records: dict[str, Any] = {
         case_field: tuple(
-            make(**record_values(name, row, danger_ids), source=source_of(row))
+            make(**record_values(name, row, danger_ids, book), source=source_of(row))
             for row in tables[name].rows
         )
         for name, (make, case_field) in RECORDS.items()
@@ -712,9 +817,17 @@ def _page(page: WordsPage) -> int:
     return page.page
 
 
-def record_values(sheet: str, row: Row, danger_ids: Mapping[str, str]) -> dict[str, Any]:
-    """A row's values as its record takes them: named categories split, `About` resolved."""
+def record_values(
+    sheet: str, row: Row, danger_ids: Mapping[str, str], book: rules.Book
+) -> dict[str, Any]:
+    """A row's values as its record takes them: named categories split, `About` resolved, a
+    child's words they did not agree to share withheld from the family."""
     values: dict[str, Any] = dict(row.values)
+    if sheet == schema.CHILDS_VIEWS.name and rules.words_not_agreed(row, book):
+        values["not_agreed"] = True
+        values["withheld_from"] = tuple(
+            dict.fromkeys((model.FAMILY, *values.get("withheld_from", ())))
+        )
     if "categories" in values:
         values["categories"] = split_categories(str(values["categories"]))
     if sheet == schema.FAMILYS_VIEWS.name:

@@ -23,6 +23,11 @@ from sos_docs.pipeline import (
 from tests.support import meetings
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 
+# The example family's Leo did not agree to share his words, so each main document is made as
+# a professional copy and a family copy (docs/documents.md, Copies for the family).
+PRO_REPORT = "Conference report (professional copy)"
+FAMILY_REPORT = "Conference report (family copy)"
+
 
 def make(book: WorkbookBuilder, tmp_path: Path) -> dict[str, str]:
     """The workbook processed: each document's text by its file name (without the case
@@ -60,8 +65,8 @@ def case_of(book: WorkbookBuilder, tmp_path: Path) -> MappingCase:
 def test_an_initial_conference_gets_its_report_and_the_story(tmp_path: Path) -> None:
     """Initial: "Report to the initial child protection conference" and the children's story."""
     made = make(meetings.format_2(WorkbookBuilder()), tmp_path)
-    assert set(made) == {"Conference report", "Words and pictures"}
-    report = made["Conference report"]
+    assert set(made) == {PRO_REPORT, FAMILY_REPORT, "Words and pictures"}
+    report = made[PRO_REPORT]
     assert "Report to the initial child protection conference" in report
     assert "subject to a child protection plan under the category of emotional abuse" in report
 
@@ -92,8 +97,8 @@ def test_a_review_continues_or_ends_the_plan_it_never_makes_one(
     """Review: its own title, and wording that continues or ends the existing plan."""
     book = meetings.review_conference().set_case("Recommendation", recommendation)
     made = make(book, tmp_path)
-    assert set(made) == {"Conference report", "Words and pictures"}
-    report = made["Conference report"]
+    assert set(made) == {PRO_REPORT, FAMILY_REPORT, "Words and pictures"}
+    report = made[PRO_REPORT]
     assert "Report to the review child protection conference" in report
     assert f"The recommendation of this report is {wording}" in report
     assert "made subject to" not in report and "make Mia" not in report
@@ -104,7 +109,7 @@ def test_a_pre_birth_conference_about_an_unborn_baby_has_no_story(tmp_path: Path
     """Pre-birth: its own report with a birth and discharge plan, the baby as "the baby", no
     "no child's views" line and no story (there is no born child to tell it to)."""
     made = make(meetings.pre_birth_conference(), tmp_path)
-    assert set(made) == {"Conference report"}
+    assert set(made) == {"Conference report"}  # no child's words, nothing withheld: one copy
     report = made["Conference report"]
     assert "Report to the pre-birth conference" in report
     assert "Birth and discharge plan" in report
@@ -146,8 +151,12 @@ def test_other_meetings_get_a_record_of_the_mapping(meeting_type: str, tmp_path:
     mapping", filed as "<type> record", without a recommendation, category or sharing."""
     book = meetings.core_group_meeting().set_case("Meeting type", meeting_type)
     made = make(book, tmp_path)
-    assert set(made) == {f"{meeting_type} record", "Words and pictures"}
-    record = made[f"{meeting_type} record"]
+    assert set(made) == {
+        f"{meeting_type} record (professional copy)",
+        f"{meeting_type} record (family copy)",
+        "Words and pictures",
+    }
+    record = made[f"{meeting_type} record (professional copy)"]
     assert f"{meeting_type}: record of the mapping" in record
     for absent in ("Recommendation", "ecommend", "Category of harm", "Sharing this report"):
         assert absent not in record
@@ -156,11 +165,15 @@ def test_other_meetings_get_a_record_of_the_mapping(meeting_type: str, tmp_path:
 
 def test_another_meeting_gets_a_story_only_when_it_has_one_to_tell(tmp_path: Path) -> None:
     """Without Words and pictures or Safety plan rows, a core group meeting gets no story."""
+    records = {
+        "Core group meeting record (professional copy)",
+        "Core group meeting record (family copy)",
+    }
     made = make(meetings.core_group_meeting(with_story=False), tmp_path)
-    assert set(made) == {"Core group meeting record"}
+    assert set(made) == records
     book = meetings.core_group_meeting(with_story=False)
     book.add_row("Safety plan", Rule="Nanna comes if Mum has had a drink.", Who="P3")
-    assert set(make(book, tmp_path / "plan")) == {"Core group meeting record", "Words and pictures"}
+    assert set(make(book, tmp_path / "plan")) == {*records, "Words and pictures"}
 
 
 def test_asking_for_the_record_names_it_for_the_meeting(tmp_path: Path) -> None:
@@ -170,7 +183,8 @@ def test_asking_for_the_record_names_it_for_the_meeting(tmp_path: Path) -> None:
         workbook, tmp_path / "out", kinds=(MAPPING_RECORD,), today=EXAMPLE_TODAY
     )
     assert [p.name for p in outcome.documents] == [
-        "CP-2026-0412 Core group meeting record 2026-11-27.docx"
+        "CP-2026-0412 Core group meeting record (professional copy) 2026-11-27.docx",
+        "CP-2026-0412 Core group meeting record (family copy) 2026-11-27.docx",
     ]
 
 
@@ -235,7 +249,7 @@ def test_one_child_reads_in_the_singular(tmp_path: Path) -> None:
     for row in book.rows("Scaling"):
         row.pop("Child", None)
     book.unlink_missing_children()
-    report = make(book, tmp_path)["Conference report"]
+    report = make(book, tmp_path)["Conference report"]  # Mia agreed: nothing withheld
     assert "Living with Mia Hartley" in report
     assert "Mia Hartley cannot safely stay at home as things are." in report
     assert "Where each person placed the safety of Mia Hartley on the scale." in report
@@ -249,7 +263,7 @@ def test_each_persons_view_is_reported_with_its_danger_statement(tmp_path: Path)
     """Kerry agrees and Dean disagrees in his own words, under danger statement 1, before its
     goal; the overall view and the view of a harm row are shown too; Dean's dispute of the
     harm with his account is in the harm table."""
-    report = make(meetings.review_conference(), tmp_path)["Conference report"]
+    report = make(meetings.review_conference(), tmp_path)[PRO_REPORT]
     statement = report.index("Danger statement 1\n")
     views = report.index(
         "Kerry Hartley agrees.\nDean Hartley disagrees: “The children were upstairs asleep. "
@@ -266,7 +280,7 @@ def test_each_persons_view_is_reported_with_its_danger_statement(tmp_path: Path)
 
 def test_next_steps_without_a_goal_are_listed_apart(tmp_path: Path) -> None:
     """A next step serving no safety goal is under "Other next steps", not lost."""
-    report = make(meetings.review_conference(), tmp_path)["Conference report"]
+    report = make(meetings.review_conference(), tmp_path)[PRO_REPORT]
     other = report.index("Other next steps")
     assert report.index("Send the family the conference's decision in writing.") > other
 
@@ -287,12 +301,12 @@ def test_the_report_date_is_the_case_sheets_then_the_settings_then_today(tmp_pat
 
 def test_the_signature_shows_the_managers_approval_or_says_there_is_none(tmp_path: Path) -> None:
     """Approved: the manager's name, role and date; not approved: a plain sentence saying so."""
-    approved = make(meetings.review_conference(), tmp_path / "a")["Conference report"]
+    approved = make(meetings.review_conference(), tmp_path / "a")[PRO_REPORT]
     assert "Approved by\nName\nJoan Pryce\nRole\nTeam manager\nApproved on\n23 November 2026" in (
         approved
     )
     assert "has not been approved" not in approved
-    unapproved = make(meetings.format_2(WorkbookBuilder()), tmp_path / "b")["Conference report"]
+    unapproved = make(meetings.format_2(WorkbookBuilder()), tmp_path / "b")[PRO_REPORT]
     assert "This report has not been approved by a manager." in unapproved
 
 

@@ -51,12 +51,14 @@ def converter() -> Iterator[PdfConverter]:
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The example's conference report and words and pictures story as real .docx files."""
+    """The example's conference report (its professional copy: Leo's words are withheld from
+    the family copy) and words and pictures story as real .docx files."""
     folder = tmp_path_factory.mktemp("documents")
     workbook = WorkbookBuilder().write(folder / "example.xlsx")
     outcome = process_workbook(workbook, folder / "out", today=EXAMPLE_TODAY)
-    assert outcome.ok and len(outcome.documents) == 2
-    return {REPORT.key: outcome.documents[0], WORDS_AND_PICTURES.key: outcome.documents[1]}
+    assert outcome.ok and len(outcome.documents) == 3
+    professional, _family, story = outcome.documents
+    return {REPORT.key: professional, WORDS_AND_PICTURES.key: story}
 
 
 def pdf_text(path: Path) -> str:

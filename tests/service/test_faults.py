@@ -132,10 +132,12 @@ def print_figures(test: str, **figures: object) -> None:
 
 
 def assert_documents_once(root: WatchedRoot, reference: str, stem: str) -> None:
-    """One report, one words and pictures and one receipt for the case, nothing more."""
+    """The report's professional and family copies (the example's Leo did not agree to share
+    his words), one words and pictures and one receipt for the case, nothing more."""
     names = names_in(root.reports / reference)
-    assert len(names) == 3, names
-    assert sum(REPORT in n for n in names) == 1, names
+    assert len(names) == 4, names
+    assert sum(f"{REPORT} (professional copy)" in n for n in names) == 1, names
+    assert sum(f"{REPORT} (family copy)" in n for n in names) == 1, names
     assert sum(WORDS in n for n in names) == 1, names
     assert f"{stem} - receipt.txt" in names, names
 

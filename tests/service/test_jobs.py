@@ -74,15 +74,17 @@ def document_text(path: Path) -> str:
 
 
 def assert_processed_once(root: WatchedRoot, name: str, reference: str) -> None:
-    """The workbook is in processed/ once, with one copy of each document and one receipt."""
+    """The workbook is in processed/ once, with one of each document and one receipt (the
+    example's report as a professional and a family copy: Leo's words are withheld)."""
     stem = Path(name).stem
     assert (root.processed / name).is_file()
     folder = root.reports / reference
     names = sorted(p.name for p in visible_files(folder))
-    assert len([n for n in names if REPORT in n]) == 1, names
+    assert len([n for n in names if f"{REPORT} (professional copy)" in n]) == 1, names
+    assert len([n for n in names if f"{REPORT} (family copy)" in n]) == 1, names
     assert len([n for n in names if WORDS in n]) == 1, names
     assert names.count(f"{stem} - receipt.txt") == 1, names
-    assert len(names) == 3, names
+    assert len(names) == 4, names
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,9 +353,10 @@ def step_counts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     return counts
 
 
-# claim, journal, 2 staged documents, job.json, 2 documents and the receipt each placed and
-# recorded, move, finish; a rejection stages and places problems.txt and the marked copy instead.
-STEPS = {"processed": 13, "rejected": 10}
+# claim, journal, 3 staged documents (the example's report twice: professional and family copy,
+# and the story), job.json, 3 documents and the receipt each placed and recorded, move, finish;
+# a rejection stages and places problems.txt and the marked copy instead.
+STEPS = {"processed": 16, "rejected": 10}
 
 
 def crash_points() -> Iterator[tuple[str, int]]:
@@ -732,3 +735,44 @@ def test_a_case_reference_of_invisible_characters_gets_a_placeholder_folder_and_
     assert folder.name.startswith("no case reference") and result.job_id in folder.name
     receipt = (folder / "case - receipt.txt").read_text("utf-8-sig")
     assert "case reference" in receipt.lower() and "DOC003" in receipt
+
+
+# --------------------------------------------------------------------------------------------
+# Copies for the family (docs/documents.md)
+
+
+def test_withheld_rows_make_a_copy_for_each_reader_and_the_receipt_lists_them_by_row(
+    root: WatchedRoot,
+) -> None:
+    """A real job: a row kept from Dean, Leo's words kept from the family; the professional,
+    family and Dean's copies are placed, and the receipt names sheets and rows, never words."""
+    book = WorkbookBuilder().set_case("Case reference", "CP-W")
+    secret = "Dean must not know about the refuge in Harrow Road"
+    book.update_row("Grey areas", 0, Question_or_unknown=secret, Withhold_from="P2")
+    result = run_job(root, book.write(root.inbox / "case.xlsx"))
+    assert result.outcome is JobOutcome.PROCESSED
+    names = sorted(p.name for p in visible_files(root.reports / "CP-W"))
+    assert [n.rsplit(" ", 1)[0] for n in names if n.endswith(".docx")] == [
+        "CP-W Conference report (copy for Dean Hartley)",
+        "CP-W Conference report (family copy)",
+        "CP-W Conference report (professional copy)",
+        "CP-W Words and pictures",
+    ]
+    texts = {n: document_text(root.reports / "CP-W" / n) for n in names if n.endswith(".docx")}
+    dean = next(t for n, t in texts.items() if "Dean Hartley" in n)
+    family = next(t for n, t in texts.items() if "family copy" in n)
+    professional = next(t for n, t in texts.items() if "professional copy" in n)
+    assert secret not in dean and "dinosaurs" not in dean
+    assert secret in family and "dinosaurs" not in family  # only Dean is kept from the row
+    assert secret in professional and "dinosaurs" in professional
+    receipt = (root.reports / "CP-W" / "case - receipt.txt").read_text("utf-8-sig")
+    assert "The professional copy has everything: give it to professionals only." in receipt
+    assert (
+        "The family copy, for the family, except Dean Hartley, leaves out: Child's views row 3."
+        in receipt
+    )
+    assert (
+        "The copy for Dean Hartley, for Dean Hartley, leaves out: Grey areas row 2; "
+        "Child's views row 3." in receipt
+    )
+    assert secret not in receipt and "dinosaurs" not in receipt

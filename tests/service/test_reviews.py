@@ -53,7 +53,7 @@ def process(root: WatchedRoot, worker: DocumentProcess, book_path: Path) -> None
 def report_and_receipt(root: WatchedRoot, stem: str) -> tuple[str, str, str]:
     """The review's report text, its document.xml, and its receipt's text."""
     folder = root.reports / REFERENCE
-    report = next(p for p in folder.glob("*Conference report 2026-11-30.docx"))
+    report = next(p for p in folder.glob("*Conference report (professional copy) 2026-11-30.docx"))
     document = Document(str(report))
     text = "\n".join(
         [p.text for p in document.paragraphs]

@@ -146,7 +146,8 @@ def test_sigterm_to_the_whole_process_group_lets_jobs_in_flight_finish(
     assert done, log.read_text()
     assert sorted(done + [p.name for p in root.inbox.iterdir()]) == names
     assert not list(root.rejected.iterdir()), log.read_text()
-    assert len(list(root.reports.rglob("*.docx"))) == 2 * len(done)
+    # The example's report twice (professional and family copy) and its story.
+    assert len(list(root.reports.rglob("*.docx"))) == 3 * len(done)
 
 
 class _ResetPipe:
@@ -186,7 +187,7 @@ def test_a_stop_signal_while_a_worker_starts_up_is_ignored(tmp_path: Path) -> No
         made = worker.make(workbook, DEFAULT_CONFIG)
     finally:
         worker.close()
-    assert made.validation.ok and len(made.documents) == 2
+    assert made.validation.ok and len(made.documents) == 3
 
 
 # ---- the time limit of one job
@@ -246,7 +247,7 @@ def test_a_job_within_the_time_limit_is_not_counted_from_the_workers_start_up(
         made = process.make(example, Config(limits=Limits(max_job_seconds=2)))
     finally:
         process.close()
-    assert made.validation.ok and len(made.documents) == 2
+    assert made.validation.ok and len(made.documents) == 3
 
 
 def test_a_stop_request_waits_for_a_blowup_no_longer_than_the_time_limit(tmp_path: Path) -> None:

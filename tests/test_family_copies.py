@@ -1,0 +1,139 @@
+"""Whose words go where, end to end (docs/documents.md, Copies for the family): for many random
+workbooks, nothing withheld from someone reaches any part of a copy they are given."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sos_docs.pipeline import process_workbook
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
+
+# The free-text cells of each sheet the documents print, by header.
+TEXT_CELLS = {
+    "Agency involvement": ("What support",),
+    "Harm": ("What happened", "Impact on the child"),
+    "Danger statements": ("Statement",),
+    "Family's views": ("Their words",),
+    "Complicating factors": ("Factor",),
+    "Grey areas": ("Question or unknown",),
+    "Working well": ("What is working well",),
+    "Safety goals": ("Goal",),
+    "Next steps": ("Action",),
+    "Scaling": ("Reason", "One point higher"),
+    "Child's views": ("Worries", "Good things", "Dreams"),
+    "Safety plan": ("Rule", "When"),
+    "Words and pictures": ("Heading", "Words"),
+}
+AUDIENCES = (None, None, None, "Family", "P1", "P2")  # mostly shared; Kerry or Dean named
+CONSENTS = ("Yes", "No", None)
+EXAMPLES_RUN = 50
+
+
+def token(sheet: int, row: int, cell: int) -> str:
+    """A word found nowhere else: no token is a part of another."""
+    return f"zq{sheet:02d}{row:03d}{cell:02d}z"
+
+
+def zip_text(path: Path) -> str:
+    """Every part of a .docx as text (XML, document properties, alt text) and every part's name."""
+    with zipfile.ZipFile(path) as document:
+        names = document.namelist()
+        parts = [document.read(name).decode("utf-8", "replace") for name in names]
+    return "\n".join([*names, *parts])
+
+
+@st.composite
+def marked_workbooks(draw: st.DrawFn) -> tuple[WorkbookBuilder, dict[str, set[str]]]:
+    """The example with a token in every printed text cell, random rows withheld from the family
+    or a parent, random consent, Mia 9 or 14; and the tokens each audience must never get."""
+    book = WorkbookBuilder()
+    kept_from: dict[str, set[str]] = {"Family": set(), "P1": set(), "P2": set()}
+    older = draw(st.booleans())
+    if older:
+        book.update_row("Children", 0, Date_of_birth=dt.date(2012, 5, 1))
+    for sheet_number, (sheet, headers) in enumerate(TEXT_CELLS.items()):
+        for row_number, row in enumerate(book.rows(sheet)):
+            tokens = []
+            for cell_number, header in enumerate(headers):
+                mark = token(sheet_number, row_number, cell_number)
+                row[header] = f"{row.get(header) or ''} {mark}".strip()
+                tokens.append(mark)
+            audience = draw(st.sampled_from(AUDIENCES))
+            row["Withhold from"] = audience
+            if sheet == "Child's views":
+                consent = draw(st.sampled_from(CONSENTS))
+                row["Consent to share"] = consent
+                is_mia = row["Child"] == "C1"
+                if consent == "No" or (consent is None and is_mia and older):
+                    audience = "Family"
+            for who in kept_from if audience == "Family" else [audience] if audience else []:
+                kept_from[who].update(tokens)
+    if draw(st.booleans()):
+        contact = token(99, 0, 0)
+        book.set_case("Author contact", f"07700 900412 {contact}")
+        book.set_case("Withhold from", "Author contact: Family")
+        for who in kept_from:
+            kept_from[who].add(contact)
+    return book, kept_from
+
+
+@settings(
+    max_examples=EXAMPLES_RUN,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(marked_workbooks())
+def test_nothing_withheld_reaches_any_part_of_a_copy_for_the_family(
+    marked: tuple[WorkbookBuilder, dict[str, set[str]]],
+) -> None:
+    """Every family copy, copy for a parent and story, searched in every zip part, holds no
+    word of a row (or Case value) withheld from its reader, nor a child's words without consent;
+    the professional copy holds them all."""
+    book, kept_from = marked
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        outcome = process_workbook(
+            book.write(root / "case.xlsx"), root / "out", today=EXAMPLE_TODAY
+        )
+        assert outcome.ok, outcome.validation.problems
+        everyone = set().union(*kept_from.values())
+        for path in outcome.documents:
+            text = zip_text(path)
+            if "(professional copy)" in path.name or not everyone:
+                continue
+            if "(copy for Kerry Hartley)" in path.name:
+                forbidden = kept_from["P1"]
+            elif "(copy for Dean Hartley)" in path.name:
+                forbidden = kept_from["P2"]
+            elif "(family copy)" in path.name:
+                forbidden = kept_from["Family"]
+            else:  # the story: any family member may read it
+                assert "Words and pictures" in path.name
+                forbidden = everyone
+            leaked = sorted(t for t in forbidden if t in text)
+            assert not leaked, (path.name, leaked)
+        # The search finds what is there: the professional copy (or the one report) holds every
+        # token of the sheets the report prints (the story's pages are in the story only).
+        report = zip_text(outcome.documents[0])
+        printed = {
+            token(s, r, c)
+            for s, (sheet, headers) in enumerate(TEXT_CELLS.items())
+            if sheet != "Words and pictures"
+            for r in range(len(book.rows(sheet)))
+            for c in range(len(headers))
+        }
+        assert printed <= set(_tokens_in(report))
+        if everyone:
+            assert "(professional copy)" in outcome.documents[0].name
+            assert "Professional copy: contains information" in report
+
+
+def _tokens_in(text: str) -> list[str]:
+    return re.findall(r"zq\d{7}z", text)
