@@ -412,7 +412,7 @@ def _family(doc: DocumentObject) -> None:
             "{{ c.legal_status }}{% if c.plan_start_date %} since {{ c.plan_start_date }}{% endif %}",
         ),
         "for c in children",
-        widths=(2.8, 2.0, 1.5, 1.5, 2.0, 2.0, 2.2, 3.0),
+        widths=(2.8, 2.0, 1.5, 1.8, 2.0, 2.0, 2.2, 2.7),
     )
     # The children's own words come straight after who they are, before any adult's view.
     _children_views(doc)
