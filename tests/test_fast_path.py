@@ -25,7 +25,7 @@ from docx.opc.part import Part
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
@@ -432,16 +432,27 @@ def with_picture(path: Path) -> Path:
     return WorkbookBuilder().then(place).write(path)
 
 
+def plain_example(path: Path) -> Path:
+    """The example workbook `new-workbook --example` writes, without its story's pictures: a
+    workbook with pictures is read by openpyxl's full load ("picture" covers that case)."""
+    write_example_workbook(path)
+    book = load_workbook(path)
+    for sheet in book.worksheets:
+        sheet._images = []  # openpyxl keeps a sheet's pictures here
+    book.save(path)
+    return path
+
+
 READER_CASES = {
     "builder-example": lambda path: WorkbookBuilder().write(path),
-    "blank-example": write_example_workbook,
-    "excel-style-strings": lambda path: excel_style(write_example_workbook(path), path),
+    "blank-example": plain_example,
+    "excel-style-strings": lambda path: excel_style(plain_example(path), path),
     "large": lambda path: large_book().write(path),
     "title-rows-merged": lambda path: WorkbookBuilder().with_title_rows("Harm", 2).write(path),
     "odd-cells": odd_cells,
     "picture": with_picture,
     "dates-1904": lambda path: WorkbookBuilder().then(_epoch_1904).write(path),
-    "no-cell-references": lambda path: without_references(write_example_workbook(path)),
+    "no-cell-references": lambda path: without_references(plain_example(path)),
 }
 
 

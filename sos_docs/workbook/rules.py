@@ -533,7 +533,7 @@ def view_child(view: Row, book: Book) -> Row | None:
 
 def older_child_not_asked(view: Row, book: Book) -> bool:
     """True when a Child's views row leaves Consent to share blank for a child aged 12 or over
-    on the mapping date: their words are then not shared (practice.md, section 5)."""
+    on the mapping date: their words are then not shared (docs/workbook-format.md, Consent to share)."""
     if not view.is_empty("consent_to_share"):
         return False
     child, mapped = view_child(view, book), book.mapping_date

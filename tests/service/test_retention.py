@@ -67,8 +67,11 @@ def test_everything_older_than_its_retention_is_removed(tmp_path: Path) -> None:
     rotated = root.state / f"{LOG_FILE_NAME}.1"
     old = dt.datetime.now() - dt.timedelta(days=5)
     rotated.write_text(log_line(old, 'Processed "good.xlsx"'), encoding="utf-8")
+    documents = len(files_under(root.reports))  # the copies, the story and the receipt
     purged = purge(root, now=time.time() + 31 * DAY)
-    assert purged == Purged(processed=1, rejected=3, documents=3, journal_rows=2, log_files=1)
+    assert purged == Purged(
+        processed=1, rejected=3, documents=documents, journal_rows=2, log_files=1
+    )
     for folder in (root.processed, root.rejected, root.reports):
         assert folder.is_dir() and files_under(folder) == []
     assert list(root.reports.iterdir()) == []  # the emptied case folder went too
@@ -88,11 +91,12 @@ def test_a_dry_run_counts_and_removes_nothing(tmp_path: Path) -> None:
     """--dry-run gives the same counts and leaves every file and row."""
     root = make_root(tmp_path / "root")
     before = files_under(root.path)
+    documents = len(files_under(root.reports))
     purged = purge(root, now=time.time() + 31 * DAY, dry_run=True)
     assert (purged.processed, purged.rejected, purged.documents, purged.journal_rows) == (
         1,
         3,
-        3,
+        documents,
         2,
     )
     assert files_under(root.path) == before
@@ -102,8 +106,9 @@ def test_a_dry_run_counts_and_removes_nothing(tmp_path: Path) -> None:
 def test_only_the_kinds_with_a_retention_expire(tmp_path: Path) -> None:
     """Retention for documents only removes documents, nothing else."""
     root = make_root(tmp_path / "root", toml="[retention_days]\ndocuments = 10\n")
+    documents = len(files_under(root.reports))
     purged = purge(root, now=time.time() + 31 * DAY)
-    assert purged == Purged(documents=3)
+    assert purged == Purged(documents=documents)
     assert files_under(root.processed) == ["good.xlsx"]
 
 

@@ -187,7 +187,7 @@ class Audit:
     lost: list[str] = field(default_factory=list)  # dropped, found nowhere
     twice: list[str] = field(default_factory=list)  # found in processed/ or rejected/ twice
     misplaced: list[str] = field(default_factory=list)  # valid rejected, or invalid processed
-    wrong_documents: list[str] = field(default_factory=list)  # not exactly 2 + receipt
+    wrong_documents: list[str] = field(default_factory=list)  # not exactly FILES_PER_CASE
     journal: dict[str, int] = field(default_factory=dict)  # outcome -> jobs
     left_in_work: int = 0
     left_in_inbox: int = 0
@@ -203,6 +203,11 @@ class Audit:
             and self.journal.get("rejected", 0) == self.rejected
             and sum(self.journal.values()) == self.dropped
         )
+
+
+# What the example makes: the report's professional and family copies (Leo did not agree to
+# share his words), the story, and the receipt.
+FILES_PER_CASE = 4
 
 
 def audit(root: Path, dropped: dict[str, tuple[str, bool]]) -> Audit:
@@ -223,7 +228,7 @@ def audit(root: Path, dropped: dict[str, tuple[str, bool]]) -> Audit:
             result.misplaced.append(name)
         result.processed += bool(here)
         result.rejected += bool(there)
-        if here and len(_visible(root / "reports" / reference)) != 3:
+        if here and len(_visible(root / "reports" / reference)) != FILES_PER_CASE:
             result.wrong_documents.append(name)
     result.journal = _journal_outcomes(sorted((root / ".sos-docs").glob("journal-*.sqlite3")))
     result.left_in_work = len(list((root / ".sos-docs" / "work").glob("*")))
