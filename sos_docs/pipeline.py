@@ -392,7 +392,7 @@ def _render_kind(
     """One document kind of a case: every copy of the main document, one story, one extra."""
     case = case_copies[0].case  # the professional copy's: the whole case
     if kind.key in MAIN_KEYS and kind.template in (REPORT.template, MAPPING_RECORD.template):
-        return [_render_copy(kind, copy, config, settings, history) for copy in case_copies]
+        return [_render_copy(kind, copy, case, config, settings, history) for copy in case_copies]
     if kind == WORDS_AND_PICTURES:
         return _render_stories(kind, case, case_copies, config, settings, history)
     return [_render_one(kind, case, config, settings, history, "")]
@@ -410,9 +410,10 @@ def _render_stories(
     one, and one per child who has their own, named for the child). Any family member may read
     a story: when anything is withheld it is made from the case with every withheld row out."""
     if len(case_copies) > 1:
+        # Matched against the whole case: what is withheld now stays out of the earlier ones.
+        history = copies.filtered_history(history, copies.EVERY_FAMILY_MEMBER, case)
         case, _ = copies.filtered(case, copies.EVERY_FAMILY_MEMBER)
         settings = replace(settings, family_copy=True)
-        history = copies.filtered_history(history, copies.EVERY_FAMILY_MEMBER)
     return [
         _render_one(_story_kind(kind, story), case, config, settings, history, "", story)
         for story in stories(case)
@@ -427,6 +428,7 @@ def _story_kind(kind: DocumentKind, story: Story) -> DocumentKind:
 def _render_copy(
     kind: DocumentKind,
     copy: copies.CaseCopy,
+    whole_case: MappingCase,
     config: Config,
     settings: DocumentSettings,
     history: CaseHistory | None,
@@ -437,7 +439,7 @@ def _render_copy(
     else:
         label = copy.label[:1].upper() + copy.label[1:]
         settings = replace(settings, copy_note=FAMILY_NOTE.format(Label=label), family_copy=True)
-        history = copies.filtered_history(history, copy.audience)
+        history = copies.filtered_history(history, copy.audience, whole_case)
     return _render_one(kind, copy.case, config, settings, history, copy.label)
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sos_docs.pipeline import process_workbook
+from sos_docs.pipeline import earlier_files, process_workbook
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
+from tests.support.reviews import PAST_REVIEW_MEETING, REVIEW_TODAY, initial_book, review_book
 
 # The free-text cells of each sheet the documents print, by header.
 TEXT_CELLS = {
@@ -137,3 +138,39 @@ def test_nothing_withheld_reaches_any_part_of_a_copy_for_the_family(
 
 def _tokens_in(text: str) -> list[str]:
     return re.findall(r"zq\d{7}z", text)
+
+
+def test_a_review_never_brings_back_through_its_progress_what_is_withheld_now(
+    tmp_path: Path,
+) -> None:
+    """A danger statement, a next step and a score shared at the initial conference and withheld
+    from the family only at the review: the family copy's "then and now" shows none of them (the
+    earlier workbook's rows matched to what is withheld now)."""
+    initial = initial_book()
+    initial.update_row("Danger statements", 1, Statement="LEAKD then: the night-time worry.")
+    initial.update_row("Next steps", 0, Action="LEAKS step shared at the initial conference.")
+    initial.update_row("Scaling", 0, One_point_higher="LEAKP one point higher, said then.")
+    earlier = initial.write(tmp_path / "initial.xlsx")
+    review = review_book(PAST_REVIEW_MEETING)
+    review.update_row("Danger statements", 1, Withhold_from="Family")
+    review.update_row("Next steps", 0, Action="LEAKS step shared at the initial conference.")
+    review.update_row("Next steps", 0, Withhold_from="Family")
+    review.update_row("Scaling", 0, Withhold_from="Family")
+    outcome = process_workbook(
+        review.write(tmp_path / "review.xlsx"),
+        tmp_path / "out",
+        today=REVIEW_TODAY,
+        earlier=earlier_files([earlier]),
+    )
+    assert outcome.ok, outcome.validation.problems
+    family = next(p for p in outcome.documents if "(family copy)" in p.name)
+    professional = next(p for p in outcome.documents if "(professional copy)" in p.name)
+    assert all(marker in text_of(professional) for marker in ("LEAKD", "LEAKS", "LEAKP"))
+    leaked = [m for m in ("LEAKD", "LEAKS", "LEAKP") if m in text_of(family)]
+    assert leaked == []
+
+
+def text_of(docx: Path) -> str:
+    """Every XML part of a .docx, as text."""
+    with zipfile.ZipFile(docx) as archive:
+        return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())

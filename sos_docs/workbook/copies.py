@@ -167,12 +167,81 @@ def filtered(case: MappingCase, audience: str) -> tuple[MappingCase, tuple[tuple
     return result, tuple(cut.left_out)
 
 
-def filtered_history(history: CaseHistory | None, audience: str) -> CaseHistory | None:
-    """A review's earlier conferences as `audience` may read them: their withheld rows out too."""
+def filtered_history(
+    history: CaseHistory | None, audience: str, current: MappingCase | None = None
+) -> CaseHistory | None:
+    """A review's earlier conferences as `audience` may read them: the rows withheld in each
+    earlier workbook out, and, given the `current` case, whatever is withheld from the audience
+    now out of them too (a danger statement withheld only at the review must not come back
+    through "then and now")."""
     if history is None or audience == PROFESSIONALS:
         return history
-    earlier = tuple(replace(e, case=filtered(e.case, audience)[0]) for e in history.earlier)
+    now = _WithheldNow.of(current, audience) if current is not None else _WithheldNow()
+    earlier = tuple(
+        replace(e, case=now.out_of(filtered(e.case, audience)[0])) for e in history.earlier
+    )
     return replace(history, earlier=earlier)
+
+
+def _key(*parts: str) -> tuple[str, ...]:
+    return tuple(" ".join(part.casefold().split()) for part in parts)
+
+
+@dataclass(frozen=True)
+class _WithheldNow:
+    """What the current case withholds from one audience, as earlier rows are matched to it:
+    danger statements and goals by ID, next steps by their words, scores by who, about whom
+    and about which statement."""
+
+    dangers: frozenset[tuple[str, ...]] = frozenset()
+    goals: frozenset[tuple[str, ...]] = frozenset()
+    steps: frozenset[tuple[str, ...]] = frozenset()
+    scores: frozenset[tuple[str, ...]] = frozenset()
+
+    @classmethod
+    def of(cls, case: MappingCase, audience: str) -> _WithheldNow:
+        def out(record: Any) -> bool:
+            return is_withheld(getattr(record, "withheld_from", ()), audience)
+
+        return cls(
+            dangers=frozenset(_key(d.id) for d in case.danger_statements if out(d)),
+            goals=frozenset(_key(g.id) for g in case.safety_goals if out(g)),
+            steps=frozenset(_key(n.action) for n in case.next_steps if out(n)),
+            scores=frozenset(_score_key(s) for s in case.scaling if out(s)),
+        )
+
+    def out_of(self, case: MappingCase) -> MappingCase:
+        """The earlier case without what is withheld now."""
+        dangers = tuple(d for d in case.danger_statements if _key(d.id) not in self.dangers)
+        gone = {_key(d.id) for d in case.danger_statements} - {_key(d.id) for d in dangers}
+        goals = tuple(
+            g
+            for g in case.safety_goals
+            if _key(g.id) not in self.goals and _key(g.danger_statement_id) not in gone
+        )
+        kept_goals = {_key(g.id) for g in goals}
+        all_goals = {_key(g.id) for g in case.safety_goals}
+        steps = tuple(
+            n
+            for n in case.next_steps
+            if _key(n.action) not in self.steps
+            and not (
+                _key(n.safety_goal_id) in all_goals and _key(n.safety_goal_id) not in kept_goals
+            )
+        )
+        scores = tuple(
+            s
+            for s in case.scaling
+            if _score_key(s) not in self.scores and _key(s.danger_statement_id) not in gone
+        )
+        return replace(
+            case, danger_statements=dangers, safety_goals=goals, next_steps=steps, scaling=scores
+        )
+
+
+def _score_key(score: Any) -> tuple[str, ...]:
+    child = score.child.name if score.child else ""
+    return _key(score.participant.name, child, score.danger_statement_id)
 
 
 class _Cut:
