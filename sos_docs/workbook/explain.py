@@ -131,10 +131,17 @@ def copy_lines(copies: Sequence[CopySummary]) -> list[str]:
 
 
 def _by_sheet_of(places: Sequence[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """Each sheet's places once each, rows in order ("row 9, row 10"), labels after them."""
     grouped: dict[str, list[str]] = {}
     for sheet, where in places:
-        grouped.setdefault(sheet, []).append(where)
-    return list(grouped.items())
+        if where not in grouped.setdefault(sheet, []):
+            grouped[sheet].append(where)
+    return [(sheet, sorted(wheres, key=_row_order)) for sheet, wheres in grouped.items()]
+
+
+def _row_order(where: str) -> tuple[int, int, str]:
+    number = where.removeprefix("row ")
+    return (0, int(number), "") if number.isdigit() else (1, 0, where)
 
 
 def text_file_bytes(text: str) -> bytes:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sos_docs.model import Level, Problem
+from sos_docs.model import CopySummary, Level, Problem
 from sos_docs.workbook.explain import NEWLINE, problems_text, receipt_text, text_file_bytes
 from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR, WARNING_FILL_COLOUR, write_marked_copy
 from tests.support import blowups
@@ -384,3 +384,17 @@ def test_many_problems_and_many_merges_are_marked_in_seconds_and_capped(tmp_path
     texts = [str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
     assert any("only the first 1,000" in text for text in texts)
     assert sheet.cell(1_502, 2).hyperlink.location == "'Case'!Z20000"
+
+
+def test_what_a_copy_leaves_out_is_each_row_once_in_order() -> None:
+    """A row left out for two reasons (its own Withhold from, and a statement withheld) is named
+    once, and rows read in order: "Scaling row 9, row 10", never "row 9, row 9, row 10"."""
+    copy = CopySummary(
+        "family copy",
+        "the family",
+        (("Scaling", "row 10"), ("Scaling", "row 9"), ("Scaling", "row 9"), ("Harm", "row 3")),
+    )
+    text = receipt_text(
+        "c.xlsx", [Path("CP-1 Report.docx")], [], datetime(2024, 12, 9), copies=[copy]
+    )
+    assert "Scaling row 9, row 10" in text and "row 9, row 9" not in text
