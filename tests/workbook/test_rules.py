@@ -7,36 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from sos_docs.model import Level, Problem, Validation
-from sos_docs.workbook.reader import read_workbook
+from sos_docs.model import Level
 from sos_docs.workbook.rules import age_on
-from sos_docs.workbook.validate import validate
 from tests.support.builders import WorkbookBuilder
+from tests.support.problems import check, problems_with, the_problem, where
 
-TODAY = dt.date(2026, 11, 28)
 MAPPING_DATE = dt.date(2026, 11, 16)
-
-
-def check(book: WorkbookBuilder, tmp_path: Path, today: dt.date = TODAY) -> Validation:
-    """Write the book as a real .xlsx, read it back and validate it."""
-    return validate(read_workbook(book.write(tmp_path / "case.xlsx")), today=today)
-
-
-def problems_with(validation: Validation, code: str) -> list[Problem]:
-    """Every problem with this code, in report order."""
-    return [p for p in validation.problems if p.code == code]
-
-
-def the_problem(validation: Validation, code: str) -> Problem:
-    """The one problem with this code (fails, listing them all, when there is not exactly one)."""
-    found = problems_with(validation, code)
-    assert len(found) == 1, validation.problems
-    return found[0]
-
-
-def where(problem: Problem) -> tuple[str, Level, str | None, str | None]:
-    """A problem's code, level, sheet and cell, to compare in one assert."""
-    return (problem.code, problem.level, problem.sheet, problem.cell)
 
 
 def unborn_baby(book: WorkbookBuilder, due: object = dt.date(2027, 1, 10)) -> WorkbookBuilder:
