@@ -152,6 +152,20 @@ def _c(name: str, field: str, kind: ColumnKind = ColumnKind.TEXT, **kw: object) 
 
 # Who a row is kept from (docs/workbook-format.md, "Withholding"): every table sheet but
 # Children and People has it, as its last column.
+# Columns that mean the same on more than one sheet, defined once.
+CATEGORIES = _c(
+    "Categories",
+    "categories",
+    aliases=("Categories of harm",),
+    help="When the category is Multiple: which ones, separated by commas.",
+)
+PICTURE = _c(
+    "Picture",
+    "picture",
+    ColumnKind.PICTURE,
+    width=24,
+    help="Place a picture over this row's cells.",
+)
 WITHHOLD_FROM = _c(
     "Withhold from",
     "withheld_from",
@@ -264,12 +278,7 @@ CASE = Sheet(
             aliases=("Workbook format",),
             help="The mapping workbook format: 2. Leave as it is.",
         ),
-        _c(
-            "Categories",
-            "categories",
-            aliases=("Categories of harm",),
-            help="When the category is Multiple: which ones, separated by commas.",
-        ),
+        CATEGORIES,
         _c(
             "Report date",
             "report_date",
@@ -350,12 +359,7 @@ CHILDREN = Sheet(
             several=True,
             help="Blank: the Case sheet's category. Several, separated by commas, mean Multiple.",
         ),
-        _c(
-            "Categories",
-            "categories",
-            aliases=("Categories of harm",),
-            help="When the category is Multiple: which ones, separated by commas.",
-        ),
+        CATEGORIES,
         _c(
             "Plan start date",
             "plan_start_date",
@@ -678,13 +682,7 @@ SAFETY_PLAN = Sheet(
         _c(
             "Danger statement", "danger_statement_id", ColumnKind.REF, refers_to="Danger statements"
         ),
-        _c(
-            "Picture",
-            "picture",
-            ColumnKind.PICTURE,
-            width=24,
-            help="Place a picture over this row's cells.",
-        ),
+        PICTURE,
         WITHHOLD_FROM,
     ),
 )
@@ -708,13 +706,7 @@ WORDS_AND_PICTURES = Sheet(
         ),
         _c("Heading", "heading", required=True, width=30),
         _c("Words", "words", required=True, width=60),
-        _c(
-            "Picture",
-            "picture",
-            ColumnKind.PICTURE,
-            width=24,
-            help="Place a picture over this row's cells.",
-        ),
+        PICTURE,
         _c(
             "Picture description",
             "picture_description",
