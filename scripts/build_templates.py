@@ -568,20 +568,7 @@ def _danger_statement_set(doc: DocumentObject) -> None:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if d.next_steps %}")
     _set_label(doc, "Next steps")
-    loop_table(
-        doc,
-        ("No.", "Action", "Who", "By when", "Goal", "Status"),
-        (
-            "{{ s.number }}",
-            "{{ s.action }}",
-            "{{ s.who }}",
-            "{{ s.by_when }}",
-            "{{ s.safety_goal }}",
-            "{{ s.status }}",
-        ),
-        "for s in d.next_steps",
-        widths=(1.1, 7.0, 3.0, 2.5, 1.3, 2.1),
-    )
+    _steps_table(doc, "d.next_steps")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if d.scores %}")
     _set_label(doc, "Scores about this danger statement")
@@ -594,6 +581,24 @@ def _set_label(doc: DocumentObject, text: str) -> None:
     label = para(doc, text, bold_first=True)
     label.paragraph_format.keep_with_next = True
     label.paragraph_format.space_before = Pt(8)
+
+
+def _steps_table(doc: DocumentObject, steps: str) -> None:
+    """The next steps of a list field (a danger statement's, or the others), one row each."""
+    loop_table(
+        doc,
+        ("No.", "Action", "Who", "By when", "Goal", "Status"),
+        (
+            "{{ s.number }}",
+            "{{ s.action }}",
+            "{{ s.who }}",
+            "{{ s.by_when }}",
+            "{{ s.safety_goal }}",
+            "{{ s.status }}",
+        ),
+        f"for s in {steps}",
+        widths=(1.1, 7.0, 3.0, 2.5, 1.3, 2.1),
+    )
 
 
 def _score_table(doc: DocumentObject, scores: str) -> None:
@@ -643,20 +648,7 @@ def _needs_to_happen(doc: DocumentObject) -> None:
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if other_next_steps %}")
     doc.add_heading("{% if danger_statements %}Other next steps{% else %}Next steps{% endif %}", 2)
-    loop_table(
-        doc,
-        ("No.", "Action", "Who", "By when", "Goal", "Status"),
-        (
-            "{{ s.number }}",
-            "{{ s.action }}",
-            "{{ s.who }}",
-            "{{ s.by_when }}",
-            "{{ s.safety_goal }}",
-            "{{ s.status }}",
-        ),
-        "for s in other_next_steps",
-        widths=(1.1, 7.0, 3.0, 2.5, 1.3, 2.1),
-    )
+    _steps_table(doc, "other_next_steps")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if is_pre_birth or birth_plan %}")
     doc.add_heading("Birth and discharge plan", 2)
