@@ -615,7 +615,7 @@ def _capital(text: str) -> str:
 
 def _scaling_fields(case: MappingCase, words: _Words) -> Context:
     zero, ten = _scale_ends(case, words)
-    short = short_names([s.participant for s in case.scaling], words)
+    short = words.short
     points = _scale_points(case.scaling, short, words)
     picture = replace(
         draw_scale(points, zero, ten), description=scale_description(points, zero, ten)
