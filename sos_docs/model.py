@@ -139,12 +139,40 @@ class RawSheet:
     unseen: Mapping[tuple[int, int], Unseen] = field(default_factory=dict)
 
 
+STANDARD_SHAPE = "the sos-docs mapping workbook"
+
+
+@dataclass(frozen=True)
+class CellOrigin:
+    """Where a value of a reshaped workbook really is: the team's own sheet and cell (A1)."""
+
+    sheet: str
+    cell: str | None = None
+
+
 @dataclass(frozen=True)
 class RawWorkbook:
-    """Every worksheet of a workbook file, in tab order."""
+    """Every worksheet of a workbook file, in tab order.
+
+    A workbook in another shape (the one-page map, a team's layout) is reshaped into the standard
+    sheets before validation; `origins` then says, for each standard (sheet, cell), where the
+    value really is, and `sheet_origins` the same for whole sheets, so that every problem points
+    into the team's own cells. `shape` names the shape the workbook was read as.
+    """
 
     path_name: str
     sheets: tuple[RawSheet, ...]
+    shape: str = STANDARD_SHAPE
+    origins: Mapping[tuple[str, str], CellOrigin] = field(default_factory=dict)
+    sheet_origins: Mapping[str, CellOrigin] = field(default_factory=dict)
+
+    def origin_of(self, sheet: str | None, cell: str | None) -> CellOrigin | None:
+        """The team's own place for a standard sheet and cell; None when it is where it says."""
+        if sheet is None:
+            return None
+        if cell is not None and (sheet, cell) in self.origins:
+            return self.origins[(sheet, cell)]
+        return self.sheet_origins.get(sheet)
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import unicodedata
@@ -16,6 +17,7 @@ from sos_docs.model import (
     AgencyInvolvement,
     BirthPlanItem,
     CaseDetails,
+    CellOrigin,
     CellValue,
     Child,
     ChildView,
@@ -150,7 +152,20 @@ def validate(
     if case is not None:
         # Which shared rows lose a withheld row they point at is known from the built case.
         problems = sorted_problems([*problems, *copies.dangling_problems(case)], tables)
-    return Validation(case, problems, tuple(findings.notes))
+    return Validation(case, in_own_cells(problems, raw), tuple(findings.notes))
+
+
+def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
+    """Problems of a reshaped workbook moved to the team's own sheet and cell."""
+    if not raw.origins and not raw.sheet_origins:
+        return problems
+    return tuple(_moved(found, raw.origin_of(found.sheet, found.cell)) for found in problems)
+
+
+def _moved(found: Problem, origin: CellOrigin | None) -> Problem:
+    if origin is None:
+        return found
+    return dataclasses.replace(found, sheet=origin.sheet, cell=origin.cell)
 
 
 # ------------------------------------------------------------------------ sheets

@@ -906,3 +906,27 @@ def test_a_child_is_found_by_their_known_as_name(tmp_path: Path) -> None:
     assert validation.problems == ()
     assert validation.case is not None
     assert any(s.participant.id == mia["ID"] for s in validation.case.scaling)
+
+
+def test_problems_of_a_reshaped_workbook_point_into_the_teams_own_cells(tmp_path: Path) -> None:
+    """A reshaped workbook's origins move each problem to the team's own sheet and cell."""
+    path = (
+        WorkbookBuilder()
+        .update_row("Harm", 0, **{"What happened": None})
+        .write(tmp_path / "w.xlsx")
+    )
+    raw = read_workbook(path)
+    plain = validate(raw, today=dt.date(2026, 3, 1))
+    moved_from = next(p for p in plain.problems if p.sheet == "Harm" and p.cell)
+    reshaped = dataclasses.replace(
+        raw,
+        shape="a one-page map",
+        origins={("Harm", moved_from.cell): model.CellOrigin("Map", "A7")},
+        sheet_origins={"Case": model.CellOrigin("Map", "B1")},
+    )
+    result = validate(reshaped, today=dt.date(2026, 3, 1))
+    moved = [p for p in result.problems if p.code == moved_from.code]
+    assert [(p.sheet, p.cell) for p in moved][:1] == [("Map", "A7")]
+    assert all(p.sheet != "Case" for p in result.problems)
+    assert reshaped.origin_of("Case", "B9") == model.CellOrigin("Map", "B1")
+    assert reshaped.origin_of("People", "A2") is None
