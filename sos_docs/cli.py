@@ -77,15 +77,26 @@ def cli(verbose: int, quiet: bool) -> None:
     help="Fill it in for the same family's review conference, a week from today "
     "(give it the --example workbook with `render --previous`).",
 )
-def new_workbook(path: Path, stage: str | None) -> None:
+@click.option(
+    "--one-page",
+    is_flag=True,
+    help="A one-page map instead: the three questions on one printable sheet, the scale below.",
+)
+def new_workbook(path: Path, stage: str | None, one_page: bool) -> None:
     """Write a blank mapping workbook (format 2) to PATH."""
     from sos_docs.workbook.blank import write_blank_workbook
     from sos_docs.workbook.example import INITIAL, REVIEW, made_on, write_example
+    from sos_docs.workbook.one_page_blank import write_one_page_workbook
 
     # The pair is dated as the demo folder's: the review meets a week from today and the
     # initial conference it looks back on twelve weeks before, so `render --previous` joins them.
     today = dt.date.today()
     with _user_errors():
+        if one_page and stage != REVIEW:
+            made = made_on(today, INITIAL) if stage is not None else None
+            written = write_one_page_workbook(path, example=stage is not None, today=made)
+            click.echo(f"Wrote {'the example' if stage else 'a blank'} one-page map to {written}")
+            return
         if stage == REVIEW:
             written = write_example(path, today=made_on(today, REVIEW), stage=REVIEW)
         else:

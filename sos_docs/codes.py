@@ -53,6 +53,17 @@ WB012 = _code("WB012", WARNING, "Values hidden by their format or white text wer
 WB013 = _code(
     "WB013", ERROR, "The workbook's Format is one this sos-docs does not read (only 1 and 2)."
 )
+# Workbooks in another shape (docs/workbook-format.md, The one-page map).
+WB014 = _code(
+    "WB014",
+    ERROR,
+    "The workbook is in none of the shapes sos-docs reads (its own workbook, a one-page map).",
+)
+WB015 = _code(
+    "WB015",
+    ERROR,
+    "A one-page map's section label, item or scale row is where sos-docs cannot read it.",
+)
 
 # Signs of Safety rules that stop the documents.
 SOS101 = _code("SOS101", ERROR, "There is no danger statement.")

@@ -165,6 +165,12 @@ class RawWorkbook:
     shape: str = STANDARD_SHAPE
     origins: Mapping[tuple[str, str], CellOrigin] = field(default_factory=dict)
     sheet_origins: Mapping[str, CellOrigin] = field(default_factory=dict)
+    # What a problem means in the team's shape ("On the one-page map ..."), by problem code or
+    # standard sheet name (the code's first), added to its message when it is moved.
+    hints: Mapping[str, str] = field(default_factory=dict)
+    # Problems found while reshaping (a section label twice, a scale row with no name), already
+    # in the team's own cells; validation reports them with its own.
+    shape_problems: tuple[Problem, ...] = ()
 
     def origin_of(self, sheet: str | None, cell: str | None) -> CellOrigin | None:
         """The team's own place for a standard sheet and cell; None when it is where it says."""

@@ -50,6 +50,7 @@ from sos_docs.workbook import copies
 from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.history import conference_date, read_history
 from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.shapes import ShapeError, reshape
 from sos_docs.workbook.validate import validate
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,10 @@ def check_workbook(
     """Read and validate a workbook file; a file that cannot be read becomes one WB001 problem."""
     try:
         raw = read_workbook(path, config.limits)
+        raw = reshape(raw)
     except WorkbookError as exc:
-        return Validation(None, (codes.problem(codes.WB001, exc.sheet, exc.cell, str(exc)),))
+        code = exc.code if isinstance(exc, ShapeError) else codes.WB001
+        return Validation(None, (codes.problem(code, exc.sheet, exc.cell, str(exc)),))
     return validate(raw, today=today, sharing=config.sharing)
 
 

@@ -28,7 +28,7 @@ from sos_docs.model import (
 )
 from sos_docs.wording import plural
 from sos_docs.workbook.cells import long_date
-from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.shapes import read_case_workbook
 from sos_docs.workbook.validate import validate
 from sos_docs.working_days import SharingRules
 
@@ -117,7 +117,7 @@ def _earlier_conference(
     """The candidate as an earlier conference of `case`, or None and why not ("" when silent)."""
     name = candidate.name
     try:
-        raw = read_workbook(candidate.path, limits)
+        raw = read_case_workbook(candidate.path, limits)
     except WorkbookError as exc:
         log.info("earlier workbook %s not used: %s", name, exc)
         return None, (

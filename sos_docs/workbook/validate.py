@@ -146,26 +146,36 @@ def validate(
     findings.problems.extend(rules.check(book))
     findings.problems.extend(found for rule in practice_rules.RULES for found in rule(book))
     problems = sorted_problems(findings.problems, tables)
-    has_errors = any(p.level is Level.ERROR for p in problems)
+    has_errors = any(p.level is Level.ERROR for p in (*problems, *raw.shape_problems))
     log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
     case = None if has_errors else build_case(tables, book)
     if case is not None:
         # Which shared rows lose a withheld row they point at is known from the built case.
         problems = sorted_problems([*problems, *copies.dangling_problems(case)], tables)
-    return Validation(case, in_own_cells(problems, raw), tuple(findings.notes))
+    moved = in_own_cells(problems, raw)
+    return Validation(case, (*raw.shape_problems, *moved), tuple(findings.notes))
 
 
 def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
-    """Problems of a reshaped workbook moved to the team's own sheet and cell."""
+    """Problems of a reshaped workbook moved to the team's own sheet and cell, each with what
+    it means in the team's shape (`hints`)."""
     if not raw.origins and not raw.sheet_origins:
         return problems
-    return tuple(_moved(found, raw.origin_of(found.sheet, found.cell)) for found in problems)
+    return tuple(
+        _moved(
+            found,
+            raw.origin_of(found.sheet, found.cell),
+            raw.hints.get(found.code) or raw.hints.get(found.sheet or ""),
+        )
+        for found in problems
+    )
 
 
-def _moved(found: Problem, origin: CellOrigin | None) -> Problem:
+def _moved(found: Problem, origin: CellOrigin | None, hint: str | None = None) -> Problem:
     if origin is None:
         return found
-    return dataclasses.replace(found, sheet=origin.sheet, cell=origin.cell)
+    message = f"{found.message} {hint}" if hint else found.message
+    return dataclasses.replace(found, sheet=origin.sheet, cell=origin.cell, message=message)
 
 
 # ------------------------------------------------------------------------ sheets

@@ -154,7 +154,7 @@ def test_an_unexpected_failure_reading_an_earlier_workbook_is_a_warning(
     def broken_reader(path: Path, *args: object) -> object:
         raise ValueError("embedded null byte")
 
-    monkeypatch.setattr(history_module, "read_workbook", broken_reader)
+    monkeypatch.setattr(history_module, "read_case_workbook", broken_reader)
     history = read_history(review, [candidate(initial)], today=REVIEW_TODAY)
     assert history.earlier == ()
     assert "processed/initial.xlsx could not be checked" in history.warnings[0]

@@ -1,0 +1,284 @@
+"""The one-page map people fill in (`new-workbook --one-page`), blank or with the example family.
+
+One printable landscape sheet: a small case block, the three questions across the top with
+their section labels, grey areas along the bottom and the scale as a grid underneath. The
+example is the example family's own rows (workbook/example.py) put on the map, with the
+standard sheets the map has no place for (Children, People, Child's views, the safety plan,
+the story ...) kept beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sos_docs.model import DEFAULT_SCALE_TEN, DEFAULT_SCALE_ZERO
+from sos_docs.workbook import blank, schema
+from sos_docs.workbook import example as example_case
+from sos_docs.workbook.cells import format_date
+from sos_docs.workbook.one_page import QUESTION_HEADINGS, WORKING_WELL, WORRIED
+
+__all__ = ["MAP_REPLACES", "MAP_SHEET", "build_one_page", "write_one_page_workbook"]
+
+log = logging.getLogger(__name__)
+
+MAP_SHEET = "One-page map"
+# The standard sheets the map says; an example keeps every other standard sheet beside it.
+MAP_REPLACES = (
+    "Case",
+    "Harm",
+    "Danger statements",
+    "Complicating factors",
+    "Grey areas",
+    "Working well",
+    "Safety goals",
+    "Next steps",
+    "Scaling",
+)
+CASE_LABELS = (
+    "Case reference",
+    "Local authority",
+    "Team",
+    "Meeting type",
+    "Meeting date",
+    "Mapping date",
+    "Report author",
+    "Author role",
+    "Author agency",
+    "Author contact",
+    "Reason for report",
+    "Recommendation",
+    "Category of harm",
+    "Shared with parents on",
+    "Not shared because",
+    "Words and pictures agreed by parents",
+    "Review date",
+    "Format",
+    "Report date",
+    "Manager name",
+    "Manager role",
+    "Manager approved on",
+)
+BLANK_CASE_LABELS = (
+    "Case reference",
+    "Meeting type",
+    "Meeting date",
+    "Mapping date",
+    "Report author",
+    "Author role",
+    "Author agency",
+    "Reason for report",
+    "Children",
+)
+COLUMN_WIDTH = 55
+BLANK_ITEM_ROWS = 4
+ITEM_ROW_HEIGHT = 60
+QUESTION_FILLS = {
+    WORRIED: schema.TAB_COLOURS[schema.Question.WORRIED],
+    WORKING_WELL: schema.TAB_COLOURS[schema.Question.WORKING_WELL],
+    "needs to happen": schema.TAB_COLOURS[schema.Question.NEEDS_TO_HAPPEN],
+}
+WRAP = Alignment(wrap_text=True, vertical="top")
+LABEL_FONT = Font(bold=True, italic=True)
+HEADING_FONT = Font(bold=True, size=13, color="FFFFFF")
+
+Row = Mapping[str, object]
+
+
+def write_one_page_workbook(
+    path: Path, *, example: bool = False, today: dt.date | None = None
+) -> Path:
+    """Write a new one-page map at `path` (blank, or the example family made on `today`)."""
+    target = blank._checked_target(Path(path))
+    book = build_one_page(example=example, today=today)
+    blank._save_as_new_file(book, target)
+    log.info("Wrote %s one-page map %s", "example" if example else "blank", target)
+    return target
+
+
+def build_one_page(*, example: bool = False, today: dt.date | None = None) -> Workbook:
+    """The one-page map in memory; the example keeps the standard sheets the map cannot say."""
+    if not example:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = MAP_SHEET
+        _write_map(sheet, dict.fromkeys(BLANK_CASE_LABELS), {}, blank_rows=True)
+        return book
+    case, rows = example_case.rows_for(today or dt.date.today())
+    book = blank.build_workbook(example=True, today=today or dt.date.today())
+    for name in (*MAP_REPLACES, schema.INSTRUCTIONS_SHEET):
+        del book[name]
+    sheet = book.create_sheet(MAP_SHEET, 0)
+    book.active = 0
+    _write_map(sheet, _example_case(case, rows), rows, blank_rows=False)
+    return book
+
+
+def _names(rows: Mapping[str, list[dict[str, object]]]) -> dict[str, str]:
+    """People and Children IDs to names: the map names people, it has no IDs."""
+    return {
+        str(r["ID"]): str(r["Name"])
+        for sheet in ("People", "Children")
+        for r in rows.get(sheet, [])
+    }
+
+
+def _example_case(case: Row, rows: Mapping[str, list[dict[str, object]]]) -> dict[str, object]:
+    names = _names(rows)
+    values = {label: case.get(label) for label in CASE_LABELS if case.get(label) not in (None, "")}
+    author = str(values.get("Report author", ""))
+    values["Report author"] = names.get(author, author)
+    return values
+
+
+def _write_map(
+    sheet: Worksheet,
+    case: Mapping[str, object],
+    rows: Mapping[str, list[dict[str, object]]],
+    *,
+    blank_rows: bool,
+) -> None:
+    """The case block, the three columns, grey areas and the scale grid, set up to print."""
+    sheet["A1"] = "Signs of Safety mapping"
+    sheet["A1"].font = Font(bold=True, size=16)
+    row = 2
+    for label, value in case.items():
+        sheet.cell(row, 1, label).font = Font(bold=True)
+        cell = sheet.cell(row, 2, value)  # type: ignore[call-overload]
+        if isinstance(value, dt.date):
+            cell.number_format = blank.DATE_FORMAT
+        cell.alignment = WRAP
+        row += 1
+    row += 1
+    for column, (question, heading) in enumerate(QUESTION_HEADINGS.items(), start=1):
+        cell = sheet.cell(row, column, heading)
+        cell.font = HEADING_FONT
+        cell.fill = PatternFill("solid", start_color=QUESTION_FILLS[question])
+    row = _write_columns(sheet, row + 1, rows, blank_rows=blank_rows)
+    row = _write_grey(sheet, row, rows, blank_rows=blank_rows)
+    _write_scale(sheet, row + 1, case, rows)
+    for letter in "ABC":
+        sheet.column_dimensions[letter].width = COLUMN_WIDTH
+    for letter in "DEF":
+        sheet.column_dimensions[letter].width = 14
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.gridLines = True
+
+
+def _lines(items: Sequence[str]) -> str:
+    return "\n".join(f"\u2022 {item}" for item in items)
+
+
+def _label(sheet: Worksheet, row: int, column: int, text: str) -> None:
+    sheet.cell(row, column, text).font = LABEL_FONT
+
+
+def _items(sheet: Worksheet, row: int, column: int, items: Sequence[str], blank: bool) -> None:
+    if items or blank:
+        sheet.cell(row, column, _lines(items) if items else None).alignment = WRAP
+    sheet.row_dimensions[row].height = ITEM_ROW_HEIGHT
+
+
+def _write_columns(
+    sheet: Worksheet, row: int, rows: Mapping[str, list[dict[str, object]]], *, blank_rows: bool
+) -> int:
+    """Harm | Existing safety | Next steps, then Danger statements | Strengths | Safety goals
+    (each goal on its danger statement's row), then Complicating factors; the row after."""
+    names = _names(rows)
+    _label(sheet, row, 1, "Harm")
+    _label(sheet, row, 2, "Existing safety")
+    _label(sheet, row, 3, "Next steps")
+    harm = [str(r["What happened"]) for r in rows.get("Harm", [])]
+    well = rows.get("Working well", [])
+    safety = [str(r["What is working well"]) for r in well if r["Type"] == "Existing safety"]
+    strengths = [str(r["What is working well"]) for r in well if r["Type"] != "Existing safety"]
+    steps = [_step(r, names) for r in rows.get("Next steps", [])]
+    _items(sheet, row + 1, 1, harm, blank_rows)
+    _items(sheet, row + 1, 2, safety, blank_rows)
+    _items(sheet, row + 1, 3, steps, blank_rows)
+    row += 2
+    _label(sheet, row, 1, "Danger statements")
+    _label(sheet, row, 2, "Strengths")
+    _label(sheet, row, 3, "Safety goals")
+    dangers = rows.get("Danger statements", [])
+    goals = {str(g["Danger statement"]): str(g["Goal"]) for g in rows.get("Safety goals", [])}
+    count = max(len(dangers), 2 if blank_rows else 0)
+    for index in range(count):
+        statement = str(dangers[index]["Statement"]) if index < len(dangers) else None
+        goal = goals.get(str(dangers[index]["ID"])) if index < len(dangers) else None
+        sheet.cell(row + 1 + index, 1, statement).alignment = WRAP
+        sheet.cell(row + 1 + index, 3, goal).alignment = WRAP
+        sheet.row_dimensions[row + 1 + index].height = ITEM_ROW_HEIGHT
+    _items(sheet, row + 1, 2, strengths, blank_rows)
+    row += 1 + count
+    _label(sheet, row, 1, "Complicating factors")
+    factors = [str(r["Factor"]) for r in rows.get("Complicating factors", [])]
+    _items(sheet, row + 1, 1, factors, blank_rows)
+    return row + 2
+
+
+def _step(row: Row, names: Mapping[str, str]) -> str:
+    """A next step as one line: what - who - by when."""
+    who = str(row.get("Who", ""))
+    by_when = row.get("By when")
+    when = f" - by {format_date(by_when)}" if isinstance(by_when, dt.date) else ""
+    return f"{row['Action']} - {names.get(who, who)}{when}"
+
+
+def _write_grey(
+    sheet: Worksheet, row: int, rows: Mapping[str, list[dict[str, object]]], *, blank_rows: bool
+) -> int:
+    """Grey areas along the bottom: the label, then one a cell across the three columns."""
+    _label(sheet, row, 1, "Grey areas")
+    grey = [str(r["Question or unknown"]) for r in rows.get("Grey areas", [])]
+    for index, text in enumerate(grey):
+        sheet.cell(row + 1 + index // 3, 1 + index % 3, text).alignment = WRAP
+    used = max(1, -(-len(grey) // 3)) if grey or blank_rows else 0
+    return row + 1 + used
+
+
+def _write_scale(
+    sheet: Worksheet,
+    row: int,
+    case: Mapping[str, object],
+    rows: Mapping[str, list[dict[str, object]]],
+) -> None:
+    """The scale: what 0 and 10 mean, then a grid of people by danger statement and overall."""
+    names = _names(rows)
+    _label(sheet, row, 1, "Scale")
+    zero = case.get("Scale zero means") or DEFAULT_SCALE_ZERO
+    ten = case.get("Scale ten means") or DEFAULT_SCALE_TEN
+    sheet.cell(row + 1, 1, f"0 = {zero}").alignment = WRAP
+    sheet.cell(row + 2, 1, f"10 = {ten}").alignment = WRAP
+    dangers = [str(d["ID"]) for d in rows.get("Danger statements", [])] or ["D1", "D2"]
+    header = ["Name", "Overall", *dangers, "Reason", "One point higher"]
+    grid = row + 4
+    for column, text in enumerate(header, start=1):
+        sheet.cell(grid, column, text).font = Font(bold=True)
+    scores = [s for s in rows.get("Scaling", []) if not s.get("Child")]
+    by_person: dict[str, dict[str, object]] = {}
+    for score in scores:
+        person = by_person.setdefault(
+            names.get(str(score["Participant"]), str(score["Participant"])), {}
+        )
+        person[str(score.get("Danger statement") or "Overall")] = score["Score"]
+        if not score.get("Danger statement"):
+            person["Reason"] = score.get("Reason")
+            person["One point higher"] = score.get("One point higher")
+    for offset, (name, values) in enumerate(by_person.items(), start=1):
+        sheet.cell(grid + offset, 1, name)
+        for column, key in enumerate(header[1:], start=2):
+            value = values.get(key)
+            if value not in (None, ""):
+                sheet.cell(grid + offset, column, value).alignment = WRAP  # type: ignore[call-overload]
