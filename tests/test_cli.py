@@ -118,6 +118,15 @@ def test_new_workbook_then_validate_the_example(tmp_path: Path) -> None:
     assert run("validate", str(path))[0] == 0
 
 
+def test_new_workbook_one_page_example_validates(tmp_path: Path) -> None:
+    """`new-workbook --one-page --example` writes the example family on a one-page map, valid."""
+    path = tmp_path / "map.xlsx"
+    code, output = run("new-workbook", str(path), "--one-page", "--example")
+    assert code == 0, output
+    assert output == f"Wrote the example one-page map to {path}\n"
+    assert run("validate", str(path))[0] == 0
+
+
 def test_new_workbook_refuses_to_overwrite(tmp_path: Path) -> None:
     """An existing file is never replaced; the message says what to do, with no traceback."""
     path = tmp_path / "blank.xlsx"
