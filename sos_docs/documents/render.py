@@ -388,24 +388,31 @@ class _Pictures:
             height=Emu(int(height * scale)),
         )
         image.description = clean_text(picture.description)
+        image.name = clean_text(picture.name)
         return TemplatePicture(image)
 
 
 class _DescribedImage(InlineImage):  # type: ignore[misc]
-    """docxtpl's inline picture with its description as alt text (`wp:docPr descr`).
+    """docxtpl's inline picture with its description as alt text (`wp:docPr descr`) and a
+    name saying what it is (`wp:docPr name`, else python-docx's "Picture N").
 
     Screen readers read the description out, and Word shows it as the picture's alt text.
     """
 
     description = ""
+    name = ""
 
     def _insert_image(self) -> str:
-        if not self.description:
+        if not (self.description or self.name):
             return str(super()._insert_image())
         inline = self.tpl.current_rendering_part.new_pic_inline(
             self.image_descriptor, self.width, self.height
         )
-        inline.docPr.set("descr", self.description)  # lxml escapes it for the attribute
+        # lxml escapes both for the attribute
+        if self.description:
+            inline.docPr.set("descr", self.description)
+        if self.name:
+            inline.docPr.set("name", self.name)
         drawing = f"<w:drawing>{inline.xml}</w:drawing>"
         return f'</w:t></w:r><w:r>{drawing}</w:r><w:r><w:t xml:space="preserve">'
 
