@@ -138,12 +138,12 @@ def _heading_levels(styles: etree._Element | None) -> dict[str, int]:
             based_on[style_id] = parent
     levels = dict(own)
     for style_id in based_on:  # a style based on a heading is a heading of that level
-        seen, parent = {style_id}, based_on.get(style_id)
-        while style_id not in levels and parent and parent not in seen:
-            if parent in own:
-                levels[style_id] = own[parent]
-            seen.add(parent)
-            parent = based_on.get(parent)
+        seen, ancestor = {style_id}, based_on.get(style_id, "")
+        while style_id not in levels and ancestor and ancestor not in seen:
+            if ancestor in own:
+                levels[style_id] = own[ancestor]
+            seen.add(ancestor)
+            ancestor = based_on.get(ancestor, "")
     return levels
 
 
@@ -202,7 +202,7 @@ def _picture_findings(part: str, root: etree._Element) -> Iterator[Finding]:
 
 
 def _is_inline(properties: etree._Element) -> bool:
-    return etree.QName(properties.getparent()).localname == "inline"
+    return str(etree.QName(properties.getparent()).localname) == "inline"
 
 
 def _decorative(properties: etree._Element) -> bool:
@@ -226,10 +226,11 @@ def _table_findings(body: etree._Element) -> Iterator[Finding]:
         header = first.find("w:trPr/w:tblHeader", _NS)
         if header is not None and header.get(f"{{{W}}}val", "1").lower() not in _OFF:
             continue
-        starts = _quoted(" ".join(_text(cell) for cell in first.iterfind("w:tc", _NS)))
+        starts = " ".join(_text(cell) for cell in first.iterfind("w:tc", _NS)).strip()
+        reads = f"its first row reads {_quoted(starts)}" if starts else "its first row is empty"
         yield Finding(
             "table-headers",
-            f"Table {number} (its first row reads {starts}) has no header row. Give it a first "
+            f"Table {number} ({reads}) has no header row. Give it a first "
             "row naming each column, then select that row and tick 'Repeat as header row at the "
             "top of each page' (Table Properties, Row).",
         )

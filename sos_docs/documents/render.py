@@ -48,6 +48,7 @@ from sos_docs.documents._docxtpl_compiled import (
     compile_template,
     template_sources,
 )
+from sos_docs.documents.accessibility import Finding, check_docx
 from sos_docs.documents.fields import FIELDS_BY_NAME
 from sos_docs.documents.template_check import UnknownField, check_part
 from sos_docs.errors import RenderError, TemplateError
@@ -542,3 +543,12 @@ def check_template(template: Path, within: Path | None = None) -> list[UnknownFi
             ) from exc
         found += [f for f in checked if f not in found]
     return found
+
+
+def check_template_accessibility(template: Path, within: Path | None = None) -> list[Finding]:
+    """What in a template would make every document from it harder to read with a screen
+    reader (`sos_docs.documents.accessibility`): warnings, since the documents are still made.
+
+    Raises TemplateError when the template cannot be read or is not a Word document.
+    """
+    return check_docx(_template_bytes(template, within), template.name)

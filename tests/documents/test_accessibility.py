@@ -17,6 +17,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from click.testing import CliRunner
 from docx.document import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
@@ -24,11 +25,12 @@ from docx.oxml.ns import qn
 from lxml import etree
 from PIL import Image
 
+from sos_docs.cli import cli
 from sos_docs.config import Config
 from sos_docs.documents.accessibility import CHECKS, Finding, check_docx
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.pdf import PdfConverter
-from sos_docs.documents.render import render_document
+from sos_docs.documents.render import check_template_accessibility, render_document
 from sos_docs.errors import TemplateError
 from sos_docs.model import MappingCase
 from sos_docs.pipeline import ProcessResult, earlier_files, process_workbook
@@ -358,7 +360,7 @@ def test_something_that_is_not_a_docx_is_a_template_error() -> None:
     empty = io.BytesIO()
     with zipfile.ZipFile(empty, "w") as archive:
         archive.writestr("other.xml", "<a/>")
-    with pytest.raises(TemplateError, match="no word/document.xml"):
+    with pytest.raises(TemplateError, match=r"no word/document\.xml"):
         check_docx(empty.getvalue(), "x.docx")
 
 
@@ -374,6 +376,37 @@ def test_a_page_break_is_not_mistaken_for_a_heading() -> None:
     document.add_paragraph("Text").add_run().add_break(WD_BREAK.PAGE)
     document.add_heading("Next", 2)
     assert _checked(document) == []
+
+
+def test_check_template_warns_about_a_councils_template_and_still_passes_it(
+    tmp_path: Path,
+) -> None:
+    """`sos-docs check-template` prints each finding as a warning, and the exit code stays 0
+    when every placeholder is known: the documents can still be made."""
+    document = _good()
+    _table_without_header_row(document)
+    document.add_paragraph("{{ case_reference }}")
+    template = tmp_path / "council.docx"
+    document.save(str(template))
+    result = CliRunner().invoke(cli, ["check-template", str(template)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "council.docx: warning: Table 2 (its first row reads 'Written by') has no header row. "
+        "Give it a first row naming each column, then select that row and tick 'Repeat as "
+        "header row at the top of each page' (Table Properties, Row).",
+        "council.docx: every placeholder is a known field.",
+    ]
+
+
+def test_check_template_accessibility_reads_the_template_as_a_render_would(
+    tmp_path: Path,
+) -> None:
+    """The shipped report has no finding; a link is refused as a render refuses it."""
+    assert check_template_accessibility(TEMPLATES / "conference_report.docx") == []
+    link = tmp_path / "link.docx"
+    link.symlink_to(TEMPLATES / "conference_report.docx")
+    with pytest.raises(TemplateError):
+        check_template_accessibility(link, within=tmp_path)
 
 
 # ---- PDF copies (LibreOffice)

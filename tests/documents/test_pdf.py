@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,6 @@ from sos_docs.pipeline import REPORT, WORDS_AND_PICTURES, process_workbook
 from sos_docs.workbook import example
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
 from tests.support.office import needs_libreoffice
-
 
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
