@@ -41,6 +41,8 @@ HEADER_FILL = "DCE6F1"
 LABEL_FILL = "F2F2F2"
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+LANGUAGE = "en-GB"
+KEY_VALUE_HEADERS = ("Item", "Details")  # the header row of a table of labels and values
 
 # ---------------------------------------------------------------------------------------------
 # Styles and page set-up
@@ -72,8 +74,8 @@ def set_document_defaults(doc: DocumentObject) -> None:
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         rfonts.set(qn(attr), FONT)
     lang = rpr.find(qn("w:lang"))
-    lang.set(qn("w:val"), "en-GB")
-    lang.set(qn("w:eastAsia"), "en-GB")
+    lang.set(qn("w:val"), LANGUAGE)
+    lang.set(qn("w:eastAsia"), LANGUAGE)
 
 
 def set_spacing(
@@ -195,13 +197,22 @@ def loop_table(
 
 
 def key_value_table(
-    doc: DocumentObject, rows: Iterable[tuple[str, str]], widths: Sequence[float]
+    doc: DocumentObject,
+    rows: Iterable[tuple[str, str]],
+    widths: Sequence[float],
+    headers: tuple[str, str] = KEY_VALUE_HEADERS,
 ) -> Table:
-    """A two-column table of labels and values (no loop)."""
+    """A two-column table of labels and values (no loop), under a repeating header row so a
+    screen reader can say which column a cell is in."""
     pairs = list(rows)
-    table = doc.add_table(rows=len(pairs), cols=2)
+    table = doc.add_table(rows=len(pairs) + 1, cols=2)
     table.style = doc.styles["Table Grid"]
-    for row, (label, value) in zip(table.rows, pairs, strict=True):
+    header = table.rows[0]
+    repeat_as_header(header._tr)
+    for cell, text in zip(header.cells, headers, strict=True):
+        first_cell_paragraph(cell, text, bold=True).style = doc.styles["Table Text"]
+        shade(cell, HEADER_FILL)
+    for row, (label, value) in zip(table.rows[1:], pairs, strict=True):
         first_cell_paragraph(row.cells[0], label, bold=True).style = doc.styles["Table Text"]
         shade(row.cells[0], LABEL_FILL)
         first_cell_paragraph(row.cells[1], value).style = doc.styles["Table Text"]
@@ -318,7 +329,7 @@ def build_conference_report() -> DocumentObject:
     _network_and_plan(doc)
     _decision(doc)
     _signature(doc, "report")
-    _core_properties(doc, "Report to a child protection conference")
+    _core_properties(doc, "{{ document_title }}")
     return doc
 
 
@@ -344,7 +355,7 @@ def build_mapping_record() -> DocumentObject:
     para(doc, "The next meeting is on {{ review_date }}.")
     tag(doc, "{%p endif %}")
     _signature(doc, "record")
-    _core_properties(doc, "Record of the mapping")
+    _core_properties(doc, "{{ document_title }}")
     return doc
 
 
@@ -910,7 +921,7 @@ def _signature(doc: DocumentObject, document: str) -> None:
         ],
         widths=(4.0, 13.0),
     )
-    signature_row = doc.tables[-1].rows[0]
+    signature_row = doc.tables[-1].rows[1]  # under the header row
     signature_row.height = Cm(1.6)
     # A report needs a manager's approval: say plainly when there is none. A record shows it
     # only when a manager is named.
@@ -1057,7 +1068,7 @@ def build_words_and_pictures() -> DocumentObject:
     tag(doc, "{%p if review_date %}")
     para(doc, "We will all meet again on {{ review_date }} to see how things are going.")
     tag(doc, "{%p endif %}")
-    _core_properties(doc, "Words and pictures")
+    _core_properties(doc, "{{ story_title }}")
     return doc
 
 
@@ -1066,10 +1077,18 @@ def build_words_and_pictures() -> DocumentObject:
 
 
 def _core_properties(doc: DocumentObject, title: str) -> None:
+    """The document properties, filled from the case as each document is made (docxtpl renders
+    them as it renders the text): a screen reader and a PDF viewer show the title, and the
+    language tells a screen reader which voice to read in. They hold nothing the document's
+    own text does not: the title is the one on the first page, the subject the case reference
+    and the author the person who wrote it (else the local authority)."""
     props = doc.core_properties
     props.title = title
-    props.author = "sos-docs"
-    props.comments = "Template for sos-docs. Placeholders: run `sos-docs fields`."
+    props.subject = "{{ case_reference }}"
+    props.author = "{{ author_name or local_authority }}"
+    props.language = LANGUAGE
+    # A Jinja comment: seen in the template's properties in Word, empty in every document.
+    props.comments = "{# Template for sos-docs. Placeholders: run `sos-docs fields`. #}"
     props.last_modified_by = "sos-docs"
     props.revision = 1
     props.created = FIXED_TIME

@@ -299,10 +299,12 @@ def fields_command() -> None:
 def check_template_command(template: Path) -> None:
     """Report placeholders in TEMPLATE that are not known fields, and tags a template may not
     use (calls, Python internals, values too large). Exits 1 when there are any."""
-    from sos_docs.documents.render import check_template
+    from sos_docs.documents.render import check_template, check_template_accessibility
 
     with _user_errors():
         found = check_template(template)
+        for finding in check_template_accessibility(template):
+            click.echo(f"{template.name}: warning: {finding.message}")
     unknown = [field for field in found if not field.internal]
     refused = [field for field in found if field.internal]
     for field in unknown:

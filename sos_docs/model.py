@@ -108,6 +108,9 @@ class Picture:
     size: tuple[int, int] | None = None
     # What the picture shows, in words: its alt text in a document (wp:docPr descr).
     description: str = ""
+    # What the picture is, in a few words: its name in a document (wp:docPr name), which Word's
+    # selection pane and some screen readers show ("Scale picture", not "Picture 1").
+    name: str = ""
 
 
 class Unseen(StrEnum):

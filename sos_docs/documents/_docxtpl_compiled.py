@@ -13,6 +13,7 @@ fixing, listings, footnotes, headers and footers); run them after any upgrade of
 from __future__ import annotations
 
 import copy
+import html
 import io
 import re
 from collections.abc import Iterator, Mapping
@@ -55,6 +56,22 @@ class SafeDocxTemplate(DocxTemplate):  # type: ignore[misc]
         # docxtpl would parse the XML again to fix the column grids; where no grid needs it
         # (no `{%tc %}` loop changed a table's width) its result is this very tree.
         return super().fix_tables(xml) if grids_need_fixing(tree) else tree
+
+    def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
+        super().render_properties(context, jinja_env)
+        props = self.docx.core_properties
+        for name in _PROPERTIES:
+            setattr(props, name, plain_property(getattr(props, name) or ""))
+
+
+def plain_property(rendered: str) -> str:
+    """A rendered document property as plain text.
+
+    The sandbox escapes every value for XML, as the body needs; a property is plain text
+    (python-docx escapes it when saving), so the escapes are undone: "Leo's story", not
+    "Leo&#39;s story".
+    """
+    return html.unescape(rendered)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -220,7 +237,8 @@ class CompiledDocxTemplate(SafeDocxTemplate):
 
     def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
         for name, template in self.compiled.properties:
-            setattr(self.docx.core_properties, name, sandbox.render_bounded(template, context))
+            text = plain_property(sandbox.render_bounded(template, context))
+            setattr(self.docx.core_properties, name, text)
 
     def render_footnotes(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
         # Each footnotes part once: docxtpl renders them once per section, so a second pass

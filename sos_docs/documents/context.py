@@ -269,7 +269,7 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
         "case_reference": d.case_reference,
         "local_authority": d.local_authority or words.settings.local_authority,
         "team": d.team or words.settings.team,
-        "logo": words.settings.logo or "",
+        "logo": _logo(words.settings.logo, d.local_authority or words.settings.local_authority),
         "meeting_type": d.meeting_type,
         "document_title": document_title(case),
         "is_conference": d.is_conference,
@@ -618,7 +618,9 @@ def _scaling_fields(case: MappingCase, words: _Words) -> Context:
     short = words.short
     points = _scale_points(case.scaling, short, words)
     picture = replace(
-        draw_scale(points, zero, ten), description=scale_description(points, zero, ten)
+        draw_scale(points, zero, ten),
+        description=scale_description(points, zero, ten),
+        name="Scale picture",
     )
     return {
         "scale_zero_means": zero,
@@ -638,6 +640,13 @@ def scale_description(points: Sequence[tuple[str, int]], zero: str, ten: str) ->
         f"A scale from 0 ({zero.rstrip('.')}) to 10 ({ten.rstrip('.')}), with where each "
         f"person placed it. {placed}."
     )
+
+
+def _logo(logo: Picture | None, authority: str) -> Picture | str:
+    """The team's logo described by whose it is: a screen reader says "Logo of <authority>"."""
+    if logo is None:
+        return ""
+    return replace(logo, description=f"Logo of {authority or 'the local authority'}", name="Logo")
 
 
 def _person_key(ref: PersonRef) -> str:
@@ -859,17 +868,25 @@ def _workbook_pages(case: MappingCase, story: Story) -> list[WordsPage]:
     return sorted(placed, key=lambda p: STORY_SECTIONS.index(p.section))
 
 
-def _story_picture(picture: Picture | None, description: str) -> Picture | str:
-    """A story picture sized so two pages share a sheet, described for its alt text."""
+def _story_picture(picture: Picture | None, description: str, heading: str) -> Picture | str:
+    """A story picture sized so two pages share a sheet, described for its alt text and named
+    after its page."""
     if picture is None:
         return ""
-    return replace(picture, description=description, max_height_emu=STORY_PICTURE_HEIGHT_EMU)
+    return replace(
+        picture,
+        description=description,
+        name=f"Picture for {heading}",
+        max_height_emu=STORY_PICTURE_HEIGHT_EMU,
+    )
 
 
 def _page_picture(page: WordsPage) -> Picture | str:
     """A page's picture, its alt text the row's description, else its own, else the heading."""
     own = page.picture.description if page.picture else ""
-    return _story_picture(page.picture, page.picture_description or own or page.heading)
+    return _story_picture(
+        page.picture, page.picture_description or own or page.heading, page.heading
+    )
 
 
 def _words_page(page: WordsPage) -> Item:
@@ -915,6 +932,7 @@ def _story_pages(
                     rule.picture,
                     (rule.picture.description if rule.picture else "")
                     or f"Safety rule {number}: {text}",
+                    f"Safety rule {number}",
                 ),
             )
         )

@@ -48,6 +48,7 @@ from sos_docs.documents._docxtpl_compiled import (
     compile_template,
     template_sources,
 )
+from sos_docs.documents.accessibility import Finding, check_docx
 from sos_docs.documents.fields import FIELDS_BY_NAME
 from sos_docs.documents.template_check import UnknownField, check_part
 from sos_docs.errors import RenderError, TemplateError
@@ -388,24 +389,31 @@ class _Pictures:
             height=Emu(int(height * scale)),
         )
         image.description = clean_text(picture.description)
+        image.name = clean_text(picture.name)
         return TemplatePicture(image)
 
 
 class _DescribedImage(InlineImage):  # type: ignore[misc]
-    """docxtpl's inline picture with its description as alt text (`wp:docPr descr`).
+    """docxtpl's inline picture with its description as alt text (`wp:docPr descr`) and a
+    name saying what it is (`wp:docPr name`, else python-docx's "Picture N").
 
     Screen readers read the description out, and Word shows it as the picture's alt text.
     """
 
     description = ""
+    name = ""
 
     def _insert_image(self) -> str:
-        if not self.description:
+        if not (self.description or self.name):
             return str(super()._insert_image())
         inline = self.tpl.current_rendering_part.new_pic_inline(
             self.image_descriptor, self.width, self.height
         )
-        inline.docPr.set("descr", self.description)  # lxml escapes it for the attribute
+        # lxml escapes both for the attribute
+        if self.description:
+            inline.docPr.set("descr", self.description)
+        if self.name:
+            inline.docPr.set("name", self.name)
         drawing = f"<w:drawing>{inline.xml}</w:drawing>"
         return f'</w:t></w:r><w:r>{drawing}</w:r><w:r><w:t xml:space="preserve">'
 
@@ -535,3 +543,12 @@ def check_template(template: Path, within: Path | None = None) -> list[UnknownFi
             ) from exc
         found += [f for f in checked if f not in found]
     return found
+
+
+def check_template_accessibility(template: Path, within: Path | None = None) -> list[Finding]:
+    """What in a template would make every document from it harder to read with a screen
+    reader (`sos_docs.documents.accessibility`): warnings, since the documents are still made.
+
+    Raises TemplateError when the template cannot be read or is not a Word document.
+    """
+    return check_docx(_template_bytes(template, within), template.name)

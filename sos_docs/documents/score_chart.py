@@ -117,7 +117,15 @@ def draw_score_chart(
 
     out = io.BytesIO()
     image.save(out, format="PNG", dpi=(200, 200), compress_level=6)
-    return Picture(out.getvalue(), "png", 0, "", size=image.size, description=description)
+    return Picture(
+        out.getvalue(),
+        "png",
+        0,
+        "",
+        size=image.size,
+        description=description,
+        name="Chart of the scores at each conference",
+    )
 
 
 def score_y(score: int) -> int:

@@ -25,6 +25,13 @@ from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 
 WORD_FILTER = "MS Word 2007 XML"  # forced: a damaged file must fail, not be read as plain text
 PDF_FILTER = "writer_pdf_Export"
+# Tagged PDF and PDF/UA (LibreOffice 7.2 and later; an older one ignores options it lacks).
+PDF_OPTIONS = (
+    ("UseTaggedPDF", True),
+    ("PDFUACompliance", True),
+    ("DisplayPDFDocumentTitle", True),
+    ("ExportBookmarks", True),
+)
 NEVER_EXECUTE_MACROS = 0  # com.sun.star.document.MacroExecMode.NEVER_EXECUTE
 NO_LINK_UPDATES = 0  # com.sun.star.document.UpdateDocMode.NO_UPDATE: no fetching linked files
 
@@ -34,6 +41,13 @@ def _prop(name: str, value: Any) -> Any:
     prop.Name = name
     prop.Value = value
     return prop
+
+
+def _pdf_filter_data() -> Any:
+    """writer_pdf_Export's options: a tagged PDF (a structure tree screen readers follow) that
+    claims PDF/UA, opens showing the document's title, and keeps Word's headings as bookmarks."""
+    options = tuple(_prop(name, value) for name, value in PDF_OPTIONS)
+    return uno.Any("[]com.sun.star.beans.PropertyValue", options)
 
 
 def _reply(**values: Any) -> None:
@@ -72,7 +86,8 @@ def _convert(desktop: Any, src: str, dest: str) -> None:
     if document is None:
         raise ValueError("LibreOffice could not open it as a Word document")
     try:
-        document.storeToURL(uno.systemPathToFileUrl(dest), (_prop("FilterName", PDF_FILTER),))
+        export = (_prop("FilterName", PDF_FILTER), _prop("FilterData", _pdf_filter_data()))
+        uno.invoke(document, "storeToURL", (uno.systemPathToFileUrl(dest), export))
     finally:
         document.close(True)
 

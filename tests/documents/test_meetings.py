@@ -302,9 +302,10 @@ def test_the_report_date_is_the_case_sheets_then_the_settings_then_today(tmp_pat
 def test_the_signature_shows_the_managers_approval_or_says_there_is_none(tmp_path: Path) -> None:
     """Approved: the manager's name, role and date; not approved: a plain sentence saying so."""
     approved = make(meetings.review_conference(), tmp_path / "a")[PRO_REPORT]
-    assert "Approved by\nName\nJoan Pryce\nRole\nTeam manager\nApproved on\n23 November 2026" in (
-        approved
-    )
+    assert (
+        "Approved by\nItem\nDetails\nName\nJoan Pryce\nRole\nTeam manager\n"
+        "Approved on\n23 November 2026"
+    ) in approved
     assert "has not been approved" not in approved
     unapproved = make(meetings.format_2(WorkbookBuilder()), tmp_path / "b")[PRO_REPORT]
     assert "This report has not been approved by a manager." in unapproved

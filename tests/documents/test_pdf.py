@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,30 +22,11 @@ from sos_docs.errors import PdfError
 from sos_docs.pipeline import REPORT, WORDS_AND_PICTURES, process_workbook
 from sos_docs.workbook import example
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
+from tests.support.office import needs_libreoffice
 
-
-def _libreoffice_missing() -> str:
-    try:
-        locate_libreoffice()
-    except PdfError as exc:
-        return str(exc)
-    return ""
-
-
-NO_LIBREOFFICE = _libreoffice_missing()
-needs_libreoffice = pytest.mark.skipif(
-    bool(NO_LIBREOFFICE), reason=f"LibreOffice cannot be driven here: {NO_LIBREOFFICE}"
-)
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
 )
-
-
-@pytest.fixture(scope="module")
-def converter() -> Iterator[PdfConverter]:
-    """One converter for the module's tests, so LibreOffice starts once."""
-    with PdfConverter() as shared:
-        yield shared
 
 
 @pytest.fixture(scope="module")
