@@ -6,18 +6,20 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sos_docs import __version__
-from sos_docs.config import Config, load_config, load_service_config
-from sos_docs.errors import SosDocsError
-from sos_docs.model import Level, Validation
+from sos_docs.config import CONFIG_FILE_NAME, Config, load_config, load_service_config
+from sos_docs.errors import ConfigError, SosDocsError
+from sos_docs.model import Level, Problem, Validation
 from sos_docs.service.logs import (
     console_handler,
     escape_json_text,
@@ -48,13 +50,111 @@ def configure_logging(verbose: int, quiet: bool) -> None:
     warnings.showwarning = log_warning_by_category
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# ------------------------------------------------------------------------- output for people
+# -v, -q and --color/--no-color belong to sos-docs and to every command, so they can be given
+# before or after the command's name. Each use is noted in ctx.meta, which the whole chain of
+# contexts shares, and a command applies the sum when it runs.
+
+_VERBOSE, _QUIET, _COLOUR = "sos_docs.verbose", "sos_docs.quiet", "sos_docs.colour"
+
+
+def _note_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    ctx.meta[_VERBOSE] = ctx.meta.get(_VERBOSE, 0) + value
+
+
+def _note_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or value
+
+
+def _note_colour(ctx: click.Context, _param: click.Parameter, value: bool | None) -> None:
+    if value is not None:  # the last one given wins: after the command over before it
+        ctx.meta[_COLOUR] = value
+
+
+def _output_options() -> list[click.Parameter]:
+    """Fresh -v, -q and --color/--no-color options for one command or group."""
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_note_verbose,
+            help="Show more detail in the log (-vv: everything).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_note_quiet,
+            help="Only show errors in the log.",
+        ),
+        click.Option(
+            ["--color/--no-color"],
+            default=None,
+            expose_value=False,
+            callback=_note_colour,
+            help="Colour the output or not [default: on a terminal, unless NO_COLOR is set].",
+        ),
+    ]
+
+
+def verbosity(ctx: click.Context) -> tuple[int, bool]:
+    """How many -v and whether -q were given, before and after the command's name."""
+    return ctx.meta.get(_VERBOSE, 0), ctx.meta.get(_QUIET, False)
+
+
+def _colour(ctx: click.Context) -> bool | None:
+    """--color or --no-color if given; else no colour when NO_COLOR is set to anything
+    (https://no-color.org); else None: click colours only on a terminal."""
+    chosen: bool | None = ctx.meta.get(_COLOUR)
+    if chosen is None and os.environ.get("NO_COLOR"):
+        return False
+    return chosen
+
+
+def summary_of(help_text: str) -> str:
+    """A command's one-line summary for the command list: its first sentence, whole."""
+    first = " ".join(help_text.split("\n\n")[0].split())
+    sentence = re.match(r".+?\.(?=\s+[A-Z]|$)", first)
+    return sentence.group(0) if sentence else first
+
+
+class _ForPeople(click.Command):
+    """Adds the output options, and lists the command by its first sentence, never cut short."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_output_options())
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or summary_of(self.help or "")
+
+
+class SosDocsCommand(_ForPeople):
+    """A sos-docs command: applies the logging and colour chosen before and after its name."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        configure_logging(*verbosity(ctx))
+        ctx.color = _colour(ctx)
+        return super().invoke(ctx)
+
+
+class SosDocsGroup(_ForPeople, click.Group):
+    """sos-docs itself, and any group of commands under it (`@cli.group`), with the same options;
+    their commands are SosDocsCommands."""
+
+    command_class = SosDocsCommand
+    group_class = type  # a group made under this one is a SosDocsGroup too
+
+
+# Help as wide as the terminal, up to 100 columns, so each command's summary fits on a line.
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=SosDocsGroup, context_settings=HELP_SETTINGS)
 @click.version_option(__version__, prog_name="sos-docs")
-@click.option("-v", "--verbose", count=True, help="Show more detail in the log.")
-@click.option("-q", "--quiet", is_flag=True, help="Only show warnings and errors in the log.")
-def cli(verbose: int, quiet: bool) -> None:
+def cli() -> None:
     """Turn Signs of Safety mapping workbooks into conference paperwork."""
-    configure_logging(verbose, quiet)
 
 
 # ---------------------------------------------------------------------------------- workbooks
@@ -111,9 +211,11 @@ def new_workbook(path: Path, stage: str | None, one_page: bool) -> None:
 CONFIG_OPTION = click.option(
     "--config",
     "config_file",
-    type=ExistingFile,
-    help="A folder's sos-docs.toml, to check as that folder does (its bank holiday region and "
-    "sharing days, its templates and settings).",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="ROOT_OR_TOML",
+    help="A watched folder (its sos-docs.toml is read) or a sos-docs.toml, to work as the "
+    "service in that folder does: its logo, names, marking, bank holiday region, sharing days "
+    "and templates.",
 )
 
 
@@ -128,7 +230,7 @@ def validate_command(files: tuple[Path, ...], as_json: bool, config_file: Path |
     """
     from sos_docs.pipeline import check_workbook
 
-    config = _config(None, {}, config_file)
+    config = _settings_of(config_file, {})
     results = [(path, check_workbook(path, config)) for path in files]
     if as_json:
         click.echo(
@@ -157,17 +259,24 @@ def _problems_json(results: Iterable[tuple[Path, Validation]]) -> list[dict[str,
 
 
 def _print_validation(path: Path, validation: Validation) -> None:
-    """Each problem as `Sheet!Cell  CODE  message` under the file's name."""
+    """The file's name, then its problems (`_print_problems`)."""
     click.secho(escape_text(str(path)), bold=True)
     if not validation.problems:
         click.echo("  No problems found.")
-    width = max((len(p.where) for p in validation.problems), default=0)
-    for problem in validation.problems:
+    _print_problems(validation.problems)
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    """Each problem as `Sheet!Cell  level  CODE  message`, every error before any warning; the
+    level is a word, coloured on a terminal (colour is never the only sign)."""
+    from sos_docs.workbook.explain import listing_order
+
+    width = max((len(escape_text(p.where)) for p in problems), default=0)
+    for problem in listing_order(problems):
         colour = "red" if problem.level is Level.ERROR else "yellow"
-        code = click.style(f"{problem.code:<6}", fg=colour)
-        click.echo(
-            f"  {escape_text(problem.where):<{width}}  {code}  {escape_text(problem.message)}"
-        )
+        level = click.style(f"{problem.level.value:<7}", fg=colour, bold=True)
+        where, message = escape_text(problem.where), escape_text(problem.message)
+        click.echo(f"  {where:<{width}}  {level}  {problem.code:<6}  {message}")
 
 
 def _summary(results: Sequence[tuple[Path, Validation]]) -> str:
@@ -232,7 +341,7 @@ def render_command(
     from sos_docs.documents.pdf import PdfConverter
     from sos_docs.pipeline import BUILT_IN_KINDS, earlier_files, process_workbook
 
-    config = _config(None, {"templates_dir": templates, "pdf": pdf or None}, config_file)
+    config = _settings_of(config_file, {"templates_dir": templates, "pdf": pdf or None})
     # Without --only each workbook gets the documents of its meeting type.
     kinds = None if only is None else tuple(k for k in BUILT_IN_KINDS if k.key == only)
     failed = False
@@ -266,9 +375,7 @@ def _print_outcome(path: Path, outcome: ProcessResult) -> None:
         or outcome.copies
     ):
         click.echo(escape_text(path.name))  # whose warnings these are, when several are made
-    for problem in outcome.validation.warnings:
-        where, message = escape_text(problem.where), escape_text(problem.message)
-        click.echo(f"  {where}  {problem.code}  {message}")
+    _print_problems(outcome.validation.warnings)
     for warning in outcome.render_warnings:
         click.echo(f"  Warning: {escape_text(warning)}")
     for earlier in outcome.compared_with:
@@ -297,8 +404,12 @@ def fields_command() -> None:
 @cli.command("check-template")
 @click.argument("template", type=ExistingFile)
 def check_template_command(template: Path) -> None:
-    """Report placeholders in TEMPLATE that are not known fields, and tags a template may not
-    use (calls, Python internals, values too large). Exits 1 when there are any."""
+    """Report unknown fields in TEMPLATE, and tags a template may not use.
+
+    A tag a template may not use calls something, reaches Python internals or makes values too
+    large. Exits 1 when there are any unknown fields or such tags; a file that is not a Word
+    .docx is an error saying so.
+    """
     from sos_docs.documents.render import check_template, check_template_accessibility
 
     with _user_errors():
@@ -462,8 +573,7 @@ def watch_command(
         "rescan_seconds": rescan,
         "pdf": pdf,
     }
-    flags = click.get_current_context().find_root().params
-    console_level = service_console_level(flags.get("verbose", 0), flags.get("quiet", False))
+    console_level = service_console_level(*verbosity(click.get_current_context()))
     with _user_errors():
         paths, workers_in_file = _watched_paths(roots, service_file)
         status = serve(
@@ -491,7 +601,7 @@ def watch_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
-    """Show what is waiting, in work, processed and rejected in ROOT, and the last jobs."""
+    """Show what ROOT has waiting, in work, processed and rejected, and its last jobs."""
     from sos_docs.service.layout import WatchedRoot
     from sos_docs.service.status import read_status, status_json, status_text
 
@@ -521,7 +631,6 @@ def purge_command(root: Path, config_file: Path | None, dry_run: bool) -> None:
     Processed and rejected workbooks, documents, this computer's journal entries and old log
     lines, each only when its retention_days is set; the service does the same every hour.
     """
-    from sos_docs.errors import ConfigError
     from sos_docs.service.layout import WatchedRoot
     from sos_docs.service.retention import purge
 
@@ -568,11 +677,19 @@ def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _config(
-    root: Path | None, overrides: dict[str, object], config_file: Path | None = None
-) -> Config:
+def _settings_of(given: Path | None, overrides: dict[str, object]) -> Config:
+    """The settings `--config` names: a watched folder's (as the service there reads them, its
+    templates and logo opened inside it), a sos-docs.toml's, or the defaults; flags over them."""
     with _user_errors():
-        return load_config(root, config_file, overrides)
+        if given is None or not given.is_dir():
+            return load_config(None, given, overrides)
+        root = given.resolve()
+        if not (root / CONFIG_FILE_NAME).is_file() and not (root / "inbox").is_dir():
+            raise ConfigError(
+                f"The folder {root} has no {CONFIG_FILE_NAME} and is not a watched folder. "
+                f"Give --config the folder `sos-docs watch` watches, or its {CONFIG_FILE_NAME}."
+            )
+        return load_config(root, None, overrides)
 
 
 @contextlib.contextmanager
@@ -586,5 +703,6 @@ def _user_errors() -> Iterator[None]:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point (`python -m sos_docs` too): one name for usage lines and for
+    shell completion (`_SOS_DOCS_COMPLETE=bash_source sos-docs`, see the README)."""
+    cli(prog_name="sos-docs", complete_var="_SOS_DOCS_COMPLETE")

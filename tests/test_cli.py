@@ -54,7 +54,8 @@ def test_validate_a_good_workbook_exits_0(tmp_path: Path) -> None:
 
 
 def test_validate_prints_sheet_cell_code_and_message(tmp_path: Path) -> None:
-    """Each problem is one `Sheet!Cell  CODE  message` line under its file, then a summary."""
+    """Each problem is one `Sheet!Cell  level  CODE  message` line under its file, then a
+    summary."""
     good = WorkbookBuilder().write(tmp_path / "good.xlsx")
     bad = broken_workbook(tmp_path)
     code, output = run("validate", str(good), str(bad))
@@ -62,9 +63,9 @@ def test_validate_prints_sheet_cell_code_and_message(tmp_path: Path) -> None:
     lines = output.splitlines()
     assert lines[-1] == "Checked 2 workbooks: 1 workbook with errors, 2 errors, 0 warnings."
     problem_lines = [line for line in lines if line.startswith("  ") and "!" in line]
-    assert [line.split()[0:2] for line in problem_lines] == [
-        ["Case!B4", "WB006"],
-        ["Scaling!D2", "SOS104"],
+    assert [line.split()[0:3] for line in problem_lines] == [
+        ["Case!B4", "error", "WB006"],
+        ["Scaling!D2", "error", "SOS104"],
     ]
     assert "12" in problem_lines[1]
 
@@ -568,3 +569,262 @@ def test_validate_and_render_check_as_the_folder_given_with_config(tmp_path: Pat
         "render", str(workbook), "--out", str(tmp_path / "out"), "--config", str(settings)
     )
     assert code == 0 and "SOS211" in output
+
+
+# --------------------------------------------------------------------------------------------
+# Output for people (issue 15)
+
+
+def mixed_workbook(tmp_path: Path) -> Path:
+    """The example with a warning on the People sheet, which is checked first, and one error on
+    the Scaling sheet, which is checked after it."""
+    book = WorkbookBuilder()
+    book.update_row("People", 2, Knows_the_worries="No")
+    book.update_row("Scaling", 0, Score=12)
+    return book.write(tmp_path / "mixed.xlsx")
+
+
+def test_validate_writes_each_level_as_a_word_and_errors_first(tmp_path: Path) -> None:
+    """Each problem line says `error` or `warning` in words, and every error comes before any
+    warning, whatever order the rules found them in."""
+    code, output = run("validate", str(mixed_workbook(tmp_path)))
+    assert code == 1
+    lines = [line.split(maxsplit=3) for line in output.splitlines() if line.startswith("  ")]
+    assert [line[:3] for line in lines] == [
+        ["Scaling!D2", "error", "SOS104"],
+        ["People!H4", "warning", "SOS203"],
+    ]
+
+
+def test_render_lists_warnings_and_errors_with_their_level_in_words(tmp_path: Path) -> None:
+    """`render` prints a workbook's problems as `validate` does: errors first, level in words;
+    a workbook with warnings only still names each as a warning."""
+    code, output = run("render", str(mixed_workbook(tmp_path)), "--out", str(tmp_path / "out"))
+    assert code == 1
+    levels = [line.split()[1] for line in output.splitlines() if line.startswith("  ")]
+    assert levels == ["error", "warning"]
+    book = WorkbookBuilder()
+    book.update_row("People", 2, Knows_the_worries="No")
+    code, output = run("render", str(book.write(tmp_path / "w.xlsx")), "--out", str(tmp_path))
+    assert code == 0
+    assert [line.split()[:3] for line in output.splitlines() if "SOS203" in line] == [
+        ["People!H4", "warning", "SOS203"]
+    ]
+
+
+def coloured(*args: str, env: dict[str, str] | None = None) -> str:
+    """The output of a run on what click takes for a terminal (colour allowed)."""
+    return CliRunner().invoke(cli, list(args), color=True, env=env).output
+
+
+def test_colour_follows_no_color_and_the_color_options(tmp_path: Path) -> None:
+    """On a terminal levels are coloured, unless NO_COLOR is set to anything or --no-color is
+    given (before or after the command); --color wins over NO_COLOR; an empty NO_COLOR is unset."""
+    bad = str(broken_workbook(tmp_path))
+    escape = "\x1b["
+    assert escape in coloured("validate", bad)
+    assert escape in coloured("validate", bad, env={"NO_COLOR": ""})
+    assert escape not in coloured("validate", bad, env={"NO_COLOR": "1"})
+    assert escape not in coloured("--no-color", "validate", bad)
+    assert escape not in coloured("validate", bad, "--no-color")
+    assert escape in coloured("--color", "validate", bad, env={"NO_COLOR": "yes"})
+    assert escape in coloured("validate", "--color", bad, env={"NO_COLOR": "yes"})
+    assert escape not in coloured("--color", "validate", "--no-color", bad)  # the last one wins
+    plain = coloured("validate", bad, "--no-color")
+    assert " error " in plain  # the level still shows, in words
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+@pytest.mark.parametrize("flags", [["-v"], ["-q"], ["-vv", "--quiet"], ["--verbose"]])
+def test_verbose_and_quiet_are_accepted_before_and_after_every_command(
+    command: str, flags: list[str]
+) -> None:
+    """-v and -q are options of every command as well as of sos-docs itself."""
+    assert run(*flags, command, "--help")[0] == 0
+    code, output = run(command, *flags, "--help")
+    assert code == 0, output
+
+
+def test_watch_v_shows_the_services_detail_on_the_console(tmp_path: Path) -> None:
+    """`sos-docs watch ROOT --once -v` runs (it was refused) and logs more than without -v."""
+
+    def watch(*flags: str) -> subprocess.CompletedProcess[str]:
+        root = tmp_path / f"root{len(flags)}"
+        WorkbookBuilder().write(root / "inbox" / "case.xlsx")
+        command = [sys.executable, "-m", "sos_docs", "watch", str(root), "--once", *flags]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    quiet, verbose = watch("--settle", "0.2"), watch("--settle", "0.2", "-v")
+    assert quiet.returncode == verbose.returncode == 0, verbose.stderr
+    assert len(verbose.stderr.splitlines()) > len(quiet.stderr.splitlines())
+
+
+def test_validate_q_after_the_command_hides_warnings_in_the_log(tmp_path: Path) -> None:
+    """`validate FILE -q` is accepted after the command and still prints the problems."""
+    code, output = run("validate", str(broken_workbook(tmp_path)), "-q")
+    assert code == 1 and "SOS104" in output
+
+
+def test_the_command_list_gives_each_summary_in_full() -> None:
+    """`sos-docs --help` shows each command's first sentence whole: no summary is cut to '...'."""
+    code, output = run("--help")
+    assert code == 0
+    listing = output[output.index("Commands:") :]
+    assert not any(line.rstrip().endswith("...") for line in listing.splitlines())
+    flat = " ".join(listing.split())
+    for name, command in cli.commands.items():
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        sentence = re.match(r".+?\.(?=\s+[A-Z]|$)", first)
+        assert sentence is not None, name
+        assert f"{name} {sentence.group(0)}" in flat
+
+
+def test_check_template_says_plainly_that_a_workbook_is_not_a_word_template(
+    tmp_path: Path,
+) -> None:
+    """An .xlsx given to check-template is named as an Excel workbook, with what to give instead,
+    and no Python object is printed."""
+    workbook = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    code, output = run("check-template", str(workbook))
+    assert code == 1
+    assert "case.xlsx" in output and "Excel workbook" in output and ".docx" in output
+    assert "object at 0x" not in output and "<_io" not in output
+
+
+def wrong_files(tmp_path: Path) -> dict[str, Path]:
+    """Files of the wrong kind: a workbook, a text file, a picture, a zip and a Word file."""
+    import zipfile
+
+    from tests.test_teams import png
+
+    folder = tmp_path / "wrong"
+    folder.mkdir()
+    made = {"workbook": WorkbookBuilder().write(folder / "case.xlsx")}
+    made["text"] = folder / "notes.txt"
+    made["text"].write_text("[not toml\n", encoding="utf-8")
+    made["picture"] = folder / "logo.png"
+    made["picture"].write_bytes(png((0, 90, 0)))
+    made["zip"] = folder / "archive.zip"
+    with zipfile.ZipFile(made["zip"], "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    document = docx.Document()
+    document.add_paragraph("Just a letter.")
+    made["word"] = folder / "letter.docx"
+    document.save(str(made["word"]))
+    return made
+
+
+@pytest.mark.parametrize("kind", ["workbook", "text", "picture", "zip", "word"])
+def test_no_command_prints_a_python_object_for_a_file_of_the_wrong_kind(
+    tmp_path: Path, kind: str
+) -> None:
+    """Every command that takes a file, given one of the wrong kind, says what is wrong in words,
+    never with a Python repr such as <_io.BytesIO object at 0x...>."""
+    wrong = wrong_files(tmp_path)[kind]
+    good = WorkbookBuilder().write(tmp_path / "good.xlsx")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(wrong, templates / "conference_report.docx")
+    runs = [
+        ("check-template", str(wrong)),
+        ("validate", str(wrong)),
+        ("validate", str(good), "--config", str(wrong)),
+        ("render", str(wrong), "--out", str(tmp_path / "o1")),
+        ("render", str(good), "--out", str(tmp_path / "o2"), "--config", str(wrong)),
+        ("render", str(good), "--out", str(tmp_path / "o3"), "--previous", str(wrong)),
+        ("render", str(good), "--out", str(tmp_path / "o4"), "--templates", str(templates)),
+        ("status", str(tmp_path), "--config", str(wrong)),
+        ("doctor", str(tmp_path), "--config", str(wrong)),
+    ]
+    for args in runs:
+        output = run(*args)[1]
+        assert not re.search(r"<[\w.]+ object at 0x|\bb'|Traceback", output), (args, output)
+
+
+def branded_root(tmp_path: Path) -> Path:
+    """A watched root whose sos-docs.toml names its logo, authority, team and marking."""
+    from tests.test_teams import png
+
+    root = tmp_path / "north"
+    (root / "brand").mkdir(parents=True)
+    (root / "brand" / "logo.png").write_bytes(png((10, 120, 200)))
+    (root / "sos-docs.toml").write_text(
+        'local_authority = "Northshire Council"\nteam = "North Team"\n'
+        'logo = "brand/logo.png"\nprotective_marking = "OFFICIAL-SENSITIVE NORTHSHIRE"\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+@pytest.mark.parametrize("given", ["root", "toml"])
+def test_render_config_uses_a_roots_logo_names_and_marking(tmp_path: Path, given: str) -> None:
+    """`render --config ROOT` (a watched folder) or its sos-docs.toml makes the documents as the
+    service in that folder would: its logo at the top, its authority and its marking."""
+    from tests.test_teams import document_text, picture_blobs, unbranded_workbook
+
+    root = branded_root(tmp_path)
+    workbook = unbranded_workbook(tmp_path / "case.xlsx")
+    config = root if given == "root" else root / "sos-docs.toml"
+    out = tmp_path / "out"
+    code, output = run("render", str(workbook), "--out", str(out), "--config", str(config))
+    assert code == 0, output
+    [report] = sorted((out / "CP-1").glob("*Conference report*.docx"))
+    text = document_text(report)
+    assert "OFFICIAL-SENSITIVE NORTHSHIRE" in text and "Northshire Council" in text
+    logo = (root / "brand" / "logo.png").read_bytes()
+    assert logo in [blob for blob, _height in picture_blobs(report)]
+
+
+def test_validate_config_takes_a_root_folder_too(tmp_path: Path) -> None:
+    """`validate --config ROOT` reads ROOT/sos-docs.toml: its sharing days apply (SOS211)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "sos-docs.toml").write_text("sharing_days_initial = 15\n", "utf-8")
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    code, output = run("validate", str(workbook), "--config", str(root))
+    assert code == 0 and "SOS211" in output
+
+
+def test_render_config_refuses_a_folder_that_is_not_a_watched_root(tmp_path: Path) -> None:
+    """A folder with neither a sos-docs.toml nor an inbox is an error saying so (a mistyped
+    folder must not quietly give the defaults); a watched root without one gets the defaults,
+    as the service there does."""
+    workbook = WorkbookBuilder().write(tmp_path / "example.xlsx")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, output = run("render", str(workbook), "--out", str(tmp_path), "--config", str(empty))
+    assert code == 1
+    assert "sos-docs.toml" in output and str(empty) in output and "Traceback" not in output
+    (empty / "inbox").mkdir()
+    code, output = run("render", str(workbook), "--out", str(tmp_path), "--config", str(empty))
+    assert code == 0, output
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_readme_completion_commands_produce_a_completion_script(shell: str) -> None:
+    """The README's completion line for each shell gives a script that completes sos-docs."""
+    lines = re.findall(r"_SOS_DOCS_COMPLETE=(\w+)_source sos-docs", README.read_text())
+    assert f"{shell}" in lines
+    env = {**os.environ, "_SOS_DOCS_COMPLETE": f"{shell}_source"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sos_docs"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "_SOS_DOCS_COMPLETE" in result.stdout and "sos-docs" in result.stdout
+
+
+def test_completion_offers_the_commands_and_their_options() -> None:
+    """Completing `sos-docs val` offers validate; `sos-docs watch --on` offers --once."""
+
+    def complete(words: str, current: int) -> str:
+        env = {
+            **os.environ,
+            "_SOS_DOCS_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(current),
+        }
+        command = [sys.executable, "-m", "sos_docs"]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60).stdout
+
+    assert "plain,validate" in complete("sos-docs val", 1).splitlines()
+    assert "plain,--once" in complete("sos-docs watch --on", 2).splitlines()

@@ -197,11 +197,33 @@ def _parsed_template(template: Path, data: bytes) -> DocxTemplate:
     try:
         tpl.init_docx()
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        # The library's own words name an in-memory object (<_io.BytesIO object at 0x...>).
         raise TemplateError(
-            f"The template {template.name} cannot be opened as a Word document ({exc}). "
-            "Open it in Word and save it as 'Word Document (*.docx)'."
+            f"The template {template.name} is {_office_kind(data)}, not a Word document. "
+            "A template must be a Word .docx file: open it in Word and save it as "
+            "'Word Document (*.docx)'."
         ) from exc
     return tpl
+
+
+_OFFICE_KINDS = (
+    ("xl/", "an Excel workbook"),
+    ("ppt/", "a PowerPoint presentation"),
+    ("word/", "a damaged or unusual Word file"),
+)
+
+
+def _office_kind(data: bytes) -> str:
+    """What a zip that is not a usable Word document holds, in words, from its folder names."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError):
+        return "a damaged file"
+    for prefix, kind in _OFFICE_KINDS:
+        if any(name.startswith(prefix) for name in names):
+            return kind
+    return "a zip file"
 
 
 class _CompiledTemplates:

@@ -24,6 +24,7 @@ from sos_docs.service.jobs import JobInWork, jobs_in_work
 from sos_docs.service.journal import JobRecord, read_all_jobs
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import escape_text
+from sos_docs.workbook import explain
 
 __all__ = [
     "DEFAULT_RECENT",
@@ -187,7 +188,7 @@ def status_text(status: FolderStatus) -> str:
         lines.append(f"      workbook: {escape_text(_shown(status.root, target))}")
         lines += [f"      made: {escape_text(_shown(status.root, out))}" for out in job.outputs]
         if job.outcome in _REJECTED_OUTCOMES:
-            lines += [f"      problem: {_problem_line(problem)}" for problem in job.problems]
+            lines += [f"      {_problem_line(p)}" for p in explain.listing_order(job.problems)]
     return "\n".join(lines)
 
 
@@ -245,9 +246,9 @@ def _fixed_note(counts: FolderCounts) -> str:
 
 
 def _problem_line(problem: Problem) -> str:
-    """`WB006 at Case!B3: a choice value is not one of the allowed values`."""
+    """`error: WB006 at Case!B3: a choice value is not one of the allowed values`."""
     where = escape_text(problem.where)
-    return f"{problem.code} at {where}: {problem_meaning(problem.code)}"
+    return f"{problem.level.value}: {problem.code} at {where}: {problem_meaning(problem.code)}"
 
 
 def _when(job: JobRecord) -> datetime:

@@ -1,4 +1,4 @@
-"""Explaining problems in words: the problems.txt and receipt.txt texts, by sheet in reading order.
+"""Explaining problems in words: the problems.txt and receipt.txt texts, errors first.
 
 A rejected workbook is joined by `<name> - problems.txt` (docs/hot-folder.md, guarantee 6), a
 processed one by a receipt listing its documents and warnings. Text files use Windows line endings and a
@@ -25,6 +25,8 @@ __all__ = [
     "by_sheet",
     "cell_position",
     "copy_lines",
+    "level_word",
+    "listing_order",
     "one_line",
     "problems_text",
     "receipt_text",
@@ -37,7 +39,8 @@ _MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # the size of an Excel sheet
 
 
 def problems_text(file_name: str, problems: Sequence[Problem]) -> str:
-    """The body of `<name> - problems.txt`: every problem by sheet, and what to do next."""
+    """The body of `<name> - problems.txt`: the errors, then the warnings, each by sheet and
+    cell with its level in a word, and what to do next."""
     lines = [
         f'sos-docs could not turn the workbook "{one_line(file_name)}" into documents.',
         "",
@@ -46,7 +49,18 @@ def problems_text(file_name: str, problems: Sequence[Problem]) -> str:
     ]
     if not problems:
         lines += ["", "No details were recorded. Please tell IT, quoting the workbook's name."]
-    lines += _grouped_lines(problems, mark_warnings=True)
+    errors = [p for p in problems if p.level is Level.ERROR]
+    warnings_ = [p for p in problems if p.level is not Level.ERROR]
+    if errors:
+        lines += ["", f"Errors ({len(errors)}): these stop the documents being made. Fix each one."]
+        lines += _grouped_lines(errors)
+    if warnings_:
+        lines += [
+            "",
+            f"Warnings ({len(warnings_)}): these do not stop the documents; please check them "
+            "while you fix the errors.",
+        ]
+        lines += _grouped_lines(warnings_)
     lines += ["", _what_to_do_next(problems)]
     return NEWLINE.join(lines) + NEWLINE
 
@@ -69,7 +83,8 @@ def _what_to_do_next(problems: Sequence[Problem]) -> str:
         )
     return (
         'What to do next: fix the workbook (the copy ending in "- marked.xlsx" shows each '
-        "problem cell in red with a note), then drop it into the inbox folder again."
+        "cell with an error in red and each cell with only warnings in yellow, with a note), "
+        "then drop it into the inbox folder again."
     )
 
 
@@ -104,7 +119,7 @@ def receipt_text(
             f"Warnings ({len(problems)}): the documents were made, but please check these "
             "in the workbook and the documents."
         )
-        lines += _grouped_lines(problems, mark_warnings=False)
+        lines += _grouped_lines(problems)
     else:
         lines.append("No warnings.")
     return NEWLINE.join(lines) + NEWLINE
@@ -159,20 +174,37 @@ def _count_sentence(problems: Sequence[Problem]) -> str:
     )
 
 
-def _grouped_lines(problems: Sequence[Problem], *, mark_warnings: bool) -> list[str]:
+def _grouped_lines(problems: Sequence[Problem]) -> list[str]:
     """A heading per sheet, then its problems, one a line."""
     lines: list[str] = []
     for sheet, group in by_sheet(problems):
         lines += ["", WHOLE_WORKBOOK if sheet is None else f"{one_line(sheet)} sheet"]
-        lines += [f"  {_problem_line(p, mark_warnings=mark_warnings)}" for p in group]
+        lines += [f"  {_problem_line(p)}" for p in group]
     return lines
 
 
-def _problem_line(problem: Problem, *, mark_warnings: bool) -> str:
-    """`Sheet!Cell - what is wrong and how to fix it (CODE)`."""
+def _problem_line(problem: Problem) -> str:
+    """`Sheet!Cell - Error: what is wrong and how to fix it (CODE)`."""
     where = one_line(problem.where) if problem.sheet else "Workbook"
-    warning = "Warning: " if mark_warnings and problem.level is Level.WARNING else ""
-    return f"{where} - {warning}{_sentence(one_line(problem.message))} ({problem.code})"
+    message = _sentence(one_line(problem.message))
+    return f"{where} - {level_word(problem)}: {message} ({problem.code})"
+
+
+def level_word(problem: Problem) -> str:
+    """'Error' or 'Warning': every listing says the level in a word, never by colour alone."""
+    return "Error" if problem.level is Level.ERROR else "Warning"
+
+
+def listing_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Every error before any warning; within each, by sheet (the whole workbook first, then
+    sheets as first mentioned) and by row and column."""
+    problems = list(problems)
+    return [
+        problem
+        for level in (Level.ERROR, Level.WARNING)
+        for _sheet, group in by_sheet(p for p in problems if p.level is level)
+        for problem in group
+    ]
 
 
 def _sentence(text: str) -> str:

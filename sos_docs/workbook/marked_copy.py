@@ -1,7 +1,9 @@
 """The marked copy of a rejected workbook: problem cells filled and noted, and a Problems sheet first.
 
 A rejected workbook is joined by `<name> - marked.xlsx` (docs/hot-folder.md, guarantee 6)
-beside the words of explain.py: the same problems, shown where they are.
+beside the words of explain.py: the same problems, shown where they are. A cell with an error is
+red, a cell with only warnings yellow; colour is never the only sign, since each note and each
+row of the Problems sheet says Error or Warning in words, and the sheet has a legend.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from sos_docs.errors import DeliveryError, WorkbookError, without_quoted_text
 from sos_docs.files import write_new_file
 from sos_docs.model import Level, Problem
 from sos_docs.workbook import schema
-from sos_docs.workbook.explain import WHOLE_WORKBOOK, by_sheet, cell_position, one_line
+from sos_docs.workbook.explain import (
+    WHOLE_WORKBOOK,
+    cell_position,
+    level_word,
+    listing_order,
+    one_line,
+)
 from sos_docs.workbook.guard import read_claimed_file
 from sos_docs.workbook.load_cost import check_load_cost
 
@@ -54,6 +62,14 @@ MAX_CELL_TEXT = 32_000
 MAX_MARKED_CELLS = 1_000  # Excel holds at most 32,767 characters in a cell or comment
 
 _PROBLEM_COLUMNS = (("Sheet", 28), ("Cell", 10), ("Code", 10), ("Level", 10), ("Message", 100))
+_LEGEND_COLUMN, _LEGEND_WIDTH = 7, 60  # beside the list (column F left empty), clear of its filter
+_LEGEND = (
+    (ERROR_FILL_COLOUR, "Red: a cell with an error. Fix it: no documents are made until then."),
+    (
+        WARNING_FILL_COLOUR,
+        "Yellow: a cell with only warnings. Check it: warnings do not stop the documents.",
+    ),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,8 +181,9 @@ def _saved(book: Workbook) -> bytes:
 
 
 def _ordered(problems: Sequence[Problem]) -> list[Problem]:
-    """The problems in the Problems sheet's order: by sheet, then by cell."""
-    return [p for _sheet, group in by_sheet(problems) for p in group]
+    """The problems in the Problems sheet's order, as problems.txt lists them: errors first,
+    then warnings, each by sheet and cell."""
+    return listing_order(problems)
 
 
 def _mark_cells(
@@ -183,7 +200,7 @@ def _mark_cells(
         if not isinstance(cell, Cell):  # a merged cell's hidden part; _targets avoids them
             continue
         colour = ERROR_FILL_COLOUR if _has_error(cell_problems) else WARNING_FILL_COLOUR
-        cell.fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+        cell.fill = _solid(colour)
         cell.comment = _comment(cell, cell_problems)
     return len(by_cell)
 
@@ -255,6 +272,14 @@ def _find_sheet(book: Workbook, name: str | None) -> Worksheet | None:
     return None
 
 
+def _solid(colour: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+
+
+def _level_colour(problem: Problem) -> str:
+    return ERROR_FILL_COLOUR if problem.level is Level.ERROR else WARNING_FILL_COLOUR
+
+
 def _has_error(problems: Iterable[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
 
@@ -262,7 +287,7 @@ def _has_error(problems: Iterable[Problem]) -> bool:
 def _comment(cell: Cell, problems: Sequence[Problem]) -> Comment:
     """One comment with every problem of the cell, keeping any note the author had left."""
     lines = ["sos-docs found:"]
-    lines += [f"- {one_line(p.message)} ({p.code})" for p in problems]
+    lines += [f"- {level_word(p)}: {one_line(p.message)} ({p.code})" for p in problems]
     if cell.comment is not None and cell.comment.text:
         lines += ["", f"Earlier note: {cell.comment.text}"]
     text = ILLEGAL_CHARACTERS_RE.sub(" ", "\n".join(lines))[:MAX_CELL_TEXT]
@@ -293,9 +318,22 @@ def _add_problems_sheet(
             "above, with a link to its cell."
         )
         _put_text(sheet.cell(len(ordered) + 3, 1), note)
+    _add_legend(sheet)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:E{max(2, len(ordered) + 1)}"
     _select_only(book, sheet)
+
+
+def _add_legend(sheet: Worksheet) -> None:
+    """What the colours in the sheets mean, each line filled in the colour it explains."""
+    heading = sheet.cell(1, _LEGEND_COLUMN, "What the colours in the sheets mean")
+    heading.font = Font(bold=True)
+    sheet.column_dimensions[heading.column_letter].width = _LEGEND_WIDTH
+    for row, (colour, text) in enumerate(_LEGEND, start=2):
+        cell = sheet.cell(row, _LEGEND_COLUMN)
+        _put_text(cell, text)
+        cell.fill = _solid(colour)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _write_problem_row(
@@ -306,10 +344,15 @@ def _write_problem_row(
     target: tuple[str, int, int] | None,
 ) -> None:
     """Sheet, Cell (a link to it), Code, Level, Message."""
-    level = "Error" if problem.level is Level.ERROR else "Warning"
-    values = (problem.sheet or WHOLE_WORKBOOK, problem.cell or "", problem.code, level)
+    values = (
+        problem.sheet or WHOLE_WORKBOOK,
+        problem.cell or "",
+        problem.code,
+        level_word(problem),
+    )
     for column, value in enumerate((*values, problem.message), start=1):
         _put_text(sheet.cell(row, column), value)
+    sheet.cell(row, 4).fill = _solid(_level_colour(problem))
     sheet.cell(row, 5).alignment = Alignment(wrap_text=True, vertical="top")
     if target is not None:
         title, target_row, target_column = target

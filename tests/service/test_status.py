@@ -96,8 +96,25 @@ def test_a_rejection_is_fixed_only_by_a_later_job_of_the_same_workbook(
 def test_a_rejected_job_lists_its_problem_codes_with_their_meaning(root: WatchedRoot) -> None:
     """The text rebuilds each problem from its code and cell: the journal keeps no message."""
     text = status_text(read_status(root))
-    assert "problem: WB006 at Case!" in text
+    assert "error: WB006 at Case!" in text
     assert "not one of the allowed values" in text
+
+
+def test_a_rejected_jobs_problems_say_their_level_in_words_errors_first(tmp_path: Path) -> None:
+    """Each problem line of a rejected job starts with `error` or `warning`, and the errors come
+    first even when the rules found a warning on an earlier sheet."""
+    watched = WatchedRoot(tmp_path / "root", load_config(None))
+    watched.prepare()
+    mixed = WorkbookBuilder()
+    mixed.update_row("People", 2, Knows_the_worries="No")
+    mixed.update_row("Scaling", 0, Score=12)
+    run_job(watched, mixed.write(watched.inbox / "mixed.xlsx"))
+    lines = [
+        line.split(maxsplit=3)[:3]
+        for line in status_text(read_status(watched)).splitlines()
+        if line.startswith("      ") and " at " in line
+    ]
+    assert lines == [["error:", "SOS104", "at"], ["warning:", "SOS203", "at"]]
 
 
 def test_every_hosts_journal_is_counted(root: WatchedRoot) -> None:

@@ -14,7 +14,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sos_docs.model import CopySummary, Level, Problem
 from sos_docs.workbook.explain import NEWLINE, problems_text, receipt_text, text_file_bytes
-from sos_docs.workbook.marked_copy import ERROR_FILL_COLOUR, WARNING_FILL_COLOUR, write_marked_copy
+from sos_docs.workbook.marked_copy import (
+    ERROR_FILL_COLOUR,
+    PROBLEMS_SHEET_TITLE,
+    WARNING_FILL_COLOUR,
+    write_marked_copy,
+)
 from tests.support import blowups
 from tests.support.builders import WorkbookBuilder
 
@@ -51,39 +56,63 @@ def test_problems_text_explains_each_problem_by_sheet() -> None:
     assert lines[0] == 'sos-docs could not turn the workbook "Smith family.xlsx" into documents.'
     assert "3 problems were found (2 errors, 1 warning)." in lines[2]
     assert (
-        "  Case!B3 - Meeting type 'Tea party' is not allowed. Choose Initial conference. (WB006)"
-        in lines
+        "  Case!B3 - Error: Meeting type 'Tea party' is not allowed. Choose Initial conference. "
+        "(WB006)" in lines
     )
-    assert "  Danger statements!B2 - Danger statement DS1 has no safety goal. (SOS102)" in lines
+    assert (
+        "  Danger statements!B2 - Error: Danger statement DS1 has no safety goal. (SOS102)" in lines
+    )
     assert "  Scaling - Warning: Amara has no score of her own. (SOS206)" in lines
     assert lines[-2].startswith("What to do next: fix the workbook")
     assert "drop it into the inbox folder again." in lines[-2]
 
 
-def test_problems_are_grouped_by_sheet_in_order_with_errors_first() -> None:
-    """Sheets keep the order they were first mentioned in; within one, errors precede warnings."""
-    text = problems_text("case.xlsx", [LABEL, MEETING_TYPE, NOT_SCORED, SCORE, NO_GOAL, WHOLE])
+def test_problems_text_lists_every_error_before_any_warning() -> None:
+    """Errors come first, then warnings, each group by sheet as first mentioned and by cell: the
+    one blocking error is never found below the warnings."""
+    text = problems_text("case.xlsx", [LABEL, NOT_SCORED, MANY, SCORE, MEETING_TYPE, WHOLE])
     order = [
+        "Errors (3):",
         "The whole workbook",
-        "Workbook - The file is not an Excel workbook",
-        "Danger statements sheet",
-        "(SOS102)",
-        "(SOS207)",
-        "Case sheet",
-        "(WB006)",
+        "Workbook - Error: The file is not an Excel workbook",
         "Scaling sheet",
-        "(SOS105)",
-        "(SOS206)",
+        "Scaling!D3 - Error: This score has no reason",
+        "Case sheet",
+        "Case!B3 - Error: Meeting type",
+        "Warnings (3):",
+        "Workbook - Warning: There are five",
+        "Danger statements sheet",
+        "Danger statements!B2 - Warning: Say what was done",
+        "Scaling sheet",
+        "Scaling - Warning: Amara",
     ]
-    positions = [text.index(marker) for marker in order]
-    assert positions == sorted(positions)
+    position = 0
+    for marker in order:  # each found after the one before it
+        position = text.index(marker, position) + len(marker)
+
+
+def test_every_problem_line_names_its_level_in_a_word() -> None:
+    """Each problem line says Error or Warning in words, in problems.txt and the receipt alike."""
+    text = problems_text("case.xlsx", [LABEL, MEETING_TYPE, NOT_SCORED, SCORE, NO_GOAL, WHOLE])
+    lines = [line for line in text.split(NEWLINE) if line.endswith(")") and " - " in line]
+    assert len(lines) == 6
+    assert all(" - Error: " in line or " - Warning: " in line for line in lines)
+    receipt = receipt_text("case.xlsx", [], [NOT_SCORED, LABEL], datetime(2024, 5, 1))
+    assert "  Scaling - Warning: Amara has no score of her own. (SOS206)" in receipt.split(NEWLINE)
+
+
+def test_a_text_with_errors_only_has_no_warnings_heading() -> None:
+    """A group heading appears only when the group has problems."""
+    text = problems_text("case.xlsx", [NO_GOAL])
+    assert "Errors (1):" in text
+    assert "Warnings (" not in text
 
 
 def test_a_sheet_named_like_the_workbook_heading_is_its_own_group() -> None:
     """A tab called 'The whole workbook' is not mixed up with problems about the whole file."""
     odd = problem("WB004", "The whole workbook", "A1", "Empty.")
     text = problems_text("c.xlsx", [odd, MANY])
-    assert "The whole workbook sheet" + NEWLINE + "  The whole workbook!A1 - Empty." in text
+    assert "The whole workbook sheet" + NEWLINE + "  The whole workbook!A1 - Error: Empty." in text
     assert NEWLINE + "The whole workbook" + NEWLINE + "  Workbook - Warning: There are" in text
 
 
@@ -93,7 +122,8 @@ def test_problems_within_a_sheet_follow_the_cells() -> None:
     earlier = problem("WB004", "Children", "B9", "Name is empty.")
     sheet_wide = problem("WB003", "Children", None, "Column 'Name' is missing.")
     text = problems_text("case.xlsx", [later, earlier, sheet_wide])
-    assert text.index("Children - Column") < text.index("Children!B9") < text.index("Children!B10")
+    first = text.index("Children - Error: Column")
+    assert first < text.index("Children!B9") < text.index("Children!B10")
 
 
 def test_problems_text_uses_windows_line_endings_only() -> None:
@@ -103,7 +133,7 @@ def test_problems_text_uses_windows_line_endings_only() -> None:
     assert text.endswith(NEWLINE)
     assert "\n" not in text.replace(NEWLINE, "")
     assert "\r" not in text.replace(NEWLINE, "")
-    assert "Case!B2 - First line second line third part. (WB004)" in text
+    assert "Case!B2 - Error: First line second line third part. (WB004)" in text
 
 
 def test_one_problem_is_counted_in_the_singular() -> None:
@@ -142,8 +172,8 @@ def test_receipt_lists_documents_and_warnings() -> None:
     assert "  CP-1 Report 2024-05-01.docx" in lines
     assert "  CP-1 Words and pictures 2024-05-01.docx" in lines
     assert any(line.startswith("Warnings (2): the documents were made") for line in lines)
-    assert "  Scaling - Amara has no score of her own. (SOS206)" in lines
-    assert "  Danger statements!B2 - Say what was done, not 'neglect'. (SOS207)" in lines
+    assert "  Scaling - Warning: Amara has no score of her own. (SOS206)" in lines
+    assert "  Danger statements!B2 - Warning: Say what was done, not 'neglect'. (SOS207)" in lines
     assert "No warnings." not in text
 
 
@@ -174,10 +204,13 @@ def workbook(tmp_path: Path) -> Path:
 
 
 def marked_cells(book: Workbook) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """(sheet, cell) -> (fill colour, comment text) for every filled or commented cell."""
+    """(sheet, cell) -> (fill colour, comment text) for every filled or commented cell outside
+    the Problems sheet (whose legend and Level column are filled too)."""
     found = {}
     for sheet in book.worksheets:
         assert isinstance(sheet, Worksheet)
+        if sheet.title == PROBLEMS_SHEET_TITLE:
+            continue
         for row in sheet.iter_rows():
             for cell in row:
                 filled = cell.fill is not None and cell.fill.fill_type == "solid"
@@ -215,6 +248,46 @@ def test_a_cell_with_only_warnings_is_yellow(workbook: Path, tmp_path: Path) -> 
     }
 
 
+def test_the_problems_sheet_explains_the_colours_as_the_cells_use_them(
+    workbook: Path, tmp_path: Path
+) -> None:
+    """The Problems sheet's legend says red is an error and yellow a warning, in the very fills
+    the cells carry, and each row's Level is a word filled in its level's colour."""
+    book = load_workbook(write_marked_copy(workbook, [MEETING_TYPE, LABEL], tmp_path / "m.xlsx"))
+    sheet = book["Problems"]
+    legend = {
+        str(cell.value): cell.fill.fgColor.rgb
+        for row in sheet.iter_rows(min_col=7, max_col=7)
+        for cell in row
+        if cell.value and cell.fill.fill_type == "solid"
+    }
+    red = next(text for text in legend if text.startswith("Red"))
+    yellow = next(text for text in legend if text.startswith("Yellow"))
+    assert "error" in red and "warning" in yellow
+    assert legend[red] == book["Case"]["B3"].fill.fgColor.rgb == ERROR_FILL_COLOUR
+    assert legend[yellow] == book["Danger statements"]["B2"].fill.fgColor.rgb
+    assert legend[yellow] == WARNING_FILL_COLOUR
+    levels = {row[3].value: row[3].fill.fgColor.rgb for row in sheet.iter_rows(min_row=2)}
+    assert levels == {"Error": ERROR_FILL_COLOUR, "Warning": WARNING_FILL_COLOUR}
+
+
+def test_each_note_names_the_level_of_each_problem(workbook: Path, tmp_path: Path) -> None:
+    """A cell's note says Error or Warning in words before each message, not by colour alone."""
+    book = load_workbook(write_marked_copy(workbook, [NO_GOAL, LABEL], tmp_path / "m.xlsx"))
+    note = book["Danger statements"]["B2"].comment.text
+    assert "- Error: Danger statement DS1 has no safety goal. (SOS102)" in note
+    assert "- Warning: Say what was done, not 'neglect'. (SOS207)" in note
+
+
+def test_the_readme_describes_the_marked_copys_colours() -> None:
+    """The README and docs/hot-folder.md say what the code does: errors red, warnings yellow."""
+    project = Path(__file__).resolve().parents[2]
+    for document in (project / "README.md", project / "docs" / "hot-folder.md"):
+        text = " ".join(document.read_text(encoding="utf-8").split())
+        assert "each problem cell in red" not in text, document
+        assert "an error in red" in text and "only warnings in yellow" in text, document
+
+
 def test_problems_sheet_lists_every_problem_with_links(workbook: Path, tmp_path: Path) -> None:
     """A first, selected Problems sheet holds every problem, a bold frozen header and cell links."""
     problems = [MEETING_TYPE, NO_GOAL, NOT_SCORED, MANY]
@@ -222,19 +295,19 @@ def test_problems_sheet_lists_every_problem_with_links(workbook: Path, tmp_path:
     sheet = book.worksheets[0]
     assert sheet.title == "Problems"
     assert book.active is sheet
-    assert [c.value for c in sheet[1]] == ["Sheet", "Cell", "Code", "Level", "Message"]
-    assert all(c.font.bold for c in sheet[1])
+    assert [c.value for c in sheet[1][:5]] == ["Sheet", "Cell", "Code", "Level", "Message"]
+    assert all(c.font.bold for c in sheet[1][:5])
     assert sheet.freeze_panes == "A2"
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    rows = [[c.value for c in row[:5]] for row in sheet.iter_rows(min_row=2)]
     assert rows == [
-        ["The whole workbook", None, "SOS201", "Warning", MANY.message],
         ["Case", "B3", "WB006", "Error", MEETING_TYPE.message],
         ["Danger statements", "B2", "SOS102", "Error", NO_GOAL.message],
+        ["The whole workbook", None, "SOS201", "Warning", MANY.message],
         ["Scaling", None, "SOS206", "Warning", NOT_SCORED.message],
     ]
-    assert sheet["B3"].hyperlink.location == "'Case'!B3"
-    assert sheet["B4"].hyperlink.location == "'Danger statements'!B2"
-    assert sheet["B2"].hyperlink is None
+    assert sheet["B2"].hyperlink.location == "'Case'!B3"
+    assert sheet["B3"].hyperlink.location == "'Danger statements'!B2"
+    assert sheet["B4"].hyperlink is None
     assert sheet.column_dimensions["E"].width >= 60
     assert not any(ws.sheet_view.tabSelected for ws in book.worksheets[1:])
 
