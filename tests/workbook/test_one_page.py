@@ -252,8 +252,8 @@ def test_the_blank_one_page_map_is_one_printable_sheet_asking_for_its_case(tmp_p
 
 
 def test_the_example_in_one_page_shape_is_valid_and_says_the_same_map(tmp_path: Path) -> None:
-    """The example family on a one-page map gives the same danger statements, goals, steps
-    and overall scores as the standard example."""
+    """The example family on a one-page map gives the same danger statements, goals (and how
+    long each is kept up), next steps (with their goal and status) and every score."""
     from sos_docs.workbook.example import INITIAL, made_on, write_example
     from sos_docs.workbook.one_page_blank import write_one_page_workbook
 
@@ -263,13 +263,19 @@ def test_the_example_in_one_page_shape_is_valid_and_says_the_same_map(tmp_path: 
     assert one_page.ok and standard.ok and one_page.case and standard.case
     a, b = one_page.case, standard.case
     assert [d.statement for d in a.danger_statements] == [d.statement for d in b.danger_statements]
-    assert [(g.goal, g.danger_statement_id) for g in a.safety_goals] == [
-        (g.goal, g.danger_statement_id) for g in b.safety_goals
+    assert [(g.goal, g.danger_statement_id, g.sustained_for_months) for g in a.safety_goals] == [
+        (g.goal, g.danger_statement_id, g.sustained_for_months) for g in b.safety_goals
     ]
-    assert [(s.action, s.who.name, s.by_when) for s in a.next_steps] == [
-        (s.action, s.who.name, s.by_when) for s in b.next_steps
+    assert [
+        (s.action, s.who.name, s.by_when, s.safety_goal_id, s.status) for s in a.next_steps
+    ] == [(s.action, s.who.name, s.by_when, s.safety_goal_id, s.status) for s in b.next_steps]
+    assert [(h.date, h.what_happened) for h in a.harm] == [
+        (h.date, h.what_happened) for h in b.harm
     ]
-    overall = [(s.participant.name, s.score) for s in b.scaling if not s.danger_statement_id]
-    assert [(s.participant.name, s.score) for s in a.scaling] == [
-        o for o in overall if o[0] != "Mia Hartley"
+    assert [
+        (s.participant.name, s.child and s.child.name, s.danger_statement_id, s.score)
+        for s in a.scaling
+    ] == [
+        (s.participant.name, s.child and s.child.name, s.danger_statement_id, s.score)
+        for s in b.scaling
     ]
