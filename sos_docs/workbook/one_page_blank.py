@@ -17,6 +17,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -84,7 +85,9 @@ BLANK_CASE_LABELS = (
     "Reason for report",
     "Children",
 )
-COLUMN_WIDTH = 55
+COLUMN_WIDTH = 48
+SCORE_COLUMN_WIDTH = 10
+LINE_HEIGHT = 15  # points: one line of 11-point text
 BLANK_ITEM_ROWS = 4
 ITEM_ROW_HEIGHT = 60
 QUESTION_FILLS = {
@@ -201,13 +204,29 @@ def _write_map(
     _write_scale(sheet, row + 1, case, rows)
     for letter in "ABC":
         sheet.column_dimensions[letter].width = COLUMN_WIDTH
-    for letter in "DEFGHI":
-        sheet.column_dimensions[letter].width = 14
+    for column in range(4, sheet.max_column + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = SCORE_COLUMN_WIDTH
+    if not style.blank:
+        _fit_row_heights(sheet)
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.fitToHeight = 1  # the map is one page, as on paper
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.gridLines = True
+
+
+def _fit_row_heights(sheet: Worksheet) -> None:
+    """Rows tall enough for their wrapped text: a row with a set height does not grow by
+    itself when printed, so a long item would be cut off."""
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str):
+                width = sheet.column_dimensions[cell.column_letter].width or SCORE_COLUMN_WIDTH
+                per_line = max(int(width * 1.3), 1)
+                wrapped = sum(-(-max(len(line), 1) // per_line) for line in cell.value.split("\n"))
+                lines = max(lines, wrapped)
+        sheet.row_dimensions[number].height = LINE_HEIGHT * lines
 
 
 def _lines(items: Sequence[str]) -> str:
