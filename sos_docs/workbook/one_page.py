@@ -122,6 +122,17 @@ _REASON = frozenset({"reason", "why", "reasons", "because"})
 _HIGHER = frozenset({"one point higher", "what would make it one point higher", "1 point higher"})
 _NAME = frozenset({"name", "person", "who", "participant", "people", ""})
 _BY = re.compile(r"^(?:by|due|before|by when)\s*:?\s+(?P<date>.+)$", re.IGNORECASE)
+_GOAL_REF = re.compile(r"^(?:g|goal|safety goal|for goal)\s*(?P<number>\d{1,2})$", re.IGNORECASE)
+_STATUSES = {status.casefold(): status for status in schema.STEP_STATUSES}
+# "... - for 6 months" or "... (for 6 months)" after a safety goal: how long it must be kept up.
+_SUSTAINED = re.compile(
+    r"^(?P<goal>.+?)\s*(?:[-\u2013\u2014]\s*|\(\s*)(?:kept up |sustained )?for\s+"
+    r"(?P<months>\d{1,2})\s+months?\s*\)?\.?$",
+    re.IGNORECASE | re.DOTALL,
+)
+# "24/07/2026: what happened" (or "24 July 2026: ..."): a harm item with its date.
+_DATED = re.compile(r"^(?P<date>\d[\w /.\-]{5,18}?)\s*:\s*(?P<rest>.+)$", re.DOTALL)
+_CHILD_HEADINGS = frozenset({"child", "about", "about child", "about which child", "for child"})
 _STEP_SEPARATOR = re.compile(r"\s+[\u2013\u2014|]\s+|\s+-\s+")
 _CHILD_LINE = re.compile(
     r"^(?P<name>.+?)\s*(?:[,(\-\u2013\u2014]\s*(?P<due>due|edd|expected)?\s*:?\s*"
@@ -536,6 +547,8 @@ class MapScore:
     name_cell: tuple[int, int]
     score_cell: tuple[int, int]
     reason_cell: tuple[int, int] | None = None
+    child: str = ""  # a grid's Child column: the child the score is about ("" all)
+    child_cell: tuple[int, int] | None = None
 
 
 @dataclass
@@ -596,6 +609,8 @@ def _grid_header(texts: list[tuple[str, int]]) -> dict[int, str] | None:
             kinds[column] = "reason"
         elif folded in _HIGHER:
             kinds[column] = "higher"
+        elif folded in _CHILD_HEADINGS:
+            kinds[column] = "child"
         elif folded in _NAME:
             kinds[column] = "name"
         else:
@@ -613,6 +628,7 @@ def _read_grid(
     name_column = next((c for c, k in header.items() if k == "name"), max(score_columns[0] - 1, 1))
     reason_column = next((c for c, k in header.items() if k == "reason"), None)
     higher_column = next((c for c, k in header.items() if k == "higher"), None)
+    child_column = next((c for c, k in header.items() if k == "child"), None)
     while row <= sheet.max_row:
         if not _texts(sheet, row, (1, sheet.max_column)):
             return row + 1
@@ -638,6 +654,8 @@ def _read_grid(
                     name_cell=(row, name_column),
                     score_cell=(row, column),
                     reason_cell=(row, reason_column) if reason_column else (row, column),
+                    child=_text_at(sheet, row, child_column),
+                    child_cell=(row, child_column) if child_column else None,
                 )
             )
         row += 1
@@ -879,7 +897,10 @@ def _worry_sheets(
     for part, contract, header in simple:
         builder = SheetBuilder(contract.name, _headers(contract))
         for item in reading.parts.get(part, []):
-            builder.add({header: item.text}, item.origin(title))
+            values: dict[str, CellValue] = {header: item.text}
+            if part == HARM:
+                values = harm_values(item.text)
+            builder.add(values, item.origin(title))
         builders.append(builder)
         sheet_origins[contract.name] = _part_origin(reading, part, title, heading_cell[WORRIED])
     dangers = SheetBuilder(DANGER, _headers(schema.DANGER_STATEMENTS))
@@ -890,6 +911,26 @@ def _worry_sheets(
     builders.append(dangers)
     sheet_origins[DANGER] = _part_origin(reading, DANGER, title, heading_cell[WORRIED])
     return made
+
+
+def harm_values(text: str) -> dict[str, CellValue]:
+    """A harm item's What happened, and its Date when it starts with one ("24/07/2026: ...")."""
+    match = _DATED.match(text)
+    if match is None:
+        return {"What happened": text}
+    day = parse_date_text(match.group("date").strip())
+    if day is None:
+        return {"What happened": text}
+    return {"Date": day, "What happened": match.group("rest").strip()}
+
+
+def goal_values(text: str) -> dict[str, CellValue]:
+    """A safety goal's words, and how many months it must be kept up when it ends with
+    "- for 6 months" or "(for 6 months)"."""
+    match = _SUSTAINED.match(text.strip())
+    if match is None:
+        return {"Goal": text}
+    return {"Goal": match.group("goal").strip(), "Sustained for": int(match.group("months"))}
 
 
 def _working_well_sheet(
@@ -924,7 +965,7 @@ def _goal_sheet(
     for number, (goal, danger) in enumerate(zip(goals, pairs, strict=True), start=1):
         danger_id = danger_ids[danger][0] if danger is not None else ""
         builder.add(
-            {"ID": f"G{number}", "Danger statement": danger_id, "Goal": goal.text},
+            {"ID": f"G{number}", "Danger statement": danger_id, **goal_values(goal.text)},
             goal.origin(title),
         )
         made.append(f"G{number}")
@@ -1019,26 +1060,43 @@ def _steps_sheet(
     builder = SheetBuilder(schema.NEXT_STEPS.name, _headers(schema.NEXT_STEPS))
     mapping_date = _block_date(block)
     for item in reading.parts.get(STEPS, []):
-        action, who, by_when = parse_step(item.text, item.beside, mapping_date)
-        if people is not None and who:
-            who = people.known(who)
-        builder.add({"Action": action, "Who": who, "By when": by_when}, item.origin(title))
+        step = parse_step(item.text, item.beside, mapping_date)
+        who = people.known(step.who) if people is not None and step.who else step.who
+        values = {"Action": step.action, "Who": who, "By when": step.by_when}
+        builder.add({**values, "Safety goal": step.goal, "Status": step.status}, item.origin(title))
     builders.append(builder)
     sheet_origins[builder.name] = _part_origin(reading, STEPS, title, heading_cell[NEEDS])
 
 
+@dataclass(frozen=True)
+class StepParts:
+    """What a next step on the map says: the action, who, by when, its goal and status."""
+
+    action: str
+    who: str
+    by_when: CellValue
+    goal: str = ""  # "G2" from "- goal 2"
+    status: str = ""  # "Done" from "- done"
+
+
 def parse_step(
     text: str, beside: Sequence[tuple[CellValue, int]], mapping_date: dt.date | None
-) -> tuple[str, str, CellValue]:
-    """A next step's action, who and by when, from its text and the values beside it."""
+) -> StepParts:
+    """A next step's parts, from its text ("what - who - by when - goal 1 - done") and the
+    values beside it."""
     parts = [p.strip() for p in _STEP_SEPARATOR.split(text) if p.strip()]
     action, rest = (parts[0], parts[1:]) if parts else (text, [])
-    who, by_when = "", ""
+    who, by_when, goal, status = "", "", "", ""
     by_value: CellValue = None
     for part in rest:
         match = _BY.match(part)
+        goal_ref = _GOAL_REF.match(part)
         if match:
             by_when = match.group("date").strip()
+        elif goal_ref and not goal:
+            goal = f"G{goal_ref.group('number')}"
+        elif part.casefold() in _STATUSES and not status:
+            status = _STATUSES[part.casefold()]
         elif not who:
             who = part
         else:
@@ -1052,7 +1110,8 @@ def parse_step(
             by_when = (
                 _BY.match(as_text(value)) or re.match(r"(?P<date>.*)", as_text(value))
             ).group("date")  # type: ignore[union-attr]
-    return action, who, by_value if by_value is not None else _with_year(by_when, mapping_date)
+    when = by_value if by_value is not None else _with_year(by_when, mapping_date)
+    return StepParts(action, who, when, goal, status)
 
 
 def _with_year(text: str, mapping_date: dt.date | None) -> str:
@@ -1095,6 +1154,7 @@ def _scaling_sheet(scale: ScaleReading, title: str, people: _People | None) -> S
         builder.add(
             {
                 "Participant": name,
+                "Child": found.child,
                 "Danger statement": danger,
                 "Score": found.score,
                 "Reason": found.reason,
@@ -1102,6 +1162,7 @@ def _scaling_sheet(scale: ScaleReading, title: str, people: _People | None) -> S
             },
             CellOrigin(title, _a1(*found.score_cell)),
             Participant=name_origin,
+            Child=CellOrigin(title, _a1(*(found.child_cell or found.score_cell))),
             Reason=CellOrigin(title, _a1(*(found.reason_cell or found.score_cell))),
         )
     return builder

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,7 +27,13 @@ from sos_docs.workbook import example as example_case
 from sos_docs.workbook.cells import format_date
 from sos_docs.workbook.one_page import QUESTION_HEADINGS, WORKING_WELL, WORRIED
 
-__all__ = ["MAP_REPLACES", "MAP_SHEET", "build_one_page", "write_one_page_workbook"]
+__all__ = [
+    "MAP_REPLACES",
+    "MAP_SHEET",
+    "build_one_page",
+    "save_new_workbook",
+    "write_one_page_workbook",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +85,9 @@ BLANK_CASE_LABELS = (
     "Reason for report",
     "Children",
 )
-COLUMN_WIDTH = 55
+COLUMN_WIDTH = 48
+SCORE_COLUMN_WIDTH = 10
+LINE_HEIGHT = 15  # points: one line of 11-point text
 BLANK_ITEM_ROWS = 4
 ITEM_ROW_HEIGHT = 60
 QUESTION_FILLS = {
@@ -93,24 +103,43 @@ Row = Mapping[str, object]
 
 
 def write_one_page_workbook(
-    path: Path, *, example: bool = False, today: dt.date | None = None
+    path: Path,
+    *,
+    example: bool = False,
+    today: dt.date | None = None,
+    one_item_per_cell: bool = False,
 ) -> Path:
     """Write a new one-page map at `path` (blank, or the example family made on `today`)."""
-    target = blank._checked_target(Path(path))
-    book = build_one_page(example=example, today=today)
-    blank._save_as_new_file(book, target)
+    book = build_one_page(example=example, today=today, one_item_per_cell=one_item_per_cell)
+    target = save_new_workbook(book, Path(path))
     log.info("Wrote %s one-page map %s", "example" if example else "blank", target)
     return target
 
 
-def build_one_page(*, example: bool = False, today: dt.date | None = None) -> Workbook:
-    """The one-page map in memory; the example keeps the standard sheets the map cannot say."""
+def save_new_workbook(book: Workbook, path: Path) -> Path:
+    """Save `book` as a new .xlsx at `path`, whole or not at all, never over an existing file.
+
+    The one place outside blank.py that uses its saving helpers (to be made public there).
+    """
+    target = blank._checked_target(path)
+    blank._save_as_new_file(book, target)
+    return target
+
+
+def build_one_page(
+    *, example: bool = False, today: dt.date | None = None, one_item_per_cell: bool = False
+) -> Workbook:
+    """The one-page map in memory; the example keeps the standard sheets the map cannot say.
+
+    Items are written as lines within a cell (bullets), or with `one_item_per_cell` each in
+    a cell of its own, one under the other.
+    """
     if not example:
         book = Workbook()
         sheet = book.active
         assert sheet is not None
         sheet.title = MAP_SHEET
-        _write_map(sheet, dict.fromkeys(BLANK_CASE_LABELS), {}, blank_rows=True)
+        _write_map(sheet, dict.fromkeys(BLANK_CASE_LABELS), {}, MapStyle(blank=True))
         return book
     case, rows = example_case.rows_for(today or dt.date.today())
     book = blank.build_workbook(example=True, today=today or dt.date.today())
@@ -118,8 +147,17 @@ def build_one_page(*, example: bool = False, today: dt.date | None = None) -> Wo
         del book[name]
     sheet = book.create_sheet(MAP_SHEET, 0)
     book.active = 0
-    _write_map(sheet, _example_case(case, rows), rows, blank_rows=False)
+    style = MapStyle(blank=False, per_cell=one_item_per_cell)
+    _write_map(sheet, _example_case(case, rows), rows, style)
     return book
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """How the map is written: blank rows to fill in, and items one a cell or one a line."""
+
+    blank: bool
+    per_cell: bool = False
 
 
 def _names(rows: Mapping[str, list[dict[str, object]]]) -> dict[str, str]:
@@ -143,8 +181,7 @@ def _write_map(
     sheet: Worksheet,
     case: Mapping[str, object],
     rows: Mapping[str, list[dict[str, object]]],
-    *,
-    blank_rows: bool,
+    style: MapStyle,
 ) -> None:
     """The case block, the three columns, grey areas and the scale grid, set up to print."""
     sheet["A1"] = "Signs of Safety mapping"
@@ -162,18 +199,34 @@ def _write_map(
         cell = sheet.cell(row, column, heading)
         cell.font = HEADING_FONT
         cell.fill = PatternFill("solid", start_color=QUESTION_FILLS[question])
-    row = _write_columns(sheet, row + 1, rows, blank_rows=blank_rows)
-    row = _write_grey(sheet, row, rows, blank_rows=blank_rows)
+    row = _write_columns(sheet, row + 1, rows, style)
+    row = _write_grey(sheet, row, rows, blank_rows=style.blank)
     _write_scale(sheet, row + 1, case, rows)
     for letter in "ABC":
         sheet.column_dimensions[letter].width = COLUMN_WIDTH
-    for letter in "DEF":
-        sheet.column_dimensions[letter].width = 14
+    for column in range(4, sheet.max_column + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = SCORE_COLUMN_WIDTH
+    if not style.blank:
+        _fit_row_heights(sheet)
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.fitToHeight = 1  # the map is one page, as on paper
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.gridLines = True
+
+
+def _fit_row_heights(sheet: Worksheet) -> None:
+    """Rows tall enough for their wrapped text: a row with a set height does not grow by
+    itself when printed, so a long item would be cut off."""
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str):
+                width = sheet.column_dimensions[cell.column_letter].width or SCORE_COLUMN_WIDTH
+                per_line = max(int(width * 1.3), 1)
+                wrapped = sum(-(-max(len(line), 1) // per_line) for line in cell.value.split("\n"))
+                lines = max(lines, wrapped)
+        sheet.row_dimensions[number].height = LINE_HEIGHT * lines
 
 
 def _lines(items: Sequence[str]) -> str:
@@ -184,14 +237,20 @@ def _label(sheet: Worksheet, row: int, column: int, text: str) -> None:
     sheet.cell(row, column, text).font = LABEL_FONT
 
 
-def _items(sheet: Worksheet, row: int, column: int, items: Sequence[str], blank: bool) -> None:
-    if items or blank:
+def _items(sheet: Worksheet, row: int, column: int, items: Sequence[str], style: MapStyle) -> int:
+    """A part's items from `row` down: lines in one cell, or one a cell; the rows used."""
+    if style.per_cell and items:
+        for offset, item in enumerate(items):
+            sheet.cell(row + offset, column, item).alignment = WRAP
+        return len(items)
+    if items or style.blank:
         sheet.cell(row, column, _lines(items) if items else None).alignment = WRAP
     sheet.row_dimensions[row].height = ITEM_ROW_HEIGHT
+    return 1
 
 
 def _write_columns(
-    sheet: Worksheet, row: int, rows: Mapping[str, list[dict[str, object]]], *, blank_rows: bool
+    sheet: Worksheet, row: int, rows: Mapping[str, list[dict[str, object]]], style: MapStyle
 ) -> int:
     """Harm | Existing safety | Next steps, then Danger statements | Strengths | Safety goals
     (each goal on its danger statement's row), then Complicating factors; the row after."""
@@ -199,41 +258,57 @@ def _write_columns(
     _label(sheet, row, 1, "Harm")
     _label(sheet, row, 2, "Existing safety")
     _label(sheet, row, 3, "Next steps")
-    harm = [str(r["What happened"]) for r in rows.get("Harm", [])]
+    harm = [_harm(r) for r in rows.get("Harm", [])]
     well = rows.get("Working well", [])
     safety = [str(r["What is working well"]) for r in well if r["Type"] == "Existing safety"]
     strengths = [str(r["What is working well"]) for r in well if r["Type"] != "Existing safety"]
-    steps = [_step(r, names) for r in rows.get("Next steps", [])]
-    _items(sheet, row + 1, 1, harm, blank_rows)
-    _items(sheet, row + 1, 2, safety, blank_rows)
-    _items(sheet, row + 1, 3, steps, blank_rows)
-    row += 2
+    goal_numbers = {str(g["ID"]): n for n, g in enumerate(rows.get("Safety goals", []), 1)}
+    steps = [_step(r, names, goal_numbers) for r in rows.get("Next steps", [])]
+    used = [
+        _items(sheet, row + 1, c, part, style) for c, part in ((1, harm), (2, safety), (3, steps))
+    ]
+    row += 1 + max(used)
     _label(sheet, row, 1, "Danger statements")
     _label(sheet, row, 2, "Strengths")
     _label(sheet, row, 3, "Safety goals")
     dangers = rows.get("Danger statements", [])
-    goals = {str(g["Danger statement"]): str(g["Goal"]) for g in rows.get("Safety goals", [])}
-    count = max(len(dangers), 2 if blank_rows else 0)
+    goals = {str(g["Danger statement"]): _goal(g) for g in rows.get("Safety goals", [])}
+    count = max(len(dangers), 2 if style.blank else 0)
     for index in range(count):
         statement = str(dangers[index]["Statement"]) if index < len(dangers) else None
         goal = goals.get(str(dangers[index]["ID"])) if index < len(dangers) else None
         sheet.cell(row + 1 + index, 1, statement).alignment = WRAP
         sheet.cell(row + 1 + index, 3, goal).alignment = WRAP
         sheet.row_dimensions[row + 1 + index].height = ITEM_ROW_HEIGHT
-    _items(sheet, row + 1, 2, strengths, blank_rows)
-    row += 1 + count
+    row += 1 + max(count, _items(sheet, row + 1, 2, strengths, style))
     _label(sheet, row, 1, "Complicating factors")
     factors = [str(r["Factor"]) for r in rows.get("Complicating factors", [])]
-    _items(sheet, row + 1, 1, factors, blank_rows)
-    return row + 2
+    return row + 1 + _items(sheet, row + 1, 1, factors, style)
 
 
-def _step(row: Row, names: Mapping[str, str]) -> str:
-    """A next step as one line: what - who - by when."""
+def _harm(row: Row) -> str:
+    """A harm as the map writes it: "24/07/2026: what happened"."""
+    day = row.get("Date")
+    when = f"{format_date(day)}: " if isinstance(day, dt.date) else ""
+    return f"{when}{row['What happened']}"
+
+
+def _goal(row: Row) -> str:
+    """A safety goal as the map writes it: the goal, then "- for 6 months"."""
+    months = row.get("Sustained for")
+    return f"{row['Goal']} - for {months} months" if months else str(row["Goal"])
+
+
+def _step(row: Row, names: Mapping[str, str], goal_numbers: Mapping[str, int]) -> str:
+    """A next step as one line: what - who - by when - goal 1 - status."""
     who = str(row.get("Who", ""))
     by_when = row.get("By when")
-    when = f" - by {format_date(by_when)}" if isinstance(by_when, dt.date) else ""
-    return f"{row['Action']} - {names.get(who, who)}{when}"
+    parts = [str(row["Action"]), names.get(who, who)]
+    parts += [f"by {format_date(by_when)}"] if isinstance(by_when, dt.date) else []
+    goal = goal_numbers.get(str(row.get("Safety goal") or ""))
+    parts += [f"goal {goal}"] if goal else []
+    parts += [str(row["Status"]).lower()] if row.get("Status") else []
+    return " - ".join(parts)
 
 
 def _write_grey(
@@ -262,23 +337,31 @@ def _write_scale(
     sheet.cell(row + 1, 1, f"0 = {zero}").alignment = WRAP
     sheet.cell(row + 2, 1, f"10 = {ten}").alignment = WRAP
     dangers = [str(d["ID"]) for d in rows.get("Danger statements", [])] or ["D1", "D2"]
-    header = ["Name", "Overall", *dangers, "Reason", "One point higher"]
+    # Name and the words in the three wide columns, the child and the scores in narrow ones.
+    header = ["Name", "Reason", "One point higher", "Child", "Overall", *dangers]
     grid = row + 4
     for column, text in enumerate(header, start=1):
         sheet.cell(grid, column, text).font = Font(bold=True)
-    scores = [s for s in rows.get("Scaling", []) if not s.get("Child")]
-    by_person: dict[str, dict[str, object]] = {}
-    for score in scores:
-        person = by_person.setdefault(
-            names.get(str(score["Participant"]), str(score["Participant"])), {}
-        )
-        person[str(score.get("Danger statement") or "Overall")] = score["Score"]
-        if not score.get("Danger statement"):
-            person["Reason"] = score.get("Reason")
-            person["One point higher"] = score.get("One point higher")
-    for offset, (name, values) in enumerate(by_person.items(), start=1):
-        sheet.cell(grid + offset, 1, name)
-        for column, key in enumerate(header[1:], start=2):
+    for offset, values in enumerate(_grid_rows(rows, names), start=1):
+        for column, key in enumerate(header, start=1):
             value = values.get(key)
             if value not in (None, ""):
                 sheet.cell(grid + offset, column, value).alignment = WRAP  # type: ignore[call-overload]
+
+
+def _grid_rows(
+    rows: Mapping[str, list[dict[str, object]]], names: Mapping[str, str]
+) -> list[dict[str, object]]:
+    """The grid's rows: a person's scores share a row when they are about the same child for
+    the same reason (the grid has one Reason a row), else each has a row of its own."""
+    grid: dict[tuple[str, ...], dict[str, object]] = {}
+    for score in rows.get("Scaling", []):
+        name = names.get(str(score["Participant"]), str(score["Participant"]))
+        child = names.get(str(score.get("Child") or ""), str(score.get("Child") or ""))
+        reason, higher = str(score.get("Reason") or ""), str(score.get("One point higher") or "")
+        values = grid.setdefault(
+            (name, child, reason, higher),
+            {"Name": name, "Child": child, "Reason": reason, "One point higher": higher},
+        )
+        values[str(score.get("Danger statement") or "Overall")] = score["Score"]
+    return list(grid.values())

@@ -1,4 +1,5 @@
-"""One-page maps for tests: a team's single sheet, written cell by cell with openpyxl."""
+"""One-page maps for tests: a team's single sheet written cell by cell with openpyxl, and the
+example family on one-page maps (lines in cells, one item a cell), whole and broken."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sos_docs.workbook.one_page_blank import MAP_SHEET, write_one_page_workbook
 
 CASE_BLOCK: list[list[object]] = [
     ["Case reference", "CP-1"],
@@ -67,3 +72,60 @@ def write_map(path: Path, rows: Sequence[Sequence[object]], *, views: bool = Tru
         extra.append(["Mia Hartley", "Shouting", "Nanna"])
     book.save(path)
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# The example family on team-shaped one-page maps (the must-show workbooks of issue 16)
+
+LINES, CELLS = "lines", "cells"
+EXAMPLE_MAP_NAMES = {LINES: "one-page-map-lines.xlsx", CELLS: "one-page-map-cells.xlsx"}
+
+
+def example_map(folder: Path, shape: str, today: dt.date) -> Path:
+    """The example family's initial conference (workbook/example.py's rows, made on `today`)
+    on a one-page map: `LINES` writes each part's items as bulleted lines within one cell
+    (Alt+Enter), `CELLS` one item a cell; both score on a grid (people down, danger
+    statements across, a Child column)."""
+    return write_one_page_workbook(
+        folder / EXAMPLE_MAP_NAMES[shape],
+        example=True,
+        today=today,
+        one_item_per_cell=shape == CELLS,
+    )
+
+
+def find_cell(sheet: Worksheet, starts_with: str) -> Cell:
+    """The first cell of a sheet whose text contains `starts_with` (as typed, any line)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and starts_with in cell.value:
+                return cell
+    raise AssertionError(f"no cell holds {starts_with!r}")
+
+
+def break_lines_map(path: Path) -> dict[str, str]:
+    """Break the lines map in place: its first next step loses who and by when, and a second
+    "Danger statements" label goes above the complicating factors. Returns problem -> cell."""
+    book = load_workbook(path)
+    sheet = book[MAP_SHEET]
+    steps = find_cell(sheet, "Meet Kerry, Dean")
+    first, _, rest = str(steps.value).partition("\n")
+    steps.value = f"{first.split(' - ')[0]}\n{rest}"
+    factors = find_cell(sheet, "Complicating factors")
+    factors.value = "Danger statement:"
+    book.save(path)
+    return {"no who": steps.coordinate, "second label": factors.coordinate}
+
+
+def break_cells_map(path: Path) -> dict[str, str]:
+    """Break the cells map in place: the scale grid's first row loses its name, and a second
+    "Danger statements" label replaces the complicating factors' label. Returns problem -> cell."""
+    book = load_workbook(path)
+    sheet = book[MAP_SHEET]
+    header = find_cell(sheet, "One point higher")
+    name = sheet.cell(header.row + 1, 1)
+    name.value = None
+    factors = find_cell(sheet, "Complicating factors")
+    factors.value = "DANGER STATEMENTS"
+    book.save(path)
+    return {"no name": name.coordinate, "second label": factors.coordinate}

@@ -252,8 +252,8 @@ def test_the_blank_one_page_map_is_one_printable_sheet_asking_for_its_case(tmp_p
 
 
 def test_the_example_in_one_page_shape_is_valid_and_says_the_same_map(tmp_path: Path) -> None:
-    """The example family on a one-page map gives the same danger statements, goals, steps
-    and overall scores as the standard example."""
+    """The example family on a one-page map gives the same danger statements, goals (and how
+    long each is kept up), next steps (with their goal and status) and every score."""
     from sos_docs.workbook.example import INITIAL, made_on, write_example
     from sos_docs.workbook.one_page_blank import write_one_page_workbook
 
@@ -263,13 +263,60 @@ def test_the_example_in_one_page_shape_is_valid_and_says_the_same_map(tmp_path: 
     assert one_page.ok and standard.ok and one_page.case and standard.case
     a, b = one_page.case, standard.case
     assert [d.statement for d in a.danger_statements] == [d.statement for d in b.danger_statements]
-    assert [(g.goal, g.danger_statement_id) for g in a.safety_goals] == [
-        (g.goal, g.danger_statement_id) for g in b.safety_goals
+    assert [(g.goal, g.danger_statement_id, g.sustained_for_months) for g in a.safety_goals] == [
+        (g.goal, g.danger_statement_id, g.sustained_for_months) for g in b.safety_goals
     ]
-    assert [(s.action, s.who.name, s.by_when) for s in a.next_steps] == [
-        (s.action, s.who.name, s.by_when) for s in b.next_steps
+    assert [
+        (s.action, s.who.name, s.by_when, s.safety_goal_id, s.status) for s in a.next_steps
+    ] == [(s.action, s.who.name, s.by_when, s.safety_goal_id, s.status) for s in b.next_steps]
+    assert [(h.date, h.what_happened) for h in a.harm] == [
+        (h.date, h.what_happened) for h in b.harm
     ]
-    overall = [(s.participant.name, s.score) for s in b.scaling if not s.danger_statement_id]
-    assert [(s.participant.name, s.score) for s in a.scaling] == [
-        o for o in overall if o[0] != "Mia Hartley"
+    assert [
+        (s.participant.name, s.child and s.child.name, s.danger_statement_id, s.score)
+        for s in a.scaling
+    ] == [
+        (s.participant.name, s.child and s.child.name, s.danger_statement_id, s.score)
+        for s in b.scaling
     ]
+
+
+def test_what_a_one_page_map_item_can_carry_beside_its_words() -> None:
+    """A harm's leading date, a goal's "- for 6 months" and a step's "- goal 2 - done" are read
+    into their columns; text that only looks like them stays words."""
+    from sos_docs.workbook.one_page import goal_values, harm_values, parse_step
+
+    assert harm_values("24/07/2026: Dad pushed Mum") == {
+        "Date": dt.date(2026, 7, 24),
+        "What happened": "Dad pushed Mum",
+    }
+    assert harm_values("Dad said: no") == {"What happened": "Dad said: no"}
+    assert goal_values("No hitting. - for 6 months") == {"Goal": "No hitting.", "Sustained for": 6}
+    assert goal_values("No hitting (for 3 months)") == {"Goal": "No hitting", "Sustained for": 3}
+    assert goal_values("No hitting, for 6 months") == {"Goal": "No hitting, for 6 months"}
+    step = parse_step("Refer - Kerry Hartley - by 20/03/2026 - goal 2 - Done", (), None)
+    assert (step.action, step.who, step.by_when, step.goal, step.status) == (
+        "Refer",
+        "Kerry Hartley",
+        "20/03/2026",
+        "G2",
+        "Done",
+    )
+
+
+def test_a_grid_child_column_says_which_child_a_score_is_about(tmp_path: Path) -> None:
+    """A grid's Child column gives each score on its row that child."""
+    grid = [
+        ["Scale"],
+        ["Name", "Child", "Overall", "D1", "Reason"],
+        ["Ada Okafor (Social worker)", None, 4, None, "Two call-outs"],
+        ["Ada Okafor (Social worker)", "Mia Hartley", None, 3, "She saw it"],
+    ]
+    result = check_workbook(
+        write_map(tmp_path / "m.xlsx", _with_grid(lines_map(), grid)), today=TODAY
+    )
+    assert result.ok, [(p.code, p.where) for p in result.errors]
+    assert result.case is not None
+    assert [
+        (s.child and s.child.name, s.danger_statement_id, s.reason) for s in result.case.scaling
+    ] == [(None, "", "Two call-outs"), ("Mia Hartley", "D1", "She saw it")]
