@@ -558,8 +558,12 @@ def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
 def _config(
     root: Path | None, overrides: dict[str, object], config_file: Path | None = None
 ) -> Config:
+    from sos_docs.pipeline import check_layout_of
+
     with _user_errors():
-        return load_config(root, config_file, overrides)
+        config = load_config(root, config_file, overrides)
+        check_layout_of(config)  # a team layout's names, checked against the workbook format
+        return config
 
 
 @contextlib.contextmanager

@@ -53,6 +53,10 @@ WB012 = _code("WB012", WARNING, "Values hidden by their format or white text wer
 WB013 = _code(
     "WB013", ERROR, "The workbook's Format is one this sos-docs does not read (only 1 and 2)."
 )
+# A team's own workbook read through its layout (README, Team layouts).
+WB015 = _code(
+    "WB015", ERROR, "A sheet, heading or label the team's layout names is not in the workbook."
+)
 
 # Signs of Safety rules that stop the documents.
 SOS101 = _code("SOS101", ERROR, "There is no danger statement.")

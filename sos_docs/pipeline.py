@@ -50,6 +50,7 @@ from sos_docs.workbook import copies
 from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.history import conference_date, read_history
 from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.team_layout import apply_layout, check_layout
 from sos_docs.workbook.validate import validate
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,15 @@ def check_workbook(
         raw = read_workbook(path, config.limits)
     except WorkbookError as exc:
         return Validation(None, (codes.problem(codes.WB001, exc.sheet, exc.cell, str(exc)),))
+    if config.layout is not None:
+        raw = apply_layout(raw, config.layout)
     return validate(raw, today=today, sharing=config.sharing)
+
+
+def check_layout_of(config: Config) -> None:
+    """ConfigError (its file and line) when the root's layout names what no workbook has."""
+    if config.layout is not None:
+        check_layout(config.layout)
 
 
 def earlier_files(paths: Sequence[Path]) -> EarlierLookup:
@@ -161,7 +170,9 @@ def case_history(
                 "review was made without them.",
             )
         )
-    return read_history(case, candidates, config.limits, today, sharing=config.sharing)
+    return read_history(
+        case, candidates, config.limits, today, sharing=config.sharing, layout=config.layout
+    )
 
 
 def history_problems(case: MappingCase, history: CaseHistory | None) -> list[Problem]:

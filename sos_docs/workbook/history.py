@@ -24,11 +24,13 @@ from sos_docs.model import (
     EarlierConference,
     EarlierWorkbook,
     MappingCase,
+    TeamLayout,
     Validation,
 )
 from sos_docs.wording import plural
 from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.team_layout import apply_layout
 from sos_docs.workbook.validate import validate
 from sos_docs.working_days import SharingRules
 
@@ -54,12 +56,14 @@ def read_history(
     today: dt.date | None = None,
     most: int = MAX_EARLIER_WORKBOOKS,
     sharing: SharingRules | None = None,
+    layout: TeamLayout | None = None,
 ) -> CaseHistory:
     """The earlier conferences of `case` among `candidates` (given oldest first), oldest first.
 
     At most `most` candidates are read (the latest ones), and reading stops once a third of
     the job's time limit has gone; each is said in a warning. Each is checked with the folder's
-    own `sharing` rules, as it was when it was processed.
+    own `sharing` rules, as it was when it was processed, and read through the folder's
+    `layout` when it has one.
     """
     warnings: list[str] = []
     if len(candidates) > most:
@@ -79,7 +83,7 @@ def read_history(
                 "of them were not read. The progress section uses the ones read."
             )
             break
-        earlier, warning = _guarded(case, candidate, limits, today, sharing)
+        earlier, warning = _guarded(case, candidate, limits, today, sharing, layout)
         if warning:
             warnings.append(warning)
         if earlier is not None:  # of two versions of one conference, the one processed last
@@ -94,11 +98,12 @@ def _guarded(
     limits: Limits,
     today: dt.date | None,
     sharing: SharingRules | None,
+    layout: TeamLayout | None = None,
 ) -> tuple[EarlierConference | None, str]:
     """`_earlier_conference`, where anything going wrong with one earlier file is a warning:
     an earlier workbook must never stop a review from being made."""
     try:
-        return _earlier_conference(case, candidate, limits, today, sharing)
+        return _earlier_conference(case, candidate, limits, today, sharing, layout)
     except (ValueError, OverflowError, OSError, MemoryError) as exc:
         log.warning("earlier workbook %s not used: %s", candidate.name, exc)
         return None, (
@@ -113,6 +118,7 @@ def _earlier_conference(
     limits: Limits,
     today: dt.date | None,
     sharing: SharingRules | None,
+    layout: TeamLayout | None = None,
 ) -> tuple[EarlierConference | None, str]:
     """The candidate as an earlier conference of `case`, or None and why not ("" when silent)."""
     name = candidate.name
@@ -124,6 +130,8 @@ def _earlier_conference(
             f"The earlier workbook {name} could not be read ({exc}), so the review does not "
             "use it. Check that it is still in place and opens in Excel."
         )
+    if layout is not None:
+        raw = apply_layout(raw, layout)
     validation = validate(raw, today=today, sharing=sharing)
     if not validation.ok or validation.case is None:
         return None, _invalid_warning(name, validation)

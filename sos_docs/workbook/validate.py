@@ -148,11 +148,14 @@ def validate(
     problems = sorted_problems(findings.problems, tables)
     has_errors = any(p.level is Level.ERROR for p in problems)
     log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
+    has_errors = has_errors or any(p.level is Level.ERROR for p in raw.shape_problems)
     case = None if has_errors else build_case(tables, book)
     if case is not None:
         # Which shared rows lose a withheld row they point at is known from the built case.
         problems = sorted_problems([*problems, *copies.dangling_problems(case)], tables)
-    return Validation(case, in_own_cells(problems, raw), tuple(findings.notes))
+    return Validation(
+        case, with_shape_problems(in_own_cells(problems, raw), raw), tuple(findings.notes)
+    )
 
 
 def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
@@ -160,6 +163,24 @@ def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Probl
     if not raw.origins and not raw.sheet_origins:
         return problems
     return tuple(_moved(found, raw.origin_of(found.sheet, found.cell)) for found in problems)
+
+
+# What a reshaping explains better where it found a sheet, heading or label missing: the
+# missing sheet, column or value validation then finds at the same place.
+EXPLAINED_BY_SHAPE = frozenset({codes.WB002, codes.WB003, codes.WB004})
+
+
+def with_shape_problems(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
+    """The reshaping's own problems first, in place of validation's at the same sheet and cell."""
+    if not raw.shape_problems:
+        return problems
+    places = {(found.sheet, found.cell) for found in raw.shape_problems}
+    kept = tuple(
+        found
+        for found in problems
+        if found.code not in EXPLAINED_BY_SHAPE or (found.sheet, found.cell) not in places
+    )
+    return (*raw.shape_problems, *kept)
 
 
 def _moved(found: Problem, origin: CellOrigin | None) -> Problem:
