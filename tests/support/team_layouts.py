@@ -88,8 +88,14 @@ TEAM_SHEETS = {
 class TeamWorkbook:
     """The example family in the team's own sheets; `cell` says where a value lands."""
 
-    def __init__(self, book: WorkbookBuilder | None = None) -> None:
+    def __init__(
+        self,
+        book: WorkbookBuilder | None = None,
+        headings: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         self.book = book or WorkbookBuilder()
+        # (standard sheet, standard column) -> a heading written other than the layout says
+        self.headings = headings or {}
 
     def write(self, path: Path) -> Path:
         """Write the team's workbook: the standard one, its Case and four tables reshaped."""
@@ -145,7 +151,7 @@ class TeamWorkbook:
             sheet.cell(1, 1, f"{team.title} (Riverside Family Support Team)")
         header = team.title_rows + 1
         for number, column in enumerate(columns, start=1):
-            sheet.cell(header, number, team.heading(column))
+            sheet.cell(header, number, self.headings.get((name, column), team.heading(column)))
         for offset, record in enumerate(self.book.rows(name), start=1):
             for number, column in enumerate(columns, start=1):
                 _put(sheet, header + offset, number, record.get(column))

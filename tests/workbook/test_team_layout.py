@@ -155,12 +155,8 @@ def test_a_sheet_the_workbook_lacks_names_the_layout_file_line_and_the_sheets(
 
 def test_a_team_heading_not_found_is_a_problem_at_the_teams_header_row(tmp_path: Path) -> None:
     """The layout looks for "Relation" but the sheet says "Relationship to the children"."""
-    team = TeamWorkbook()
-    TEAM_SHEETS["People"].headings["Relationship"] = "Relationship to child"
-    try:
-        path = team.write(tmp_path / "team.xlsx")
-    finally:
-        TEAM_SHEETS["People"].headings["Relationship"] = "Relation"
+    team = TeamWorkbook(headings={("People", "Relationship"): "Relationship to child"})
+    path = team.write(tmp_path / "team.xlsx")
     validation, errors = read_team(path)
     header = f"A{TEAM_SHEETS['People'].title_rows + 1}"
     assert errors == [f"Family!{header} {codes.WB015}"]
