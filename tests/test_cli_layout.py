@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -43,7 +44,7 @@ def test_layout_check_lists_problems_in_the_teams_cells_and_exits_1(tmp_path: Pa
     )
     assert result.exit_code == 1
     assert "  Relationship: MISSING (every workbook needs it)" in result.output
-    shown = {tuple(line.split()[:2]) for line in result.output.splitlines() if "!" in line}
+    shown = set(re.findall(r"^  (\S.*?!\S+)\s+([A-Z]+\d+) ", result.output, re.MULTILINE))
     assert ("Family!A3", codes.WB015) in shown
     assert (f"Action plan!{team.cell('Next steps', 'Who')}", codes.SOS103) in shown
 
