@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import docx
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -13,6 +17,7 @@ from sos_docs import codes
 from sos_docs.config import DEFAULT_CONFIG, load_layout
 from sos_docs.model import CellOrigin, EarlierWorkbook, Level, TeamLayout
 from sos_docs.pipeline import process_workbook
+from sos_docs.workbook import schema
 from sos_docs.workbook.history import read_history
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.team_layout import apply_layout, where_found
@@ -23,6 +28,7 @@ from tests.support.team_layouts import (
     DOCUMENTED_LAYOUT,
     DOCUMENTED_WORKBOOK,
     TEAM_SHEETS,
+    TeamSheet,
     TeamWorkbook,
 )
 
@@ -217,3 +223,57 @@ def test_the_documented_team_workbook_is_the_one_the_tests_build(tmp_path: Path)
     assert [s.title for s in documented.sheets] == [s.title for s in built.sheets]
     for ours, theirs in zip(built.sheets, documented.sheets, strict=True):
         assert dict(ours.cells) == dict(theirs.cells), ours.title
+
+
+NEXT_STEP_COLUMNS = [c.name for c in schema.NEXT_STEPS.columns]
+HEADING = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzÉéß ?()'-"), min_size=1, max_size=16
+).filter(lambda t: t.strip() and not t.strip().casefold().startswith(("column", "cell")))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.permutations(NEXT_STEP_COLUMNS),
+    headings=st.lists(HEADING, min_size=len(NEXT_STEP_COLUMNS), max_size=len(NEXT_STEP_COLUMNS)),
+    title_rows=st.integers(0, 3),
+)
+def test_any_order_and_any_headings_read_the_same_next_steps(
+    tmp_path_factory: pytest.TempPathFactory,
+    order: list[str],
+    headings: list[str],
+    title_rows: int,
+) -> None:
+    """Next steps under headings of the team's choosing, in any order, under title rows, are
+    read exactly as the standard workbook's, each problem-free."""
+    folded = {schema.normalise_label(h) for h in headings}
+    assume(len(folded) == len(headings))
+    folder = tmp_path_factory.mktemp("any")
+    team = TeamSheet("Our plan", title_rows, dict(zip(NEXT_STEP_COLUMNS, headings, strict=True)))
+    path = folder / "team.xlsx"
+    book = WorkbookBuilder()
+    book.write(path)
+    workbook = load_workbook(path)
+    del workbook["Next steps"]
+    sheet = workbook.create_sheet(team.title)
+    for number in range(1, title_rows + 1):
+        sheet.cell(number, 1, f"Title {number}")
+    for column, name in enumerate(order, start=1):
+        sheet.cell(title_rows + 1, column, team.heading(name))
+        for offset, record in enumerate(book.rows("Next steps"), start=1):
+            if record.get(name) is not None:
+                sheet.cell(title_rows + 1 + offset, column, record[name])
+    workbook.save(path)
+    entries = "".join(f"{json.dumps(n)} = {json.dumps(team.heading(n))}\n" for n in order)
+    layout_file = folder / "layout.toml"
+    layout_file.write_text(
+        f'[layout."Next steps"]\nsheet = "Our plan"\n{entries}', encoding="utf-8"
+    )
+    validation = validate(
+        apply_layout(read_workbook(path), load_layout(layout_file)), today=EXAMPLE_TODAY
+    )
+    standard = validate(
+        read_workbook(WorkbookBuilder().write(folder / "std.xlsx")), today=EXAMPLE_TODAY
+    )
+    assert validation.errors == ()
+    assert validation.case is not None and standard.case is not None
+    assert validation.case.next_steps == standard.case.next_steps
