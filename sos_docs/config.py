@@ -828,9 +828,11 @@ def _check_layout_repeats(path: Path, text: str) -> None:
         if key[:1] != (LAYOUT_TABLE,) or len(key) < 2:
             continue
         if key in seen:
-            what = f'the field "{key[2]}" of {key[1]}' if len(key) > 2 else f"the sheet {key[1]}"
+            what = "field" if len(key) > 2 else "sheet"
+            written = text.splitlines()[number - 1].strip()
             raise ConfigError(
-                f"{path}, line {number}: the layout names {what} twice (lines {seen[key]} and "
-                f"{number}). Each sheet and each field may be named once; delete one of the two."
+                f"{path}, line {number}: the layout names a {what} twice ({written!r} repeats "
+                f"line {seen[key]}, whatever the case or spaces). Each sheet and each field may "
+                "be named once; delete one of the two."
             )
         seen[key] = number

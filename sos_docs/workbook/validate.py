@@ -165,20 +165,23 @@ def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Probl
     return tuple(_moved(found, raw.origin_of(found.sheet, found.cell)) for found in problems)
 
 
-# What a reshaping explains better where it found a sheet, heading or label missing: the
-# missing sheet, column or value validation then finds at the same place.
-EXPLAINED_BY_SHAPE = frozenset({codes.WB002, codes.WB003, codes.WB004})
+# What a reshaping explains better where it found a sheet, heading or label missing: a missing
+# sheet, header row or column anywhere on that sheet, and a missing value at the same cell.
+EXPLAINED_ON_THE_SHEET = frozenset({codes.WB002, codes.WB003})
+EXPLAINED_AT_THE_CELL = frozenset({codes.WB004})
 
 
 def with_shape_problems(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
-    """The reshaping's own problems first, in place of validation's at the same sheet and cell."""
+    """The reshaping's own problems first, in place of validation's that they explain."""
     if not raw.shape_problems:
         return problems
+    sheets = {found.sheet for found in raw.shape_problems}
     places = {(found.sheet, found.cell) for found in raw.shape_problems}
     kept = tuple(
         found
         for found in problems
-        if found.code not in EXPLAINED_BY_SHAPE or (found.sheet, found.cell) not in places
+        if not (found.code in EXPLAINED_ON_THE_SHEET and found.sheet in sheets)
+        and not (found.code in EXPLAINED_AT_THE_CELL and (found.sheet, found.cell) in places)
     )
     return (*raw.shape_problems, *kept)
 

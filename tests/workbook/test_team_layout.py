@@ -277,3 +277,18 @@ def test_any_order_and_any_headings_read_the_same_next_steps(
     assert validation.errors == ()
     assert validation.case is not None and standard.case is not None
     assert validation.case.next_steps == standard.case.next_steps
+
+
+def test_an_empty_team_sheet_gets_the_layouts_problems_only(tmp_path: Path) -> None:
+    """The Action plan emptied of everything: the layout's problems say which headings are
+    looked for, and validation's own "no header row" is not said a second time."""
+    path = TeamWorkbook().write(tmp_path / "team.xlsx")
+    workbook = load_workbook(path)
+    del workbook["Action plan"]
+    workbook.create_sheet("Action plan")
+    workbook.save(path)
+    validation, errors = read_team(path)
+    on_the_sheet = [e for e in errors if e.startswith("Action plan")]
+    assert on_the_sheet and all(e.endswith(codes.WB015) for e in on_the_sheet), errors
+    messages = [p.message for p in validation.problems if p.code == codes.WB015]  # type: ignore[attr-defined]
+    assert any('"Task"' in m for m in messages) and any('"Owner"' in m for m in messages)
