@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sos_docs.pipeline import ProcessResult
     from sos_docs.service.doctor import Check
     from sos_docs.service.retention import Purged
+    from sos_docs.workbook.team_layout import Found
 
 
 ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -674,22 +675,115 @@ def _purge_text(config: Config, purged: Purged, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------- team layouts
+# `sos-docs layout check` and `layout suggest` (README, "Team layouts"): a team's own workbook
+# read through its layout. Self-contained: the rest of the CLI only gains the group.
+
+
+@cli.group("layout")
+def layout_group() -> None:
+    """Read a team's own workbook through a layout (README, "Team layouts")."""
+
+
+@layout_group.command("check")
+@click.argument("workbook", type=ExistingFile)
+@click.option(
+    "--layout",
+    "layout_file",
+    type=ExistingFile,
+    required=True,
+    help="The layout: a layout.toml, or a sos-docs.toml with a [layout] table.",
+)
+def layout_check_command(workbook: Path, layout_file: Path) -> None:
+    """Show where the layout finds each field of WORKBOOK, what is missing, and its problems.
+
+    Exits 0 when the workbook has no error read this way, 1 when it has.
+    """
+    from sos_docs.config import load_layout
+    from sos_docs.workbook.reader import read_workbook
+    from sos_docs.workbook.team_layout import check_layout, where_found
+    from sos_docs.workbook.validate import validate
+
+    with _user_errors():
+        layout = load_layout(layout_file)
+        check_layout(layout)
+        reshaped, found = where_found(read_workbook(workbook), layout)
+    validation = validate(reshaped)
+    click.echo(_found_text(layout_file, found))
+    click.echo("")
+    _print_validation(workbook, validation)
+    sys.exit(1 if validation.errors else 0)
+
+
+def _found_text(layout_file: Path, found: Sequence[Found]) -> str:
+    """Each standard sheet and field with where it was found, or that it was not."""
+    if not found:
+        return (
+            f"None of the sheets {layout_file.name} names is in the workbook, and it has the "
+            "usual sheets: it is read as a standard workbook."
+        )
+    lines: list[str] = []
+    sheet = None
+    for item in found:
+        if item.sheet != sheet:
+            sheet = item.sheet
+            lines.append(f'{item.sheet}: your sheet "{escape_text(item.team_sheet)}"')
+        if item.where:
+            lines.append(f"  {item.field}: {escape_text(item.where)}")
+        elif item.required:
+            lines.append(f"  {item.field}: MISSING (every workbook needs it)")
+        else:
+            lines.append(f"  {item.field}: not found")
+    return "\n".join(lines)
+
+
+@layout_group.command("suggest")
+@click.argument("workbook", type=ExistingFile)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the layout to this new file (default: print it).",
+)
+def layout_suggest_command(workbook: Path, output: Path | None) -> None:
+    """Write a first layout for WORKBOOK, matched from its sheet titles and headings."""
+    from sos_docs.files import write_new_file
+    from sos_docs.workbook.layout_suggest import suggest_layout
+    from sos_docs.workbook.reader import read_workbook
+
+    with _user_errors():
+        text = suggest_layout(read_workbook(workbook))
+        if output is None:
+            click.echo("\n".join(escape_text(line) for line in text.splitlines()))
+            return
+        if output.exists():
+            raise SosDocsError(f"{output} already exists. Choose another name or delete it first.")
+        write_new_file(output, text.encode("utf-8"))
+    click.echo(f"Wrote a first layout to {output}: check each line marked as a guess.")
+
+
 # ---------------------------------------------------------------------------------- helpers
 
 
 def _settings_of(given: Path | None, overrides: dict[str, object]) -> Config:
     """The settings `--config` names: a watched folder's (as the service there reads them, its
     templates and logo opened inside it), a sos-docs.toml's, or the defaults; flags over them."""
+    from sos_docs.pipeline import check_layout_of
+
     with _user_errors():
         if given is None or not given.is_dir():
-            return load_config(None, given, overrides)
-        root = given.resolve()
-        if not (root / CONFIG_FILE_NAME).is_file() and not (root / "inbox").is_dir():
-            raise ConfigError(
-                f"The folder {root} has no {CONFIG_FILE_NAME} and is not a watched folder. "
-                f"Give --config the folder `sos-docs watch` watches, or its {CONFIG_FILE_NAME}."
-            )
-        return load_config(root, None, overrides)
+            config = load_config(None, given, overrides)
+        else:
+            root = given.resolve()
+            if not (root / CONFIG_FILE_NAME).is_file() and not (root / "inbox").is_dir():
+                raise ConfigError(
+                    f"The folder {root} has no {CONFIG_FILE_NAME} and is not a watched folder. "
+                    f"Give --config the folder `sos-docs watch` watches, or its "
+                    f"{CONFIG_FILE_NAME}."
+                )
+            config = load_config(root, None, overrides)
+        check_layout_of(config)  # a team layout's names, checked against the workbook format
+        return config
 
 
 @contextlib.contextmanager

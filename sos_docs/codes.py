@@ -64,6 +64,10 @@ WB015 = _code(
     ERROR,
     "A one-page map's section label, item or scale row is where sos-docs cannot read it.",
 )
+# A team's own workbook read through its layout (README, Team layouts).
+WB016 = _code(
+    "WB016", ERROR, "A sheet, heading or label the team's layout names is not in the workbook."
+)
 
 # Signs of Safety rules that stop the documents.
 SOS101 = _code("SOS101", ERROR, "There is no danger statement.")

@@ -21,6 +21,7 @@ from typing import Any
 
 from sos_docs.errors import ConfigError
 from sos_docs.files import is_link, read_plain_file
+from sos_docs.model import LayoutField, LayoutSheet, TeamLayout
 from sos_docs.working_days import (
     DEFAULT_REGION,
     DEFAULT_SHARING_DAYS_INITIAL,
@@ -31,6 +32,14 @@ from sos_docs.working_days import (
 )
 
 CONFIG_FILE_NAME = "sos-docs.toml"
+# A team's layout of its own workbook: a [layout] table in sos-docs.toml, or this file beside it.
+LAYOUT_FILE_NAME = "layout.toml"
+LAYOUT_TABLE = "layout"
+LAYOUT_SHEET_SETTINGS = (
+    "sheet",
+    "header_row",
+)  # the keys of a [layout.X] table that are not fields
+MAX_LAYOUT_HEADER_ROW = 1000
 
 DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -164,6 +173,10 @@ class Config:
     holiday_region: str = DEFAULT_REGION  # England, Wales, Scotland or Northern Ireland
     sharing_days_initial: int = DEFAULT_SHARING_DAYS_INITIAL
     sharing_days_review: int = DEFAULT_SHARING_DAYS_REVIEW
+    # A team's own workbook shape ([layout] in sos-docs.toml, or layout.toml beside it): None
+    # reads workbooks in the standard shape only. Read and checked for form here; its names are
+    # checked against the workbook format by workbook/team_layout.py.
+    layout: TeamLayout | None = None
     # Not a setting: the watched folder whose templates and logo are opened one name at a time
     # from it (files.read_plain_file_within), so no link swapped in after start is followed.
     # Left out of ==: two roots with the same settings are configured alike.
@@ -177,7 +190,7 @@ class Config:
         )
 
 
-_NOT_SETTINGS = frozenset({"team_root"})
+_NOT_SETTINGS = frozenset({"team_root", "layout"})
 DEFAULT_CONFIG = Config()
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -195,10 +208,13 @@ def load_config(
     """Resolve the configuration: flags (`overrides`) over the TOML file over the defaults."""
     path = config_file or (root / CONFIG_FILE_NAME if root else None)
     written = _read_toml(path, required=config_file is not None) if path else {}
+    layout_table = written.pop(LAYOUT_TABLE, None)
     from_file = _anchored(written, path) if path else {}
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     values = {**from_file, **given}
     config = _build(values, source=str(path) if path and from_file else "the command line")
+    if path is not None:
+        config = dataclasses.replace(config, layout=_root_layout(path, layout_table))
     _check_folder_names(config.folders, path if path and "folders" in from_file else None)
     if root is None:
         return config
@@ -216,6 +232,7 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
     """
     try:
         text = read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+        _check_layout_repeats(path, text)
         data = tomllib.loads(text)
     except FileNotFoundError as exc:
         if required:
@@ -631,3 +648,191 @@ def load_service_config(path: Path) -> ServiceConfig:
         raise ConfigError(f"Setting 'workers' in {source} should be a whole number, 1 or more.")
     resolved = dict.fromkeys((path.parent / root).resolve() for root in roots)
     return ServiceConfig(tuple(resolved), workers)
+
+
+# ---------------------------------------------------------------------------------------------
+# A team's layout of its own workbook (README, "Team layouts")
+
+
+def load_layout(path: Path) -> TeamLayout:
+    """The layout in a file: a layout.toml, or a sos-docs.toml with a [layout] table.
+
+    Only its form is checked here (tables, text, numbers, each name once); whether its sheet and
+    field names are the workbook format's is checked by workbook/team_layout.py.
+    """
+    data = _read_toml(path, required=True)
+    if path.name.casefold() != CONFIG_FILE_NAME:
+        others = sorted(set(data) - {LAYOUT_TABLE})
+        if others:
+            line = _toml_line(path, "", others[0])
+            raise ConfigError(
+                f"{_where(path, line)}: '{others[0]}' is not part of a layout. A layout file "
+                f"holds only [layout.<sheet>] tables; other settings go in {CONFIG_FILE_NAME}."
+            )
+    if LAYOUT_TABLE not in data:
+        raise ConfigError(
+            f"{path} has no layout in it. Start each sheet's part with a line such as "
+            '[layout.People] and under it sheet = "Family" (the title of your sheet), then one '
+            'line per field, such as Name = "Full name". `sos-docs layout suggest WORKBOOK` '
+            "writes a first one for you."
+        )
+    return _layout(data[LAYOUT_TABLE], path)
+
+
+def _root_layout(path: Path, table: Any) -> TeamLayout | None:
+    """The root's layout: [layout] in its sos-docs.toml, else a layout.toml beside it."""
+    beside = path.parent / LAYOUT_FILE_NAME
+    there = beside.is_file() or is_link(beside)
+    if table is not None and there:
+        raise ConfigError(
+            f"{path} has a [layout] table and {beside} is beside it: sos-docs would not know "
+            "which one to use. Keep one of them: move the layout into one file and delete the "
+            "other."
+        )
+    if table is not None:
+        return _layout(table, path)
+    return load_layout(beside) if there else None
+
+
+def _layout(value: Any, path: Path) -> TeamLayout:
+    """The [layout] table as a TeamLayout, each entry with its line in the file."""
+    lines = _key_lines(_text_of(path))
+    example = '[layout.People]\nsheet = "Family"\nName = "Full name"'
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError(
+            f"{_where(path, lines.get((LAYOUT_TABLE,)))}: the layout should be one table per "
+            f"sheet, like:\n{example}"
+        )
+    sheets = []
+    for name, table in value.items():
+        line = _line_of(lines, (LAYOUT_TABLE, name))
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"{_where(path, line)}: layout.{name} should be a table saying which of your "
+                f"sheets holds {name} and what your headings are, like:\n{example}"
+            )
+        sheets.append(_layout_sheet(name, table, path, lines, line))
+    return TeamLayout(path, tuple(sheets))
+
+
+def _layout_sheet(
+    name: str,
+    table: Mapping[str, Any],
+    path: Path,
+    lines: Mapping[tuple[str, ...], int],
+    line: int | None,
+) -> LayoutSheet:
+    """One [layout.X] table: its sheet title, optional header row and its fields."""
+    title = table.get("sheet")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError(
+            f"{_where(path, line)}: [layout.{name}] needs the title of your sheet that holds "
+            f'{name}, such as sheet = "My {name.casefold()}". Add that line under it.'
+        )
+    header_row = table.get("header_row")
+    if header_row is not None and (
+        type(header_row) is not int or not 1 <= header_row <= MAX_LAYOUT_HEADER_ROW
+    ):
+        at = _line_of(lines, (LAYOUT_TABLE, name, "header_row")) or line
+        raise ConfigError(
+            f"{_where(path, at)}: header_row of [layout.{name}] should be the number of the row "
+            f"holding your headings (1 to {MAX_LAYOUT_HEADER_ROW:,}), but it is {header_row!r}. "
+            "Leave it out to let sos-docs find the row."
+        )
+    fields = []
+    for key, target in table.items():
+        if key in LAYOUT_SHEET_SETTINGS:
+            continue
+        at = _line_of(lines, (LAYOUT_TABLE, name, key)) or line
+        if not isinstance(target, str) or not target.strip():
+            raise ConfigError(
+                f"{_where(path, at)}: {key} in [layout.{name}] should be the heading your sheet "
+                f'uses for it, in quotes (for example {key} = "My heading"), or "column D", '
+                f"but it is {target!r}."
+            )
+        fields.append(LayoutField(key.strip(), target.strip(), at))
+    return LayoutSheet(name.strip(), title.strip(), tuple(fields), header_row, line)
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}, line {line}" if line else str(path)
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+_TOML_KEY_PART = r"(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_\-]+)"
+_TOML_KEY = re.compile(rf"^\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*=")
+_TOML_TABLE = re.compile(rf"^\s*\[(?!\[)\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*\]")
+_TOML_ARRAY_TABLE = re.compile(r"^\s*\[\[")
+
+
+def _key_parts(written: str) -> tuple[str, ...]:
+    """A dotted TOML key as its parts, unquoted and folded (case and spaces)."""
+    parts = re.findall(_TOML_KEY_PART, written)
+    return tuple(_fold_key(part[1:-1] if part[:1] in "\"'" else part) for part in parts)
+
+
+def _fold_key(key: str) -> str:
+    return " ".join(key.split()).casefold()
+
+
+def _key_entries(text: str) -> list[tuple[tuple[str, ...], int]]:
+    """Every table header and key of a TOML text as its full folded path, with its line.
+
+    tomllib gives no line numbers, so the lines are found by reading the text the simple way
+    a person writes a settings file (one key a line); an inline table's keys share its line.
+    """
+    entries: list[tuple[tuple[str, ...], int]] = []
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), 1):
+        if _TOML_ARRAY_TABLE.match(line):
+            table = ("[[",)
+            continue
+        header = _TOML_TABLE.match(line)
+        if header:
+            table = _key_parts(header.group(1))
+            entries.append((table, number))
+            continue
+        key = _TOML_KEY.match(line)
+        if key:
+            entries.append(((*table, *_key_parts(key.group(1))), number))
+    return entries
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The first line of each folded key path of a TOML text."""
+    lines: dict[tuple[str, ...], int] = {}
+    for key, number in _key_entries(text):
+        lines.setdefault(key, number)
+    return lines
+
+
+def _line_of(lines: Mapping[tuple[str, ...], int], key: tuple[str, ...]) -> int | None:
+    """The line of a key path, else of the nearest table that holds it (an inline table)."""
+    folded = tuple(_fold_key(part) for part in key)
+    for end in range(len(folded), 0, -1):
+        if folded[:end] in lines:
+            return lines[folded[:end]]
+    return None
+
+
+def _check_layout_repeats(path: Path, text: str) -> None:
+    """ConfigError when a layout names a sheet or field twice, however its case or spaces."""
+    seen: dict[tuple[str, ...], int] = {}
+    for key, number in _key_entries(text):
+        if key[:1] != (LAYOUT_TABLE,) or len(key) < 2:
+            continue
+        if key in seen:
+            what = "field" if len(key) > 2 else "sheet"
+            written = text.splitlines()[number - 1].strip()
+            raise ConfigError(
+                f"{path}, line {number}: the layout names a {what} twice ({written!r} repeats "
+                f"line {seen[key]}, whatever the case or spaces). Each sheet and each field may "
+                "be named once; delete one of the two."
+            )
+        seen[key] = number

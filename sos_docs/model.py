@@ -171,8 +171,9 @@ class RawWorkbook:
     # What a problem means in the team's shape ("On the one-page map ..."), by problem code or
     # standard sheet name (the code's first), added to its message when it is moved.
     hints: Mapping[str, str] = field(default_factory=dict)
-    # Problems found while reshaping (a section label twice, a scale row with no name), already
-    # in the team's own cells; validation reports them with its own.
+    # Problems found while reshaping (a section label twice, a sheet or heading the team's layout
+    # names is not there), already in the team's own cells; validation reports them first, in
+    # place of its own that they explain.
     shape_problems: tuple[Problem, ...] = ()
 
     def origin_of(self, sheet: str | None, cell: str | None) -> CellOrigin | None:
@@ -182,6 +183,38 @@ class RawWorkbook:
         if cell is not None and (sheet, cell) in self.origins:
             return self.origins[(sheet, cell)]
         return self.sheet_origins.get(sheet)
+
+
+@dataclass(frozen=True)
+class LayoutField:
+    """One entry of a team layout: a standard field and where the team keeps it, as written.
+
+    `target` is the team's heading (a table sheet) or label (the Case sheet), or `column D`, or
+    a cell such as `C4` (Case); workbook/team_layout.py reads it against the schema.
+    """
+
+    name: str  # the standard field as written, e.g. "Relationship"
+    target: str  # the team's heading, label, `column D` or cell
+    line: int | None = None  # its line in the layout file
+
+
+@dataclass(frozen=True)
+class LayoutSheet:
+    """Where a team keeps one standard sheet: its own sheet, header row and field names."""
+
+    name: str  # the standard sheet as written, e.g. "People"
+    sheet: str  # the team's sheet title, e.g. "Family"
+    fields: tuple[LayoutField, ...] = ()
+    header_row: int | None = None  # None: found near the top
+    line: int | None = None  # the line of its table, e.g. `[layout.People]`
+
+
+@dataclass(frozen=True)
+class TeamLayout:
+    """A team's mapping of its own workbook onto the standard sheets, and the file it is in."""
+
+    source: Path  # the sos-docs.toml or layout.toml it was read from
+    sheets: tuple[LayoutSheet, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,8 +49,8 @@ from sos_docs.model import (
 from sos_docs.workbook import copies
 from sos_docs.workbook.cells import long_date
 from sos_docs.workbook.history import conference_date, read_history
-from sos_docs.workbook.reader import read_workbook
-from sos_docs.workbook.shapes import ShapeError, reshape
+from sos_docs.workbook.shapes import ShapeError, read_case_workbook
+from sos_docs.workbook.team_layout import check_layout
 from sos_docs.workbook.validate import validate
 
 log = logging.getLogger(__name__)
@@ -126,12 +126,17 @@ def check_workbook(
 ) -> Validation:
     """Read and validate a workbook file; a file that cannot be read becomes one WB001 problem."""
     try:
-        raw = read_workbook(path, config.limits)
-        raw = reshape(raw)
+        raw = read_case_workbook(path, config.limits, config.layout)
     except WorkbookError as exc:
         code = exc.code if isinstance(exc, ShapeError) else codes.WB001
         return Validation(None, (codes.problem(code, exc.sheet, exc.cell, str(exc)),))
     return validate(raw, today=today, sharing=config.sharing)
+
+
+def check_layout_of(config: Config) -> None:
+    """ConfigError (its file and line) when the root's layout names what no workbook has."""
+    if config.layout is not None:
+        check_layout(config.layout)
 
 
 def earlier_files(paths: Sequence[Path]) -> EarlierLookup:
@@ -164,7 +169,9 @@ def case_history(
                 "review was made without them.",
             )
         )
-    return read_history(case, candidates, config.limits, today, sharing=config.sharing)
+    return read_history(
+        case, candidates, config.limits, today, sharing=config.sharing, layout=config.layout
+    )
 
 
 def history_problems(case: MappingCase, history: CaseHistory | None) -> list[Problem]:

@@ -225,6 +225,7 @@ def check_configuration(
         config = load_config(root, config_file, overrides)
         files.output_path(Path(tempfile.gettempdir()), config.output_pattern, _SAMPLE_NAME_FIELDS)
         pipeline.document_kinds(config)
+        pipeline.check_layout_of(config)
     except ConfigError as exc:
         fix = f"Correct {path} and run `sos-docs doctor` again."
         return None, Check(name, CheckStatus.FAIL, str(exc), fix)

@@ -24,6 +24,7 @@ from sos_docs.model import (
     EarlierConference,
     EarlierWorkbook,
     MappingCase,
+    TeamLayout,
     Validation,
 )
 from sos_docs.wording import plural
@@ -54,12 +55,14 @@ def read_history(
     today: dt.date | None = None,
     most: int = MAX_EARLIER_WORKBOOKS,
     sharing: SharingRules | None = None,
+    layout: TeamLayout | None = None,
 ) -> CaseHistory:
     """The earlier conferences of `case` among `candidates` (given oldest first), oldest first.
 
     At most `most` candidates are read (the latest ones), and reading stops once a third of
     the job's time limit has gone; each is said in a warning. Each is checked with the folder's
-    own `sharing` rules, as it was when it was processed.
+    own `sharing` rules, as it was when it was processed, and read through the folder's
+    `layout` when it has one.
     """
     warnings: list[str] = []
     if len(candidates) > most:
@@ -79,7 +82,7 @@ def read_history(
                 "of them were not read. The progress section uses the ones read."
             )
             break
-        earlier, warning = _guarded(case, candidate, limits, today, sharing)
+        earlier, warning = _guarded(case, candidate, limits, today, sharing, layout)
         if warning:
             warnings.append(warning)
         if earlier is not None:  # of two versions of one conference, the one processed last
@@ -94,11 +97,12 @@ def _guarded(
     limits: Limits,
     today: dt.date | None,
     sharing: SharingRules | None,
+    layout: TeamLayout | None = None,
 ) -> tuple[EarlierConference | None, str]:
     """`_earlier_conference`, where anything going wrong with one earlier file is a warning:
     an earlier workbook must never stop a review from being made."""
     try:
-        return _earlier_conference(case, candidate, limits, today, sharing)
+        return _earlier_conference(case, candidate, limits, today, sharing, layout)
     except (ValueError, OverflowError, OSError, MemoryError) as exc:
         log.warning("earlier workbook %s not used: %s", candidate.name, exc)
         return None, (
@@ -113,11 +117,12 @@ def _earlier_conference(
     limits: Limits,
     today: dt.date | None,
     sharing: SharingRules | None,
+    layout: TeamLayout | None = None,
 ) -> tuple[EarlierConference | None, str]:
     """The candidate as an earlier conference of `case`, or None and why not ("" when silent)."""
     name = candidate.name
     try:
-        raw = read_case_workbook(candidate.path, limits)
+        raw = read_case_workbook(candidate.path, limits, layout)
     except WorkbookError as exc:
         log.info("earlier workbook %s not used: %s", name, exc)
         return None, (

@@ -17,9 +17,10 @@ from pathlib import Path
 from sos_docs import codes
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
-from sos_docs.model import RawWorkbook
+from sos_docs.model import RawWorkbook, TeamLayout
 from sos_docs.workbook import one_page, schema
 from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.team_layout import apply_layout
 
 __all__ = ["ShapeError", "is_standard", "read_case_workbook", "reshape"]
 
@@ -32,20 +33,27 @@ class ShapeError(WorkbookError):
     code = codes.WB014
 
 
-def read_case_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> RawWorkbook:
+def read_case_workbook(
+    path: Path, limits: Limits = DEFAULT_LIMITS, layout: TeamLayout | None = None
+) -> RawWorkbook:
     """Read a workbook file and reshape it into the standard sheets (`reshape`)."""
-    return reshape(read_workbook(path, limits))
+    return reshape(read_workbook(path, limits), layout)
 
 
-def reshape(raw: RawWorkbook) -> RawWorkbook:
-    """A standard workbook as it is; a one-page map as the standard sheets it says.
+def reshape(raw: RawWorkbook, layout: TeamLayout | None = None) -> RawWorkbook:
+    """A one-page map as the standard sheets it says; else, where the root has a team layout,
+    the workbook read through it (a standard workbook passes through as it is); else a standard
+    workbook as it is.
 
-    Raises ShapeError, naming what each shape lacked, for a workbook in neither shape.
+    Raises ShapeError, naming what each shape lacked, for a workbook in no shape.
     """
     headings = one_page.find_map(raw)
     if headings is not None:
         log.debug("read as a one-page map (sheet %d)", raw.sheets.index(headings.sheet) + 1)
         return one_page.reshape_map(raw, headings)
+    if layout is not None:
+        # The layout's own problems (a sheet or heading it names is not there) say what is wrong.
+        return apply_layout(raw, layout)
     if is_standard(raw):
         return raw
     raise ShapeError(_no_shape_message(raw))

@@ -148,12 +148,14 @@ def validate(
     problems = sorted_problems(findings.problems, tables)
     has_errors = any(p.level is Level.ERROR for p in (*problems, *raw.shape_problems))
     log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
+    has_errors = has_errors or any(p.level is Level.ERROR for p in raw.shape_problems)
     case = None if has_errors else build_case(tables, book)
     if case is not None:
         # Which shared rows lose a withheld row they point at is known from the built case.
         problems = sorted_problems([*problems, *copies.dangling_problems(case)], tables)
-    moved = in_own_cells(problems, raw)
-    return Validation(case, (*raw.shape_problems, *moved), tuple(findings.notes))
+    return Validation(
+        case, with_shape_problems(in_own_cells(problems, raw), raw), tuple(findings.notes)
+    )
 
 
 def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
@@ -169,6 +171,27 @@ def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Probl
         )
         for found in problems
     )
+
+
+# What a reshaping explains better where it found a sheet, heading or label missing: a missing
+# sheet, header row or column anywhere on that sheet, and a missing value at the same cell.
+EXPLAINED_ON_THE_SHEET = frozenset({codes.WB002, codes.WB003})
+EXPLAINED_AT_THE_CELL = frozenset({codes.WB004})
+
+
+def with_shape_problems(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Problem, ...]:
+    """The reshaping's own problems first, in place of validation's that they explain."""
+    if not raw.shape_problems:
+        return problems
+    sheets = {found.sheet for found in raw.shape_problems}
+    places = {(found.sheet, found.cell) for found in raw.shape_problems}
+    kept = tuple(
+        found
+        for found in problems
+        if not (found.code in EXPLAINED_ON_THE_SHEET and found.sheet in sheets)
+        and not (found.code in EXPLAINED_AT_THE_CELL and (found.sheet, found.cell) in places)
+    )
+    return (*raw.shape_problems, *kept)
 
 
 def _moved(found: Problem, origin: CellOrigin | None, hint: str | None = None) -> Problem:

@@ -1,0 +1,257 @@
+"""A first layout for a team's own workbook, guessed from its sheet titles and headings.
+
+`sos-docs layout suggest` writes it for a person to correct: each guess is said in a comment,
+and so is everything that could not be placed. Names are matched as the reader matches them
+(schema.py's names and aliases), then with case, punctuation and plurals folded, then through a
+small table of words teams use, and last by closeness (said as a guess).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from openpyxl.utils.cell import get_column_letter
+
+from sos_docs.model import CellValue, RawSheet, RawWorkbook
+from sos_docs.workbook import schema
+from sos_docs.workbook.cells import as_text, is_blank
+
+__all__ = ["suggest_layout"]
+
+# Words teams use for the standard sheets and fields that the reader itself does not accept.
+SHEET_WORDS: Mapping[str, str] = {
+    "family members": "People",
+    "family": "People",
+    "network": "People",
+    "family and friends": "People",
+    "young people": "Children",
+    "kids": "Children",
+    "details": "Case",
+    "case summary": "Case",
+    "concerns": "Harm",
+    "worries": "Harm",  # the reader takes a "Worries" sheet as Danger statements: it wins
+    "what has happened": "Harm",
+    "action plan": "Next steps",
+    "actions": "Next steps",
+    "plan": "Next steps",
+    "danger": "Danger statements",
+    "goals": "Safety goals",
+    "scaling questions": "Scaling",
+}
+FIELD_WORDS: Mapping[str, str] = {
+    "task": "Action",
+    "owner": "Who",
+    "responsible": "Who",
+    "lead": "Who",
+    "due": "By when",
+    "due date": "By when",
+    "deadline": "By when",
+    "progress": "Status",
+    "goal": "Safety goal",
+    "dob": "Date of birth",
+    "full name": "Name",
+    "relation": "Relationship",
+    "pr": "Parental responsibility",
+    "ref": "ID",
+    "when": "Date",
+    "what we know happened": "What happened",
+    "how it affected the children": "Impact on the child",
+    "our reference": "Case reference",
+    "reference number": "Case reference",
+    "case number": "Case reference",
+    "meeting": "Meeting type",
+    "written by": "Report author",
+    "mapped on": "Mapping date",
+    "date mapped": "Mapping date",
+}
+CLOSE_ENOUGH = 0.8
+HEADER_ROWS_SEARCHED = schema.HEADER_SEARCH_ROWS * 2
+
+
+def fold(text: str) -> str:
+    """A name folded for matching: case, punctuation and plural endings set aside."""
+    words = re.sub(r"[^\w]+", " ", schema.normalise_label(text)).split()
+    return " ".join(word[:-1] if len(word) > 3 and word.endswith("s") else word for word in words)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A standard name matched to a team's name, and how (exact names need no layout line)."""
+
+    name: str
+    how: str  # "usual" (found without a layout), "folded", "word", "close"
+
+
+def match(text: str, names: Mapping[str, Iterable[str]], words: Mapping[str, str]) -> Guess | None:
+    """The standard name a team's name stands for: `names` maps each to its accepted names."""
+    usual = schema.normalise_label(text)
+    for name, accepted in names.items():
+        if usual in {schema.normalise_label(a) for a in accepted}:
+            return Guess(name, "usual")
+    folded = fold(text)
+    for name, accepted in names.items():
+        if folded in {fold(a) for a in accepted}:
+            return Guess(name, "folded")
+    word = {fold(k): v for k, v in words.items()}.get(folded)
+    if word is not None and word in names:
+        return Guess(word, "word")
+    by_fold = {fold(a): name for name, accepted in names.items() for a in accepted}
+    close = difflib.get_close_matches(folded, list(by_fold), 1, CLOSE_ENOUGH)
+    return Guess(by_fold[close[0]], "close") if close else None
+
+
+@dataclass
+class SheetGuess:
+    """What was guessed for one standard sheet."""
+
+    contract: schema.Sheet
+    team: RawSheet
+    how: str
+    header_row: int | None = None
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (field, target, how)
+    unplaced: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def suggest_layout(raw: RawWorkbook) -> str:
+    """A layout.toml for the workbook, every guess and gap said in a comment."""
+    guesses, unplaced_sheets = _sheet_guesses(raw)
+    lines = [
+        f"# A first layout for {raw.path_name}, written by `sos-docs layout suggest`.",
+        "# Check every line against the workbook: the guesses are marked. Left of `=`: the name",
+        '# sos-docs uses; right: your heading, your label, "column D", or a cell such as "C4".',
+        "# Keep it as layout.toml beside the folder's sos-docs.toml, or paste it into that file.",
+    ]
+    for title in unplaced_sheets:
+        lines.append(f"# Not placed: your sheet {_toml_string(title)} (no standard sheet fits).")
+    for contract in schema.SHEETS:
+        if contract.required and contract.name not in guesses:
+            lines.append(f"# Not found: the {contract.name} sheet, which every workbook needs.")
+    written = [g for c in schema.SHEETS if (g := guesses.get(c.name)) is not None and _needed(g)]
+    if not written:
+        lines.append(
+            "# Every sheet and heading is one sos-docs reads already: no layout is needed."
+        )
+    for guess in written:
+        lines.extend(["", *_sheet_lines(guess)])
+    return "\n".join(lines) + "\n"
+
+
+def _needed(guess: SheetGuess) -> bool:
+    """False for a sheet sos-docs reads as it is (its usual title and headings, all there)."""
+    plain = guess.how == "usual" and not guess.fields and guess.header_row is None
+    return not plain or bool(guess.missing or guess.unplaced)
+
+
+def _sheet_guesses(raw: RawWorkbook) -> tuple[dict[str, SheetGuess], list[str]]:
+    names = {c.name: (c.name, *c.aliases) for c in schema.SHEETS}
+    guesses: dict[str, SheetGuess] = {}
+    unplaced: list[str] = []
+    for sheet in raw.sheets:
+        found = match(sheet.title, names, SHEET_WORDS)
+        if sheet.hidden or found is None or found.name in guesses:
+            if schema.normalise_label(sheet.title) != schema.normalise_label(
+                schema.INSTRUCTIONS_SHEET
+            ):
+                unplaced.append(sheet.title)
+            continue
+        contract = next(c for c in schema.SHEETS if c.name == found.name)
+        guess = SheetGuess(contract, sheet, found.how)
+        if contract.key_value:
+            _guess_labels(guess)
+        else:
+            _guess_headings(guess)
+        guesses[contract.name] = guess
+    return guesses, unplaced
+
+
+def _field_names(contract: schema.Sheet) -> dict[str, tuple[str, ...]]:
+    return {c.name: (c.name, *c.aliases) for c in contract.columns}
+
+
+def _guess_labels(guess: SheetGuess) -> None:
+    """Case labels anywhere on the sheet, each with its value in the cell to its right."""
+    names = _field_names(guess.contract)
+    placed: set[str] = set()
+    for _spot, value in sorted(guess.team.cells.items()):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        found = match(value, names, FIELD_WORDS)
+        if found is None or found.name in placed:
+            continue
+        placed.add(found.name)
+        if found.how != "usual":
+            guess.fields.append((found.name, value.strip(), found.how))
+    guess.missing = [c.name for c in guess.contract.columns if c.required and c.name not in placed]
+
+
+def _guess_headings(guess: SheetGuess) -> None:
+    """The header row (the row with most known headings) and each heading's field."""
+    names = _field_names(guess.contract)
+    rows: dict[int, dict[int, CellValue]] = {}
+    for (row, column), value in guess.team.cells.items():
+        rows.setdefault(row, {})[column] = value
+    best: tuple[int, int, dict[int, Guess]] = (0, 1, {})
+    for number in sorted(rows)[:HEADER_ROWS_SEARCHED]:
+        found = _row_guesses(rows[number], names)
+        if len(found) > best[0]:
+            best = (len(found), number, found)
+    _count, header, found = best
+    guess.header_row = header if header != 1 else None
+    placed = set()
+    for column, value in sorted(rows.get(header, {}).items()):
+        if is_blank(value):
+            continue
+        one = found.get(column)
+        if one is None:
+            guess.unplaced.append(f"{as_text(value)} (column {get_column_letter(column)})")
+            continue
+        placed.add(one.name)
+        if one.how != "usual":
+            guess.fields.append((one.name, as_text(value).strip(), one.how))
+    guess.missing = [c.name for c in guess.contract.columns if c.required and c.name not in placed]
+
+
+def _row_guesses(
+    cells: Mapping[int, CellValue], names: Mapping[str, Iterable[str]]
+) -> dict[int, Guess]:
+    """Each cell of a row matched to a field, each field once (the leftmost)."""
+    found: dict[int, Guess] = {}
+    for column, value in sorted(cells.items()):
+        if is_blank(value):
+            continue
+        one = match(as_text(value), names, FIELD_WORDS)
+        if one is not None and all(g.name != one.name for g in found.values()):
+            found[column] = one
+    return found
+
+
+def _sheet_lines(guess: SheetGuess) -> list[str]:
+    lines = [f"[layout.{_toml_key(guess.contract.name)}]"]
+    said = {"usual": "", "folded": "", "word": "", "close": "  # a guess: check it"}
+    lines.append(f"sheet = {_toml_string(guess.team.title)}{said[guess.how]}")
+    if guess.header_row is not None:
+        lines.append(f"header_row = {guess.header_row}")
+    for name, target, how in guess.fields:
+        lines.append(f"{_toml_key(name)} = {_toml_string(target)}{said[how]}")
+    for heading in guess.unplaced:
+        lines.append(f"# Not placed: your heading {heading}.")
+    for name in guess.missing:
+        lines.append(
+            f"# Not found: {name}, which every workbook needs. Add it to the sheet, or write "
+            f'{_toml_key(name)} = "your heading".'
+        )
+    return lines
+
+
+def _toml_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_string(name)
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'

@@ -1,0 +1,113 @@
+"""Tests for `sos-docs layout check` and `layout suggest`, run through click on real workbooks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sos_docs import codes
+from sos_docs.cli import cli
+from sos_docs.config import load_layout
+from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.team_layout import apply_layout, check_layout
+from sos_docs.workbook.validate import validate
+from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder, example_workbook
+from tests.support.team_layouts import DOCUMENTED_LAYOUT, TeamWorkbook
+
+
+def test_layout_check_shows_where_each_field_was_found_and_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    """Each standard sheet with the team's sheet, each field's column or cell, gaps said."""
+    workbook = TeamWorkbook().write(tmp_path / "team.xlsx")
+    result = CliRunner().invoke(
+        cli, ["layout", "check", str(workbook), "--layout", str(DOCUMENTED_LAYOUT)]
+    )
+    lines = result.output.splitlines()
+    assert 'Next steps: your sheet "Action plan"' in lines
+    assert "  Who: column A (Owner)" in lines
+    assert "  By when: column B (Due date)" in lines
+    assert "  Case reference: C4" in lines
+    assert "  Scale zero means: not found" in lines
+    assert result.exit_code in (0, 1)  # the example's dates are read against today
+
+
+def test_layout_check_lists_problems_in_the_teams_cells_and_exits_1(tmp_path: Path) -> None:
+    """A missing owner and a heading renamed in the sheet: both shown at the team's cells."""
+    book = WorkbookBuilder().update_row("Next steps", 0, Who=None)
+    team = TeamWorkbook(book, headings={("People", "Relationship"): "Relationship to child"})
+    workbook = team.write(tmp_path / "team.xlsx")
+    result = CliRunner().invoke(
+        cli, ["layout", "check", str(workbook), "--layout", str(DOCUMENTED_LAYOUT)]
+    )
+    assert result.exit_code == 1
+    assert "  Relationship: MISSING (every workbook needs it)" in result.output
+    shown = set(re.findall(r"^  (\S.*?!\S+)\s+([A-Z]+\d+) ", result.output, re.MULTILINE))
+    assert ("Family!A3", codes.WB016) in shown
+    assert (f"Action plan!{team.cell('Next steps', 'Who')}", codes.SOS103) in shown
+
+
+def test_layout_check_refuses_a_layout_with_an_unknown_field_saying_its_line(
+    tmp_path: Path,
+) -> None:
+    """The layout's own mistake is an error with its file and line, not a traceback."""
+    layout = tmp_path / "layout.toml"
+    layout.write_text('[layout.People]\nsheet = "Family"\nFull = "Full name"\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["layout", "check", str(example_workbook(tmp_path)), "--layout", str(layout)]
+    )
+    assert result.exit_code == 1
+    assert f"Error: {layout}, line 3:" in result.output and "not a field" in result.output
+
+
+def test_layout_suggest_writes_a_layout_that_reads_the_team_workbook(tmp_path: Path) -> None:
+    """The suggestion, written with -o, reads the team's workbook with no error at all."""
+    workbook = TeamWorkbook().write(tmp_path / "team.xlsx")
+    output = tmp_path / "layout.toml"
+    result = CliRunner().invoke(cli, ["layout", "suggest", str(workbook), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    layout = load_layout(output)
+    check_layout(layout)
+    suggested = {(s.name, s.sheet) for s in layout.sheets}
+    assert ("Next steps", "Action plan") in suggested and ("People", "Family") in suggested
+    people = next(s for s in layout.sheets if s.name == "People")
+    assert people.header_row == 3
+    assert {(f.name, f.target) for f in people.fields} >= {
+        ("Relationship", "Relation"),
+        ("Parental responsibility", "PR?"),
+    }
+    validation = validate(apply_layout(read_workbook(workbook), layout), today=EXAMPLE_TODAY)
+    assert validation.errors == ()
+
+
+def test_layout_suggest_says_what_it_could_not_place(tmp_path: Path) -> None:
+    """An unknown sheet and an unknown heading are comments; a missing required field too."""
+    book = WorkbookBuilder().rename_sheet("Scaling", "Our numbers")
+    book.rename_header("People", "Role", "Hat worn")
+    workbook = book.write(tmp_path / "odd.xlsx")
+    result = CliRunner().invoke(cli, ["layout", "suggest", str(workbook)])
+    assert result.exit_code == 0
+    assert '# Not placed: your sheet "Our numbers" (no standard sheet fits).' in result.output
+    assert "# Not found: the Scaling sheet, which every workbook needs." in result.output
+    assert "# Not placed: your heading Hat worn (column D)." in result.output
+    assert "# Not found: Role, which every workbook needs." in result.output
+
+
+def test_layout_suggest_on_a_standard_workbook_says_no_layout_is_needed(tmp_path: Path) -> None:
+    """The example workbook already has the usual sheets and headings."""
+    result = CliRunner().invoke(cli, ["layout", "suggest", str(example_workbook(tmp_path))])
+    assert result.exit_code == 0
+    assert "no layout is needed" in result.output and "[layout." not in result.output
+
+
+def test_layout_suggest_never_overwrites_a_file(tmp_path: Path) -> None:
+    """-o naming a file that exists is refused and the file is left as it was."""
+    output = tmp_path / "layout.toml"
+    output.write_text("# mine\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["layout", "suggest", str(example_workbook(tmp_path)), "-o", str(output)]
+    )
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert output.read_text(encoding="utf-8") == "# mine\n"
