@@ -44,7 +44,11 @@ def test_layout_check_lists_problems_in_the_teams_cells_and_exits_1(tmp_path: Pa
     )
     assert result.exit_code == 1
     assert "  Relationship: MISSING (every workbook needs it)" in result.output
-    shown = set(re.findall(r"^  (\S.*?!\S+)\s+([A-Z]+\d+) ", result.output, re.MULTILINE))
+    shown = set(
+        re.findall(
+            r"^  (\S.*?!\S+)\s+(?:error|warning)\s+([A-Z]+\d+) ", result.output, re.MULTILINE
+        )
+    )
     assert ("Family!A3", codes.WB016) in shown
     assert (f"Action plan!{team.cell('Next steps', 'Who')}", codes.SOS103) in shown
 
