@@ -22,7 +22,7 @@ from sos_docs.workbook import one_page, schema
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.team_layout import apply_layout
 
-__all__ = ["ShapeError", "is_standard", "read_case_workbook", "reshape"]
+__all__ = ["ShapeError", "has_layout_sheet", "is_standard", "read_case_workbook", "reshape"]
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +51,18 @@ def reshape(raw: RawWorkbook, layout: TeamLayout | None = None) -> RawWorkbook:
     if headings is not None:
         log.debug("read as a one-page map (sheet %d)", raw.sheets.index(headings.sheet) + 1)
         return one_page.reshape_map(raw, headings)
-    if layout is not None:
+    if layout is not None and (has_layout_sheet(raw, layout) or is_standard(raw)):
         # The layout's own problems (a sheet or heading it names is not there) say what is wrong.
         return apply_layout(raw, layout)
     if is_standard(raw):
         return raw
-    raise ShapeError(_no_shape_message(raw))
+    raise ShapeError(_no_shape_message(raw, layout))
+
+
+def has_layout_sheet(raw: RawWorkbook, layout: TeamLayout) -> bool:
+    """True when any sheet of the workbook is one the team's layout names."""
+    named = {schema.normalise_label(entry.sheet) for entry in layout.sheets}
+    return any(schema.normalise_label(sheet.title) in named for sheet in raw.sheets)
 
 
 def is_standard(raw: RawWorkbook) -> bool:
@@ -65,14 +71,19 @@ def is_standard(raw: RawWorkbook) -> bool:
     return any(schema.normalise_label(sheet.title) in names for sheet in raw.sheets)
 
 
-def _no_shape_message(raw: RawWorkbook) -> str:
+def _no_shape_message(raw: RawWorkbook, layout: TeamLayout | None) -> str:
     """Which shapes were tried and what each lacked, and how to fix it."""
     titles = ", ".join(f'"{sheet.title}"' for sheet in raw.sheets) or "none"
     required = ", ".join(f'"{c.name}"' for c in schema.SHEETS if c.required)
+    tried = "three shapes" if layout is not None else "two shapes"
+    team = ""
+    if layout is not None:
+        named = ", ".join(f'"{entry.sheet}"' for entry in layout.sheets) or "none"
+        team = f"Your team's layout ({layout.source.name}): none of its sheets ({named}) is there. "
     return (
-        "sos-docs cannot tell how this workbook is laid out. It tried two shapes. "
+        f"sos-docs cannot tell how this workbook is laid out. It tried {tried}. "
         f"The sos-docs mapping workbook: none of its sheets is there (it needs {required}; "
         f"this workbook has {titles}). A one-page map: {one_page.headings_not_found(raw)}. "
-        "Start from `sos-docs new-workbook` (or `new-workbook --one-page`) and copy the map in, "
+        f"{team}Start from `sos-docs new-workbook` (or `new-workbook --one-page`) and copy the map in, "
         "or give the sheet the three question headings across its top."
     )

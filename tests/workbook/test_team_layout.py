@@ -10,13 +10,13 @@ import docx
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from sos_docs import codes
 from sos_docs.config import DEFAULT_CONFIG, load_layout
 from sos_docs.model import CellOrigin, EarlierWorkbook, Level, TeamLayout
-from sos_docs.pipeline import process_workbook
+from sos_docs.pipeline import check_workbook, process_workbook
 from sos_docs.workbook import schema
 from sos_docs.workbook.history import read_history
 from sos_docs.workbook.reader import read_workbook
@@ -292,3 +292,21 @@ def test_an_empty_team_sheet_gets_the_layouts_problems_only(tmp_path: Path) -> N
     assert on_the_sheet and all(e.endswith(codes.WB016) for e in on_the_sheet), errors
     messages = [p.message for p in validation.problems if p.code == codes.WB016]  # type: ignore[attr-defined]
     assert any('"Task"' in m for m in messages) and any('"Owner"' in m for m in messages)
+
+
+def test_a_workbook_in_no_shape_at_a_root_with_a_layout_says_all_three_were_tried(
+    tmp_path: Path,
+) -> None:
+    """Neither standard, nor a one-page map, nor the layout's sheets: one WB014 naming all three."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Notes"
+    sheet["A1"] = "Our notes"
+    book.save(tmp_path / "notes.xlsx")
+    config = dataclasses.replace(DEFAULT_CONFIG, layout=load_layout(DOCUMENTED_LAYOUT))
+    result = check_workbook(tmp_path / "notes.xlsx", config, today=EXAMPLE_TODAY)
+    assert [p.code for p in result.problems] == [codes.WB014]
+    message = result.problems[0].message
+    assert "three shapes" in message and "layout.toml" in message
+    assert '"Family"' in message and '"Action plan"' in message and '"Notes"' in message
