@@ -332,8 +332,18 @@ def _filling_in_lines() -> list[Line]:
         ),
         (
             "text",
-            "Where a cell has a drop-down arrow, choose from the list. Click a cell to see a short "
-            "note on what goes in it.",
+            "Click a cell to see a short note on what goes in it: whether it is required, what "
+            "to type and an example. Where a cell has a drop-down arrow, choose from the list. "
+            "Columns that point to another sheet (a danger statement, a safety goal, a person, "
+            "a child) drop down the IDs or names already filled in there, so fill in Children, "
+            "People and Danger statements first. You can still type a name, or a role such as "
+            "School, where the note says so.",
+            None,
+        ),
+        (
+            "text",
+            "Once you start a row, any required cell still empty in it turns light orange; it "
+            "goes back to white when you fill it in.",
             None,
         ),
         (
@@ -344,8 +354,16 @@ def _filling_in_lines() -> list[Line]:
         ),
         (
             "text",
-            "Please don't rename the sheets or the headings. You can add your own columns or "
-            "sheets; sos-docs leaves them out.",
+            "The sheets are locked so they cannot be renamed, moved or deleted by accident; "
+            "every cell can still be changed. Please don't rename the headings either. You can "
+            "add your own columns; sos-docs leaves them out. (To add a sheet of your own, unlock "
+            "the sheets with Review > Protect Workbook: there is no password.)",
+            None,
+        ),
+        (
+            "text",
+            "Printing: each sheet prints landscape, one page wide, with its headings on every "
+            "page and the protective marking at the top; the Case sheet fits on one page.",
             None,
         ),
     ]
@@ -478,6 +496,32 @@ def _write_case(sheet: Worksheet, contract: Sheet, values: Row, lists: ChoiceLis
         _write_value(_cell(sheet, row, 2), column, values.get(column.name), wrap=True)
         _write_note(_cell(sheet, row, 3), _input_message(contract, column))
         _add_validation(sheet, contract, column, f"B{row}", lists)
+    fit_case_rows(sheet)
+
+
+LINE_HEIGHT = 15  # points: one line of 11-point text
+CASE_TEXT_COLUMNS = ("B", "C")
+
+
+def fit_case_rows(sheet: Worksheet) -> None:
+    """Make each Case row tall enough for its wrapped value and note.
+
+    A file written by openpyxl has no row heights, and LibreOffice (and Excel for some rows)
+    then prints wrapped text over the rows below it; the height is estimated from the text.
+    """
+    for row in range(1, sheet.max_row + 1):
+        lines = max(_lines(sheet, f"{letter}{row}") for letter in CASE_TEXT_COLUMNS)
+        sheet.row_dimensions[row].height = LINE_HEIGHT * lines
+
+
+def _lines(sheet: Worksheet, where: str) -> int:
+    """How many lines a wrapped cell's text takes in its column (at least one)."""
+    value = sheet[where].value
+    if value is None or not isinstance(value, str):
+        return 1
+    width = sheet.column_dimensions[where.rstrip("0123456789")].width or 10
+    per_line = max(int(width) - 6, 10)  # room for wider letters than the average
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
 
 
 def _write_note(cell: Cell, note: str) -> None:

@@ -915,3 +915,46 @@ def test_category_columns_offer_the_list_and_take_several(blank_book: LoadedWork
         assert validation is not None and validation.type == "list"
         assert validation.formula1 == '"' + ",".join(schema.CATEGORIES_OF_HARM) + '"'
         assert validation.error is not None and "separated by commas" in validation.error
+
+
+@pytest.mark.parametrize("name", ["blank", "example"])
+def test_case_rows_are_tall_enough_for_their_wrapped_value_and_note(
+    blank_book: LoadedWorkbook, example_book: LoadedWorkbook, name: str
+) -> None:
+    """Each Case row is at least one 15-point line per wrapped line of its value and its note,
+    so printed text never runs over the row below."""
+    worksheet = (blank_book if name == "blank" else example_book)["Case"]
+    for row in range(1, len(schema.CASE.columns) + 1):
+        height = worksheet.row_dimensions[row].height
+        assert height is not None, row
+        for letter in ("B", "C"):
+            text = worksheet[f"{letter}{row}"].value
+            if isinstance(text, str):
+                width = worksheet.column_dimensions[letter].width
+                lines = sum(-(-len(part) // int(width)) or 1 for part in text.split("\n"))
+                assert height >= 15 * lines, (row, letter, text)
+
+
+def test_review_example_case_rows_fit_their_own_values(tmp_path: Path) -> None:
+    """The review stage's example, filled in after the blank is built, sizes its Case rows too."""
+    book = example.build_example(TODAY, example.REVIEW)
+    worksheet = book["Case"]
+    row = [c.name for c in schema.CASE.columns].index("Reason for report") + 1
+    text = worksheet.cell(row, 2).value
+    assert isinstance(text, str) and len(text) > 120
+    assert (worksheet.row_dimensions[row].height or 0) >= 15 * -(-len(text) // 60)
+    assert book.properties.identifier == example.CASE["Case reference"]
+
+
+def test_instructions_describe_the_form(blank_book: LoadedWorkbook) -> None:
+    """The Instructions tell what the notes, drop-downs, orange cells, lock and printing do."""
+    text = _text(blank_book["Instructions"])
+    for phrase in (
+        "Click a cell to see a short note",
+        "drop down the IDs or names",
+        "light orange",
+        "cannot be renamed, moved or deleted",
+        "there is no password",
+        "protective marking",
+    ):
+        assert phrase in text, phrase
