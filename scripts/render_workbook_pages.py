@@ -93,8 +93,11 @@ def render_page(pdf: Path, page: int, png: Path) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
     stem = png.with_suffix("")
     subprocess.run(
-        ["pdftoppm", "-r", RESOLUTION, "-png", "-f", str(page), "-l", str(page), "-singlefile"]
-        + [str(pdf), str(stem)],
+        [
+            *("pdftoppm", "-r", RESOLUTION, "-png", "-singlefile"),
+            *("-f", str(page), "-l", str(page)),
+            *(str(pdf), str(stem)),
+        ],
         check=True,
         capture_output=True,
     )

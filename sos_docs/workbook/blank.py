@@ -619,8 +619,9 @@ def _add_validation(
 
 
 def _title(column: Column) -> str:
-    """The note's title: the column's name, cut at a word to fit Excel's limit."""
-    title = column.header
+    """The note's title: the column's header, else a short alias, cut at a word to fit Excel."""
+    fitting = [name for name in (column.header, *column.aliases) if len(name) <= TITLE_LIMIT]
+    title = fitting[0] if fitting else column.header
     while len(title) > TITLE_LIMIT:
         title = title.rsplit(" ", 1)[0]
     return title
