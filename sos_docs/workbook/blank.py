@@ -203,6 +203,7 @@ def _write_instructions(sheet: Worksheet) -> None:
         if question is not None:
             colour = schema.TAB_COLOURS[question]
             sheet.cell(row, 1).fill = PatternFill("solid", start_color=colour, end_color=colour)
+    fit_rows(sheet, ("B",))
 
 
 Line = tuple[str, str, Question | None]
@@ -504,14 +505,20 @@ CASE_TEXT_COLUMNS = ("B", "C")
 
 
 def fit_case_rows(sheet: Worksheet) -> None:
-    """Make each Case row tall enough for its wrapped value and note.
+    """Make each Case row tall enough for its wrapped value and note."""
+    fit_rows(sheet, CASE_TEXT_COLUMNS)
+
+
+def fit_rows(sheet: Worksheet, letters: Sequence[str]) -> None:
+    """Make each row tall enough for the wrapped text in these columns.
 
     A file written by openpyxl has no row heights, and LibreOffice (and Excel for some rows)
     then prints wrapped text over the rows below it; the height is estimated from the text.
     """
     for row in range(1, sheet.max_row + 1):
-        lines = max(_lines(sheet, f"{letter}{row}") for letter in CASE_TEXT_COLUMNS)
-        sheet.row_dimensions[row].height = LINE_HEIGHT * lines
+        lines = max(_lines(sheet, f"{letter}{row}") for letter in letters)
+        size = max(float(sheet[f"{letter}{row}"].font.sz or 11) for letter in letters)
+        sheet.row_dimensions[row].height = lines * max(LINE_HEIGHT, round(size * 1.4))
 
 
 def _lines(sheet: Worksheet, where: str) -> int:

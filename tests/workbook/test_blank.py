@@ -958,3 +958,16 @@ def test_instructions_describe_the_form(blank_book: LoadedWorkbook) -> None:
         "protective marking",
     ):
         assert phrase in text, phrase
+
+
+def test_instructions_rows_are_tall_enough_for_their_wrapped_text(
+    blank_book: LoadedWorkbook,
+) -> None:
+    """Each Instructions line's row holds every wrapped line of its text, so none prints over
+    the next."""
+    worksheet = blank_book["Instructions"]
+    width = int(worksheet.column_dimensions["B"].width)
+    for cell in worksheet["B"]:
+        if isinstance(cell.value, str) and cell.value:
+            lines = -(-len(cell.value) // width)
+            assert (worksheet.row_dimensions[cell.row].height or 0) >= 15 * lines, cell.value
