@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import logging
 import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import Rule as FormatRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sos_docs import codes, model
+from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
 from sos_docs.errors import SosDocsError
 from sos_docs.workbook import example as example_case
 from sos_docs.workbook import schema
@@ -33,6 +41,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Row = Mapping[str, object]
+ErrorStyle = Literal["stop", "warning"]
 
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_ROW = 1
@@ -49,6 +58,18 @@ EARLIEST_DATE = "DATE(1900,1,1)"
 LATEST_DATE = "DATE(2199,12,31)"
 SCORE_COLUMN = schema.SCALING.column("score")
 YES_NO = ("Yes", "No")
+MISSING_FILL = PatternFill("solid", start_color="FCE4D6", end_color="FCE4D6")  # light orange
+WORKBOOK_TITLE = "Signs of Safety mapping workbook"
+WORKBOOK_SUBJECT = "The Signs of Safety map of one family, for sos-docs to make the paperwork"
+EXAMPLE_LIMIT = 60  # characters of an example value shown in a note
+EXAMPLE_DATE = "19/05/2025"
+# The sheets other sheets point into, and the prefix of their IDs (C1, P1, D1, G1).
+ID_PREFIXES = {
+    schema.CHILDREN.name: "C",
+    schema.PEOPLE.name: "P",
+    schema.DANGER_STATEMENTS.name: "D",
+    schema.SAFETY_GOALS.name: "G",
+}
 WORKBOOK_RULE_PREFIXES = ("WB", "SOS")  # the codes that are rules of the workbook
 
 BOLD = Font(bold=True)
@@ -79,11 +100,16 @@ SHEET_SUMMARIES = {
 
 
 def write_blank_workbook(
-    path: Path, *, example: bool = False, today: dt.date | None = None
+    path: Path,
+    *,
+    example: bool = False,
+    today: dt.date | None = None,
+    marking: str = DEFAULT_PROTECTIVE_MARKING,
 ) -> Path:
-    """Write a new mapping workbook at `path` (blank, or the example family made on `today`)."""
+    """Write a new mapping workbook at `path` (blank, or the example family made on `today`),
+    with `marking` at the top of every printed page."""
     target = _checked_target(Path(path))
-    book = build_workbook(example=example, today=today)
+    book = build_workbook(example=example, today=today, marking=marking)
     _save_as_new_file(book, target)
     logger.info("Wrote %s mapping workbook %s", "example" if example else "blank", target)
     return target
@@ -94,10 +120,17 @@ def write_example_workbook(path: Path, today: dt.date | None = None) -> Path:
     return write_blank_workbook(path, example=True, today=today)
 
 
-def build_workbook(*, example: bool = False, today: dt.date | None = None) -> Workbook:
+def build_workbook(
+    *,
+    example: bool = False,
+    today: dt.date | None = None,
+    marking: str = DEFAULT_PROTECTIVE_MARKING,
+) -> Workbook:
     """The whole workbook in memory: Instructions, then every contract sheet in contract order.
 
-    The example's dates are relative to `today` (default: the real today).
+    The example's dates are relative to `today` (default: the real today). Every sheet prints
+    landscape with `marking` in its page header; the sheets cannot be renamed, moved or deleted,
+    while every cell stays editable.
     """
     case, rows = example_case.rows_for(today or dt.date.today()) if example else (_BLANK_CASE, {})
     book = Workbook()
@@ -114,7 +147,29 @@ def build_workbook(*, example: bool = False, today: dt.date | None = None) -> Wo
     if example:
         example_case.place_pictures(book, rows)
     lists.write_into(book)
+    _define_id_lists(book)
+    for sheet in book.worksheets:
+        set_up_printing(sheet, marking)
+    describe(book, str(case.get(CASE_REFERENCE) or ""))
+    book.security = WorkbookProtection(lockStructure=True)  # no password: Review > Protect
     return book
+
+
+CASE_REFERENCE = schema.CASE.column("case_reference").name
+
+
+def describe(book: Workbook, case_reference: str = "") -> None:
+    """Document properties: sos-docs made it, what it is, and (filled in) which case."""
+    # The installed version (importing sos_docs itself would load the whole public API).
+    made_by = f"sos-docs {importlib.metadata.version('sos-docs')}"
+    book.properties.creator = made_by
+    book.properties.lastModifiedBy = made_by
+    book.properties.title = WORKBOOK_TITLE
+    book.properties.subject = (
+        f"{WORKBOOK_SUBJECT}: case {case_reference}" if case_reference else WORKBOOK_SUBJECT
+    )
+    book.properties.identifier = case_reference or None
+    book.properties.keywords = "Signs of Safety; mapping; sos-docs"
 
 
 # The blank workbook says which format it is; the example's own values say its format.
@@ -148,6 +203,7 @@ def _write_instructions(sheet: Worksheet) -> None:
         if question is not None:
             colour = schema.TAB_COLOURS[question]
             sheet.cell(row, 1).fill = PatternFill("solid", start_color=colour, end_color=colour)
+    fit_rows(sheet, ("B",))
 
 
 Line = tuple[str, str, Question | None]
@@ -277,8 +333,18 @@ def _filling_in_lines() -> list[Line]:
         ),
         (
             "text",
-            "Where a cell has a drop-down arrow, choose from the list. Click a cell to see a short "
-            "note on what goes in it.",
+            "Click a cell to see a short note on what goes in it: whether it is required, what "
+            "to type and an example. Where a cell has a drop-down arrow, choose from the list. "
+            "Columns that point to another sheet (a danger statement, a safety goal, a person, "
+            "a child) drop down the IDs or names already filled in there, so fill in Children, "
+            "People and Danger statements first. You can still type a name, or a role such as "
+            "School, where the note says so.",
+            None,
+        ),
+        (
+            "text",
+            "Once you start a row, any required cell still empty in it turns light orange; it "
+            "goes back to white when you fill it in.",
             None,
         ),
         (
@@ -289,8 +355,16 @@ def _filling_in_lines() -> list[Line]:
         ),
         (
             "text",
-            "Please don't rename the sheets or the headings. You can add your own columns or "
-            "sheets; sos-docs leaves them out.",
+            "The sheets are locked so they cannot be renamed, moved or deleted by accident; "
+            "every cell can still be changed. Please don't rename the headings either. You can "
+            "add your own columns; sos-docs leaves them out. (To add a sheet of your own, unlock "
+            "the sheets with Review > Protect Workbook: there is no password.)",
+            None,
+        ),
+        (
+            "text",
+            "Printing: each sheet prints landscape, one page wide, with its headings on every "
+            "page and the protective marking at the top; the Case sheet fits on one page.",
             None,
         ),
     ]
@@ -421,8 +495,40 @@ def _write_case(sheet: Worksheet, contract: Sheet, values: Row, lists: ChoiceLis
         label.font = BOLD
         label.alignment = Alignment(vertical="top")
         _write_value(_cell(sheet, row, 2), column, values.get(column.name), wrap=True)
-        _write_note(_cell(sheet, row, 3), _input_message(column))
-        _add_validation(sheet, column, f"B{row}", lists)
+        _write_note(_cell(sheet, row, 3), _input_message(contract, column))
+        _add_validation(sheet, contract, column, f"B{row}", lists)
+    fit_case_rows(sheet)
+
+
+LINE_HEIGHT = 15  # points: one line of 11-point text
+CASE_TEXT_COLUMNS = ("B", "C")
+
+
+def fit_case_rows(sheet: Worksheet) -> None:
+    """Make each Case row tall enough for its wrapped value and note."""
+    fit_rows(sheet, CASE_TEXT_COLUMNS)
+
+
+def fit_rows(sheet: Worksheet, letters: Sequence[str]) -> None:
+    """Make each row tall enough for the wrapped text in these columns.
+
+    A file written by openpyxl has no row heights, and LibreOffice (and Excel for some rows)
+    then prints wrapped text over the rows below it; the height is estimated from the text.
+    """
+    for row in range(1, sheet.max_row + 1):
+        lines = max(_lines(sheet, f"{letter}{row}") for letter in letters)
+        size = max(float(sheet[f"{letter}{row}"].font.sz or 11) for letter in letters)
+        sheet.row_dimensions[row].height = lines * max(LINE_HEIGHT, round(size * 1.4))
+
+
+def _lines(sheet: Worksheet, where: str) -> int:
+    """How many lines a wrapped cell's text takes in its column (at least one)."""
+    value = sheet[where].value
+    if value is None or not isinstance(value, str):
+        return 1
+    width = sheet.column_dimensions[where.rstrip("0123456789")].width or 10
+    per_line = max(int(width) - 6, 10)  # room for wider letters than the average
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
 
 
 def _write_note(cell: Cell, note: str) -> None:
@@ -443,7 +549,9 @@ def _write_table(
         header = sheet.cell(HEADER_ROW, index, column.header)
         header.font, header.fill = BOLD, fill
         header.alignment = Alignment(wrap_text=True, vertical="center")
-        _add_validation(sheet, column, f"{letter}{DATA_FIRST_ROW}:{letter}{DATA_LAST_ROW}", lists)
+        cells = f"{letter}{DATA_FIRST_ROW}:{letter}{DATA_LAST_ROW}"
+        _add_validation(sheet, contract, column, cells, lists)
+    _show_missing_required(sheet, contract)
     sheet.freeze_panes = f"A{DATA_FIRST_ROW}"
     if any(c.kind is ColumnKind.PICTURE for c in contract.columns):
         for row in range(DATA_FIRST_ROW, DATA_LAST_ROW + 1):
@@ -501,26 +609,48 @@ def _header_fill(question: Question) -> PatternFill:
 # Excel data validation: drop-downs, numbers, dates and the notes shown on each cell
 
 
-def _add_validation(sheet: Worksheet, column: Column, cells: str, lists: ChoiceLists) -> None:
+def _add_validation(
+    sheet: Worksheet, contract: Sheet, column: Column, cells: str, lists: ChoiceLists
+) -> None:
+    """Every value cell gets a note (what to type, an example, required or not) and any check."""
     validation = _validation_for(column, lists)
-    if validation is None:
-        return
-    validation.promptTitle = column.name[:TITLE_LIMIT]
-    validation.prompt = _input_message(column)[:PROMPT_LIMIT]
+    validation.promptTitle = _title(column)
+    validation.prompt = _input_message(contract, column)
     validation.showInputMessage = True
     if validation.type is not None:
-        validation.errorTitle = column.name[:TITLE_LIMIT]
+        validation.errorTitle = _title(column)
         validation.error = _error_message(column)[:ERROR_LIMIT]
-        # A column that takes several choices ("Neglect, Emotional abuse") only warns, so a
-        # list typed in is kept; sos-docs checks each name.
-        validation.errorStyle = "warning" if column.several else "stop"
-        validation.showErrorMessage = True
+        validation.errorStyle, validation.showErrorMessage = _error_style(column)
     validation.add(cells)
     sheet.add_data_validation(validation)
 
 
-def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation | None:
-    """The check Excel applies as people type; a column with only help gets a note, no check."""
+def _title(column: Column) -> str:
+    """The note's title: the column's header, else a short alias, cut at a word to fit Excel."""
+    fitting = [name for name in (column.header, *column.aliases) if len(name) <= TITLE_LIMIT]
+    title = fitting[0] if fitting else column.header
+    while len(title) > TITLE_LIMIT:
+        title = title.rsplit(" ", 1)[0]
+    return title
+
+
+def _error_style(column: Column) -> tuple[ErrorStyle, bool]:
+    """How Excel answers a value outside the check: stop it, warn, or say nothing.
+
+    A list of IDs or names that sos-docs reads more widely (a name instead of an ID, a child
+    in a person column, an ID in another case) never stops what is typed.
+    """
+    if column.kind in (ColumnKind.PERSON, ColumnKind.CHILD):
+        return "stop", False
+    if column.kind is ColumnKind.REF:
+        return "warning", True
+    # A column that takes several choices ("Neglect, Emotional abuse") only warns, so a
+    # list typed in is kept; sos-docs checks each name.
+    return ("warning" if column.several else "stop"), True
+
+
+def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation:
+    """The check Excel applies as people type; a free-text column gets a note and no check."""
     if column.kind is ColumnKind.CHOICE:
         return DataValidation(type="list", formula1=lists.formula(column.choices), allow_blank=True)
     if column.kind is ColumnKind.YESNO:
@@ -535,9 +665,9 @@ def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation | None
             formula2=LATEST_DATE,
             allow_blank=True,
         )
-    if column.help:
-        return DataValidation(allow_blank=True)
-    return None
+    if (source := _drop_down_source(column)) is not None:
+        return DataValidation(type="list", formula1=source, allow_blank=True)
+    return DataValidation(allow_blank=True)
 
 
 def _whole_number_validation(column: Column) -> DataValidation:
@@ -550,24 +680,121 @@ def _whole_number_validation(column: Column) -> DataValidation:
     )
 
 
-def _input_message(column: Column) -> str:
-    """The short note shown when someone clicks a cell: the contract's help, or how to fill it."""
-    kind_hint = {
-        ColumnKind.CHOICE: "Choose from the drop-down list.",
-        ColumnKind.YESNO: "Choose Yes or No.",
-        ColumnKind.DATE: "A date, day first: 19/05/2025.",
+def _input_message(contract: Sheet, column: Column) -> str:
+    """The note shown when someone clicks a cell: required or not, what to type, an example."""
+    what = " ".join(filter(None, (column.help, _what_to_type(contract, column))))
+    parts = [_column_need(column), what, _list_note(column)]
+    example = _example(contract, column)
+    if example and not any(shown in what for shown in ("e.g.", "example", "19/05/")):
+        parts.append(f"For example: {example}")
+    message = " ".join(p for p in parts if p)
+    return message if len(message) <= PROMPT_LIMIT else " ".join(p for p in parts[:3] if p)
+
+
+def _column_need(column: Column) -> str:
+    if column.required:
+        return "Required."
+    if "required" in column.help.casefold():
+        return "Sometimes required."
+    return "Optional."
+
+
+def _what_to_type(contract: Sheet, column: Column) -> str:
+    """How to fill the cell in, where the contract's help does not already say it."""
+    if column.field == "id" and contract.name in ID_PREFIXES:
+        prefix = ID_PREFIXES[contract.name]
+        return (
+            f"This row's own ID ({prefix}1, {prefix}2 ...), used on other sheets to point to "
+            "it. Each row has a different one."
+        )
+    if column.kind is ColumnKind.DATE:
+        return "" if "day first" in column.help.casefold() else "A date, day first."
+    if column.kind in (ColumnKind.CHOICE, ColumnKind.YESNO):
+        return "Choose Yes or No." if column.kind is ColumnKind.YESNO else _choose(column)
+    if column.help:
+        return ""
+    if column.kind is ColumnKind.TEXT:
+        return "In plain words the family can understand." if column.width >= 40 else ""
+    return {
         ColumnKind.WHOLE: "A whole number.",
-        ColumnKind.PERSON: "An ID or name from the People or Children sheet.",
-        ColumnKind.CHILD: "An ID or name from the Children sheet.",
+        ColumnKind.PERSON: "Who: a name or ID from the People or Children sheet.",
+        ColumnKind.CHILD: "Which child: a name or ID from the Children sheet.",
         ColumnKind.CHILDREN: "IDs or names from the Children sheet, separated by commas.",
+        ColumnKind.PEOPLE: "IDs or names from the People or Children sheet, separated by commas.",
         ColumnKind.REF: f"An ID from the {column.refers_to} sheet.",
         ColumnKind.PICTURE: "Place a picture over this row's cells.",
     }.get(column.kind, "")
-    if not column.help:
-        return kind_hint
-    if column.kind is ColumnKind.DATE and "day first" not in column.help.casefold():
-        return f"{column.help} {kind_hint}"
-    return column.help
+
+
+def _choose(column: Column) -> str:
+    if column.several:
+        return "Choose from the drop-down list, or type several separated by commas."
+    return "Choose from the drop-down list."
+
+
+def _list_note(column: Column) -> str:
+    """What the drop-down of a reference column offers, and what else may be typed."""
+    if column.kind is ColumnKind.REF:
+        return f"The drop-down lists the IDs on the {column.refers_to} sheet."
+    if column.kind is ColumnKind.PERSON:
+        return "The drop-down lists the People names; you can also type a child's name or an ID."
+    if column.kind is ColumnKind.CHILD:
+        return "The drop-down lists the children's names; you can also type an ID."
+    if column.kind in (ColumnKind.CHILDREN, ColumnKind.PEOPLE, ColumnKind.AUDIENCE):
+        return "Free text: no drop-down, as it takes several."
+    return ""
+
+
+def _example(contract: Sheet, column: Column) -> str:
+    """An example value for a note: the example family's, or a day-first date."""
+    if column.kind in (ColumnKind.CHOICE, ColumnKind.YESNO, ColumnKind.PICTURE):
+        return ""  # the drop-down or the picture shows what goes in
+    if column.kind is ColumnKind.DATE:
+        return EXAMPLE_DATE
+    if column.field == "id" and contract.name in ID_PREFIXES:
+        return f"{ID_PREFIXES[contract.name]}1"
+    value = _EXAMPLE_VALUES.get((contract.name, column.name))
+    return _shortened(str(value)) if value not in (None, "") else ""
+
+
+def _shortened(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXAMPLE_LIMIT:
+        return text
+    return text[:EXAMPLE_LIMIT].rsplit(" ", 1)[0] + " ..."
+
+
+def _example_values() -> dict[tuple[str, str], object]:
+    """The first value the example family has in each column (dates are not used)."""
+    case, rows = example_case.rows_for(example_case.WRITTEN_FOR)
+    found: dict[tuple[str, str], object] = {}
+    for sheet, records in [(schema.CASE.name, [case]), *rows.items()]:
+        for record in records:
+            for name, value in record.items():
+                if value not in (None, ""):
+                    found.setdefault((sheet, name), value)
+    return found
+
+
+# Examples for columns the example family leaves empty.
+MORE_EXAMPLES: dict[tuple[str, str], object] = {
+    ("Case", "Not shared because"): "Mum was in hospital the week before the meeting",
+    ("Case", "Scale zero means"): model.DEFAULT_SCALE_ZERO,
+    ("Case", "Scale ten means"): model.DEFAULT_SCALE_TEN,
+    ("Case", "Categories"): "Neglect, Emotional abuse",
+    ("Previous scaling", "Danger statement"): "D1",
+    (
+        "Birth plan",
+        "Arrangement",
+    ): "Baby stays on the ward with Mum until the midwife has seen them",
+    ("Birth plan", "When"): "At the birth",
+    ("Words and pictures", "Picture description"): "Nanna and Mia reading a book on the sofa",
+    ("Previous scaling", "Participant"): "P1",
+    ("Previous scaling", "Child"): "C1",
+    ("Previous scaling", "Score"): 3,
+    ("Birth plan", "Who"): "P5",
+}
+_EXAMPLE_VALUES = MORE_EXAMPLES | _example_values()
 
 
 def _error_message(column: Column) -> str:
@@ -590,6 +817,94 @@ def _error_message(column: Column) -> str:
     if column.kind is ColumnKind.WHOLE:
         return f"{column.name} must be a whole number, for example 6."
     return f"{column.name} must be a date, day first, for example 19/05/2025."
+
+
+# --------------------------------------------------------------------------------------------
+# Drop-downs of the IDs and names that exist: named ranges over the columns other sheets use
+
+
+def _id_list_name(sheet_name: str, field: str) -> str:
+    """The defined name over a sheet's column of IDs or names, e.g. DangerStatementsIDs."""
+    words = "".join(word.capitalize() for word in sheet_name.replace("'", "").split())
+    return f"{words}{'IDs' if field == 'id' else 'Names'}"
+
+
+# Every defined name the workbook has: (sheet, field) of the column it covers.
+ID_LISTS = {
+    _id_list_name(sheet, field): (sheet, field)
+    for sheet in ID_PREFIXES
+    for field in ("id", "name")
+    if field == "id" or sheet in (schema.CHILDREN.name, schema.PEOPLE.name)
+}
+
+
+def _drop_down_source(column: Column) -> str | None:
+    """The defined name a single reference column offers, None for free text or several."""
+    if column.kind is ColumnKind.REF:
+        return _id_list_name(column.refers_to, "id")
+    if column.kind is ColumnKind.PERSON:
+        return _id_list_name(schema.PEOPLE.name, "name")
+    if column.kind is ColumnKind.CHILD:
+        return _id_list_name(schema.CHILDREN.name, "name")
+    return None
+
+
+def _define_id_lists(book: Workbook) -> None:
+    """Defined names over each ID and name column the drop-downs offer, down to the last row."""
+    for name, (sheet_name, field) in ID_LISTS.items():
+        contract = next(s for s in schema.SHEETS if s.name == sheet_name)
+        letter = get_column_letter(contract.columns.index(contract.column(field)) + 1)
+        cells = absolute_coordinate(f"{letter}{DATA_FIRST_ROW}:{letter}{DATA_LAST_ROW}")
+        reference = f"{quote_sheetname(sheet_name)}!{cells}"
+        book.defined_names[name] = DefinedName(name, attr_text=reference)
+
+
+# --------------------------------------------------------------------------------------------
+# A started row's empty required cells, shaded as people type
+
+
+def _show_missing_required(sheet: Worksheet, contract: Sheet) -> None:
+    """Shade a required cell that is empty on a row where something else is filled in."""
+    last = get_column_letter(len(contract.columns))
+    for index, column in enumerate(contract.columns, start=1):
+        if not column.required:
+            continue
+        letter = get_column_letter(index)
+        row = DATA_FIRST_ROW
+        started = f"COUNTA($A{row}:${last}{row})>0"
+        rule = FormatRule(
+            type="expression",
+            formula=[f"AND({started},ISBLANK({letter}{row}))"],
+            dxf=DifferentialStyle(fill=MISSING_FILL),
+        )
+        sheet.conditional_formatting.add(f"{letter}{row}:{letter}{DATA_LAST_ROW}", rule)
+
+
+# --------------------------------------------------------------------------------------------
+# Printing: landscape, one page wide, the header row on every page, the marking on top
+
+
+def set_up_printing(sheet: Worksheet, marking: str) -> None:
+    """Print a sheet landscape and one page wide (the Case sheet on one page), with the
+    protective marking in the page header and the sheet name and page X of Y in the footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1 if sheet.title == schema.CASE.name else 0
+    sheet.print_options.gridLines = sheet.title != schema.INSTRUCTIONS_SHEET
+    if sheet.title in _TABLE_NAMES:
+        sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    page_header, page_footer = sheet.oddHeader, sheet.oddFooter
+    assert page_header is not None and page_footer is not None  # a new sheet always has them
+    page_header.center.text = marking.replace("&", "&&")  # & starts a header code
+    page_header.center.font = "Arial,Bold"
+    page_header.center.size = 12
+    page_footer.left.text = "&A"
+    page_footer.right.text = "Page &P of &N"
+
+
+_TABLE_NAMES = frozenset(s.name for s in schema.SHEETS if not s.key_value)
 
 
 class ChoiceLists:

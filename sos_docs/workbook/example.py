@@ -980,12 +980,13 @@ def made_on(today: dt.date, stage: Stage) -> dt.date:
 def build_example(today: dt.date, stage: Stage = INITIAL) -> Workbook:
     """The workbook of one stage made on `today`: the blank workbook with the rows filled in."""
     # blank.py imports this module for its example rows, so it is imported here, when used.
-    from sos_docs.workbook.blank import build_workbook
+    from sos_docs.workbook.blank import build_workbook, describe
 
     book = build_workbook()
     case, sheets = example_rows(today, stage)
     fill_workbook(book, case, sheets)
     place_pictures(book, sheets)
+    describe(book, str(case.get("Case reference") or ""))
     return book
 
 
@@ -1022,12 +1023,19 @@ def fill_workbook(book: Workbook, case: Row, sheets: Mapping[str, list[Row]]) ->
             for row, column in enumerate(contract.columns, start=1):
                 _expect_label(sheet.cell(row, 1).value, column, contract)
                 _put(sheet.cell(row, 2), case.get(column.name))
+            _fit_case_rows(sheet)
             continue
         for index, column in enumerate(contract.columns, start=1):
             _expect_label(sheet.cell(1, index).value, column, contract)
         for row, record in enumerate(sheets.get(contract.name, []), start=2):
             for index, column in enumerate(contract.columns, start=1):
                 _put(sheet.cell(row, index), record.get(column.name))
+
+
+def _fit_case_rows(sheet: Worksheet) -> None:
+    from sos_docs.workbook.blank import fit_case_rows  # see build_example
+
+    fit_case_rows(sheet)
 
 
 def place_pictures(book: Workbook, sheets: Mapping[str, list[Row]]) -> None:

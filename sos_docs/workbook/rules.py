@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sos_docs import codes, model
@@ -189,7 +189,39 @@ Rule = Callable[[Book], Iterator[Problem]]
 
 def check(book: Book) -> list[Problem]:
     """Every problem the rules find, in no particular order."""
-    return [found for rule in RULES for found in rule(book)]
+    return run(RULES, book)
+
+
+def run(rules: Iterable[Rule], book: Book) -> list[Problem]:
+    """Each rule's problems, leaving out the follow-on problems of an unreadable sheet."""
+    return [found for rule in rules for found in _trusted_run(rule, book)]
+
+
+def _trusted_run(rule: Rule, book: Book) -> list[Problem]:
+    """A rule's problems; none when it reads across sheets and one of them is unreadable.
+
+    A sheet missing or with a required column missing has its own WB002/WB003. A rule that
+    compares it with another sheet would only report what is not there (a danger statement
+    "without" a goal whose Danger statement column could not be read), so it waits until the
+    sheet is fixed. A rule about one sheet only still runs.
+    """
+    watched = _WatchedBook(book.tables, book.today, book.sharing)
+    found = list(rule(watched))
+    if len(watched.read) > 1 and not all(book.tables[name].trusted for name in watched.read):
+        return []
+    return found
+
+
+@dataclass(frozen=True)
+class _WatchedBook(Book):
+    """A Book that remembers which sheets a rule read through `table`."""
+
+    read: set[str] = field(default_factory=set)
+
+    def table(self, sheet: schema.Sheet) -> Table:
+        """The table read for a contract sheet, noted as read."""
+        self.read.add(sheet.name)
+        return super().table(sheet)
 
 
 def _children_names(book: Book) -> Iterator[tuple[Row, str]]:
@@ -245,15 +277,12 @@ def _empty_message(code: str, column: Column) -> str:
     return f"{column.name} is required but empty. Fill it in. {column.help}".rstrip()
 
 
-def conditional_values(book: Book) -> Iterator[Problem]:
-    """WB004 for values required only in some cases (conferences, professionals, views)."""
-    yield from _conference_values(book)
-    yield from _birth_or_due_dates(book)
-    yield from _professional_agencies(book)
-    yield from _family_words(book)
+# WB004 for values required only in some cases (conferences, professionals, views): one rule
+# per sheet read, so an unreadable sheet stops only the rules that read it.
 
 
-def _conference_values(book: Book) -> Iterator[Problem]:
+def conference_values(book: Book) -> Iterator[Problem]:
+    """WB004 for the Case values a conference needs (meeting date, recommendation)."""
     case = book.case
     if case is None or not book.is_conference:
         return
@@ -281,7 +310,8 @@ def _every_child_has_own_recommendation(book: Book) -> bool:
     return bool(rows) and all(not row.is_empty("recommendation") for row in rows)
 
 
-def _birth_or_due_dates(book: Book) -> Iterator[Problem]:
+def birth_or_due_dates(book: Book) -> Iterator[Problem]:
+    """WB004 for a child with neither a date of birth nor an expected due date."""
     for row, name in _children_names(book):
         if row.is_empty("date_of_birth") and row.is_empty("expected_due_date"):
             yield problem(
@@ -293,7 +323,8 @@ def _birth_or_due_dates(book: Book) -> Iterator[Problem]:
             )
 
 
-def _professional_agencies(book: Book) -> Iterator[Problem]:
+def professional_agencies(book: Book) -> Iterator[Problem]:
+    """WB004 for a professional with no agency."""
     for row in book.table(PEOPLE).rows:
         if row.text("role") == PROFESSIONAL and row.is_empty("agency"):
             yield problem(
@@ -305,7 +336,8 @@ def _professional_agencies(book: Book) -> Iterator[Problem]:
             )
 
 
-def _family_words(book: Book) -> Iterator[Problem]:
+def danger_family_words(book: Book) -> Iterator[Problem]:
+    """WB004 for a danger statement the family partly agree with or dispute, without their words."""
     for row in book.table(DANGER_STATEMENTS).rows:
         view = row.text("family_view")
         if view in VIEWS_NEEDING_WORDS and row.is_empty("family_words"):
@@ -316,6 +348,10 @@ def _family_words(book: Book) -> Iterator[Problem]:
                 f"Family's view is {quote(view)} but Family's words is empty. "
                 "Write down what the family say about this danger statement, in their words.",
             )
+
+
+def family_view_words(book: Book) -> Iterator[Problem]:
+    """WB004 for a person's view short of agreement, without their words."""
     for row in book.table(FAMILYS_VIEWS).rows:
         view = row.text("view")
         if view in VIEWS_NEEDING_WORDS and row.is_empty("their_words"):
@@ -717,7 +753,11 @@ def behaviour_not_labels(book: Book) -> Iterator[Problem]:
 
 RULES: tuple[Rule, ...] = (
     required_values,
-    conditional_values,
+    conference_values,
+    birth_or_due_dates,
+    professional_agencies,
+    danger_family_words,
+    family_view_words,
     at_least_one_row,
     unique_ids,
     danger_statements_have_goals,

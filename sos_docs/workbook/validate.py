@@ -144,7 +144,7 @@ def validate(
     resolve_references(tables, findings)
     book = rules.Book(tables, today or dt.date.today(), sharing or SharingRules())
     findings.problems.extend(rules.check(book))
-    findings.problems.extend(found for rule in practice_rules.RULES for found in rule(book))
+    findings.problems.extend(rules.run(practice_rules.RULES, book))
     problems = sorted_problems(findings.problems, tables)
     has_errors = any(p.level is Level.ERROR for p in (*problems, *raw.shape_problems))
     log.debug("%s: %d problems, %d notes", raw.path_name, len(problems), len(findings.notes))
@@ -708,7 +708,8 @@ def _target_trusted(tables: Mapping[str, Table], column: Column) -> bool:
         return tables[column.refers_to].trusted
     if column.kind is ColumnKind.AUDIENCE:
         return tables[schema.PEOPLE.name].trusted
-    targets = [schema.CHILDREN] + ([schema.PEOPLE] if column.kind is ColumnKind.PERSON else [])
+    people_too = column.kind in (ColumnKind.PERSON, ColumnKind.PEOPLE)
+    targets = [schema.CHILDREN] + ([schema.PEOPLE] if people_too else [])
     return all(tables[t.name].trusted for t in targets)
 
 

@@ -316,19 +316,231 @@ def test_messages_fit_excel_limits(blank_book: LoadedWorkbook) -> None:
                 assert len(validation.formula1 or "") <= 255
 
 
+FREE_TEXT_KINDS = {
+    ColumnKind.TEXT,
+    ColumnKind.CHILDREN,
+    ColumnKind.PEOPLE,
+    ColumnKind.AUDIENCE,
+    ColumnKind.PICTURE,
+}
+ALL_COLUMNS = _columns(set(ColumnKind))
+REFS = _columns({ColumnKind.REF})
+NAMED = _columns({ColumnKind.PERSON, ColumnKind.CHILD})
+
+
 def test_unchecked_text_columns_have_no_error_check(blank_book: LoadedWorkbook) -> None:
-    """Free-text columns never stop what people type; at most they show a note."""
-    for sheet in schema.SHEETS:
-        for column in sheet.columns:
-            if column.kind in {
-                ColumnKind.TEXT,
-                ColumnKind.PERSON,
-                ColumnKind.REF,
-                ColumnKind.CHILD,
-                ColumnKind.CHILDREN,
-            }:
-                validation = _validation(blank_book, sheet, column)
-                assert validation is None or validation.type is None, (sheet.name, column.name)
+    """Free-text columns (and those taking several IDs or names) never check what is typed."""
+    for sheet, column in _columns(FREE_TEXT_KINDS):
+        validation = _validation(blank_book, sheet, column)
+        assert validation is not None, (sheet.name, column.name)
+        assert validation.type is None, (sheet.name, column.name)
+
+
+@pytest.mark.parametrize(("sheet", "column"), ALL_COLUMNS, ids=_ids(ALL_COLUMNS))
+def test_every_value_cell_has_a_note_saying_what_to_type(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """Every column and Case value shows a note: required or optional, what to type, within
+    Excel's limits, titled with the column's name."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.showInputMessage
+    prompt, title = validation.prompt or "", validation.promptTitle or ""
+    needs = ("Required.",) if column.required else ("Optional.", "Sometimes required.")
+    need = next(n for n in needs if prompt.startswith(n))
+    assert len(prompt.removeprefix(need).strip()) >= len("Choose Yes or No.")
+    assert 0 < len(title) <= 32 and title in (column.header, *column.aliases)
+    assert len(prompt) <= 255
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column"),
+    [p for p in ALL_COLUMNS if p[1].kind in {ColumnKind.TEXT, ColumnKind.DATE}],
+    ids=_ids([p for p in ALL_COLUMNS if p[1].kind in {ColumnKind.TEXT, ColumnKind.DATE}]),
+)
+def test_text_and_date_notes_give_an_example(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """A text or date column's note shows an example of what to type."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None and validation.prompt is not None
+    prompt = validation.prompt
+    assert "For example: " in prompt or "e.g. " in prompt or "19/05/20" in prompt
+
+
+def test_id_columns_say_how_they_are_numbered(blank_book: LoadedWorkbook) -> None:
+    """Each ID column's note gives its numbering (C1, P1, D1, G1) and that it must be unique."""
+    for sheet, prefix in [
+        (schema.CHILDREN, "C"),
+        (schema.PEOPLE, "P"),
+        (schema.DANGER_STATEMENTS, "D"),
+        (schema.SAFETY_GOALS, "G"),
+    ]:
+        validation = _validation(blank_book, sheet, sheet.column("id"))
+        assert validation is not None and validation.prompt is not None
+        assert f"{prefix}1, {prefix}2" in validation.prompt
+        assert "different" in validation.prompt
+
+
+def _defined_range(book: LoadedWorkbook, name: str) -> tuple[str, str]:
+    """The sheet and cells a defined name covers."""
+    defined = book.defined_names[name]
+    ((sheet, cells),) = list(defined.destinations)
+    return sheet, cells
+
+
+def test_defined_names_cover_the_id_and_name_columns(blank_book: LoadedWorkbook) -> None:
+    """Named ranges cover the ID columns of Children, People, Danger statements and Safety goals
+    and the Name columns of Children and People, from the first data row to the last."""
+    expected = {
+        "ChildrenIDs": ("Children", "$A$2:$A$500"),
+        "ChildrenNames": ("Children", "$B$2:$B$500"),
+        "PeopleIDs": ("People", "$A$2:$A$500"),
+        "PeopleNames": ("People", "$B$2:$B$500"),
+        "DangerStatementsIDs": ("Danger statements", "$A$2:$A$500"),
+        "SafetyGoalsIDs": ("Safety goals", "$A$2:$A$500"),
+    }
+    assert DATA_LAST_ROW == 500
+    assert {name: _defined_range(blank_book, name) for name in expected} == expected
+    for name, (sheet, cells) in expected.items():
+        first = blank_book[sheet][cells.replace("$", "").split(":")[0]]
+        header = blank_book[sheet].cell(1, first.column).value
+        assert header in ("ID*", "Name*"), name
+
+
+@pytest.mark.parametrize(("sheet", "column"), REFS, ids=_ids(REFS))
+def test_id_references_offer_the_ids_that_exist_and_only_warn(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """A column holding one ID of another sheet drops down that sheet's IDs, allows blanks, and
+    only warns on other text (sos-docs reads IDs in any case)."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.type == "list" and validation.allow_blank
+    target, cells = _defined_range(blank_book, validation.formula1 or "")
+    assert target == column.refers_to and cells.startswith("$A$2")
+    assert validation.errorStyle == "warning" and validation.showErrorMessage
+    assert not validation.showDropDown
+
+
+@pytest.mark.parametrize(("sheet", "column"), NAMED, ids=_ids(NAMED))
+def test_person_and_child_columns_offer_names_and_accept_anything(
+    blank_book: LoadedWorkbook, sheet: Sheet, column: Column
+) -> None:
+    """A person column drops down the People names, a child column the children's names, and
+    neither stops an ID, a child in a person column or a role typed instead."""
+    validation = _validation(blank_book, sheet, column)
+    assert validation is not None
+    assert validation.type == "list" and validation.allow_blank
+    target, cells = _defined_range(blank_book, validation.formula1 or "")
+    expected = "People" if column.kind is ColumnKind.PERSON else "Children"
+    assert (target, cells) == (expected, "$B$2:$B$500")
+    assert not validation.showErrorMessage
+    assert validation.prompt is not None and "type" in validation.prompt
+
+
+def test_id_drop_downs_list_the_example_ids(example_book: LoadedWorkbook) -> None:
+    """In the example, the Danger statements IDs named range holds exactly its danger statements."""
+    sheet, cells = _defined_range(example_book, "DangerStatementsIDs")
+    values = [row[0].value for row in example_book[sheet][cells.replace("$", "")] if row[0].value]
+    assert values == [r["ID"] for r in example.SHEET_ROWS["Danger statements"]]
+
+
+def _missing_rules(book: LoadedWorkbook, sheet: Sheet) -> dict[str, str]:
+    """Each conditional-format range of a sheet and its formula."""
+    found: dict[str, str] = {}
+    for formatting in book[sheet.name].conditional_formatting:
+        for rule in formatting.rules:
+            found[str(formatting.sqref)] = rule.formula[0]
+            assert rule.dxf.fill.fgColor.rgb.endswith("FCE4D6")
+    return found
+
+
+@pytest.mark.parametrize("sheet", TABLES, ids=[s.name for s in TABLES])
+def test_a_started_rows_empty_required_cells_are_shaded(
+    blank_book: LoadedWorkbook, sheet: Sheet
+) -> None:
+    """Each required column is shaded, down to the last data row, where its cell is empty on a
+    row in which anything is filled in."""
+    last = get_column_letter(len(sheet.columns))
+    expected = {}
+    for index, column in enumerate(sheet.columns, start=1):
+        if column.required:
+            letter = get_column_letter(index)
+            expected[f"{letter}2:{letter}{DATA_LAST_ROW}"] = (
+                f"AND(COUNTA($A2:${last}2)>0,ISBLANK({letter}2))"
+            )
+    assert _missing_rules(blank_book, sheet) == expected
+
+
+def test_workbook_structure_is_locked_without_a_password_and_cells_stay_editable(
+    blank_book: LoadedWorkbook,
+) -> None:
+    """Sheets cannot be renamed, moved or deleted, there is no password, and no sheet is protected."""
+    security = blank_book.security
+    assert security is not None and security.lockStructure
+    assert not security.workbookPassword and not security.workbookHashValue
+    assert not security.lockWindows
+    for worksheet in blank_book.worksheets:
+        assert not worksheet.protection.sheet, worksheet.title
+
+
+def test_a_locked_workbook_is_read_and_validated_as_before(tmp_path: Path) -> None:
+    """The guard and the reader take the structure-locked example, which validates clean."""
+    from sos_docs.workbook.guard import check_workbook_file
+    from sos_docs.workbook.reader import read_workbook
+    from sos_docs.workbook.validate import validate
+
+    path = write_example_workbook(tmp_path / "example.xlsx", today=TODAY)
+    check_workbook_file(path)
+    result = validate(read_workbook(path), TODAY)
+    assert result.ok and result.problems == ()
+
+
+@pytest.mark.parametrize("name", ["blank", "example"])
+def test_every_sheet_prints_landscape_one_page_wide_with_the_marking(
+    blank_book: LoadedWorkbook, example_book: LoadedWorkbook, name: str
+) -> None:
+    """Each sheet prints landscape, one page wide, the marking in the header, the sheet name and
+    page X of Y in the footer; each table repeats its header row; Case fits one page."""
+    book = blank_book if name == "blank" else example_book
+    for worksheet in book.worksheets:
+        setup = worksheet.page_setup
+        assert setup.orientation == "landscape", worksheet.title
+        assert worksheet.sheet_properties.pageSetUpPr.fitToPage
+        assert setup.fitToWidth == 1
+        assert setup.fitToHeight == (1 if worksheet.title == "Case" else 0)
+        assert worksheet.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+        assert worksheet.oddFooter.left.text == "&A"
+        assert worksheet.oddFooter.right.text == "Page &P of &N"
+        if worksheet.title in {s.name for s in TABLES}:
+            assert worksheet.print_title_rows == "$1:$1"
+
+
+def test_the_marking_is_the_roots_and_an_ampersand_prints(tmp_path: Path) -> None:
+    """A marking given to the writer is the page header, with & written as Excel's &&."""
+    path = write_blank_workbook(tmp_path / "b.xlsx", marking="OFFICIAL & SENSITIVE")
+    book = load_workbook(path)
+    assert book["Next steps"].oddHeader.center.text == "OFFICIAL && SENSITIVE"
+
+
+def test_document_properties_name_sos_docs_and_the_workbook(
+    blank_book: LoadedWorkbook, example_book: LoadedWorkbook
+) -> None:
+    """Creator is sos-docs and its version (not openpyxl), with a title and a subject; the
+    example names its case reference."""
+    from sos_docs import __version__
+
+    for book in (blank_book, example_book):
+        properties = book.properties
+        assert properties.creator == f"sos-docs {__version__}"
+        assert properties.lastModifiedBy == f"sos-docs {__version__}"
+        assert properties.title == "Signs of Safety mapping workbook"
+        assert properties.subject
+    assert blank_book.properties.identifier is None
+    reference = example.CASE["Case reference"]
+    assert example_book.properties.identifier == reference
+    assert reference in (example_book.properties.subject or "")
 
 
 @settings(max_examples=40, deadline=None)
@@ -703,3 +915,59 @@ def test_category_columns_offer_the_list_and_take_several(blank_book: LoadedWork
         assert validation is not None and validation.type == "list"
         assert validation.formula1 == '"' + ",".join(schema.CATEGORIES_OF_HARM) + '"'
         assert validation.error is not None and "separated by commas" in validation.error
+
+
+@pytest.mark.parametrize("name", ["blank", "example"])
+def test_case_rows_are_tall_enough_for_their_wrapped_value_and_note(
+    blank_book: LoadedWorkbook, example_book: LoadedWorkbook, name: str
+) -> None:
+    """Each Case row is at least one 15-point line per wrapped line of its value and its note,
+    so printed text never runs over the row below."""
+    worksheet = (blank_book if name == "blank" else example_book)["Case"]
+    for row in range(1, len(schema.CASE.columns) + 1):
+        height = worksheet.row_dimensions[row].height
+        assert height is not None, row
+        for letter in ("B", "C"):
+            text = worksheet[f"{letter}{row}"].value
+            if isinstance(text, str):
+                width = worksheet.column_dimensions[letter].width
+                lines = sum(-(-len(part) // int(width)) or 1 for part in text.split("\n"))
+                assert height >= 15 * lines, (row, letter, text)
+
+
+def test_review_example_case_rows_fit_their_own_values(tmp_path: Path) -> None:
+    """The review stage's example, filled in after the blank is built, sizes its Case rows too."""
+    book = example.build_example(TODAY, example.REVIEW)
+    worksheet = book["Case"]
+    row = [c.name for c in schema.CASE.columns].index("Reason for report") + 1
+    text = worksheet.cell(row, 2).value
+    assert isinstance(text, str) and len(text) > 120
+    assert (worksheet.row_dimensions[row].height or 0) >= 15 * -(-len(text) // 60)
+    assert book.properties.identifier == example.CASE["Case reference"]
+
+
+def test_instructions_describe_the_form(blank_book: LoadedWorkbook) -> None:
+    """The Instructions tell what the notes, drop-downs, orange cells, lock and printing do."""
+    text = _text(blank_book["Instructions"])
+    for phrase in (
+        "Click a cell to see a short note",
+        "drop down the IDs or names",
+        "light orange",
+        "cannot be renamed, moved or deleted",
+        "there is no password",
+        "protective marking",
+    ):
+        assert phrase in text, phrase
+
+
+def test_instructions_rows_are_tall_enough_for_their_wrapped_text(
+    blank_book: LoadedWorkbook,
+) -> None:
+    """Each Instructions line's row holds every wrapped line of its text, so none prints over
+    the next."""
+    worksheet = blank_book["Instructions"]
+    width = int(worksheet.column_dimensions["B"].width)
+    for cell in worksheet["B"]:
+        if isinstance(cell.value, str) and cell.value:
+            lines = -(-len(cell.value) // width)
+            assert (worksheet.row_dimensions[cell.row].height or 0) >= 15 * lines, cell.value

@@ -304,6 +304,42 @@ def test_missing_required_column_is_wb003_naming_it_at_the_header_row(
     assert validation.case is None
 
 
+@pytest.mark.parametrize("column", ["ID", "Statement"])
+def test_missing_danger_statement_column_is_only_wb003(tmp_path: Path, column: str) -> None:
+    """A Danger statements column deleted is one WB003 there and no SOS1xx about any sheet."""
+    book = WorkbookBuilder().as_format_2().rename_header("Danger statements", column, "Gone")
+    validation = check(book, tmp_path)
+    errors = [where(p) for p in validation.problems if p.level is Level.ERROR]
+    assert errors == [("WB003", Level.ERROR, "Danger statements", "A1")]
+
+
+REQUIRED_TABLE_COLUMNS = [
+    (sheet.name, column.name)
+    for sheet in schema.SHEETS
+    if not sheet.key_value
+    for column in sheet.columns
+    if column.required
+]
+
+
+@settings(
+    max_examples=len(REQUIRED_TABLE_COLUMNS),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.sampled_from(REQUIRED_TABLE_COLUMNS))
+def test_any_required_column_deleted_is_wb003_there_and_nothing_elsewhere(
+    tmp_path: Path, deleted: tuple[str, str]
+) -> None:
+    """Deleting one required column is WB003 on its sheet and no other error, there or on an
+    intact sheet (the example workbook has none to begin with)."""
+    sheet, column = deleted
+    book = WorkbookBuilder().as_format_2().rename_header(sheet, column, "Gone")
+    validation = check(book, tmp_path)
+    errors = [where(p) for p in validation.problems if p.level is Level.ERROR]
+    assert errors == [("WB003", Level.ERROR, sheet, "A1")]
+
+
 def test_extra_columns_are_ignored_and_noted(tmp_path: Path) -> None:
     """A column the contract does not know is read past and listed in the notes."""
     book = WorkbookBuilder().with_extra_column("People", "Shoe size")
