@@ -161,6 +161,17 @@ def cli() -> None:
 # ---------------------------------------------------------------------------------- workbooks
 
 
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="ROOT_OR_TOML",
+    help="A watched folder (its sos-docs.toml is read) or a sos-docs.toml, to work as the "
+    "service in that folder does: its logo, names, marking, bank holiday region, sharing days "
+    "and templates.",
+)
+
+
 @cli.command("new-workbook")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -183,7 +194,8 @@ def cli() -> None:
     is_flag=True,
     help="A one-page map instead: the three questions on one printable sheet, the scale below.",
 )
-def new_workbook(path: Path, stage: str | None, one_page: bool) -> None:
+@CONFIG_OPTION
+def new_workbook(path: Path, stage: str | None, one_page: bool, config_file: Path | None) -> None:
     """Write a blank mapping workbook (format 2) to PATH."""
     from sos_docs.workbook.blank import write_blank_workbook
     from sos_docs.workbook.example import INITIAL, REVIEW, made_on, write_example
@@ -192,32 +204,26 @@ def new_workbook(path: Path, stage: str | None, one_page: bool) -> None:
     # The pair is dated as the demo folder's: the review meets a week from today and the
     # initial conference it looks back on twelve weeks before, so `render --previous` joins them.
     today = dt.date.today()
+    marking = _settings_of(config_file, {}).protective_marking  # on every printed page
     with _user_errors():
         if one_page and stage != REVIEW:
             made = made_on(today, INITIAL) if stage is not None else None
-            written = write_one_page_workbook(path, example=stage is not None, today=made)
+            written = write_one_page_workbook(
+                path, example=stage is not None, today=made, marking=marking
+            )
             click.echo(f"Wrote {'the example' if stage else 'a blank'} one-page map to {written}")
             return
         if stage == REVIEW:
             written = write_example(path, today=made_on(today, REVIEW), stage=REVIEW)
         else:
             made = made_on(today, INITIAL) if stage is not None else None
-            written = write_blank_workbook(path, example=stage is not None, today=made)
+            written = write_blank_workbook(
+                path, example=stage is not None, today=made, marking=marking
+            )
     what = (
         "a blank" if stage is None else "the review example" if stage == REVIEW else "the example"
     )
     click.echo(f"Wrote {what} mapping workbook to {written}")
-
-
-CONFIG_OPTION = click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, path_type=Path),
-    metavar="ROOT_OR_TOML",
-    help="A watched folder (its sos-docs.toml is read) or a sos-docs.toml, to work as the "
-    "service in that folder does: its logo, names, marking, bank holiday region, sharing days "
-    "and templates.",
-)
 
 
 @cli.command("validate")

@@ -15,6 +15,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from sos_docs.cli import cli
 from sos_docs.workbook import example
@@ -828,3 +829,19 @@ def test_completion_offers_the_commands_and_their_options() -> None:
 
     assert "plain,validate" in complete("sos-docs val", 1).splitlines()
     assert "plain,--once" in complete("sos-docs watch --on", 2).splitlines()
+
+
+@pytest.mark.parametrize("shape", [[], ["--one-page"], ["--example"], ["--one-page", "--example"]])
+def test_new_workbook_config_prints_the_roots_marking_on_every_page(
+    tmp_path: Path, shape: list[str]
+) -> None:
+    """`new-workbook --config ROOT` puts that root's protective marking atop each printed page."""
+    root = tmp_path / "north"
+    (root / "inbox").mkdir(parents=True)
+    (root / "sos-docs.toml").write_text('protective_marking = "OFFICIAL & NORTHSHIRE"\n')
+    target = tmp_path / "new.xlsx"
+    result = CliRunner().invoke(cli, ["new-workbook", str(target), *shape, "--config", str(root)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(target)
+    for sheet in book.worksheets:
+        assert sheet.oddHeader.center.text == "OFFICIAL && NORTHSHIRE", sheet.title

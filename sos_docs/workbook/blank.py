@@ -34,6 +34,8 @@ __all__ = [
     "DATA_LAST_ROW",
     "DATE_FORMAT",
     "build_workbook",
+    "mark_printed_pages",
+    "save_new_workbook",
     "write_blank_workbook",
     "write_example_workbook",
 ]
@@ -108,9 +110,8 @@ def write_blank_workbook(
 ) -> Path:
     """Write a new mapping workbook at `path` (blank, or the example family made on `today`),
     with `marking` at the top of every printed page."""
-    target = _checked_target(Path(path))
     book = build_workbook(example=example, today=today, marking=marking)
-    _save_as_new_file(book, target)
+    target = save_new_workbook(book, Path(path))
     logger.info("Wrote %s mapping workbook %s", "example" if example else "blank", target)
     return target
 
@@ -895,6 +896,11 @@ def set_up_printing(sheet: Worksheet, marking: str) -> None:
     sheet.print_options.gridLines = sheet.title != schema.INSTRUCTIONS_SHEET
     if sheet.title in _TABLE_NAMES:
         sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    mark_printed_pages(sheet, marking)
+
+
+def mark_printed_pages(sheet: Worksheet, marking: str) -> None:
+    """The protective marking at the top of each printed page; sheet name and page X of Y below."""
     page_header, page_footer = sheet.oddHeader, sheet.oddFooter
     assert page_header is not None and page_footer is not None  # a new sheet always has them
     page_header.center.text = marking.replace("&", "&&")  # & starts a header code
@@ -946,6 +952,13 @@ def _inline(choices: Sequence[str]) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Saving: a whole new file or nothing
+
+
+def save_new_workbook(book: Workbook, path: Path) -> Path:
+    """Save `book` as a new .xlsx at `path`, whole or not at all, never over an existing file."""
+    target = _checked_target(path)
+    _save_as_new_file(book, target)
+    return target
 
 
 def _checked_target(path: Path) -> Path:

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
 from sos_docs.model import DEFAULT_SCALE_TEN, DEFAULT_SCALE_ZERO
 from sos_docs.workbook import blank, schema
 from sos_docs.workbook import example as example_case
@@ -31,7 +32,6 @@ __all__ = [
     "MAP_REPLACES",
     "MAP_SHEET",
     "build_one_page",
-    "save_new_workbook",
     "write_one_page_workbook",
 ]
 
@@ -108,31 +108,28 @@ def write_one_page_workbook(
     example: bool = False,
     today: dt.date | None = None,
     one_item_per_cell: bool = False,
+    marking: str = DEFAULT_PROTECTIVE_MARKING,
 ) -> Path:
     """Write a new one-page map at `path` (blank, or the example family made on `today`)."""
-    book = build_one_page(example=example, today=today, one_item_per_cell=one_item_per_cell)
-    target = save_new_workbook(book, Path(path))
+    book = build_one_page(
+        example=example, today=today, one_item_per_cell=one_item_per_cell, marking=marking
+    )
+    target = blank.save_new_workbook(book, Path(path))
     log.info("Wrote %s one-page map %s", "example" if example else "blank", target)
     return target
 
 
-def save_new_workbook(book: Workbook, path: Path) -> Path:
-    """Save `book` as a new .xlsx at `path`, whole or not at all, never over an existing file.
-
-    The one place outside blank.py that uses its saving helpers (to be made public there).
-    """
-    target = blank._checked_target(path)
-    blank._save_as_new_file(book, target)
-    return target
-
-
 def build_one_page(
-    *, example: bool = False, today: dt.date | None = None, one_item_per_cell: bool = False
+    *,
+    example: bool = False,
+    today: dt.date | None = None,
+    one_item_per_cell: bool = False,
+    marking: str = DEFAULT_PROTECTIVE_MARKING,
 ) -> Workbook:
     """The one-page map in memory; the example keeps the standard sheets the map cannot say.
 
     Items are written as lines within a cell (bullets), or with `one_item_per_cell` each in
-    a cell of its own, one under the other.
+    a cell of its own, one under the other. `marking` tops every printed page.
     """
     if not example:
         book = Workbook()
@@ -140,15 +137,17 @@ def build_one_page(
         assert sheet is not None
         sheet.title = MAP_SHEET
         _write_map(sheet, dict.fromkeys(BLANK_CASE_LABELS), {}, MapStyle(blank=True))
+        blank.mark_printed_pages(sheet, marking)
         return book
     case, rows = example_case.rows_for(today or dt.date.today())
-    book = blank.build_workbook(example=True, today=today or dt.date.today())
+    book = blank.build_workbook(example=True, today=today or dt.date.today(), marking=marking)
     for name in (*MAP_REPLACES, schema.INSTRUCTIONS_SHEET):
         del book[name]
     sheet = book.create_sheet(MAP_SHEET, 0)
     book.active = 0
     style = MapStyle(blank=False, per_cell=one_item_per_cell)
     _write_map(sheet, _example_case(case, rows), rows, style)
+    blank.mark_printed_pages(sheet, marking)
     return book
 
 
