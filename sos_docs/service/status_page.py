@@ -196,7 +196,8 @@ table { border-collapse: collapse; width: 100%; }
 caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }
 th, td { border: 1px solid #767676; padding: 0.35rem 0.5rem; text-align: left;
   vertical-align: top; }
-td, tbody th { overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; }
+tbody th { overflow-wrap: break-word; }
 th { background: #f0f0f0; }
 td ul { margin: 0; padding-left: 1.1rem; }
 .silent { color: #a4161a; font-weight: bold; }
