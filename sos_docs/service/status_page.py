@@ -17,6 +17,7 @@ import contextlib
 import html
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -67,6 +68,9 @@ MIN_SECONDS_BETWEEN_PAGES = 0.5  # a burst of jobs rewrites the page at most twi
 MAX_PROBLEMS_SHOWN = 3
 MAX_WAITING_SHOWN = 100
 _WORK_ID_TIME = "%Y%m%d-%H%M%S"  # how jobs.py names a job folder: its claim time, local
+# A person's own copy is named after them ("(copy for Dean Hartley)", workbook/copies.py): a
+# name from inside the workbook, which the page never shows.
+_PERSON_COPY = re.compile(r"\(copy for [^)]*\)")
 
 Clock = Callable[[], datetime]
 
@@ -366,18 +370,33 @@ def _job_row(facts: PageFacts, job: JobRecord) -> tuple[str, ...]:
 
 def _file_links(root: Path, job: JobRecord) -> str:
     """Links to the job's files that are still there: documents, problems.txt, marked copy,
-    and the workbook itself."""
+    and the workbook itself. A person's own copy is not named: its folder is linked instead."""
     paths = [*job.outputs, *([job.final_path] if job.final_path else [])]
     items = []
+    person_copies: dict[Path, int] = {}
     for path in paths:
         target = _link_target(root, path)
         if target is None:
             continue
+        if _PERSON_COPY.search(path.name):
+            person_copies[path.parent] = person_copies.get(path.parent, 0) + 1
+            continue
         shown = _text(path.relative_to(root).as_posix())
         items.append(f'<li><a href="{html.escape(target, quote=True)}">{shown}</a></li>')
+    items += [_person_copies_item(root, folder, count) for folder, count in person_copies.items()]
     if not items:
         return "no files left (moved or removed)" if paths else ""
     return "<ul>" + "".join(items) + "</ul>"
+
+
+def _person_copies_item(root: Path, folder: Path, count: int) -> str:
+    """`N copies for named people in <folder>`, the folder linked unless it holds a name too."""
+    words = f"{count} cop{'y' if count == 1 else 'ies'} for named people (names not shown here)"
+    relative = folder.relative_to(root).as_posix()
+    if _PERSON_COPY.search(relative):
+        return f"<li>{words}</li>"
+    href = quote(os.fsencode(relative), safe="/") + "/"
+    return f'<li>{words} in <a href="{html.escape(href, quote=True)}">{_text(relative)}/</a></li>'
 
 
 def _hosts_section(facts: PageFacts) -> list[str]:

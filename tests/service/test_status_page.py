@@ -119,9 +119,14 @@ def check_page_rules(page: Page, markup: str) -> None:
 
 
 def links_resolve(root: Path, page: Page) -> list[Path]:
-    """Each link of the page as a file under the root; every one must exist."""
+    """Each link of the page as a file (or, ending in "/", a folder) under the root; every one
+    must exist."""
     targets = [root / unquote(href) for href in page.links]
-    missing = [t for t in targets if not t.is_file()]
+    missing = [
+        t
+        for t, href in zip(targets, page.links, strict=True)
+        if not (t.is_dir() if href.endswith("/") else t.is_file())
+    ]
     assert not missing, missing
     return targets
 
@@ -438,6 +443,23 @@ def test_no_name_from_inside_the_example_workbook_reaches_the_page(tmp_path: Pat
     assert "CP-2026-0412" in markup
     found = {name for name in every_name_in_the_example() if name in markup}
     assert not found
+
+
+def test_a_persons_own_copy_is_counted_and_its_folder_linked_never_named(tmp_path: Path) -> None:
+    """A copy made for one person carries their name in its file name: the page says how many
+    such copies there are and links their folder, without the name."""
+    root = make_root(tmp_path)
+    book = WorkbookBuilder().update_row("Harm", 0, **{"Withhold from": "P2"})
+    book.write(root.inbox / "withheld.xlsx")
+    run_job(root, root.inbox / "withheld.xlsx")
+    assert any("Dean Hartley" in p.name for p in root.reports.rglob("*.docx"))
+    markup = page_html(read_page_facts(root, datetime.now(UTC)))
+    page = parse(markup)
+    assert "Dean" not in markup and "Hartley" not in markup
+    assert "1 copy for named people (names not shown here) in reports/CP-2026-0412/" in page.text
+    targets = links_resolve(root.path, page)
+    assert root.reports / "CP-2026-0412" in targets
+    assert sum(t.suffix == ".docx" for t in targets) == 3  # professional, family, story
 
 
 @settings(
