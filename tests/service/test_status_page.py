@@ -20,9 +20,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.service import heartbeat as heartbeats
 from sos_docs.service.heartbeat import STALE_AFTER, Heartbeat, write_heartbeat
@@ -520,3 +522,22 @@ def test_the_instructions_name_the_folders_as_configured_and_come_back_when_dele
     clock.advance(minutes=1)
     page.beat_if_due()
     assert help_file.read_bytes().decode("utf-8-sig") == text
+
+
+def test_status_html_prints_the_page_as_of_now_and_writes_nothing(tmp_path: Path) -> None:
+    """`sos-docs status ROOT --html` of a folder whose server went silent says NOT running,
+    and leaves every file as it was."""
+    root = make_root(tmp_path)
+    StatusPage(root, clock=Clock(datetime.now(UTC) - timedelta(hours=1))).start()
+
+    def files_now() -> dict[Path, int]:
+        # SQLite's shared-memory index of a WAL journal is touched by any reader, as by `status`
+        return {p: p.stat().st_mtime_ns for p in root.path.rglob("*") if p.suffix != ".sqlite3-shm"}
+
+    before = files_now()
+    result = CliRunner().invoke(cli, ["status", str(root.path), "--html"])
+    assert result.exit_code == 0, result.output
+    page = parse(result.output)
+    check_page_rules(page, result.output)
+    assert "The service is NOT running since" in page.text and "SILENT" in page.text
+    assert files_now() == before and len(before) > 10
