@@ -497,7 +497,7 @@ def test_watch_create_makes_a_missing_root_and_its_folders(tmp_path: Path) -> No
     assert code == 0, output
     assert f"Created {root} (--create).\n" in output
     made = sorted(p.name for p in root.iterdir())
-    assert made == [".sos-docs", "inbox", "processed", "rejected", "reports"]
+    assert made == [".sos-docs", "STATUS.html", "inbox", "processed", "rejected", "reports"]
 
 
 def test_watch_makes_the_missing_folders_of_a_root_that_exists(tmp_path: Path) -> None:
@@ -508,6 +508,7 @@ def test_watch_makes_the_missing_folders_of_a_root_that_exists(tmp_path: Path) -
     assert code == 0, output
     assert sorted(p.name for p in root.iterdir()) == [
         ".sos-docs",
+        "STATUS.html",
         "inbox",
         "processed",
         "rejected",

@@ -547,7 +547,7 @@ def test_sigterm_to_a_real_service_process_finishes_its_jobs_and_exits_0(
     assert process.wait(30) == 0, log.read_text()
     assert unfinished_jobs(root) == []
     done = names_in(root.processed)
-    assert done and sorted(done + names_in(root.inbox)) == sorted(names)
+    assert done and sorted(done + names_in(root.inbox)) == sorted([*names, HELP_FILE_NAME])
     for name in done:
         assert_documents_once(root, names[name], name[:-5])
     assert "Stopped." in log.read_text()
