@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from sos_docs.cli import cli
+from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.workbook import example
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
@@ -366,7 +367,7 @@ def test_watch_on_the_default_folder_puts_a_fresh_example_in_and_processes_it(
     assert "Put a fresh example workbook, example-mapping-workbook.xlsx, into" in first.stderr
     review_put = "Put a fresh example workbook, example-review-mapping-workbook.xlsx, into"
     assert review_put in first.stderr
-    assert _names(tmp_path / "watch_folder" / "inbox") == []
+    assert _names(tmp_path / "watch_folder" / "inbox") == [HELP_FILE_NAME]
     assert _names(tmp_path / "watch_folder" / "processed") == [
         "example-mapping-workbook.xlsx",
         "example-review-mapping-workbook.xlsx",
@@ -444,7 +445,7 @@ def test_watch_on_a_named_folder_puts_no_example_in(tmp_path: Path) -> None:
     root.mkdir()
     code, output = run("watch", str(root), "--once", "--settle", "0.1")
     assert code == 0, output
-    assert _names(root / "inbox") == [] and _names(root / "processed") == []
+    assert _names(root / "inbox") == [HELP_FILE_NAME] and _names(root / "processed") == []
 
 
 def test_a_default_folder_with_its_own_settings_gets_no_example(tmp_path: Path) -> None:
@@ -454,7 +455,7 @@ def test_a_default_folder_with_its_own_settings_gets_no_example(tmp_path: Path) 
     result = _watch_default_folder(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "has its own sos-docs.toml" in result.stderr
-    assert _names(tmp_path / "watch_folder" / "inbox") == []
+    assert _names(tmp_path / "watch_folder" / "inbox") == [HELP_FILE_NAME]
     assert _names(tmp_path / "watch_folder" / "processed") == []
 
 
