@@ -484,6 +484,11 @@ def help_text(root: WatchedRoot, host: str) -> str:
         if config.polling
         else f"within a few seconds (at most {config.rescan_seconds:g} seconds)"
     )
+    by_case = (
+        ", in a folder named after the case reference"
+        if config.output_pattern.startswith("{case_reference}/")
+        else ""
+    )
     return f"""How to use this folder
 ======================
 
@@ -494,8 +499,8 @@ workbooks into the conference paperwork (Word documents).
 2. Copy or move it into this folder. Nothing else needs to be done.
 3. sos-docs notices it {notice} and takes it out of this folder.
    Most workbooks are done in under a minute.
-4. The documents appear in the folder "{folders.reports}" next to this one, in a folder
-   named after the case reference. The workbook itself moves to "{folders.processed}".
+4. The documents appear in the folder "{folders.reports}" next to this one{by_case}.
+   The workbook itself moves to "{folders.processed}".
    If sos-docs found something to check, "<name> - receipt.txt" beside the documents says what.
 
 If the workbook cannot be used
