@@ -633,6 +633,11 @@ class StatusPage:
         except (OSError, SosDocsError) as exc:
             self._failed(str(exc))
             return
+        except Exception:  # the page must never stop the service from taking workbooks
+            if not self._failing:
+                log.exception("unexpected error writing %s", STATUS_PAGE_NAME)
+            self._failed("an unexpected error, logged above")
+            return
         if self._failing:
             log.info("%s is written again.", STATUS_PAGE_NAME, extra=root_extra(self.root.path))
             self._failing = False
@@ -643,7 +648,7 @@ class StatusPage:
                 "Could not write %s in %s: %s. sos-docs goes on and tries again in a minute.",
                 STATUS_PAGE_NAME,
                 self.root.path,
-                why,
+                why.rstrip("."),
                 extra=root_extra(self.root.path),
             )
         self._failing = True

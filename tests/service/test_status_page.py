@@ -6,6 +6,7 @@ a real browser engine, which must see the same facts.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import threading
@@ -391,6 +392,33 @@ def test_a_share_that_dropped_gets_no_page_on_the_bare_mount_point(
     page.beat_if_due()
     assert list(root.path.iterdir()) == []
     assert caplog.text.count("Could not write STATUS.html") == 1
+
+
+def test_a_journal_that_cannot_be_read_costs_the_page_not_the_heartbeat(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged journal: the heartbeat is still written each minute, the page failure is
+    logged once, and the page comes back when the journal can be read again."""
+    caplog.set_level(logging.INFO, logger="sos_docs.service.status_page")
+    root = make_root(tmp_path)
+    clock = Clock()
+    page = StatusPage(root, clock=clock)
+    page.start()
+    other = root.state / "journal-other-host.sqlite3"
+    other.write_bytes(b"this is not an SQLite database" * 100)
+    for _ in range(2):
+        clock.advance(minutes=1)
+        assert page.beat_if_due()
+        beat = heartbeats.read_heartbeat(root.state, heartbeats.this_host())
+        assert beat is not None and beat.written_at == clock.now
+    assert caplog.text.count("Could not write STATUS.html") == 1
+    assert ".. sos-docs goes on" not in caplog.text
+    assert f"written at {shown_time(T0)}" in parse(page_of(root)).text
+    other.unlink()
+    clock.advance(minutes=1)
+    page.beat_if_due()
+    assert f"written at {shown_time(clock.now)}" in parse(page_of(root)).text
+    assert "STATUS.html is written again." in caplog.text
 
 
 # --------------------------------------------------------------------------------------------
