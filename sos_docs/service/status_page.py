@@ -459,7 +459,7 @@ def _folders_section(facts: PageFacts) -> list[str]:
             _text(folders.inbox),
             "Put workbooks here. Its file “" + HELP_FILE_NAME + "” explains how.",
         ),
-        (_text(folders.reports), "The finished documents, in a folder for each case reference."),
+        (_text(folders.reports), "The finished documents" + _by_case(facts.root) + "."),
         (_text(folders.processed), "Workbooks that made their documents."),
         (
             _text(folders.rejected),
@@ -484,11 +484,7 @@ def help_text(root: WatchedRoot, host: str) -> str:
         if config.polling
         else f"within a few seconds (at most {config.rescan_seconds:g} seconds)"
     )
-    by_case = (
-        ", in a folder named after the case reference"
-        if config.output_pattern.startswith("{case_reference}/")
-        else ""
-    )
+    by_case = _by_case(root, ", in a folder named after the case reference")
     return f"""How to use this folder
 ======================
 
@@ -527,6 +523,11 @@ Say that sos-docs on server "{host}" is not taking files from the folder
 Files that stay here on purpose: Excel's "~$..." files while a workbook is open, hidden
 and .tmp files, and this file. This file may be deleted: sos-docs writes it again.
 """
+
+
+def _by_case(root: WatchedRoot, words: str = ", in a folder for each case reference") -> str:
+    """The words saying documents are filed by case, when the output pattern does that."""
+    return words if root.config.output_pattern.startswith("{case_reference}/") else ""
 
 
 def write_help_file(root: WatchedRoot, host: str) -> bool:
