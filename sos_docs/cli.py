@@ -607,12 +607,26 @@ def watch_command(
     help="Settings file to use instead of the folder's sos-docs.toml.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status_command(root: Path, config_file: Path | None, as_json: bool) -> None:
+@click.option(
+    "--html",
+    "as_html",
+    is_flag=True,
+    help="Print the folder's STATUS.html as of now (writes nothing).",
+)
+def status_command(root: Path, config_file: Path | None, as_json: bool, as_html: bool) -> None:
     """Show what ROOT has waiting, in work, processed and rejected, and its last jobs."""
     from sos_docs.service.layout import WatchedRoot
     from sos_docs.service.status import read_status, status_json, status_text
 
     path = root.resolve()
+    if as_html:
+        from sos_docs.service.status_page import page_html, read_page_facts
+
+        with _user_errors():
+            watched = WatchedRoot(path, load_config(path, config_file))
+            facts = read_page_facts(watched, dt.datetime.now(dt.UTC))
+        click.echo(page_html(facts), nl=False)
+        return
     with _user_errors():
         status = read_status(WatchedRoot(path, load_config(path, config_file)))
     if as_json:

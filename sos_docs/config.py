@@ -164,6 +164,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     local_authority: str = ""  # used when a workbook leaves its Local authority blank
     team: str = ""  # used when a workbook leaves its Team blank
+    contact: str = ""  # whom staff tell when nothing happens (inbox instructions, STATUS.html)
     logo: Path | None = None  # shown at the top of the report
     free_disk_mb: int = DEFAULT_FREE_DISK_MB  # below this, `doctor` fails the root
     retention_days: Retention = field(default_factory=Retention)  # default: keep for ever

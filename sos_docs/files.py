@@ -36,6 +36,7 @@ __all__ = [
     "numbered_versions",
     "output_path",
     "remove_temporaries",
+    "replace_file",
     "safe_file_name",
     "write_new_file",
 ]
@@ -234,6 +235,28 @@ def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner
         _sync_folder(folder)
         logger.debug("wrote %s (%d bytes)", final, len(data))
         return final
+    except OSError as exc:
+        raise DeliveryError(_plain_os_error(exc, "write", path)) from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Put data at `path` whole, replacing the file there: for the service's own pages and notes
+    (STATUS.html, the inbox's instructions), never for a document or workbook.
+
+    The data goes to a hidden temporary file in the same folder first, then takes the name in
+    one rename, so a reader sees the old file or the new one, never half of one. A link at
+    `path` is replaced by the file, never followed. DeliveryError when it cannot be written.
+    """
+    tmp: Path | None = None
+    try:
+        tmp = _write_temporary(path.parent, path.name, data)
+        tmp.replace(path)
+        tmp = None
+        _sync_folder(path.parent)
     except OSError as exc:
         raise DeliveryError(_plain_os_error(exc, "write", path)) from exc
     finally:

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from sos_docs.cli import cli
+from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.workbook import example
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
@@ -377,7 +378,7 @@ def test_watch_on_the_default_folder_puts_a_fresh_example_in_and_processes_it(
     assert "Put a fresh example workbook, example-mapping-workbook.xlsx, into" in first.stderr
     review_put = "Put a fresh example workbook, example-review-mapping-workbook.xlsx, into"
     assert review_put in first.stderr
-    assert _names(tmp_path / "watch_folder" / "inbox") == []
+    assert _names(tmp_path / "watch_folder" / "inbox") == [HELP_FILE_NAME]
     assert _names(tmp_path / "watch_folder" / "processed") == [
         "example-mapping-workbook.xlsx",
         "example-review-mapping-workbook.xlsx",
@@ -455,7 +456,7 @@ def test_watch_on_a_named_folder_puts_no_example_in(tmp_path: Path) -> None:
     root.mkdir()
     code, output = run("watch", str(root), "--once", "--settle", "0.1")
     assert code == 0, output
-    assert _names(root / "inbox") == [] and _names(root / "processed") == []
+    assert _names(root / "inbox") == [HELP_FILE_NAME] and _names(root / "processed") == []
 
 
 def test_a_default_folder_with_its_own_settings_gets_no_example(tmp_path: Path) -> None:
@@ -465,7 +466,7 @@ def test_a_default_folder_with_its_own_settings_gets_no_example(tmp_path: Path) 
     result = _watch_default_folder(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "has its own sos-docs.toml" in result.stderr
-    assert _names(tmp_path / "watch_folder" / "inbox") == []
+    assert _names(tmp_path / "watch_folder" / "inbox") == [HELP_FILE_NAME]
     assert _names(tmp_path / "watch_folder" / "processed") == []
 
 
@@ -508,7 +509,7 @@ def test_watch_create_makes_a_missing_root_and_its_folders(tmp_path: Path) -> No
     assert code == 0, output
     assert f"Created {root} (--create).\n" in output
     made = sorted(p.name for p in root.iterdir())
-    assert made == [".sos-docs", "inbox", "processed", "rejected", "reports"]
+    assert made == [".sos-docs", "STATUS.html", "inbox", "processed", "rejected", "reports"]
 
 
 def test_watch_makes_the_missing_folders_of_a_root_that_exists(tmp_path: Path) -> None:
@@ -519,6 +520,7 @@ def test_watch_makes_the_missing_folders_of_a_root_that_exists(tmp_path: Path) -
     assert code == 0, output
     assert sorted(p.name for p in root.iterdir()) == [
         ".sos-docs",
+        "STATUS.html",
         "inbox",
         "processed",
         "rejected",

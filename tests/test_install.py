@@ -173,4 +173,4 @@ def test_a_wheel_installed_outside_the_checkout_runs_the_first_commands(
     _run([sos_docs, "watch", str(root), "--once", "--settle", "0.2"], here)
     assert [p.name for p in (root / "processed").iterdir()] == ["example.xlsx"]
     assert len(list((root / "reports").rglob("*.docx"))) == 3
-    assert list((root / "inbox").iterdir()) == []
+    assert [p.name for p in (root / "inbox").iterdir()] == ["How to use this folder.txt"]

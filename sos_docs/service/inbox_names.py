@@ -14,6 +14,7 @@ import re
 from pathlib import PurePath
 
 __all__ = [
+    "HELP_FILE_NAME",
     "REFUSED_EXTENSIONS",
     "WORKBOOK_EXTENSIONS",
     "DefaultFilter",
@@ -26,6 +27,8 @@ __all__ = [
 # Excel saves through a new file named with eight hexadecimal digits and no extension, then
 # renames it over the workbook; taking it would break the save.
 _EXCEL_SAVE_FILE = re.compile(r"[0-9A-F]{8}")
+# The instructions the service keeps in each inbox (status_page.py writes them).
+HELP_FILE_NAME = "How to use this folder.txt"
 _WINDOWS_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 
 # The formats sos-docs reads.
@@ -77,8 +80,11 @@ def ignored_reason(name: str) -> str | None:
 
     Only lock and temporary files of Excel and LibreOffice, hidden files and Windows' own
     folder files are left: taking one would pull it from under the program that owns it.
-    Everything else is taken, and either processed or rejected with an explanation.
+    Everything else is taken, and either processed or rejected with an explanation. The
+    inbox's own instructions (`HELP_FILE_NAME`, in any case) are the service's, never a job.
     """
+    if name.casefold() == HELP_FILE_NAME.casefold():
+        return "the instructions sos-docs keeps in this folder"
     if name.startswith("~$"):
         return "an Excel lock file (Excel keeps it while the workbook is open)"
     if name.startswith(".~lock."):

@@ -62,7 +62,12 @@ def serve(
             # Every job runs in a worker process, one worker or many: only there does the job's
             # time limit hold, and a workbook that exhausts memory ends only its own process.
             watcher = Watcher(
-                watched, workers=count, once=once, processes=True, after_job=after_job
+                watched,
+                workers=count,
+                once=once,
+                processes=True,
+                after_job=after_job,
+                status_page=True,
             )
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)

@@ -19,7 +19,7 @@ from typing import Any
 from sos_docs import codes
 from sos_docs.errors import ConfigError
 from sos_docs.model import Problem
-from sos_docs.service.inbox_names import ignored_reason
+from sos_docs.service.inbox_names import HELP_FILE_NAME, ignored_reason
 from sos_docs.service.jobs import JobInWork, jobs_in_work
 from sos_docs.service.journal import JobRecord, read_all_jobs
 from sos_docs.service.layout import WatchedRoot
@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_RECENT",
     "FolderCounts",
     "FolderStatus",
+    "outcome_words",
     "problem_meaning",
     "read_status",
     "status_json",
@@ -98,6 +99,8 @@ def _read_inbox(folder: Path) -> tuple[int, tuple[tuple[str, str], ...]]:
     except OSError:
         return 0, ()
     for entry in entries:
+        if entry.name.casefold() == HELP_FILE_NAME.casefold():
+            continue  # the service's own instructions: neither waiting nor worth a mention
         reason = ignored_reason(entry.name) or _not_a_file(entry)
         if reason:
             left_alone.append((entry.name, reason))
@@ -230,6 +233,11 @@ def _work_state(job: JobInWork) -> str:
     if job.waiting_because:
         return f"waiting to be retried: {escape_text(job.waiting_because)}"
     return "being processed"
+
+
+def outcome_words(job: JobRecord, later_fixed: frozenset[str] = frozenset()) -> str:
+    """How a job ended, in a word or three, as `status` shows it (see `_outcome`)."""
+    return _outcome(job, later_fixed)
 
 
 def _outcome(job: JobRecord, later_fixed: frozenset[str] = frozenset()) -> str:

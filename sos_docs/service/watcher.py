@@ -28,6 +28,7 @@ from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra
 from sos_docs.service.observers import InboxObserver
+from sos_docs.service.status_page import StatusPage
 from sos_docs.service.untakeable import UntakeableEntries
 from sos_docs.service.workers import DocumentProcess
 
@@ -77,6 +78,7 @@ class _RootWatch:
     listing: InboxListing
     events: InboxObserver
     untakeable: UntakeableEntries
+    page: StatusPage | None = None  # STATUS.html, the heartbeat and the inbox's instructions
     next_rescan: float = 0.0
 
     @property
@@ -154,6 +156,7 @@ class Watcher:
         incomplete_grace: float | None = None,
         processes: bool = False,
         after_job: AfterJob | None = None,
+        status_page: bool = False,
     ) -> None:
         self.once = once
         self._after_job = after_job
@@ -175,9 +178,11 @@ class Watcher:
                 InboxListing(root),
                 InboxObserver(root, self._handoff.hint),
                 UntakeableEntries(root),
+                StatusPage(root) if status_page else None,
             )
             for root in roots
         ]
+        self._pages = {watch.root.path: watch.page for watch in self.roots if watch.page}
         settle = min(r.config.settle_seconds for r in roots)
         self._tick = min(max(settle / 4, MIN_TICK_SECONDS), MAX_TICK_SECONDS)
         self._next_retention = 0.0  # at start, then every retention.INTERVAL_SECONDS
@@ -206,6 +211,8 @@ class Watcher:
     def _loop(self) -> None:
         for watch in self.roots:
             _announce(watch.root)
+            if watch.page is not None:
+                watch.page.start()
         while not self._stopping.is_set():
             self._wake.clear()  # before looking: whatever comes after wakes the next wait
             now = time.monotonic()
@@ -219,6 +226,8 @@ class Watcher:
                     retention.enforce(watch.root)
             self._take_hints()
             self._hand_on_settled(time.monotonic())
+            for page in self._pages.values():
+                page.beat_if_due()
             if self.once and self._nothing_left():
                 return
             self._wake.wait(self._settling.next_wait(self._tick, time.monotonic()))
@@ -231,6 +240,8 @@ class Watcher:
             self._handoff.queue.put(None)  # workers skip what is still queued, so room appears
         for thread in threads:
             thread.join()
+        for page in self._pages.values():
+            page.stop()
         left = sum(len(jobs.unfinished_jobs(watch.root)) for watch in self.roots)
         log.info(
             "Stopped. This run: %d processed, %d rejected; %d left in the work area to retry.",
@@ -258,6 +269,9 @@ class Watcher:
                 if not self._stopping.is_set():  # not claimed yet: it stays where it is
                     result = _run_task(task, maker)
                     self._count(result, task.path)
+                    page = self._pages.get(task.root.path)
+                    if page is not None:
+                        page.job_done()
                     if self._after_job is not None:  # before `finished`: --once sees its files
                         self._after_job(task.root, result)
             except Exception:  # a worker must never die; the file stays in the inbox or work area
@@ -290,6 +304,8 @@ class Watcher:
         if listing is None:
             return
         names, others = listing
+        if watch.page is not None:
+            watch.page.checked()
         watch.events.keep_alive()
         for path in names:
             self._track(watch.root, path)

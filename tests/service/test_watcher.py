@@ -24,6 +24,7 @@ from sos_docs import files, pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.service import jobs, observers, run
+from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
@@ -443,7 +444,8 @@ def test_sigkill_during_a_burst_loses_nothing_and_makes_nothing_twice(
     )
     for name, reference in valid.items():
         assert_documents_once(root, reference, name[:-5])
-    assert names_in(root.inbox) == [] and unfinished_jobs(root) == []
+    # the service's own instructions stay, nothing else
+    assert names_in(root.inbox) == [HELP_FILE_NAME] and unfinished_jobs(root) == []
     assert log.read_text().count("Taking up the job") >= 3, "the kills should land in jobs"
     outcomes = sorted(job.outcome for job in journal_jobs(root))
     assert outcomes == ["done"] * 45 + ["rejected"] * 5
@@ -522,7 +524,8 @@ def test_a_stop_signal_during_a_job_lets_it_finish_then_exits_0(
     assert rendering.is_set()
     done = names_in(root.processed)
     assert len(done) == 1, "the job in flight finished and no new one started"
-    assert names_in(root.inbox) == sorted({"first.xlsx", "second.xlsx"} - set(done))
+    left = {"first.xlsx", "second.xlsx"} - set(done)
+    assert names_in(root.inbox) == sorted({*left, HELP_FILE_NAME})  # and its instructions
     assert unfinished_jobs(root) == []
     reference = "CP-1" if done == ["first.xlsx"] else "CP-2"
     assert_documents_once(root, reference, done[0][:-5])
@@ -544,7 +547,7 @@ def test_sigterm_to_a_real_service_process_finishes_its_jobs_and_exits_0(
     assert process.wait(30) == 0, log.read_text()
     assert unfinished_jobs(root) == []
     done = names_in(root.processed)
-    assert done and sorted(done + names_in(root.inbox)) == sorted(names)
+    assert done and sorted(done + names_in(root.inbox)) == sorted([*names, HELP_FILE_NAME])
     for name in done:
         assert_documents_once(root, names[name], name[:-5])
     assert "Stopped." in log.read_text()

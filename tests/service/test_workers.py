@@ -20,6 +20,7 @@ from sos_docs import pipeline
 from sos_docs.config import DEFAULT_CONFIG, Config, Limits, load_config
 from sos_docs.errors import TemplateError
 from sos_docs.service import workers
+from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.watcher import Watcher
@@ -144,7 +145,7 @@ def test_sigterm_to_the_whole_process_group_lets_jobs_in_flight_finish(
     assert unfinished_jobs(root) == []
     done = sorted(p.name for p in root.processed.iterdir())
     assert done, log.read_text()
-    assert sorted(done + [p.name for p in root.inbox.iterdir()]) == names
+    assert sorted(done + [p.name for p in root.inbox.iterdir()]) == sorted([*names, HELP_FILE_NAME])
     assert not list(root.rejected.iterdir()), log.read_text()
     # The example's report twice (professional and family copy) and its story.
     assert len(list(root.reports.rglob("*.docx"))) == 3 * len(done)

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sos_docs.service.inbox_names import HELP_FILE_NAME
 from tests.support.builders import WorkbookBuilder
 
 REFERENCE = "CP-2026-0412"  # the example workbook's case reference
@@ -232,7 +233,8 @@ def audit(root: Path, dropped: dict[str, tuple[str, bool]]) -> Audit:
             result.wrong_documents.append(name)
     result.journal = _journal_outcomes(sorted((root / ".sos-docs").glob("journal-*.sqlite3")))
     result.left_in_work = len(list((root / ".sos-docs" / "work").glob("*")))
-    result.left_in_inbox = len(_visible(root / "inbox"))
+    # the service's own instructions stay in the inbox; every other name is a workbook left
+    result.left_in_inbox = len([n for n in _visible(root / "inbox") if n != HELP_FILE_NAME])
     return result
 
 
