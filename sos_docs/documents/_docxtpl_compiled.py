@@ -58,20 +58,30 @@ class SafeDocxTemplate(DocxTemplate):  # type: ignore[misc]
         return super().fix_tables(xml) if grids_need_fixing(tree) else tree
 
     def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
-        super().render_properties(context, jinja_env)
+        if jinja_env is None:  # docxtpl's own default: an unsandboxed Environment
+            raise RenderError("Document properties are only rendered in the sandbox.")
         props = self.docx.core_properties
         for name in _PROPERTIES:
-            setattr(props, name, plain_property(getattr(props, name) or ""))
+            template = jinja_env.from_string(getattr(props, name) or "")  # type: ignore[attr-defined]
+            setattr(props, name, plain_property(template.render(context)))
+
+
+# Word and python-docx hold a document property to 255 characters.
+PROPERTY_MAX_CHARS = 255
 
 
 def plain_property(rendered: str) -> str:
-    """A rendered document property as plain text.
+    """A rendered document property as plain text, cut to the 255 characters a property holds.
 
     The sandbox escapes every value for XML, as the body needs; a property is plain text
     (python-docx escapes it when saving), so the escapes are undone: "Leo's story", not
-    "Leo&#39;s story".
+    "Leo&#39;s story". A longer value (a 500-character case reference as the subject) ends
+    in an ellipsis rather than stopping the document.
     """
-    return html.unescape(rendered)
+    text = html.unescape(rendered)
+    if len(text) <= PROPERTY_MAX_CHARS:
+        return text
+    return text[: PROPERTY_MAX_CHARS - 1] + "\u2026"
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

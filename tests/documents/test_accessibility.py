@@ -8,6 +8,7 @@ rule, and the folder a logo, so every kind of picture a document can carry is ch
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -22,11 +23,14 @@ from docx.document import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 
 from sos_docs.cli import cli
 from sos_docs.config import Config
+from sos_docs.documents._docxtpl_compiled import PROPERTY_MAX_CHARS, plain_property
 from sos_docs.documents.accessibility import CHECKS, Finding, check_docx
 from sos_docs.documents.context import DocumentSettings, build_context
 from sos_docs.documents.pdf import PdfConverter
@@ -452,3 +456,16 @@ def _figures(node: object) -> Iterator[object]:
                 yield from _figures(kid)
         elif kids is not None:
             yield from _figures(kids)
+
+
+@given(st.text(max_size=600))
+@settings(max_examples=60, deadline=None)
+def test_a_property_is_the_text_as_typed_cut_to_what_a_property_holds(text: str) -> None:
+    """A property keeps its text whole up to 255 characters, else its start and an ellipsis."""
+    escaped = html.escape(text)
+    result = plain_property(escaped)
+    assert len(result) <= PROPERTY_MAX_CHARS
+    if len(text) <= PROPERTY_MAX_CHARS:
+        assert result == text
+    else:
+        assert result == text[: PROPERTY_MAX_CHARS - 1] + "\u2026"

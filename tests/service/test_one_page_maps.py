@@ -1,4 +1,4 @@
-"""Issue 16's must-show: the example family on two team-shaped one-page maps, through the real service."""
+"""The example family on two team-shaped one-page maps, through the real service, and broken."""
 
 from __future__ import annotations
 

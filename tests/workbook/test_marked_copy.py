@@ -282,7 +282,7 @@ def test_each_note_names_the_level_of_each_problem(workbook: Path, tmp_path: Pat
 def test_the_readme_describes_the_marked_copys_colours() -> None:
     """The README and docs/hot-folder.md say what the code does: errors red, warnings yellow."""
     project = Path(__file__).resolve().parents[2]
-    for document in (project / "README.md", project / "docs" / "hot-folder.md"):
+    for document in (project / "README.md", project / "docs/hot-folder.md"):
         text = " ".join(document.read_text(encoding="utf-8").split())
         assert "each problem cell in red" not in text, document
         assert "an error in red" in text and "only warnings in yellow" in text, document
