@@ -98,6 +98,8 @@ QUESTION_FILLS = {
 WRAP = Alignment(wrap_text=True, vertical="top")
 LABEL_FONT = Font(bold=True, italic=True)
 HEADING_FONT = Font(bold=True, size=13, color="FFFFFF")
+TITLE_ROW_HEIGHT = 24  # points, for the 16-point title
+HEADING_ROW_HEIGHT = 20  # points, for the 13-point question headings
 
 Row = Mapping[str, object]
 
@@ -194,6 +196,7 @@ def _write_map(
         cell.alignment = WRAP
         row += 1
     row += 1
+    question_row = row
     for column, (question, heading) in enumerate(QUESTION_HEADINGS.items(), start=1):
         cell = sheet.cell(row, column, heading)
         cell.font = HEADING_FONT
@@ -207,6 +210,9 @@ def _write_map(
         sheet.column_dimensions[get_column_letter(column)].width = SCORE_COLUMN_WIDTH
     if not style.blank:
         _fit_row_heights(sheet)
+        # Larger type than the items: its rows would be cut at one line of item text.
+        sheet.row_dimensions[1].height = TITLE_ROW_HEIGHT
+        sheet.row_dimensions[question_row].height = HEADING_ROW_HEIGHT
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 1  # the map is one page, as on paper
