@@ -271,6 +271,13 @@ def _print_validation(path: Path, validation: Validation) -> None:
     if not validation.problems:
         click.echo("  No problems found.")
     _print_problems(validation.problems)
+    _print_notes(validation.notes)
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    """What was read past (an extra column, sheet or label): information, after the problems."""
+    for note in notes:
+        click.echo(f"  {click.style('note', fg='cyan')}  {escape_text(note)}")
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
@@ -377,12 +384,14 @@ def _print_outcome(path: Path, outcome: ProcessResult) -> None:
         return
     if (
         outcome.validation.warnings
+        or outcome.validation.notes
         or outcome.render_warnings
         or outcome.compared_with
         or outcome.copies
     ):
         click.echo(escape_text(path.name))  # whose warnings these are, when several are made
     _print_problems(outcome.validation.warnings)
+    _print_notes(outcome.validation.notes)
     for warning in outcome.render_warnings:
         click.echo(f"  Warning: {escape_text(warning)}")
     for earlier in outcome.compared_with:

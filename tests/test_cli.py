@@ -847,3 +847,13 @@ def test_new_workbook_config_prints_the_roots_marking_on_every_page(
     book = load_workbook(target)
     for sheet in book.worksheets:
         assert sheet.oddHeader.center.text == "OFFICIAL && NORTHSHIRE", sheet.title
+
+
+def test_validate_lists_what_it_read_past_as_notes(tmp_path: Path) -> None:
+    """A column sos-docs does not read is listed under the problems as a note, never silent."""
+    book = WorkbookBuilder().with_extra_column("People", "Shoe size")
+    book.update_row("People", 0, Shoe_size=5)
+    code, output = run("validate", str(book.write(tmp_path / "extra.xlsx")))
+    assert code == 0
+    notes = [line for line in output.splitlines() if line.startswith("  note  ")]
+    assert len(notes) == 1 and '"Shoe size" is not one sos-docs knows' in notes[0]

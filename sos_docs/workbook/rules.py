@@ -456,16 +456,41 @@ def children_have_views(book: Book) -> Iterator[Problem]:
     views = book.table(CHILDS_VIEWS)
     if not views.trusted:
         return
-    heard = {ref.id for row in views.rows if (ref := row.person("child"))}
+    heard: set[str] = set()
+    silent: dict[str, Row] = {}  # a child's first row that has no words in it
+    for view in views.rows:
+        if (ref := view.person("child")) is None or ref.id is None:
+            continue
+        if any(view.text(field) for field in VIEW_WORDS):
+            heard.add(ref.id)
+        else:
+            silent.setdefault(ref.id, view)
     for row, name in _children_names(book):
-        if row.text("id") and not is_unborn(row) and row.text("id") not in heard:
+        child_id = row.text("id")
+        if not child_id or is_unborn(row) or child_id in heard:
+            continue
+        if child_id in silent:
+            empty = silent[child_id]
             yield problem(
                 codes.SOS106,
-                row.sheet,
-                row.cell("id"),
-                f"{name} has no entry on the {views.name} sheet. Add a row for them with what "
-                "they said or showed (for a very young child, what you observed).",
+                empty.sheet,
+                empty.cell("child"),
+                f"{name}'s row on the {views.name} sheet has nothing in Worries, Good things or "
+                "Dreams, so the documents have none of their words. Write what they said or "
+                "showed in those columns (a column with another heading is not read).",
             )
+            continue
+        yield problem(
+            codes.SOS106,
+            row.sheet,
+            row.cell("id"),
+            f"{name} has no entry on the {views.name} sheet. Add a row for them with what "
+            "they said or showed (for a very young child, what you observed).",
+        )
+
+
+# The Child's views columns that hold the child's own words.
+VIEW_WORDS = ("worries", "good_things", "dreams")
 
 
 def category_for_protection_plan(book: Book) -> Iterator[Problem]:

@@ -162,6 +162,26 @@ def test_score_without_reason_is_sos105_not_wb004(tmp_path: Path) -> None:
     assert problems_with(validation, "WB004") == []
 
 
+def test_a_views_row_with_words_only_under_an_unknown_heading_is_sos106_at_that_row(
+    tmp_path: Path,
+) -> None:
+    """Words typed under a heading sos-docs does not read leave the child unheard: SOS106 at
+    their row on Child's views, not silence (found by a new user's review)."""
+    book = WorkbookBuilder().with_extra_column("Child's views", "What they said")
+    book.update_row(
+        "Child's views",
+        1,
+        Worries=None,
+        Good_things=None,
+        Dreams=None,
+        What_they_said="I like my gran",
+    )
+    problem = the_problem(check(book, tmp_path), "SOS106")
+    cell = book.cell("Child's views", "Child", 1)
+    assert where(problem) == ("SOS106", Level.ERROR, "Child's views", cell)
+    assert "nothing in Worries, Good things or Dreams" in problem.message
+
+
 def test_child_without_views_is_sos106_at_the_child(tmp_path: Path) -> None:
     """A born child with no row on Child's views is SOS106 at their ID on the Children sheet."""
     book = WorkbookBuilder()
