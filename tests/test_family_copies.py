@@ -34,6 +34,7 @@ TEXT_CELLS = {
 }
 AUDIENCES = (None, None, None, "Family", "P1", "P2")  # mostly shared; Kerry or Dean named
 CONSENTS = ("Yes", "No", None)
+CHILD_IDS = {"C1": "C1", "Mia Hartley": "C1", "C2": "C2", "Leo Hartley": "C2"}
 EXAMPLES_RUN = 50
 
 
@@ -59,6 +60,8 @@ def marked_workbooks(draw: st.DrawFn) -> tuple[WorkbookBuilder, dict[str, set[st
     older = draw(st.booleans())
     if older:
         book.update_row("Children", 0, Date_of_birth=dt.date(2012, 5, 1))
+    unheard: set[str] = set()  # children whose words are kept from the family
+    own_scores: dict[str, list[str]] = {}  # a child's own Scaling rows' tokens, by child
     for sheet_number, (sheet, headers) in enumerate(TEXT_CELLS.items()):
         for row_number, row in enumerate(book.rows(sheet)):
             tokens = []
@@ -74,8 +77,14 @@ def marked_workbooks(draw: st.DrawFn) -> tuple[WorkbookBuilder, dict[str, set[st
                 is_mia = row["Child"] == "C1"
                 if consent == "No" or (consent is None and is_mia and older):
                     audience = "Family"
+                    unheard.add(CHILD_IDS[str(row["Child"])])
+            if sheet == "Scaling" and str(row["Participant"]) in CHILD_IDS:
+                own_scores.setdefault(CHILD_IDS[str(row["Participant"])], []).extend(tokens)
             for who in kept_from if audience == "Family" else [audience] if audience else []:
                 kept_from[who].update(tokens)
+    for child in unheard:  # a child's own score and its reason are their words too
+        for who in kept_from:
+            kept_from[who].update(own_scores.get(child, ()))
     if draw(st.booleans()):
         contact = token(99, 0, 0)
         book.set_case("Author contact", f"07700 900412 {contact}")

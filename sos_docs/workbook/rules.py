@@ -607,6 +607,19 @@ def words_not_agreed(view: Row, book: Book) -> bool:
     return view.flag("consent_to_share") is False or older_child_not_asked(view, book)
 
 
+def scored_by_unagreed_child(score: Row, book: Book) -> bool:
+    """True when a Scaling row is a child's own score and that child's words are kept from the
+    family (a Child's views row of theirs says No to sharing, or they were not asked at 12+)."""
+    participant = score.person("participant")
+    if participant is None or not participant.is_child or participant.id is None:
+        return False
+    return any(
+        words_not_agreed(view, book)
+        for view in book.table(CHILDS_VIEWS).rows
+        if (child := view.person("child")) is not None and child.id == participant.id
+    )
+
+
 def _plan_is_new(book: Book) -> bool:
     """True at an initial or pre-birth conference: every next step is a new one."""
     case = book.case

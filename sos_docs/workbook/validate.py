@@ -874,14 +874,19 @@ def record_values(
     values: dict[str, Any] = dict(row.values)
     if sheet == schema.CHILDS_VIEWS.name and rules.words_not_agreed(row, book):
         values["not_agreed"] = True
-        values["withheld_from"] = tuple(
-            dict.fromkeys((model.FAMILY, *values.get("withheld_from", ())))
-        )
+        values["withheld_from"] = _with_family(values)
+    if sheet == schema.SCALING.name and rules.scored_by_unagreed_child(row, book):
+        # A child's own score and its reason are their words too.
+        values["withheld_from"] = _with_family(values)
     if "categories" in values:
         values["categories"] = split_categories(str(values["categories"]))
     if sheet == schema.FAMILYS_VIEWS.name:
         values.update(about_target(str(values.pop("about", "")), danger_ids))
     return values
+
+
+def _with_family(values: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((model.FAMILY, *values.get("withheld_from", ()))))
 
 
 def split_categories(text: str) -> tuple[str, ...]:
