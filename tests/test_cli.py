@@ -22,6 +22,7 @@ from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.workbook import example
 from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
+from tests.support.branding import document_text, picture_blobs, png, unbranded_workbook
 from tests.support.builders import WorkbookBuilder
 from tests.support.meetings import core_group_meeting
 from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
@@ -698,8 +699,6 @@ def wrong_files(tmp_path: Path) -> dict[str, Path]:
     """Files of the wrong kind: a workbook, a text file, a picture, a zip and a Word file."""
     import zipfile
 
-    from tests.test_teams import png
-
     folder = tmp_path / "wrong"
     folder.mkdir()
     made = {"workbook": WorkbookBuilder().write(folder / "case.xlsx")}
@@ -746,7 +745,6 @@ def test_no_command_prints_a_python_object_for_a_file_of_the_wrong_kind(
 
 def branded_root(tmp_path: Path) -> Path:
     """A watched root whose sos-docs.toml names its logo, authority, team and marking."""
-    from tests.test_teams import png
 
     root = tmp_path / "north"
     (root / "brand").mkdir(parents=True)
@@ -763,7 +761,6 @@ def branded_root(tmp_path: Path) -> Path:
 def test_render_config_uses_a_roots_logo_names_and_marking(tmp_path: Path, given: str) -> None:
     """`render --config ROOT` (a watched folder) or its sos-docs.toml makes the documents as the
     service in that folder would: its logo at the top, its authority and its marking."""
-    from tests.test_teams import document_text, picture_blobs, unbranded_workbook
 
     root = branded_root(tmp_path)
     workbook = unbranded_workbook(tmp_path / "case.xlsx")

@@ -5,7 +5,6 @@ must never stop another team's folder."""
 from __future__ import annotations
 
 import importlib.util
-import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,6 @@ from types import ModuleType
 import docx
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
 from sos_docs import pipeline
 from sos_docs.cli import cli
@@ -28,7 +26,7 @@ from sos_docs.config import (
     load_service_config,
 )
 from sos_docs.documents.context import DocumentSettings, build_context
-from sos_docs.documents.pdf import PdfConverter, locate_libreoffice
+from sos_docs.documents.pdf import PdfConverter
 from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, PdfError
 from sos_docs.model import MappingCase
@@ -36,7 +34,9 @@ from sos_docs.pipeline import document_kinds, process_workbook, render_case
 from sos_docs.service.jobs import JobOutcome, run_job
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
-from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
+from tests.support.branding import document_text, picture_blobs, png, unbranded_workbook
+from tests.support.builders import EXAMPLE_TODAY
+from tests.support.office import needs_libreoffice
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENDA = ROOT / "templates" / "extra" / "core_group_agenda.docx"
@@ -44,29 +44,8 @@ FAST_FLAGS = ["--settle", "0.2", "--rescan", "0.5"]
 LOGO_HEIGHT_EMU = 720_000
 
 
-def _libreoffice_missing() -> str:
-    try:
-        locate_libreoffice()
-    except PdfError as exc:
-        return str(exc)
-    return ""
-
-
-NO_LIBREOFFICE = _libreoffice_missing()
-needs_libreoffice = pytest.mark.skipif(
-    bool(NO_LIBREOFFICE), reason=f"LibreOffice cannot be driven here: {NO_LIBREOFFICE}"
-)
-
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def png(colour: tuple[int, int, int], size: tuple[int, int] = (300, 100)) -> bytes:
-    """A small PNG picture of one colour."""
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
-    return out.getvalue()
 
 
 def write_template(path: Path, *paragraphs: str) -> Path:
@@ -77,38 +56,6 @@ def write_template(path: Path, *paragraphs: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
-
-
-def unbranded_workbook(path: Path, reference: str = "CP-1") -> Path:
-    """The example workbook with its own case reference and no local authority or team typed.
-
-    Leo's consent is given here: these tests are about each team's branding, templates and
-    PDFs, so nothing is withheld and each workbook makes one report (the copies for the family
-    are tested in tests/test_family_copies.py and tests/service/test_jobs.py)."""
-    book = WorkbookBuilder().set_case("Case reference", reference)
-    book.update_row("Child's views", 1, Consent_to_share="Yes")
-    book.set_case("Local authority", None).set_case("Team", None)
-    return book.write(path)
-
-
-def document_text(path: Path) -> str:
-    """Paragraph, table, header and footer text of a .docx, read back with python-docx."""
-    document = docx.Document(str(path))
-    texts = [p.text for p in document.paragraphs]
-    texts += [c.text for t in document.tables for row in t.rows for c in row.cells]
-    for section in document.sections:
-        texts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
-    return "\n".join(texts)
-
-
-def picture_blobs(path: Path) -> list[tuple[bytes, int]]:
-    """Each inline picture of a .docx's body: its image bytes and its height in EMU."""
-    document = docx.Document(str(path))
-    found = []
-    for shape in document.inline_shapes:
-        r_id = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
-        found.append((document.part.related_parts[r_id].blob, int(shape.height)))
-    return found
 
 
 def team_root(
