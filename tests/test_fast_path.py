@@ -433,8 +433,8 @@ def with_picture(path: Path) -> Path:
 
 
 def plain_example(path: Path) -> Path:
-    """The example workbook `new-workbook --example` writes, without its story's pictures: a
-    workbook with pictures is read by openpyxl's full load ("picture" covers that case)."""
+    """The example workbook `new-workbook --example` writes, without its story's pictures
+    ("picture" and tests/workbook/test_read_equivalence.py cover pictures)."""
     write_example_workbook(path)
     book = load_workbook(path)
     for sheet in book.worksheets:
@@ -481,7 +481,7 @@ def test_fast_read_equals_openpyxls_full_load(
     if parsing == "streamed":
         monkeypatch.setattr(_openpyxl_cells, "WHOLE_PART_BYTES", 16)
     path = READER_CASES[name](tmp_path / f"{name}.xlsx")
-    assert takes_fast_path(path) is (name != "picture")
+    assert takes_fast_path(path)
     fast, plain = both_reads(path)
     assert isinstance(plain, RawWorkbook), plain
     assert fast == plain

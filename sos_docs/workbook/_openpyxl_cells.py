@@ -31,6 +31,7 @@ from openpyxl.cell.text import Text
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.drawings import find_images
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import get_column_letter
@@ -58,9 +59,11 @@ __all__ = [
     "book_looks",
     "check_shared_text",
     "drawing_image_cells",
+    "picture_description",
     "placed_images",
     "read_sheet_cells",
     "require_defused_xml",
+    "sheet_images",
     "stored_cells",
 ]
 
@@ -374,6 +377,35 @@ def placed_images(sheet: Worksheet) -> Iterator[tuple[Any, Any]]:
     images: list[Any] = sheet._images  # type: ignore[attr-defined]
     for image in images:
         yield image, getattr(image.anchor, "_from", None)
+
+
+def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, Any]]:
+    """Each image openpyxl's full load would place over the sheet, with its 0-based from-marker,
+    read by openpyxl's own drawing reader (`find_images`) from the sheet's drawing parts alone.
+
+    The same relationships, in the same order, as openpyxl's `ExcelReader.read_worksheets`.
+    """
+    rels_path_of: Any = get_rels_path  # openpyxl's helpers are untyped
+    rels_path = rels_path_of(sheet_part)
+    if rels_path not in archive.namelist():
+        return []
+    drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
+    placed = []
+    for drawing in get_dependents(archive, rels_path).find(drawing_type):
+        _charts, images = find_images(archive, drawing.target)
+        placed.extend((image, getattr(image.anchor, "_from", None)) for image in images)
+    return placed
+
+
+def picture_description(image: Any) -> str:
+    """The description (alt text) Excel keeps for a placed picture (`xdr:cNvPr/@descr`), or ""."""
+    anchor = getattr(image, "anchor", None)
+    picture = getattr(anchor, "pic", None)
+    if picture is None:
+        group = getattr(anchor, "groupShape", None)
+        picture = getattr(group, "pic", None)
+    properties = getattr(getattr(picture, "nvPicPr", None), "cNvPr", None)
+    return str(getattr(properties, "descr", None) or "")
 
 
 def image_bytes(image: Any) -> bytes | None:

@@ -22,7 +22,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -114,8 +114,8 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
             openpyxl_cells.check_shared_text(data, TextBudget(path.name, limits))
             book = _load_values(data)
             sheets = _openpyxl_sheets(book, scan.parts, TextBudget(path.name, limits))
-            sheets = _with_unreadable_pictures(sheets, scan.parts, data)
-            _check_pictures(sheets, path.name, limits)
+        sheets = _with_unreadable_pictures(sheets, scan.parts, data)
+        _check_pictures(sheets, path.name, limits)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -198,7 +198,8 @@ def _openpyxl_sheet(sheet: Worksheet, budget: TextBudget, looks: Looks) -> Sheet
         for dimension in column_dimensions
         if dimension.hidden or dimension.width == 0
     )
-    return SheetValues(sheet.title, values, tuple(_pictures(sheet)), (), rows, columns, styled_out)
+    pictures = tuple(_pictures(sheet.title, openpyxl_cells.placed_images(sheet)))
+    return SheetValues(sheet.title, values, pictures, (), rows, columns, styled_out)
 
 
 def _raw_sheet(
@@ -265,7 +266,7 @@ def _fast_sheets(data: bytes, scan: WorkbookScan, budget: TextBudget) -> list[Sh
     openpyxl's full load is the reference: anything this path does not handle exactly as it
     would, and any error at all, goes to it, so a damaged file is judged exactly as before.
     """
-    if any(part.has_drawing for part in scan.parts) or not _plain_titles(scan.parts):
+    if not _plain_titles(scan.parts):
         return None
     try:
         with (
@@ -298,10 +299,23 @@ def _values_of_parts(
         return None
     return [
         SheetValues(
-            title, cells.values, (), (), cells.hidden_rows, cells.hidden_columns, cells.styled_out
+            part.title,
+            cells.values,
+            _drawn_pictures(archive, part),
+            (),
+            cells.hidden_rows,
+            cells.hidden_columns,
+            cells.styled_out,
         )
-        for (title, _), cells in zip(sheets, found, strict=True)
+        for part, cells in zip(scan.parts, found, strict=True)
     ]
+
+
+def _drawn_pictures(archive: zipfile.ZipFile, part: SheetPart) -> tuple[Picture, ...]:
+    """The pictures placed over a sheet, read from its drawing parts as openpyxl's load reads them."""
+    if not part.has_drawing:
+        return ()
+    return tuple(_pictures(part.title, openpyxl_cells.sheet_images(archive, part.part)))
 
 
 # ------------------------------------------------------------------------- cell values
@@ -374,12 +388,13 @@ def _picture_pixels_message(
     )
 
 
-def _pictures(sheet: Worksheet) -> Iterator[Picture]:
-    """The images placed over the sheet, in drawing order; those without bytes or cell are skipped."""
-    for image, marker in openpyxl_cells.placed_images(sheet):
+def _pictures(title: str, placed: Iterable[tuple[Any, Any]]) -> Iterator[Picture]:
+    """The (image, from-marker) pairs placed over a sheet as pictures, in drawing order, each
+    with its own description from Excel; those without bytes or cell are skipped."""
+    for image, marker in placed:
         data = openpyxl_cells.image_bytes(image)
         if marker is None or data is None:
-            log.info("sheet %s: a picture without a cell anchor or data was skipped", sheet.title)
+            log.info("sheet %s: a picture without a cell anchor or data was skipped", title)
             continue
         row, column = int(marker.row) + 1, int(marker.col) + 1  # markers are 0-based
         yield Picture(
@@ -387,6 +402,7 @@ def _pictures(sheet: Worksheet) -> Iterator[Picture]:
             format=str(image.format).lower(),
             anchor_row=row,
             anchor_cell=f"{get_column_letter(column)}{row}",
+            description=_clean_text(openpyxl_cells.picture_description(image)),
         )
 
 
