@@ -390,7 +390,7 @@ def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, A
     if rels_path not in archive.namelist():
         return []
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
-    placed = []
+    placed: list[tuple[Any, Any]] = []
     for drawing in get_dependents(archive, rels_path).find(drawing_type):
         _charts, images = find_images(archive, drawing.target)
         placed.extend((image, getattr(image.anchor, "_from", None)) for image in images)
