@@ -390,7 +390,8 @@ def takes_fast_path(path: Path) -> bool:
     data = path.read_bytes()
     scan = reader._scan_worksheet_parts(data, path.name, DEFAULT_LIMITS)
     budget = TextBudget(path.name, DEFAULT_LIMITS)
-    return reader._fast_sheets(data, scan, budget) is not None
+    with zipfile.ZipFile(path) as archive:
+        return reader._fast_sheets(archive, scan, budget) is not None
 
 
 def odd_cells(path: Path) -> Path:

@@ -284,20 +284,19 @@ def shared_strings(archive: zipfile.ZipFile, part: str, budget: TextBudget) -> l
     return strings
 
 
-def check_shared_text(data: bytes, budget: TextBudget) -> None:
+def check_shared_text(archive: zipfile.ZipFile, budget: TextBudget) -> None:
     """Before openpyxl loads it: the shared string table holds no more text than the budget.
 
     A part's bytes are never fewer than its characters, so only a table larger in bytes than
     the budget needs reading.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
-        strings = package.find(SHARED_STRINGS)
-        if strings is None:
-            return
-        part = strings.PartName[1:]
-        if archive.getinfo(part).file_size > budget.limits.max_text_chars:
-            shared_strings(archive, part, budget)
+    package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    strings = package.find(SHARED_STRINGS)
+    if strings is None:
+        return
+    part = strings.PartName[1:]
+    if archive.getinfo(part).file_size > budget.limits.max_text_chars:
+        shared_strings(archive, part, budget)
 
 
 def part_tree(archive: zipfile.ZipFile, part: str) -> Any:

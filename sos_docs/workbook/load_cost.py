@@ -19,7 +19,6 @@ for less than it would cost, a real mapping workbook is far below every budget.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from openpyxl.xml.functions import fromstring, iterparse
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 from sos_docs.workbook._openpyxl_cells import workbook_part_name
+from sos_docs.workbook.guard import opened
 
 __all__ = ["TOO_LARGE", "check_load_cost", "object_budget"]
 
@@ -107,7 +107,9 @@ def object_budget(limits: Limits) -> int:
     return limits.max_rows * OBJECTS_PER_ROW
 
 
-def check_load_cost(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+def check_load_cost(
+    data: bytes | zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS
+) -> None:
     """Raise WorkbookError (WB001) when openpyxl's full load of `data` would build too much.
 
     Errors of a damaged file (zipfile's, the XML parser's, openpyxl's on its package parts)
@@ -115,7 +117,7 @@ def check_load_cost(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> 
     any of what is counted here.
     """
     tally = _Tally(name, limits)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with opened(data) as archive:
         names = set(archive.namelist())
         if ARC_STYLE in names:
             _scan(archive, ARC_STYLE, tally, STYLES, related=False)

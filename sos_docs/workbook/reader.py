@@ -44,7 +44,7 @@ from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, describe_warning, without_quoted_text
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
 from sos_docs.workbook import _openpyxl_cells as openpyxl_cells
-from sos_docs.workbook.guard import read_checked_workbook
+from sos_docs.workbook.guard import CheckedArchive, opened, read_checked_workbook
 from sos_docs.workbook.load_cost import check_load_cost
 from sos_docs.workbook.looks import Looks
 from sos_docs.workbook.text_budget import TOO_LARGE, TextBudget
@@ -107,15 +107,9 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     openpyxl_cells.require_defused_xml()
     data = read_checked_workbook(path, limits)
     try:
-        scan = _scan_worksheet_parts(data, path.name, limits)
-        check_load_cost(data, path.name, limits)  # merged ranges and the like, on either path
-        sheets = _fast_sheets(data, scan, TextBudget(path.name, limits)) if fast else None
-        if sheets is None:
-            openpyxl_cells.check_shared_text(data, TextBudget(path.name, limits))
-            book = _load_values(data)
-            sheets = _openpyxl_sheets(book, scan.parts, TextBudget(path.name, limits))
-        sheets = _with_unreadable_pictures(sheets, scan.parts, data)
-        _check_pictures(sheets, path.name, limits)
+        # One zip for every pass below: each part is expanded once (the guard checked them all).
+        with CheckedArchive(data) as archive:
+            sheets, scan = _sheets(archive, data, path.name, limits, fast=fast)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -129,6 +123,22 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
         for sheet, part in zip(sheets, scan.parts, strict=True)
     )
     return RawWorkbook(path_name=path.name, sheets=raw)
+
+
+def _sheets(
+    archive: zipfile.ZipFile, data: bytes, name: str, limits: Limits, *, fast: bool
+) -> tuple[list[SheetValues], WorkbookScan]:
+    """Each worksheet's values and pictures, checked against the limits, and the scan of its parts."""
+    scan = _scan_worksheet_parts(archive, name, limits)
+    check_load_cost(archive, name, limits)  # merged ranges and the like, on either path
+    sheets = _fast_sheets(archive, scan, TextBudget(name, limits)) if fast else None
+    if sheets is None:
+        openpyxl_cells.check_shared_text(archive, TextBudget(name, limits))
+        book = _load_values(data)
+        sheets = _openpyxl_sheets(book, scan.parts, TextBudget(name, limits))
+    sheets = _with_unreadable_pictures(sheets, scan.parts, archive)
+    _check_pictures(sheets, name, limits)
+    return sheets, scan
 
 
 def _unreadable_message(name: str) -> str:
@@ -260,7 +270,9 @@ def _unseen(sheet: SheetValues, cells: Mapping[Coordinate, CellValue]) -> dict[C
 # ------------------------------------------------------------- the fast path for the values
 
 
-def _fast_sheets(data: bytes, scan: WorkbookScan, budget: TextBudget) -> list[SheetValues] | None:
+def _fast_sheets(
+    archive: zipfile.ZipFile, scan: WorkbookScan, budget: TextBudget
+) -> list[SheetValues] | None:
     """The sheets' values through openpyxl's cell parser alone; None when openpyxl must load it.
 
     openpyxl's full load is the reference: anything this path does not handle exactly as it
@@ -269,12 +281,9 @@ def _fast_sheets(data: bytes, scan: WorkbookScan, budget: TextBudget) -> list[Sh
     if not _plain_titles(scan.parts):
         return None
     try:
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            zipfile.ZipFile(io.BytesIO(data)) as zf,
-        ):
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            sheets = _values_of_parts(zf, scan, budget)
+            sheets = _values_of_parts(archive, scan, budget)
     except LOAD_ERRORS as error:
         log.debug("fast read fell back to the full load: %s", without_quoted_text(error))
         return None
@@ -407,16 +416,15 @@ def _pictures(title: str, placed: Iterable[tuple[Any, Any]]) -> Iterator[Picture
 
 
 def _with_unreadable_pictures(
-    sheets: list[SheetValues], parts: list[SheetPart], data: bytes
+    sheets: list[SheetValues], parts: list[SheetPart], archive: zipfile.ZipFile
 ) -> list[SheetValues]:
     """The sheets, each noting where a picture is placed that openpyxl or sos-docs dropped."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return [
-            dataclasses.replace(sheet, unreadable_pictures=_dropped(archive, part, sheet))
-            if part.has_drawing
-            else sheet
-            for sheet, part in zip(sheets, parts, strict=True)
-        ]
+    return [
+        dataclasses.replace(sheet, unreadable_pictures=_dropped(archive, part, sheet))
+        if part.has_drawing
+        else sheet
+        for sheet, part in zip(sheets, parts, strict=True)
+    ]
 
 
 def _dropped(archive: zipfile.ZipFile, part: SheetPart, sheet: SheetValues) -> tuple[str, ...]:
@@ -460,11 +468,11 @@ class WorkbookScan:
     epoch: dt.datetime
 
 
-def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> WorkbookScan:
+def _scan_worksheet_parts(data: bytes | zipfile.ZipFile, name: str, limits: Limits) -> WorkbookScan:
     """Count cells before openpyxl builds them, and find formulas with no saved value."""
     max_cells = limits.max_rows * MAX_CELLS_PER_ROW
     parts: list[SheetPart] = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with opened(data) as archive:
         parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
         parser.parse()
         cells_so_far = 0
