@@ -33,8 +33,17 @@ from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.drawings import find_images
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
+from openpyxl.styles.numbers import (
+    BUILTIN_FORMATS_MAX_SIZE,
+    BUILTIN_FORMATS_REVERSE,
+    NumberFormatList,
+    builtin_format_code,
+    is_date_format,
+    is_timedelta_format,
+)
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergeCells
@@ -47,7 +56,7 @@ from openpyxl.xml.constants import (
     SHARED_STRINGS,
     SHEET_MAIN_NS,
 )
-from openpyxl.xml.functions import fromstring
+from openpyxl.xml.functions import fromstring, localname
 
 from sos_docs.errors import WorkbookError
 from sos_docs.model import Unseen
@@ -139,7 +148,7 @@ class CellReader:
         self.timedelta_formats: set[int] = set()
         self.looks = Looks((), (), ())
         if ARC_STYLE in archive.namelist():
-            stylesheet: Any = Stylesheet.from_tree(part_tree(archive, ARC_STYLE))
+            stylesheet: Any = CellFormats.of(part_tree(archive, ARC_STYLE))
             if stylesheet.cell_styles:
                 self.cell_styles = list(stylesheet.cell_styles)
                 self.date_formats = stylesheet.date_formats
@@ -190,6 +199,110 @@ class CellReader:
             drop_merged_away(values, cell_range)
         rows, columns = hidden_dimensions(parser)
         return SheetCells(values, styled_out, rows, columns)
+
+
+# ------------------------------------------------------- the stylesheet, as far as values need it
+
+
+@dataclass(frozen=True)
+class XfIds:
+    """A cell format's font, fill and number format, as openpyxl's StyleArray holds them."""
+
+    fontId: int  # openpyxl's names, which Looks reads
+    fillId: int
+    numFmtId: int
+
+
+# What openpyxl's CellStyle takes: any other attribute makes its stylesheet fail to load.
+XF_INTEGERS = ("numFmtId", "fontId", "fillId", "borderId", "xfId")
+XF_ATTRIBUTES = frozenset(
+    (*XF_INTEGERS, "quotePrefix", "pivotButton", "applyNumberFormat", "applyFont", "applyFill",
+     "applyBorder", "applyAlignment", "applyProtection")
+)  # fmt: skip
+XF_CHILDREN = frozenset(("alignment", "protection", "extLst"))
+# openpyxl keeps a cell format's ids in an array of C ints: a larger id makes its load fail.
+C_INT_MIN, C_INT_MAX = -(2**31), 2**31 - 1
+
+
+class UnusualStylesheet(ValueError):
+    """A stylesheet this module does not read exactly as openpyxl would: openpyxl's load decides."""
+
+
+@dataclass(frozen=True)
+class CellFormats:
+    """What the cell values and their looks need of the stylesheet (number formats, fonts, fills,
+    and each cell format's ids), read as openpyxl's Stylesheet reads them, without building its
+    borders, named styles, differential styles and alignments."""
+
+    cell_styles: list[XfIds]
+    date_formats: set[int]
+    timedelta_formats: set[int]
+    fonts: list[Any]
+    fills: list[Any]
+    number_formats: IndexedList[str]
+
+    @classmethod
+    def of(cls, root: Any) -> CellFormats:
+        """The formats of a parsed stylesheet; UnusualStylesheet where openpyxl would differ."""
+        if localname(root) != "styleSheet":
+            raise UnusualStylesheet(root.tag)
+        sections: dict[str, Any] = {}
+        for element in root:  # as openpyxl's from_tree: the last of each kind counts
+            sections[localname(element)] = element
+        formats: Any = NumberFormatList()
+        if "numFmts" in sections:
+            formats = NumberFormatList.from_tree(sections["numFmts"])
+        custom = {number.numFmtId: number.formatCode for number in formats.numFmt}
+        fonts: list[Any] = _nested(sections, "fonts")
+        fills: list[Any] = _nested(sections, "fills")
+        xfs = [_xf_ids(xf) for xf in sections.get("cellXfs", ()) if localname(xf) == "xf"]
+        return _normalised(xfs, custom, fonts, fills)
+
+
+def _nested(sections: dict[str, Any], tag: str) -> list[Any]:
+    """A list section (fonts, fills) built by openpyxl's own descriptor, as its Stylesheet does."""
+    if tag not in sections:
+        return []
+    descriptor: Any = getattr(Stylesheet, tag)
+    return list(descriptor.from_tree(sections[tag]))
+
+
+def _xf_ids(xf: Any) -> XfIds:
+    """A cell format's ids as openpyxl's CellStyle reads them (integers, 0 when not given)."""
+    names = {key for key in xf.attrib if not key.startswith("{")}
+    if not names <= XF_ATTRIBUTES or any(localname(child) not in XF_CHILDREN for child in xf):
+        raise UnusualStylesheet(sorted(names - XF_ATTRIBUTES))
+    ids = {name: int(xf.get(name, 0)) for name in XF_INTEGERS}  # as openpyxl's Integer
+    if not all(C_INT_MIN <= value <= C_INT_MAX for value in ids.values()):
+        raise OverflowError("a cell format id too big for openpyxl's StyleArray (C int)")
+    return XfIds(ids["fontId"], ids["fillId"], ids["numFmtId"])
+
+
+def _normalised(
+    xfs: list[XfIds], custom: dict[int, str], fonts: list[Any], fills: list[Any]
+) -> CellFormats:
+    """As openpyxl's Stylesheet._normalise_numbers: a custom format that is a built-in one takes
+    the built-in id, any other is numbered from 164 in order of first use; dates and durations
+    are the cell formats whose format code openpyxl reads as one."""
+    numbers: Any = IndexedList()
+    styles, dates, durations = [], set(), set()
+    for index, xf in enumerate(xfs):
+        number_id = xf.numFmtId
+        code: str | None
+        if number_id in custom:
+            code = custom[number_id]
+            if code in BUILTIN_FORMATS_REVERSE:
+                number_id = BUILTIN_FORMATS_REVERSE[code]
+            else:
+                number_id = numbers.add(code) + BUILTIN_FORMATS_MAX_SIZE
+        else:
+            code = builtin_format_code(number_id)
+        if is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            durations.add(index)
+        styles.append(XfIds(xf.fontId, xf.fillId, number_id))
+    return CellFormats(styles, dates, durations, fonts, fills, numbers)
 
 
 def hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:

@@ -64,6 +64,13 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 # hands them on literally; only control characters are decoded, the rest is the user's text.
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
 
+# Descriptions that say nothing of a picture: openpyxl's (every picture it saves), and the
+# file name or path Excel 2010-2016 wrote (which could also name a folder or a person).
+PLACEHOLDER_DESCRIPTIONS = frozenset({"picture", "name of file", "image"})
+FILE_NAME_RE = re.compile(
+    r"\\|^[A-Za-z]:|^/|\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|heic|webp|svg)$", re.IGNORECASE
+)
+
 # A worksheet relationship to a drawing means pictures (or charts): openpyxl reads those.
 DRAWING_REL_RE = re.compile(rb"/relationships/drawing[\"']")
 ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
@@ -411,8 +418,17 @@ def _pictures(title: str, placed: Iterable[tuple[Any, Any]]) -> Iterator[Picture
             format=str(image.format).lower(),
             anchor_row=row,
             anchor_cell=f"{get_column_letter(column)}{row}",
-            description=_clean_text(openpyxl_cells.picture_description(image)),
+            description=_own_description(openpyxl_cells.picture_description(image)),
         )
+
+
+def _own_description(text: str) -> str:
+    """A picture's description from Excel as its alt text, unless it says nothing of the picture:
+    openpyxl's placeholders, or the file name or path older Excel versions put there."""
+    text = " ".join(_clean_text(text).split())
+    if text.casefold() in PLACEHOLDER_DESCRIPTIONS or FILE_NAME_RE.search(text):
+        return ""
+    return text
 
 
 def _with_unreadable_pictures(
