@@ -7,7 +7,11 @@ times faster than its full load. Beside it: the check that openpyxl parses with 
 workbook part openpyxl would read (`openpyxl.reader.excel._find_workbook_part`), a loaded sheet's
 stored cells and their styles (`Worksheet._cells`, `Cell._style`), a loaded workbook's fonts,
 fills and number formats (`_fonts`, `_fills`, `_number_formats`), and its placed pictures
-(`Worksheet._images`, the anchors' `_from`, `Image._data`, a drawing's `_blip_rels`).
+(`Worksheet._images`, the anchors' `_from`, `Image._data`, a drawing's `_blip_rels`). For the
+fast path also: the pictures of a sheet by openpyxl's own drawing reader
+(`openpyxl.reader.drawings.find_images`), and the part of the stylesheet the values and their
+looks need (`CellFormats`: openpyxl's number format, font and fill classes, and each cell
+format's ids numbered as `Stylesheet._normalise_numbers` numbers them).
 
 Written against openpyxl 3.1.5 (pyproject.toml pins `openpyxl==3.1.*`); a new openpyxl must pass
 the tests that prove this module gives what openpyxl's full load gives: tests/test_fast_path.py

@@ -1,10 +1,12 @@
 """Reads a checked workbook file into a `RawWorkbook`: every worksheet's values and pictures, as typed.
 
-The guard refuses unsafe files first. An ordinary workbook (no pictures) then has its cell values
-read by openpyxl's own row and cell parser alone (workbook/_openpyxl_cells.py, which holds every
-use of openpyxl's private internals), about ten times faster than openpyxl's full load. Anything
-else (pictures, a workbook part where openpyxl would not look, duplicate sheet names, or any error
-on the way) gets openpyxl's full load (data_only, not read_only, because pictures are needed).
+The guard refuses unsafe files first. The zip is then opened once for every pass (each part
+expanded once: guard.CheckedArchive). A workbook's cell values are read by openpyxl's own row and
+cell parser alone (workbook/_openpyxl_cells.py, which holds every use of openpyxl's private
+internals), and its pictures by openpyxl's own drawing reader from each sheet's drawing parts:
+several times faster than openpyxl's full load. Anything else (a workbook part where openpyxl
+would not look, duplicate sheet names, a stylesheet read otherwise, or any error on the way)
+gets openpyxl's full load (data_only, not read_only, because pictures are needed).
 
 Formulas need a second look: data_only gives None both for an empty cell and for a formula
 whose value was never calculated, so worksheet XML that contains formulas is parsed once more to
