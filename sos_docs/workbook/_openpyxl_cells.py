@@ -435,8 +435,12 @@ def part_elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) ->
     """
     with archive.open(part) as stream:
         if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
-            # A parser per part: an lxml parser must not be shared by threads.
-            root = etree.fromstring(stream.read(), etree.XMLParser(**SAFE_PARSING))
+            # Parsed once with the same options by the load-cost count, if it kept it.
+            take_tree = getattr(archive, "take_tree", None)
+            root = take_tree(part) if take_tree is not None else None
+            if root is None:
+                # A parser per part: an lxml parser must not be shared by threads.
+                root = etree.fromstring(stream.read(), etree.XMLParser(**SAFE_PARSING))
             for _, element in etree.iterwalk(root, events=("end",), tag=tags):
                 yield element
             return

@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
@@ -167,6 +167,9 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS
 # A part up to this size (as the zip declares it) is expanded once and kept; a larger one is
 # expanded again each time it is read, as a stream, so memory stays flat.
 KEPT_PART_BYTES = 2 * 1024 * 1024
+# Parsed worksheets are kept from the load-cost count to the cell read up to this much XML
+# (a parsed tree takes some ten times its XML), so memory stays bounded.
+KEPT_TREES_BYTES = 4 * 1024 * 1024
 
 
 class CheckedArchive(zipfile.ZipFile):
@@ -176,6 +179,19 @@ class CheckedArchive(zipfile.ZipFile):
     def __init__(self, data: bytes) -> None:
         super().__init__(io.BytesIO(data))
         self._expanded: dict[str, bytes] = {}
+        self._trees: dict[str, Any] = {}
+        self._tree_bytes = 0
+
+    def keep_tree(self, part: str, tree: Any, size: int) -> None:
+        """Keep a part's parsed XML for the next pass that parses it the same way (once), while
+        the parts kept add up to no more than KEPT_TREES_BYTES of XML."""
+        if self._tree_bytes + size <= KEPT_TREES_BYTES:
+            self._trees[part] = tree
+            self._tree_bytes += size
+
+    def take_tree(self, part: str) -> Any:
+        """The part's parsed XML kept by an earlier pass (given out once), or None."""
+        return self._trees.pop(part, None)
 
     def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
         """The part's bytes, expanded on the first read of a small part only."""

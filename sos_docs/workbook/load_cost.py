@@ -39,7 +39,7 @@ from openpyxl.xml.functions import fromstring, iterparse
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 from sos_docs.workbook._openpyxl_cells import SAFE_PARSING, WHOLE_PART_BYTES, workbook_part_name
-from sos_docs.workbook.guard import opened
+from sos_docs.workbook.guard import CheckedArchive, opened
 
 __all__ = ["TOO_LARGE", "check_load_cost", "object_budget"]
 
@@ -127,7 +127,7 @@ def check_load_cost(
         if ARC_STYLE in names:
             _scan(archive, ARC_STYLE, tally, STYLES, related=False)
         for title, part in _worksheet_parts(archive, names, tally):
-            _scan(archive, part, tally, title, related=False)
+            _scan(archive, part, tally, title, related=False, keep=True)
             for target in _related_parts(archive, part, names):
                 _scan(archive, target, tally, title, related=True)
 
@@ -253,7 +253,15 @@ def _related_parts(archive: zipfile.ZipFile, part: str, names: set[str]) -> Iter
             yield target
 
 
-def _scan(archive: zipfile.ZipFile, part: str, tally: _Tally, sheet: str, *, related: bool) -> None:
+def _scan(
+    archive: zipfile.ZipFile,
+    part: str,
+    tally: _Tally,
+    sheet: str,
+    *,
+    related: bool,
+    keep: bool = False,
+) -> None:
     """Count one part as a stream, keeping only the open elements (each closed one is dropped).
 
     A related part that does not parse (a picture, a printer's settings, a legacy VML drawing)
@@ -261,11 +269,15 @@ def _scan(archive: zipfile.ZipFile, part: str, tally: _Tally, sheet: str, *, rel
 
     A part that keeps every count within its budget is counted whole instead (`_whole_counts`,
     the same totals without a Python step per element); any other is streamed as ever, so a
-    refusal and its message are exactly those of the stream.
+    refusal and its message are exactly those of the stream. A worksheet's parse is kept
+    (`keep`) for the cell read, which parses it the same way.
     """
-    if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
-        counts = _whole_counts(archive.read(part), related=related)
-        if counts is not None and tally.takes(counts):
+    size = archive.getinfo(part).file_size
+    if size <= WHOLE_PART_BYTES:
+        counted = _whole_counts(archive.read(part), related=related)
+        if counted is not None and tally.takes(counted[0]):
+            if keep and isinstance(archive, CheckedArchive):
+                archive.keep_tree(part, counted[1], size)
             return
     with archive.open(part) as stream:
         try:
@@ -365,9 +377,10 @@ _SQREFS = etree.XPath("//@sqref")
 _REFS = etree.XPath("//@ref")
 
 
-def _whole_counts(data: bytes, *, related: bool) -> _Counts | None:
-    """The part's counts as `_count_elements` would add them, from one parse of it whole;
-    None when the stream's parser would fail on it or lxml cannot read it (then it is streamed)."""
+def _whole_counts(data: bytes, *, related: bool) -> tuple[_Counts, Any] | None:
+    """The part's counts as `_count_elements` would add them, from one parse of it whole, and
+    that parse; None when the stream's parser would fail on it or lxml cannot read it (then it
+    is streamed)."""
     if not _expat_reads(data):
         return None
     try:
@@ -394,7 +407,7 @@ def _whole_counts(data: bytes, *, related: bool) -> _Counts | None:
                 objects += 1  # a RowDimension
         style_formats = sum(1 for xf in root.iter("{*}xf") if _outside_row(xf))
     objects += sum(_range_cells(reference) or 0 for reference in ranges)
-    return _Counts(int(_COUNT_ELEMENTS(root)), objects, style_formats)
+    return _Counts(int(_COUNT_ELEMENTS(root)), objects, style_formats), root
 
 
 def _outside_row(element: Any) -> bool:
