@@ -7,7 +7,11 @@ times faster than its full load. Beside it: the check that openpyxl parses with 
 workbook part openpyxl would read (`openpyxl.reader.excel._find_workbook_part`), a loaded sheet's
 stored cells and their styles (`Worksheet._cells`, `Cell._style`), a loaded workbook's fonts,
 fills and number formats (`_fonts`, `_fills`, `_number_formats`), and its placed pictures
-(`Worksheet._images`, the anchors' `_from`, `Image._data`, a drawing's `_blip_rels`).
+(`Worksheet._images`, the anchors' `_from`, `Image._data`, a drawing's `_blip_rels`). For the
+fast path also: the pictures of a sheet by openpyxl's own drawing reader
+(`openpyxl.reader.drawings.find_images`), and the part of the stylesheet the values and their
+looks need (`CellFormats`: openpyxl's number format, font and fill classes, and each cell
+format's ids numbered as `Stylesheet._normalise_numbers` numbers them).
 
 Written against openpyxl 3.1.5 (pyproject.toml pins `openpyxl==3.1.*`); a new openpyxl must pass
 the tests that prove this module gives what openpyxl's full load gives: tests/test_fast_path.py
@@ -31,9 +35,19 @@ from openpyxl.cell.text import Text
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.drawings import find_images
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
+from openpyxl.styles.numbers import (
+    BUILTIN_FORMATS_MAX_SIZE,
+    BUILTIN_FORMATS_REVERSE,
+    NumberFormatList,
+    builtin_format_code,
+    is_date_format,
+    is_timedelta_format,
+)
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergeCells
@@ -46,7 +60,7 @@ from openpyxl.xml.constants import (
     SHARED_STRINGS,
     SHEET_MAIN_NS,
 )
-from openpyxl.xml.functions import fromstring
+from openpyxl.xml.functions import fromstring, localname
 
 from sos_docs.errors import WorkbookError
 from sos_docs.model import Unseen
@@ -58,9 +72,11 @@ __all__ = [
     "book_looks",
     "check_shared_text",
     "drawing_image_cells",
+    "picture_description",
     "placed_images",
     "read_sheet_cells",
     "require_defused_xml",
+    "sheet_images",
     "stored_cells",
 ]
 
@@ -136,7 +152,7 @@ class CellReader:
         self.timedelta_formats: set[int] = set()
         self.looks = Looks((), (), ())
         if ARC_STYLE in archive.namelist():
-            stylesheet: Any = Stylesheet.from_tree(part_tree(archive, ARC_STYLE))
+            stylesheet: Any = CellFormats.of(part_tree(archive, ARC_STYLE))
             if stylesheet.cell_styles:
                 self.cell_styles = list(stylesheet.cell_styles)
                 self.date_formats = stylesheet.date_formats
@@ -187,6 +203,110 @@ class CellReader:
             drop_merged_away(values, cell_range)
         rows, columns = hidden_dimensions(parser)
         return SheetCells(values, styled_out, rows, columns)
+
+
+# ------------------------------------------------------- the stylesheet, as far as values need it
+
+
+@dataclass(frozen=True)
+class XfIds:
+    """A cell format's font, fill and number format, as openpyxl's StyleArray holds them."""
+
+    fontId: int  # openpyxl's names, which Looks reads
+    fillId: int
+    numFmtId: int
+
+
+# What openpyxl's CellStyle takes: any other attribute makes its stylesheet fail to load.
+XF_INTEGERS = ("numFmtId", "fontId", "fillId", "borderId", "xfId")
+XF_ATTRIBUTES = frozenset(
+    (*XF_INTEGERS, "quotePrefix", "pivotButton", "applyNumberFormat", "applyFont", "applyFill",
+     "applyBorder", "applyAlignment", "applyProtection")
+)  # fmt: skip
+XF_CHILDREN = frozenset(("alignment", "protection", "extLst"))
+# openpyxl keeps a cell format's ids in an array of C ints: a larger id makes its load fail.
+C_INT_MIN, C_INT_MAX = -(2**31), 2**31 - 1
+
+
+class UnusualStylesheet(ValueError):
+    """A stylesheet this module does not read exactly as openpyxl would: openpyxl's load decides."""
+
+
+@dataclass(frozen=True)
+class CellFormats:
+    """What the cell values and their looks need of the stylesheet (number formats, fonts, fills,
+    and each cell format's ids), read as openpyxl's Stylesheet reads them, without building its
+    borders, named styles, differential styles and alignments."""
+
+    cell_styles: list[XfIds]
+    date_formats: set[int]
+    timedelta_formats: set[int]
+    fonts: list[Any]
+    fills: list[Any]
+    number_formats: IndexedList[str]
+
+    @classmethod
+    def of(cls, root: Any) -> CellFormats:
+        """The formats of a parsed stylesheet; UnusualStylesheet where openpyxl would differ."""
+        if localname(root) != "styleSheet":
+            raise UnusualStylesheet(root.tag)
+        sections: dict[str, Any] = {}
+        for element in root:  # as openpyxl's from_tree: the last of each kind counts
+            sections[localname(element)] = element
+        formats: Any = NumberFormatList()
+        if "numFmts" in sections:
+            formats = NumberFormatList.from_tree(sections["numFmts"])
+        custom = {number.numFmtId: number.formatCode for number in formats.numFmt}
+        fonts: list[Any] = _nested(sections, "fonts")
+        fills: list[Any] = _nested(sections, "fills")
+        xfs = [_xf_ids(xf) for xf in sections.get("cellXfs", ()) if localname(xf) == "xf"]
+        return _normalised(xfs, custom, fonts, fills)
+
+
+def _nested(sections: dict[str, Any], tag: str) -> list[Any]:
+    """A list section (fonts, fills) built by openpyxl's own descriptor, as its Stylesheet does."""
+    if tag not in sections:
+        return []
+    descriptor: Any = getattr(Stylesheet, tag)
+    return list(descriptor.from_tree(sections[tag]))
+
+
+def _xf_ids(xf: Any) -> XfIds:
+    """A cell format's ids as openpyxl's CellStyle reads them (integers, 0 when not given)."""
+    names = {key for key in xf.attrib if not key.startswith("{")}
+    if not names <= XF_ATTRIBUTES or any(localname(child) not in XF_CHILDREN for child in xf):
+        raise UnusualStylesheet(sorted(names - XF_ATTRIBUTES))
+    ids = {name: int(xf.get(name, 0)) for name in XF_INTEGERS}  # as openpyxl's Integer
+    if not all(C_INT_MIN <= value <= C_INT_MAX for value in ids.values()):
+        raise OverflowError("a cell format id too big for openpyxl's StyleArray (C int)")
+    return XfIds(ids["fontId"], ids["fillId"], ids["numFmtId"])
+
+
+def _normalised(
+    xfs: list[XfIds], custom: dict[int, str], fonts: list[Any], fills: list[Any]
+) -> CellFormats:
+    """As openpyxl's Stylesheet._normalise_numbers: a custom format that is a built-in one takes
+    the built-in id, any other is numbered from 164 in order of first use; dates and durations
+    are the cell formats whose format code openpyxl reads as one."""
+    numbers: Any = IndexedList()
+    styles, dates, durations = [], set(), set()
+    for index, xf in enumerate(xfs):
+        number_id = xf.numFmtId
+        code: str | None
+        if number_id in custom:
+            code = custom[number_id]
+            if code in BUILTIN_FORMATS_REVERSE:
+                number_id = BUILTIN_FORMATS_REVERSE[code]
+            else:
+                number_id = numbers.add(code) + BUILTIN_FORMATS_MAX_SIZE
+        else:
+            code = builtin_format_code(number_id)
+        if is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            durations.add(index)
+        styles.append(XfIds(xf.fontId, xf.fillId, number_id))
+    return CellFormats(styles, dates, durations, fonts, fills, numbers)
 
 
 def hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
@@ -281,20 +401,19 @@ def shared_strings(archive: zipfile.ZipFile, part: str, budget: TextBudget) -> l
     return strings
 
 
-def check_shared_text(data: bytes, budget: TextBudget) -> None:
+def check_shared_text(archive: zipfile.ZipFile, budget: TextBudget) -> None:
     """Before openpyxl loads it: the shared string table holds no more text than the budget.
 
     A part's bytes are never fewer than its characters, so only a table larger in bytes than
     the budget needs reading.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
-        strings = package.find(SHARED_STRINGS)
-        if strings is None:
-            return
-        part = strings.PartName[1:]
-        if archive.getinfo(part).file_size > budget.limits.max_text_chars:
-            shared_strings(archive, part, budget)
+    package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    strings = package.find(SHARED_STRINGS)
+    if strings is None:
+        return
+    part = strings.PartName[1:]
+    if archive.getinfo(part).file_size > budget.limits.max_text_chars:
+        shared_strings(archive, part, budget)
 
 
 def part_tree(archive: zipfile.ZipFile, part: str) -> Any:
@@ -316,8 +435,12 @@ def part_elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) ->
     """
     with archive.open(part) as stream:
         if archive.getinfo(part).file_size <= WHOLE_PART_BYTES:
-            # A parser per part: an lxml parser must not be shared by threads.
-            root = etree.fromstring(stream.read(), etree.XMLParser(**SAFE_PARSING))
+            # Parsed once with the same options by the load-cost count, if it kept it.
+            take_tree = getattr(archive, "take_tree", None)
+            root = take_tree(part) if take_tree is not None else None
+            if root is None:
+                # A parser per part: an lxml parser must not be shared by threads.
+                root = etree.fromstring(stream.read(), etree.XMLParser(**SAFE_PARSING))
             for _, element in etree.iterwalk(root, events=("end",), tag=tags):
                 yield element
             return
@@ -374,6 +497,35 @@ def placed_images(sheet: Worksheet) -> Iterator[tuple[Any, Any]]:
     images: list[Any] = sheet._images  # type: ignore[attr-defined]
     for image in images:
         yield image, getattr(image.anchor, "_from", None)
+
+
+def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, Any]]:
+    """Each image openpyxl's full load would place over the sheet, with its 0-based from-marker,
+    read by openpyxl's own drawing reader (`find_images`) from the sheet's drawing parts alone.
+
+    The same relationships, in the same order, as openpyxl's `ExcelReader.read_worksheets`.
+    """
+    rels_path_of: Any = get_rels_path  # openpyxl's helpers are untyped
+    rels_path = rels_path_of(sheet_part)
+    if rels_path not in archive.namelist():
+        return []
+    drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
+    placed: list[tuple[Any, Any]] = []
+    for drawing in get_dependents(archive, rels_path).find(drawing_type):
+        _charts, images = find_images(archive, drawing.target)
+        placed.extend((image, getattr(image.anchor, "_from", None)) for image in images)
+    return placed
+
+
+def picture_description(image: Any) -> str:
+    """The description (alt text) Excel keeps for a placed picture (`xdr:cNvPr/@descr`), or ""."""
+    anchor = getattr(image, "anchor", None)
+    picture = getattr(anchor, "pic", None)
+    if picture is None:
+        group = getattr(anchor, "groupShape", None)
+        picture = getattr(group, "pic", None)
+    properties = getattr(getattr(picture, "nvPicPr", None), "cNvPr", None)
+    return str(getattr(properties, "descr", None) or "")
 
 
 def image_bytes(image: Any) -> bytes | None:

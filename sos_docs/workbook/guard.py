@@ -26,17 +26,21 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO, Literal
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 
 __all__ = [
     "ACCEPTED",
+    "CheckedArchive",
     "check_workbook_bytes",
     "check_workbook_file",
     "looks_whole",
+    "opened",
     "read_checked_workbook",
     "read_claimed_file",
 ]
@@ -155,6 +159,74 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS
     if not data.startswith(ZIP_MAGICS):
         raise WorkbookError(_not_a_zip_message(data, name))
     _check_zip(data, name, limits)
+
+
+# ------------------------------------------------------------------- the checked zip, opened once
+
+
+# A part up to this size (as the zip declares it) is expanded once and kept; a larger one is
+# expanded again each time it is read, as a stream, so memory stays flat.
+KEPT_PART_BYTES = 2 * 1024 * 1024
+# Parsed worksheets are kept from the load-cost count to the cell read up to this much XML
+# (a parsed tree takes some ten times its XML), so memory stays bounded.
+KEPT_TREES_BYTES = 4 * 1024 * 1024
+
+
+class CheckedArchive(zipfile.ZipFile):
+    """A checked workbook's zip, opened once for all the reader's passes: each part up to
+    KEPT_PART_BYTES is expanded (and its checksum checked) once, then served from memory."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self._expanded: dict[str, bytes] = {}
+        self._trees: dict[str, Any] = {}
+        self._tree_bytes = 0
+
+    def keep_tree(self, part: str, tree: Any, size: int) -> None:
+        """Keep a part's parsed XML for the next pass that parses it the same way (once), while
+        the parts kept add up to no more than KEPT_TREES_BYTES of XML."""
+        if self._tree_bytes + size <= KEPT_TREES_BYTES:
+            self._trees[part] = tree
+            self._tree_bytes += size
+
+    def take_tree(self, part: str) -> Any:
+        """The part's parsed XML kept by an earlier pass (given out once), or None."""
+        return self._trees.pop(part, None)
+
+    def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        """The part's bytes, expanded on the first read of a small part only."""
+        key = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        found = self._expanded.get(key)
+        if found is None:
+            with super().open(name, "r", pwd) as stream:  # ZipFile.read would call self.open
+                found = stream.read()
+            if len(found) <= KEPT_PART_BYTES:
+                self._expanded[key] = found
+        return found
+
+    def open(
+        self,
+        name: str | zipfile.ZipInfo,
+        mode: Literal["r", "w"] = "r",
+        pwd: bytes | None = None,
+        *,
+        force_zip64: bool = False,
+    ) -> IO[bytes]:
+        """A small part from memory, a large one as a stream straight from the zip."""
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        if mode == "r" and info.file_size <= KEPT_PART_BYTES:
+            return io.BytesIO(self.read(info, pwd))
+        return super().open(name, mode, pwd, force_zip64=force_zip64)
+
+
+@contextmanager
+def opened(source: bytes | zipfile.ZipFile) -> Iterator[zipfile.ZipFile]:
+    """The workbook's zip: the one given (left open for its owner), or opened over the bytes."""
+    if isinstance(source, zipfile.ZipFile):
+        yield source
+        return
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        yield archive
 
 
 # -------------------------------------------------------------------------------- the file

@@ -10,6 +10,9 @@ name: 1-2 KB each, so 5 MB of them cost gigabytes): each is weighed by what open
 it, and every reference of a `sqref` list counts (openpyxl makes a range object of each). `check_load_cost` streams
 the same parts openpyxl would read, with the same parser (defusedxml over expat), never
 keeping more than the open elements, and refuses before the first of those objects exists.
+A small part whose counts stay within the budget is counted whole instead, in C (lxml), after
+expat has read it as the stream would: the same totals, without a Python step per element;
+only a part that goes over is streamed, so a refusal names what it always named.
 
 It runs before every openpyxl full load: the reader's (both paths, so the fast reader refuses
 such a workbook too) and the marked copy's. Counts are upper bounds (overlapping ranges count
@@ -19,12 +22,13 @@ for less than it would cost, a real mapping workbook is far below every budget.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from xml.parsers import expat
 
+from lxml import etree  # type: ignore[import-untyped]
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.workbook import WorkbookParser
@@ -34,7 +38,8 @@ from openpyxl.xml.functions import fromstring, iterparse
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
-from sos_docs.workbook._openpyxl_cells import workbook_part_name
+from sos_docs.workbook._openpyxl_cells import SAFE_PARSING, WHOLE_PART_BYTES, workbook_part_name
+from sos_docs.workbook.guard import CheckedArchive, opened
 
 __all__ = ["TOO_LARGE", "check_load_cost", "object_budget"]
 
@@ -107,7 +112,9 @@ def object_budget(limits: Limits) -> int:
     return limits.max_rows * OBJECTS_PER_ROW
 
 
-def check_load_cost(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+def check_load_cost(
+    data: bytes | zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS
+) -> None:
     """Raise WorkbookError (WB001) when openpyxl's full load of `data` would build too much.
 
     Errors of a damaged file (zipfile's, the XML parser's, openpyxl's on its package parts)
@@ -115,12 +122,12 @@ def check_load_cost(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> 
     any of what is counted here.
     """
     tally = _Tally(name, limits)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with opened(data) as archive:
         names = set(archive.namelist())
         if ARC_STYLE in names:
             _scan(archive, ARC_STYLE, tally, STYLES, related=False)
         for title, part in _worksheet_parts(archive, names, tally):
-            _scan(archive, part, tally, title, related=False)
+            _scan(archive, part, tally, title, related=False, keep=True)
             for target in _related_parts(archive, part, names):
                 _scan(archive, target, tally, title, related=True)
 
@@ -167,6 +174,21 @@ class _Tally:
             "and save that"
         )
         raise WorkbookError(self._message(sheet, what, fix=fix), sheet=_sheet_or_none(sheet))
+
+    def takes(self, counts: _Counts) -> bool:
+        """Add a whole part's counts when they keep every count within its budget; False (and
+        nothing added) when they would not: the part is then streamed, refused where it goes over."""
+        elements = self.elements + counts.elements
+        objects = self.objects + counts.objects
+        style_formats = self.style_formats + counts.style_formats
+        if (
+            elements > object_budget(self.limits) * ELEMENTS_PER_OBJECT
+            or objects > object_budget(self.limits)
+            or style_formats > MAX_STYLE_FORMATS
+        ):
+            return False
+        self.elements, self.objects, self.style_formats = elements, objects, style_formats
+        return True
 
     def style_format(self) -> None:
         self.style_formats += 1
@@ -231,12 +253,32 @@ def _related_parts(archive: zipfile.ZipFile, part: str, names: set[str]) -> Iter
             yield target
 
 
-def _scan(archive: zipfile.ZipFile, part: str, tally: _Tally, sheet: str, *, related: bool) -> None:
+def _scan(
+    archive: zipfile.ZipFile,
+    part: str,
+    tally: _Tally,
+    sheet: str,
+    *,
+    related: bool,
+    keep: bool = False,
+) -> None:
     """Count one part as a stream, keeping only the open elements (each closed one is dropped).
 
     A related part that does not parse (a picture, a printer's settings, a legacy VML drawing)
     is left after what was counted: openpyxl reads comments and tables with a parser as strict.
+
+    A part that keeps every count within its budget is counted whole instead (`_whole_counts`,
+    the same totals without a Python step per element); any other is streamed as ever, so a
+    refusal and its message are exactly those of the stream. A worksheet's parse is kept
+    (`keep`) for the cell read, which parses it the same way.
     """
+    size = archive.getinfo(part).file_size
+    if size <= WHOLE_PART_BYTES:
+        counted = _whole_counts(archive.read(part), related=related)
+        if counted is not None and tally.takes(counted[0]):
+            if keep and isinstance(archive, CheckedArchive):
+                archive.keep_tree(part, counted[1], size)
+            return
     with archive.open(part) as stream:
         try:
             _count_elements(stream, tally, sheet, related=related)
@@ -295,15 +337,101 @@ def _references(value: str | None) -> int:
 
 def _count_range(tally: _Tally, sheet: str, reference: str | None, kind: str) -> None:
     """Charge the cells a range covers; one that openpyxl cannot read makes it fail instead."""
+    cells = _range_cells(reference)
+    if cells is not None and reference is not None:
+        tally.add(sheet, cells, reference.strip(), kind)
+
+
+def _range_cells(reference: str | None) -> int | None:
+    """The cells a range covers, or None for no range or one openpyxl cannot read."""
     if not reference:
-        return
+        return None
     try:
         min_col, min_row, max_col, max_row = range_boundaries(reference.strip())
     except (ValueError, TypeError):
-        return
+        return None
     rows = (max_row or SHEET_ROWS) - (min_row or 1) + 1
     columns = (max_col or SHEET_COLUMNS) - (min_col or 1) + 1
-    tally.add(sheet, max(rows, 1) * max(columns, 1), reference.strip(), kind)
+    return max(rows, 1) * max(columns, 1)
+
+
+# ----------------------------------------------------------------- a part counted whole
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What `_count_elements` would add to the tally for a whole part: elements, objects
+    (cells, formatted rows, ranges' cells and heavy elements' weights), cell formats."""
+
+    elements: int
+    objects: int
+    style_formats: int
+
+
+# Element names as lxml matches them in any namespace or none, as `_local` reads them above.
+_ANY_ROW = "{*}row"
+_RANGED_TAGS = ("{*}mergeCell", "{*}hyperlink")
+_WEIGHED_TAGS = tuple(f"{{*}}{tag}" for tag in _WEIGHTS)
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+_SQREFS = etree.XPath("//@sqref")
+_REFS = etree.XPath("//@ref")
+
+
+def _whole_counts(data: bytes, *, related: bool) -> tuple[_Counts, Any] | None:
+    """The part's counts as `_count_elements` would add them, from one parse of it whole, and
+    that parse; None when the stream's parser would fail on it or lxml cannot read it (then it
+    is streamed)."""
+    if not _expat_reads(data):
+        return None
+    try:
+        root = etree.fromstring(data, etree.XMLParser(**SAFE_PARSING))
+    except etree.XMLSyntaxError:
+        return None
+    objects = sum(_WEIGHTS[_local(element.tag)] for element in root.iter(*_WEIGHED_TAGS))
+    objects += sum(len(value.split()) for value in _SQREFS(root))
+    objects += sum(n for n in (len(value.split()) for value in _REFS(root)) if n > 1)
+    style_formats = 0
+    if related:
+        ranges = [note.get("ref") for note in root.iter("{*}comment")]
+        if _local(root.tag) == "table":
+            ranges.append(root.get("ref"))
+    else:
+        ranges = [
+            element.get("ref") for element in root.iter(*_RANGED_TAGS) if _outside_row(element)
+        ]
+        for row in root.iter(_ANY_ROW):
+            objects += len(row)  # every child of a row is a cell to openpyxl
+            if _outside_row(row) and any(
+                not key.startswith("{") and key not in _PLAIN_ROW_ATTRIBUTES for key in row.attrib
+            ):
+                objects += 1  # a RowDimension
+        style_formats = sum(1 for xf in root.iter("{*}xf") if _outside_row(xf))
+    objects += sum(_range_cells(reference) or 0 for reference in ranges)
+    return _Counts(int(_COUNT_ELEMENTS(root)), objects, style_formats), root
+
+
+def _outside_row(element: Any) -> bool:
+    """True when the element's parent is not a row (whose children all count as cells)."""
+    parent = element.getparent()
+    return parent is None or _local(parent.tag) != "row"
+
+
+def _expat_reads(data: bytes) -> bool:
+    """True when the stream's parser (expat, namespaces on, entity declarations refused as
+    defusedxml refuses them) reads the part without error; no Python step per element."""
+    parser = expat.ParserCreate(None, "}")
+
+    def refuse(*_: object) -> int:
+        raise ValueError("entity declaration")
+
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except (expat.ExpatError, ValueError, LookupError):
+        return False
+    return True
 
 
 def _local(tag: Any) -> str:

@@ -1,10 +1,12 @@
 """Reads a checked workbook file into a `RawWorkbook`: every worksheet's values and pictures, as typed.
 
-The guard refuses unsafe files first. An ordinary workbook (no pictures) then has its cell values
-read by openpyxl's own row and cell parser alone (workbook/_openpyxl_cells.py, which holds every
-use of openpyxl's private internals), about ten times faster than openpyxl's full load. Anything
-else (pictures, a workbook part where openpyxl would not look, duplicate sheet names, or any error
-on the way) gets openpyxl's full load (data_only, not read_only, because pictures are needed).
+The guard refuses unsafe files first. The zip is then opened once for every pass (each part
+expanded once: guard.CheckedArchive). A workbook's cell values are read by openpyxl's own row and
+cell parser alone (workbook/_openpyxl_cells.py, which holds every use of openpyxl's private
+internals), and its pictures by openpyxl's own drawing reader from each sheet's drawing parts:
+several times faster than openpyxl's full load. Anything else (a workbook part where openpyxl
+would not look, duplicate sheet names, a stylesheet read otherwise, or any error on the way)
+gets openpyxl's full load (data_only, not read_only, because pictures are needed).
 
 Formulas need a second look: data_only gives None both for an empty cell and for a formula
 whose value was never calculated, so worksheet XML that contains formulas is parsed once more to
@@ -22,7 +24,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -44,7 +46,7 @@ from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError, describe_warning, without_quoted_text
 from sos_docs.model import CellValue, FormulaWithoutValue, Picture, RawSheet, RawWorkbook, Unseen
 from sos_docs.workbook import _openpyxl_cells as openpyxl_cells
-from sos_docs.workbook.guard import read_checked_workbook
+from sos_docs.workbook.guard import CheckedArchive, opened, read_checked_workbook
 from sos_docs.workbook.load_cost import check_load_cost
 from sos_docs.workbook.looks import Looks
 from sos_docs.workbook.text_budget import TOO_LARGE, TextBudget
@@ -63,6 +65,13 @@ FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 # Excel writes characters XML cannot hold as _xHHHH_ (a carriage return is _x000D_), and openpyxl
 # hands them on literally; only control characters are decoded, the rest is the user's text.
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
+
+# Descriptions that say nothing of a picture: openpyxl's (every picture it saves), and the
+# file name or path Excel 2010-2016 wrote (which could also name a folder or a person).
+PLACEHOLDER_DESCRIPTIONS = frozenset({"picture", "name of file", "image"})
+FILE_NAME_RE = re.compile(
+    r"\\|^[A-Za-z]:|^/|\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|heic|webp|svg)$", re.IGNORECASE
+)
 
 # A worksheet relationship to a drawing means pictures (or charts): openpyxl reads those.
 DRAWING_REL_RE = re.compile(rb"/relationships/drawing[\"']")
@@ -107,15 +116,9 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
     openpyxl_cells.require_defused_xml()
     data = read_checked_workbook(path, limits)
     try:
-        scan = _scan_worksheet_parts(data, path.name, limits)
-        check_load_cost(data, path.name, limits)  # merged ranges and the like, on either path
-        sheets = _fast_sheets(data, scan, TextBudget(path.name, limits)) if fast else None
-        if sheets is None:
-            openpyxl_cells.check_shared_text(data, TextBudget(path.name, limits))
-            book = _load_values(data)
-            sheets = _openpyxl_sheets(book, scan.parts, TextBudget(path.name, limits))
-            sheets = _with_unreadable_pictures(sheets, scan.parts, data)
-            _check_pictures(sheets, path.name, limits)
+        # One zip for every pass below: each part is expanded once (the guard checked them all).
+        with CheckedArchive(data) as archive:
+            sheets, scan = _sheets(archive, data, path.name, limits, fast=fast)
     except PILImage.DecompressionBombError as error:
         raise WorkbookError(
             f'"{path.name}" contains a picture too large to read safely; make the pictures '
@@ -129,6 +132,22 @@ def _read_workbook(path: Path, limits: Limits, *, fast: bool) -> RawWorkbook:
         for sheet, part in zip(sheets, scan.parts, strict=True)
     )
     return RawWorkbook(path_name=path.name, sheets=raw)
+
+
+def _sheets(
+    archive: zipfile.ZipFile, data: bytes, name: str, limits: Limits, *, fast: bool
+) -> tuple[list[SheetValues], WorkbookScan]:
+    """Each worksheet's values and pictures, checked against the limits, and the scan of its parts."""
+    scan = _scan_worksheet_parts(archive, name, limits)
+    check_load_cost(archive, name, limits)  # merged ranges and the like, on either path
+    sheets = _fast_sheets(archive, scan, TextBudget(name, limits)) if fast else None
+    if sheets is None:
+        openpyxl_cells.check_shared_text(archive, TextBudget(name, limits))
+        book = _load_values(data)
+        sheets = _openpyxl_sheets(book, scan.parts, TextBudget(name, limits))
+    sheets = _with_unreadable_pictures(sheets, scan.parts, archive)
+    _check_pictures(sheets, name, limits)
+    return sheets, scan
 
 
 def _unreadable_message(name: str) -> str:
@@ -198,7 +217,8 @@ def _openpyxl_sheet(sheet: Worksheet, budget: TextBudget, looks: Looks) -> Sheet
         for dimension in column_dimensions
         if dimension.hidden or dimension.width == 0
     )
-    return SheetValues(sheet.title, values, tuple(_pictures(sheet)), (), rows, columns, styled_out)
+    pictures = tuple(_pictures(sheet.title, openpyxl_cells.placed_images(sheet)))
+    return SheetValues(sheet.title, values, pictures, (), rows, columns, styled_out)
 
 
 def _raw_sheet(
@@ -259,21 +279,20 @@ def _unseen(sheet: SheetValues, cells: Mapping[Coordinate, CellValue]) -> dict[C
 # ------------------------------------------------------------- the fast path for the values
 
 
-def _fast_sheets(data: bytes, scan: WorkbookScan, budget: TextBudget) -> list[SheetValues] | None:
+def _fast_sheets(
+    archive: zipfile.ZipFile, scan: WorkbookScan, budget: TextBudget
+) -> list[SheetValues] | None:
     """The sheets' values through openpyxl's cell parser alone; None when openpyxl must load it.
 
     openpyxl's full load is the reference: anything this path does not handle exactly as it
     would, and any error at all, goes to it, so a damaged file is judged exactly as before.
     """
-    if any(part.has_drawing for part in scan.parts) or not _plain_titles(scan.parts):
+    if not _plain_titles(scan.parts):
         return None
     try:
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            zipfile.ZipFile(io.BytesIO(data)) as zf,
-        ):
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            sheets = _values_of_parts(zf, scan, budget)
+            sheets = _values_of_parts(archive, scan, budget)
     except LOAD_ERRORS as error:
         log.debug("fast read fell back to the full load: %s", without_quoted_text(error))
         return None
@@ -298,10 +317,23 @@ def _values_of_parts(
         return None
     return [
         SheetValues(
-            title, cells.values, (), (), cells.hidden_rows, cells.hidden_columns, cells.styled_out
+            part.title,
+            cells.values,
+            _drawn_pictures(archive, part),
+            (),
+            cells.hidden_rows,
+            cells.hidden_columns,
+            cells.styled_out,
         )
-        for (title, _), cells in zip(sheets, found, strict=True)
+        for part, cells in zip(scan.parts, found, strict=True)
     ]
+
+
+def _drawn_pictures(archive: zipfile.ZipFile, part: SheetPart) -> tuple[Picture, ...]:
+    """The pictures placed over a sheet, read from its drawing parts as openpyxl's load reads them."""
+    if not part.has_drawing:
+        return ()
+    return tuple(_pictures(part.title, openpyxl_cells.sheet_images(archive, part.part)))
 
 
 # ------------------------------------------------------------------------- cell values
@@ -374,12 +406,13 @@ def _picture_pixels_message(
     )
 
 
-def _pictures(sheet: Worksheet) -> Iterator[Picture]:
-    """The images placed over the sheet, in drawing order; those without bytes or cell are skipped."""
-    for image, marker in openpyxl_cells.placed_images(sheet):
+def _pictures(title: str, placed: Iterable[tuple[Any, Any]]) -> Iterator[Picture]:
+    """The (image, from-marker) pairs placed over a sheet as pictures, in drawing order, each
+    with its own description from Excel; those without bytes or cell are skipped."""
+    for image, marker in placed:
         data = openpyxl_cells.image_bytes(image)
         if marker is None or data is None:
-            log.info("sheet %s: a picture without a cell anchor or data was skipped", sheet.title)
+            log.info("sheet %s: a picture without a cell anchor or data was skipped", title)
             continue
         row, column = int(marker.row) + 1, int(marker.col) + 1  # markers are 0-based
         yield Picture(
@@ -387,20 +420,29 @@ def _pictures(sheet: Worksheet) -> Iterator[Picture]:
             format=str(image.format).lower(),
             anchor_row=row,
             anchor_cell=f"{get_column_letter(column)}{row}",
+            description=_own_description(openpyxl_cells.picture_description(image)),
         )
 
 
+def _own_description(text: str) -> str:
+    """A picture's description from Excel as its alt text, unless it says nothing of the picture:
+    openpyxl's placeholders, or the file name or path older Excel versions put there."""
+    text = " ".join(_clean_text(text).split())
+    if text.casefold() in PLACEHOLDER_DESCRIPTIONS or FILE_NAME_RE.search(text):
+        return ""
+    return text
+
+
 def _with_unreadable_pictures(
-    sheets: list[SheetValues], parts: list[SheetPart], data: bytes
+    sheets: list[SheetValues], parts: list[SheetPart], archive: zipfile.ZipFile
 ) -> list[SheetValues]:
     """The sheets, each noting where a picture is placed that openpyxl or sos-docs dropped."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return [
-            dataclasses.replace(sheet, unreadable_pictures=_dropped(archive, part, sheet))
-            if part.has_drawing
-            else sheet
-            for sheet, part in zip(sheets, parts, strict=True)
-        ]
+    return [
+        dataclasses.replace(sheet, unreadable_pictures=_dropped(archive, part, sheet))
+        if part.has_drawing
+        else sheet
+        for sheet, part in zip(sheets, parts, strict=True)
+    ]
 
 
 def _dropped(archive: zipfile.ZipFile, part: SheetPart, sheet: SheetValues) -> tuple[str, ...]:
@@ -444,11 +486,11 @@ class WorkbookScan:
     epoch: dt.datetime
 
 
-def _scan_worksheet_parts(data: bytes, name: str, limits: Limits) -> WorkbookScan:
+def _scan_worksheet_parts(data: bytes | zipfile.ZipFile, name: str, limits: Limits) -> WorkbookScan:
     """Count cells before openpyxl builds them, and find formulas with no saved value."""
     max_cells = limits.max_rows * MAX_CELLS_PER_ROW
     parts: list[SheetPart] = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with opened(data) as archive:
         parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
         parser.parse()
         cells_so_far = 0

@@ -14,7 +14,8 @@ import pytest
 
 from sos_docs.config import Limits
 from sos_docs.errors import WorkbookError
-from sos_docs.workbook.guard import check_workbook_file, read_checked_workbook
+from sos_docs.workbook import guard
+from sos_docs.workbook.guard import CheckedArchive, check_workbook_file, read_checked_workbook
 from tests.support import corpus
 from tests.support.builders import WorkbookBuilder, example_workbook
 
@@ -488,3 +489,29 @@ def test_a_zip_whose_directory_is_whole_but_whose_parts_are_not_is_not_whole(
     pdf = tmp_path / "pdf.xlsx"
     pdf.write_bytes(b"%PDF-1.7\n" + bytes(100))
     assert looks_whole(pdf, Limits())  # whole, just not a workbook: the guard explains
+
+
+# ------------------------------------------------------------------ the checked zip, opened once
+
+
+def test_the_checked_archive_expands_a_part_once_and_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Each small part is expanded once and then served from memory, byte for byte the zip's,
+    by read and by open alike."""
+    path = example_workbook(tmp_path)
+    with zipfile.ZipFile(path) as plain, CheckedArchive(path.read_bytes()) as archive:
+        for name in plain.namelist():
+            assert archive.read(name) == plain.read(name)
+            with archive.open(name) as stream:
+                assert stream.read() == plain.read(name)
+        assert set(archive._expanded) == set(plain.namelist())
+
+
+def test_the_checked_archive_keeps_parsed_parts_once_and_within_its_bound(tmp_path: Path) -> None:
+    """A kept parse is given out once, and no more XML is kept than KEPT_TREES_BYTES."""
+    archive = CheckedArchive(example_workbook(tmp_path).read_bytes())
+    with archive:
+        archive.keep_tree("a", "tree a", guard.KEPT_TREES_BYTES - 10)
+        archive.keep_tree("b", "tree b", 11)  # over the bound: not kept
+        assert archive.take_tree("a") == "tree a"
+        assert archive.take_tree("a") is None
+        assert archive.take_tree("b") is None
