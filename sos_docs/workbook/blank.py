@@ -14,7 +14,7 @@ from typing import Literal
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import Rule as FormatRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -28,6 +28,7 @@ from sos_docs.config import DEFAULT_PROTECTIVE_MARKING
 from sos_docs.errors import SosDocsError
 from sos_docs.workbook import example as example_case
 from sos_docs.workbook import schema
+from sos_docs.workbook.cells import whole_number_example
 from sos_docs.workbook.schema import Column, ColumnKind, Question, Sheet
 
 __all__ = [
@@ -51,6 +52,7 @@ DATA_FIRST_ROW = 2
 DATA_LAST_ROW = 500  # drop-downs and checks reach this far down each table
 WRAP_FROM_WIDTH = 40  # text columns at least this wide wrap their text
 PICTURE_ROW_HEIGHT = 75  # points: room to drop a picture over a row's cells
+RULED_ROWS = 15  # empty rows under each table's header, bordered so a printout is a paper form
 LISTS_SHEET = "Lists"
 INLINE_LIST_LIMIT = 255  # Excel refuses (and "repairs" away) longer inline drop-down lists
 TITLE_LIMIT = 32  # Excel's limit for input and error message titles
@@ -58,7 +60,7 @@ PROMPT_LIMIT = 255  # Excel's limit for an input message
 ERROR_LIMIT = 225  # Excel's limit for an error message
 EARLIEST_DATE = "DATE(1900,1,1)"
 LATEST_DATE = "DATE(2199,12,31)"
-SCORE_COLUMN = schema.SCALING.column("score")
+REPORT_AUTHOR = schema.CASE.column("report_author")  # someone on People, never a child
 YES_NO = ("Yes", "No")
 MISSING_FILL = PatternFill("solid", start_color="FCE4D6", end_color="FCE4D6")  # light orange
 WORKBOOK_TITLE = "Signs of Safety mapping workbook"
@@ -365,7 +367,10 @@ def _filling_in_lines() -> list[Line]:
         (
             "text",
             "Printing: each sheet prints landscape, one page wide, with its headings on every "
-            "page and the protective marking at the top; the Case sheet fits on one page.",
+            "page and the protective marking at the top; the Case sheet fits on one page. "
+            "Children and People print two pages wide, with ID and Name on both. Each table "
+            f"prints {RULED_ROWS} empty rows with lines to write in by hand, so a printed blank "
+            "workbook can be used as a paper form; rows you fill in below them print too.",
             None,
         ),
     ]
@@ -553,6 +558,7 @@ def _write_table(
         cells = f"{letter}{DATA_FIRST_ROW}:{letter}{DATA_LAST_ROW}"
         _add_validation(sheet, contract, column, cells, lists)
     _show_missing_required(sheet, contract)
+    _rule_rows(sheet, contract)
     sheet.freeze_panes = f"A{DATA_FIRST_ROW}"
     if any(c.kind is ColumnKind.PICTURE for c in contract.columns):
         for row in range(DATA_FIRST_ROW, DATA_LAST_ROW + 1):
@@ -560,6 +566,24 @@ def _write_table(
     for row, record in enumerate(rows, start=DATA_FIRST_ROW):
         for index, column in enumerate(contract.columns, start=1):
             _write_value(_cell(sheet, row, index), column, record.get(column.name))
+
+
+RULED = Border(left=Side("thin"), right=Side("thin"), top=Side("thin"), bottom=Side("thin"))
+
+
+def _rule_rows(sheet: Worksheet, contract: Sheet) -> None:
+    """Thin borders round the first rows' cells, so the printed blank has rows to write in.
+
+    There is no fixed print area: Excel and LibreOffice print down to the last bordered or
+    filled cell, so rows typed below these still print. A bordered cell keeps its column's
+    wrapping and date format, which Excel takes from the cell once the cell has a style.
+    """
+    last = DATA_FIRST_ROW + RULED_ROWS - 1
+    for index, column in enumerate(contract.columns, start=1):
+        for row in range(DATA_FIRST_ROW, last + 1):
+            cell = _cell(sheet, row, index)
+            cell.border = RULED
+            _write_value(cell, column, None)
 
 
 def _style_column(sheet: Worksheet, letter: str, column: Column) -> None:
@@ -671,8 +695,13 @@ def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation:
     return DataValidation(allow_blank=True)
 
 
+def _is_score(column: Column) -> bool:
+    """True for a scaling score (Scaling's and Previous scaling's): 0 to 10."""
+    return column.kind is ColumnKind.WHOLE and column.field == "score"
+
+
 def _whole_number_validation(column: Column) -> DataValidation:
-    if column is SCORE_COLUMN:
+    if _is_score(column):
         return DataValidation(
             type="whole", operator="between", formula1="0", formula2="10", allow_blank=True
         )
@@ -695,6 +724,8 @@ def _input_message(contract: Sheet, column: Column) -> str:
 def _column_need(column: Column) -> str:
     if column.required:
         return "Required."
+    if column.help.casefold().startswith("required"):
+        return ""  # the help opens with when it is required ("Required for conferences ...")
     if "required" in column.help.casefold():
         return "Sometimes required."
     return "Optional."
@@ -737,6 +768,8 @@ def _list_note(column: Column) -> str:
     """What the drop-down of a reference column offers, and what else may be typed."""
     if column.kind is ColumnKind.REF:
         return f"The drop-down lists the IDs on the {column.refers_to} sheet."
+    if column is REPORT_AUTHOR:
+        return "The drop-down lists the People names; you can also type their ID."
     if column.kind is ColumnKind.PERSON:
         return "The drop-down lists the People names; you can also type a child's name or an ID."
     if column.kind is ColumnKind.CHILD:
@@ -813,10 +846,10 @@ def _error_message(column: Column) -> str:
         return (
             f"{column.name} must be Yes or No. Click the arrow at the right of the cell to choose."
         )
-    if column is SCORE_COLUMN:
+    if _is_score(column):
         return f"{column.name} must be a whole number from 0 to 10, for example 6."
     if column.kind is ColumnKind.WHOLE:
-        return f"{column.name} must be a whole number, for example 6."
+        return f"{column.name} must be a whole number, for example {whole_number_example(column)}."
     return f"{column.name} must be a date, day first, for example 19/05/2025."
 
 
@@ -882,21 +915,44 @@ def _show_missing_required(sheet: Worksheet, contract: Sheet) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Printing: landscape, one page wide, the header row on every page, the marking on top
+# Printing: landscape, one page wide (two for the widest), the header row on every page, the
+# marking on top
+
+PRINTABLE_WIDTH = 741  # points across landscape A4 inside Excel's default 0.7 inch margins
+SMALLEST_SCALE = 0.6  # below this 11-point type prints under 7 points: use a second page
+TITLE_COLUMNS = "A:B"  # the ID and name columns, repeated on a wide table's second page
 
 
 def set_up_printing(sheet: Worksheet, marking: str) -> None:
-    """Print a sheet landscape and one page wide (the Case sheet on one page), with the
-    protective marking in the page header and the sheet name and page X of Y in the footer."""
+    """Print a sheet landscape and one page wide (the Case sheet on one page, a table too wide
+    for readable type two pages wide), with the protective marking in the page header and the
+    sheet name and page X of Y in the footer."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToWidth = pages_wide(sheet)
     sheet.page_setup.fitToHeight = 1 if sheet.title == schema.CASE.name else 0
     sheet.print_options.gridLines = sheet.title != schema.INSTRUCTIONS_SHEET
     if sheet.title in _TABLE_NAMES:
         sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+        if sheet.page_setup.fitToWidth > 1:
+            sheet.print_title_cols = TITLE_COLUMNS
     mark_printed_pages(sheet, marking)
+
+
+def pages_wide(sheet: Worksheet) -> int:
+    """How many pages wide a table prints: one, or two when one would shrink its type below
+    about 7 points (Children and People, 16 and 14 columns)."""
+    if sheet.title not in _TABLE_NAMES:
+        return 1
+    widths = (sheet.column_dimensions[get_column_letter(i)].width for i in _columns_of(sheet))
+    points = sum((width * 7 + 5) * 0.75 for width in widths)  # characters, pixels, points
+    return 1 if PRINTABLE_WIDTH / points >= SMALLEST_SCALE else 2
+
+
+def _columns_of(sheet: Worksheet) -> range:
+    contract = next(s for s in schema.SHEETS if s.name == sheet.title)
+    return range(1, len(contract.columns) + 1)
 
 
 def mark_printed_pages(sheet: Worksheet, marking: str) -> None:

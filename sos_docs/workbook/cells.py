@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from sos_docs import codes
 from sos_docs.model import CellValue, FormulaWithoutValue
-from sos_docs.workbook.schema import MULTIPLE, NO_WORDS, YES_WORDS, Column, ColumnKind
+from sos_docs.workbook.schema import (
+    FORMAT_VERSION,
+    MULTIPLE,
+    NO_WORDS,
+    YES_WORDS,
+    Column,
+    ColumnKind,
+)
 
 # What Excel shows instead of a formula's result when the formula failed.
 EXCEL_ERRORS = frozenset(
@@ -223,8 +230,13 @@ def read_whole(column: Column, value: CellValue) -> Read:
     return Bad(
         codes.WB005,
         f"{column.name} must be a whole number, but it is {quote(value)}. "
-        "Type a number without a fraction, for example 6.",
+        f"Type a number without a fraction, for example {whole_number_example(column)}.",
     )
+
+
+def whole_number_example(column: Column) -> int:
+    """A whole number that fits the column, for messages: Format's is the workbook format."""
+    return FORMAT_VERSION if column.field == "format_version" else 6
 
 
 def read_yesno(column: Column, value: CellValue) -> Read:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sos_docs.model import MEETING_TYPES, STORY_SECTIONS
+from sos_docs.model import CONSENT_AGE, MEETING_TYPES, STORY_SECTIONS
 
 FORMAT_VERSION = 2  # what `new-workbook` writes; format 1 workbooks are read as before
 
@@ -238,7 +238,8 @@ CASE = Sheet(
             "recommendation",
             ColumnKind.CHOICE,
             choices=RECOMMENDATIONS,
-            help="Required for conferences.",
+            help="Required for conferences, unless every child has their own on the Children "
+            "sheet.",
         ),
         _c(
             "Category of harm",
@@ -255,12 +256,14 @@ CASE = Sheet(
             "shared_with_parents_on",
             ColumnKind.DATE,
             aliases=("Date shared with parents", "Shared with parents"),
+            help="Required for conferences: this date, or fill in Not shared because.",
         ),
         _c(
             "Not shared because",
             "not_shared_because",
             aliases=("Reason not shared",),
-            help="Fill this in only if the report was not shared with the parents.",
+            help="Required for conferences when Shared with parents on is blank: why the report "
+            "was not shared with the parents.",
         ),
         _c("Scale zero means", "scale_zero_means", aliases=("0 means", "Zero means")),
         _c("Scale ten means", "scale_ten_means", aliases=("10 means", "Ten means")),
@@ -269,6 +272,8 @@ CASE = Sheet(
             "words_and_pictures_agreed",
             ColumnKind.YESNO,
             aliases=("Words and pictures agreed",),
+            help="Yes once the parents have agreed the words and pictures story. Until it is "
+            "Yes, the story is marked DRAFT on every page.",
         ),
         _c("Review date", "review_date", ColumnKind.DATE),
         _c(
@@ -658,7 +663,14 @@ CHILDS_VIEWS = Sheet(
         _c("Worries", "worries", width=40, aliases=("House of worries",)),
         _c("Good things", "good_things", width=40, aliases=("House of good things",)),
         _c("Dreams", "dreams", width=40, aliases=("House of dreams",)),
-        _c("Consent to share", "consent_to_share", ColumnKind.YESNO, width=10),
+        _c(
+            "Consent to share",
+            "consent_to_share",
+            ColumnKind.YESNO,
+            width=10,
+            help="No keeps this child's words out of every family copy. Blank: shared if under "
+            f"{CONSENT_AGE}, kept back if {CONSENT_AGE} or over on the mapping date.",
+        ),
         WITHHOLD_FROM,
     ),
 )
@@ -773,7 +785,14 @@ PREVIOUS_SCALING = Sheet(
             help="The danger statement then (its ID or words). Blank: the overall score.",
         ),
         _c("Child", "child", ColumnKind.CHILD, help="Blank means all the children."),
-        _c("Score", "score", ColumnKind.WHOLE, required=True, width=10),
+        _c(
+            "Score",
+            "score",
+            ColumnKind.WHOLE,
+            required=True,
+            width=10,
+            help="A whole number from 0 to 10.",
+        ),
         WITHHOLD_FROM,
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sos_docs import model
 from sos_docs.errors import SosDocsError
-from sos_docs.workbook import blank, example, schema
+from sos_docs.model import RawWorkbook
+from sos_docs.workbook import blank, example, reader, schema, validate
 from sos_docs.workbook.blank import (
     DATA_LAST_ROW,
     DATE_FORMAT,
@@ -346,7 +348,8 @@ def test_every_value_cell_has_a_note_saying_what_to_type(
     assert validation is not None
     assert validation.showInputMessage
     prompt, title = validation.prompt or "", validation.promptTitle or ""
-    needs = ("Required.",) if column.required else ("Optional.", "Sometimes required.")
+    sometimes = ("Optional.", "Sometimes required.", "Required for ", "Required when ")
+    needs = ("Required.",) if column.required else sometimes
     need = next(n for n in needs if prompt.startswith(n))
     assert len(prompt.removeprefix(need).strip()) >= len("Choose Yes or No.")
     assert 0 < len(title) <= 32 and title in (column.header, *column.aliases)
@@ -501,14 +504,14 @@ def test_a_locked_workbook_is_read_and_validated_as_before(tmp_path: Path) -> No
 def test_every_sheet_prints_landscape_one_page_wide_with_the_marking(
     blank_book: LoadedWorkbook, example_book: LoadedWorkbook, name: str
 ) -> None:
-    """Each sheet prints landscape, one page wide, the marking in the header, the sheet name and
+    """Each sheet prints landscape, one page wide (Children and People two), the marking in the header, the sheet name and
     page X of Y in the footer; each table repeats its header row; Case fits one page."""
     book = blank_book if name == "blank" else example_book
     for worksheet in book.worksheets:
         setup = worksheet.page_setup
         assert setup.orientation == "landscape", worksheet.title
         assert worksheet.sheet_properties.pageSetUpPr.fitToPage
-        assert setup.fitToWidth == 1
+        assert setup.fitToWidth == (2 if worksheet.title in WIDE else 1)
         assert setup.fitToHeight == (1 if worksheet.title == "Case" else 0)
         assert worksheet.oddHeader.center.text == "OFFICIAL-SENSITIVE"
         assert worksheet.oddFooter.left.text == "&A"
@@ -956,6 +959,8 @@ def test_instructions_describe_the_form(blank_book: LoadedWorkbook) -> None:
         "cannot be renamed, moved or deleted",
         "there is no password",
         "protective marking",
+        "Children and People print two pages wide",
+        "15 empty rows with lines to write in by hand",
     ):
         assert phrase in text, phrase
 
@@ -971,3 +976,175 @@ def test_instructions_rows_are_tall_enough_for_their_wrapped_text(
         if isinstance(cell.value, str) and cell.value:
             lines = -(-len(cell.value) // width)
             assert (worksheet.row_dimensions[cell.row].height or 0) >= 15 * lines, cell.value
+
+
+# --------------------------------------------------------------------------------------------
+# Notes that say what the rules do (practitioner review)
+
+
+def _prompt(book: LoadedWorkbook, sheet: Sheet, field: str) -> str:
+    """The input message shown on a column's (or a Case value's) cells."""
+    validation = _validation(book, sheet, sheet.column(field))
+    assert validation is not None
+    return validation.prompt or ""
+
+
+def test_consent_note_says_what_no_and_blank_do(blank_book: LoadedWorkbook) -> None:
+    """Consent to share says No keeps the words from every family copy, and what blank does
+    by the child's age."""
+    prompt = _prompt(blank_book, schema.CHILDS_VIEWS, "consent_to_share")
+    assert "No keeps this child's words out of every family copy." in prompt
+    assert "Blank: shared if under 12, kept back if 12 or over" in prompt
+
+
+def _case_row(raw: RawWorkbook, column: Column) -> int:
+    """The row of a Case value in a workbook as read, found by its label."""
+    case = next(s for s in raw.sheets if s.title == schema.CASE.name)
+    return next(r for (r, c), v in case.cells.items() if c == 1 and v == column.header)
+
+
+def _with_case_values(raw: RawWorkbook, values: dict[str, object]) -> RawWorkbook:
+    """The workbook as read with some Case values changed (None: left empty)."""
+    sheets = []
+    for sheet in raw.sheets:
+        if sheet.title == schema.CASE.name:
+            cells = dict(sheet.cells)
+            for field, value in values.items():
+                cells.pop((_case_row(raw, schema.CASE.column(field)), 2), None)
+                if value is not None:
+                    cells[(_case_row(raw, schema.CASE.column(field)), 2)] = value
+            sheet = replace(sheet, cells=cells)
+        sheets.append(sheet)
+    return replace(raw, sheets=tuple(sheets))
+
+
+def _errors(raw: RawWorkbook, today: dt.date) -> set[tuple[str, str]]:
+    result = validate.validate(raw, today)
+    return {(p.code, p.where) for p in result.problems if p.level.value == "error"}
+
+
+CONFERENCES = [
+    ("initial", {}),
+    ("initial", {"meeting_type": "Pre-birth conference"}),
+    ("initial", {"shared_with_parents_on": None, "not_shared_because": "Mum was in hospital"}),
+    ("review", {}),
+]
+
+
+def _needed_at_conferences(tmp_path: Path) -> set[str]:
+    """Every Case value whose absence gives a conference workbook a new error."""
+    needed: set[str] = set()
+    for number, (stage, changes) in enumerate(CONFERENCES):
+        day = example.WRITTEN_FOR if stage == "initial" else example.REVIEW_WRITTEN_FOR
+        path = example.write_example(tmp_path / f"{number}.xlsx", day, stage)  # type: ignore[arg-type]
+        raw = _with_case_values(reader.read_workbook(path), changes)
+        before = _errors(raw, day)
+        for column in schema.CASE.columns:
+            if _errors(_with_case_values(raw, {column.field: None}), day) - before:
+                needed.add(column.field)
+    return needed
+
+
+def test_case_values_a_conference_needs_are_never_called_optional(
+    blank_book: LoadedWorkbook, tmp_path: Path
+) -> None:
+    """Each Case value a conference gets an error without (found by leaving each out of the
+    example conferences) has a note that does not start Optional."""
+    needed = _needed_at_conferences(tmp_path)
+    assert {"meeting_date", "shared_with_parents_on", "not_shared_because"} <= needed
+    optional = [f for f in needed if _prompt(blank_book, schema.CASE, f).startswith("Optional")]
+    assert optional == []
+
+
+def test_shared_with_parents_on_says_a_conference_needs_it_or_a_reason(
+    blank_book: LoadedWorkbook,
+) -> None:
+    """Shared with parents on says a conference needs the date or Not shared because."""
+    prompt = _prompt(blank_book, schema.CASE, "shared_with_parents_on")
+    assert prompt.startswith("Required for conferences: this date, or fill in Not shared because.")
+
+
+def test_report_author_note_does_not_offer_a_childs_name(blank_book: LoadedWorkbook) -> None:
+    """The report author is someone on the People sheet: the note never suggests a child."""
+    prompt = _prompt(blank_book, schema.CASE, "report_author")
+    assert "child" not in prompt.casefold()
+    assert "People" in prompt
+
+
+def test_format_error_gives_the_format_as_its_example(blank_book: LoadedWorkbook) -> None:
+    """The Format cell's error message gives the workbook format (2) as its example."""
+    validation = _validation(blank_book, schema.CASE, schema.CASE.column("format_version"))
+    assert validation is not None
+    assert f"for example {schema.FORMAT_VERSION}." in (validation.error or "")
+    assert "for example 6" not in (validation.error or "")
+
+
+SCORES = [schema.SCALING, schema.PREVIOUS_SCALING]
+
+
+@pytest.mark.parametrize("sheet", SCORES, ids=[s.name for s in SCORES])
+def test_every_score_column_is_a_whole_number_from_0_to_10(
+    blank_book: LoadedWorkbook, sheet: Sheet
+) -> None:
+    """Score on Scaling and on Previous scaling accepts whole numbers 0 to 10 and says so."""
+    validation = _validation(blank_book, sheet, sheet.column("score"))
+    assert validation is not None
+    assert (validation.type, validation.operator) == ("whole", "between")
+    assert (validation.formula1, validation.formula2) == ("0", "10")
+    assert "from 0 to 10" in (validation.error or "")
+    assert "from 0 to 10" in (validation.prompt or "")
+
+
+def test_words_and_pictures_agreed_says_the_story_is_draft_until_yes(
+    blank_book: LoadedWorkbook,
+) -> None:
+    """Words and pictures agreed by parents says the story is marked DRAFT until it is Yes."""
+    prompt = _prompt(blank_book, schema.CASE, "words_and_pictures_agreed")
+    assert "DRAFT" in prompt and "Yes" in prompt
+
+
+# --------------------------------------------------------------------------------------------
+# The printed blank as a paper form
+
+
+RULED_ROWS = 15  # empty rows a printed table offers to write in
+
+
+@pytest.mark.parametrize("name", ["blank", "example"])
+@pytest.mark.parametrize("sheet", TABLES, ids=[s.name for s in TABLES])
+def test_tables_print_ruled_rows_to_write_in_by_hand(
+    blank_book: LoadedWorkbook, example_book: LoadedWorkbook, name: str, sheet: Sheet
+) -> None:
+    """Each table's 15 rows under its header have thin borders on every column (so they print
+    as a form), with no fixed print area that would leave rows typed further down unprinted."""
+    worksheet = (blank_book if name == "blank" else example_book)[sheet.name]
+    last = get_column_letter(len(sheet.columns))
+    for row in worksheet[f"A2:{last}{1 + RULED_ROWS}"]:
+        for cell in row:
+            sides = (cell.border.left, cell.border.right, cell.border.top, cell.border.bottom)
+            assert [side.style for side in sides] == ["thin"] * 4, cell.coordinate
+    for column in sheet.columns:  # a bordered cell still formats what is typed as its column
+        cell = worksheet.cell(1 + RULED_ROWS, sheet.columns.index(column) + 1)
+        if column.kind is ColumnKind.DATE:
+            assert cell.number_format == DATE_FORMAT
+        if column.kind is ColumnKind.TEXT and column.width >= blank.WRAP_FROM_WIDTH:
+            assert cell.alignment.wrap_text
+    assert not worksheet.print_area
+
+
+WIDE = {"Children", "People"}
+
+
+@pytest.mark.parametrize("sheet", TABLES, ids=[s.name for s in TABLES])
+def test_wide_tables_print_two_pages_wide_with_their_ids_on_each(
+    blank_book: LoadedWorkbook, sheet: Sheet
+) -> None:
+    """Children and People (too wide for one page's readable type) print two pages wide, their
+    ID and name columns repeated on each; every other table one page wide."""
+    worksheet = blank_book[sheet.name]
+    if sheet.name in WIDE:
+        assert worksheet.page_setup.fitToWidth == 2
+        assert worksheet.print_title_cols == "$A:$B"
+    else:
+        assert worksheet.page_setup.fitToWidth == 1
+        assert worksheet.print_title_cols is None

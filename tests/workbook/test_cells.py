@@ -266,3 +266,10 @@ def test_a_column_without_several_still_refuses_commas() -> None:
     """Only the category columns take several choices: a role with a comma is WB006."""
     read = read_cell(CHOICE, "Parent, Carer")
     assert isinstance(read, Bad) and read.code == "WB006"
+
+
+def test_a_format_that_is_not_a_whole_number_is_shown_the_format_as_example() -> None:
+    """WB005 on the Case's Format gives the workbook format (2) as its example, not 6."""
+    read = read_cell(schema.CASE.column("format_version"), "two")
+    assert isinstance(read, Bad)
+    assert read.message.endswith(f"for example {schema.FORMAT_VERSION}.")
