@@ -785,10 +785,11 @@ def layout_suggest_command(workbook: Path, output: Path | None) -> None:
         if output is None:
             click.echo("\n".join(escape_text(line) for line in text.splitlines()))
             return
-        if output.exists():
+        # A link, even one to nothing, is a name that exists: refused like a file.
+        if os.path.lexists(output):
             raise SosDocsError(f"{output} already exists. Choose another name or delete it first.")
-        write_new_file(output, text.encode("utf-8"))
-    click.echo(f"Wrote a first layout to {output}: check each line marked as a guess.")
+        written = write_new_file(output, text.encode("utf-8"))
+    click.echo(f"Wrote a first layout to {written}: check each line marked as a guess.")
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -69,8 +69,13 @@ DEFAULT_FREE_DISK_MB = 500
 _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 # Retention past a hundred years is no retention, and past some 2.9 million days no date exists.
 MAX_RETENTION_DAYS = 36_500
-# A configuration file is a few lines; one far larger is a mistake or an attack on memory.
-MAX_CONFIG_BYTES = 1024 * 1024
+# A configuration file is a few lines (a full layout some 10 KB); one far larger is a mistake
+# or an attack. tomllib's time grows with the text (and faster than linearly with a key's parts:
+# a key of 40,000 parts took 38 s), so the size, each line and each key are bounded before it
+# parses: the slowest file these allow parses in a fraction of a second (docs/security.md).
+MAX_CONFIG_BYTES = 64 * 1024
+MAX_SETTINGS_LINE_CHARS = 4_000
+MAX_KEY_PARTS = 64  # names joined by dots in one line (layout.People.Name is 3)
 # Working days before a conference that a root may ask for: some four weeks is already generous.
 MAX_SHARING_DAYS = 20
 _SHARING_DAYS = ("sharing_days_initial", "sharing_days_review")
@@ -233,6 +238,7 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
     """
     try:
         text = read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+        _check_settings_shape(path, text)
         _check_layout_repeats(path, text)
         data = tomllib.loads(text)
     except FileNotFoundError as exc:
@@ -255,6 +261,41 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
             f"The configuration file {path} cannot be read: {exc.strerror or exc}."
         ) from exc
     return data
+
+
+# What is not part of a key: strings (multi-line ones first) and comments, so that only the dots
+# joining names are counted. Each alternative starts with its own character: no backtracking.
+_NOT_KEY_TEXT = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^']|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*",
+)
+
+
+def _check_settings_shape(path: Path, text: str) -> None:
+    """ConfigError (file and line) for a line longer than any setting needs, or a line joining
+    more names with dots than any key needs: tomllib is slow on them, so they are refused
+    before it reads the text, whoever's file it is (each root's start waits for it)."""
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_SETTINGS_LINE_CHARS:
+            raise ConfigError(
+                f"{path}, line {number}: the line is {len(line):,} characters long; a settings "
+                f"line may be at most {MAX_SETTINGS_LINE_CHARS:,}. Settings are short lines such "
+                'as team = "Family Support": shorten or split this one.',
+                file=path,
+            )
+    # Strings and comments go, their line breaks stay, so each dot left is on its own line.
+    keys_only = _NOT_KEY_TEXT.sub(lambda found: "\n" * found.group().count("\n"), text)
+    for number, line in enumerate(keys_only.split("\n"), 1):
+        if line.count(".") >= MAX_KEY_PARTS:
+            raise ConfigError(
+                f"{path}, line {number}: the line joins more than {MAX_KEY_PARTS} names with "
+                "dots (outside quotes). A setting needs a few at most, such as "
+                'layout.People.Name = "Full name": shorten the key.',
+                file=path,
+            )
 
 
 def _anchored(data: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -659,8 +700,17 @@ def load_layout(path: Path) -> TeamLayout:
     """The layout in a file: a layout.toml, or a sos-docs.toml with a [layout] table.
 
     Only its form is checked here (tables, text, numbers, each name once); whether its sheet and
-    field names are the workbook format's is checked by workbook/team_layout.py.
+    field names are the workbook format's is checked by workbook/team_layout.py. A ConfigError
+    names the file to correct (`file`): this one.
     """
+    try:
+        return _read_layout(path)
+    except ConfigError as exc:
+        exc.file = exc.file or path
+        raise
+
+
+def _read_layout(path: Path) -> TeamLayout:
     data = _read_toml(path, required=True)
     if path.name.casefold() != CONFIG_FILE_NAME:
         others = sorted(set(data) - {LAYOUT_TABLE})
@@ -683,7 +733,9 @@ def load_layout(path: Path) -> TeamLayout:
 def _root_layout(path: Path, table: Any) -> TeamLayout | None:
     """The root's layout: [layout] in its sos-docs.toml, else a layout.toml beside it."""
     beside = path.parent / LAYOUT_FILE_NAME
-    there = beside.is_file() or is_link(beside)
+    # Anything under the name is the layout: read like sos-docs.toml, so a link, a folder, a
+    # pipe or a device is refused in plain words, never passed over as no layout.
+    there = os.path.lexists(beside)
     if table is not None and there:
         raise ConfigError(
             f"{path} has a [layout] table and {beside} is beside it: sos-docs would not know "

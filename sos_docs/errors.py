@@ -59,7 +59,14 @@ class TargetError(DeliveryError):
 
 
 class ConfigError(SosDocsError):
-    """The configuration (file or command-line flags) is invalid."""
+    """The configuration (file or command-line flags) is invalid.
+
+    `file` is the settings file to correct when known (a layout.toml beside sos-docs.toml).
+    """
+
+    def __init__(self, *args: object, file: Path | None = None) -> None:
+        super().__init__(*args)
+        self.file = file
 
 
 class JournalError(SosDocsError):

@@ -115,3 +115,16 @@ def test_layout_suggest_never_overwrites_a_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "already exists" in result.output
     assert output.read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_layout_suggest_refuses_a_dangling_link_as_an_existing_name(tmp_path: Path) -> None:
+    """-o naming a link to nothing is a name that exists: refused like a file, and nothing
+    written beside it (it wrote "dang (2).toml" and said it wrote dang.toml)."""
+    output = tmp_path / "dang.toml"
+    output.symlink_to(tmp_path / "nowhere" / "target.toml")
+    workbook = TeamWorkbook().write(tmp_path / "team.xlsx")
+    result = CliRunner().invoke(cli, ["layout", "suggest", str(workbook), "-o", str(output)])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert "Wrote" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dang.toml", "team.xlsx"]
+    assert output.is_symlink() and not output.exists()

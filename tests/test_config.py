@@ -187,3 +187,63 @@ def test_a_bad_retention_is_refused(tmp_path: Path, entry: str, words: str) -> N
     write_toml(tmp_path, f"[retention_days]\n{entry}\n")
     with pytest.raises(ConfigError, match=words):
         load_config(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Attack review (issues 15/16): settings text tomllib reads slowly is refused before parsing
+
+KEY_OF_65_PARTS = "a" + ".a" * 64 + " = 1"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "words"),
+    [
+        ("sos-docs.toml", 'team = "Family"\n' + KEY_OF_65_PARTS + "\n", 2, "more than 64 names"),
+        ("sos-docs.toml", 'contact = "' + "x" * 4_000 + '"\n', 1, "4,012 characters long"),
+        ("sos-docs.toml", "# a note\n[a" + ".a" * 64 + "]\n", 2, "more than 64 names"),
+        ("layout.toml", '[layout.People]\nsheet = "F"\n' + KEY_OF_65_PARTS, 3, "more than 64"),
+        ("layout.toml", "a" + ".a" * 30_000 + " = 1", 1, "60,005 characters long"),
+    ],
+    ids=["dotted-key", "long-line", "table-header", "layout-key", "a-30000-part-key"],
+)
+def test_settings_with_a_key_of_too_many_parts_or_a_line_too_long_are_refused_with_file_and_line(
+    tmp_path: Path, name: str, text: str, line: int, words: str
+) -> None:
+    """tomllib slows down faster than linearly on long dotted keys (a 120 KB layout.toml delayed
+    every root's start by 106 s): such text is refused before it is parsed, naming the file and
+    the line."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    message = str(caught.value)
+    assert f"{root / name}, line {line}:" in message and words in message
+
+
+def test_the_longest_line_and_key_allowed_are_read(tmp_path: Path) -> None:
+    """A 4,000-character line and a key of 64 parts are still settings (refused only by what
+    they say); dots inside quotes and comments are not parts of a key."""
+    line = 'contact = "' + "x" * 3_988 + '"'
+    assert len(line) == 4_000
+    dots_in_text = f'team = "{"." * 200}"  # {"." * 200}'
+    many_quoted_dots = '"a.b.c"' + ".a" * 63 + " = 1"
+    write_toml(tmp_path, f"{line}\n{dots_in_text}\n")
+    config = load_config(tmp_path)
+    assert config.contact == "x" * 3_988 and config.team == "." * 200
+    write_toml(tmp_path, "a" + ".a" * 63 + " = 1\n" + many_quoted_dots + "\n")
+    with pytest.raises(ConfigError, match="Unknown setting 'a'"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["# a note about the settings\n" * 2_500, "a" + ".a" * 60_000 + " = 1"],
+    ids=["70-kb-of-notes", "the-120-kb-attack"],
+)
+def test_a_file_over_64_kb_is_refused_by_its_size(tmp_path: Path, text: str) -> None:
+    """Settings files are a few KB; over 64 KB of anything is refused unread, so the largest
+    file tomllib ever parses takes a fraction of a second (the attack's took 106 s)."""
+    write_toml(tmp_path, text)
+    with pytest.raises(ConfigError, match="larger than 65,536 bytes"):
+        load_config(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -206,3 +207,46 @@ def test_each_fields_line_is_the_line_that_names_it(
     for entry in layout.sheets[0].fields:
         assert entry.line is not None
         assert written[entry.line - 1].startswith(f'"{entry.name}" =')
+
+
+# --------------------------------------------------------------------------------------------
+# Attack review (issues 15/16): a layout.toml that is not a plain file, and which file to correct
+
+
+@pytest.mark.parametrize("kind", ["pipe", "folder", "link"])
+def test_a_layout_toml_that_is_not_a_plain_file_is_refused_like_a_link(
+    tmp_path: Path, kind: str
+) -> None:
+    """A named pipe or a folder under the name was silently no layout (doctor said OK) while a
+    link was refused: now all three are refused at once, naming layout.toml."""
+    root = root_with(tmp_path, 'team = "North"\n')
+    beside = root / LAYOUT_FILE_NAME
+    if kind == "pipe":
+        os.mkfifo(beside)
+    elif kind == "folder":
+        beside.mkdir()
+    else:
+        (tmp_path / "elsewhere.toml").write_text(PEOPLE, encoding="utf-8")
+        beside.symlink_to(tmp_path / "elsewhere.toml")
+    message = refusal(root)
+    assert f"{beside} cannot be read" in message
+    config, check = check_configuration(root)
+    assert config is None and f"Correct {beside} " in check.fix
+
+
+@pytest.mark.parametrize(
+    ("layout_text", "said"),
+    [
+        (PEOPLE + "header_row = 0\n", "header_row"),  # refused when the file is read
+        (PEOPLE + 'Nmae = "x"\n', "Did you mean 'Name'"),  # refused when its names are checked
+    ],
+)
+def test_doctor_says_to_correct_the_layout_toml_not_sos_docs_toml(
+    tmp_path: Path, layout_text: str, said: str
+) -> None:
+    """A mistake in layout.toml is to be corrected in layout.toml: doctor named sos-docs.toml."""
+    root = root_with(tmp_path, 'team = "North"\n', layout_text)
+    config, check = check_configuration(root)
+    assert config is None and said in check.message
+    assert f"Correct {root / LAYOUT_FILE_NAME} " in check.fix
+    assert "sos-docs.toml" not in check.fix

@@ -221,13 +221,16 @@ def check_configuration(
     """The root's configuration, loaded and checked (output names, extra documents)."""
     name = "configuration"
     path = config_file or root / CONFIG_FILE_NAME
+    at_fault = path
     try:
         config = load_config(root, config_file, overrides)
         files.output_path(Path(tempfile.gettempdir()), config.output_pattern, _SAMPLE_NAME_FIELDS)
         pipeline.document_kinds(config)
+        if config.layout is not None:  # its names are checked against the workbook format
+            at_fault = config.layout.source
         pipeline.check_layout_of(config)
     except ConfigError as exc:
-        fix = f"Correct {path} and run `sos-docs doctor` again."
+        fix = f"Correct {exc.file or at_fault} and run `sos-docs doctor` again."
         return None, Check(name, CheckStatus.FAIL, str(exc), fix)
     if not path.is_file():
         return config, _ok(name, f"No {CONFIG_FILE_NAME} in {root}: the defaults are used.")

@@ -4,12 +4,17 @@ A running service rewrites `.sos-docs/heartbeat-<host>.json` (one file per host,
 journals: no two hosts write one file) with the time it last listed the inbox. A clean stop
 writes the time it stopped. A heartbeat older than `STALE_AFTER` that says no stop is a service
 that died (a crash, a kill, a server switched off); the next start records that gap.
+
+Reading one is total: anyone who can write to the state folder can put anything in a heartbeat
+file, and any value that is not what this module writes (a time of year 1 at +14:00 cannot even
+be turned into UTC) is no heartbeat, logged once, never an exception.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import socket
@@ -43,6 +48,20 @@ STALE_AFTER = timedelta(minutes=5)  # an older heartbeat without a stop: that se
 MAX_GAPS = 5  # the times a host was not running that its heartbeat remembers
 MAX_HEARTBEAT_BYTES = 64 * 1024
 _GLOB = "heartbeat-*.json"
+# Times a heartbeat may hold: any later or earlier is damage, and far enough from both ends of
+# datetime that local time, a gap's length and the page's words can always be worked out.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+_MAX_PID = 2**32
+_MAX_HOST_CHARS = 255  # a DNS name is at most 253
+
+log = logging.getLogger(__name__)
+# The files already reported as unreadable: a bad file is read every minute, logged once.
+_reported: set[Path] = set()
+
+
+class _NotAHeartbeat(ValueError):
+    """A heartbeat file's content is not what write_heartbeat writes."""
 
 
 class HostState(StrEnum):
@@ -127,11 +146,29 @@ def read_heartbeat(state: Path, host: str) -> Heartbeat | None:
 
 
 def _read_one(path: Path) -> Heartbeat | None:
+    """The heartbeat in a file; None (logged once) for anything else there, or none at all."""
     try:
         data = files.read_plain_file(path, MAX_HEARTBEAT_BYTES)
         return _from_json(json.loads(data.decode("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # half a file from an old version, or something else there: no heartbeat
+    except FileNotFoundError:
+        return None
+    # Half a file from an old version, something else under the name, or values no service
+    # wrote. json recurses once per nested [ or {, so a file of them is a RecursionError.
+    except (OSError, ValueError, RecursionError) as exc:
+        _report(path, exc)
+        return None
+
+
+def _report(path: Path, exc: BaseException) -> None:
+    if path in _reported:
+        return
+    _reported.add(path)
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if isinstance(exc, RecursionError):
+        why = "it nests too deeply"
+    log.warning(
+        "The heartbeat file %s cannot be read (%s): it is taken as no heartbeat.", path, why
+    )
 
 
 def _as_json(beat: Heartbeat) -> dict[str, Any]:
@@ -149,29 +186,60 @@ def _as_json(beat: Heartbeat) -> dict[str, Any]:
     }
 
 
-def _from_json(data: dict[str, Any]) -> Heartbeat:
+def _from_json(data: Any) -> Heartbeat:
+    """The Heartbeat a JSON value describes; _NotAHeartbeat saying why when it is not one."""
+    table = _table(data, "the file")
+    host, pid = table.get("host"), table.get("pid")
+    if not isinstance(host, str) or not 0 < len(host) <= _MAX_HOST_CHARS:
+        raise _NotAHeartbeat("its host is not a server's name")
+    if type(pid) is not int or not 0 < pid < _MAX_PID:
+        raise _NotAHeartbeat("its pid is not a process number")
+    gaps = table.get("gaps", [])
+    if not isinstance(gaps, list):
+        raise _NotAHeartbeat("its gaps are not a list")
     return Heartbeat(
-        host=str(data["host"]),
-        pid=int(data["pid"]),
-        started_at=_time(data["started_at"]),
-        written_at=_time(data["written_at"]),
-        checked_at=_optional_time(data.get("checked_at")),
-        stopped_at=_optional_time(data.get("stopped_at")),
-        gaps=tuple(
-            Gap(_time(g["since"]), _time(g["until"]), bool(g["clean"]))
-            for g in data.get("gaps", [])[:MAX_GAPS]
-        ),
+        host=host,
+        pid=pid,
+        started_at=_time(table.get("started_at"), "started_at"),
+        written_at=_time(table.get("written_at"), "written_at"),
+        checked_at=_optional_time(table.get("checked_at"), "checked_at"),
+        stopped_at=_optional_time(table.get("stopped_at"), "stopped_at"),
+        gaps=tuple(_gap(gap) for gap in gaps[:MAX_GAPS]),
     )
 
 
-def _time(text: Any) -> datetime:
-    """An aware time from ISO text (a naive one is taken as UTC)."""
-    when = datetime.fromisoformat(str(text))
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+def _table(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _NotAHeartbeat(f"{what} is not a table of names and values")
+    return value
 
 
-def _optional_time(text: Any) -> datetime | None:
-    return None if text is None else _time(text)
+def _gap(value: Any) -> Gap:
+    gap = _table(value, "a gap")
+    clean = gap.get("clean")
+    if not isinstance(clean, bool):
+        raise _NotAHeartbeat("a gap's clean is not true or false")
+    return Gap(
+        _time(gap.get("since"), "a gap's since"), _time(gap.get("until"), "a gap's until"), clean
+    )
+
+
+def _time(text: Any, name: str) -> datetime:
+    """An aware time in UTC from ISO text (a naive one is taken as UTC), 1970 to 9000."""
+    if not isinstance(text, str):
+        raise _NotAHeartbeat(f"its {name} is not a time")
+    try:
+        when = datetime.fromisoformat(text)
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # year 1 at +14:00 is before datetime.min in UTC
+        raise _NotAHeartbeat(f"its {name} is not a time") from exc
+    if not _EARLIEST <= when <= _LATEST:
+        raise _NotAHeartbeat(f"its {name} is out of range")
+    return when
+
+
+def _optional_time(text: Any, name: str) -> datetime | None:
+    return None if text is None else _time(text, name)
 
 
 def new_heartbeat(now: datetime, previous: Heartbeat | None) -> tuple[Heartbeat, Gap | None]:

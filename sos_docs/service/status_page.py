@@ -17,7 +17,6 @@ import contextlib
 import html
 import logging
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -69,8 +68,11 @@ MAX_PROBLEMS_SHOWN = 3
 MAX_WAITING_SHOWN = 100
 _WORK_ID_TIME = "%Y%m%d-%H%M%S"  # how jobs.py names a job folder: its claim time, local
 # A person's own copy is named after them ("(copy for Dean Hartley)", workbook/copies.py): a
-# name from inside the workbook, which the page never shows.
-_PERSON_COPY = re.compile(r"\(copy for [^)]*\)")
+# name from inside the workbook, which the page never shows. A long name is cut short in the
+# file name, losing its ")" and whatever followed, so everything from these words on is the
+# name: any path holding them (in a folder's name or the file's) is a person's copy. The
+# journal keeps only the paths, not which copy each is, so the words are what there is to go by.
+_PERSON_COPY_WORDS = "(copy for"
 
 Clock = Callable[[], datetime]
 
@@ -101,16 +103,24 @@ class PageFacts:
     waiting: tuple[Waiting, ...]
     written_at: datetime
     writer: Heartbeat | None = None  # the running (or just stopped) service writing the page
+    help_file_missing: bool = False  # the inbox's instructions could not be written just now
 
 
-def read_page_facts(root: WatchedRoot, now: datetime, writer: Heartbeat | None = None) -> PageFacts:
+def read_page_facts(
+    root: WatchedRoot,
+    now: datetime,
+    writer: Heartbeat | None = None,
+    *,
+    help_file_missing: bool = False,
+) -> PageFacts:
     """Read the folder, the journals and the heartbeats; SosDocsError if the root is gone."""
     status = read_status(root, limit=PAGE_JOBS)
     beats = {beat.host: beat for beat in read_heartbeats(root.state)}
     if writer is not None:
         beats[writer.host] = writer  # what this run just wrote, even if it could not be read
     ordered = tuple(sorted(beats.values(), key=lambda beat: beat.host.casefold()))
-    return PageFacts(root, status, ordered, tuple(waiting_files(root.inbox)), now, writer)
+    waiting = tuple(waiting_files(root.inbox))
+    return PageFacts(root, status, ordered, waiting, now, writer, help_file_missing)
 
 
 def waiting_files(inbox: Path) -> list[Waiting]:
@@ -216,6 +226,7 @@ def page_html(facts: PageFacts) -> str:
     sections = [
         f"<h1>{_text(title)}</h1>",
         *_state_lines(facts),
+        *_help_file_line(facts),
         *_waiting_section(facts),
         *_in_work_section(facts),
         *_jobs_section(facts),
@@ -259,6 +270,19 @@ def _state_lines(facts: PageFacts) -> list[str]:
         f'<p class="state stopped" role="status">{line}</p>',
         '<p class="written">Workbooks put in the inbox wait there until it runs again. '
         f"This page was written at {written}.</p>",
+    ]
+
+
+def _help_file_line(facts: PageFacts) -> list[str]:
+    """That the inbox's instructions could not be written, when so: never why, since the why
+    (a folder or link someone put there, and the server's paths) is for the log."""
+    if not facts.help_file_missing:
+        return []
+    return [
+        f'<p class="silent">The instructions “{HELP_FILE_NAME}” could not be written in the '
+        f"inbox ({_text(facts.root.config.folders.inbox)}): something else may be there under "
+        "that name. sos-docs goes on taking workbooks and tries again every minute; the "
+        "service's log says more.</p>"
     ]
 
 
@@ -378,8 +402,9 @@ def _file_links(root: Path, job: JobRecord) -> str:
         target = _link_target(root, path)
         if target is None:
             continue
-        if _PERSON_COPY.search(path.name):
-            person_copies[path.parent] = person_copies.get(path.parent, 0) + 1
+        if _names_a_person(root, path):
+            folder = _folder_without_a_name(root, path)
+            person_copies[folder] = person_copies.get(folder, 0) + 1
             continue
         shown = _text(path.relative_to(root).as_posix())
         items.append(f'<li><a href="{html.escape(target, quote=True)}">{shown}</a></li>')
@@ -389,11 +414,24 @@ def _file_links(root: Path, job: JobRecord) -> str:
     return "<ul>" + "".join(items) + "</ul>"
 
 
+def _names_a_person(root: Path, path: Path) -> bool:
+    """True when a path under the root (its folders' names or its own) is a person's copy."""
+    return _PERSON_COPY_WORDS in path.relative_to(root).as_posix()
+
+
+def _folder_without_a_name(root: Path, path: Path) -> Path:
+    """The nearest folder holding `path` whose path names nobody (the root at the furthest)."""
+    folder = path.parent
+    while folder != root and _names_a_person(root, folder):
+        folder = folder.parent
+    return folder
+
+
 def _person_copies_item(root: Path, folder: Path, count: int) -> str:
-    """`N copies for named people in <folder>`, the folder linked unless it holds a name too."""
+    """`N copies for named people in <folder>`, the folder linked (it names nobody)."""
     words = f"{count} cop{'y' if count == 1 else 'ies'} for named people (names not shown here)"
     relative = folder.relative_to(root).as_posix()
-    if _PERSON_COPY.search(relative):
+    if folder == root or _names_a_person(root, folder):
         return f"<li>{words}</li>"
     href = quote(os.fsencode(relative), safe="/") + "/"
     return f'<li>{words} in <a href="{html.escape(href, quote=True)}">{_text(relative)}/</a></li>'
@@ -571,6 +609,7 @@ class StatusPage:
         self._last_written: datetime | None = None
         self._job_done = False  # set from worker threads; a bool assignment is atomic
         self._failing = False
+        self._help_failing = False
 
     def start(self) -> None:
         """Record any gap since this host's last heartbeat, then write everything."""
@@ -626,10 +665,15 @@ class StatusPage:
         if not self.root.state.is_dir():  # a share that dropped: not onto the bare mount point
             self._failed("its folder is not there (is the share connected?)")
             return
+        # The instructions first and on their own: anyone who can write to the inbox can put
+        # something in their way, which must never cost the heartbeat or the page.
+        help_written = self._write_help_file(self.heartbeat.host)
         try:
             write_heartbeat(self.root.state, self.heartbeat)
-            write_help_file(self.root, self.heartbeat.host)
-            page = page_html(read_page_facts(self.root, now, self.heartbeat))
+            facts = read_page_facts(
+                self.root, now, self.heartbeat, help_file_missing=not help_written
+            )
+            page = page_html(facts)
             files.replace_file(self.root.path / STATUS_PAGE_NAME, page.encode("utf-8"))
         except (OSError, SosDocsError) as exc:
             self._failed(str(exc))
@@ -642,6 +686,34 @@ class StatusPage:
         if self._failing:
             log.info("%s is written again.", STATUS_PAGE_NAME, extra=root_extra(self.root.path))
             self._failing = False
+
+    def _write_help_file(self, host: str) -> bool:
+        """Write the inbox's instructions if due; False (logged once) when they cannot be."""
+        try:
+            write_help_file(self.root, host)
+        except (OSError, SosDocsError) as exc:
+            self._help_failed(str(exc))
+            return False
+        except Exception:  # the instructions must never stop the page either
+            if not self._help_failing:
+                log.exception("unexpected error writing %s", HELP_FILE_NAME)
+            self._help_failed("an unexpected error, logged above")
+            return False
+        if self._help_failing:
+            log.info("%s is written again.", HELP_FILE_NAME, extra=root_extra(self.root.path))
+            self._help_failing = False
+        return True
+
+    def _help_failed(self, why: str) -> None:
+        if not self._help_failing:
+            log.warning(
+                "Could not write %s in %s: %s. The page says so; sos-docs tries again in a minute.",
+                HELP_FILE_NAME,
+                self.root.inbox,
+                why.rstrip("."),
+                extra=root_extra(self.root.path),
+            )
+        self._help_failing = True
 
     def _failed(self, why: str) -> None:
         if not self._failing:

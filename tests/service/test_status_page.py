@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sos_docs import files, pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
 from sos_docs.service import heartbeat as heartbeats
@@ -569,3 +571,120 @@ def test_status_html_prints_the_page_as_of_now_and_writes_nothing(tmp_path: Path
     check_page_rules(page, result.output)
     assert "The service is NOT running since" in page.text and "SILENT" in page.text
     assert files_now() == before and len(before) > 10
+
+
+# --------------------------------------------------------------------------------------------
+# Attack review (issues 15/16): a shortened copy name, and an inbox that blocks the instructions
+
+LONG_NAME = "Dean Alexander Hartley-Montgomery"  # cut in its file name: "(copy for ... Montgomer"
+
+
+def name_words(name: str) -> set[str]:
+    """Each run of 3 or more letters in a name, normalised and folded."""
+    folded = unicodedata.normalize("NFC", name).casefold()
+    runs = "".join(char if char.isalpha() else " " for char in folded).split()
+    return {run for run in runs if len(run) >= 3}
+
+
+def words_on(markup: str) -> str:
+    """What a reader of the page can see or follow: its text, title and link targets, folded."""
+    page = parse(markup)
+    seen = " ".join([page.text, page.title, *(unquote(href) for href in page.links)])
+    return unicodedata.normalize("NFC", seen).casefold()
+
+
+def test_a_long_name_cut_in_its_copys_file_name_never_reaches_the_page(tmp_path: Path) -> None:
+    """A copy for a person whose name is cut short in the file name (its ")" lost) is counted,
+    not listed: no part of the name is on the page."""
+    root = make_root(tmp_path)
+    book = WorkbookBuilder().update_row("People", 1, Name=LONG_NAME)
+    book.update_row("Harm", 0, **{"Withhold from": "P2"}).write(root.inbox / "withheld.xlsx")
+    run_job(root, root.inbox / "withheld.xlsx")
+    made = [p.name for p in root.reports.rglob("*.docx")]
+    assert any("(copy for Dean Alexander" in n and LONG_NAME + ")" not in n for n in made), made
+    markup = page_html(read_page_facts(root, datetime.now(UTC)))
+    seen = words_on(markup)
+    assert not {w for w in name_words(LONG_NAME) if w in seen}
+    assert "1 copy for named people (names not shown here)" in parse(markup).text
+
+
+@pytest.fixture(scope="module")
+def withheld_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The builder's case, read once: the case a person's copy is named from."""
+    path = WorkbookBuilder().write(tmp_path_factory.mktemp("case") / "case.xlsx")
+    case = pipeline.check_workbook(path).case
+    assert case is not None
+    return case
+
+
+def page_with_copy_for(root_path: Path, case: Any, name: str, pattern: str) -> str:
+    """STATUS.html of a root whose one job made a report and a report's copy for `name`, named
+    as the service names them (pipeline.output_fields, files.output_path)."""
+    root = make_root(root_path, output_pattern=pattern)
+    kind = pipeline.REPORT
+    outputs = []
+    for copy in ("", f"copy for {name}"):
+        fields = pipeline.output_fields(case, kind, copy, pattern)
+        target = files.output_path(root.reports, pattern, fields)
+        outputs.append(files.write_new_file(target, b"a document"))
+    final = root.processed / "book.xlsx"
+    final.write_bytes(b"the workbook")
+    with Journal(root.journal_path, root=root.path) as journal:
+        job = journal.start_job("book.xlsx", "0" * 64, root.work / "x")
+        journal.finish(job, "done", final, [], case.details.case_reference)
+        journal.record_outputs(job, outputs)
+    return page_html(read_page_facts(root, T0))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.text(min_size=1, max_size=200).filter(lambda n: n.strip()),
+    pattern=st.sampled_from(
+        [
+            "{case_reference}/{case_reference} {document} {date}.docx",
+            "{case_reference}/{document} {copy} {date}.docx",
+            "{case_reference} {copy}/{document} {date}.docx",
+        ]
+    ),
+)
+def test_no_word_of_a_persons_name_of_any_length_reaches_the_page(
+    tmp_path_factory: pytest.TempPathFactory, withheld_case: Any, name: str, pattern: str
+) -> None:
+    """Whatever the name (1 to 200 characters, any Unicode) and wherever the pattern puts the
+    copy's words, no word of 3 or more letters of it is on the page (other than words the same
+    page for a one-letter name has anyway)."""
+    folder = tmp_path_factory.mktemp("copies")
+    seen = words_on(page_with_copy_for(folder / "named", withheld_case, name, pattern))
+    anyway = words_on(page_with_copy_for(folder / "plain", withheld_case, "Q", pattern))
+    leaked = {w for w in name_words(name) if w in seen and w not in anyway}
+    assert not leaked
+
+
+def test_an_inbox_entry_in_the_way_of_the_instructions_never_stops_the_page(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder made under the instructions' name: STATUS.html is still written at start and
+    every minute, says the instructions could not be written (without the server's paths or
+    the system's words), and the failure is logged once."""
+    root = make_root(tmp_path)
+    (root.inbox / HELP_FILE_NAME).mkdir()
+    clock = Clock()
+    page = StatusPage(root, clock=clock)
+    page.start()
+    assert (root.path / STATUS_PAGE_NAME).is_file()
+    clock.advance(minutes=1)
+    assert page.beat_if_due()
+    markup = page_of(root)
+    text = parse(markup).text
+    assert f"written at {shown_time(clock.now)}" in text
+    assert f"The instructions “{HELP_FILE_NAME}” could not be written in the inbox" in text
+    assert str(root.path) not in markup and "directory" not in markup.casefold()
+    assert "Could not write STATUS.html" not in caplog.text
+    assert caplog.text.count(f"Could not write {HELP_FILE_NAME}") == 1
+    (root.inbox / HELP_FILE_NAME).rmdir()
+    clock.advance(minutes=1)
+    assert page.beat_if_due()
+    assert (root.inbox / HELP_FILE_NAME).is_file()
+    assert "could not be written" not in parse(page_of(root)).text
