@@ -72,7 +72,9 @@ _WORK_ID_TIME = "%Y%m%d-%H%M%S"  # how jobs.py names a job folder: its claim tim
 # file name, losing its ")" and whatever followed, so everything from these words on is the
 # name: any path holding them (in a folder's name or the file's) is a person's copy. The
 # journal keeps only the paths, not which copy each is, so the words are what there is to go by.
-_PERSON_COPY_WORDS = "(copy for"
+# A child's own words and pictures story is named after them too ("Words and pictures for Mia",
+# pipeline._story_kind), and so is counted the same way.
+_PERSON_COPY_WORDS = ("(copy for", "Words and pictures for ")
 
 Clock = Callable[[], datetime]
 
@@ -416,7 +418,8 @@ def _file_links(root: Path, job: JobRecord) -> str:
 
 def _names_a_person(root: Path, path: Path) -> bool:
     """True when a path under the root (its folders' names or its own) is a person's copy."""
-    return _PERSON_COPY_WORDS in path.relative_to(root).as_posix()
+    relative = path.relative_to(root).as_posix()
+    return any(words in relative for words in _PERSON_COPY_WORDS)
 
 
 def _folder_without_a_name(root: Path, path: Path) -> Path:
@@ -428,8 +431,9 @@ def _folder_without_a_name(root: Path, path: Path) -> Path:
 
 
 def _person_copies_item(root: Path, folder: Path, count: int) -> str:
-    """`N copies for named people in <folder>`, the folder linked (it names nobody)."""
-    words = f"{count} cop{'y' if count == 1 else 'ies'} for named people (names not shown here)"
+    """`N documents named after a person in <folder>`, the folder linked (it names nobody)."""
+    document = "document" if count == 1 else "documents"
+    words = f"{count} {document} named after a person (a parent's copy or a child's story; names not shown here)"
     relative = folder.relative_to(root).as_posix()
     if folder == root or _names_a_person(root, folder):
         return f"<li>{words}</li>"

@@ -477,6 +477,19 @@ def test_no_name_from_inside_the_example_workbook_reaches_the_page(tmp_path: Pat
     assert not found
 
 
+def test_a_childs_own_story_is_counted_never_named(tmp_path: Path) -> None:
+    """A child's own story is named after them ("Words and pictures for Mia"): the page counts
+    it and links its folder, and no child's name is on the page."""
+    root = make_root(tmp_path)
+    book = WorkbookBuilder().update_row("Children", 0, Story="Yes")
+    book.write(root.inbox / "stories.xlsx")
+    run_job(root, root.inbox / "stories.xlsx")
+    assert any("for Mia" in p.name for p in root.reports.rglob("*.docx"))
+    markup = page_html(read_page_facts(root, datetime.now(UTC)))
+    assert "Mia" not in markup and "Leo" not in markup and "Hartley" not in markup
+    assert "1 document named after a person" in parse(markup).text
+
+
 def test_a_persons_own_copy_is_counted_and_its_folder_linked_never_named(tmp_path: Path) -> None:
     """A copy made for one person carries their name in its file name: the page says how many
     such copies there are and links their folder, without the name."""
@@ -488,7 +501,8 @@ def test_a_persons_own_copy_is_counted_and_its_folder_linked_never_named(tmp_pat
     markup = page_html(read_page_facts(root, datetime.now(UTC)))
     page = parse(markup)
     assert "Dean" not in markup and "Hartley" not in markup
-    assert "1 copy for named people (names not shown here) in reports/CP-2026-0412/" in page.text
+    assert "1 document named after a person" in page.text
+    assert "names not shown here) in reports/CP-2026-0412/" in page.text
     targets = links_resolve(root.path, page)
     assert root.reports / "CP-2026-0412" in targets
     assert sum(t.suffix == ".docx" for t in targets) == 3  # professional, family, story
@@ -605,7 +619,7 @@ def test_a_long_name_cut_in_its_copys_file_name_never_reaches_the_page(tmp_path:
     markup = page_html(read_page_facts(root, datetime.now(UTC)))
     seen = words_on(markup)
     assert not {w for w in name_words(LONG_NAME) if w in seen}
-    assert "1 copy for named people (names not shown here)" in parse(markup).text
+    assert "1 document named after a person" in parse(markup).text
 
 
 @pytest.fixture(scope="module")
