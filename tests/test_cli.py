@@ -847,3 +847,21 @@ def test_new_workbook_config_prints_the_roots_marking_on_every_page(
     book = load_workbook(target)
     for sheet in book.worksheets:
         assert sheet.oddHeader.center.text == "OFFICIAL && NORTHSHIRE", sheet.title
+
+
+def test_validate_never_loads_the_rendering_stack(tmp_path: Path) -> None:
+    """`sos-docs validate` checks a workbook without loading docxtpl, python-docx or watchdog,
+    so it starts quickly."""
+    book = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    code = (
+        "import sys\n"
+        "from sos_docs.cli import cli\n"
+        "try:\n"
+        f"    cli.main(['validate', {str(book)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+        "print(sorted(m for m in ('docxtpl', 'docx', 'watchdog', 'sos_docs.documents.render')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.splitlines()[-2:] == ["exit 0", "[]"], out.stdout + out.stderr
