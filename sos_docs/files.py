@@ -39,6 +39,7 @@ __all__ = [
     "remove_temporaries",
     "replace_file",
     "safe_file_name",
+    "sync_folders",
     "write_new_file",
 ]
 
@@ -217,12 +218,21 @@ def _ensure_inside(root: Path, path: Path) -> None:
 # Writing and moving
 
 
-def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner: str = "") -> Path:
+def write_new_file(
+    path: Path,
+    data: bytes,
+    *,
+    within: Path | None = None,
+    owner: str = "",
+    sync_folder: bool = True,
+) -> Path:
     """Write data under `path`, or `name (2).ext` etc. if taken; the file appears whole or not.
 
     With `within`, that folder must already exist and only folders below it are created.
     `owner` (a job's id) goes into the temporary file's name, so that after a crash the owner
-    can find and remove what it left (`remove_temporaries`).
+    can find and remove what it left (`remove_temporaries`). The file's bytes are always flushed
+    to disk; its folder's entry too unless `sync_folder` is False, for a caller that writes
+    several files into one folder and then calls `sync_folders` once.
     """
     folder = path.parent
     tmp: Path | None = None
@@ -234,7 +244,8 @@ def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner
         tmp = _write_temporary(folder, path.name, data, owner)
         final = _place(tmp, path, start)
         tmp = None  # placed: nothing left to clean up
-        _sync_folder(folder)
+        if sync_folder:
+            _sync_folder(folder)
         logger.debug("wrote %s (%d bytes)", final, len(data))
         return final
     except OSError as exc:
@@ -655,6 +666,12 @@ def _version(path: Path, number: int) -> Path:
 def numbered_versions(path: Path) -> Iterator[Path]:
     """The names write_new_file and move_without_overwrite try, in order: path, `stem (2).ext`..."""
     return _versions(path)
+
+
+def sync_folders(written: Iterable[Path]) -> None:
+    """Flush the folder entries of files written with `sync_folder=False`: each folder once."""
+    for folder in dict.fromkeys(path.parent for path in written):
+        _sync_folder(folder)
 
 
 def _sync_folder(folder: Path) -> None:
