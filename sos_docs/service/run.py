@@ -10,15 +10,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sos_docs.config import CONFIG_FILE_NAME
+from sos_docs.config import CONFIG_FILE_NAME, Config
 from sos_docs.documents.pdf import PdfConverter
 from sos_docs.errors import ConfigError, SosDocsError
-from sos_docs.service.doctor import roots_to_watch
+from sos_docs.service.doctor import Check, check_templates, roots_to_watch
 from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra, service_log_files
 from sos_docs.service.watcher import DEFAULT_WORKERS, AfterJob, Watcher, run_until_signalled
-from sos_docs.service.workers import DocumentProcess
+from sos_docs.service.workers import DocumentProcess, WorkerDied
 
 if TYPE_CHECKING:
     from sos_docs.workbook import example
@@ -77,7 +77,7 @@ def _serve(
     """`serve` once the first worker process is starting."""
     with PdfConverter() as converter:
         watched, notes = roots_to_watch(
-            paths, config_file, dict(overrides), converter, first.check_templates
+            paths, config_file, dict(overrides), converter, TemplatesCheckedBy(first)
         )
         if not watched:
             for note in notes:
@@ -104,6 +104,20 @@ def _serve(
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     return 0 if not once or (summary.all_processed and every_root) else 1
+
+
+class TemplatesCheckedBy:
+    """Checks a root's templates in a worker process; in this one if that process has died."""
+
+    def __init__(self, worker: DocumentProcess) -> None:
+        self.worker = worker
+
+    def __call__(self, config: Config) -> list[Check]:
+        try:
+            return self.worker.check_templates(config)
+        except WorkerDied as exc:
+            log.warning("checking the templates here instead: %s", exc)
+            return check_templates(config)
 
 
 def put_in_the_examples(root: WatchedRoot, today: dt.date | None = None) -> AfterJob | None:

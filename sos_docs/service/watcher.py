@@ -265,9 +265,11 @@ class Watcher:
 
     def _maker(self, number: int) -> DocumentProcess | None:
         """The worker process of worker `number` (from 1): one started already, or a new one."""
+        if not self._processes:  # jobs in this process (those started are closed by their maker)
+            return None
         if number <= len(self._started):
             return self._started[number - 1]
-        return DocumentProcess() if self._processes else None
+        return DocumentProcess()
 
     def _work(self, maker: DocumentProcess | None) -> None:
         try:

@@ -157,3 +157,21 @@ def test_the_service_process_never_loads_docxtpl_its_worker_processes_render(
     assert out.stdout.splitlines()[-2:] == ["exit 0", "[]"], out.stdout + out.stderr
     assert names(root / "processed") == ["case.xlsx"]
     assert len(list((root / "reports").rglob("*.docx"))) >= 2
+
+
+def test_the_templates_are_checked_here_when_the_worker_process_has_died() -> None:
+    """A first worker process that died before it could check the templates does not stop the
+    service from starting: the same checks are made in the service's own process."""
+    from sos_docs.config import DEFAULT_CONFIG
+    from sos_docs.service import doctor
+    from sos_docs.service.workers import DocumentProcess
+
+    worker = DocumentProcess()
+    worker.start()
+    worker._process.kill()  # dies before its first request
+    try:
+        checks = run.TemplatesCheckedBy(worker)(DEFAULT_CONFIG)
+    finally:
+        worker.close()
+    assert checks == doctor.check_templates(DEFAULT_CONFIG)
+    assert all(check.ok for check in checks)
