@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sos_docs.pipeline import ProcessResult
     from sos_docs.service.doctor import Check
     from sos_docs.service.retention import Purged
+    from sos_docs.service.workers import DocumentProcess
     from sos_docs.workbook.team_layout import Found
 
 
@@ -580,6 +581,43 @@ def watch_command(
     .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
     until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
+    from sos_docs.service.workers import DocumentProcess
+
+    # The first worker process loads the rendering stack while this process loads the service.
+    first = DocumentProcess()
+    first.start()
+    try:
+        _watch(
+            roots,
+            config_file,
+            service_file,
+            polling,
+            pdf,
+            once,
+            settle,
+            rescan,
+            workers,
+            create,
+            first,
+        )
+    finally:
+        first.close()
+
+
+def _watch(
+    roots: tuple[Path, ...],
+    config_file: Path | None,
+    service_file: Path | None,
+    polling: bool | None,
+    pdf: bool | None,
+    once: bool,
+    settle: float | None,
+    rescan: float | None,
+    workers: int | None,
+    create: bool,
+    first: DocumentProcess,
+) -> None:
+    """`watch` once its first worker process is starting."""
     from sos_docs.service.logs import service_console_level
     from sos_docs.service.run import serve
 
@@ -601,6 +639,7 @@ def watch_command(
             console_level=console_level,
             create=create,
             demo=not roots and service_file is None,  # the demo folder of the README
+            first=first,
         )
     sys.exit(status)
 

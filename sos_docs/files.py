@@ -18,6 +18,7 @@ import re
 import secrets
 import stat
 import string
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ __all__ = [
     "remove_temporaries",
     "replace_file",
     "safe_file_name",
+    "sync_folders",
     "write_new_file",
 ]
 
@@ -216,12 +218,21 @@ def _ensure_inside(root: Path, path: Path) -> None:
 # Writing and moving
 
 
-def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner: str = "") -> Path:
+def write_new_file(
+    path: Path,
+    data: bytes,
+    *,
+    within: Path | None = None,
+    owner: str = "",
+    sync_folder: bool = True,
+) -> Path:
     """Write data under `path`, or `name (2).ext` etc. if taken; the file appears whole or not.
 
     With `within`, that folder must already exist and only folders below it are created.
     `owner` (a job's id) goes into the temporary file's name, so that after a crash the owner
-    can find and remove what it left (`remove_temporaries`).
+    can find and remove what it left (`remove_temporaries`). The file's bytes are always flushed
+    to disk; its folder's entry too unless `sync_folder` is False, for a caller that writes
+    several files into one folder and then calls `sync_folders` once.
     """
     folder = path.parent
     tmp: Path | None = None
@@ -229,10 +240,12 @@ def write_new_file(path: Path, data: bytes, *, within: Path | None = None, owner
         check_plain_folders(folder, within)  # a file or link where a folder goes: not made
         _make_folders(folder, within)
         check_plain_folders(folder, within)
+        start = _NAMES.first_guess(path)  # before our own temporary file changes the folder
         tmp = _write_temporary(folder, path.name, data, owner)
-        final = _place(tmp, path)
+        final = _place(tmp, path, start)
         tmp = None  # placed: nothing left to clean up
-        _sync_folder(folder)
+        if sync_folder:
+            _sync_folder(folder)
         logger.debug("wrote %s (%d bytes)", final, len(data))
         return final
     except OSError as exc:
@@ -507,10 +520,79 @@ def remove_temporaries(path: Path, owner: str) -> list[Path]:
     return removed
 
 
-def _place(src: Path, wanted: Path) -> Path:
-    """Give `src` the first free name among wanted, `wanted (2)`, ...; never replace a file."""
+class _NameIndex:
+    """Where each name's numbered versions end, per destination, so that the 240th copy of a
+    case's report is named with one link() instead of 239 failed ones.
+
+    Only a first guess: link() (or O_EXCL) still decides every name, so a version placed
+    meanwhile by another worker or another host is never overwritten, only stepped over. The
+    guess is trusted while the folder is unchanged since this process last placed a file
+    there; otherwise (a file added or removed by someone else) the folder is listed once and
+    the first free number counted from it, so a version staff removed is filled again as before.
+    """
+
+    MAX_ENTRIES = 4096  # names placed lately; all forgotten at once beyond that
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._folders: dict[Path, int] = {}  # folder -> its mtime_ns after our last placement
+        self._next: dict[Path, int] = {}  # wanted -> the number after the last version placed
+
+    def first_guess(self, wanted: Path) -> int:
+        """The version number (1 is `wanted` itself) to try first."""
+        folder = wanted.parent
+        with self._lock:
+            ours, number = self._folders.get(folder), self._next.get(wanted)
+        try:
+            unchanged = ours is not None and folder.stat().st_mtime_ns == ours
+        except OSError:
+            return 1
+        if unchanged and number is not None:
+            return number
+        return _first_free_listed(wanted)
+
+    def placed(self, wanted: Path, number: int) -> None:
+        """Note that version `number` of `wanted` has just been placed by this process."""
+        try:
+            mtime = wanted.parent.stat().st_mtime_ns
+        except OSError:
+            return
+        with self._lock:
+            if len(self._next) >= self.MAX_ENTRIES:
+                self._next.clear()
+                self._folders.clear()
+            self._folders[wanted.parent] = mtime
+            self._next[wanted] = number + 1
+
+
+def _first_free_listed(wanted: Path) -> int:
+    """The first version number of `wanted` whose name the folder's listing does not hold."""
+    try:
+        with os.scandir(wanted.parent) as entries:
+            taken = {entry.name for entry in entries}
+    except OSError:
+        return 1
+    if wanted.name not in taken:
+        return 1
+    stem, suffix = wanted.stem, wanted.suffix
+    for number in range(2, MAX_VERSIONS + 1):
+        if f"{stem} ({number}){suffix}" not in taken:
+            return number
+    return 1
+
+
+_NAMES = _NameIndex()
+
+
+def _place(src: Path, wanted: Path, start: int | None = None) -> Path:
+    """Give `src` the first free name among wanted, `wanted (2)`, ...; never replace a file.
+
+    The name index says which version to try first (`start`, if the caller asked it already);
+    each name is still taken only by link() or O_EXCL.
+    """
     link_works = hasattr(os, "link")
-    for candidate in _versions(wanted):
+    first = _NAMES.first_guess(wanted) if start is None else start
+    for number, candidate in _versions_from(wanted, first):
         if link_works:
             try:
                 os.link(src, candidate)
@@ -525,10 +607,18 @@ def _place(src: Path, wanted: Path) -> Path:
                 link_works = False
             else:
                 _drop_source_or_undo(src, candidate)
+                _NAMES.placed(wanted, number)
                 return candidate
         if _reserve_and_replace(src, candidate):
+            _NAMES.placed(wanted, number)
             return candidate
     raise OSError(errno.EEXIST, f"more than {MAX_VERSIONS} versions of {wanted.name} exist")
+
+
+def _versions_from(wanted: Path, start: int) -> Iterator[tuple[int, Path]]:
+    """Each version of `wanted` with its number, from `start` to the last, then those before."""
+    for number in (*range(start, MAX_VERSIONS + 1), *range(1, start)):
+        yield number, _version(wanted, number)
 
 
 def _drop_source_or_undo(src: Path, placed: Path) -> None:
@@ -564,14 +654,24 @@ def _reserve_and_replace(src: Path, candidate: Path) -> bool:
 
 def _versions(path: Path) -> Iterator[Path]:
     """path, then `stem (2).ext`, `stem (3).ext`, ... up to MAX_VERSIONS."""
-    yield path
-    for number in range(2, MAX_VERSIONS + 1):
-        yield path.with_name(f"{path.stem} ({number}){path.suffix}")
+    for number in range(1, MAX_VERSIONS + 1):
+        yield _version(path, number)
+
+
+def _version(path: Path, number: int) -> Path:
+    """Version `number` of path: path itself for 1, else `stem (number).ext`."""
+    return path if number == 1 else path.with_name(f"{path.stem} ({number}){path.suffix}")
 
 
 def numbered_versions(path: Path) -> Iterator[Path]:
     """The names write_new_file and move_without_overwrite try, in order: path, `stem (2).ext`..."""
     return _versions(path)
+
+
+def sync_folders(written: Iterable[Path]) -> None:
+    """Flush the folder entries of files written with `sync_folder=False`: each folder once."""
+    for folder in dict.fromkeys(path.parent for path in written):
+        _sync_folder(folder)
 
 
 def _sync_folder(folder: Path) -> None:

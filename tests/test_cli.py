@@ -854,3 +854,21 @@ def test_validate_lists_what_it_read_past_as_notes(tmp_path: Path) -> None:
     assert code == 0
     notes = [line for line in output.splitlines() if line.startswith("  note  ")]
     assert len(notes) == 1 and '"Shoe size" is not one sos-docs knows' in notes[0]
+
+
+def test_validate_never_loads_the_rendering_stack(tmp_path: Path) -> None:
+    """`sos-docs validate` checks a workbook without loading docxtpl, python-docx or watchdog,
+    so it starts quickly."""
+    book = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    code = (
+        "import sys\n"
+        "from sos_docs.cli import cli\n"
+        "try:\n"
+        f"    cli.main(['validate', {str(book)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+        "print(sorted(m for m in ('docxtpl', 'docx', 'watchdog', 'sos_docs.documents.render')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.splitlines()[-2:] == ["exit 0", "[]"], out.stdout + out.stderr

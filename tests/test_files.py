@@ -566,3 +566,51 @@ def test_read_plain_file_within_reads_a_plain_file_and_refuses_what_is_not(
     with pytest.raises(OSError) as caught:
         files.read_plain_file_within(tmp_path, Path("a/b/f.txt"), 4)
     assert caught.value.errno == errno.EFBIG
+
+
+def test_many_versions_of_one_name_are_placed_without_probing_each_taken_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixty files under one name get (2) to (60), each found with about one link() instead of
+    one per version already there (60 versions: 1,770 failed links before the name index)."""
+    calls: list[str] = []
+    real_link = os.link
+
+    def counting_link(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(os.fspath(dst))
+        real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "link", counting_link)
+    target = tmp_path / "CP-1 Report 2024-05-01.docx"
+    placed = [write_new_file(target, str(n).encode()) for n in range(60)]
+    assert [p.name for p in placed] == [target.name] + [
+        f"CP-1 Report 2024-05-01 ({n}).docx" for n in range(2, 61)
+    ]
+    assert [p.read_bytes() for p in placed] == [str(n).encode() for n in range(60)]
+    assert len(calls) <= 2 * 60
+
+
+def test_the_name_index_never_overwrites_a_version_another_host_placed_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """A version placed behind the index's back (another service on the share) is never
+    replaced: link() still decides, and the next free name is taken."""
+    target = tmp_path / "report.docx"
+    write_new_file(target, b"one")
+    write_new_file(target, b"two")
+    (tmp_path / "report (3).docx").write_bytes(b"another host's")
+    (tmp_path / "report (4).docx").write_bytes(b"and another")
+    placed = write_new_file(target, b"three")
+    assert placed.name == "report (5).docx"
+    assert (tmp_path / "report (3).docx").read_bytes() == b"another host's"
+    assert (tmp_path / "report (4).docx").read_bytes() == b"and another"
+
+
+def test_a_version_removed_by_staff_is_filled_again_as_before(tmp_path: Path) -> None:
+    """When staff remove the first file, the next one takes its name again: the index only
+    suggests where to start, the first free name still wins."""
+    target = tmp_path / "report.docx"
+    first = write_new_file(target, b"one")
+    write_new_file(target, b"two")
+    first.unlink()
+    assert write_new_file(target, b"three") == target

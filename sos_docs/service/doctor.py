@@ -27,7 +27,6 @@ from PIL import Image
 from sos_docs import files, pipeline
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config
 from sos_docs.documents.pdf import PdfConverter
-from sos_docs.documents.render import check_template
 from sos_docs.errors import ConfigError, JournalError, TemplateError
 from sos_docs.service.layout import WatchedRoot
 
@@ -37,6 +36,7 @@ __all__ = [
     "CheckStatus",
     "Mount",
     "StartNote",
+    "TemplateChecker",
     "check_configuration",
     "check_file_system",
     "check_folder",
@@ -112,6 +112,10 @@ def _ok(name: str, message: str) -> Check:
     return Check(name, CheckStatus.OK, message)
 
 
+# Checks the templates of a root's configuration: `check_templates`, here or in a worker process.
+TemplateChecker = Callable[[Config], list[Check]]
+
+
 # ---------------------------------------------------------------------------------------------
 # All checks of a root
 
@@ -122,8 +126,13 @@ def check_root(
     overrides: Mapping[str, Any] | None = None,
     *,
     converter: PdfConverter | None = None,
+    template_checker: TemplateChecker | None = None,
 ) -> tuple[Config | None, list[Check]]:
-    """Load the root's configuration and run every check; the config is None when it is invalid."""
+    """Load the root's configuration and run every check; the config is None when it is invalid.
+
+    `template_checker` checks the templates (by default `check_templates`, in this process; the
+    service has its first worker process do it, so that its own process never loads docxtpl).
+    """
     config, check = check_configuration(root, config_file, overrides)
     missing = check_root_exists(root)
     if missing:
@@ -132,15 +141,22 @@ def check_root(
         return config, [missing]
     if config is None:
         return None, [check]
-    return config, [check, *run_checks(root, config, converter=converter)]
+    checks = run_checks(root, config, converter=converter, template_checker=template_checker)
+    return config, [check, *checks]
 
 
-def run_checks(root: Path, config: Config, *, converter: PdfConverter | None = None) -> list[Check]:
+def run_checks(
+    root: Path,
+    config: Config,
+    *,
+    converter: PdfConverter | None = None,
+    template_checker: TemplateChecker | None = None,
+) -> list[Check]:
     """Every check of a root whose configuration loaded: folders, templates, logo, PDF, disk."""
     missing = check_root_exists(root)
     # A missing root's folders would only say "the service creates it", which it will not.
     checks = [missing] if missing else check_folders(root, config)
-    checks += check_templates(config)
+    checks += (template_checker or check_templates)(config)
     checks += [c for c in (check_logo(config), check_libreoffice(config, converter)) if c]
     checks += [check_free_disk(root, config), check_file_system(root, config)]
     return checks
@@ -168,6 +184,7 @@ def roots_to_watch(
     config_file: Path | None,
     overrides: Mapping[str, Any],
     converter: PdfConverter,
+    template_checker: TemplateChecker | None = None,
 ) -> tuple[list[WatchedRoot], list[StartNote]]:
     """The roots that pass their checks, prepared, and notes on everything else.
 
@@ -179,7 +196,9 @@ def roots_to_watch(
     notes: list[StartNote] = []
     said: set[str] = set()
     for path in paths:
-        config, checks = check_root(path, config_file, overrides, converter=converter)
+        config, checks = check_root(
+            path, config_file, overrides, converter=converter, template_checker=template_checker
+        )
         problems = [c for c in checks if c.status is not CheckStatus.OK]
         root = WatchedRoot(path, config, converter if config.pdf else None) if config else None
         refusal = _not_watched_because(path, root, problems)
@@ -358,6 +377,8 @@ def check_template_of(title: str, template: Path, within: Path | None = None) ->
 
     `within`: the team's root, from which a template inside it is opened one name at a time.
     """
+    from sos_docs.documents.render import check_template  # docxtpl: loaded only to check
+
     name = f"template for {title}"
     try:
         unknown = check_template(template, within)

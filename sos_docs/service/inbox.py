@@ -1,7 +1,10 @@
 """An inbox's listing and settle tracking: which files are ready to be taken.
 
 A file is ready once it has stayed unchanged long enough, is whole as far as its content tells,
-and is open for writing nowhere (docs/hot-folder.md, guarantee 1).
+and is open for writing nowhere (docs/hot-folder.md, guarantee 1). "Long enough" is the settle
+time, or less when the file tells that its writer is done: a writer's close event (then a short
+copy grace), a rename into the inbox (no wait: a rename moves a finished file in one step), or,
+for a file already in the inbox when the service starts, a last change older than the settle time.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
+from sos_docs.config import Config
 from sos_docs.service.inbox_names import ignored_reason
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra
 from sos_docs.workbook import guard
 
-__all__ = ["COPY_GRACE_SECONDS", "InboxListing", "SettleTracker"]
+__all__ = ["COPY_GRACE_SECONDS", "Arrival", "InboxListing", "SettleTracker", "why_taken"]
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +39,19 @@ INCOMPLETE_GRACE_SETTLES = 30
 # permissions just after closing, and a claim in between made the copier fail.
 COPY_GRACE_SECONDS = 0.1
 PROC = Path("/proc")
+wall_clock = time.time  # the clock file times are compared with (tests may set another)
 
 # size in bytes, modification and change times in ns, mode: chmod and utime change the last two
 Signature = tuple[int, int, int, int]
+
+
+class Arrival(Enum):
+    """What a file event or a listing tells of an inbox file's writer."""
+
+    CHANGED = "changed"  # created or written: its writer may still be at work
+    CLOSED = "closed"  # a writer closed it after writing (inotify IN_CLOSE_WRITE)
+    RENAMED = "renamed"  # renamed into (or within) the inbox: it arrived whole, in one step
+    FOUND_AT_START = "found at start"  # in the inbox when the service started
 
 
 class InboxListing:
@@ -85,6 +100,8 @@ class Seen:
     signature: Signature
     stable_since: float
     closed_at: Signature | None = None  # signature when a writer's close event arrived
+    renamed_at: Signature | None = None  # signature when it was renamed in, or found old at start
+    arrival: Arrival = Arrival.CHANGED  # the strongest sign its writer is done, for the log
     whole: bool | None = None  # the completeness check's answer for the current signature
     warned: bool = False  # "taking it although not whole" was logged
 
@@ -96,9 +113,9 @@ class SettleTracker:
         self.grace = incomplete_grace
         self.tracked: dict[Path, Seen] = {}
 
-    def track(self, root: WatchedRoot, path: Path, *, closed: bool = False) -> None:
-        """Start (or, when its writer closed it, refresh) the tracking of a regular file."""
-        if path in self.tracked and not closed:
+    def track(self, root: WatchedRoot, path: Path, arrival: Arrival = Arrival.CHANGED) -> None:
+        """Start (or, when its writer is known to be done, refresh) the tracking of a file."""
+        if path in self.tracked and arrival is Arrival.CHANGED:
             return
         signature = file_signature(path)
         if signature is None:
@@ -107,8 +124,12 @@ class SettleTracker:
         seen = self.tracked.get(path)
         if seen is None:
             seen = self.tracked[path] = Seen(root, signature, time.monotonic())
-        if closed:
-            seen.closed_at = signature
+        if arrival is Arrival.FOUND_AT_START and not changed_long_ago(signature, root.config):
+            arrival = Arrival.CHANGED  # changed moments ago: maybe still being written
+        if arrival is not Arrival.CHANGED:
+            seen.closed_at, seen.arrival = signature, arrival
+        if arrival in (Arrival.RENAMED, Arrival.FOUND_AT_START):
+            seen.renamed_at = signature
 
     def settled(self, now: float, stopping: threading.Event) -> Iterator[tuple[Path, Seen]]:
         """Each tracked file that has settled, in tracking order, until `stopping` is set;
@@ -142,7 +163,9 @@ class SettleTracker:
         """Unchanged for the settle time (or closed by its writer and unchanged for the copy
         grace), whole as far as its content tells, and open for writing nowhere."""
         quiet = now - seen.stable_since
-        closed = closed_since_written(seen) and quiet >= COPY_GRACE_SECONDS
+        closed = unchanged_since_renamed(seen) or (
+            closed_since_written(seen) and quiet >= COPY_GRACE_SECONDS
+        )
         if quiet < seen.root.config.settle_seconds and not closed:
             return False
         if seen.whole is None:
@@ -164,6 +187,41 @@ class SettleTracker:
             )
             seen.warned = True
         return True
+
+
+def unchanged_since_renamed(seen: Seen) -> bool:
+    """True when the file has not changed at all (size, times, permissions) since it was renamed
+    into the inbox, or since it was found there at start with its last change long past.
+
+    Such a file needs no settle time and no copy grace: a rename moves a finished file in one
+    step (tools and scripts write elsewhere, then rename). Any change after that (someone
+    writing to it, a copier setting its times) sends it back to the close or settle rules.
+    """
+    return seen.renamed_at is not None and seen.renamed_at == seen.signature
+
+
+def changed_long_ago(signature: Signature, config: Config) -> bool:
+    """True when the file's last change lies longer ago than the settle time.
+
+    The change time counts as well as the modification time: a copier that keeps the original's
+    modification time (cp -p, robocopy) sets it, and so changes the change time, when it is done.
+    A file whose times lie in the future is not old.
+    """
+    last_change = max(signature[1], signature[2]) / 1e9
+    return wall_clock() - last_change >= config.settle_seconds
+
+
+def why_taken(seen: Seen) -> str:
+    """Why a settled file was taken when it was: for the log (and the tests)."""
+    if unchanged_since_renamed(seen):
+        return (
+            "renamed into the inbox"
+            if seen.arrival is Arrival.RENAMED
+            else "in the inbox at start, last changed before the settle time"
+        )
+    if closed_since_written(seen):
+        return "closed by its writer"
+    return "unchanged for the settle time"
 
 
 def closed_since_written(seen: Seen) -> bool:

@@ -285,7 +285,12 @@ class _Job:
                 compared_with=plan.compared_with,
                 copies=plan.copies,
             )
-            self._place(journal, plan, receipt, explain.text_file_bytes(text), since)
+            written = self._place(journal, plan, receipt, explain.text_file_bytes(text), since)
+            files.sync_folders([*placed, written])
+        else:
+            files.sync_folders(placed)
+        # (Each folder written into is flushed once, before the workbook moves on: a workbook
+        # in processed/ or rejected/ means its documents or explanation are on disk.)
         return tuple(placed)
 
     def _place(
@@ -297,7 +302,9 @@ class _Job:
             files.remove_temporaries(target, owner=self.folder.name)
         if placed is None:
             base = self.root.path / target.relative_to(self.root.path).parts[0]  # reports/, ...
-            placed = files.write_new_file(target, data, within=base, owner=self.folder.name)
+            placed = files.write_new_file(
+                target, data, within=base, owner=self.folder.name, sync_folder=False
+            )
         journal.record_outputs(plan.journal_id, [placed])
         return placed
 

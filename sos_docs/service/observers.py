@@ -12,12 +12,14 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from sos_docs.service.inbox import Arrival
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra
 
@@ -28,8 +30,9 @@ log = logging.getLogger(__name__)
 OBSERVER_JOIN_SECONDS = 5.0
 MOVE_PAIRING_SECONDS = 0.02  # see shorten_move_pairing
 
-# Called from an observer thread with the root, the path and whether a writer closed it.
-Hint = Callable[[WatchedRoot, Path, bool], None]
+# Called from an observer thread with the root, the path and what the event tells of it.
+Hint = Callable[[WatchedRoot, Path, Arrival], None]
+ARRIVALS = {"closed": Arrival.CLOSED, "moved": Arrival.RENAMED}
 
 
 class InboxObserver:
@@ -58,8 +61,8 @@ class InboxObserver:
     def _start(self) -> BaseObserver | None:
         root = self.root
         shorten_move_pairing()
-        observer: BaseObserver = PollingObserver() if root.config.polling else Observer()
         try:
+            observer = PollingObserver() if root.config.polling else _native_observer()
             observer.schedule(_InboxEvents(root, self.hint), str(root.inbox), recursive=False)
             observer.start()
         except OSError as exc:  # inotify limits, a share without notifications
@@ -99,10 +102,22 @@ class _InboxEvents(FileSystemEventHandler):
         if event.is_directory or event.event_type in ("deleted", "opened", "closed_no_write"):
             return
         path = event.dest_path if event.event_type == "moved" else event.src_path
+        if not path:  # moved out of the inbox (a claim): nothing arrives
+            return
+        arrival = ARRIVALS.get(event.event_type, Arrival.CHANGED)
         try:
-            self.hint(self.root, Path(os.fsdecode(path)), event.event_type == "closed")
+            self.hint(self.root, Path(os.fsdecode(path)), arrival)
         except Exception:  # an exception here would silently end the observer thread
             log.exception("could not note an event for %s", path)
+
+
+def _native_observer() -> BaseObserver:
+    """The platform's observer; on Linux one that reports a file renamed in from elsewhere as
+    a move (with no source), not as a created file, so that it need not settle."""
+    native: Any = Observer  # watchdog's choice for this platform
+    if native.__name__ == "InotifyObserver":
+        return cast(BaseObserver, native(generate_full_events=True))
+    return cast(BaseObserver, native())
 
 
 def shorten_move_pairing() -> None:

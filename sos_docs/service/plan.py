@@ -111,8 +111,12 @@ class _Staging:
         self.extra = extra
 
     def stage(self, name: str, data: bytes) -> str:
-        """Write one output into the job folder; returns its file name there."""
-        return files.write_new_file(self.folder / name, data, within=self.folder).name
+        """Write one output into the job folder; returns its file name there. The folder's
+        entries are flushed once, before job.json is written (`Planner.make_plan`)."""
+        staged = files.write_new_file(
+            self.folder / name, data, within=self.folder, sync_folder=False
+        )
+        return staged.name
 
     def clear(self) -> None:
         """Remove what a planning step interrupted by a crash left behind."""
@@ -176,6 +180,8 @@ class Planner:
         except Exception as exc:
             problem = self._failure(journal_id, name, exc)
             plan = self._rejection(journal_id, workbook, name, [problem], "failed-internal")
+        # Every staged output's name is on disk before job.json says where it goes.
+        files.sync_folders([self.folder / PLAN_FILE])
         files.write_new_file(self.folder / PLAN_FILE, plan.to_json(), within=self.folder)
         return plan
 

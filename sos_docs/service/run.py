@@ -8,16 +8,20 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sos_docs.config import CONFIG_FILE_NAME
+from sos_docs.config import CONFIG_FILE_NAME, Config
 from sos_docs.documents.pdf import PdfConverter
 from sos_docs.errors import ConfigError, SosDocsError
-from sos_docs.service.doctor import roots_to_watch
+from sos_docs.service.doctor import Check, check_templates, roots_to_watch
 from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra, service_log_files
 from sos_docs.service.watcher import DEFAULT_WORKERS, AfterJob, Watcher, run_until_signalled
-from sos_docs.workbook import example
+from sos_docs.service.workers import DocumentProcess, WorkerDied
+
+if TYPE_CHECKING:
+    from sos_docs.workbook import example
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,7 @@ def serve(
     console_level: int,
     create: bool = False,
     demo: bool = False,
+    first: DocumentProcess | None = None,
 ) -> int:
     """Watch every root that passes its checks until stopped; the exit status for `watch`.
 
@@ -43,11 +48,37 @@ def serve(
     watched and every workbook processed. SosDocsError (a log that cannot be opened) is raised.
     With `create`, a root that does not exist is made first (else it is refused: is the share
     mounted?); with `demo`, today's example workbook is put into the one root's inbox.
+    `first`: a worker process already started (the command line starts it before loading
+    this module); it is closed on return.
     """
     if create:
         create_roots(paths)
+    # The first worker process (started by the caller, or now) loads the rendering stack while
+    # this process reads the configuration; it then checks the templates (so this process never
+    # loads docxtpl), and then takes the first job.
+    first = first or DocumentProcess()
+    first.start()
+    try:
+        return _serve(paths, config_file, overrides, workers, once, console_level, demo, first)
+    finally:
+        first.close()  # (the watcher has closed it already when it ran)
+
+
+def _serve(
+    paths: Sequence[Path],
+    config_file: Path | None,
+    overrides: Mapping[str, object],
+    workers: int | None,
+    once: bool,
+    console_level: int,
+    demo: bool,
+    first: DocumentProcess,
+) -> int:
+    """`serve` once the first worker process is starting."""
     with PdfConverter() as converter:
-        watched, notes = roots_to_watch(paths, config_file, dict(overrides), converter)
+        watched, notes = roots_to_watch(
+            paths, config_file, dict(overrides), converter, TemplatesCheckedBy(first)
+        )
         if not watched:
             for note in notes:
                 print(note.message, file=sys.stderr)
@@ -68,10 +99,25 @@ def serve(
                 processes=True,
                 after_job=after_job,
                 status_page=True,
+                started=[first],
             )
             summary = run_until_signalled(watcher)
     every_root = len(watched) == len(paths)
     return 0 if not once or (summary.all_processed and every_root) else 1
+
+
+class TemplatesCheckedBy:
+    """Checks a root's templates in a worker process; in this one if that process has died."""
+
+    def __init__(self, worker: DocumentProcess) -> None:
+        self.worker = worker
+
+    def __call__(self, config: Config) -> list[Check]:
+        try:
+            return self.worker.check_templates(config)
+        except WorkerDied as exc:
+            log.warning("checking the templates here instead: %s", exc)
+            return check_templates(config)
 
 
 def put_in_the_examples(root: WatchedRoot, today: dt.date | None = None) -> AfterJob | None:
@@ -95,6 +141,8 @@ def put_in_the_examples(root: WatchedRoot, today: dt.date | None = None) -> Afte
             extra=root_extra(root.path),
         )
         return None
+    from sos_docs.workbook import example  # openpyxl: for the demo folder only
+
     day = today or dt.date.today()
     put_example(root, EXAMPLE_NAME, example.made_on(day, example.INITIAL), example.INITIAL)
     return ReviewAfterInitial(root, day)
@@ -118,12 +166,16 @@ class ReviewAfterInitial:
             if self._done:
                 return
             self._done = True
+            from sos_docs.workbook import example
+
             review_day = example.made_on(self.today, example.REVIEW)
             put_example(root, REVIEW_EXAMPLE_NAME, review_day, example.REVIEW)
 
 
 def put_example(root: WatchedRoot, name: str, day: dt.date, stage: example.Stage) -> None:
     """Write one stage of the example, made on `day`, into the inbox unless one is waiting."""
+    from sos_docs.workbook import example
+
     target = root.inbox / name
     extra = root_extra(root.path)
     if target.exists():

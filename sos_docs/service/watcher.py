@@ -22,7 +22,7 @@ from types import FrameType
 from watchdog.observers.api import BaseObserver
 
 from sos_docs.service import jobs, retention
-from sos_docs.service.inbox import InboxListing, SettleTracker
+from sos_docs.service.inbox import Arrival, InboxListing, SettleTracker, why_taken
 from sos_docs.service.inbox_names import InboxFilter
 from sos_docs.service.jobs import JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
@@ -93,22 +93,27 @@ class _HandOff:
 
     def __init__(self, slots: int, wake: threading.Event) -> None:
         self.lock = threading.Lock()
-        self.hints: dict[Path, tuple[WatchedRoot, bool]] = {}
+        self.hints: dict[Path, tuple[WatchedRoot, Arrival]] = {}
         self.pending: set[Path] = set()  # queued or in work
         # --once tries each job folder left waiting, and each file that could not be taken, once
         self.given_up: set[Path] = set()
         self.queue: queue.Queue[_Task | None] = queue.Queue(slots)
         self.wake = wake
 
-    def hint(self, root: WatchedRoot, path: Path, closed: bool) -> None:
-        """Called from observer threads: remember the path until the loop looks at it."""
+    def hint(self, root: WatchedRoot, path: Path, arrival: Arrival) -> None:
+        """Called from observer threads: remember the path until the loop looks at it.
+
+        A later change does not undo what a close or a rename told: the signature the settle
+        check keeps notices any change since.
+        """
         with self.lock:
-            _, was_closed = self.hints.get(path, (root, False))
-            self.hints[path] = (root, closed or was_closed)
-        if closed:  # its writer is done: it may be taken now, without waiting to settle
+            if arrival is Arrival.CHANGED and path in self.hints:
+                return
+            self.hints[path] = (root, arrival)
+        if arrival is not Arrival.CHANGED:  # its writer is done: no settle wait
             self.wake.set()
 
-    def take_hints(self) -> dict[Path, tuple[WatchedRoot, bool]]:
+    def take_hints(self) -> dict[Path, tuple[WatchedRoot, Arrival]]:
         """The hints noted since the last call, each path once."""
         with self.lock:
             hints, self.hints = self.hints, {}
@@ -157,6 +162,7 @@ class Watcher:
         processes: bool = False,
         after_job: AfterJob | None = None,
         status_page: bool = False,
+        started: Sequence[DocumentProcess] = (),
     ) -> None:
         self.once = once
         self._after_job = after_job
@@ -166,6 +172,9 @@ class Watcher:
         # Each worker thread checks and renders in a worker process of its own, so that the
         # workers use every core (threads share one for Python code): see workers.py.
         self._processes = processes
+        # Worker processes started before the watcher (run.py's, which checked the templates);
+        # the first workers use them, and the watcher closes them.
+        self._started = list(started)
         self._settling = SettleTracker(incomplete_grace)
         self._stopping = threading.Event()
         # Set by a file event, a finished job or stop(): the loop looks at once instead of at
@@ -192,7 +201,9 @@ class Watcher:
     def run(self) -> RunSummary:
         """Watch until `stop()` (or, with `once`, until every file present is done)."""
         threads = [
-            threading.Thread(target=self._work, name=f"sos-docs-worker-{n}", daemon=True)
+            threading.Thread(
+                target=self._work, args=(self._maker(n),), name=f"sos-docs-worker-{n}", daemon=True
+            )
             for n in range(1, self._workers + 1)
         ]
         for thread in threads:
@@ -218,7 +229,7 @@ class Watcher:
             now = time.monotonic()
             for watch in self.roots:
                 if now >= watch.next_rescan:
-                    self._rescan(watch)
+                    self._rescan(watch, at_start=not watch.next_rescan)
                     watch.next_rescan = now + watch.root.config.rescan_seconds
             if now >= self._next_retention:  # housekeeping: what outlived retention_days
                 self._next_retention = now + retention.INTERVAL_SECONDS
@@ -252,9 +263,18 @@ class Watcher:
 
     # ---- workers
 
-    def _work(self) -> None:
-        maker = DocumentProcess() if self._processes else None
+    def _maker(self, number: int) -> DocumentProcess | None:
+        """The worker process of worker `number` (from 1): one started already, or a new one."""
+        if not self._processes:  # jobs in this process (those started are closed by their maker)
+            return None
+        if number <= len(self._started):
+            return self._started[number - 1]
+        return DocumentProcess()
+
+    def _work(self, maker: DocumentProcess | None) -> None:
         try:
+            if maker is not None and not self.once:  # --once starts more only when needed
+                _start_early(maker)
             self._work_through_queue(maker)
         finally:
             if maker is not None:
@@ -293,12 +313,16 @@ class Watcher:
     # ---- finding candidates
 
     def _take_hints(self) -> None:
-        for path, (root, closed) in self._handoff.take_hints().items():
+        for path, (root, arrival) in self._handoff.take_hints().items():
             if path.parent == root.inbox:
-                self._track(root, path, closed=closed)
+                self._track(root, path, arrival)
 
-    def _rescan(self, watch: _RootWatch) -> None:
-        """Queue unfinished jobs, list the inbox, and keep the observer alive."""
+    def _rescan(self, watch: _RootWatch, *, at_start: bool = False) -> None:
+        """Queue unfinished jobs, list the inbox, and keep the observer alive.
+
+        Files found by the first listing need no settle time if their last change is older
+        than it (inbox.SettleTracker.track).
+        """
         self._queue_unfinished(watch.root)
         listing = watch.listing.list()
         if listing is None:
@@ -307,17 +331,18 @@ class Watcher:
         if watch.page is not None:
             watch.page.checked()
         watch.events.keep_alive()
+        arrival = Arrival.FOUND_AT_START if at_start else Arrival.CHANGED
         for path in names:
-            self._track(watch.root, path)
+            self._track(watch.root, path, arrival)
         watch.untakeable.explain(others)
 
-    def _track(self, root: WatchedRoot, path: Path, *, closed: bool = False) -> None:
+    def _track(self, root: WatchedRoot, path: Path, arrival: Arrival = Arrival.CHANGED) -> None:
         """Start (or refresh) settle tracking of a candidate not already queued or in work."""
         if not self.file_filter(path):
             return
         if self._handoff.busy(path):
             return
-        self._settling.track(root, path, closed=closed)
+        self._settling.track(root, path, arrival)
 
     def _queue_unfinished(self, root: WatchedRoot) -> None:
         """Hand on job folders left by a crash or a folder that could not be written."""
@@ -333,6 +358,9 @@ class Watcher:
         for path, seen in self._settling.settled(now, self._stopping):
             if not self._handoff.offer(_Task(seen.root, path)):
                 return  # the queue is full: try again next tick
+            log.debug(
+                'Taking "%s": %s.', path.name, why_taken(seen), extra=root_extra(seen.root.path)
+            )
             self._settling.forget(path)
 
     def _nothing_left(self) -> bool:
@@ -342,6 +370,15 @@ class Watcher:
         for watch in self.roots:
             self._rescan(watch)
         return not self._settling.tracked and not self._handoff.pending
+
+
+def _start_early(maker: DocumentProcess) -> None:
+    """Start a worker process at the service's start, so the first job need not wait for it to
+    load; if it cannot start now, the first job tries again (and says why)."""
+    try:
+        maker.start()
+    except Exception:
+        log.warning("could not start a worker process yet; trying at the first job", exc_info=True)
 
 
 def _run_task(task: _Task, maker: DocumentProcess | None) -> JobResult:

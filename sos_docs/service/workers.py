@@ -29,12 +29,15 @@ import traceback
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sos_docs import codes
 from sos_docs.config import Config
 from sos_docs.model import Validation
-from sos_docs.pipeline import EarlierLookup, Made, make_documents
+
+if TYPE_CHECKING:  # the service's own process never loads the pipeline for these
+    from sos_docs.pipeline import EarlierLookup, Made
+    from sos_docs.service.doctor import Check
 
 __all__ = ["DocumentProcess", "WorkerDied"]
 
@@ -56,7 +59,8 @@ class _OutOfTime(Exception):
 
 
 class DocumentProcess:
-    """A worker process, started at first use, that runs `pipeline.make_documents`."""
+    """A worker process that runs `pipeline.make_documents`: started by `start()` (the service
+    does so at its start, so the first job need not wait for it to load), or at first use."""
 
     def __init__(self) -> None:
         self._context = multiprocessing.get_context("spawn")  # safe beside the service's threads
@@ -74,7 +78,7 @@ class DocumentProcess:
         """
         limit = config.limits.max_job_seconds
         try:
-            kind, *payload = self._exchange((workbook, config, earlier), limit)
+            kind, *payload = self._exchange(("make", workbook, config, earlier), limit)
         except _OutOfTime:
             self._end(kill=True)
             log.warning(
@@ -99,9 +103,30 @@ class DocumentProcess:
         made: Made = payload[0]
         return made
 
-    def _exchange(
-        self, request: tuple[Path, Config, EarlierLookup | None], limit: float
-    ) -> tuple[Any, ...]:
+    def check_templates(self, config: Config) -> list[Check]:
+        """`doctor.check_templates(config)`, done by the worker process (which loads docxtpl
+        anyway), so that the service's own process need not load it at start."""
+        try:
+            kind, *payload = self._exchange(("check-templates", config), STARTUP_SECONDS)
+        except _OutOfTime:
+            self._end(kill=True)
+            raise WorkerDied(
+                f"the worker process did not check the templates in {STARTUP_SECONDS:g} s"
+            ) from None
+        except (EOFError, OSError) as exc:
+            code = self._end()
+            raise WorkerDied(
+                f"the worker process stopped (exit code {code}) while checking the templates"
+            ) from exc
+        except BaseException:
+            self._end(kill=True)
+            raise
+        if kind != "done":
+            raise _child_error(*payload)
+        checks: list[Check] = payload[0]
+        return checks
+
+    def _exchange(self, request: tuple[Any, ...], limit: float) -> tuple[Any, ...]:
         """Send a request; pass on the worker's log records until its answer comes.
 
         _OutOfTime when no answer has come `limit` seconds after the request was sent.
@@ -118,6 +143,11 @@ class DocumentProcess:
             if reply[0] != "log":
                 return reply
             _pass_on(reply[1])
+
+    def start(self) -> None:
+        """Start the worker process now, if none runs; it loads its modules meanwhile."""
+        if self._connection is None:
+            self._start()
 
     def close(self) -> None:
         """Ask the worker process to leave, and wait for it."""
@@ -183,6 +213,8 @@ def _out_of_time(limit: int) -> Made:
         "large pictures, remove what is not part of the map, and save it again. If it looks "
         "like an ordinary mapping workbook, ask your IT team to look at the service's log."
     )
+    from sos_docs.pipeline import Made
+
     problem = codes.problem(codes.SYS004, None, None, message)
     return Made(Validation(None, (problem,)))
 
@@ -205,7 +237,8 @@ def _child_error(error: BaseException | None, details: str) -> BaseException:
 
 
 def _serve(connection: Connection, level: int) -> None:
-    """The worker's loop: a (workbook, config, earlier) in, log records and one answer out."""
+    """The worker's loop: a request in (make documents, or check templates), log records and
+    one answer out."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # any sent meanwhile are dropped
@@ -231,9 +264,14 @@ def _serve(connection: Connection, level: int) -> None:
             return
 
 
-def _answer(workbook: Path, config: Config, earlier: EarlierLookup | None) -> tuple[Any, ...]:
+def _answer(kind: str, *arguments: Any) -> tuple[Any, ...]:
+    from sos_docs.pipeline import make_documents
+    from sos_docs.service.doctor import check_templates
+
     try:
-        return ("done", make_documents(workbook, config, earlier))
+        if kind == "check-templates":
+            return ("done", check_templates(*arguments))
+        return ("done", make_documents(*arguments))
     except Exception as exc:
         details = traceback.format_exc()
         return ("error", _picklable(exc), details)

@@ -776,3 +776,34 @@ def test_withheld_rows_make_a_copy_for_each_reader_and_the_receipt_lists_them_by
         "Child's views row 3." in receipt
     )
     assert secret not in receipt and "dinosaurs" not in receipt
+
+
+def test_a_job_flushes_each_folder_it_writes_into_once(
+    root: WatchedRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file a job writes is flushed to disk, but each folder's entries only once per step:
+    the case's reports folder once for all its documents and the receipt (issue 17)."""
+    folders: list[str] = []
+    flushed_files: set[tuple[int, int]] = set()  # (device, inode): placed under a temporary name
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        name = Path(f"/proc/self/fd/{fd}").readlink()
+        if name.is_dir():
+            folders.append(str(name))
+        else:
+            flushed_files.add((os.fstat(fd).st_dev, os.fstat(fd).st_ino))
+        real_fsync(fd)
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to name the flushed descriptors")
+    monkeypatch.setattr(files.os, "fsync", recording_fsync)
+    result = run_job(root, drop(root))
+    assert result.outcome is JobOutcome.PROCESSED
+    case_folder = str(root.reports / "CP-1")
+    assert folders.count(case_folder) == 1
+    placed = {(p.stat().st_dev, p.stat().st_ino) for p in visible_files(root.reports / "CP-1")}
+    assert len(placed) == 4 and placed <= flushed_files  # each document's bytes, the receipt's
+    assert folders.count(str(root.processed)) == 1
+    work_folders = [f for f in folders if f.startswith(str(root.work) + os.sep)]
+    assert len(work_folders) <= 2  # the staged outputs, then job.json

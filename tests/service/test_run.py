@@ -122,3 +122,56 @@ def test_a_dangling_link_in_the_examples_place_does_not_stop_the_demo(tmp_path: 
     assert after_job is not None
     assert (root.inbox / run.EXAMPLE_NAME).is_symlink()
     assert not (tmp_path / "nowhere.xlsx").exists()
+
+
+# ---- what the service's own process loads (issue 17)
+
+LOADED_AFTER_WATCH = """
+import sys
+from sos_docs.cli import cli
+try:
+    cli.main(["watch", sys.argv[1], "--once", "--settle", "0.2"])
+except SystemExit as exc:
+    print("exit", exc.code)
+print(sorted(m for m in ("docxtpl", "docx", "sos_docs.documents.render") if m in sys.modules))
+"""
+
+
+def test_the_service_process_never_loads_docxtpl_its_worker_processes_render(
+    tmp_path: Path,
+) -> None:
+    """`watch --once` makes a workbook's documents (and checks the templates at start) in its
+    worker processes: the service's own process has not loaded docxtpl or python-docx."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "team"
+    (root / "inbox").mkdir(parents=True)
+    example.write_example(root / "inbox" / "case.xlsx", TODAY, example.INITIAL)
+    out = subprocess.run(
+        [sys.executable, "-c", LOADED_AFTER_WATCH, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.stdout.splitlines()[-2:] == ["exit 0", "[]"], out.stdout + out.stderr
+    assert names(root / "processed") == ["case.xlsx"]
+    assert len(list((root / "reports").rglob("*.docx"))) >= 2
+
+
+def test_the_templates_are_checked_here_when_the_worker_process_has_died() -> None:
+    """A first worker process that died before it could check the templates does not stop the
+    service from starting: the same checks are made in the service's own process."""
+    from sos_docs.config import DEFAULT_CONFIG
+    from sos_docs.service import doctor
+    from sos_docs.service.workers import DocumentProcess
+
+    worker = DocumentProcess()
+    worker.start()
+    worker._process.kill()  # dies before its first request
+    try:
+        checks = run.TemplatesCheckedBy(worker)(DEFAULT_CONFIG)
+    finally:
+        worker.close()
+    assert checks == doctor.check_templates(DEFAULT_CONFIG)
+    assert all(check.ok for check in checks)

@@ -23,7 +23,7 @@ from watchdog.observers.polling import PollingObserver
 from sos_docs import files, pipeline
 from sos_docs.cli import cli
 from sos_docs.config import load_config
-from sos_docs.service import jobs, observers, run
+from sos_docs.service import inbox, jobs, observers, run
 from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
@@ -253,6 +253,93 @@ def test_a_writers_close_event_shortens_the_settle_wait(
         (root.inbox / "case.xlsx").write_bytes(workbooks("CP-1"))
         wait_for(lambda: (root.processed / "case.xlsx").exists(), what="case.xlsx")
     assert time.monotonic() - started < 5.0
+
+
+def taken_because(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
+    """The reasons the watcher logged for taking `name` from the inbox."""
+    prefix = f'Taking "{name}": '
+    return [
+        r.getMessage()[len(prefix) :].rstrip(".")
+        for r in caplog.records
+        if r.getMessage().startswith(prefix)
+    ]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="rename events from inotify")
+@pytest.mark.parametrize("source", ["outside the inbox", "a temporary name in the inbox"])
+def test_a_workbook_renamed_into_the_inbox_is_taken_without_settling(
+    tmp_path: Path,
+    workbooks: Callable[[str], bytes],
+    caplog: pytest.LogCaptureFixture,
+    source: str,
+) -> None:
+    """With a 60 s settle time, a workbook written elsewhere and renamed in is taken at once,
+    and the log says it was taken because it was renamed in."""
+    caplog.set_level(logging.DEBUG, logger="sos_docs.service.watcher")
+    root = make_root(tmp_path, settle_seconds=60.0)
+    staging = root.path / "written-here.xlsx"
+    if source != "outside the inbox":
+        staging = root.inbox / "case.xlsx.tmp"  # ignored by name until renamed
+    staging.write_bytes(workbooks("CP-1"))
+    with watching(root):
+        time.sleep(0.3)
+        staging.rename(root.inbox / "case.xlsx")
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), timeout=20, what="case.xlsx")
+    assert taken_because(caplog, "case.xlsx") == ["renamed into the inbox"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="rename events from inotify")
+def test_a_half_written_workbook_renamed_in_is_still_refused_until_whole(
+    tmp_path: Path, workbooks: Callable[[str], bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rename does not skip the whole-zip check: a half file renamed in waits, and is taken
+    only once its writer has finished it, then settled."""
+    caplog.set_level(logging.DEBUG, logger="sos_docs.service.watcher")
+    root = make_root(tmp_path, settle_seconds=0.5)
+    data = workbooks("CP-1")
+    staging = root.path / "half.xlsx"
+    staging.write_bytes(data[: len(data) // 2])
+    with watching(root, incomplete_grace=60.0):
+        time.sleep(0.3)
+        staging.rename(root.inbox / "case.xlsx")
+        time.sleep(1.5)  # three settle times: it would have been taken by now if whole
+        assert names_in(root.inbox) == ["case.xlsx"]
+        with (root.inbox / "case.xlsx").open("ab") as handle:
+            handle.write(data[len(data) // 2 :])
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), what="case.xlsx")
+    assert (root.processed / "case.xlsx").read_bytes() == data
+    assert taken_because(caplog, "case.xlsx") == ["closed by its writer"]
+
+
+def test_a_workbook_found_at_start_and_last_changed_long_ago_is_taken_without_settling(
+    tmp_path: Path,
+    workbooks: Callable[[str], bytes],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a 60 s settle time and the clock two minutes on, a workbook already in the inbox at
+    start is taken at once; the log says why."""
+    caplog.set_level(logging.DEBUG, logger="sos_docs.service.watcher")
+    root = make_root(tmp_path, settle_seconds=60.0)
+    (root.inbox / "case.xlsx").write_bytes(workbooks("CP-1"))
+    monkeypatch.setattr(inbox, "wall_clock", lambda: time.time() + 120)
+    with watching(root):
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), timeout=20, what="case.xlsx")
+    assert taken_because(caplog, "case.xlsx") == [
+        "in the inbox at start, last changed before the settle time"
+    ]
+
+
+def test_a_workbook_found_at_start_but_changed_moments_ago_still_settles(
+    tmp_path: Path, workbooks: Callable[[str], bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A workbook written just before the service starts waits the settle time as before."""
+    caplog.set_level(logging.DEBUG, logger="sos_docs.service.watcher")
+    root = make_root(tmp_path, settle_seconds=1.0)
+    (root.inbox / "case.xlsx").write_bytes(workbooks("CP-1"))
+    with watching(root):
+        wait_for(lambda: (root.processed / "case.xlsx").exists(), what="case.xlsx")
+    assert taken_because(caplog, "case.xlsx") == ["unchanged for the settle time"]
 
 
 def test_files_held_back_by_a_full_queue_are_warned_about_once(

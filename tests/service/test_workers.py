@@ -333,3 +333,46 @@ def test_the_service_runs_jobs_in_a_worker_process_even_with_one_worker(
     )
     assert status == 0
     assert made and made[0]["processes"] is True
+
+
+def test_a_running_service_starts_its_worker_processes_before_any_job(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A watcher with two workers and an empty inbox has started both worker processes, so
+    the first workbook need not wait for one to load."""
+    caplog.set_level(logging.DEBUG, logger="sos_docs.service.workers")
+    root = WatchedRoot(tmp_path / "team", load_config(None, None, {"settle_seconds": 0.2}))
+    root.prepare()
+    watcher = Watcher([root], workers=2, processes=True)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            started = [r for r in caplog.records if r.getMessage().startswith("started worker")]
+            if len(started) == 2:
+                break
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+        thread.join(60)
+    assert len(started) == 2
+    assert watcher.summary.processed == watcher.summary.rejected == 0
+
+
+def test_the_worker_process_checks_the_templates_as_the_doctor_does(
+    worker: DocumentProcess, tmp_path: Path
+) -> None:
+    """The service's start check of the templates, done in a worker process, gives the same
+    checks as in this process: all well for the shipped ones, a FAIL for a broken one."""
+    from sos_docs.service import doctor
+
+    assert worker.check_templates(DEFAULT_CONFIG) == doctor.check_templates(DEFAULT_CONFIG)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for kind in pipeline.document_kinds(DEFAULT_CONFIG):
+        (templates / pipeline.template_path(DEFAULT_CONFIG, kind).name).write_bytes(b"not a docx")
+    config = load_config(None, None, {"templates_dir": str(templates)})
+    checks = worker.check_templates(config)
+    assert checks == doctor.check_templates(config)
+    assert any(not check.ok for check in checks)
