@@ -881,11 +881,20 @@ def _story_picture(picture: Picture | None, description: str, heading: str) -> P
     )
 
 
+def picture_for_page(heading: str) -> str:
+    """The alt text of a story picture nobody described: which page it is for. Never the
+    heading alone or the page's words: a screen reader has just read the one and reads the
+    other next."""
+    return f"Picture for the page “{heading}”"
+
+
 def _page_picture(page: WordsPage) -> Picture | str:
-    """A page's picture, its alt text the row's description, else its own, else the heading."""
+    """A page's picture, its alt text the row's description, else its own, else which page."""
     own = page.picture.description if page.picture else ""
     return _story_picture(
-        page.picture, page.picture_description or own or page.heading, page.heading
+        page.picture,
+        page.picture_description or own or picture_for_page(page.heading),
+        page.heading,
     )
 
 
@@ -923,17 +932,14 @@ def _story_pages(
         )
     for number, rule in enumerate(case.safety_plan, 1):
         text = rule.words_for_children or rule.rule
+        heading = f"Safety rule {number}"
+        own = rule.picture.description if rule.picture else ""
         built_in[STORY_SAFETY_RULES].append(
             _story_page(
                 STORY_SAFETY_RULES,
-                f"Safety rule {number}",
+                heading,
                 text,
-                _story_picture(
-                    rule.picture,
-                    (rule.picture.description if rule.picture else "")
-                    or f"Safety rule {number}: {text}",
-                    f"Safety rule {number}",
-                ),
+                _story_picture(rule.picture, own or picture_for_page(heading), heading),
             )
         )
     lines = [str(p["line"]) for p in talk_to] + list(ANYONE_CAN_CALL)
