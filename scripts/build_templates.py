@@ -329,7 +329,7 @@ def build_conference_report() -> DocumentObject:
     _network_and_plan(doc)
     _decision(doc)
     _signature(doc, "report")
-    _core_properties(doc, "{{ document_title }}")
+    _core_properties(doc, "{{ document_title_with_copy }}")
     return doc
 
 
@@ -355,7 +355,7 @@ def build_mapping_record() -> DocumentObject:
     para(doc, "The next meeting is on {{ review_date }}.")
     tag(doc, "{%p endif %}")
     _signature(doc, "record")
-    _core_properties(doc, "{{ document_title }}")
+    _core_properties(doc, "{{ document_title_with_copy }}")
     return doc
 
 

@@ -77,6 +77,9 @@ class DocumentSettings:
     )
     copy_note: str = ""
     family_copy: bool = False
+    # Which copy this is, as files name it: "professional copy", "family copy", "copy for
+    # Dean Hartley"; "" when nothing is withheld (the only copy).
+    copy_label: str = ""
 
 
 DEFAULT_SETTINGS = DocumentSettings()
@@ -260,6 +263,13 @@ def document_title(case: MappingCase) -> str:
     return f"{meeting}: record of the mapping"
 
 
+def title_with_copy(title: str, copy_label: str) -> str:
+    """A title that says which copy it is, "Report to ... (family copy)": the professional and
+    family copies are otherwise told apart by nobody choosing from a title bar or a screen
+    reader's first words. The plain title when there is only one copy."""
+    return f"{title} ({copy_label})" if copy_label else title
+
+
 # ---- the sections
 
 
@@ -272,6 +282,9 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
         "logo": _logo(words.settings.logo, d.local_authority or words.settings.local_authority),
         "meeting_type": d.meeting_type,
         "document_title": document_title(case),
+        "document_title_with_copy": title_with_copy(
+            document_title(case), words.settings.copy_label
+        ),
         "is_conference": d.is_conference,
         "is_review": d.is_review,
         "is_pre_birth": d.is_pre_birth,

@@ -205,6 +205,7 @@ FIELDS: tuple[Field, ...] = (
     Field("logo", FieldKind.PICTURE, "The team's logo (the `logo` setting), 2 cm high, or empty when none is set.", "", _CASE),
     Field("meeting_type", FieldKind.TEXT, "The meeting type, as chosen in the workbook.", "Initial child protection conference", _CASE),
     Field("document_title", FieldKind.TEXT, "The main document's title for the meeting type: 'Report to the review child protection conference', or for other meetings 'Core group meeting: record of the mapping'.", "Report to the initial child protection conference", _CASE),
+    Field("document_title_with_copy", FieldKind.TEXT, "The main document's title with which copy it is when something is withheld from the family: '... (professional copy)', '... (family copy)', '... (copy for Dean Hartley)'; the plain title when there is only one copy. The templates' Title property, so the viewer's title bar and a screen reader tell the copies apart.", "Report to the initial child protection conference", _CASE),
     Field("is_conference", FieldKind.FLAG, "True for an initial, review or pre-birth child protection conference.", "True", _CASE),
     Field("is_review", FieldKind.FLAG, "True for a review child protection conference.", "False", _CASE),
     Field("is_pre_birth", FieldKind.FLAG, "True for a pre-birth conference.", "False", _CASE),

@@ -174,10 +174,11 @@ def test_properties_give_title_subject_author_and_language_from_the_case(
 
 
 def test_a_reports_title_is_its_meeting_types(made: dict[str, ProcessResult]) -> None:
-    """The review's report is titled "Report to the review child protection conference"."""
+    """The review's report is titled "Report to the review child protection conference", with
+    which copy it is."""
     report = next(p for p in made["example-review"].documents if "professional" in p.name)
     title = docx.Document(str(report)).core_properties.title
-    assert title == "Report to the review child protection conference"
+    assert title == "Report to the review child protection conference (professional copy)"
 
 
 def test_document_properties_hold_the_cases_words_as_typed(example_case: MappingCase) -> None:

@@ -103,8 +103,8 @@ def test_the_record_has_no_recommendation_category_or_sharing() -> None:
     text = " ".join(p.text for p in document.paragraphs).lower()
     for words in ("recommendation", "category", "sharing", "shared with the parents"):
         assert words not in text
-    # Its title is the meeting type's, filled in as each record is made.
-    assert document.core_properties.title == "{{ document_title }}"
+    # Its title is the meeting type's and the copy's, filled in as each record is made.
+    assert document.core_properties.title == "{{ document_title_with_copy }}"
 
 
 @pytest.mark.parametrize("path", [REPORT, RECORD], ids=["report", "record"])
