@@ -281,10 +281,12 @@ def report_styles(doc: DocumentObject) -> None:
         ("Heading 1", 16, 18),
         ("Heading 2", 13, 12),
         ("Heading 3", 11.5, 10),
+        ("Heading 4", 11, 8),  # the parts of a danger statement's set, under its Heading 3
     ):
         set_font(styles[name], size, bold=True, color=DARK_BLUE)
         set_spacing(styles[name], before=before, after=4, line=1.0)
         styles[name].paragraph_format.keep_with_next = True
+    styles["Heading 4"].font.italic = False  # Word's default Heading 4 is italic
     set_font(styles["Title"], 24, bold=True, color=DARK_BLUE)
     set_spacing(styles["Title"], before=0, after=12, line=1.0)
     _plain_title(styles["Title"])
@@ -588,10 +590,9 @@ def _danger_statement_set(doc: DocumentObject) -> None:
 
 
 def _set_label(doc: DocumentObject, text: str) -> None:
-    """A bold label inside a danger statement's set, kept with what follows it."""
-    label = para(doc, text, bold_first=True)
-    label.paragraph_format.keep_with_next = True
-    label.paragraph_format.space_before = Pt(8)
+    """A part of a danger statement's set: a Heading 4 under the statement's Heading 3, so a
+    screen reader's list of headings finds it (a bold paragraph only looks like a heading)."""
+    doc.add_heading(text, 4)
 
 
 def _steps_table(doc: DocumentObject, steps: str) -> None:
