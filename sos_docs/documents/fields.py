@@ -193,8 +193,8 @@ _PROGRESS_FIELDS: tuple[Field, ...] = (
     Field("progress_scores[].change", FieldKind.TEXT, "Up 2, Down 1, No change, No earlier score, or Not scored this time.", "Up 2", _PROGRESS),
     Field("progress_scores[].one_point_higher_then", FieldKind.TEXT, "What they said last time would make it one point higher, or empty.", "The safety plan written and agreed with the network.", _PROGRESS),
     Field("progress_scores[].reason_now", FieldKind.TEXT, "Why they give the score now, in their words (the Scaling sheet's Reason).", "", _PROGRESS),
-    Field("score_history_picture", FieldKind.PICTURE, "A review's chart of every overall score in the mapping for each of the case's conferences, one line per person, with its description as alt text; empty when nothing earlier is known.", "", _PROGRESS),
-    Field("score_history_caption", FieldKind.TEXT, "A short caption for the chart (its alt text lists every score), saying the scores are from the mapping for each conference, or empty.", "Each person's overall score in the mapping for each of the 2 conferences, from the conference of 27 November 2026 to this one on 19 February 2027 (the last is the mapping for this conference, 10 February 2027).", _PROGRESS),
+    Field("score_history_picture", FieldKind.PICTURE, "A review's chart of every overall score in the mapping for each of the case's conferences, one line per person (children by Known as, as on the scale picture), with a short alt text: 'Scores from 27 Nov 2026 to 19 Feb 2027: Ada Okafor 4 to 6; Mia 6 to 8.'; empty when nothing earlier is known.", "", _PROGRESS),
+    Field("score_history_caption", FieldKind.TEXT, "A short caption for the chart (its alt text gives each person's first and last score), saying the scores are from the mapping for each conference, or empty.", "Each person's overall score in the mapping for each of the 2 conferences, from the conference of 27 November 2026 to this one on 19 February 2027 (the last is the mapping for this conference, 10 February 2027).", _PROGRESS),
 )  # fmt: skip
 
 FIELDS: tuple[Field, ...] = (
