@@ -816,7 +816,7 @@ def _progress(doc: DocumentObject) -> None:
         (
             "Who",
             "About",
-            "Then",
+            "{{ progress_then_heading }}",
             "Now",
             "Last time, one point higher would be",
             "Why they score it now",
@@ -824,7 +824,7 @@ def _progress(doc: DocumentObject) -> None:
         (
             "{{ s.participant }}",
             "{{ s.about }}",
-            ("{{ s.score_then or '–' }}", "{{ s.then_for }}"),
+            ("{{ s.score_then or '–' }}", "{{ s.then_note }}"),
             ("{{ s.score_now or '–' }}", "{{ s.change }}"),
             "{{ s.one_point_higher_then }}",
             "{{ s.reason_now }}",

@@ -69,6 +69,7 @@ def progress_fields(case: MappingCase, history: CaseHistory | None, date: DateWo
         "progress_dangers": _dangers(case, last.case) if last else [],
         "progress_goals": _goals(case, last.case, date) if last else [],
         "progress_scores": _scores(case, last, points, date),
+        "progress_then_heading": _then_heading(last, points, date),
         **_chart_fields(case, points, date),
     }
 
@@ -276,11 +277,36 @@ class _Point:
 
     def given_for(self, date: DateWords) -> str:
         """Which conference the score was given for (scores are given at the mapping before it)."""
-        if self.conference:
-            # Short, for a narrow cell: "initial conference", "review conference".
-            kind = self.conference.lower().replace(" child protection conference", " conference")
-            return f"For the {kind} on {date(self.day)}"
-        return f"From the Previous scaling sheet, dated {date(self.day)}"
+        return _given_for(self.day, self.conference, date)
+
+
+def _given_for(day: dt.date, conference: str, date: DateWords) -> str:
+    """ "For the initial conference on 27 November 2026", or for a Previous scaling row (no
+    conference) "From the Previous scaling sheet, dated 1 August 2026"."""
+    if conference:
+        # Short, for a narrow cell: "initial conference", "review conference".
+        kind = conference.lower().replace(" child protection conference", " conference")
+        return f"For the {kind} on {date(day)}"
+    return f"From the Previous scaling sheet, dated {date(day)}"
+
+
+def _last_given_for(
+    last: EarlierConference | None, points: Sequence[_Point], date: DateWords
+) -> str:
+    """Where the "then" scores come from, for most rows: the last conference, else the latest
+    day of the Previous scaling sheet; empty when nothing earlier is known."""
+    if last is not None:
+        return _given_for(_held_on(last.case), last.case.details.meeting_type, date)
+    if points:
+        return _given_for(max(p.day for p in points), "", date)
+    return ""
+
+
+def _then_heading(last: EarlierConference | None, points: Sequence[_Point], date: DateWords) -> str:
+    """The "Then" column's heading, naming the last conference once for every row:
+    "Then (for the initial conference on 27 November 2026)"."""
+    given_for = _last_given_for(last, points, date)
+    return f"Then ({given_for[:1].lower()}{given_for[1:]})" if given_for else "Then"
 
 
 def _earlier_points(case: MappingCase, earlier: Sequence[EarlierConference]) -> list[_Point]:
@@ -353,6 +379,7 @@ def _scores(
         if point.day < now_day:
             latest[point.key] = point  # points are in date order: the last one wins
     numbers = {d.id: n for n, d in enumerate(case.danger_statements, 1)}
+    usual = _last_given_for(last, points, date)
     items = []
     seen = set()
     for s in case.scaling:
@@ -368,6 +395,7 @@ def _scores(
                 s.score,
                 s.reason,
                 date,
+                usual,
             )
         )
     # The last conference: its workbook's, else the latest day on the Previous scaling sheet.
@@ -375,7 +403,7 @@ def _scores(
     last_day = _held_on(last.case) if last else max(earlier_days, default=None)
     for key, point in latest.items():
         if key not in seen and point.day == last_day:
-            items.append(_score_item(point.participant, point.about, point, None, "", date))
+            items.append(_score_item(point.participant, point.about, point, None, "", date, usual))
     return items
 
 
@@ -386,13 +414,18 @@ def _score_item(
     now: int | None,
     reason: str,
     date: DateWords,
+    usual: str,
 ) -> Item:
+    """One row of "Scores then and now"; `usual` is where most "then" scores come from (said
+    once, in the column's heading)."""
+    given_for = then.given_for(date) if then else ""
     return {
         "participant": participant,
         "about": about,
         "score_then": str(then.score) if then else "",
         "then_date": date(then.day) if then else "",
-        "then_for": then.given_for(date) if then else "",
+        "then_for": given_for,
+        "then_note": given_for if given_for != usual else "",
         "score_now": "" if now is None else str(now),
         "change": _change(then.score if then else None, now),
         "one_point_higher_then": then.one_point_higher if then else "",

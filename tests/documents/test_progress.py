@@ -397,8 +397,43 @@ def test_the_scores_table_calls_the_reason_why_they_score_it_now(
     """The last column holds each person's reason for today's score, and says so."""
     rows = table_after(rendered_blocks(review_context), "Scores then and now")
     assert rows[0][-1] == "Why they score it now"
-    ada = next(row for row in rows if row[0] == "Ada Okafor")
-    assert "For the initial conference on 27 November 2026" in ada[2]
+
+
+def test_which_conference_then_is_said_once_in_the_column_heading(
+    review_context: dict[str, object],
+) -> None:
+    """ "Then" names the last conference once, in its heading; its cells are the scores alone,
+    not the same conference repeated on every row."""
+    rows = table_after(rendered_blocks(review_context), "Scores then and now")
+    assert rows[0][2] == "Then (for the initial conference on 27 November 2026)"
+    ada = next(row for row in rows[1:] if row[0] == "Ada Okafor")
+    assert ada[2].strip() == "4"
+    assert not any("conference" in row[2] for row in rows[1:])
+
+
+def test_a_score_from_another_time_than_the_heading_says_so_in_its_cell(
+    cases: tuple[MappingCase, MappingCase],
+) -> None:
+    """A person's latest earlier score from another time than the last conference (here a
+    Previous scaling row of August, for someone not scored at the last conference) says where
+    it is from in its own cell; the scores from the last conference say nothing more."""
+    initial, review = cases
+    piotr = PersonRef("Piotr Nowak")  # scores now, and last scored in August
+    now = dataclasses.replace(review.scaling[0], participant=piotr, score=5)
+    context = build_context(
+        dataclasses.replace(
+            review,
+            scaling=(*review.scaling, now),
+            previous_scaling=(PreviousScore(dt.date(2026, 8, 1), piotr, 3),),
+        ),
+        SETTINGS,
+        CaseHistory((EarlierConference("initial.xlsx", initial),)),
+    )
+    heading = "Then (for the initial conference on 27 November 2026)"
+    assert context["progress_then_heading"] == heading
+    notes = {str(s["participant"]): s["then_note"] for s in items(context, "progress_scores")}
+    assert notes["Piotr Nowak"] == "From the Previous scaling sheet, dated 1 August 2026"
+    assert {note for name, note in notes.items() if name != "Piotr Nowak"} == {""}
 
 
 def test_the_rendered_initial_report_has_no_progress_section(
