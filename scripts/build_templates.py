@@ -39,6 +39,7 @@ FONT = "Arial"
 DARK_BLUE = RGBColor(0x1F, 0x4E, 0x79)
 HEADER_FILL = "DCE6F1"
 LABEL_FILL = "F2F2F2"
+QUIET_GREY = RGBColor(0x59, 0x59, 0x59)  # small print that still reads: 7:1 on white
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 LANGUAGE = "en-GB"
@@ -210,8 +211,12 @@ def key_value_table(
     header = table.rows[0]
     repeat_as_header(header._tr)
     for cell, text in zip(header.cells, headers, strict=True):
-        first_cell_paragraph(cell, text, bold=True).style = doc.styles["Table Text"]
-        shade(cell, HEADER_FILL)
+        # A real header row (a screen reader names each cell's column) that stays in the
+        # background: small, dark grey (7:1 on white), unshaded, as the labels say it all.
+        paragraph = first_cell_paragraph(cell, text)
+        paragraph.style = doc.styles["Table Text"]
+        paragraph.runs[0].font.size = Pt(8)
+        paragraph.runs[0].font.color.rgb = QUIET_GREY
     for row, (label, value) in zip(table.rows[1:], pairs, strict=True):
         first_cell_paragraph(row.cells[0], label, bold=True).style = doc.styles["Table Text"]
         shade(row.cells[0], LABEL_FILL)
