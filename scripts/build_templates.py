@@ -835,7 +835,7 @@ def _progress(doc: DocumentObject) -> None:
             "{{ s.reason_now }}",
         ),
         "for s in progress_scores",
-        widths=(2.4, 2.2, 3.4, 1.9, 3.5, 3.6),
+        widths=(2.3, 2.1, 3.2, 1.7, 3.8, 3.9),
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
