@@ -1055,7 +1055,15 @@ def place_pictures(book: Workbook, sheets: Mapping[str, list[Row]]) -> None:
                 draw, description = picture
                 _place(sheet, draw(), description, row, column)
                 if described_in:
-                    sheet.cell(row, described_in, description)
+                    sheet.cell(row, described_in, written_description(name, record))
+
+
+def written_description(sheet_name: str, record: Row) -> str:
+    """What the example's drawing for a row shows, as `place_pictures` writes it in the row's
+    Picture description cell; "" when the row has no drawing or the sheet no such column."""
+    key, drawn = PICTURES.get(sheet_name, ("", {}))
+    picture = drawn.get(str(record.get(key)))
+    return picture[1] if picture and _description_column(sheet_name) else ""
 
 
 def _contract_columns(sheet_name: str) -> list[schema.Column]:
