@@ -39,6 +39,7 @@ FONT = "Arial"
 DARK_BLUE = RGBColor(0x1F, 0x4E, 0x79)
 HEADER_FILL = "DCE6F1"
 LABEL_FILL = "F2F2F2"
+QUIET_GREY = RGBColor(0x59, 0x59, 0x59)  # small print that still reads: 7:1 on white
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 LANGUAGE = "en-GB"
@@ -210,8 +211,12 @@ def key_value_table(
     header = table.rows[0]
     repeat_as_header(header._tr)
     for cell, text in zip(header.cells, headers, strict=True):
-        first_cell_paragraph(cell, text, bold=True).style = doc.styles["Table Text"]
-        shade(cell, HEADER_FILL)
+        # A real header row (a screen reader names each cell's column) that stays in the
+        # background: small, dark grey (7:1 on white), unshaded, as the labels say it all.
+        paragraph = first_cell_paragraph(cell, text)
+        paragraph.style = doc.styles["Table Text"]
+        paragraph.runs[0].font.size = Pt(8)
+        paragraph.runs[0].font.color.rgb = QUIET_GREY
     for row, (label, value) in zip(table.rows[1:], pairs, strict=True):
         first_cell_paragraph(row.cells[0], label, bold=True).style = doc.styles["Table Text"]
         shade(row.cells[0], LABEL_FILL)
@@ -281,10 +286,12 @@ def report_styles(doc: DocumentObject) -> None:
         ("Heading 1", 16, 18),
         ("Heading 2", 13, 12),
         ("Heading 3", 11.5, 10),
+        ("Heading 4", 11, 8),  # the parts of a danger statement's set, under its Heading 3
     ):
         set_font(styles[name], size, bold=True, color=DARK_BLUE)
         set_spacing(styles[name], before=before, after=4, line=1.0)
         styles[name].paragraph_format.keep_with_next = True
+    styles["Heading 4"].font.italic = False  # Word's default Heading 4 is italic
     set_font(styles["Title"], 24, bold=True, color=DARK_BLUE)
     set_spacing(styles["Title"], before=0, after=12, line=1.0)
     _plain_title(styles["Title"])
@@ -329,7 +336,7 @@ def build_conference_report() -> DocumentObject:
     _network_and_plan(doc)
     _decision(doc)
     _signature(doc, "report")
-    _core_properties(doc, "{{ document_title }}")
+    _core_properties(doc, "{{ document_title_with_copy }}")
     return doc
 
 
@@ -355,7 +362,7 @@ def build_mapping_record() -> DocumentObject:
     para(doc, "The next meeting is on {{ review_date }}.")
     tag(doc, "{%p endif %}")
     _signature(doc, "record")
-    _core_properties(doc, "{{ document_title }}")
+    _core_properties(doc, "{{ document_title_with_copy }}")
     return doc
 
 
@@ -588,10 +595,9 @@ def _danger_statement_set(doc: DocumentObject) -> None:
 
 
 def _set_label(doc: DocumentObject, text: str) -> None:
-    """A bold label inside a danger statement's set, kept with what follows it."""
-    label = para(doc, text, bold_first=True)
-    label.paragraph_format.keep_with_next = True
-    label.paragraph_format.space_before = Pt(8)
+    """A part of a danger statement's set: a Heading 4 under the statement's Heading 3, so a
+    screen reader's list of headings finds it (a bold paragraph only looks like a heading)."""
+    doc.add_heading(text, 4)
 
 
 def _steps_table(doc: DocumentObject, steps: str) -> None:
@@ -815,7 +821,7 @@ def _progress(doc: DocumentObject) -> None:
         (
             "Who",
             "About",
-            "Then",
+            "{{ progress_then_heading }}",
             "Now",
             "Last time, one point higher would be",
             "Why they score it now",
@@ -823,13 +829,13 @@ def _progress(doc: DocumentObject) -> None:
         (
             "{{ s.participant }}",
             "{{ s.about }}",
-            ("{{ s.score_then or '–' }}", "{{ s.then_for }}"),
+            ("{{ s.score_then or '–' }}", "{{ s.then_note }}"),
             ("{{ s.score_now or '–' }}", "{{ s.change }}"),
             "{{ s.one_point_higher_then }}",
             "{{ s.reason_now }}",
         ),
         "for s in progress_scores",
-        widths=(2.4, 2.2, 3.4, 1.9, 3.5, 3.6),
+        widths=(2.3, 2.1, 3.2, 1.7, 3.8, 3.9),
     )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")

@@ -445,10 +445,15 @@ def _render_copy(
 ) -> RenderedDocument:
     if copy.is_professional:
         note = PROFESSIONAL_NOTE if copy.label else ""
-        settings = replace(settings, copy_note=note)
+        settings = replace(settings, copy_note=note, copy_label=copy.label)
     else:
         label = copy.label[:1].upper() + copy.label[1:]
-        settings = replace(settings, copy_note=FAMILY_NOTE.format(Label=label), family_copy=True)
+        settings = replace(
+            settings,
+            copy_note=FAMILY_NOTE.format(Label=label),
+            family_copy=True,
+            copy_label=copy.label,
+        )
         history = copies.filtered_history(history, copy.audience, whole_case)
     return _render_one(kind, copy.case, config, settings, history, copy.label)
 

@@ -126,3 +126,20 @@ def test_check_workbook_uses_the_roots_sharing_settings(tmp_path: Path) -> None:
     assert "SOS211" not in [p.code for p in check_workbook(workbook, today=TODAY).problems]
     late = check_workbook(workbook, scotland, today=TODAY)
     assert [p.code for p in late.problems] == ["SOS211"]
+
+
+def test_each_copys_title_says_which_copy_it_is(tmp_path: Path) -> None:
+    """The Title property (the viewer's title bar, a screen reader's first words) names the copy:
+    professional, family or a person's own; with nothing withheld it is the plain title."""
+    title = "Report to the initial child protection conference"
+    withheld = WorkbookBuilder().update_row("Working well", 0, Withhold_from="P2")
+    made = process_workbook(withheld.write(tmp_path / "w.xlsx"), tmp_path / "out", today=TODAY)
+    reports = [p for p in made.documents if "Conference report" in p.name]
+    copies = [c.label for c in made.copies]
+    assert copies == ["professional copy", "family copy", "copy for Dean Hartley"]
+    assert [docx.Document(str(p)).core_properties.title for p in reports] == [
+        f"{title} ({label})" for label in copies
+    ]
+    shared = WorkbookBuilder().update_row("Child's views", 1, Consent_to_share="Yes")
+    plain = process_workbook(shared.write(tmp_path / "s.xlsx"), tmp_path / "plain", today=TODAY)
+    assert docx.Document(str(plain.documents[0])).core_properties.title == title

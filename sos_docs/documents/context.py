@@ -77,6 +77,9 @@ class DocumentSettings:
     )
     copy_note: str = ""
     family_copy: bool = False
+    # Which copy this is, as files name it: "professional copy", "family copy", "copy for
+    # Dean Hartley"; "" when nothing is withheld (the only copy).
+    copy_label: str = ""
 
 
 DEFAULT_SETTINGS = DocumentSettings()
@@ -260,6 +263,13 @@ def document_title(case: MappingCase) -> str:
     return f"{meeting}: record of the mapping"
 
 
+def title_with_copy(title: str, copy_label: str) -> str:
+    """A title that says which copy it is, "Report to ... (family copy)": the professional and
+    family copies are otherwise told apart by nobody choosing from a title bar or a screen
+    reader's first words. The plain title when there is only one copy."""
+    return f"{title} ({copy_label})" if copy_label else title
+
+
 # ---- the sections
 
 
@@ -272,6 +282,9 @@ def _case_fields(case: MappingCase, words: _Words) -> Context:
         "logo": _logo(words.settings.logo, d.local_authority or words.settings.local_authority),
         "meeting_type": d.meeting_type,
         "document_title": document_title(case),
+        "document_title_with_copy": title_with_copy(
+            document_title(case), words.settings.copy_label
+        ),
         "is_conference": d.is_conference,
         "is_review": d.is_review,
         "is_pre_birth": d.is_pre_birth,
@@ -881,11 +894,20 @@ def _story_picture(picture: Picture | None, description: str, heading: str) -> P
     )
 
 
+def picture_for_page(heading: str) -> str:
+    """The alt text of a story picture nobody described: which page it is for. Never the
+    heading alone or the page's words: a screen reader has just read the one and reads the
+    other next."""
+    return f"Picture for the page “{heading}”"
+
+
 def _page_picture(page: WordsPage) -> Picture | str:
-    """A page's picture, its alt text the row's description, else its own, else the heading."""
+    """A page's picture, its alt text the row's description, else its own, else which page."""
     own = page.picture.description if page.picture else ""
     return _story_picture(
-        page.picture, page.picture_description or own or page.heading, page.heading
+        page.picture,
+        page.picture_description or own or picture_for_page(page.heading),
+        page.heading,
     )
 
 
@@ -923,17 +945,14 @@ def _story_pages(
         )
     for number, rule in enumerate(case.safety_plan, 1):
         text = rule.words_for_children or rule.rule
+        heading = f"Safety rule {number}"
+        own = rule.picture.description if rule.picture else ""
         built_in[STORY_SAFETY_RULES].append(
             _story_page(
                 STORY_SAFETY_RULES,
-                f"Safety rule {number}",
+                heading,
                 text,
-                _story_picture(
-                    rule.picture,
-                    (rule.picture.description if rule.picture else "")
-                    or f"Safety rule {number}: {text}",
-                    f"Safety rule {number}",
-                ),
+                _story_picture(rule.picture, own or picture_for_page(heading), heading),
             )
         )
     lines = [str(p["line"]) for p in talk_to] + list(ANYONE_CAN_CALL)

@@ -29,7 +29,7 @@ from sos_docs.documents.decision import (
     Decision,
     group_decisions,
 )
-from sos_docs.documents.score_chart import ChartSeries, draw_score_chart
+from sos_docs.documents.score_chart import ChartSeries, date_label, draw_score_chart
 from sos_docs.model import (
     CaseHistory,
     DangerStatement,
@@ -69,6 +69,7 @@ def progress_fields(case: MappingCase, history: CaseHistory | None, date: DateWo
         "progress_dangers": _dangers(case, last.case) if last else [],
         "progress_goals": _goals(case, last.case, date) if last else [],
         "progress_scores": _scores(case, last, points, date),
+        "progress_then_heading": _then_heading(last, points, date),
         **_chart_fields(case, points, date),
     }
 
@@ -276,11 +277,36 @@ class _Point:
 
     def given_for(self, date: DateWords) -> str:
         """Which conference the score was given for (scores are given at the mapping before it)."""
-        if self.conference:
-            # Short, for a narrow cell: "initial conference", "review conference".
-            kind = self.conference.lower().replace(" child protection conference", " conference")
-            return f"For the {kind} on {date(self.day)}"
-        return f"From the Previous scaling sheet, dated {date(self.day)}"
+        return _given_for(self.day, self.conference, date)
+
+
+def _given_for(day: dt.date, conference: str, date: DateWords) -> str:
+    """ "For the initial conference on 27 November 2026", or for a Previous scaling row (no
+    conference) "From the Previous scaling sheet, dated 1 August 2026"."""
+    if conference:
+        # Short, for a narrow cell: "initial conference", "review conference".
+        kind = conference.lower().replace(" child protection conference", " conference")
+        return f"For the {kind} on {date(day)}"
+    return f"From the Previous scaling sheet, dated {date(day)}"
+
+
+def _last_given_for(
+    last: EarlierConference | None, points: Sequence[_Point], date: DateWords
+) -> str:
+    """Where the "then" scores come from, for most rows: the last conference, else the latest
+    day of the Previous scaling sheet; empty when nothing earlier is known."""
+    if last is not None:
+        return _given_for(_held_on(last.case), last.case.details.meeting_type, date)
+    if points:
+        return _given_for(max(p.day for p in points), "", date)
+    return ""
+
+
+def _then_heading(last: EarlierConference | None, points: Sequence[_Point], date: DateWords) -> str:
+    """The "Then" column's heading, naming the last conference once for every row:
+    "Then (for the initial conference on 27 November 2026)"."""
+    given_for = _last_given_for(last, points, date)
+    return f"Then ({given_for[:1].lower()}{given_for[1:]})" if given_for else "Then"
 
 
 def _earlier_points(case: MappingCase, earlier: Sequence[EarlierConference]) -> list[_Point]:
@@ -353,6 +379,7 @@ def _scores(
         if point.day < now_day:
             latest[point.key] = point  # points are in date order: the last one wins
     numbers = {d.id: n for n, d in enumerate(case.danger_statements, 1)}
+    usual = _last_given_for(last, points, date)
     items = []
     seen = set()
     for s in case.scaling:
@@ -368,6 +395,7 @@ def _scores(
                 s.score,
                 s.reason,
                 date,
+                usual,
             )
         )
     # The last conference: its workbook's, else the latest day on the Previous scaling sheet.
@@ -375,7 +403,7 @@ def _scores(
     last_day = _held_on(last.case) if last else max(earlier_days, default=None)
     for key, point in latest.items():
         if key not in seen and point.day == last_day:
-            items.append(_score_item(point.participant, point.about, point, None, "", date))
+            items.append(_score_item(point.participant, point.about, point, None, "", date, usual))
     return items
 
 
@@ -386,13 +414,18 @@ def _score_item(
     now: int | None,
     reason: str,
     date: DateWords,
+    usual: str,
 ) -> Item:
+    """One row of "Scores then and now"; `usual` is where most "then" scores come from (said
+    once, in the column's heading)."""
+    given_for = then.given_for(date) if then else ""
     return {
         "participant": participant,
         "about": about,
         "score_then": str(then.score) if then else "",
         "then_date": date(then.day) if then else "",
-        "then_for": then.given_for(date) if then else "",
+        "then_for": given_for,
+        "then_note": given_for if given_for != usual else "",
         "score_now": "" if now is None else str(now),
         "change": _change(then.score if then else None, now),
         "one_point_higher_then": then.one_point_higher if then else "",
@@ -426,8 +459,8 @@ def _chart_fields(case: MappingCase, points: Sequence[_Point], date: DateWords) 
         if left_out
         else ""
     )
-    picture: Picture = draw_score_chart(days, series, _describe(span, series) + untold)
-    # The caption is short: the scores are in the tables above; the alt text tells them all.
+    picture: Picture = draw_score_chart(days, series, _describe(days, series) + untold)
+    # The caption says where the scores come from; the alt text, briefly, how each one went.
     return {
         "score_history_picture": picture,
         "score_history_caption": span.caption() + untold,
@@ -472,12 +505,6 @@ class _Span:
             f"(the last is {self.last_mapping})."
         )
 
-    def given_for(self, day: dt.date) -> str:
-        """A point of a line: "for this conference" or "for the conference of 16 September 2026"."""
-        if day == self.days[-1]:
-            return "for this conference"
-        return f"for the conference of {self.date(day)}"
-
 
 def _chart_series(
     case: MappingCase, points: Sequence[_Point]
@@ -519,19 +546,31 @@ def _chart_series(
             scores = lines.setdefault(point.key, [None] * len(days))
             scores[column[point.day]] = point.score  # a later row of the same day wins
             names[point.key] = point  # the latest spelling of the name
-    labels = _labels([names[key] for key in lines])
+    labels = _labels([names[key] for key in lines], _names_children_use(case))
     series = [ChartSeries(labels[key], tuple(scores)) for key, scores in lines.items()]
     return days, series, len(last_seen) - len(kept)
 
 
-def _labels(points: Sequence[_Point]) -> dict[tuple[str, str, str], str]:
-    """A label per line: the person's name as written (never split to guess a first name,
-    which turns "Dr Tran" into "Dr"), and about whom."""
+def _names_children_use(case: MappingCase) -> dict[str, str]:
+    """Each child's name as the scale picture gives it (Known as, else the full name), by the
+    folded full name and Known as an earlier workbook may have written."""
+    named = {}
+    for child in case.children:
+        for written in (child.name, child.known_as):
+            if written:
+                named[_folded(written)] = child.known_as or child.name
+    return named
+
+
+def _labels(points: Sequence[_Point], children: dict[str, str]) -> dict[tuple[str, str, str], str]:
+    """A label per line: the person's name as the scale picture gives it (an adult's as written,
+    never split to guess a first name, which turns "Dr Tran" into "Dr"; a child's Known as),
+    and about whom."""
     labels = {}
     for point in points:
-        name = point.participant
-        child = point.child
-        if child and _folded(child) != _folded(point.participant):
+        name = children.get(_folded(point.participant), point.participant)
+        child = children.get(_folded(point.child), point.child)
+        if child and _folded(child) != _folded(name):
             name = f"{name} (about {child})"
         if point.danger:  # only when nobody gave an overall score
             name = f"{name}, {point.about or point.danger.upper()}"
@@ -539,32 +578,37 @@ def _labels(points: Sequence[_Point]) -> dict[tuple[str, str, str], str]:
     return labels
 
 
-def _describe(span: _Span, series: Sequence[ChartSeries]) -> str:
-    """The chart in words, for its alt text: what it shows and each line's course."""
-    parts = [
-        f"A line chart of the scaling scores (0 to 10) given in the mapping for "
-        f"{span.conferences}, one line per person; the last scores are from "
-        f"{span.last_mapping}."
-    ]
-    for line in series[:MAX_DESCRIBED_PEOPLE]:
-        parts.append(f"{line.label}: {_course(span, line.scores)}.")
+def _describe(days: Sequence[dt.date], series: Sequence[ChartSeries]) -> str:
+    """The chart in words, for its alt text, said once and short: the conferences' span, then
+    each line's course ("Scores from 16 Sep 2026 to 9 Dec 2026: Ada Okafor 4 to 6; Mia 5 to 6.").
+    The caption beside it says where the scores come from."""
+    if len(days) == 1:
+        span = f"Scores for {date_label(days[0])}"
+    else:
+        span = f"Scores from {date_label(days[0])} to {date_label(days[-1])}"
+    lines = [f"{line.label} {_course(days, line.scores)}" for line in series[:MAX_DESCRIBED_PEOPLE]]
     if len(series) > MAX_DESCRIBED_PEOPLE:
-        parts.append(f"And {len(series) - MAX_DESCRIBED_PEOPLE} more people.")
-    return " ".join(parts)
+        lines.append(f"and {len(series) - MAX_DESCRIBED_PEOPLE} more people")
+    return f"{span}: {'; '.join(lines)}."
 
 
-def _course(span: _Span, scores: Sequence[int | None]) -> str:
-    given = [
-        (day, score) for day, score in zip(span.days, scores, strict=True) if score is not None
-    ]
-    if len(given) <= 4:
-        return ", ".join(f"{score} {span.given_for(day)}" for day, score in given)
+def _course(days: Sequence[dt.date], scores: Sequence[int | None]) -> str:
+    """One line's scores in a few words: "4 to 6", "4, 5, 6", "7 each time", "3 (only 16 Sep
+    2026)", "2 to 6, between 1 and 8" for many; "(3 of 5 conferences)" when some were missed."""
+    given = [(day, score) for day, score in zip(days, scores, strict=True) if score is not None]
     values = [score for _, score in given]
-    (first_day, first), (last_day, last) = given[0], given[-1]
-    return (
-        f"{first} {span.given_for(first_day)} to {last} {span.given_for(last_day)}, "
-        f"between {min(values)} and {max(values)} over {len(given)} conferences"
-    )
+    if len(given) == 1:
+        return str(values[0]) if len(days) == 1 else f"{values[0]} (only {date_label(given[0][0])})"
+    if len(set(values)) == 1:
+        course = f"{values[0]} {'both times' if len(values) == 2 else 'each time'}"
+    elif len(values) == 2:
+        course = f"{values[0]} to {values[1]}"
+    elif len(values) <= 4:
+        course = ", ".join(str(score) for score in values)
+    else:
+        course = f"{values[0]} to {values[-1]}, between {min(values)} and {max(values)}"
+    missed = f" ({len(given)} of {len(days)} conferences)" if len(given) < len(days) else ""
+    return course + missed
 
 
 def _folded(text: str) -> str:

@@ -921,6 +921,8 @@ PICTURES: dict[str, tuple[str, dict[str, Drawn]]] = {
     schema.SAFETY_PLAN.name: ("Who", RULE_PICTURES),
 }
 
+PICTURE_DESCRIPTION = "Picture description"  # the Words and pictures column the story reads
+
 # Shown in Excel inside the row's Picture cell (24 characters wide, 75 points high): 4 by 3.
 PICTURE_SHOWN_PIXELS = (120, 90)
 PICTURE_INSET_PIXELS = 5
@@ -1040,22 +1042,44 @@ def _fit_case_rows(sheet: Worksheet) -> None:
 
 def place_pictures(book: Workbook, sheets: Mapping[str, list[Row]]) -> None:
     """Place each example drawing over its row's Picture cell, on sheets laid out as
-    `fill_workbook` lays them out (headers on row 1), with its description as alt text."""
+    `fill_workbook` lays them out (headers on row 1), with its description as alt text and,
+    where the sheet has one, in the row's Picture description cell (which the story's alt text
+    is read from: the reader does not read a picture's own alt text)."""
     for name, (key, drawn) in PICTURES.items():
         sheet = book[name]
         column = _picture_column(name)
+        described_in = _description_column(name)
         for row, record in enumerate(sheets.get(name, []), start=2):
             picture = drawn.get(str(record.get(key)))
             if picture is not None:
                 draw, description = picture
                 _place(sheet, draw(), description, row, column)
+                if described_in:
+                    sheet.cell(row, described_in, written_description(name, record))
+
+
+def written_description(sheet_name: str, record: Row) -> str:
+    """What the example's drawing for a row shows, as `place_pictures` writes it in the row's
+    Picture description cell; "" when the row has no drawing or the sheet no such column."""
+    key, drawn = PICTURES.get(sheet_name, ("", {}))
+    picture = drawn.get(str(record.get(key)))
+    return picture[1] if picture and _description_column(sheet_name) else ""
+
+
+def _contract_columns(sheet_name: str) -> list[schema.Column]:
+    return list(next(s for s in schema.SHEETS if s.name == sheet_name).columns)
 
 
 def _picture_column(sheet_name: str) -> int:
     """The 1-based column of the sheet's Picture column in contract order."""
-    contract = next(s for s in schema.SHEETS if s.name == sheet_name)
-    kinds = [c.kind for c in contract.columns]
+    kinds = [c.kind for c in _contract_columns(sheet_name)]
     return kinds.index(schema.ColumnKind.PICTURE) + 1
+
+
+def _description_column(sheet_name: str) -> int:
+    """The 1-based column of the sheet's Picture description column, or 0 without one."""
+    names = [c.name for c in _contract_columns(sheet_name)]
+    return names.index(PICTURE_DESCRIPTION) + 1 if PICTURE_DESCRIPTION in names else 0
 
 
 def _place(sheet: Worksheet, png: bytes, description: str, row: int, column: int) -> None:

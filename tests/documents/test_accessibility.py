@@ -146,15 +146,16 @@ def _case(result: ProcessResult) -> MappingCase:
 def test_the_review_chart_gives_each_persons_scores_in_words(
     made: dict[str, ProcessResult],
 ) -> None:
-    """The review's chart of scores over time says, for each person, their score at each
-    conference."""
+    """The review's chart of scores over time says, for each person on the scale (by the same
+    name), how their score went, after the conferences' span."""
     report = next(p for p in made["example-review"].documents if "professional" in p.name)
-    chart = next(
-        p.get("descr")
-        for p in _picture_properties(report)
-        if p.get("name") == "Chart of the scores at each conference"
-    )
-    assert "for the conference of" in chart and "for this conference" in chart
+    described = {p.get("name"): str(p.get("descr")) for p in _picture_properties(report)}
+    chart = described["Chart of the scores at each conference"]
+    assert re.match(r"Scores from \d+ \w{3} \d{4} to \d+ \w{3} \d{4}: ", chart)
+    placed = described["Scale picture"].split(". ", 1)[1].rstrip(".").split("; ")
+    for name in (point.rsplit(": ", 1)[0] for point in placed):
+        name = name.replace(" (", " (about ")  # the chart says whom a score is about in full
+        assert re.search(rf"(: |; ){re.escape(name)} \d", chart), name
 
 
 def test_properties_give_title_subject_author_and_language_from_the_case(
@@ -174,10 +175,11 @@ def test_properties_give_title_subject_author_and_language_from_the_case(
 
 
 def test_a_reports_title_is_its_meeting_types(made: dict[str, ProcessResult]) -> None:
-    """The review's report is titled "Report to the review child protection conference"."""
+    """The review's report is titled "Report to the review child protection conference", with
+    which copy it is."""
     report = next(p for p in made["example-review"].documents if "professional" in p.name)
     title = docx.Document(str(report)).core_properties.title
-    assert title == "Report to the review child protection conference"
+    assert title == "Report to the review child protection conference (professional copy)"
 
 
 def test_document_properties_hold_the_cases_words_as_typed(example_case: MappingCase) -> None:

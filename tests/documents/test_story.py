@@ -187,7 +187,8 @@ def test_who_i_can_talk_to_names_people_as_the_children_do_with_their_numbers(
 
 def test_a_picture_comes_first_with_its_description_as_alt_text(tmp_path: Path) -> None:
     """A page's picture sits between its heading and its words, described by the row's Picture
-    description; without one, by the page's heading."""
+    description; without one, as the picture for its page (never the heading alone, which a
+    screen reader has just read)."""
     book = (
         WorkbookBuilder()
         .with_picture("Words and pictures", 0)
@@ -205,7 +206,40 @@ def test_a_picture_comes_first_with_its_description_as_alt_text(tmp_path: Path) 
     described = [
         p._p.find(f".//{qn('wp:docPr')}").get("descr") for p in (paragraphs[n] for n in drawn)
     ]
-    assert described == ["Mia, Leo, Mum and Dad", second["Heading"]]
+    assert described == ["Mia, Leo, Mum and Dad", f"Picture for the page “{second['Heading']}”"]
+
+
+def alt_texts(document: Document) -> list[str]:
+    """The alt text of every picture in a document's body, in order."""
+    return [str(p.get("descr")) for p in document.element.body.iter(qn("wp:docPr"))]
+
+
+def test_the_example_story_pictures_are_described_by_what_they_show(tmp_path: Path) -> None:
+    """The example's drawings reach the story with what each shows as alt text: never a page's
+    heading or words again (a screen reader has just read them)."""
+    workbook = example.write_example(tmp_path / "example.xlsx", EXAMPLE_TODAY)
+    outcome = process_workbook(workbook, tmp_path / "out", today=EXAMPLE_TODAY)
+    (story,) = (p for p in outcome.documents if "Words and pictures" in p.name)
+    described = alt_texts(docx.Document(str(story)))
+    pages = [
+        page for page in example.WORDS_AND_PICTURES if page["Heading"] in example.STORY_PICTURES
+    ]
+    assert described[: len(pages)] == [example.STORY_PICTURES[str(p["Heading"])][1] for p in pages]
+    page_words = [str(p[k]) for p in example.WORDS_AND_PICTURES for k in ("Heading", "Words")]
+    rule_words = [str(r["Words for the children"]) for r in example.SAFETY_PLAN]
+    for text in described:
+        assert text and not any(words in text for words in page_words + rule_words), text
+
+
+def test_a_safety_rule_picture_without_a_description_does_not_repeat_the_rule(
+    tmp_path: Path,
+) -> None:
+    """A rule's picture with no description of its own is said to be the picture for its page,
+    without the rule's words, which the page reads out below it."""
+    document = story_of(case_from(WorkbookBuilder().with_picture("Safety plan", 0), tmp_path))
+    rule = str(example.SAFETY_PLAN[0]["Words for the children"])
+    assert alt_texts(document) == ["Picture for the page “Safety rule 1”"]
+    assert rule not in alt_texts(document)[0]
 
 
 def test_a_page_without_a_picture_gets_a_framed_box_to_draw_in(tmp_path: Path) -> None:

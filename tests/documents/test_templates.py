@@ -103,8 +103,8 @@ def test_the_record_has_no_recommendation_category_or_sharing() -> None:
     text = " ".join(p.text for p in document.paragraphs).lower()
     for words in ("recommendation", "category", "sharing", "shared with the parents"):
         assert words not in text
-    # Its title is the meeting type's, filled in as each record is made.
-    assert document.core_properties.title == "{{ document_title }}"
+    # Its title is the meeting type's and the copy's, filled in as each record is made.
+    assert document.core_properties.title == "{{ document_title_with_copy }}"
 
 
 @pytest.mark.parametrize("path", [REPORT, RECORD], ids=["report", "record"])
@@ -190,3 +190,22 @@ def test_words_and_pictures_has_large_type_short_lines_and_pages_that_share_a_sh
     assert box._p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}") is not None
     assert paragraphs[heading_at + 6].paragraph_format.keep_together is True
     assert not any(p.paragraph_format.page_break_before for p in paragraphs)
+
+
+SET_HEADINGS = ("What the family say", "Next steps", "Scores about this danger statement")
+
+
+@pytest.mark.parametrize("path", [REPORT, RECORD], ids=["report", "record"])
+def test_a_danger_statements_parts_are_real_headings_under_it(path: Path) -> None:
+    """Within a danger statement's set, its parts are Heading 4 under the Heading 3 statement
+    (a screen reader's heading list finds them), no larger than the statement's heading."""
+    document = load(path)
+    styled = [(p.text, p.style.name) for p in document.paragraphs if p.text in SET_HEADINGS]
+    assert styled == [(text, "Heading 4") for text in SET_HEADINGS]
+    headings = [p for p in document.paragraphs if p.style.name.startswith("Heading")]
+    (statement,) = (n for n, p in enumerate(headings) if p.text.startswith("Danger statement {{"))
+    assert headings[statement].style.name == "Heading 3"
+    assert [p.text for p in headings[statement + 1 : statement + 4]] == list(SET_HEADINGS)
+    fourth, third = (document.styles[f"Heading {n}"].font for n in (4, 3))
+    assert fourth.size is not None and third.size is not None and fourth.size <= third.size
+    assert fourth.bold and not fourth.italic

@@ -80,10 +80,7 @@ def test_a_review_reads_the_initial_conference_the_service_processed_before(
     assert "Hartley initial.xlsx" not in text  # the file name is internal
     assert "The safety plan written and agreed with the network." in text  # one point higher then
     assert "Up 2" in text  # Ada: 4 then, 6 now
-    assert (
-        'descr="A line chart of the scaling scores (0 to 10) given in the mapping for each of '
-        "the 2 conferences" in body
-    )
+    assert 'descr="Scores from 27 Nov 2026 to ' in body  # the chart, described
     assert "SOS220" not in receipt and "SOS221" not in receipt
     # Staff are told which file the progress came from; the family's document never is.
     assert (
@@ -128,7 +125,7 @@ def test_another_family_under_the_same_reference_is_a_warning_and_not_used(
     process(root, worker, review_book(PAST_REVIEW_MEETING).write(root.inbox / "review.xlsx"))
     text, body, receipt = report_and_receipt(root, "review")
     assert "SOS220" in receipt and "none of the same children" in receipt
-    assert "No earlier scores are known" in text and "A line chart" not in body
+    assert "No earlier scores are known" in text and 'descr="Scores from' not in body
     assert "Tran" not in text
 
 

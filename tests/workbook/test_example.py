@@ -284,3 +284,17 @@ def test_the_blank_workbook_has_no_pictures(tmp_path: Path) -> None:
 
     raw = read_workbook(write_blank_workbook(tmp_path / "blank.xlsx"))
     assert [p for sheet in raw.sheets for p in sheet.pictures] == []
+
+
+@pytest.mark.parametrize("stage", example.STAGES)
+def test_each_story_page_drawing_is_described_in_its_rows_picture_description(
+    pair: tuple[MappingCase, MappingCase], stage: example.Stage
+) -> None:
+    """Read back, each story page with a drawing has what the drawing shows as its Picture
+    description, so the story's alt text says what the picture shows, not the page's heading."""
+    case = pair[example.STAGES.index(stage)]
+    described = {page.heading: page.picture_description for page in case.words_and_pictures}
+    assert described == {
+        heading: example.STORY_PICTURES[heading][1] if heading in example.STORY_PICTURES else ""
+        for heading in described
+    }
