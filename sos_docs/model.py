@@ -168,8 +168,9 @@ class RawWorkbook:
     shape: str = STANDARD_SHAPE
     origins: Mapping[tuple[str, str], CellOrigin] = field(default_factory=dict)
     sheet_origins: Mapping[str, CellOrigin] = field(default_factory=dict)
-    # What a problem means in the team's shape ("On the one-page map ..."), by problem code or
-    # standard sheet name (the code's first), added to its message when it is moved.
+    # What a problem means in the team's shape ("On the one-page map ..."), by problem code,
+    # standard "sheet!cell" or standard sheet name (tried in that order), added to its message
+    # when it is moved.
     hints: Mapping[str, str] = field(default_factory=dict)
     # Problems found while reshaping (a section label twice, a sheet or heading the team's layout
     # names is not there), already in the team's own cells; validation reports them first, in

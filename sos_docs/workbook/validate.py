@@ -167,7 +167,9 @@ def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Probl
         _moved(
             found,
             raw.origin_of(found.sheet, found.cell),
-            raw.hints.get(found.code) or raw.hints.get(found.sheet or ""),
+            raw.hints.get(found.code)
+            or raw.hints.get(f"{found.sheet}!{found.cell}")
+            or raw.hints.get(found.sheet or ""),
         )
         for found in problems
     )
