@@ -176,6 +176,17 @@ class RawWorkbook:
     # names is not there), already in the team's own cells; validation reports them first, in
     # place of its own that they explain.
     shape_problems: tuple[Problem, ...] = ()
+    # The team layout's file name when the workbook was read through one ("" otherwise): a
+    # missing sheet is then added to the workbook or to the layout.
+    layout_name: str = ""
+
+    def team_titles(self) -> tuple[str, ...]:
+        """The workbook's own tab titles, in order: a reshaped sheet by the team's title."""
+        titles: dict[str, None] = {}
+        for sheet in self.sheets:
+            origin = self.sheet_origins.get(sheet.title)
+            titles.setdefault(origin.sheet if origin is not None else sheet.title)
+        return tuple(titles)
 
     def origin_of(self, sheet: str | None, cell: str | None) -> CellOrigin | None:
         """The team's own place for a standard sheet and cell; None when it is where it says."""
@@ -208,6 +219,7 @@ class LayoutSheet:
     fields: tuple[LayoutField, ...] = ()
     header_row: int | None = None  # None: found near the top
     line: int | None = None  # the line of its table, e.g. `[layout.People]`
+    sheet_line: int | None = None  # the line of its `sheet = "..."` entry
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,61 @@ def test_layout_suggest_never_overwrites_a_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "already exists" in result.output
     assert output.read_text(encoding="utf-8") == "# mine\n"
+
+
+def _family_worries_plan(path: Path) -> Path:
+    """A team's own three tabs: Family (Name, Relationship), Worries (Worry), Plan (What, Who, When)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    family = book.active
+    assert family is not None
+    family.title = "Family"
+    family.append(["Name", "Relationship"])
+    family.append(["Kerry Hartley", "Mother"])
+    worries = book.create_sheet("Worries")
+    worries.append(["Worry"])
+    worries.append(["When Kerry drinks she may not see to Mia, and Mia could be hurt."])
+    plan = book.create_sheet("Plan")
+    plan.append(["What", "Who", "When"])
+    plan.append(["Write the safety plan", "Kerry Hartley", "12/03/2027"])
+    book.save(path)
+    return path
+
+
+FAMILY_WORRIES_PLAN_LAYOUT = """\
+[layout.People]
+sheet = "Family"
+
+[layout."Danger statements"]
+sheet = "Worries"
+Statement = "Worry"
+
+[layout."Next steps"]
+sheet = "Plan"
+Action = "What"
+"By when" = "When"
+"""
+
+
+def test_a_missing_sheet_of_a_team_workbook_lists_its_own_tabs_and_points_at_the_layout(
+    tmp_path: Path,
+) -> None:
+    """WB002 on a workbook read through a layout names the team's own tabs (not the standard
+    names they were read as) and says to add the sheet to the workbook or to the layout."""
+    from sos_docs.config import load_layout
+    from sos_docs.workbook.shapes import read_case_workbook
+
+    workbook = _family_worries_plan(tmp_path / "team.xlsx")
+    layout_file = tmp_path / "layout.toml"
+    layout_file.write_text(FAMILY_WORRIES_PLAN_LAYOUT, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["layout", "check", str(workbook), "--layout", str(layout_file)]
+    )
+    validation = validate(read_case_workbook(workbook, layout=load_layout(layout_file)))
+    from_service = [p.message for p in validation.problems if p.code == codes.WB002]
+    case = next(m for m in from_service if '"Case"' in m)
+    for message in (case, result.output):
+        assert 'The sheets it has are: "Family", "Worries", "Plan"' in " ".join(message.split())
+    assert "layout.toml" in case and '[layout."Case"]' in case
+    assert "rename the tab" not in case

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import get_column_letter
 
+from sos_docs.config import layout_table, toml_key, toml_string
 from sos_docs.model import CellValue, RawSheet, RawWorkbook
 from sos_docs.workbook import schema
 from sos_docs.workbook.cells import as_text, is_blank
@@ -126,7 +127,7 @@ def suggest_layout(raw: RawWorkbook) -> str:
         "# Keep it as layout.toml beside the folder's sos-docs.toml, or paste it into that file.",
     ]
     for title in unplaced_sheets:
-        lines.append(f"# Not placed: your sheet {_toml_string(title)} (no standard sheet fits).")
+        lines.append(f"# Not placed: your sheet {toml_string(title)} (no standard sheet fits).")
     for contract in schema.SHEETS:
         if contract.required and contract.name not in guesses:
             lines.append(f"# Not found: the {contract.name} sheet, which every workbook needs.")
@@ -230,28 +231,18 @@ def _row_guesses(
 
 
 def _sheet_lines(guess: SheetGuess) -> list[str]:
-    lines = [f"[layout.{_toml_key(guess.contract.name)}]"]
+    lines = [layout_table(guess.contract.name)]
     said = {"usual": "", "folded": "", "word": "", "close": "  # a guess: check it"}
-    lines.append(f"sheet = {_toml_string(guess.team.title)}{said[guess.how]}")
+    lines.append(f"sheet = {toml_string(guess.team.title)}{said[guess.how]}")
     if guess.header_row is not None:
         lines.append(f"header_row = {guess.header_row}")
     for name, target, how in guess.fields:
-        lines.append(f"{_toml_key(name)} = {_toml_string(target)}{said[how]}")
+        lines.append(f"{toml_key(name)} = {toml_string(target)}{said[how]}")
     for heading in guess.unplaced:
         lines.append(f"# Not placed: your heading {heading}.")
     for name in guess.missing:
         lines.append(
             f"# Not found: {name}, which every workbook needs. Add it to the sheet, or write "
-            f'{_toml_key(name)} = "your heading".'
+            f'{toml_key(name)} = "your heading".'
         )
     return lines
-
-
-def _toml_key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_string(name)
-
-
-def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
-    return f'"{escaped}"'
