@@ -71,13 +71,7 @@ WORKBOOK_TITLE = "Signs of Safety mapping workbook"
 WORKBOOK_SUBJECT = "The Signs of Safety map of one family, for sos-docs to make the paperwork"
 EXAMPLE_LIMIT = 60  # characters of an example value shown in a note
 EXAMPLE_DATE = "19/05/2025"
-# The sheets other sheets point into, and the prefix of their IDs (C1, P1, D1, G1).
-ID_PREFIXES = {
-    schema.CHILDREN.name: "C",
-    schema.PEOPLE.name: "P",
-    schema.DANGER_STATEMENTS.name: "D",
-    schema.SAFETY_GOALS.name: "G",
-}
+ID_PREFIXES = schema.ID_PREFIXES  # C1, P1, D1, G1
 WORKBOOK_RULE_PREFIXES = ("WB", "SOS")  # the codes that are rules of the workbook
 
 BOLD = Font(bold=True)

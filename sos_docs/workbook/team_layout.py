@@ -478,10 +478,18 @@ def _table(plan: SheetPlan, team: RawSheet, sheet: _Built, layout: TeamLayout) -
         sheet.origin(1, number, header, team_column)
     if columns:
         sheet.origin(1, 1, header, first)  # "a column is missing" points at the header row
+    numbered = _numbered_ids(plan, columns, sheet, team)
+    if numbered is not None:
+        sheet.cells[(1, numbered)] = plan.contract.column("id").header
+        sheet.origin(1, numbered, header, first)
     last = 1
-    for team_row in sorted(r for r in rows if r > header):
+    for count, team_row in enumerate(sorted(r for r in rows if r > header), start=1):
         row = team_row - header + 1
         last = row
+        if numbered is not None:
+            # The team's rows have no IDs: each is numbered by its order, as on a one-page map.
+            sheet.cells[(row, numbered)] = f"{schema.ID_PREFIXES[plan.contract.name]}{count}"
+            sheet.origin(row, numbered, team_row, first)
         for number, (_column, team_column) in enumerate(columns, start=1):
             sheet.origin(row, number, team_row, team_column)
             value = team.cells.get((team_row, team_column))
@@ -491,6 +499,25 @@ def _table(plan: SheetPlan, team: RawSheet, sheet: _Built, layout: TeamLayout) -
                 sheet.unseen[(row, number)] = team.unseen[(team_row, team_column)]
     _move_pictures(team, sheet, header, columns)
     return last
+
+
+def _numbered_ids(
+    plan: SheetPlan, columns: list[tuple[schema.Column, int]], sheet: _Built, team: RawSheet
+) -> int | None:
+    """The standard column for IDs numbered by row (P1, P2 ...) when the team's sheet has no
+    ID column and the layout names none; None when it has one (or the sheet has no IDs)."""
+    if not _numbers_rows(plan) or any(c.field == "id" for c, _n in columns):
+        return None
+    prefix = schema.ID_PREFIXES[plan.contract.name]
+    where = f"numbered by row: {prefix}1, {prefix}2 ..."
+    sheet.found.append(Found(sheet.name, plan.contract.column("id").name, team.title, where, True))
+    return len(columns) + 1
+
+
+def _numbers_rows(plan: SheetPlan) -> bool:
+    """True when the layout leaves a sheet's ID column out and its rows can be numbered."""
+    named = any(place.column.field == "id" for place in plan.places)
+    return plan.contract.name in schema.ID_PREFIXES and not named
 
 
 def _rows(team: RawSheet) -> dict[int, dict[int, CellValue]]:
@@ -546,6 +573,8 @@ def _columns(
         place = placed.get(column.field)
         number = _column_of(place, column, headings, taken)
         if number is None:
+            if place is None and column.field == "id" and _numbers_rows(plan):
+                continue  # numbered by row (_numbered_ids)
             if place is not None or column.required:
                 sheet.problems.append(
                     _no_heading_problem(plan, column, place, team, layout, header, first, headings)
