@@ -761,7 +761,7 @@ def _layout(value: Any, path: Path) -> TeamLayout:
         line = _line_of(lines, (LAYOUT_TABLE, name))
         if not isinstance(table, Mapping):
             raise ConfigError(
-                f"{_where(path, line)}: layout.{name} should be a table saying which of your "
+                f"{_where(path, line)}: {layout_table(name)} should be a table saying which of your "
                 f"sheets holds {name} and what your headings are, like:\n{example}"
             )
         sheets.append(_layout_sheet(name, table, path, lines, line))
@@ -779,7 +779,7 @@ def _layout_sheet(
     title = table.get("sheet")
     if not isinstance(title, str) or not title.strip():
         raise ConfigError(
-            f"{_where(path, line)}: [layout.{name}] needs the title of your sheet that holds "
+            f"{_where(path, line)}: {layout_table(name)} needs the title of your sheet that holds "
             f'{name}, such as sheet = "My {name.casefold()}". Add that line under it.'
         )
     header_row = table.get("header_row")
@@ -788,7 +788,7 @@ def _layout_sheet(
     ):
         at = _line_of(lines, (LAYOUT_TABLE, name, "header_row")) or line
         raise ConfigError(
-            f"{_where(path, at)}: header_row of [layout.{name}] should be the number of the row "
+            f"{_where(path, at)}: header_row of {layout_table(name)} should be the number of the row "
             f"holding your headings (1 to {MAX_LAYOUT_HEADER_ROW:,}), but it is {header_row!r}. "
             "Leave it out to let sos-docs find the row."
         )
@@ -799,12 +799,34 @@ def _layout_sheet(
         at = _line_of(lines, (LAYOUT_TABLE, name, key)) or line
         if not isinstance(target, str) or not target.strip():
             raise ConfigError(
-                f"{_where(path, at)}: {key} in [layout.{name}] should be the heading your sheet "
-                f'uses for it, in quotes (for example {key} = "My heading"), or "column D", '
+                f"{_where(path, at)}: {key} in {layout_table(name)} should be the heading your "
+                f'sheet uses for it, in quotes (for example {toml_key(key)} = "My heading"), or '
+                f'"column D", '
                 f"but it is {target!r}."
             )
         fields.append(LayoutField(key.strip(), target.strip(), at))
-    return LayoutSheet(name.strip(), title.strip(), tuple(fields), header_row, line)
+    sheet_line = _line_of(lines, (LAYOUT_TABLE, name, "sheet")) or line
+    return LayoutSheet(name.strip(), title.strip(), tuple(fields), header_row, line, sheet_line)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_string(text: str) -> str:
+    """Text as a TOML basic string, quotes, backslashes and control characters escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def toml_key(name: str) -> str:
+    """A name as a TOML key: bare when it can be (People), else quoted ("By when")."""
+    return name if _BARE_KEY.fullmatch(name) else toml_string(name)
+
+
+def layout_table(name: str) -> str:
+    """The header of a sheet's part of a layout, as it is written: [layout."Danger statements"]."""
+    return f"[{LAYOUT_TABLE}.{toml_key(name)}]"
 
 
 def _where(path: Path, line: int | None) -> str:

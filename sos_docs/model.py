@@ -168,13 +168,25 @@ class RawWorkbook:
     shape: str = STANDARD_SHAPE
     origins: Mapping[tuple[str, str], CellOrigin] = field(default_factory=dict)
     sheet_origins: Mapping[str, CellOrigin] = field(default_factory=dict)
-    # What a problem means in the team's shape ("On the one-page map ..."), by problem code or
-    # standard sheet name (the code's first), added to its message when it is moved.
+    # What a problem means in the team's shape ("On the one-page map ..."), by problem code,
+    # standard "sheet!cell" or standard sheet name (tried in that order), added to its message
+    # when it is moved.
     hints: Mapping[str, str] = field(default_factory=dict)
     # Problems found while reshaping (a section label twice, a sheet or heading the team's layout
     # names is not there), already in the team's own cells; validation reports them first, in
     # place of its own that they explain.
     shape_problems: tuple[Problem, ...] = ()
+    # The team layout's file name when the workbook was read through one ("" otherwise): a
+    # missing sheet is then added to the workbook or to the layout.
+    layout_name: str = ""
+
+    def team_titles(self) -> tuple[str, ...]:
+        """The workbook's own tab titles, in order: a reshaped sheet by the team's title."""
+        titles: dict[str, None] = {}
+        for sheet in self.sheets:
+            origin = self.sheet_origins.get(sheet.title)
+            titles.setdefault(origin.sheet if origin is not None else sheet.title)
+        return tuple(titles)
 
     def origin_of(self, sheet: str | None, cell: str | None) -> CellOrigin | None:
         """The team's own place for a standard sheet and cell; None when it is where it says."""
@@ -207,6 +219,7 @@ class LayoutSheet:
     fields: tuple[LayoutField, ...] = ()
     header_row: int | None = None  # None: found near the top
     line: int | None = None  # the line of its table, e.g. `[layout.People]`
+    sheet_line: int | None = None  # the line of its `sheet = "..."` entry
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,108 @@ def test_layout_suggest_refuses_a_dangling_link_as_an_existing_name(tmp_path: Pa
     assert "Wrote" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dang.toml", "team.xlsx"]
     assert output.is_symlink() and not output.exists()
+
+
+def _family_worries_plan(path: Path) -> Path:
+    """A team's own three tabs: Family (Name, Relationship), Worries (Worry), Plan (What, Who, When)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    family = book.active
+    assert family is not None
+    family.title = "Family"
+    family.append(["Name", "Relationship"])
+    family.append(["Kerry Hartley", "Mother"])
+    worries = book.create_sheet("Worries")
+    worries.append(["Worry"])
+    worries.append(["When Kerry drinks she may not see to Mia, and Mia could be hurt."])
+    plan = book.create_sheet("Plan")
+    plan.append(["What", "Who", "When"])
+    plan.append(["Write the safety plan", "Kerry Hartley", "12/03/2027"])
+    book.save(path)
+    return path
+
+
+FAMILY_WORRIES_PLAN_LAYOUT = """\
+[layout.People]
+sheet = "Family"
+
+[layout."Danger statements"]
+sheet = "Worries"
+Statement = "Worry"
+
+[layout."Next steps"]
+sheet = "Plan"
+Action = "What"
+"By when" = "When"
+"""
+
+
+def test_a_missing_sheet_of_a_team_workbook_lists_its_own_tabs_and_points_at_the_layout(
+    tmp_path: Path,
+) -> None:
+    """WB002 on a workbook read through a layout names the team's own tabs (not the standard
+    names they were read as) and says to add the sheet to the workbook or to the layout."""
+    from sos_docs.config import load_layout
+    from sos_docs.workbook.shapes import read_case_workbook
+
+    workbook = _family_worries_plan(tmp_path / "team.xlsx")
+    layout_file = tmp_path / "layout.toml"
+    layout_file.write_text(FAMILY_WORRIES_PLAN_LAYOUT, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["layout", "check", str(workbook), "--layout", str(layout_file)]
+    )
+    validation = validate(read_case_workbook(workbook, layout=load_layout(layout_file)))
+    from_service = [p.message for p in validation.problems if p.code == codes.WB002]
+    case = next(m for m in from_service if '"Case"' in m)
+    for message in (case, result.output):
+        assert 'The sheets it has are: "Family", "Worries", "Plan"' in " ".join(message.split())
+    assert "layout.toml" in case and '[layout."Case"]' in case
+    assert "rename the tab" not in case
+
+
+def test_layout_suggest_places_a_teams_plain_words_and_marks_each_sheet_guess(
+    tmp_path: Path,
+) -> None:
+    """Family, Worries (Worry) and Plan (What, Who, When): every heading is placed by what its
+    sheet holds, each sheet matched other than by its own name is marked a guess, the rows are
+    numbered instead of asking for ID columns, and the result is TOML."""
+    import tomllib
+
+    workbook = _family_worries_plan(tmp_path / "team.xlsx")
+    result = CliRunner().invoke(cli, ["layout", "suggest", str(workbook)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert 'sheet = "Family"  # a guess: check it' in lines
+    assert 'sheet = "Worries"  # a guess: check it' in lines
+    assert 'sheet = "Plan"  # a guess: check it' in lines
+    assert 'Statement = "Worry"' in lines
+    assert 'Action = "What"' in lines
+    assert '"By when" = "When"' in lines
+    assert not [line for line in lines if "Not placed: your heading" in line]
+    assert not [line for line in lines if line.startswith("# Not found: ID,")]
+    layout = tomllib.loads(result.output)["layout"]
+    assert layout["Next steps"]["By when"] == "When"
+
+
+def test_a_team_sheet_without_an_id_column_has_its_rows_numbered(tmp_path: Path) -> None:
+    """Read through the suggested layout, Family and Worries (no ID columns) get P1, P2 ...
+    and D1 ... in row order, with no problem asking for an ID column."""
+    workbook = _family_worries_plan(tmp_path / "team.xlsx")
+    layout_file = tmp_path / "layout.toml"
+    suggested = CliRunner().invoke(cli, ["layout", "suggest", str(workbook)]).output
+    layout_file.write_text(suggested, encoding="utf-8")
+    raw = apply_layout(read_workbook(workbook), load_layout(layout_file))
+    sheets = {sheet.title: sheet for sheet in raw.sheets}
+    people, dangers = sheets["People"], sheets["Danger statements"]
+    id_column = next(
+        c for (r, c), v in people.cells.items() if r == 1 and str(v).rstrip("*") == "ID"
+    )
+    assert people.cells[(2, id_column)] == "P1"
+    danger_id = next(
+        c for (r, c), v in dangers.cells.items() if r == 1 and str(v).rstrip("*") == "ID"
+    )
+    assert dangers.cells[(2, danger_id)] == "D1"
+    assert raw.origin_of("People", f"{chr(64 + id_column)}2") is not None
+    problems = validate(raw, today=EXAMPLE_TODAY).problems
+    assert not [p for p in problems if p.code == codes.WB016 and " ID" in p.message]

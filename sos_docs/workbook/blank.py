@@ -34,11 +34,17 @@ from sos_docs.workbook.schema import Column, ColumnKind, Question, Sheet
 __all__ = [
     "DATA_LAST_ROW",
     "DATE_FORMAT",
+    "ChoiceLists",
+    "add_validation",
     "build_workbook",
+    "describe",
+    "input_message",
     "mark_printed_pages",
     "save_new_workbook",
+    "set_up_printing",
     "write_blank_workbook",
     "write_example_workbook",
+    "write_table",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,13 +73,7 @@ WORKBOOK_TITLE = "Signs of Safety mapping workbook"
 WORKBOOK_SUBJECT = "The Signs of Safety map of one family, for sos-docs to make the paperwork"
 EXAMPLE_LIMIT = 60  # characters of an example value shown in a note
 EXAMPLE_DATE = "19/05/2025"
-# The sheets other sheets point into, and the prefix of their IDs (C1, P1, D1, G1).
-ID_PREFIXES = {
-    schema.CHILDREN.name: "C",
-    schema.PEOPLE.name: "P",
-    schema.DANGER_STATEMENTS.name: "D",
-    schema.SAFETY_GOALS.name: "G",
-}
+ID_PREFIXES = schema.ID_PREFIXES  # C1, P1, D1, G1
 WORKBOOK_RULE_PREFIXES = ("WB", "SOS")  # the codes that are rules of the workbook
 
 BOLD = Font(bold=True)
@@ -146,7 +146,7 @@ def build_workbook(
         if contract.key_value:
             _write_case(sheet, contract, _case_values(case), lists)
         else:
-            _write_table(sheet, contract, rows.get(contract.name, []), lists)
+            write_table(sheet, contract, rows.get(contract.name, []), lists)
     if example:
         example_case.place_pictures(book, rows)
     lists.write_into(book)
@@ -501,8 +501,8 @@ def _write_case(sheet: Worksheet, contract: Sheet, values: Row, lists: ChoiceLis
         label.font = BOLD
         label.alignment = Alignment(vertical="top")
         _write_value(_cell(sheet, row, 2), column, values.get(column.name), wrap=True)
-        _write_note(_cell(sheet, row, 3), _input_message(contract, column))
-        _add_validation(sheet, contract, column, f"B{row}", lists)
+        _write_note(_cell(sheet, row, 3), input_message(contract, column))
+        add_validation(sheet, contract, column, f"B{row}", lists)
     fit_case_rows(sheet)
 
 
@@ -545,9 +545,19 @@ def _write_note(cell: Cell, note: str) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _write_table(
-    sheet: Worksheet, contract: Sheet, rows: Iterable[Row], lists: ChoiceLists
+def write_table(
+    sheet: Worksheet,
+    contract: Sheet,
+    rows: Iterable[Row],
+    lists: ChoiceLists,
+    *,
+    id_lists: bool = True,
 ) -> None:
+    """A table sheet: its header row, each column's note and check, then `rows`.
+
+    Without `id_lists` (a sheet beside a one-page map, which has no ID sheets) a column of IDs
+    or names gets no drop-down.
+    """
     fill = _header_fill(contract.question)
     for index, column in enumerate(contract.columns, start=1):
         letter = get_column_letter(index)
@@ -556,7 +566,7 @@ def _write_table(
         header.font, header.fill = BOLD, fill
         header.alignment = Alignment(wrap_text=True, vertical="center")
         cells = f"{letter}{DATA_FIRST_ROW}:{letter}{DATA_LAST_ROW}"
-        _add_validation(sheet, contract, column, cells, lists)
+        add_validation(sheet, contract, column, cells, lists, id_lists=id_lists)
     _show_missing_required(sheet, contract)
     _rule_rows(sheet, contract)
     sheet.freeze_panes = f"A{DATA_FIRST_ROW}"
@@ -634,13 +644,24 @@ def _header_fill(question: Question) -> PatternFill:
 # Excel data validation: drop-downs, numbers, dates and the notes shown on each cell
 
 
-def _add_validation(
-    sheet: Worksheet, contract: Sheet, column: Column, cells: str, lists: ChoiceLists
+def add_validation(
+    sheet: Worksheet,
+    contract: Sheet,
+    column: Column,
+    cells: str,
+    lists: ChoiceLists,
+    *,
+    id_lists: bool = True,
+    prompt: str = "",
 ) -> None:
-    """Every value cell gets a note (what to type, an example, required or not) and any check."""
-    validation = _validation_for(column, lists)
+    """Every value cell gets a note (what to type, an example, required or not) and any check.
+
+    `prompt` replaces the column's own note; without `id_lists` a column of IDs or names
+    offers no drop-down (the sheets it would list are not in the workbook).
+    """
+    validation = _validation_for(column, lists, id_lists=id_lists)
     validation.promptTitle = _title(column)
-    validation.prompt = _input_message(contract, column)
+    validation.prompt = prompt[:PROMPT_LIMIT] if prompt else input_message(contract, column)
     validation.showInputMessage = True
     if validation.type is not None:
         validation.errorTitle = _title(column)
@@ -674,7 +695,7 @@ def _error_style(column: Column) -> tuple[ErrorStyle, bool]:
     return ("warning" if column.several else "stop"), True
 
 
-def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation:
+def _validation_for(column: Column, lists: ChoiceLists, *, id_lists: bool = True) -> DataValidation:
     """The check Excel applies as people type; a free-text column gets a note and no check."""
     if column.kind is ColumnKind.CHOICE:
         return DataValidation(type="list", formula1=lists.formula(column.choices), allow_blank=True)
@@ -690,7 +711,7 @@ def _validation_for(column: Column, lists: ChoiceLists) -> DataValidation:
             formula2=LATEST_DATE,
             allow_blank=True,
         )
-    if (source := _drop_down_source(column)) is not None:
+    if id_lists and (source := _drop_down_source(column)) is not None:
         return DataValidation(type="list", formula1=source, allow_blank=True)
     return DataValidation(allow_blank=True)
 
@@ -710,7 +731,7 @@ def _whole_number_validation(column: Column) -> DataValidation:
     )
 
 
-def _input_message(contract: Sheet, column: Column) -> str:
+def input_message(contract: Sheet, column: Column) -> str:
     """The note shown when someone clicks a cell: required or not, what to type, an example."""
     what = " ".join(filter(None, (column.help, _what_to_type(contract, column))))
     parts = [_column_need(column), what, _list_note(column)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import get_column_letter
 
+from sos_docs.config import layout_table, toml_key, toml_string
 from sos_docs.model import CellValue, RawSheet, RawWorkbook
 from sos_docs.workbook import schema
 from sos_docs.workbook.cells import as_text, is_blank
@@ -67,7 +68,28 @@ FIELD_WORDS: Mapping[str, str] = {
     "mapped on": "Mapping date",
     "date mapped": "Mapping date",
 }
+# Plain words whose field depends on the sheet they head: "What" is a next step's action but
+# a harm's what happened; "When" a next step's by when but a harm's date.
+SHEET_FIELD_WORDS: Mapping[str, Mapping[str, str]] = {
+    schema.NEXT_STEPS.name: {
+        "what": "Action",
+        "what needs to happen": "Action",
+        "step": "Action",
+        "when": "By when",
+        "by": "By when",
+    },
+    schema.HARM.name: {"what": "What happened", "worry": "What happened", "when": "Date"},
+    schema.DANGER_STATEMENTS.name: {
+        "worry": "Statement",
+        "what": "Statement",
+        "danger": "Statement",
+    },
+    schema.SAFETY_GOALS.name: {"what": "Goal", "safety goal": "Goal"},
+    schema.COMPLICATING_FACTORS.name: {"what": "Factor", "worry": "Factor"},
+    schema.GREY_AREAS.name: {"what": "Question or unknown", "question": "Question or unknown"},
+}
 CLOSE_ENOUGH = 0.8
+GUESS = "  # a guess: check it"
 HEADER_ROWS_SEARCHED = schema.HEADER_SEARCH_ROWS * 2
 
 
@@ -114,6 +136,7 @@ class SheetGuess:
     fields: list[tuple[str, str, str]] = field(default_factory=list)  # (field, target, how)
     unplaced: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    numbered: bool = False  # no ID column: team_layout.py numbers the rows
 
 
 def suggest_layout(raw: RawWorkbook) -> str:
@@ -126,7 +149,7 @@ def suggest_layout(raw: RawWorkbook) -> str:
         "# Keep it as layout.toml beside the folder's sos-docs.toml, or paste it into that file.",
     ]
     for title in unplaced_sheets:
-        lines.append(f"# Not placed: your sheet {_toml_string(title)} (no standard sheet fits).")
+        lines.append(f"# Not placed: your sheet {toml_string(title)} (no standard sheet fits).")
     for contract in schema.SHEETS:
         if contract.required and contract.name not in guesses:
             lines.append(f"# Not found: the {contract.name} sheet, which every workbook needs.")
@@ -172,6 +195,23 @@ def _field_names(contract: schema.Sheet) -> dict[str, tuple[str, ...]]:
     return {c.name: (c.name, *c.aliases) for c in contract.columns}
 
 
+def _field_words(contract: schema.Sheet) -> dict[str, str]:
+    """The words teams use for fields, those of this sheet first."""
+    return {**FIELD_WORDS, **SHEET_FIELD_WORDS.get(contract.name, {})}
+
+
+def _missing(contract: schema.Sheet, placed: set[str]) -> list[str]:
+    """The required fields not placed; an ID column is not needed where the rows are numbered
+    in order (workbook/team_layout.py)."""
+    return [
+        c.name
+        for c in contract.columns
+        if c.required
+        and c.name not in placed
+        and not (c.field == "id" and contract.name in schema.ID_PREFIXES)
+    ]
+
+
 def _guess_labels(guess: SheetGuess) -> None:
     """Case labels anywhere on the sheet, each with its value in the cell to its right."""
     names = _field_names(guess.contract)
@@ -179,13 +219,13 @@ def _guess_labels(guess: SheetGuess) -> None:
     for _spot, value in sorted(guess.team.cells.items()):
         if not isinstance(value, str) or not value.strip():
             continue
-        found = match(value, names, FIELD_WORDS)
+        found = match(value, names, _field_words(guess.contract))
         if found is None or found.name in placed:
             continue
         placed.add(found.name)
         if found.how != "usual":
             guess.fields.append((found.name, value.strip(), found.how))
-    guess.missing = [c.name for c in guess.contract.columns if c.required and c.name not in placed]
+    guess.missing = _missing(guess.contract, placed)
 
 
 def _guess_headings(guess: SheetGuess) -> None:
@@ -196,7 +236,7 @@ def _guess_headings(guess: SheetGuess) -> None:
         rows.setdefault(row, {})[column] = value
     best: tuple[int, int, dict[int, Guess]] = (0, 1, {})
     for number in sorted(rows)[:HEADER_ROWS_SEARCHED]:
-        found = _row_guesses(rows[number], names)
+        found = _row_guesses(rows[number], names, _field_words(guess.contract))
         if len(found) > best[0]:
             best = (len(found), number, found)
     _count, header, found = best
@@ -212,46 +252,45 @@ def _guess_headings(guess: SheetGuess) -> None:
         placed.add(one.name)
         if one.how != "usual":
             guess.fields.append((one.name, as_text(value).strip(), one.how))
-    guess.missing = [c.name for c in guess.contract.columns if c.required and c.name not in placed]
+    guess.missing = _missing(guess.contract, placed)
+    guess.numbered = guess.contract.name in schema.ID_PREFIXES and not any(
+        c.field == "id" and c.name in placed for c in guess.contract.columns
+    )
 
 
 def _row_guesses(
-    cells: Mapping[int, CellValue], names: Mapping[str, Iterable[str]]
+    cells: Mapping[int, CellValue], names: Mapping[str, Iterable[str]], words: Mapping[str, str]
 ) -> dict[int, Guess]:
     """Each cell of a row matched to a field, each field once (the leftmost)."""
     found: dict[int, Guess] = {}
     for column, value in sorted(cells.items()):
         if is_blank(value):
             continue
-        one = match(as_text(value), names, FIELD_WORDS)
+        one = match(as_text(value), names, words)
         if one is not None and all(g.name != one.name for g in found.values()):
             found[column] = one
     return found
 
 
 def _sheet_lines(guess: SheetGuess) -> list[str]:
-    lines = [f"[layout.{_toml_key(guess.contract.name)}]"]
-    said = {"usual": "", "folded": "", "word": "", "close": "  # a guess: check it"}
-    lines.append(f"sheet = {_toml_string(guess.team.title)}{said[guess.how]}")
+    lines = [layout_table(guess.contract.name)]
+    said = {"usual": "", "folded": "", "word": "", "close": GUESS}
+    exact = schema.normalise_label(guess.team.title) == schema.normalise_label(guess.contract.name)
+    lines.append(f"sheet = {toml_string(guess.team.title)}{'' if exact else GUESS}")
     if guess.header_row is not None:
         lines.append(f"header_row = {guess.header_row}")
     for name, target, how in guess.fields:
-        lines.append(f"{_toml_key(name)} = {_toml_string(target)}{said[how]}")
+        lines.append(f"{toml_key(name)} = {toml_string(target)}{said[how]}")
     for heading in guess.unplaced:
         lines.append(f"# Not placed: your heading {heading}.")
+    if guess.numbered:
+        prefix = schema.ID_PREFIXES[guess.contract.name]
+        lines.append(
+            f"# No ID column: the rows are numbered {prefix}1, {prefix}2 ... in row order."
+        )
     for name in guess.missing:
         lines.append(
             f"# Not found: {name}, which every workbook needs. Add it to the sheet, or write "
-            f'{_toml_key(name)} = "your heading".'
+            f'{toml_key(name)} = "your heading".'
         )
     return lines
-
-
-def _toml_key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_string(name)
-
-
-def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
-    return f'"{escaped}"'

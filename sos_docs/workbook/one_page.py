@@ -175,6 +175,11 @@ _CHILDREN_LABELS = frozenset(
     {"children", "child", "child's name", "children's names", "child name", "names of children"}
 )
 _ONE_PAGE_CASE_ALIASES: Mapping[str, str] = {"date": "Mapping date", "worker": "Report author"}
+# A note after a case label saying when it is needed ("Recommendation (conferences)", as the
+# blank map writes it): the label is read without it.
+_LABEL_NOTE = re.compile(
+    r"\s*\((?:for |at |only at |only for )?(?:a )?conferences?(?: only)?\)\s*$", re.IGNORECASE
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -742,7 +747,7 @@ def read_case_block(sheet: RawSheet, top: int) -> CaseBlock:
     for row in range(1, top):
         for (text, column), value_cell in _pairs(sheet, row):
             label, value, where = _block_value(sheet, text, column, value_cell, row)
-            key = fold(label)
+            key = fold(_LABEL_NOTE.sub("", label))
             if key in _CHILDREN_LABELS or key in labels:
                 block.first_cell = block.first_cell or (row, column)
             if key in _CHILDREN_LABELS and value is not None:
@@ -807,9 +812,19 @@ def _standard_workbook(
     if people is not None and author is not None:
         bare = people.add(as_text(author[0]), CellOrigin(title, _a1(*author[1])), author=True)
         block.values["Report author"] = (bare, author[1])
+    author_cell = None
     if not has(schema.CASE):
-        builders.append(_case_sheet(block, scale, title))
+        case_sheet = _case_sheet(block, scale, title)
+        builders.append(case_sheet)
         sheet_origins["Case"] = block_origin
+        author_cell = next(
+            (
+                _a1(r, 2)
+                for (r, c), v in case_sheet.cells.items()
+                if c == 1 and v == "Report author"
+            ),
+            None,
+        )
     if not has(schema.CHILDREN):
         children = _children_sheet(block, title)
         children_names = [as_text(v) for (r, c), v in children.cells.items() if r > 1 and c == 2]
@@ -841,7 +856,7 @@ def _standard_workbook(
         shape=ONE_PAGE_SHAPE,
         origins=origins,
         sheet_origins=sheet_origins,
-        hints=_hints(title),
+        hints=_hints(title, author_cell=author_cell if people is not None else None),
         shape_problems=tuple(reading.problems),
     )
 
@@ -1174,13 +1189,30 @@ def _part_origin(reading: MapReading, part: str, title: str, fallback: CellOrigi
     return CellOrigin(title, _a1(*where)) if where else fallback
 
 
-def _hints(title: str) -> dict[str, str]:
-    """What a problem on each standard sheet (or of a code) means on a one-page map."""
+def _hints(title: str, *, author_cell: str | None) -> dict[str, str]:
+    """What a problem on each standard sheet (or of a code, or at a Case cell) means on a
+    one-page map: what to do on the map itself. `author_cell` is the Case cell of a report
+    author the map names (no People sheet beside it)."""
     on_map = f'(On the one-page map "{title}":'
-    return {
+
+    def under(label: str, question: str) -> str:
+        return f'{on_map} write them under the "{label}" label in the "{question}" column, one a line or one a cell.)'
+
+    hints = {
         "People": f"{on_map} write each person's relationship in brackets after their name, "
         'e.g. "Kerry Hartley (Mother)" or "Priya Nair (Health visitor, Northbrook Health)" '
         "for a professional, or add a People sheet to the workbook.)",
+        "Children": f'{on_map} type each child next to the "Children" label above the headings, '
+        'one a line (Alt+Enter), with their date of birth: "Mia Hartley (14/03/2017)", or an '
+        'unborn baby: "Baby Hartley (due 01/02/2027)".)',
+        "Harm": under("Harm", QUESTION_HEADINGS[WORRIED]),
+        "Danger statements": under("Danger statements", QUESTION_HEADINGS[WORRIED]),
+        "Complicating factors": under("Complicating factors", QUESTION_HEADINGS[WORRIED]),
+        "Grey areas": f'{on_map} write them under the "Grey areas" label below the three '
+        "columns, one a cell.)",
+        "Working well": f'{on_map} write what is working well under the "Existing safety" or '
+        f'"Strengths" label in the "{QUESTION_HEADINGS[WORKING_WELL]}" column, one a line or '
+        "one a cell.)",
         "Next steps": f'{on_map} write each next step as "what - who - by 12/03/2027", or put '
         "who and by when in the cells beside it.)",
         "Case": f'{on_map} add the value to the case block above the headings, e.g. "Case '
@@ -1189,9 +1221,19 @@ def _hints(title: str) -> dict[str, str]:
         "as a grid with a Reason column.)",
         "Safety goals": f"{on_map} put each safety goal on the same row as its danger statement, "
         "or in the same order.)",
-        codes.SOS106: f"{on_map} add a Child's views sheet to the workbook: the map has no "
-        "place for the children's own words.)",
+        codes.SOS106: f"{on_map} write what each child said or showed on the Child's views sheet "
+        "beside the map, a row for each child with their name as on the map; a workbook without "
+        "one can take the sheet from `sos-docs new-workbook`.)",
+        codes.SOS206: f'{on_map} add a row to the scale grid under "Scale": the name, the score '
+        "under Overall or a danger statement, and why; for a score by or about a child, their "
+        'name in the Child column. On a list scale, write "Name: 6 - why".)',
     }
+    if author_cell is not None:
+        hints[f"Case!{author_cell}"] = (
+            f'{on_map} type the report author\'s name next to the "Report author" label, as you '
+            "write names on the map: the map has no People sheet, so no ID is needed.)"
+        )
+    return hints
 
 
 def _a1(row: int, column: int) -> str:

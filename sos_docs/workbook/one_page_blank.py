@@ -18,6 +18,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -29,6 +31,8 @@ from sos_docs.workbook.cells import format_date
 from sos_docs.workbook.one_page import QUESTION_HEADINGS, WORKING_WELL, WORRIED
 
 __all__ = [
+    "BLANK_CASE_LABELS",
+    "CONFERENCE_NOTE",
     "MAP_REPLACES",
     "MAP_SHEET",
     "build_one_page",
@@ -74,6 +78,9 @@ CASE_LABELS = (
     "Manager role",
     "Manager approved on",
 )
+# Every case value the rules can ask for, in the order a practitioner fills them in; those
+# asked for only at a conference are marked so on the map (`CONFERENCE_NOTE`, read off again
+# by workbook/one_page.py). Format 2 says the same rules apply as to the standard blank.
 BLANK_CASE_LABELS = (
     "Case reference",
     "Meeting type",
@@ -83,7 +90,46 @@ BLANK_CASE_LABELS = (
     "Author role",
     "Author agency",
     "Reason for report",
+    "Recommendation",
+    "Category of harm",
+    "Shared with parents on",
+    "Not shared because",
+    "Words and pictures agreed by parents",
+    "Report date",
+    "Manager name",
+    "Manager role",
+    "Manager approved on",
+    "Format",
     "Children",
+)
+CONFERENCE_ONLY = frozenset(
+    {
+        "Meeting date",
+        "Recommendation",
+        "Category of harm",
+        "Shared with parents on",
+        "Not shared because",
+        "Words and pictures agreed by parents",
+        "Report date",
+        "Manager name",
+        "Manager role",
+        "Manager approved on",
+    }
+)
+CONFERENCE_NOTE = " (conferences)"
+CHILDREN_LABEL = "Children"
+# The notes a case value shows where the map says it differently from the Case sheet.
+MAP_PROMPTS = {
+    "Report author": "Required. Your name, as you write names on the map (the map needs no "
+    "People sheet), e.g. Ada Okafor. Your role and agency go in the two rows below.",
+    CHILDREN_LABEL: "Required. Each child's name and date of birth, one a line (Alt+Enter): "
+    "Mia Hartley (14/03/2017). An unborn baby: Baby Hartley (due 01/02/2027). Their own "
+    "words go on the Child's views sheet.",
+}
+CHILDS_VIEWS = "Child's views"
+CHILD_PROMPT = (
+    "Required. Which child: their name as written next to Children on the map, e.g. Mia "
+    "Hartley. One row for each child who is born, with what they said or showed."
 )
 COLUMN_WIDTH = 48
 SCORE_COLUMN_WIDTH = 10
@@ -134,13 +180,7 @@ def build_one_page(
     a cell of its own, one under the other. `marking` tops every printed page.
     """
     if not example:
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = MAP_SHEET
-        _write_map(sheet, dict.fromkeys(BLANK_CASE_LABELS), {}, MapStyle(blank=True))
-        blank.mark_printed_pages(sheet, marking)
-        return book
+        return _blank_map(marking)
     case, rows = example_case.rows_for(today or dt.date.today())
     book = blank.build_workbook(example=True, today=today or dt.date.today(), marking=marking)
     for name in (*MAP_REPLACES, schema.INSTRUCTIONS_SHEET):
@@ -150,6 +190,33 @@ def build_one_page(
     style = MapStyle(blank=False, per_cell=one_item_per_cell)
     _write_map(sheet, _example_case(case, rows), rows, style)
     blank.mark_printed_pages(sheet, marking)
+    return book
+
+
+def _blank_map(marking: str) -> Workbook:
+    """The blank map as an Excel form (notes and drop-downs on the case values), with a
+    Child's views sheet beside it for the children's own words, which the map has no place for.
+    """
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = MAP_SHEET
+    case: dict[str, object] = dict.fromkeys(BLANK_CASE_LABELS)
+    case[schema.CASE.column("format_version").name] = schema.FORMAT_VERSION
+    _write_map(sheet, case, {}, MapStyle(blank=True))
+    blank.mark_printed_pages(sheet, marking)
+    views = book.create_sheet(CHILDS_VIEWS)
+    contract = next(s for s in schema.SHEETS if s.name == CHILDS_VIEWS)
+    views.sheet_properties.tabColor = schema.TAB_COLOURS[contract.question]
+    lists = blank.ChoiceLists()
+    blank.write_table(views, contract, [], lists, id_lists=False)
+    for check in views.data_validations.dataValidation:
+        if check.promptTitle == contract.column("child").name:
+            check.prompt = CHILD_PROMPT
+    blank.set_up_printing(views, marking)
+    lists.write_into(book)
+    blank.describe(book)
+    book.security = WorkbookProtection(lockStructure=True)  # as the standard blank
     return book
 
 
@@ -188,12 +255,15 @@ def _write_map(
     sheet["A1"] = "Signs of Safety mapping"
     sheet["A1"].font = Font(bold=True, size=16)
     row = 2
+    lists = blank.ChoiceLists()
     for label, value in case.items():
-        sheet.cell(row, 1, label).font = Font(bold=True)
+        shown = f"{label}{CONFERENCE_NOTE}" if style.blank and label in CONFERENCE_ONLY else label
+        sheet.cell(row, 1, shown).font = Font(bold=True)
         cell = sheet.cell(row, 2, value)  # type: ignore[call-overload]
         if isinstance(value, dt.date):
             cell.number_format = blank.DATE_FORMAT
         cell.alignment = WRAP
+        _add_case_check(sheet, label, row, lists)
         row += 1
     row += 1
     question_row = row
@@ -218,6 +288,21 @@ def _write_map(
     sheet.page_setup.fitToHeight = 1  # the map is one page, as on paper
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_options.gridLines = True
+
+
+def _add_case_check(sheet: Worksheet, label: str, row: int, lists: blank.ChoiceLists) -> None:
+    """The note (and any drop-down or date check) the Case sheet's cell for `label` has."""
+    cell = f"B{row}"
+    if label == CHILDREN_LABEL:
+        check = DataValidation(allow_blank=True, showInputMessage=True)
+        check.promptTitle, check.prompt = CHILDREN_LABEL, MAP_PROMPTS[CHILDREN_LABEL]
+        check.add(cell)
+        sheet.add_data_validation(check)
+        return
+    column = next((c for c in schema.CASE.columns if c.name == label), None)
+    if column is not None:
+        prompt = MAP_PROMPTS.get(label, "")
+        blank.add_validation(sheet, schema.CASE, column, cell, lists, id_lists=False, prompt=prompt)
 
 
 def _fit_row_heights(sheet: Worksheet) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from sos_docs import codes, model
 from sos_docs.model import Problem
+from sos_docs.wording import with_article
 from sos_docs.workbook import schema
 from sos_docs.workbook.cells import fold_choice, long_date, quote
 from sos_docs.workbook.rules import (
@@ -103,7 +104,7 @@ def recommendation_fits_meeting(book: Book) -> Iterator[Problem]:
                 row.sheet,
                 row.cell("recommendation"),
                 f"{whose} is {quote(chosen)}, which continues or ends a plan at a review, but "
-                f"this is a {book.meeting_type.lower()}. Choose one of: "
+                f"this is {with_article(book.meeting_type.lower())}. Choose one of: "
                 f"{_one_of(schema.INITIAL_RECOMMENDATIONS)}.",
             )
 
@@ -165,8 +166,8 @@ def decisions_only_at_conferences(book: Book) -> Iterator[Problem]:
             codes.SOS212,
             row.sheet,
             row.cell(filled[0]),
-            f"{whose}{labels} {'is' if len(filled) == 1 else 'are'} filled in, but a "
-            f"{book.meeting_type.lower()} makes no recommendation for a plan, so "
+            f"{whose}{labels} {'is' if len(filled) == 1 else 'are'} filled in, but "
+            f"{with_article(book.meeting_type.lower())} makes no recommendation for a plan, so "
             f"{'it is' if len(filled) == 1 else 'they are'} not used in the record. Clear "
             f"{'it' if len(filled) == 1 else 'them'}, or change the Meeting type if this is a "
             "conference.",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sos_docs import codes, model
 from sos_docs.model import PersonRef, Problem
+from sos_docs.wording import with_article
 from sos_docs.workbook import schema
 from sos_docs.workbook.cells import long_date, quote
 from sos_docs.workbook.schema import (
@@ -300,7 +301,7 @@ def conference_values(book: Book) -> Iterator[Problem]:
                 codes.WB004,
                 case.sheet,
                 case.cell(name),
-                f"{column.name} is empty, but a {case.text('meeting_type').lower()} needs it. "
+                f"{column.name} is empty, but {with_article(case.text('meeting_type').lower())} needs it. "
                 f'Fill it in next to the "{column.name}" label{own}.',
             )
 
@@ -523,7 +524,7 @@ def _no_category(row: Row, recommendation: str, name: str) -> Problem:
         codes.SOS107,
         row.sheet,
         row.cell("category_of_harm"),
-        f"{whose} is a {recommendation.lower()} but Category of harm is empty. Fill it in"
+        f"{whose} is {with_article(recommendation.lower())} but Category of harm is empty. Fill it in"
         f"{where}. Choose one of: {choices}.",
     )
 

@@ -819,6 +819,13 @@ SHEETS: tuple[Sheet, ...] = (
 )
 INSTRUCTIONS_SHEET = "Instructions"
 HEADER_SEARCH_ROWS = 10
+# The sheets other sheets point into, and the prefix of their IDs (C1, P1, D1, G1).
+ID_PREFIXES = {
+    CHILDREN.name: "C",
+    PEOPLE.name: "P",
+    DANGER_STATEMENTS.name: "D",
+    SAFETY_GOALS.name: "G",
+}
 
 
 def normalise_label(text: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, get_column_letter
 
 from sos_docs import codes
+from sos_docs.config import layout_table, toml_key
 from sos_docs.errors import ConfigError
 from sos_docs.model import (
     CellOrigin,
@@ -91,12 +92,12 @@ def plan_layout(layout: TeamLayout) -> tuple[SheetPlan, ...]:
         if earlier is not None:
             raise ConfigError(
                 f"{_at(layout, entry.line)}: the layout names the {contract.name} sheet twice "
-                f"(as [layout.{earlier.entry.name}], line {earlier.entry.line}, and as "
-                f"[layout.{entry.name}]). Keep one of the two."
+                f"(as {layout_table(earlier.entry.name)}, line {earlier.entry.line}, and as "
+                f"{layout_table(entry.name)}). Keep one of the two."
             )
         if contract.key_value and entry.header_row is not None:
             raise ConfigError(
-                f"{_at(layout, entry.line)}: [layout.{entry.name}] has a header_row, but the "
+                f"{_at(layout, entry.line)}: {layout_table(entry.name)} has a header_row, but the "
                 f"{contract.name} sheet is labels and values, not a table. Delete the header_row "
                 'line; give each value\'s label, or its cell such as "C4".'
             )
@@ -113,7 +114,7 @@ def _contract_named(entry: LayoutSheet, layout: TeamLayout) -> schema.Sheet:
             return contract
     names = [contract.name for contract in schema.SHEETS]
     raise ConfigError(
-        f"{_at(layout, entry.line)}: [layout.{entry.name}] names a sheet the mapping workbook "
+        f"{_at(layout, entry.line)}: {layout_table(entry.name)} names a sheet the mapping workbook "
         f"does not have.{_nearest(entry.name, names)} The sheets are: {', '.join(names)}. Use "
         "the workbook's name for the sheet after layout. and put your own sheet's title in "
         'sheet = "...".'
@@ -131,7 +132,7 @@ def _column_named(
         column.name for column in contract.columns if column.kind is not schema.ColumnKind.PICTURE
     ]
     raise ConfigError(
-        f"{_at(layout, item.line)}: {item.name!r} in [layout.{entry.name}] is not a field of the "
+        f"{_at(layout, item.line)}: {item.name!r} in {layout_table(entry.name)} is not a field of the "
         f"{contract.name} sheet.{_nearest(item.name, [*names, 'sheet', 'header_row'])} Its fields "
         f"are: {', '.join(names)}. Write the field's name on the left and your own heading on "
         'the right, such as Name = "Full name".'
@@ -149,14 +150,14 @@ def _place(
     if as_column is not None:
         if contract.key_value:
             raise ConfigError(
-                f"{_at(layout, item.line)}: {item.name} in [layout.{entry.name}] gives a column, "
+                f"{_at(layout, item.line)}: {item.name} in {layout_table(entry.name)} gives a column, "
                 f"but the {contract.name} sheet is labels and values. Give the value's cell, "
                 'such as "C4", or the label beside it.'
             )
         number = _column_number(as_column.group(1))
         if number is None:
             raise ConfigError(
-                f"{_at(layout, item.line)}: {target!r} for {item.name} in [layout.{entry.name}] "
+                f"{_at(layout, item.line)}: {target!r} for {item.name} in {layout_table(entry.name)} "
                 "is not a column: write the column's letters as Excel shows them, such as "
                 '"column D" (A to XFD).'
             )
@@ -172,7 +173,7 @@ def _place(
                 else 'write a cell as Excel shows it, such as "C4" (column A to XFD, row from 1)'
             )
             raise ConfigError(
-                f"{_at(layout, item.line)}: {target!r} for {item.name} in [layout.{entry.name}] "
+                f"{_at(layout, item.line)}: {target!r} for {item.name} in {layout_table(entry.name)} "
                 f"is not a cell sos-docs can use: {fix}."
             )
         return FieldPlace(column, item, cell=cell)
@@ -187,13 +188,13 @@ def _check_each_once(
         for earlier in places[:index]:
             if earlier.column is place.column:
                 raise ConfigError(
-                    f"{_at(layout, place.entry.line)}: [layout.{entry.name}] names the field "
+                    f"{_at(layout, place.entry.line)}: {layout_table(entry.name)} names the field "
                     f"{place.column.name} twice (as {earlier.entry.name!r} on line "
                     f"{earlier.entry.line} and as {place.entry.name!r}). Keep one of the two."
                 )
             if _spot(earlier) == _spot(place):
                 raise ConfigError(
-                    f"{_at(layout, place.entry.line)}: [layout.{entry.name}] reads both "
+                    f"{_at(layout, place.entry.line)}: {layout_table(entry.name)} reads both "
                     f"{earlier.column.name} (line {earlier.entry.line}) and {place.column.name} "
                     f"from {place.entry.target!r}. Each field needs its own column or cell; "
                     "correct one of the two."
@@ -220,9 +221,9 @@ def _cell(reference: str) -> tuple[int, int] | None:
     return (row, column) if column is not None and 1 <= row <= MAX_ROW else None
 
 
-def _nearest(name: str, names: Iterable[str]) -> str:
+def _nearest(name: str, names: Iterable[str], count: int = SUGGESTIONS) -> str:
     by_fold = {schema.normalise_label(n): n for n in names}
-    close = difflib.get_close_matches(schema.normalise_label(name), list(by_fold), SUGGESTIONS, 0.5)
+    close = difflib.get_close_matches(schema.normalise_label(name), list(by_fold), count, 0.5)
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(by_fold[c]) for c in close) + "?"
@@ -347,6 +348,7 @@ def _reshape(raw: RawWorkbook, layout: TeamLayout) -> tuple[RawWorkbook, tuple[F
         origins={**raw.origins, **origins},
         sheet_origins={**raw.sheet_origins, **sheet_origins},
         shape_problems=(*raw.shape_problems, *problems),
+        layout_name=layout.source.name,
     )
     return reshaped, tuple(found)
 
@@ -359,15 +361,20 @@ def _is_standard(raw: RawWorkbook) -> bool:
 
 
 def _no_sheet_problem(plan: SheetPlan, raw: RawWorkbook, layout: TeamLayout) -> Problem:
+    """WB016 for a sheet the layout names that the workbook lacks: the layout's `sheet =` line,
+    the workbook's tabs and the nearest of them."""
     titles = ", ".join(f'"{sheet.title}"' for sheet in raw.sheets) or "none"
+    entry = plan.entry
+    nearest = _nearest(entry.sheet, [sheet.title for sheet in raw.sheets], 1)
     return codes.problem(
         codes.WB016,
-        plan.entry.sheet,
+        entry.sheet,
         None,
-        f'The layout ({_short_at(layout, plan.entry.line)}) says your "{plan.entry.sheet}" '
-        f"sheet holds the {plan.contract.name}, but this workbook has no sheet of that name. "
-        f'The sheets it has are: {titles}. Rename the tab to "{plan.entry.sheet}", or correct '
-        f"sheet = ... under [layout.{plan.entry.name}] in {layout.source.name}.",
+        f"The layout ({_short_at(layout, entry.sheet_line or entry.line)}) says your "
+        f'"{entry.sheet}" sheet holds the {plan.contract.name}, but this workbook has no sheet '
+        f"of that name.{nearest} The sheets it has are: {titles}. Rename the tab to "
+        f'"{entry.sheet}", or correct sheet = ... under {layout_table(entry.name)} in '
+        f"{layout.source.name}.",
     )
 
 
@@ -450,7 +457,7 @@ def _no_label_problem(
         message = (
             f'Your "{team.title}" sheet has no {column.name}, which every workbook needs. Add '
             f'the label "{column.name}" with the value in the cell to its right, or say where it '
-            f"is under [layout.{plan.entry.name}] in {layout.source.name}, such as "
+            f"is under {layout_table(plan.entry.name)} in {layout.source.name}, such as "
             f'"{column.name}" = "C4".'
         )
     return codes.problem(codes.WB016, team.title, None, message)
@@ -471,10 +478,18 @@ def _table(plan: SheetPlan, team: RawSheet, sheet: _Built, layout: TeamLayout) -
         sheet.origin(1, number, header, team_column)
     if columns:
         sheet.origin(1, 1, header, first)  # "a column is missing" points at the header row
+    numbered = _numbered_ids(plan, columns, sheet, team)
+    if numbered is not None:
+        sheet.cells[(1, numbered)] = plan.contract.column("id").header
+        sheet.origin(1, numbered, header, first)
     last = 1
-    for team_row in sorted(r for r in rows if r > header):
+    for count, team_row in enumerate(sorted(r for r in rows if r > header), start=1):
         row = team_row - header + 1
         last = row
+        if numbered is not None:
+            # The team's rows have no IDs: each is numbered by its order, as on a one-page map.
+            sheet.cells[(row, numbered)] = f"{schema.ID_PREFIXES[plan.contract.name]}{count}"
+            sheet.origin(row, numbered, team_row, first)
         for number, (_column, team_column) in enumerate(columns, start=1):
             sheet.origin(row, number, team_row, team_column)
             value = team.cells.get((team_row, team_column))
@@ -484,6 +499,25 @@ def _table(plan: SheetPlan, team: RawSheet, sheet: _Built, layout: TeamLayout) -
                 sheet.unseen[(row, number)] = team.unseen[(team_row, team_column)]
     _move_pictures(team, sheet, header, columns)
     return last
+
+
+def _numbered_ids(
+    plan: SheetPlan, columns: list[tuple[schema.Column, int]], sheet: _Built, team: RawSheet
+) -> int | None:
+    """The standard column for IDs numbered by row (P1, P2 ...) when the team's sheet has no
+    ID column and the layout names none; None when it has one (or the sheet has no IDs)."""
+    if not _numbers_rows(plan) or any(c.field == "id" for c, _n in columns):
+        return None
+    prefix = schema.ID_PREFIXES[plan.contract.name]
+    where = f"numbered by row: {prefix}1, {prefix}2 ..."
+    sheet.found.append(Found(sheet.name, plan.contract.column("id").name, team.title, where, True))
+    return len(columns) + 1
+
+
+def _numbers_rows(plan: SheetPlan) -> bool:
+    """True when the layout leaves a sheet's ID column out and its rows can be numbered."""
+    named = any(place.column.field == "id" for place in plan.places)
+    return plan.contract.name in schema.ID_PREFIXES and not named
 
 
 def _rows(team: RawSheet) -> dict[int, dict[int, CellValue]]:
@@ -539,6 +573,8 @@ def _columns(
         place = placed.get(column.field)
         number = _column_of(place, column, headings, taken)
         if number is None:
+            if place is None and column.field == "id" and _numbers_rows(plan):
+                continue  # numbered by row (_numbered_ids)
             if place is not None or column.required:
                 sheet.problems.append(
                     _no_heading_problem(plan, column, place, team, layout, header, first, headings)
@@ -588,14 +624,14 @@ def _no_heading_problem(
             f"The layout ({_short_at(layout, place.entry.line)}) says the {column.name} of the "
             f'{plan.contract.name} is under the heading "{place.entry.target}", but row {header} '
             f'of your "{team.title}" sheet has no such heading. Its headings are: {shown}. Put '
-            f"the heading back, or correct {place.entry.name} = ... under "
-            f"[layout.{plan.entry.name}] in {layout.source.name}."
+            f"the heading back, or correct {toml_key(place.entry.name)} = ... under "
+            f"{layout_table(plan.entry.name)} in {layout.source.name}."
         )
     else:
         message = (
             f'Your "{team.title}" sheet has no column for the {column.name} of the '
             f"{plan.contract.name}, which every workbook needs (row {header} holds the headings: "
-            f"{shown}). Add a column for it, or name yours under [layout.{plan.entry.name}] in "
+            f"{shown}). Add a column for it, or name yours under {layout_table(plan.entry.name)} in "
             f'{layout.source.name}, such as "{column.name}" = "Your heading".'
         )
     return codes.problem(codes.WB016, team.title, _a1(header, first), message)

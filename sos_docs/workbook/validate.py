@@ -167,7 +167,9 @@ def in_own_cells(problems: tuple[Problem, ...], raw: RawWorkbook) -> tuple[Probl
         _moved(
             found,
             raw.origin_of(found.sheet, found.cell),
-            raw.hints.get(found.code) or raw.hints.get(found.sheet or ""),
+            raw.hints.get(found.code)
+            or raw.hints.get(f"{found.sheet}!{found.cell}")
+            or raw.hints.get(found.sheet or ""),
         )
         for found in problems
     )
@@ -305,7 +307,7 @@ def _missing_sheets(
     findings: Findings,
     hidden: Mapping[str, list[RawSheet]],
 ) -> None:
-    titles = ", ".join(f'"{sheet.title}"' for sheet in raw.sheets) or "none"
+    titles = ", ".join(f'"{title}"' for title in raw.team_titles()) or "none"
     for contract in schema.SHEETS:
         if contract.required and contract.name in hidden and contract.name not in found:
             title = hidden[contract.name][0].title
@@ -323,9 +325,23 @@ def _missing_sheets(
                 contract.name,
                 None,
                 f'The workbook has no "{contract.name}" sheet. The sheets it has are: {titles}. '
-                f'Add a sheet named "{contract.name}" (copy it from a blank mapping workbook) '
-                "or rename the tab that holds it.",
+                + _how_to_add(contract.name, raw.layout_name),
             )
+
+
+def _how_to_add(name: str, layout_name: str) -> str:
+    """How to give the workbook a sheet it lacks: a new tab, or (read through a team layout)
+    the tab that holds it named in the layout."""
+    if layout_name:
+        return (
+            f'Add the sheet to the workbook (copy "{name}" from a blank mapping workbook), or, '
+            f"if one of your tabs holds it, add it to the layout in {layout_name}: "
+            f'[layout."{name}"] with sheet = "your tab\'s title".'
+        )
+    return (
+        f'Add a sheet named "{name}" (copy it from a blank mapping workbook) or rename the '
+        "tab that holds it."
+    )
 
 
 def read_sheet(contract: schema.Sheet, sheet: RawSheet | None, findings: Findings) -> Table:

@@ -236,13 +236,13 @@ def test_a_broken_map_is_marked_in_its_own_cells(tmp_path: Path) -> None:
 
 
 def test_the_blank_one_page_map_is_one_printable_sheet_asking_for_its_case(tmp_path: Path) -> None:
-    """`new-workbook --one-page` writes one landscape sheet; checked blank, each missing case
-    value is asked for at the cell beside its label."""
+    """`new-workbook --one-page` writes one landscape map (and a Child's views sheet beside it);
+    checked blank, each missing case value is asked for at the cell beside its label."""
     from sos_docs.workbook.one_page_blank import MAP_SHEET, write_one_page_workbook
 
     path = write_one_page_workbook(tmp_path / "blank.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == [MAP_SHEET]
+    assert book.sheetnames == [MAP_SHEET, "Child's views"]
     assert book[MAP_SHEET].page_setup.orientation == "landscape"
     result = check_workbook(path, today=TODAY)
     empty = [

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
+from sos_docs import model
 from sos_docs.model import Level
+from sos_docs.wording import with_article
 from sos_docs.workbook.rules import age_on
 from tests.support.builders import WorkbookBuilder
 from tests.support.problems import check, problems_with, the_problem, where
@@ -457,3 +460,48 @@ def test_labels_match_whole_words_only(tmp_path: Path) -> None:
         "Danger statements", 1, Statement="Leo could feel neglected when nobody sober is home."
     )
     assert check(book, tmp_path).problems == ()
+
+
+@pytest.mark.parametrize("meeting_type", sorted(model.CONFERENCE_MEETING_TYPES))
+def test_a_conference_value_message_names_its_meeting_with_the_right_article(
+    tmp_path: Path, meeting_type: str
+) -> None:
+    """ "an initial ...", "a review ...", "a pre-birth ...": the article fits each meeting type."""
+    book = WorkbookBuilder().set_case("Meeting type", meeting_type).set_case("Meeting date", None)
+    problem = the_problem(check(book, tmp_path), "WB004")
+    assert f"{with_article(meeting_type.lower())} needs it" in problem.message
+    assert " a initial" not in problem.message and " an pre" not in problem.message
+
+
+@pytest.mark.parametrize("meeting_type", sorted(model.MEETING_TYPES))
+def test_every_meeting_type_has_the_right_article_in_rule_messages(
+    tmp_path: Path, meeting_type: str
+) -> None:
+    """A review recommendation at a first conference (SOS111) and a recommendation at another
+    meeting (SOS212) name the meeting with "a" or "an" as its first sound needs."""
+    book = WorkbookBuilder().set_case("Meeting type", meeting_type)
+    book.set_case("Recommendation", "Continue child protection plan")
+    messages = [p.message for p in check(book, tmp_path).problems]
+    phrase = meeting_type.lower()
+    articles = [
+        found.casefold()
+        for message in messages
+        for found in re.findall(rf"\b(an?) {re.escape(phrase)}", message, re.IGNORECASE)
+    ]
+    assert articles or meeting_type == model.REVIEW_CONFERENCE
+    assert set(articles) <= {with_article(phrase).split()[0]}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("initial child protection conference", "an initial child protection conference"),
+        ("review child protection conference", "a review child protection conference"),
+        ("Other", "an Other"),
+        ("unborn baby", "an unborn baby"),
+        ("core group meeting", "a core group meeting"),
+    ],
+)
+def test_with_article_picks_a_or_an(phrase: str, expected: str) -> None:
+    """The article before a phrase is "an" before a vowel, else "a"."""
+    assert with_article(phrase) == expected

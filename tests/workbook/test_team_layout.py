@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import tomllib
 from pathlib import Path
 
 import docx
@@ -154,7 +156,8 @@ def test_a_sheet_the_workbook_lacks_names_the_layout_file_line_and_the_sheets(
     missing = [p for p in validation.problems if p.code == codes.WB016]  # type: ignore[attr-defined]
     assert [(p.sheet, p.cell) for p in missing] == [("Actions 2026", None)]
     message = missing[0].message
-    assert f"layout.toml, line {line_of(NEXT_STEPS_TABLE)}" in message
+    sheet_line = line_of('sheet = "Action plan"')
+    assert f"layout.toml, line {sheet_line})" in message
     assert '"Details", "Young people", "Family"' in message and '"Action plan"' in message
     assert codes.WB002 not in " ".join(errors)  # the layout's problem says it better
 
@@ -310,3 +313,53 @@ def test_a_workbook_in_no_shape_at_a_root_with_a_layout_says_all_three_were_trie
     message = result.problems[0].message
     assert "three shapes" in message and "layout.toml" in message
     assert '"Family"' in message and '"Action plan"' in message and '"Notes"' in message
+
+
+def test_a_misspelt_sheet_title_is_cited_at_its_sheet_line_with_the_nearest_tab(
+    tmp_path: Path,
+) -> None:
+    """`sheet = "Famly"` on line 2 of the layout: the problem cites line 2 and suggests "Family"."""
+    layout = layout_with(tmp_path, 'sheet = "Family"', 'sheet = "Famly"')
+    validation, _errors = read_team(TeamWorkbook().write(tmp_path / "team.xlsx"), layout)
+    missing = [p for p in validation.problems if p.code == codes.WB016]  # type: ignore[attr-defined]
+    assert [p.sheet for p in missing] == ["Famly"]
+    text = (tmp_path / "layout.toml").read_text(encoding="utf-8").splitlines()
+    sheet_line = next(n for n, line in enumerate(text, 1) if line.startswith('sheet = "Famly"'))
+    assert sheet_line != line_of("[layout.People]")
+    assert f"layout.toml, line {sheet_line})" in missing[0].message
+    assert "Did you mean 'Family'?" in missing[0].message
+
+
+def _suggested_toml(message: str) -> list[str]:
+    """Every layout table header and `field = ...` a message suggests writing."""
+    tables = re.findall(r"\[layout\.[^\]\n]*\]", message)
+    keys = re.findall(r"(?:correct|write|for example) ([^=\n]+?) = (?:\.\.\.|\")", message)
+    return [*tables, *(f'{key} = "x"' for key in keys)]
+
+
+def test_every_layout_snippet_a_problem_suggests_is_valid_toml(tmp_path: Path) -> None:
+    """The tables and entries the layout's problems tell a person to write are TOML that
+    tomllib reads: a name with a space is quoted ([layout."Next steps"], "By when" = ...)."""
+    layout = layout_with(tmp_path, '"By when" = "Due date"', '"By when" = "Due on"')
+    path = TeamWorkbook().write(tmp_path / "team.xlsx")
+    messages = [p.message for p in read_team(path, layout)[0].problems]  # type: ignore[attr-defined]
+    layout = layout_with(tmp_path, 'sheet = "Action plan"', 'sheet = "Actions"')
+    messages += [p.message for p in read_team(path, layout)[0].problems]  # type: ignore[attr-defined]
+    snippets = [s for m in messages for s in _suggested_toml(m)]
+    assert '[layout."Next steps"]' in snippets
+    for snippet in snippets:
+        tomllib.loads(snippet)
+
+
+def test_every_toml_example_in_the_docs_is_valid_toml() -> None:
+    """Each ```toml block of the README and docs, and docs/examples/layout.toml, is TOML."""
+    project = DOCUMENTED_LAYOUT.parents[2]
+    tomllib.loads(DOCUMENTED_LAYOUT.read_text(encoding="utf-8"))
+    blocks = [
+        block
+        for page in (project / "README.md", *sorted((project / "docs").glob("*.md")))
+        for block in re.findall(r"```toml\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    ]
+    assert blocks
+    for block in blocks:
+        tomllib.loads(block)
