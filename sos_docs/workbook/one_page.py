@@ -846,10 +846,11 @@ def _standard_workbook(
     if people is not None:
         builders.append(people.builder)
         sheet_origins["People"] = people.first or sheet_origins["Scaling"]
+    rest = tuple(s for s in raw.sheets if s is not sheet)
+    builders = _beside_the_map(builders, rest, reading, sheet_origins)
     origins: dict[tuple[str, str], CellOrigin] = {}
     for builder in builders:
         origins.update(builder.origins)
-    rest = tuple(s for s in raw.sheets if s is not sheet)
     return RawWorkbook(
         raw.path_name,
         (*(b.sheet() for b in builders), *rest),
@@ -859,6 +860,46 @@ def _standard_workbook(
         hints=_hints(title, author_cell=author_cell if people is not None else None),
         shape_problems=tuple(reading.problems),
     )
+
+
+def _beside_the_map(
+    builders: list[SheetBuilder],
+    others: tuple[RawSheet, ...],
+    reading: MapReading,
+    sheet_origins: dict[str, CellOrigin],
+) -> list[SheetBuilder]:
+    """The map's sheets, less those a standard sheet beside the map holds instead.
+
+    A standard sheet beside the map (Harm, say, to use `Withhold from`, which the map cannot
+    say) is read when the map's own part is empty. When both hold rows, neither can be chosen
+    without losing what the other says (a row withheld on the sheet would still be shared from
+    the map), so it is a WB015 problem at the sheet beside the map.
+    """
+    kept: list[SheetBuilder] = []
+    for builder in builders:
+        contract = schema.SHEET_BY_NAME.get(builder.name)
+        names = schema.sheet_names_for(contract) if contract is not None else set()
+        beside = next(
+            (o for o in others if not o.hidden and schema.normalise_label(o.title) in names), None
+        )
+        if beside is None:
+            kept.append(builder)
+            continue
+        if builder.rows > 1:
+            reading.problems.append(
+                codes.problem(
+                    codes.WB015,
+                    beside.title,
+                    "A1",
+                    f'The map and the "{beside.title}" sheet beside it both hold '
+                    f"{builder.name.lower()}, so sos-docs cannot tell which to use (what is "
+                    "withheld on one would still be shared from the other). Keep them in one "
+                    f'place: move the map\'s items onto the "{beside.title}" sheet and leave '
+                    f"that part of the map empty, or delete the sheet.",
+                )
+            )
+        sheet_origins.pop(builder.name, None)  # the sheet beside the map speaks for itself
+    return kept
 
 
 def _case_sheet(block: CaseBlock, scale: ScaleReading, title: str) -> SheetBuilder:

@@ -817,6 +817,7 @@ SHEETS: tuple[Sheet, ...] = (
     BIRTH_PLAN,
     WORDS_AND_PICTURES,
 )
+SHEET_BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}
 INSTRUCTIONS_SHEET = "Instructions"
 HEADER_SEARCH_ROWS = 10
 # The sheets other sheets point into, and the prefix of their IDs (C1, P1, D1, G1).

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, get_column_letter
@@ -341,6 +341,7 @@ def _reshape(raw: RawWorkbook, layout: TeamLayout) -> tuple[RawWorkbook, tuple[F
         problems.extend(sheet.problems)
         found.extend(sheet.found)
     passed = tuple(sheet for sheet in raw.sheets if sheet.title not in used)
+    problems.extend(_beside_the_layout(plans, passed, used))
     reshaped = dataclasses.replace(
         raw,
         sheets=(*built, *passed),
@@ -351,6 +352,32 @@ def _reshape(raw: RawWorkbook, layout: TeamLayout) -> tuple[RawWorkbook, tuple[F
         layout_name=layout.source.name,
     )
     return reshaped, tuple(found)
+
+
+def _beside_the_layout(
+    plans: Iterable[SheetPlan], passed: Iterable[RawSheet], used: set[str]
+) -> Iterator[Problem]:
+    """WB016 for a standard sheet beside the team's sheet the layout reads in its place (a
+    "Harm" tab next to the "Concerns" the layout reads as Harm): one of them would be read and
+    the other silently not, and a row withheld on the unread one would be shared."""
+    found = {schema.normalise_label(title) for title in used}
+    read = [plan for plan in plans if schema.normalise_label(plan.entry.sheet) in found]
+    for sheet in passed:
+        if sheet.hidden or not sheet.cells:
+            continue
+        folded = schema.normalise_label(sheet.title)
+        plan = next((p for p in read if folded in schema.sheet_names_for(p.contract)), None)
+        if plan is None:
+            continue
+        yield codes.problem(
+            codes.WB016,
+            sheet.title,
+            "A1",
+            f'The layout reads {plan.contract.name} from your "{plan.entry.sheet}" sheet, so '
+            f'this "{sheet.title}" sheet is not read, and nothing on it is in any document '
+            "(nor withheld by it). Move its rows onto "
+            f'"{plan.entry.sheet}", or delete or rename this sheet.',
+        )
 
 
 def _is_standard(raw: RawWorkbook) -> bool:

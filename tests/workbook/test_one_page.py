@@ -320,3 +320,46 @@ def test_a_grid_child_column_says_which_child_a_score_is_about(tmp_path: Path) -
     assert [
         (s.child and s.child.name, s.danger_statement_id, s.reason) for s in result.case.scaling
     ] == [(None, "", "Two call-outs"), ("Mia Hartley", "D1", "She saw it")]
+
+
+def _with_harm_sheet(path: Path, *rows: list[object]) -> Path:
+    book = load_workbook(path)
+    harm = book.create_sheet("Harm")
+    harm.append(["Date", "What happened", "Withhold from"])
+    for row in rows:
+        harm.append(row)
+    book.save(path)
+    return path
+
+
+def test_harm_both_on_the_map_and_on_a_harm_sheet_beside_it_is_wb015_at_the_sheet(
+    tmp_path: Path,
+) -> None:
+    """Harm on the map and rows on a Harm sheet beside it: neither is chosen silently (a row
+    withheld on the sheet would be shared from the map); one WB015 at the sheet (an attacker
+    review found the sheet's rows silently ignored)."""
+    path = write_map(tmp_path / "m.xlsx", lines_map())
+    _with_harm_sheet(path, [None, "The police were called at night", "Family"])
+    result = check_workbook(path, today=TODAY)
+    found = [(p.code, p.sheet, p.cell) for p in result.problems if p.code == codes.WB015]
+    assert found == [(codes.WB015, "Harm", "A1")]
+    assert result.case is None
+
+
+def test_a_harm_sheet_beside_a_map_with_no_harm_is_read_with_what_it_withholds(
+    tmp_path: Path,
+) -> None:
+    """The map's Harm part left empty and the harm on a sheet beside it (to use Withhold from):
+    the sheet is read, withholding and all."""
+    rows = lines_map()
+    rows[11] = [None, *rows[11][1:]]  # the map's harm items gone, its label kept
+    path = write_map(tmp_path / "m.xlsx", rows)
+    _with_harm_sheet(
+        path,
+        [None, "Dad pushed Mum", None],
+        [None, "The police were called at night", "Family"],
+    )
+    result = check_workbook(path, today=TODAY)
+    assert result.case is not None, result.problems
+    harm = {h.what_happened: h.withheld_from for h in result.case.harm}
+    assert harm == {"Dad pushed Mum": (), "The police were called at night": ("Family",)}

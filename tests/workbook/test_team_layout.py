@@ -363,3 +363,18 @@ def test_every_toml_example_in_the_docs_is_valid_toml() -> None:
     assert blocks
     for block in blocks:
         tomllib.loads(block)
+
+
+def test_a_standard_sheet_beside_the_team_sheet_read_in_its_place_is_wb016(tmp_path: Path) -> None:
+    """A "Harm" tab beside the "Concerns" the layout reads as Harm is never silently unread (a
+    row withheld on it would be shared from "Concerns"): WB016 at that tab (found by an
+    attacker review)."""
+    path = TeamWorkbook().write(tmp_path / "team.xlsx")
+    book = load_workbook(path)
+    harm = book.create_sheet("Harm")
+    harm.append(["Date", "What happened", "Withhold from"])
+    harm.append([None, "The police were called at night", "Family"])
+    book.save(path)
+    validation, errors = read_team(path)
+    assert errors == [f"Harm!A1 {codes.WB016}"]
+    assert validation.case is None  # type: ignore[attr-defined]
