@@ -9,6 +9,7 @@ so `import sos_docs` stays quick for the command line.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,17 +57,17 @@ __all__ = [
 
 
 def check_workbook(
-    path: Path, config: Config = DEFAULT_CONFIG, today: dt.date | None = None
+    path: str | os.PathLike[str], config: Config = DEFAULT_CONFIG, today: dt.date | None = None
 ) -> Validation:
-    """Read and validate a workbook file: the case, or every problem found in it."""
+    """Read and validate a workbook file (a path or its name): the case, or every problem."""
     from sos_docs import pipeline
 
-    return pipeline.check_workbook(path, config, today)
+    return pipeline.check_workbook(Path(path), config, today)
 
 
 def process_workbook(
-    path: Path,
-    out_root: Path,
+    path: str | os.PathLike[str],
+    out_root: str | os.PathLike[str],
     config: Config = DEFAULT_CONFIG,
     kinds: tuple[DocumentKind, ...] | None = None,
     today: dt.date | None = None,
@@ -75,7 +76,7 @@ def process_workbook(
     """Check a workbook and, when it is valid, write its documents under `out_root`."""
     from sos_docs import pipeline
 
-    return pipeline.process_workbook(path, out_root, config, kinds, today, converter)
+    return pipeline.process_workbook(Path(path), Path(out_root), config, kinds, today, converter)
 
 
 def render_case(

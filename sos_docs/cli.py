@@ -195,7 +195,13 @@ CONFIG_OPTION = click.option(
     is_flag=True,
     help="A one-page map instead: the three questions on one printable sheet, the scale below.",
 )
-@CONFIG_OPTION
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="ROOT_OR_TOML",
+    help="A watched folder or a sos-docs.toml: its protective marking tops every printed page.",
+)
 def new_workbook(path: Path, stage: str | None, one_page: bool, config_file: Path | None) -> None:
     """Write a blank mapping workbook (format 2) to PATH."""
     from sos_docs.workbook.blank import write_blank_workbook
@@ -629,6 +635,13 @@ def _watch(
     }
     console_level = service_console_level(*verbosity(click.get_current_context()))
     with _user_errors():
+        if not roots and service_file is None and not create and not DEFAULT_ROOT.is_dir():
+            raise SosDocsError(
+                f"No folder to watch was named, and there is no {DEFAULT_ROOT}/ folder here "
+                "(the example folder of the sos-docs repository). Name the team's folder: "
+                f"`sos-docs watch /path/to/team-folder` (with --create to make a new one), or "
+                "run this in the repository to see the example."
+            )
         paths, workers_in_file = _watched_paths(roots, service_file)
         status = serve(
             paths,

@@ -872,3 +872,16 @@ def test_validate_never_loads_the_rendering_stack(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines()[-2:] == ["exit 0", "[]"], out.stdout + out.stderr
+
+
+def test_watch_outside_the_repository_without_a_folder_says_what_to_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sos-docs watch` where there is no watch_folder/ says to name the team's folder (it said
+    "does not exist: is the share mounted?", found by a new user's review)."""
+    monkeypatch.chdir(tmp_path)
+    code, output = run("watch", "--once")
+    assert code == 1
+    assert "No folder to watch was named" in output and "sos-docs watch /path/to" in output
+    assert "mounted" not in output
+    assert list(tmp_path.iterdir()) == []

@@ -83,3 +83,11 @@ def test_importing_the_package_does_not_load_the_pipeline() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_file_functions_take_a_plain_file_name_too(tmp_path: Path) -> None:
+    """`check_workbook("x.xlsx")` works as a Path does (it raised AttributeError on a str)."""
+    path = WorkbookBuilder().write(tmp_path / "case.xlsx")
+    assert sos_docs.check_workbook(str(path), today=EXAMPLE_TODAY).ok
+    outcome = sos_docs.process_workbook(str(path), str(tmp_path / "out"), today=EXAMPLE_TODAY)
+    assert outcome.ok and all(p.is_file() for p in outcome.documents)

@@ -265,7 +265,7 @@ def _state_lines(facts: PageFacts) -> list[str]:
     else:
         last = max(facts.heartbeats, key=lambda beat: beat.last_alive)
         line = (
-            f"The service is NOT running since {shown_time(last.last_alive)}"
+            f"The service has NOT been running since {shown_time(last.last_alive)}"
             f"{_why_stopped(last, now)}."
         )
     return [

@@ -264,7 +264,7 @@ def test_a_running_watcher_writes_the_page_and_the_instructions(
     assert any(n.startswith("reports/") and n.endswith(".docx") for n in names)
     assert "last checked the inbox at" in page.text
     stopped = parse(page_of(root))
-    assert "The service is NOT running since" in stopped.text
+    assert "The service has NOT been running since" in stopped.text
     assert "it was stopped on server" in stopped.text
     assert not any(root.inbox.glob(".*.tmp")) and not any(root.path.glob(".*.tmp"))
 
@@ -288,7 +288,7 @@ def test_the_page_in_a_real_browser_shows_the_same_facts(
     assert seen.title == parsed.title
     assert seen.links == parsed.links and len(seen.links) >= 5
     links_resolve(root.path, seen)
-    assert "The service is NOT running since" in seen.text
+    assert "The service has NOT been running since" in seen.text
     assert "Tea party.xlsx" in seen.text and "WB006 at Case!" in seen.text
     assert not seen.all("script")
 
@@ -318,7 +318,7 @@ def test_the_page_is_rewritten_every_minute_and_soon_after_a_job(tmp_path: Path)
 
 def test_a_page_left_by_a_crash_says_how_to_read_its_own_time(tmp_path: Path) -> None:
     """The running page names the time it was written and that more than 5 minutes means
-    stopped; the same folder read 6 minutes later says NOT running since that time."""
+    stopped; the same folder read 6 minutes later says it has NOT been running since that time."""
     root = make_root(tmp_path)
     clock = Clock()
     StatusPage(root, clock=clock).start()  # and then the process is killed: no stop
@@ -329,7 +329,7 @@ def test_a_page_left_by_a_crash_says_how_to_read_its_own_time(tmp_path: Path) ->
     ) in text
     later = T0 + STALE_AFTER + timedelta(seconds=1)
     stale = parse(page_html(read_page_facts(root, later)))
-    assert f"The service is NOT running since {shown_time(T0)}" in stale.text
+    assert f"The service has NOT been running since {shown_time(T0)}" in stale.text
     assert "has not written its heartbeat since then" in stale.text
     assert "SILENT: NOT running since" in stale.text
     fresh = parse(page_html(read_page_facts(root, T0 + STALE_AFTER)))
@@ -374,7 +374,10 @@ def test_several_hosts_each_have_a_heartbeat_and_a_silent_one_is_marked(tmp_path
     )
     page.stop()
     stopped = parse(page_of(root)).text
-    assert f"The service is NOT running since {shown_time(T0)}: it was stopped on server" in stopped
+    assert (
+        f"The service has NOT been running since {shown_time(T0)}: it was stopped on server"
+        in stopped
+    )
     assert f"stopped at {shown_time(T0)}" in stopped
 
 
@@ -583,7 +586,7 @@ def test_status_html_prints_the_page_as_of_now_and_writes_nothing(tmp_path: Path
     assert result.exit_code == 0, result.output
     page = parse(result.output)
     check_page_rules(page, result.output)
-    assert "The service is NOT running since" in page.text and "SILENT" in page.text
+    assert "The service has NOT been running since" in page.text and "SILENT" in page.text
     assert files_now() == before and len(before) > 10
 
 
