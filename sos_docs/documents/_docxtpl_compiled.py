@@ -13,6 +13,7 @@ fixing, listings, footnotes, headers and footers); run them after any upgrade of
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import html
 import io
@@ -173,7 +174,7 @@ def compile_template(
         ),
         picture_box=picture_box,
         document=document,
-        layout=package_layout(data, document),
+        layout=package_layout(data, document, _story(tpl.docx.part).next_id),
     )
 
 
@@ -374,7 +375,7 @@ class Layout:
     image_numbers: tuple[int | None, ...]
 
 
-def package_layout(data: bytes, document: Any) -> Layout | None:
+def package_layout(data: bytes, document: Any, body_next_id: int) -> Layout | None:
     """The template's layout, or None when it is unusual enough to be saved the plain way
     (no core properties, a header not in UTF-8, members python-docx names differently, a zip
     this module does not copy)."""
@@ -414,7 +415,8 @@ def package_layout(data: bytes, document: Any) -> Layout | None:
                 around[0][around[0].find(b"<w:document") :].decode("utf-8").split(">")[0]
             )
         ),
-        document=_story(document.part),
+        # python-docx numbers a new picture from the ids of the whole template, body included
+        document=dataclasses.replace(_story(document.part), next_id=body_next_id),
         stories=stories,
         core_member=core_rels[0].target_part.partname.membername,
         core=core_rels[0].target_part.element,
