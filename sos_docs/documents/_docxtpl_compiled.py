@@ -70,10 +70,12 @@ class SafeDocxTemplate(DocxTemplate):  # type: ignore[misc]
         return super().fix_tables(xml) if grids_need_fixing(tree) else tree
 
     def render_properties(self, context: Mapping[str, Any], jinja_env: object = None) -> None:
-        super().render_properties(context, jinja_env)
+        # docxtpl's render_properties, each value made plain text before python-docx sees it
+        env = jinja_env if isinstance(jinja_env, jinja2.Environment) else jinja2.Environment()
         props = self.docx.core_properties
         for name in _PROPERTIES:
-            setattr(props, name, plain_property(getattr(props, name) or ""))
+            rendered = env.from_string(getattr(props, name)).render(context)
+            setattr(props, name, plain_property(rendered))
 
 
 def plain_property(rendered: str) -> str:
@@ -81,9 +83,15 @@ def plain_property(rendered: str) -> str:
 
     The sandbox escapes every value for XML, as the body needs; a property is plain text
     (python-docx escapes it when saving), so the escapes are undone: "Leo's story", not
-    "Leo&#39;s story".
+    "Leo&#39;s story". A property holds at most 255 characters (Word's limit, which
+    python-docx enforces by refusing the document): a longer one (a 500-character case
+    reference as the subject) is shortened with an ellipsis.
     """
-    return html.unescape(rendered)
+    text = html.unescape(rendered)
+    return text if len(text) <= _PROPERTY_LIMIT else text[: _PROPERTY_LIMIT - 1] + "…"
+
+
+_PROPERTY_LIMIT = 255
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

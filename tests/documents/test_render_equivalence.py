@@ -231,6 +231,15 @@ def test_any_cell_text_gives_the_plain_renders_document(value: str, text_templat
     assert_same_document(text_template, {"x": value})
 
 
+def test_a_document_property_over_255_characters_is_shortened(text_template: Path) -> None:
+    """A 500-character value in the title is cut to Word's 255 characters with an ellipsis (it
+    made the document impossible to make), the same on both paths."""
+    context: dict[str, object] = {"x": "R" * 500}
+    title = docx.Document(io.BytesIO(sos_docs_render(text_template, context))).core_properties.title
+    assert title == "About " + "R" * 248 + "…"
+    assert_same_document(text_template, context)
+
+
 def test_a_template_without_document_properties_is_rendered_the_python_docx_way(
     text_template: Path, tmp_path: Path
 ) -> None:
