@@ -4,10 +4,17 @@ Everything sos-docs takes from docxtpl's and python-docx's internals is here, an
 DocxTemplate's `fix_tables`, `patch_xml`, `get_xml`, `get_headers_footers`, `get_part_xml`,
 `get_headers_footers_encoding`, `build_xml`, `build_headers_footers_xml`, `render_properties`,
 `render_footnotes`, `resolve_listing`, `current_rendering_part` and `docx._part`, and
-python-docx's part `_blob`. Written against docxtpl 0.20.2 and python-docx 1.2.0. The render
-equivalence tests of tests/test_fast_path.py compare every part of every document made this way
-with a plain docxtpl render, on the shipped templates and odd ones (tables whose grids need
-fixing, listings, footnotes, headers and footers); run them after any upgrade of either.
+python-docx's part `_blob`. Written against docxtpl 0.20.2 and python-docx 1.2.0.
+
+`FastRender` renders the same compiled parts straight onto the template's XML strings and
+writes the zip itself (`_docx_package`), giving pictures python-docx's part names,
+relationship ids and shape ids; from python-docx it takes the package's parts and
+relationships as opened, `CT_Inline.new_pic_inline`, `CT_Relationships`, `CT_Types`,
+`CoreProperties`, `PackURI` and `default_content_types`. The equivalence tests of
+tests/test_fast_path.py and tests/documents/test_render_equivalence.py compare every part of
+every document made these ways with a plain docxtpl render, on the shipped templates and odd
+ones (tables whose grids need fixing, listings, footnotes, headers and footers, pictures);
+run them after any upgrade of either.
 """
 
 from __future__ import annotations
