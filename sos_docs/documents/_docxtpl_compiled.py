@@ -4,15 +4,24 @@ Everything sos-docs takes from docxtpl's and python-docx's internals is here, an
 DocxTemplate's `fix_tables`, `patch_xml`, `get_xml`, `get_headers_footers`, `get_part_xml`,
 `get_headers_footers_encoding`, `build_xml`, `build_headers_footers_xml`, `render_properties`,
 `render_footnotes`, `resolve_listing`, `current_rendering_part` and `docx._part`, and
-python-docx's part `_blob`. Written against docxtpl 0.20.2 and python-docx 1.2.0. The render
-equivalence tests of tests/test_fast_path.py compare every part of every document made this way
-with a plain docxtpl render, on the shipped templates and odd ones (tables whose grids need
-fixing, listings, footnotes, headers and footers); run them after any upgrade of either.
+python-docx's part `_blob`. Written against docxtpl 0.20.2 and python-docx 1.2.0.
+
+`FastRender` renders the same compiled parts straight onto the template's XML strings and
+writes the zip itself (`_docx_package`), giving pictures python-docx's part names,
+relationship ids and shape ids; from python-docx it takes the package's parts and
+relationships as opened, `CT_Inline.new_pic_inline`, `CT_Relationships`, `CT_Types`,
+`CoreProperties`, `PackURI` and `default_content_types`. The equivalence tests of
+tests/test_fast_path.py and tests/documents/test_render_equivalence.py compare every part of
+every document made these ways with a plain docxtpl render, on the shipped templates and odd
+ones (tables whose grids need fixing, listings, footnotes, headers and footers, pictures);
+run them after any upgrade of either.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import html
 import io
 import re
@@ -22,11 +31,21 @@ from typing import Any
 
 import docx
 import jinja2
+from docx.image.image import Image as DocxImage
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import CT_Relationships, CT_Types, serialize_part_xml
+from docx.opc.packuri import PACKAGE_URI, PackURI
+from docx.opc.spec import default_content_types
+from docx.oxml.ns import nsmap
+from docx.oxml.shape import CT_Inline
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
 from sos_docs.documents import sandbox
+from sos_docs.documents._docx_package import Member, new_member, raw_members, write_zip
 from sos_docs.errors import RenderError
 
 HEADER_URI = DocxTemplate.HEADER_URI
@@ -147,6 +166,7 @@ class Compiled:
     properties: tuple[tuple[str, jinja2.Template], ...]
     picture_box: tuple[int, int]
     document: Any  # the template as python-docx opened it, never changed: each render copies it
+    layout: Layout | None = None  # None: the template is saved the plain way (python-docx)
 
 
 def compile_template(
@@ -154,6 +174,7 @@ def compile_template(
 ) -> Compiled:
     """Compile each part docxtpl renders of a parsed template, as docxtpl would; Jinja's and
     docxtpl's own exceptions pass through for the caller to translate."""
+    document = _without_body_content(docx.Document(io.BytesIO(data)))
     return Compiled(
         data=data,
         env=env,
@@ -169,7 +190,8 @@ def compile_template(
             (name, env.from_string(getattr(tpl.docx.core_properties, name))) for name in _PROPERTIES
         ),
         picture_box=picture_box,
-        document=_without_body_content(docx.Document(io.BytesIO(data))),
+        document=document,
+        layout=package_layout(data, document, _story(tpl.docx.part).next_id),
     )
 
 
@@ -225,7 +247,45 @@ def _add_docx_context(exc: jinja2.TemplateError, source: str) -> None:
         ]
 
 
-class CompiledDocxTemplate(SafeDocxTemplate):
+class _PartRenderer:
+    """docxtpl's render_xml_part from the compiled template on, shared by both ways of rendering."""
+
+    current_rendering_part: object = None
+    # docxtpl's resolve_listing reads nothing but its argument.
+    resolve_listing = DocxTemplate.resolve_listing
+
+    def _render_part(self, part: _Part, docx_part: object, context: Mapping[str, Any]) -> str:
+        self.current_rendering_part = docx_part
+        try:
+            xml = sandbox.render_bounded(part.template, context)
+        except jinja2.TemplateError as exc:
+            _add_docx_context(exc, part.source)
+            raise
+        # docxtpl's re.sub(r"\n<w:p([ >])", r"<w:p\1", xml), as two plain replacements.
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        xml = (
+            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        )
+        return self._resolve_listings(xml)
+
+    def _resolve_listings(self, xml: str) -> str:
+        """docxtpl's resolve_listing for each paragraph that holds a tab or a line break.
+
+        docxtpl rewrites every paragraph it finds with `<w:p(?: [^>]*)?>.*?</w:p>`; this finds
+        the very same paragraphs with plain string searches and rewrites only those with one of
+        the characters resolve_listing turns into Word's elements (the rest come back as they
+        were), in about a third of the time on a long report.
+        """
+        pieces: list[str] = []
+        copied = 0
+        for start, end in _paragraphs_with_listings(xml):
+            pieces += [xml[copied:start], str(self.resolve_listing(xml[start:end]))]
+            copied = end
+        pieces.append(xml[copied:])
+        return "".join(pieces)
+
+
+class CompiledDocxTemplate(_PartRenderer, SafeDocxTemplate):
     """docxtpl's render steps on a fresh document, fed from the compiled parts."""
 
     def __init__(self, compiled: Compiled) -> None:
@@ -258,37 +318,6 @@ class CompiledDocxTemplate(SafeDocxTemplate):
             found = compiled.get(str(part.partname))
             if found is not None and part.content_type == FOOTNOTES_TYPE:
                 part._blob = self._render_part(found, part, context).encode("utf-8")
-
-    def _render_part(self, part: _Part, docx_part: object, context: Mapping[str, Any]) -> str:
-        """docxtpl's render_xml_part from the compiled template on."""
-        self.current_rendering_part = docx_part
-        try:
-            xml = sandbox.render_bounded(part.template, context)
-        except jinja2.TemplateError as exc:
-            _add_docx_context(exc, part.source)
-            raise
-        # docxtpl's re.sub(r"\n<w:p([ >])", r"<w:p\1", xml), as two plain replacements.
-        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-        xml = (
-            xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        )
-        return self._resolve_listings(xml)
-
-    def _resolve_listings(self, xml: str) -> str:
-        """docxtpl's resolve_listing for each paragraph that holds a tab or a line break.
-
-        docxtpl rewrites every paragraph it finds with `<w:p(?: [^>]*)?>.*?</w:p>`; this finds
-        the very same paragraphs with plain string searches and rewrites only those with one of
-        the characters resolve_listing turns into Word's elements (the rest come back as they
-        were), in about a third of the time on a long report.
-        """
-        pieces: list[str] = []
-        copied = 0
-        for start, end in _paragraphs_with_listings(xml):
-            pieces += [xml[copied:start], str(self.resolve_listing(xml[start:end]))]
-            copied = end
-        pieces.append(xml[copied:])
-        return "".join(pieces)
 
 
 def _paragraphs_with_listings(xml: str) -> Iterator[tuple[int, int]]:
@@ -323,3 +352,338 @@ def _next_paragraph(xml: str, position: int) -> tuple[int, int] | None:
         end = xml.find("</w:p>", tag_end)
         return None if end == -1 else (start, end + len("</w:p>"))
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering straight onto the template's XML strings, written without python-docx's save
+
+_IMAGE_RELATIONSHIP = RT.IMAGE
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+_FIRST_DOCPR_ID = 1000  # docxtpl's fix_docpr_ids numbers the body's pictures from 1001
+_DOCPR = etree.XPath("//wp:docPr", namespaces={"wp": nsmap["wp"]})
+
+
+@dataclass(frozen=True)
+class _Story:
+    """A part pictures can be put in (the body, a header, a footer), as the template has it."""
+
+    partname: PackURI
+    rels: tuple[tuple[str, str, str, bool], ...]  # (rId, type, target, external), in order
+    next_id: int  # python-docx's next shape id for a picture in this part
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a template's package looks like, worked out once: the members copied as they are,
+    where the rendered body goes, and what each render needs to add pictures the way
+    python-docx would (the same part names, relationship ids and content types)."""
+
+    members: Mapping[str, Member]  # the template's zip members, compressed bytes as stored
+    order: tuple[str, ...]  # the members python-docx would write, in its order
+    defaults: Mapping[str, str]  # content types: by extension
+    overrides: Mapping[str, str]  # content types: by part name
+    body_around: tuple[bytes, bytes]  # document.xml before and after the body
+    root_namespaces: frozenset[str]  # ' xmlns:p="uri"' declared on document.xml's root
+    document: _Story
+    stories: Mapping[str, _Story]  # headers and footers, by relationship id
+    core_member: str
+    core: Any  # the core properties element, never changed: each render copies it
+    image_parts: Mapping[str, PackURI]  # the template's pictures, by SHA-1
+    image_numbers: tuple[int | None, ...]
+
+
+def package_layout(data: bytes, document: Any, body_next_id: int) -> Layout | None:
+    """The template's layout, or None when it is unusual enough to be saved the plain way
+    (no core properties, a header not in UTF-8, members python-docx names differently, a zip
+    this module does not copy)."""
+    members = raw_members(data)
+    package = document.part.package
+    around = etree.tostring(document.element, encoding="UTF-8", standalone=True).split(b"<w:body/>")
+    core_rels = [r for r in package.rels.values() if r.reltype == RT.CORE_PROPERTIES]
+    if members is None or len(around) != 2 or len(core_rels) != 1:
+        return None
+    order = ["[Content_Types].xml", PACKAGE_URI.rels_uri.membername]
+    defaults = {"rels": CT.OPC_RELATIONSHIPS, "xml": CT.XML}
+    overrides: dict[str, str] = {}
+    for part in package.iter_parts():
+        order.append(part.partname.membername)
+        if len(part.rels):
+            order.append(part.partname.rels_uri.membername)
+        _add_content_type(defaults, overrides, part.partname, part.content_type)
+    if any(name not in members for name in order[1:]):
+        return None
+    stories = {}
+    for rel_id, rel in document.part.rels.items():
+        if rel.reltype in (HEADER_URI, FOOTER_URI) and rel.target_part.blob:
+            if (
+                rel.target_part.blob.startswith(b"<?xml")
+                and b"UTF-8" not in rel.target_part.blob[:60].upper()
+            ):
+                return None
+            stories[rel_id] = _story(rel.target_part)
+    return Layout(
+        members=members,
+        order=tuple(order),
+        defaults=defaults,
+        overrides=overrides,
+        body_around=(around[0], around[1]),
+        root_namespaces=frozenset(
+            _DECLARATION_TEXT.findall(
+                around[0][around[0].find(b"<w:document") :].decode("utf-8").split(">")[0]
+            )
+        ),
+        # python-docx numbers a new picture from the ids of the whole template, body included
+        document=dataclasses.replace(_story(document.part), next_id=body_next_id),
+        stories=stories,
+        core_member=core_rels[0].target_part.partname.membername,
+        core=core_rels[0].target_part.element,
+        image_parts={hashlib.sha1(p.blob).hexdigest(): p.partname for p in package.image_parts},
+        image_numbers=tuple(p.partname.idx for p in package.image_parts),
+    )
+
+
+def _story(part: Any) -> _Story:
+    used = [int(i) for i in part.element.xpath("//@id") if i.isdigit()]
+    return _Story(
+        partname=part.partname,
+        rels=tuple((r.rId, r.reltype, r.target_ref, r.is_external) for r in part.rels.values()),
+        next_id=max(used) + 1 if used else 1,
+    )
+
+
+def _add_content_type(
+    defaults: dict[str, str], overrides: dict[str, str], partname: PackURI, content_type: str
+) -> None:
+    """A part's content type as a default for its extension, or else an override, as the OPC
+    writer python-docx uses decides."""
+    if (partname.ext.lower(), content_type) in default_content_types:
+        defaults[partname.ext.lower()] = content_type
+    else:
+        overrides[str(partname)] = content_type
+
+
+class _StoryPictures:
+    """Pictures put into one part during a render: relationship ids given as python-docx
+    gives them (the first unused rIdN), one per picture part."""
+
+    def __init__(self, story: _Story, media: _Media) -> None:
+        self.story = story
+        self.media = media
+        self.used = {rel[0] for rel in story.rels}
+        self.images = {
+            (PackURI.from_rel_ref(story.partname.baseURI, target)): rel_id
+            for rel_id, kind, target, external in story.rels
+            if kind == _IMAGE_RELATIONSHIP and not external
+        }
+        self.added: list[tuple[str, str, str, bool]] = []
+        self._next = 1
+
+    def new_pic_inline(self, descriptor: io.BytesIO, width: int, height: int) -> Any:
+        """python-docx's StoryPart.new_pic_inline, each picture hashed once, rels kept in a dict."""
+        image, partname = self.media.part_for(descriptor.getvalue())
+        rel_id = self.images.get(partname)
+        if rel_id is None:
+            while f"rId{self._next}" in self.used:
+                self._next += 1
+            rel_id = f"rId{self._next}"
+            self.used.add(rel_id)
+            self.images[partname] = rel_id
+            target = partname.relative_ref(self.story.partname.baseURI)
+            self.added.append((rel_id, _IMAGE_RELATIONSHIP, target, False))
+        cx, cy = image.scaled_dimensions(width, height)
+        return CT_Inline.new_pic_inline(self.story.next_id, rel_id, image.filename, cx, cy)
+
+    def rels_xml(self) -> bytes | None:
+        """The part's relationships with the pictures added, or None when none were."""
+        if not self.added:
+            return None
+        rels = CT_Relationships.new()
+        for rel_id, kind, target, external in (*self.story.rels, *self.added):
+            rels.add_rel(rel_id, kind, target, external)
+        return bytes(rels.xml)
+
+
+class _Media:
+    """The picture parts of one document: the template's, and those a render adds, each found
+    by its SHA-1 (computed once per picture, not once per picture already added)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.by_sha1: dict[str, PackURI] = dict(layout.image_parts)
+        self.numbers = set(layout.image_numbers)
+        self.seen: dict[bytes, tuple[DocxImage, PackURI]] = {}
+        self.added: list[tuple[PackURI, str, bytes]] = []  # (part name, content type, bytes)
+        self._next = 1
+
+    def part_for(self, data: bytes) -> tuple[DocxImage, PackURI]:
+        found = self.seen.get(data)
+        if found is None:
+            image = DocxImage.from_blob(data)
+            sha1 = hashlib.sha1(data).hexdigest()
+            partname = self.by_sha1.get(sha1)
+            if partname is None:
+                partname = self.by_sha1[sha1] = self._new_partname(image.ext)
+                self.added.append((partname, image.content_type, data))
+            found = self.seen[data] = (image, partname)
+        return found
+
+    def _new_partname(self, ext: str) -> PackURI:
+        # python-docx's choice: the lowest number no picture part has
+        while self._next in self.numbers:
+            self._next += 1
+        self.numbers.add(self._next)
+        return PackURI(f"/word/media/image{self._next}.{ext}")
+
+
+class FastRender(_PartRenderer):
+    """One render of a compiled template straight onto its XML, written as a zip in which the
+    template's unchanged members keep their compressed bytes."""
+
+    def __init__(self, compiled: Compiled, layout: Layout) -> None:
+        self.compiled = compiled
+        self.layout = layout
+        self.media = _Media(layout)
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        """The document's bytes; RenderError when the rendered XML is not well formed."""
+        layout = self.layout
+        changed: dict[str, bytes] = {}
+        stories: dict[str, _StoryPictures] = {}
+        body = _StoryPictures(layout.document, self.media)
+        stories[layout.document.partname.membername] = body
+        changed[layout.document.partname.membername] = self._document(
+            self._render_part(self.compiled.body, body, context)
+        )
+        for rel_id, part in (*self.compiled.headers, *self.compiled.footers):
+            story = layout.stories[rel_id]
+            pictures = stories[story.partname.membername] = _StoryPictures(story, self.media)
+            xml = self._render_part(part, pictures, context).encode("utf-8")
+            _well_formed(xml)
+            changed[story.partname.membername] = _DECLARATION + xml
+        for partname, part in self.compiled.footnotes:
+            xml = self._render_part(part, None, context).encode("utf-8")
+            _well_formed(xml)
+            changed[PackURI(partname).membername] = xml
+        changed[layout.core_member] = self._core(context)
+        for name, pictures in stories.items():
+            rels = pictures.rels_xml()
+            if rels is not None:
+                changed[PackURI("/" + name).rels_uri.membername] = rels
+        return self._zip(changed)
+
+    def _document(self, xml: str) -> bytes:
+        """document.xml with the rendered body, checked to be well formed, and docxtpl's table
+        and picture id fixes where there is anything to fix."""
+        before, after = self.layout.body_around
+        tree = _well_formed(xml)
+        if not grids_need_fixing(tree):
+            spliced = _numbered_pictures(xml, tree, self.layout.root_namespaces)
+            if spliced is not None:
+                body = _without_repeated_namespaces(spliced.encode("utf-8"), before)
+                return b"".join((before, body, after))
+            numbered = tree
+        else:
+            numbered = DocxTemplate.fix_tables(self, xml)
+        for number, element in enumerate(_DOCPR(numbered), start=_FIRST_DOCPR_ID + 1):
+            element.attrib["id"] = str(number)
+        # Put into the document as docxtpl does (lxml then drops the declarations the body
+        # and its pictures repeat), for the very same bytes.
+        document = etree.fromstring(before + b"<w:body/>" + after)
+        document.replace(document.find(f"{_W}body"), numbered)
+        return bytes(etree.tostring(document, encoding="UTF-8", standalone=True))
+
+    def _core(self, context: Mapping[str, Any]) -> bytes:
+        element = copy.deepcopy(self.layout.core)
+        props = CoreProperties(element)
+        for name, template in self.compiled.properties:
+            setattr(props, name, plain_property(sandbox.render_bounded(template, context)))
+        return bytes(etree.tostring(element, encoding="UTF-8", standalone=True))
+
+    def _zip(self, changed: Mapping[str, bytes]) -> bytes:
+        layout = self.layout
+        defaults = dict(layout.defaults)
+        overrides = dict(layout.overrides)
+        for partname, content_type, _ in self.media.added:
+            _add_content_type(defaults, overrides, partname, content_type)
+        types = CT_Types.new()  # type: ignore[no-untyped-call]
+        for ext in sorted(defaults):
+            types.add_default(ext, defaults[ext])
+        for name in sorted(overrides):
+            types.add_override(name, overrides[name])
+        new = {**changed, "[Content_Types].xml": serialize_part_xml(types)}
+        members = [
+            new_member(name, new[name]) if name in new else layout.members[name]
+            for name in layout.order
+        ]
+        members += [new_member(p.membername, data) for p, _, data in self.media.added]
+        members += [  # relationships of a part that had none
+            new_member(name, data) for name, data in new.items() if name not in layout.order
+        ]
+        return write_zip(members)
+
+
+_BODY_START = re.compile(rb'<w:body((?: xmlns:[A-Za-z0-9_.-]+="[^"]*")*)>')
+_DECLARED = re.compile(rb' xmlns:[A-Za-z0-9_.-]+="[^"]*"')
+
+
+def _without_repeated_namespaces(body: bytes, before: bytes) -> bytes:
+    """The body without the namespace declarations its start tag repeats from the document's.
+
+    The body was cut from the document, so its start tag declares every namespace again;
+    python-docx (putting the body back into the document with lxml) drops them, and so, for
+    the same bytes, does this. Any declaration the document lacks keeps them all.
+    """
+    start = _BODY_START.match(body)
+    if start is None:
+        return body
+    declared = set(_DECLARED.findall(before[: before.find(b">", before.find(b"<w:document"))]))
+    if not set(_DECLARED.findall(start.group(1))) <= declared:
+        return body
+    return b"<w:body>" + body[start.end() :]
+
+
+_DOCPR_START = re.compile(r'<wp:docPr ((?:[^>]*? )?)id="[^"]*"')
+_INLINE_START = re.compile(r"<wp:inline((?: xmlns:[A-Za-z0-9_.-]+=\"[^\"]*\")*)")
+_INLINE = etree.XPath("//wp:inline", namespaces={"wp": nsmap["wp"]})
+
+
+def _numbered_pictures(xml: str, tree: Any, root_namespaces: frozenset[str]) -> str | None:
+    """The rendered body with docxtpl's picture ids (1001 on, in document order) and without
+    the namespace declarations a picture repeats from the document, as lxml would leave it
+    when docxtpl puts the body into the document; None when the text does not show every
+    picture exactly as the parsed tree has it (a comment holding such markup, another prefix).
+
+    Numbering the parsed tree instead means writing the whole body out again: about a
+    millisecond of a large report.
+    """
+    pictures = _DOCPR(tree)
+    inlines = _INLINE(tree)
+    if xml.count("<wp:docPr ") != len(pictures) or xml.count("<wp:inline") != len(inlines):
+        return None
+    if any(e.prefix != "wp" for e in (*pictures, *inlines)):
+        return None
+    numbers = iter(range(_FIRST_DOCPR_ID + 1, _FIRST_DOCPR_ID + 1 + len(pictures)))
+    numbered, found = _DOCPR_START.subn(
+        lambda m: f'<wp:docPr {m.group(1)}id="{next(numbers)}"', xml
+    )
+    if found != len(pictures):  # a picture without an id: docxtpl gives it one
+        return None
+
+    def kept(match: re.Match[str]) -> str:
+        own = [d for d in _DECLARATION_TEXT.findall(match.group(1)) if d not in root_namespaces]
+        return "<wp:inline" + "".join(own)
+
+    return _INLINE_START.sub(kept, numbered)
+
+
+_DECLARATION_TEXT = re.compile(r' xmlns:[A-Za-z0-9_.-]+="[^"]*"')
+
+
+def _well_formed(xml: str | bytes) -> Any:
+    """The parsed XML; RenderError when it is not well formed."""
+    try:
+        return etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(
+            f"The rendered document is not valid Word XML ({exc}). "
+            "This is a fault in the template or in sos-docs; please report it."
+        ) from exc

@@ -16,6 +16,7 @@ the parsed tags is in `sos_docs.documents.template_check`.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import io
@@ -24,7 +25,7 @@ import re
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from sos_docs.documents import sandbox
 from sos_docs.documents._docxtpl_compiled import (
     Compiled,
     CompiledDocxTemplate,
+    FastRender,
     SafeDocxTemplate,
     compile_template,
     template_sources,
@@ -67,6 +69,10 @@ _UNSAFE_FILTERS = ("safe", "urlize", "xmlattr")
 # The largest template file read (the shipped ones are under 100 KB).
 MAX_TEMPLATE_BYTES = 20 * 1024 * 1024
 _COMPILED_TEMPLATES_KEPT = 16
+# Documents are rendered onto the template's XML and written with its unchanged zip members
+# copied as they are (`_docxtpl_compiled.FastRender`); False renders them through python-docx
+# and its save as before, for the benchmarks and the equivalence tests.
+FAST_OUTPUT = True
 
 
 @dataclass(frozen=True)
@@ -99,14 +105,34 @@ def render_documents(
 
 
 def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyImages) -> Rendered:
-    tpl = CompiledDocxTemplate(compiled)
     warnings: list[str] = []
-    # A fresh copy for each document: a template may change lists it is given (the sandbox
-    # allows `list.sort()`), and that must not reach the next document of the case.
+    if compiled.layout is not None and FAST_OUTPUT:
+        fast = FastRender(compiled, compiled.layout)
+        # A fresh copy for each document: a template may change lists it is given (the sandbox
+        # allows `list.sort()`), and that must not reach the next document of the case.
+        prepared = _for_document(cleaned, _Pictures(fast, compiled.picture_box, warnings, ready))
+        assert isinstance(prepared, dict)  # a cleaned context is a mapping
+        with _rendering(template):
+            data = fast.render(prepared)
+        return Rendered(data, tuple(warnings))
+    tpl = CompiledDocxTemplate(compiled)
     prepared = _for_document(cleaned, _Pictures(tpl, compiled.picture_box, warnings, ready))
+    with _rendering(template):
+        tpl.render(prepared, jinja_env=compiled.env, autoescape=True)
+    out = io.BytesIO()
+    try:
+        tpl.save(out)
+    except (OSError, ValueError, KeyError) as exc:
+        raise RenderError(f"The document from {template.name} could not be saved: {exc}.") from exc
+    return Rendered(out.getvalue(), tuple(warnings))
+
+
+@contextlib.contextmanager
+def _rendering(template: Path) -> Iterator[None]:
+    """A render within the document budget, whatever goes wrong said in a sentence."""
     try:
         with sandbox.document_budget():
-            tpl.render(prepared, jinja_env=compiled.env, autoescape=True)
+            yield
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from exc
     except RenderError:
@@ -121,12 +147,6 @@ def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyIm
         # docxtpl works on the XML with regular expressions and lxml; whatever it trips over
         # in a damaged template must reach the user as a sentence, never a traceback.
         raise _unmakeable(template, exc) from exc
-    out = io.BytesIO()
-    try:
-        tpl.save(out)
-    except (OSError, ValueError, KeyError) as exc:
-        raise RenderError(f"The document from {template.name} could not be saved: {exc}.") from exc
-    return Rendered(out.getvalue(), tuple(warnings))
 
 
 def _unmakeable(template: Path, exc: Exception) -> RenderError:
@@ -379,7 +399,7 @@ class _Pictures:
 
     def __init__(
         self,
-        tpl: DocxTemplate,
+        tpl: DocxTemplate | FastRender,
         box: tuple[int, int],
         warnings: list[str],
         ready: _ReadyImages,

@@ -5,7 +5,10 @@ upwards, never moved sideways off their score, so the picture cannot misplace an
 
 The picture is drawn in shades of one byte a pixel and coloured by a palette, not in RGB: a
 third of the pixels to compress, which makes it about four times quicker to save (one is drawn
-for every report), with the same colours where it matters and anti-aliased text.
+for every report), with the same colours where it matters and anti-aliased text. The parts
+every picture shares (the line with its ticks and numbers; what 0 and 10 mean, the same for
+every picture of a case) are drawn once and laid over each new picture where they have ink,
+which gives the very pixels drawing them again would.
 """
 
 from __future__ import annotations
@@ -75,21 +78,21 @@ def draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: st
     boxes = _stack(scores, label_font)
     levels = max((b.level for b in boxes), default=-1) + 1
     box_height = _line_height(label_font) + 2 * PAD
-    end_font = _font(END_SIZE)
-    zero_lines = _wrap(f"0: {zero_means}", end_font, WIDTH // 2 - MARGIN // 2)
-    ten_lines = _wrap(f"10: {ten_means}", end_font, WIDTH // 2 - MARGIN // 2)
     axis_y = 30 + levels * (box_height + GAP) + 40
+    ends = _end_texts(zero_means, ten_means)
     end_top = axis_y + 30 + _line_height(_font(NUMBER_SIZE, bold=True)) + 20
-    height = end_top + max(len(zero_lines), len(ten_lines)) * _line_height(end_font) + 30
+    height = end_top + ends.height
 
     image = Image.new("L", (WIDTH, height), WHITE)
     draw = ImageDraw.Draw(image)
     _draw_guides(draw, boxes, box_height, axis_y)
-    _draw_axis(draw, axis_y)
+    # The axis and the end texts are the same in every picture (the end texts in every
+    # picture of a case): drawn once, then laid over the guides as drawing them would.
+    axis = _axis_strip()
+    image.paste(axis.image, (0, axis_y - _AXIS_ABOVE), axis.mask)
+    image.paste(ends.image, (0, end_top), ends.mask)
     for box in boxes:
         _draw_box(draw, box, label_font, box_height, axis_y)
-    _draw_end_text(draw, zero_lines, end_font, end_top, align_right=False)
-    _draw_end_text(draw, ten_lines, end_font, end_top, align_right=True)
 
     image.putpalette(_palette())
     out = io.BytesIO()
@@ -252,6 +255,50 @@ def _draw_box(
     centre = ((box.left + box.right) // 2, top + box_height // 2)
     draw.text(centre, box.text, font=font, fill=INK, anchor="mm")
     draw.ellipse([(box.x - 9, axis_y - 9), (box.x + 9, axis_y + 9)], fill=BOX_EDGE)
+
+
+@dataclass(frozen=True)
+class _Strip:
+    """Part of the picture drawn once and laid on many: its shades, and where it has ink."""
+
+    image: Image.Image
+    mask: Image.Image  # 255 where the strip is not white: only there does it cover the picture
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
+def _strip(image: Image.Image) -> _Strip:
+    return _Strip(image, image.point([255] * WHITE + [0]))  # shade 255 is white: no ink
+
+
+# The axis strip: from the tops of the ticks to below the numbers.
+_AXIS_ABOVE = 14
+_AXIS_HEIGHT_BELOW = 24
+
+
+@lru_cache(maxsize=1)
+def _axis_strip() -> _Strip:
+    """The 0-10 line, its ticks and numbers, drawn once per process."""
+    below = _AXIS_HEIGHT_BELOW + _line_height(_font(NUMBER_SIZE, bold=True))
+    image = Image.new("L", (WIDTH, _AXIS_ABOVE + below), WHITE)
+    _draw_axis(ImageDraw.Draw(image), _AXIS_ABOVE)
+    return _strip(image)
+
+
+@lru_cache(maxsize=32)
+def _end_texts(zero_means: str, ten_means: str) -> _Strip:
+    """What 0 and 10 mean, under each end of the line, drawn once per pair of texts."""
+    end_font = _font(END_SIZE)
+    zero_lines = _wrap(f"0: {zero_means}", end_font, WIDTH // 2 - MARGIN // 2)
+    ten_lines = _wrap(f"10: {ten_means}", end_font, WIDTH // 2 - MARGIN // 2)
+    height = max(len(zero_lines), len(ten_lines)) * _line_height(end_font) + 30
+    image = Image.new("L", (WIDTH, height), WHITE)
+    draw = ImageDraw.Draw(image)
+    _draw_end_text(draw, zero_lines, end_font, 0, align_right=False)
+    _draw_end_text(draw, ten_lines, end_font, 0, align_right=True)
+    return _strip(image)
 
 
 def _wrap(text: str, font: Font, width: int) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from sos_docs.documents import scale_picture
 from sos_docs.documents.scale_picture import (
@@ -98,12 +98,15 @@ def test_falls_back_to_pillows_own_font_when_no_truetype_font_is_installed(
         return real_truetype(font, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ImageFont, "truetype", no_installed_fonts)
-    _font.cache_clear()
+    caches = (_font, scale_picture._axis_strip, scale_picture._end_texts)
+    for cache in caches:
+        cache.cache_clear()
     caplog.set_level("INFO", logger="sos_docs.documents.scale_picture")
     try:
         picture = draw_scale([("Siân", 2), ("Łukasz", 9)], ZERO, TEN)
     finally:
-        _font.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
     assert png_size(picture.data)[0] == WIDTH
     assert "using Pillow's default font" in caplog.text
 
@@ -223,3 +226,46 @@ def test_the_example_familys_picture_is_the_same_bytes_as_with_the_pairwise_layo
 
     monkeypatch.setattr(scale_picture, "_stack", old_stack)
     assert draw_scale(names, ZERO, TEN).data == quick
+
+
+def drawn_in_one_go(scores: list[tuple[str, int]], zero: str, ten: str) -> Image.Image:
+    """The picture drawn the way it was before its fixed parts were kept: every part, in order."""
+    sp = scale_picture
+    label_font = _font(sp.LABEL_SIZE)
+    boxes = _stack(scores, label_font)
+    levels = max((b.level for b in boxes), default=-1) + 1
+    box_height = sp._line_height(label_font) + 2 * sp.PAD
+    end_font = _font(sp.END_SIZE)
+    zero_lines = sp._wrap(f"0: {zero}", end_font, WIDTH // 2 - sp.MARGIN // 2)
+    ten_lines = sp._wrap(f"10: {ten}", end_font, WIDTH // 2 - sp.MARGIN // 2)
+    axis_y = 30 + levels * (box_height + sp.GAP) + 40
+    end_top = axis_y + 30 + sp._line_height(_font(sp.NUMBER_SIZE, bold=True)) + 20
+    height = end_top + max(len(zero_lines), len(ten_lines)) * sp._line_height(end_font) + 30
+    image = Image.new("L", (WIDTH, height), sp.WHITE)
+    draw = ImageDraw.Draw(image)
+    sp._draw_guides(draw, boxes, box_height, axis_y)
+    sp._draw_axis(draw, axis_y)
+    for box in boxes:
+        sp._draw_box(draw, box, label_font, box_height, axis_y)
+    sp._draw_end_text(draw, zero_lines, end_font, end_top, align_right=False)
+    sp._draw_end_text(draw, ten_lines, end_font, end_top, align_right=True)
+    return image
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    labels=st.lists(
+        st.tuples(st.text(min_size=1, max_size=30).filter(str.strip), st.integers(-2, 12)),
+        max_size=15,
+    ),
+    zero=st.text(max_size=300),
+    ten=st.text(max_size=300),
+)
+def test_the_picture_is_pixel_for_pixel_the_one_drawn_in_one_go(
+    labels: list[tuple[str, int]], zero: str, ten: str
+) -> None:
+    """Laying the axis and end texts drawn once over the guides gives every pixel drawing them would."""
+    with Image.open(io.BytesIO(draw_scale(labels, zero, ten).data)) as made:
+        expected = drawn_in_one_go(labels, zero, ten)
+        assert made.size == expected.size
+        assert made.tobytes() == expected.tobytes()
