@@ -383,12 +383,15 @@ def render_case(
     chosen = (
         document_kinds(config, case) if kinds is None else tuple(_for_case(k, case) for k in kinds)
     )
+    from sos_docs.documents.render import pictures_checked_once
+
     case_copies = copies.copies_of(case)
     rendered: list[RenderedDocument] = []
-    for kind in chosen:
-        for document in _render_kind(kind, case_copies, config, settings, history):
-            warnings = (*notes, *document.warnings) if not rendered else document.warnings
-            rendered.append(replace(document, warnings=tuple(warnings)))
+    with pictures_checked_once():  # the copies and the story show the same pictures
+        for kind in chosen:
+            for document in _render_kind(kind, case_copies, config, settings, history):
+                warnings = (*notes, *document.warnings) if not rendered else document.warnings
+                rendered.append(replace(document, warnings=tuple(warnings)))
     return rendered
 
 

@@ -17,6 +17,7 @@ the parsed tags is in `sos_docs.documents.template_check`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import io
@@ -98,10 +99,22 @@ def render_documents(
     """Render several templates with one context; text is cleaned and each picture converted
     once for all of them."""
     cleaned = _cleaned(context, "")
-    ready: _ReadyImages = {}
+    shared = _CASE_PICTURES.get()
+    ready: _ReadyImages = {} if shared is None else shared
     return [
         _render(_COMPILED.get(template, within), template, cleaned, ready) for template in templates
     ]
+
+
+@contextlib.contextmanager
+def pictures_checked_once() -> Iterator[None]:
+    """Within it, each picture is checked and made Word-ready once for all the documents
+    rendered (a case's report, its copies and its story share the same pictures)."""
+    token = _CASE_PICTURES.set({})
+    try:
+        yield
+    finally:
+        _CASE_PICTURES.reset(token)
 
 
 def _render(compiled: Compiled, template: Path, cleaned: object, ready: _ReadyImages) -> Rendered:
@@ -392,6 +405,11 @@ def _for_document(cleaned: object, pictures: _Pictures) -> object:
 
 
 _ReadyImages = dict[bytes, tuple[bytes, int, int] | str]  # picture -> Word-ready, or why not
+# The pictures already checked for the documents of one case (`pictures_checked_once`); a
+# context variable, so that the service's threads and workers never share one.
+_CASE_PICTURES: contextvars.ContextVar[_ReadyImages | None] = contextvars.ContextVar(
+    "case_pictures", default=None
+)
 
 
 class _Pictures:

@@ -769,3 +769,28 @@ def iter_drawings(document: Document) -> Iterator[object]:
 def test_the_report_has_exactly_one_picture_the_scale(report: Document) -> None:
     """The example has no placed pictures, so the report's only picture is the scale."""
     assert len(list(iter_drawings(report))) == 1
+
+
+def test_a_cases_documents_check_each_picture_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report, its family copy and the story show the same pictures: each is decoded and
+    made Word-ready once for the case, not once per document (it was three times)."""
+    from sos_docs import pipeline
+    from sos_docs.documents import render as render_module
+    from sos_docs.workbook.example import write_example
+
+    path = write_example(tmp_path / "example.xlsx", EXAMPLE_TODAY)
+    validation = pipeline.check_workbook(path, today=EXAMPLE_TODAY)
+    assert validation.case is not None
+    seen: list[bytes] = []
+    original = render_module._word_ready_image
+
+    def counting(data: bytes) -> tuple[bytes, int, int]:
+        seen.append(data)
+        return original(data)
+
+    monkeypatch.setattr(render_module, "_word_ready_image", counting)
+    documents = pipeline.render_case(validation.case)
+    assert len(documents) >= 3
+    assert len(seen) == len(set(seen)) > 1
