@@ -46,6 +46,7 @@ from importlib import metadata
 from pathlib import Path
 
 import cases
+import pictures
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from openpyxl import load_workbook
@@ -440,10 +441,39 @@ def table(results: dict[str, object]) -> str:
             met(once < 1.0),
         ),
         ("Cold start of `sos-docs validate`", f"{cold:.2f} s", "under 0.3 s", met(cold < 0.3)),
+        *_picture_table_rows(results["pictures"]),  # type: ignore[arg-type]
     ]
     lines = ["| Measure | Result | Target | Met |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     return "\n".join(lines)
+
+
+def _picture_table_rows(
+    rows: Sequence[tuple[int, float, float]],
+) -> list[tuple[str, str, str, str]]:
+    """Rendering with 0, 20 and 40 photos, before (python-docx's path) and now: growth per
+    photo should stay the same from 20 to 40 (linear)."""
+    (_, _, none), *with_photos = rows
+    per_photo = [(after - none) / count for count, _before, after in with_photos]
+    linear = len(per_photo) == 2 and per_photo[1] <= per_photo[0] * 1.2
+    table = [
+        (
+            f"Rendering both documents with {count} photos (before / now)",
+            f"{before:.0f} ms / {after:.0f} ms",
+            "",
+            "",
+        )
+        for count, before, after in rows
+    ]
+    table.append(
+        (
+            "Cost per photo now, at 20 / at 40 photos",
+            " / ".join(f"{each:.1f} ms" for each in per_photo),
+            "linear (at 40 no more than 1.2x at 20)",
+            "yes" if linear else "**no**",
+        )
+    )
+    return table
 
 
 def write_into(document: Path, text: str) -> None:
@@ -480,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         results["once"] = watch_once(work, plan)
         print("cold start ...", file=sys.stderr)
         results["cold"] = cold_start(work, plan)
+        print("pictures 0 / 20 / 40 ...", file=sys.stderr)
+        results["pictures"] = pictures.picture_rows(3 if args.quick else pictures.RUNS)
     busy = f"{before:.2f} before and {os.getloadavg()[0]:.2f} after the run"
     text = f"{table(results)}\n\nMeasured on: {machine()}; load average {busy}."
     if args.quick:
