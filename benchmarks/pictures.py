@@ -6,7 +6,7 @@ Renders the example family's two documents (report, words and pictures) with N p
 words and pictures story each holding a different photo (a 1,200 x 900 JPEG of about 150 KB,
 as a phone photo shrunk by Excel), the way `pipeline.process_workbook` renders them: every
 picture checked and converted once per case, then put into each document. "Before" is the
-python-docx path sos-docs used until issue 17 (`render.FAST_OUTPUT = False`: python-docx
+python-docx path sos-docs used before its own zip writer (`render.FAST_OUTPUT = False`: python-docx
 hashes every earlier picture again for each one added, and deflates each JPEG again);
 "after" the current one. Both are timed alternately in one process (CPU ms, median).
 
