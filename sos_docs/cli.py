@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from sos_docs.pipeline import ProcessResult
     from sos_docs.service.doctor import Check
     from sos_docs.service.retention import Purged
-    from sos_docs.service.workers import DocumentProcess
     from sos_docs.workbook.team_layout import Found
 
 
@@ -587,45 +586,9 @@ def watch_command(
     .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
     until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
-    from sos_docs.service.workers import DocumentProcess
-
-    # The first worker process loads the rendering stack while this process loads the service.
-    first = DocumentProcess()
-    first.start()
-    try:
-        _watch(
-            roots,
-            config_file,
-            service_file,
-            polling,
-            pdf,
-            once,
-            settle,
-            rescan,
-            workers,
-            create,
-            first,
-        )
-    finally:
-        first.close()
-
-
-def _watch(
-    roots: tuple[Path, ...],
-    config_file: Path | None,
-    service_file: Path | None,
-    polling: bool | None,
-    pdf: bool | None,
-    once: bool,
-    settle: float | None,
-    rescan: float | None,
-    workers: int | None,
-    create: bool,
-    first: DocumentProcess,
-) -> None:
-    """`watch` once its first worker process is starting."""
     from sos_docs.service.logs import service_console_level
     from sos_docs.service.run import serve
+    from sos_docs.service.workers import DocumentProcess
 
     overrides = {
         "polling": polling,
@@ -643,17 +606,23 @@ def _watch(
                 "run this in the repository to see the example."
             )
         paths, workers_in_file = _watched_paths(roots, service_file)
-        status = serve(
-            paths,
-            config_file=config_file,
-            overrides=overrides,
-            workers=workers or workers_in_file,
-            once=once,
-            console_level=console_level,
-            create=create,
-            demo=not roots and service_file is None,  # the demo folder of the README
-            first=first,
-        )
+        # The first worker process loads the rendering stack while this one loads the service.
+        first = DocumentProcess()
+        first.start()
+        try:
+            status = serve(
+                paths,
+                config_file=config_file,
+                overrides=overrides,
+                workers=workers or workers_in_file,
+                once=once,
+                console_level=console_level,
+                create=create,
+                demo=not roots and service_file is None,  # the demo folder of the README
+                first=first,
+            )
+        finally:
+            first.close()
     sys.exit(status)
 
 

@@ -78,53 +78,49 @@ class DocumentProcess:
         """
         limit = config.limits.max_job_seconds
         try:
-            kind, *payload = self._exchange(("make", workbook, config, earlier), limit)
+            made: Made = self._ask(("make", workbook, config, earlier), limit, workbook.name)
         except _OutOfTime:
-            self._end(kill=True)
             log.warning(
                 "stopped the worker process after %d s on %s; a new one takes the next job",
                 limit,
                 workbook.name,
             )
             return _out_of_time(limit)
-        except (EOFError, OSError) as exc:
-            code = self._end()
-            raise WorkerDied(
-                f"the worker process stopped (exit code {code}) while reading {workbook.name}"
-            ) from exc
-        except BaseException:
-            # Whatever else went wrong mid-exchange, the worker may still answer this request
-            # later, and that answer must never reach the next job (another team's workbook):
-            # the worker is ended, and the next job gets a new one.
-            self._end(kill=True)
-            raise
-        if kind != "done":
-            raise _child_error(*payload)
-        made: Made = payload[0]
         return made
 
     def check_templates(self, config: Config) -> list[Check]:
         """`doctor.check_templates(config)`, done by the worker process (which loads docxtpl
         anyway), so that the service's own process need not load it at start."""
         try:
-            kind, *payload = self._exchange(("check-templates", config), STARTUP_SECONDS)
+            checks: list[Check] = self._ask(
+                ("check-templates", config), STARTUP_SECONDS, "the templates"
+            )
         except _OutOfTime:
-            self._end(kill=True)
             raise WorkerDied(
                 f"the worker process did not check the templates in {STARTUP_SECONDS:g} s"
             ) from None
+        return checks
+
+    def _ask(self, request: tuple[Any, ...], limit: float, about: str) -> Any:
+        """The worker's answer to one request (`about`: what it works on, for the error).
+
+        On any failure the worker is ended, killed unless it has already gone: it may still
+        answer this request later, and that answer must never reach the next job (another
+        team's workbook); the next request gets a new worker. _OutOfTime is raised on.
+        """
+        try:
+            kind, *payload = self._exchange(request, limit)
         except (EOFError, OSError) as exc:
             code = self._end()
             raise WorkerDied(
-                f"the worker process stopped (exit code {code}) while checking the templates"
+                f"the worker process stopped (exit code {code}) while reading {about}"
             ) from exc
-        except BaseException:
+        except BaseException:  # _OutOfTime among them
             self._end(kill=True)
             raise
         if kind != "done":
             raise _child_error(*payload)
-        checks: list[Check] = payload[0]
-        return checks
+        return payload[0]
 
     def _exchange(self, request: tuple[Any, ...], limit: float) -> tuple[Any, ...]:
         """Send a request; pass on the worker's log records until its answer comes.
