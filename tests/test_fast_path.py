@@ -43,6 +43,7 @@ from sos_docs.workbook.validate import validate
 from tests.support import corpus
 from tests.support.adversarial import build_corpus, excel_style
 from tests.support.builders import EXAMPLE_TODAY, WorkbookBuilder
+from tests.support.plain_render import plain_render
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_TEMPLATES = (TEMPLATES / "conference_report.docx", TEMPLATES / "words_and_pictures.docx")
@@ -60,20 +61,6 @@ HOSTILE = (
 
 
 # ---- the plain path: docxtpl as documented, parsing and compiling on every render
-
-
-def plain_render(template: Path, context: dict[str, object]) -> bytes:
-    """The document as one fresh DocxTemplate renders it, in the same sandbox, uncached."""
-    tpl = render._parsed_template(template, template.read_bytes())
-    pictures = render._Pictures(tpl, render._picture_box(tpl), [], {})
-    tpl.render(
-        render._for_document(render._cleaned(context, ""), pictures),
-        jinja_env=render._environment(),
-        autoescape=True,
-    )
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
 
 
 def fast_render(template: Path, context: dict[str, object]) -> bytes:

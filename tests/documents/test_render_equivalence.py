@@ -32,26 +32,13 @@ from sos_docs.documents.pdf import PdfConverter
 from sos_docs.model import MappingCase, Picture, WordsPage
 from tests.support.builders import EXAMPLE_TODAY
 from tests.support.office import needs_libreoffice
+from tests.support.plain_render import plain_render
 from tests.support.scenarios import SCENARIOS
 
 _PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
 
 
 # ---- the two ways of making a document
-
-
-def plain_render(template: Path, context: dict[str, object]) -> bytes:
-    """The document as a fresh DocxTemplate renders it and python-docx saves it, uncached."""
-    tpl = render._parsed_template(template, template.read_bytes())
-    pictures = render._Pictures(tpl, render._picture_box(tpl), [], {})
-    tpl.render(
-        render._for_document(render._cleaned(context, ""), pictures),
-        jinja_env=render._environment(),
-        autoescape=True,
-    )
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
 
 
 def sos_docs_render(template: Path, context: dict[str, object]) -> bytes:
