@@ -53,6 +53,7 @@ from sos_docs.documents._docxtpl_compiled import (
 )
 from sos_docs.documents.accessibility import Finding, check_docx
 from sos_docs.documents.fields import FIELDS_BY_NAME
+from sos_docs.documents.scale_picture import drawn_once
 from sos_docs.documents.template_check import UnknownField, check_part
 from sos_docs.errors import RenderError, TemplateError
 from sos_docs.model import Picture
@@ -109,10 +110,12 @@ def render_documents(
 @contextlib.contextmanager
 def pictures_checked_once() -> Iterator[None]:
     """Within it, each picture is checked and made Word-ready once for all the documents
-    rendered (a case's report, its copies and its story share the same pictures)."""
+    rendered (a case's report, its copies and its story share the same pictures), and each
+    scale picture drawn once (`scale_picture.drawn_once`)."""
     token = _CASE_PICTURES.set({})
     try:
-        yield
+        with drawn_once():
+            yield
     finally:
         _CASE_PICTURES.reset(token)
 

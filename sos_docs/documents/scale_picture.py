@@ -13,10 +13,12 @@ which gives the very pixels drawing them again would.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,8 +74,37 @@ class _Box:
     level: int
 
 
+_Drawn = dict[tuple[tuple[tuple[str, int], ...], str, str], Picture]
+# The scale pictures drawn for the documents of one case (`drawn_once`); a context variable, so
+# that the service's threads never share one, and nothing outlives the case.
+_CASE_DRAWN: contextvars.ContextVar[_Drawn | None] = contextvars.ContextVar(
+    "case_scale_pictures", default=None
+)
+
+
+@contextlib.contextmanager
+def drawn_once() -> Iterator[None]:
+    """Within it, a scale picture with the same names, scores and ends is drawn once for all
+    the documents of a case (a report and its family copy often show the same scores)."""
+    token = _CASE_DRAWN.set({})
+    try:
+        yield
+    finally:
+        _CASE_DRAWN.reset(token)
+
+
 def draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: str) -> Picture:
     """A PNG of the 0-10 scale with each (label, score) placed at its score."""
+    drawn = _CASE_DRAWN.get()
+    if drawn is None:
+        return _draw_scale(scores, zero_means, ten_means)
+    key = (tuple(scores), zero_means, ten_means)
+    if key not in drawn:
+        drawn[key] = _draw_scale(scores, zero_means, ten_means)
+    return drawn[key]
+
+
+def _draw_scale(scores: Sequence[tuple[str, int]], zero_means: str, ten_means: str) -> Picture:
     label_font = _font(LABEL_SIZE)
     boxes = _stack(scores, label_font)
     levels = max((b.level for b in boxes), default=-1) + 1

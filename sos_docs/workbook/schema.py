@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from sos_docs.model import CONSENT_AGE, MEETING_TYPES, STORY_SECTIONS
 
@@ -835,11 +836,15 @@ def normalise_label(text: str) -> str:
     return folded.rstrip(":*").rstrip().rstrip(":*").strip()
 
 
+# Cached: the validator asks for the names of every column of every sheet for each workbook
+# (about 1,200 times for the example), and the contract never changes while running.
+@cache
 def sheet_names_for(sheet: Sheet) -> frozenset[str]:
     """Every normalised name that identifies a sheet."""
     return frozenset(normalise_label(n) for n in (sheet.name, *sheet.aliases))
 
 
+@cache
 def column_names_for(column: Column) -> frozenset[str]:
     """Every normalised header that identifies a column."""
     return frozenset(normalise_label(n) for n in (column.name, *column.aliases))

@@ -22,7 +22,7 @@ from sos_docs.documents.scale_picture import (
 )
 from sos_docs.model import MappingCase
 from sos_docs.pipeline import check_workbook
-from tests.support.builders import example_workbook
+from tests.support.builders import WorkbookBuilder, example_workbook
 
 ZERO = "The children cannot safely stay at home as things are."
 TEN = (
@@ -269,3 +269,89 @@ def test_the_picture_is_pixel_for_pixel_the_one_drawn_in_one_go(
         expected = drawn_in_one_go(labels, zero, ten)
         assert made.size == expected.size
         assert made.tobytes() == expected.tobytes()
+
+
+Drawn = list[tuple[tuple[tuple[str, int], ...], str, str]]
+
+
+def count_draws(monkeypatch: pytest.MonkeyPatch) -> Drawn:
+    """The pictures actually drawn (not taken from a case's drawn pictures): scores and ends."""
+    drawn: Drawn = []
+    real = scale_picture._draw_scale
+
+    def counting(scores: list[tuple[str, int]], zero: str, ten: str) -> object:
+        drawn.append((tuple(scores), zero, ten))
+        return real(scores, zero, ten)
+
+    monkeypatch.setattr(scale_picture, "_draw_scale", counting)
+    return drawn
+
+
+def test_within_a_case_the_same_scale_is_drawn_once_and_is_the_same_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scores = [("Ada Okafor", 4), ("Mia", 6)]
+    fresh = draw_scale(scores, ZERO, TEN)
+    drawn = count_draws(monkeypatch)
+    with scale_picture.drawn_once():
+        first = draw_scale(scores, ZERO, TEN)
+        again = draw_scale(list(scores), ZERO, TEN)
+        other = draw_scale([("Ada Okafor", 4)], ZERO, TEN)
+    assert again is first and first.data == fresh.data
+    assert other.data != first.data
+    assert [scores for scores, _, _ in drawn] == [tuple(scores), (("Ada Okafor", 4),)]
+
+
+def test_a_changed_score_or_end_wording_is_drawn_anew_within_a_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = count_draws(monkeypatch)
+    with scale_picture.drawn_once():
+        pictures = {
+            draw_scale([("Mia", 6)], ZERO, TEN).data,
+            draw_scale([("Mia", 7)], ZERO, TEN).data,
+            draw_scale([("Mia", 6)], "Not safe.", TEN).data,
+            draw_scale([("Mia", 6)], ZERO, "Safe.").data,
+        }
+    assert len(pictures) == 4 and len(drawn) == 4
+
+
+def test_nothing_drawn_for_one_case_is_kept_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = count_draws(monkeypatch)
+    with scale_picture.drawn_once():
+        draw_scale([("Mia", 6)], ZERO, TEN)
+    with scale_picture.drawn_once():
+        draw_scale([("Mia", 6)], ZERO, TEN)
+    draw_scale([("Mia", 6)], ZERO, TEN)
+    assert len(drawn) == 3
+    assert scale_picture._CASE_DRAWN.get() is None
+
+
+def test_the_example_familys_three_documents_draw_their_scale_picture_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The report, its family copy and the story show the same scores: one picture is drawn."""
+    from sos_docs.pipeline import render_case
+
+    case = example_case(tmp_path)
+    drawn = count_draws(monkeypatch)
+    assert len(render_case(case)) == 3
+    assert len(drawn) == 1 and ("Mia", 6) in drawn[0][0]
+
+
+def test_a_copy_that_leaves_out_a_childs_score_gets_its_own_picture(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A score withheld from the family: the professional copy's picture shows it, the family
+    copy's and the story's do not; two pictures for three documents, each drawn once."""
+    from sos_docs.pipeline import render_case
+
+    book = WorkbookBuilder()
+    book.update_row("Scaling", 0, Withhold_from="Family")
+    validation = check_workbook(book.write(tmp_path / "withheld.xlsx"))
+    assert validation.case is not None
+    drawn = count_draws(monkeypatch)
+    assert len(render_case(validation.case)) == 3
+    assert len(drawn) == 2 and len(set(drawn)) == 2
+    (everyone, _, _), (family, _, _) = drawn
+    assert len(family) == len(everyone) - 1 and set(family) < set(everyone)
