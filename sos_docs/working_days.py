@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
+
+log = logging.getLogger(__name__)
 
 # The nations of the UK a root may name, and the library's code for each.
 REGIONS = {
@@ -55,10 +58,10 @@ def region_named(text: str) -> str | None:
 
 
 # The library's module of the United Kingdom's holidays, and its class. `holidays.countries`,
-# the package it is in, imports the modules of all 250 countries (some 80 ms) before it gives one,
-# so the module is loaded from the library's own file without that package. When it is not
-# there (another version of the library laid out otherwise) the library's documented
-# `country_holidays("GB")` is used instead. tests/test_working_days.py checks both give the
+# the package it is in, imports the modules of all 250 countries (80 to 160 ms) before it gives
+# one, so the module is loaded from the library's own file without that package. When it is not
+# there or does not load so (another version of the library, laid out otherwise) the library's
+# documented `country_holidays("GB")` is used instead. tests/test_working_days.py checks both give the
 # same days with the same names in every region.
 UNITED_KINGDOM_MODULE = "holidays.countries.united_kingdom"
 UNITED_KINGDOM_CLASS = "UnitedKingdom"
@@ -75,6 +78,7 @@ def _united_kingdom() -> Callable[..., HolidayBase]:
 
 
 def _load_united_kingdom() -> Callable[..., HolidayBase]:
+    """The UnitedKingdom class from the library's own file, or `country_holidays("GB")`."""
     import holidays
 
     module = sys.modules.get(UNITED_KINGDOM_MODULE)  # already loaded the usual way
@@ -86,7 +90,8 @@ def _load_united_kingdom() -> Callable[..., HolidayBase]:
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
-        except ImportError:
+        except Exception:  # a library this way does not fit: its documented way, then
+            log.warning("holidays' %s could not be loaded alone", path, exc_info=True)
             return partial(holidays.country_holidays, "GB")
     found = getattr(module, UNITED_KINGDOM_CLASS, None)
     if isinstance(found, type) and issubclass(found, holidays.HolidayBase):

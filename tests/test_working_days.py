@@ -120,6 +120,20 @@ def test_without_the_module_file_the_documented_entry_point_is_used(
     assert dt.date(2026, 11, 30) in found  # St Andrew's Day
 
 
+def test_a_module_that_does_not_load_alone_is_asked_the_documented_way(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A United Kingdom module that fails when loaded without its package is not an error:
+    `country_holidays("GB")` gives the bank holidays."""
+    (tmp_path / "countries").mkdir()
+    (tmp_path / "countries" / "united_kingdom.py").write_text("raise RuntimeError('no')\n")
+    monkeypatch.delitem(sys.modules, UNITED_KINGDOM_MODULE, raising=False)
+    monkeypatch.setattr(holidays, "__file__", str(tmp_path / "__init__.py"))
+    loaded = working_days._load_united_kingdom()
+    assert not isinstance(loaded, type)
+    assert dt.date(2026, 12, 25) in loaded(subdiv="ENG", years=2026)
+
+
 def test_counting_working_days_loads_no_other_country(tmp_path: Path) -> None:
     """In a new process, importing sos-docs loads no bank holidays, and counting working days
     loads the United Kingdom's alone, not the library's 250 countries (some 80 ms)."""
