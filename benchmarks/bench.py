@@ -20,6 +20,13 @@ Rows (docs/performance.md says what each means and what made the difference):
   into the inbox earlier (older than the settle time).
 - Cold start: `python -m sos_docs validate` on one workbook, the whole process.
 
+The `watch --once` and cold-start rows run Python as a user's machine runs it: with its bytecode
+cache. Their child processes have PYTHONDONTWRITEBYTECODE unset and PYTHONPYCACHEPREFIX set to a
+folder in the bench's own temporary folder (so nothing is written into the checkout), and one
+uncounted run fills that cache first. The cold start is also shown without a bytecode cache, as
+PYTHONDONTWRITEBYTECODE=1 runs it (this sandbox sets it): every module that has no .pyc already
+(sos-docs' own, in an editable checkout that never wrote one) is compiled at every start.
+
 Every workbook is a different file (see cases.py), so only the templates are ever reused.
 """
 
@@ -316,30 +323,55 @@ def _percentile(values: Sequence[float], percent: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
-def watch_once(work: Path, plan: Plan) -> float:
+def child_environment(work: Path, cached: bool = True) -> dict[str, str]:
+    """The environment of a timed `python -m sos_docs` process.
+
+    `cached`: as a user's machine runs it, with Python's bytecode cache, kept in `work` (a
+    temporary folder) rather than beside the sources. Otherwise PYTHONDONTWRITEBYTECODE=1: a
+    module without a .pyc already (sos-docs' own, in an editable checkout) is compiled each time.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    if cached:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def watch_once(work: Path, plan: Plan, cached: bool = True) -> float:
     """Median seconds for a whole `python -m sos_docs watch ROOT --once` process on one
-    workbook put into the inbox earlier (its last change older than the settle time)."""
+    workbook put into the inbox earlier (its last change older than the settle time), after
+    one uncounted run (which fills the bytecode cache when `cached`)."""
+    env = child_environment(work, cached)
     seconds = []
-    for n in range(plan.once_runs):
-        root = work / f"once-{n}"
+    kind = "cached" if cached else "uncached"
+    for n in range(plan.once_runs + 1):  # run 0 is the uncounted warm-up
+        root = work / f"once-{kind}-{n}"
         cases.write_case(root / "inbox" / f"once-{n}.xlsx", cases.EXAMPLE, 5000 + n)
         time.sleep(1.1)  # put there earlier: older than the default settle time (1 s)
         command = [sys.executable, "-m", "sos_docs", "watch", str(root), "--once"]
         start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=work)
-        seconds.append(time.perf_counter() - start)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=work, env=env)
+        if n:
+            seconds.append(time.perf_counter() - start)
         assert _count(root / "processed", ".xlsx") == 1
     return statistics.median(seconds)
 
 
-def cold_start(work: Path, plan: Plan) -> float:
-    """Median seconds for a whole `python -m sos_docs validate` process on one workbook."""
-    path = cases.write_case(work / "cold" / "cold.xlsx", cases.EXAMPLE, 1)
+def cold_start(work: Path, plan: Plan, cached: bool = True) -> float:
+    """Median seconds for a whole `python -m sos_docs validate` process on one workbook, after
+    one uncounted run (which fills the bytecode cache when `cached`)."""
+    kind = "cached" if cached else "uncached"
+    path = cases.write_case(work / "cold" / f"cold-{kind}.xlsx", cases.EXAMPLE, 1 + (not cached))
     command = [sys.executable, "-m", "sos_docs", "validate", str(path)]
+    env = child_environment(work, cached)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=work, env=env)
     seconds = []
     for _ in range(plan.cold_runs):
         start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=work)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=work, env=env)
         seconds.append(time.perf_counter() - start)
     return statistics.median(seconds)
 
@@ -384,6 +416,7 @@ def table(results: dict[str, object]) -> str:
     rate, peak = results["burst"]  # type: ignore[misc]
     events, polling, renamed = results["events"], results["polling"], results["renamed"]
     cold = float(results["cold"])  # type: ignore[arg-type]
+    cold_uncached = float(results["cold-uncached"])  # type: ignore[arg-type]
     once = float(results["once"])  # type: ignore[arg-type]
     rows = [
         (
@@ -441,6 +474,12 @@ def table(results: dict[str, object]) -> str:
             met(once < 1.0),
         ),
         ("Cold start of `sos-docs validate`", f"{cold:.2f} s", "under 0.3 s", met(cold < 0.3)),
+        (
+            "Cold start of `sos-docs validate`, without a bytecode cache",
+            f"{cold_uncached:.2f} s",
+            "",
+            "",
+        ),
         *_picture_table_rows(results["pictures"]),  # type: ignore[arg-type]
     ]
     lines = ["| Measure | Result | Target | Met |", "| --- | --- | --- | --- |"]
@@ -510,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         results["once"] = watch_once(work, plan)
         print("cold start ...", file=sys.stderr)
         results["cold"] = cold_start(work, plan)
+        print("cold start without a bytecode cache ...", file=sys.stderr)
+        results["cold-uncached"] = cold_start(work, plan, cached=False)
         print("pictures 0 / 20 / 40 ...", file=sys.stderr)
         results["pictures"] = pictures.picture_rows(3 if args.quick else pictures.RUNS)
     busy = f"{before:.2f} before and {os.getloadavg()[0]:.2f} after the run"

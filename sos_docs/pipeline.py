@@ -21,20 +21,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
-from sos_docs.documents.context import (
-    DocumentSettings,
-    Story,
-    build_context,
-    first_name,
-    stories,
-    story_context,
-)
-from sos_docs.documents.pdf import PdfConverter, pdf_path_for
 from sos_docs.errors import ConfigError, PdfError, SosDocsError, WorkbookError
 from sos_docs.model import (
     MEETING_TYPES,
@@ -52,6 +44,12 @@ from sos_docs.workbook.history import conference_date, read_history
 from sos_docs.workbook.shapes import ShapeError, read_case_workbook
 from sos_docs.workbook.team_layout import check_layout
 from sos_docs.workbook.validate import validate
+
+# The documents wing is imported where documents are made, not here: `sos-docs validate` and
+# the service's main process never make one, and it costs them some 40 ms to load.
+if TYPE_CHECKING:
+    from sos_docs.documents.context import DocumentSettings, Story
+    from sos_docs.documents.pdf import PdfConverter
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +271,8 @@ def template_path(config: Config, kind: DocumentKind) -> Path:
 
 def document_settings(config: Config = DEFAULT_CONFIG) -> tuple[DocumentSettings, list[str]]:
     """How the documents word and brand what the workbook does not say, and logo warnings."""
+    from sos_docs.documents.context import DocumentSettings
+
     logo, warnings = (None, []) if config.logo is None else load_logo(config.logo, config.team_root)
     settings = DocumentSettings(
         protective_marking=config.protective_marking,
@@ -422,6 +422,8 @@ def _render_stories(
     """The words and pictures story once for each story the case has (`stories`: the shared
     one, and one per child who has their own, named for the child). Any family member may read
     a story: when anything is withheld it is made from the case with every withheld row out."""
+    from sos_docs.documents.context import stories
+
     if len(case_copies) > 1:
         # Matched against the whole case: what is withheld now stays out of the earlier ones.
         history = copies.filtered_history(history, copies.EVERY_FAMILY_MEMBER, case)
@@ -435,6 +437,8 @@ def _render_stories(
 
 def _story_kind(kind: DocumentKind, story: Story) -> DocumentKind:
     """The story's document, named for the child when it is their own ("... for Mia")."""
+    from sos_docs.documents.context import first_name
+
     return replace(kind, title=f"{kind.title} for {first_name(story.own)}") if story.own else kind
 
 
@@ -472,6 +476,7 @@ def _render_one(
 ) -> RenderedDocument:
     # Imported here, not at the top: docxtpl, python-docx and Jinja take a tenth of a second
     # to load, and `sos-docs validate` never needs them.
+    from sos_docs.documents.context import build_context, story_context
     from sos_docs.documents.render import render_documents
 
     context = build_context(case, settings, history)
@@ -592,6 +597,8 @@ def process_workbook(
     warnings = [w for d in documents for w in d.warnings]
     pdfs = []
     if config.pdf and converter is not None:
+        from sos_docs.documents.pdf import pdf_path_for
+
         for docx in written:
             pdf, warning = make_pdf_copy(converter, docx, pdf_path_for(docx))
             pdfs += [pdf] if pdf else []

@@ -2,15 +2,29 @@
 
 Bank holidays come from the maintained `holidays` library, so a new or moved bank holiday (a
 coronation, a jubilee) arrives with an upgrade instead of a hand-kept list.
+
+The library is loaded the first time a bank holiday is asked for, not when sos-docs starts: a
+process that never counts working days (`--help`, the service's main process) never pays for
+it. And only its United Kingdom module is loaded (`_united_kingdom`), not all of its countries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import logging
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    from holidays import HolidayBase
+
+log = logging.getLogger(__name__)
 
 # The nations of the UK a root may name, and the library's code for each.
 REGIONS = {
@@ -43,10 +57,51 @@ def region_named(text: str) -> str | None:
     return next((region for region in REGIONS if region.casefold() == wanted), None)
 
 
+# The library's module of the United Kingdom's holidays, and its class. `holidays.countries`,
+# the package it is in, imports the modules of all 250 countries (80 to 160 ms) before it gives
+# one, so the module is loaded from the library's own file without that package. When it is not
+# there or does not load so (another version of the library, laid out otherwise) the library's
+# documented `country_holidays("GB")` is used instead. tests/test_working_days.py checks both give the
+# same days with the same names in every region.
+UNITED_KINGDOM_MODULE = "holidays.countries.united_kingdom"
+UNITED_KINGDOM_CLASS = "UnitedKingdom"
+_loading = threading.Lock()
+_loaded: list[Callable[..., HolidayBase]] = []
+
+
+def _united_kingdom() -> Callable[..., HolidayBase]:
+    """The library's United Kingdom holidays (called with subdiv= and years=), loaded once."""
+    with _loading:
+        if not _loaded:
+            _loaded.append(_load_united_kingdom())
+        return _loaded[0]
+
+
+def _load_united_kingdom() -> Callable[..., HolidayBase]:
+    """The UnitedKingdom class from the library's own file, or `country_holidays("GB")`."""
+    import holidays
+
+    module = sys.modules.get(UNITED_KINGDOM_MODULE)  # already loaded the usual way
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
+        spec = importlib.util.spec_from_file_location(UNITED_KINGDOM_MODULE, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            return partial(holidays.country_holidays, "GB")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception:  # a library this way does not fit: its documented way, then
+            log.warning("holidays' %s could not be loaded alone", path, exc_info=True)
+            return partial(holidays.country_holidays, "GB")
+    found = getattr(module, UNITED_KINGDOM_CLASS, None)
+    if isinstance(found, type) and issubclass(found, holidays.HolidayBase):
+        return found
+    return partial(holidays.country_holidays, "GB")
+
+
 @cache
 def _bank_holidays(region: str, year: int) -> frozenset[dt.date]:
-    found = holidays.country_holidays("GB", subdiv=REGIONS[region], years=year)
-    return frozenset(found)
+    return frozenset(_united_kingdom()(subdiv=REGIONS[region], years=year))
 
 
 def is_working_day(day: dt.date, region: str = DEFAULT_REGION) -> bool:
@@ -56,7 +111,7 @@ def is_working_day(day: dt.date, region: str = DEFAULT_REGION) -> bool:
 
 def bank_holiday_name(day: dt.date, region: str = DEFAULT_REGION) -> str:
     """The bank holiday's name on that day in the region, or "" when it is none."""
-    found = holidays.country_holidays("GB", subdiv=REGIONS[region], years=day.year)
+    found = _united_kingdom()(subdiv=REGIONS[region], years=day.year)
     return str(found.get(day) or "")
 
 

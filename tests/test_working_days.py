@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
+import holidays
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sos_docs import working_days
 from sos_docs.working_days import (
     REGIONS,
+    UNITED_KINGDOM_MODULE,
     bank_holiday_name,
     is_working_day,
     region_named,
@@ -80,3 +86,65 @@ def test_a_deadline_before_the_first_day_there_is_stops_at_it() -> None:
     """A meeting typed in the year 1 (03/01/0001) has no working days before it: the deadline
     is the first date there is, never an OverflowError that stops the workbook."""
     assert working_days_before(dt.date(1, 1, 3), 5) == dt.date.min
+
+
+YEARS = range(1950, 2081)
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_the_united_kingdom_module_gives_the_librarys_documented_bank_holidays(
+    region: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loaded on its own (without the library's other countries), the United Kingdom's module
+    gives exactly the days and names `holidays.country_holidays("GB")` gives."""
+    monkeypatch.delitem(sys.modules, UNITED_KINGDOM_MODULE, raising=False)  # loaded from its file
+    loaded = working_days._load_united_kingdom()
+    assert isinstance(loaded, type) and issubclass(loaded, holidays.HolidayBase)
+    ours = loaded(subdiv=REGIONS[region], years=YEARS)
+    theirs = holidays.country_holidays("GB", subdiv=REGIONS[region], years=YEARS)
+    assert len(theirs) > 8 * len(YEARS)
+    assert dict(ours) == dict(theirs)
+
+
+def test_without_the_module_file_the_documented_entry_point_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A library laid out otherwise (no countries/united_kingdom.py where it was) is asked
+    through `country_holidays("GB")`: the same bank holidays, never none."""
+    monkeypatch.delitem(sys.modules, UNITED_KINGDOM_MODULE, raising=False)
+    monkeypatch.setattr(holidays, "__file__", str(tmp_path / "__init__.py"))
+    loaded = working_days._load_united_kingdom()
+    assert not isinstance(loaded, type)  # the documented entry point, not the class
+    found = loaded(subdiv="SCT", years=2026)
+    assert dict(found) == dict(holidays.country_holidays("GB", subdiv="SCT", years=2026))
+    assert dt.date(2026, 11, 30) in found  # St Andrew's Day
+
+
+def test_a_module_that_does_not_load_alone_is_asked_the_documented_way(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A United Kingdom module that fails when loaded without its package is not an error:
+    `country_holidays("GB")` gives the bank holidays."""
+    (tmp_path / "countries").mkdir()
+    (tmp_path / "countries" / "united_kingdom.py").write_text("raise RuntimeError('no')\n")
+    monkeypatch.delitem(sys.modules, UNITED_KINGDOM_MODULE, raising=False)
+    monkeypatch.setattr(holidays, "__file__", str(tmp_path / "__init__.py"))
+    loaded = working_days._load_united_kingdom()
+    assert not isinstance(loaded, type)
+    assert dt.date(2026, 12, 25) in loaded(subdiv="ENG", years=2026)
+
+
+def test_counting_working_days_loads_no_other_country(tmp_path: Path) -> None:
+    """In a new process, importing sos-docs loads no bank holidays, and counting working days
+    loads the United Kingdom's alone, not the library's 250 countries (some 80 ms)."""
+    code = (
+        "import sys, datetime as dt\n"
+        "from sos_docs import working_days\n"
+        "assert 'holidays' not in sys.modules\n"
+        "assert not working_days.is_working_day(dt.date(2026, 12, 28))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert result.stdout.strip() == "[]"
