@@ -587,7 +587,6 @@ def watch_command(
     until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
     from sos_docs.service.logs import service_console_level
-    from sos_docs.service.run import serve
     from sos_docs.service.workers import DocumentProcess
 
     overrides = {
@@ -606,10 +605,13 @@ def watch_command(
                 "run this in the repository to see the example."
             )
         paths, workers_in_file = _watched_paths(roots, service_file)
-        # The first worker process loads the rendering stack while this one loads the service.
+        # The first worker process loads the rendering stack while this one loads the service
+        # (so the service's modules are imported only once it has started).
         first = DocumentProcess()
         first.start()
         try:
+            from sos_docs.service.run import serve
+
             status = serve(
                 paths,
                 config_file=config_file,

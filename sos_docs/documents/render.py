@@ -595,8 +595,9 @@ def check_template(template: Path, within: Path | None = None) -> list[UnknownFi
     found: list[UnknownField] = []
     for part, source in template_sources(tpl):
         try:
-            checked = check_part(part, env.parse(source), env)
-            env.from_string(source)  # compiles: unknown filters and tests are found here too
+            tree = env.parse(source)
+            checked = check_part(part, tree, env)
+            env.from_string(tree)  # compiles (parsed once): unknown filters and tests are found
         except jinja2.TemplateSyntaxError as exc:
             raise _template_error(template, exc) from exc
         except RecursionError as exc:  # thousands of nested brackets or tags

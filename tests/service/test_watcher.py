@@ -28,7 +28,7 @@ from sos_docs.service.inbox_names import HELP_FILE_NAME
 from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
-from sos_docs.service.watcher import Watcher
+from sos_docs.service.watcher import DEFAULT_WORKERS, QUEUE_SLOTS_PER_WORKER, Watcher
 from tests.support.builders import WorkbookBuilder
 from tests.support.kills import kill_while_busy
 
@@ -689,6 +689,31 @@ def test_watch_once_exits_0_when_every_workbook_made_its_documents(
     assert result.exit_code == 0, result.output
     assert {p.name for p in root.iterdir()} >= {"inbox", "reports", "processed", "rejected"}
     assert names_in(root / "processed") == ["a.xlsx", "b.xlsx"]
+
+
+def test_watch_once_processes_more_files_than_its_queue_holds_each_once(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """A whole `watch --once` process (its first worker started before the service loads, a
+    second started when needed, both ended at once by os._exit) on more workbooks than the
+    queue holds: every one is processed once, the work area is empty, and it exits 0."""
+    root = make_root(tmp_path)
+    count = DEFAULT_WORKERS * QUEUE_SLOTS_PER_WORKER + 2
+    names = {f"case-{n}.xlsx": f"CP-{n}" for n in range(count)}
+    for name, reference in names.items():
+        drop(root.inbox, name, workbooks(reference))
+    result = subprocess.run(
+        [sys.executable, "-m", "sos_docs", "watch", str(root.path), "--once", *FAST_FLAGS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert names_in(root.processed) == sorted(names)
+    assert names_in(root.inbox) == [HELP_FILE_NAME]
+    assert unfinished_jobs(root) == []
+    for name, reference in names.items():
+        assert_documents_once(root, reference, name[:-5])
 
 
 def test_watch_once_exits_1_and_logs_codes_not_cell_text_when_one_is_rejected(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -175,6 +176,31 @@ def test_a_worker_whose_service_was_killed_ends_quietly(capsys: pytest.CaptureFi
         root.handlers[:] = root_handlers
         root.setLevel(level)
     assert capsys.readouterr().err == ""
+
+
+def test_a_worker_asked_to_leave_ends_with_exit_code_0(example: Path) -> None:
+    """A worker ends at once when asked (os._exit, no module teardown), and cleanly."""
+    worker = DocumentProcess()
+    try:
+        made = worker.make(example, DEFAULT_CONFIG)
+        process = worker._process
+    finally:
+        worker.close()
+    assert made.validation.ok
+    assert process is not None and process.exitcode == 0
+
+
+def test_a_worker_that_fails_outside_a_job_ends_with_exit_code_1() -> None:
+    """An exception in the worker's own loop (not a job's) is printed and ends it with 1."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    # A level logging refuses makes _serve raise before it answers anything.
+    process = context.Process(target=workers._worker_main, args=(theirs, "no such level"))
+    process.start()
+    theirs.close()
+    process.join(workers.STARTUP_SECONDS)
+    ours.close()
+    assert process.exitcode == 1
 
 
 def test_a_stop_signal_while_a_worker_starts_up_is_ignored(tmp_path: Path) -> None:
