@@ -136,6 +136,10 @@ class _HandOff:
             return False
         return True
 
+    def has_room(self) -> bool:
+        """True when the queue can take another task (only the loop thread adds tasks)."""
+        return not self.queue.full()
+
     def finished(self, path: Path) -> None:
         """A worker is done with the path: a queue slot is free for a file that has settled."""
         with self.lock:
@@ -355,7 +359,15 @@ class Watcher:
     # ---- settling and handing on
 
     def _hand_on_settled(self, now: float) -> None:
-        for path, seen in self._settling.settled(now, self._stopping):
+        settled = self._settling.settled(now, self._stopping)
+        # A file is judged settled only when there is room to queue it: the judging (its
+        # content, and whether any process holds it open to write) is the costly part of a
+        # pass, and a burst fills the queue for many passes.
+        while self._handoff.has_room():
+            found = next(settled, None)
+            if found is None:
+                return
+            path, seen = found
             if not self._handoff.offer(_Task(seen.root, path)):
                 return  # the queue is full: try again next tick
             log.debug(

@@ -673,6 +673,29 @@ def test_a_burst_is_worked_through_a_bounded_queue_each_file_once(
     assert len([n for n in names_in(root.rejected) if n.endswith(".csv")]) == count
 
 
+def test_files_waiting_behind_a_full_queue_are_judged_once_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workbooks: Callable[[str], bytes]
+) -> None:
+    """Whether a settled file is still open for writing (a walk over every process's open
+    files) is asked once per file, when the queue has room for it: not on every pass of the
+    loop while a burst holds the queue full."""
+    root = make_root(tmp_path)
+    asked: list[str] = []
+    real = inbox.open_for_writing
+
+    def counting(path: Path) -> bool:
+        asked.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(inbox, "open_for_writing", counting)
+    names = [f"burst-{n}.xlsx" for n in range(8)]
+    with watching(root, workers=1) as running:
+        for n, name in enumerate(names):
+            drop(root.inbox, name, workbooks(f"CP-Q{n}"))
+        wait_for(lambda: running.summary.processed == len(names), 120, "every workbook")
+    assert sorted(asked) == sorted(names)
+
+
 # --------------------------------------------------------------------------------------------
 # The command line: --once, configuration, several roots, log files
 
