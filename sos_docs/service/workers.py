@@ -156,10 +156,16 @@ class DocumentProcess:
 
     def _start(self) -> Connection:
         ours, theirs = self._context.Pipe()
-        level = logging.getLogger().getEffectiveLevel()
+        # At least INFO: the first worker starts before the service's log files are set up
+        # (which log INFO), and what it logs then must still reach them.
+        level = min(logging.getLogger().getEffectiveLevel(), logging.INFO)
         process = self._context.Process(
             target=_worker_main, args=(theirs, level), name="sos-docs-worker", daemon=True
         )
+        # A spawned worker starts as `python -c ...`, which would put the current folder (a
+        # team's shared folder, perhaps) first on its module path: a multiprocessing.py put
+        # there would run as the service. PYTHONSAFEPATH (Python 3.11) leaves it out.
+        os.environ["PYTHONSAFEPATH"] = "1"
         # The child inherits this thread's signal mask across fork and exec. multiprocessing
         # unblocks both signals after starting its resource tracker (CPython bpo-33613), so
         # that is started first, or the first worker would start unprotected.
@@ -264,7 +270,11 @@ def _serve(connection: Connection, level: int) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     root.addHandler(_PipeHandler(connection))
-    import sos_docs.documents.render  # noqa: F401  # loaded now, not during the first job
+    # Loaded now, not during the first job (its time limit is the job's), and a broken
+    # install is found at start, not as an internal error in a job.
+    import sos_docs.documents.context
+    import sos_docs.documents.render
+    import sos_docs.pipeline  # noqa: F401
 
     try:
         connection.send(("ready",))

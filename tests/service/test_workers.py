@@ -120,6 +120,49 @@ def test_the_workers_log_lines_reach_the_services_log(
     )
 
 
+def test_a_worker_started_before_the_logs_are_set_up_still_passes_on_info_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`watch` starts its first worker before the service's log files (at INFO) exist: the
+    worker's INFO lines must reach them all the same."""
+    broken = tmp_path / "damaged.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + bytes(200))
+    with caplog.at_level(logging.WARNING):
+        process = DocumentProcess()
+        process.start()  # while the service logs warnings only
+    try:
+        with caplog.at_level(logging.INFO):  # the log files are set up
+            process.make(broken, DEFAULT_CONFIG)
+    finally:
+        process.close()
+    assert any(
+        "damaged.xlsx" in r.getMessage() and r.levelno == logging.INFO for r in caplog.records
+    )
+
+
+def test_a_module_planted_in_the_current_folder_never_runs_in_a_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example: Path
+) -> None:
+    """A worker starts as `python -c ...`, which puts the current folder first on the module
+    path: run from a team's shared folder, a multiprocessing.py (or pipeline.py, ...) put there
+    would run as the service. The worker leaves the current folder out."""
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    marker = tmp_path / "ran"
+    for name in ("multiprocessing", "sos_docs", "openpyxl", "holidays", "docxtpl"):
+        (planted / f"{name}.py").write_text(
+            f"open({str(marker)!r} + '-{name}', 'w').close()\nraise SystemExit(3)\n"
+        )
+    monkeypatch.chdir(planted)
+    process = DocumentProcess()
+    try:
+        made = process.make(example, DEFAULT_CONFIG)
+    finally:
+        process.close()
+    assert made.validation.ok
+    assert list(tmp_path.glob("ran*")) == []
+
+
 def test_sigterm_to_the_whole_process_group_lets_jobs_in_flight_finish(
     tmp_path: Path,
 ) -> None:
