@@ -88,9 +88,13 @@ def _load_united_kingdom() -> Callable[..., HolidayBase]:
         if spec is None or spec.loader is None or not path.is_file():
             return partial(holidays.country_holidays, "GB")
         module = importlib.util.module_from_spec(spec)
+        # Registered under its own name, as an import would: a later `import holidays.countries`
+        # then finds this module, so there is one UnitedKingdom class, not two.
+        sys.modules[UNITED_KINGDOM_MODULE] = module
         try:
             spec.loader.exec_module(module)
         except Exception:  # a library this way does not fit: its documented way, then
+            del sys.modules[UNITED_KINGDOM_MODULE]
             log.warning("holidays' %s could not be loaded alone", path, exc_info=True)
             return partial(holidays.country_holidays, "GB")
     found = getattr(module, UNITED_KINGDOM_CLASS, None)

@@ -147,4 +147,27 @@ def test_counting_working_days_loads_no_other_country(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip() == "['holidays.countries.united_kingdom']"
+
+
+def test_the_library_imported_later_has_the_same_united_kingdom_class(tmp_path: Path) -> None:
+    """The module loaded alone is registered under its own name: a later import of the
+    library's countries finds it, so there is one UnitedKingdom class (a holidays object made
+    here is one the library's own code recognises), and every country is still there."""
+    code = (
+        "import datetime as dt, pickle\n"
+        "from sos_docs import working_days\n"
+        "assert not working_days.is_working_day(dt.date(2026, 12, 28))\n"
+        "import holidays\n"
+        "from holidays.countries import UnitedKingdom, France\n"
+        "assert working_days._united_kingdom() is UnitedKingdom\n"
+        "assert isinstance(holidays.country_holidays('GB', subdiv='ENG'), UnitedKingdom)\n"
+        "days = working_days._united_kingdom()(subdiv='SCT', years=2026)\n"
+        "assert pickle.loads(pickle.dumps(days)) == days\n"
+        "assert dt.date(2026, 7, 14) in France(years=2026)\n"
+        "print('one class')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.stdout.strip() == "one class", result.stderr
