@@ -245,7 +245,14 @@ class Watcher:
                 page.beat_if_due()
             if self.once and self._nothing_left():
                 return
-            self._wake.wait(self._settling.next_wait(self._tick, time.monotonic()))
+            self._wake.wait(self._next_wait())
+
+    def _next_wait(self) -> float:
+        """Until the next tick, or sooner when a closed file's copy grace ends; while the queue
+        is full, the tick (a finished job wakes the loop at once)."""
+        if not self._handoff.has_room():
+            return self._tick
+        return self._settling.next_wait(self._tick, time.monotonic())
 
     def _shut_down(self, threads: Sequence[threading.Thread]) -> None:
         self._stopping.set()

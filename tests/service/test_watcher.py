@@ -696,6 +696,25 @@ def test_files_waiting_behind_a_full_queue_are_judged_once_each(
     assert sorted(asked) == sorted(names)
 
 
+def test_while_the_queue_is_full_the_loop_waits_a_whole_tick(
+    tmp_path: Path, workbooks: Callable[[str], bytes]
+) -> None:
+    """A closed file past its copy grace would wake the loop every few milliseconds; while the
+    queue has no room for it that is wasted (a finished job wakes the loop at once)."""
+    from sos_docs.service.watcher import _Task
+
+    root = make_root(tmp_path)
+    running = Watcher([root], workers=1)
+    waiting = drop(root.inbox, "waiting.xlsx", workbooks("CP-W"))
+    running._settling.track(root, waiting, inbox.Arrival.CLOSED)
+    running._settling.tracked[waiting].stable_since -= 1.0  # its copy grace is long over
+    assert running._next_wait() < running._tick
+    n = 0
+    while running._handoff.offer(_Task(root, root.inbox / f"queued-{n}.xlsx")):
+        n += 1
+    assert running._next_wait() == running._tick
+
+
 # --------------------------------------------------------------------------------------------
 # The command line: --once, configuration, several roots, log files
 
