@@ -95,7 +95,7 @@ def one_workbook(path: Path, out: Path, inner: dict[str, Inner]) -> dict[str, fl
         "render both documents": cpu(
             lambda: documents.extend(render.render_documents(templates, context))
         ),
-        "of which checking the scale picture": inner["checking"].taken(),
+        "of which checking the pictures": inner["checking"].taken(),
         "write both documents": cpu(
             lambda: [
                 files.write_new_file(out / f"{i}.docx", d.data) for i, d in enumerate(documents)
