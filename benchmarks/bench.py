@@ -95,23 +95,17 @@ QUICK = Plan(runs=5, warmup=2, burst=40, drops=5, cold_runs=3, once_runs=3)
 
 def baseline(path: Path, case: MappingCase, out: Path) -> None:
     """A capable user's script: openpyxl, then a fresh DocxTemplate per document."""
-    book = load_workbook(path, data_only=True)
-    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
-    assert sheets
+    _read_by_hand(path)
     context = build_context(case, DocumentSettings())
     for template in TEMPLATES:
-        tpl = DocxTemplate(template)
-        tpl.render(_with_images(context, tpl), autoescape=True)
-        tpl.save(out / f"{path.stem} {template.stem}.docx")
+        _render_by_hand(template, context, out / f"{path.stem} {template.stem}.docx")
 
 
 def baseline_same_documents(path: Path, case: MappingCase, out: Path) -> None:
     """The same script making the documents sos-docs makes: the report once per copy of the
     case (the professional copy, and a family copy when anything is withheld: the example
     withholds a child's words), and the story from the case as the family may read it."""
-    book = load_workbook(path, data_only=True)
-    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
-    assert sheets
+    _read_by_hand(path)
     case_copies = copies.copies_of(case)
     report, story = TEMPLATES
     for n, copy in enumerate(case_copies):
@@ -122,6 +116,13 @@ def baseline_same_documents(path: Path, case: MappingCase, out: Path) -> None:
         family_case, _ = copies.filtered(case, copies.EVERY_FAMILY_MEMBER)
     settings = DocumentSettings(family_copy=len(case_copies) > 1)
     _render_by_hand(story, build_context(family_case, settings), out / f"{path.stem} story.docx")
+
+
+def _read_by_hand(path: Path) -> None:
+    """Every sheet's values, as the script reads them with openpyxl."""
+    book = load_workbook(path, data_only=True)
+    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    assert sheets
 
 
 def _render_by_hand(template: Path, context: dict[str, object], target: Path) -> None:

@@ -383,11 +383,11 @@ def render_case(
     chosen = (
         document_kinds(config, case) if kinds is None else tuple(_for_case(k, case) for k in kinds)
     )
-    from sos_docs.documents.render import pictures_checked_once
+    from sos_docs.documents.render import one_case
 
     case_copies = copies.copies_of(case)
     rendered: list[RenderedDocument] = []
-    with pictures_checked_once():  # the copies and the story show the same pictures
+    with one_case():  # the copies and the story show the same pictures and scores
         for kind in chosen:
             for document in _render_kind(kind, case_copies, config, settings, history):
                 warnings = (*notes, *document.warnings) if not rendered else document.warnings

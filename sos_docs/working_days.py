@@ -66,27 +66,26 @@ def region_named(text: str) -> str | None:
 UNITED_KINGDOM_MODULE = "holidays.countries.united_kingdom"
 UNITED_KINGDOM_CLASS = "UnitedKingdom"
 _loading = threading.Lock()
-_loaded: list[Callable[..., HolidayBase]] = []
 
 
+@cache
 def _united_kingdom() -> Callable[..., HolidayBase]:
     """The library's United Kingdom holidays (called with subdiv= and years=), loaded once."""
-    with _loading:
-        if not _loaded:
-            _loaded.append(_load_united_kingdom())
-        return _loaded[0]
+    with _loading:  # two threads asking at once must not both run the module
+        return _load_united_kingdom()
 
 
 def _load_united_kingdom() -> Callable[..., HolidayBase]:
     """The UnitedKingdom class from the library's own file, or `country_holidays("GB")`."""
     import holidays
 
-    module = sys.modules.get(UNITED_KINGDOM_MODULE)  # already loaded the usual way
+    documented = partial(holidays.country_holidays, "GB")
+    module = sys.modules.get(UNITED_KINGDOM_MODULE)  # already loaded (the usual way, or here)
     if module is None:
         path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
         spec = importlib.util.spec_from_file_location(UNITED_KINGDOM_MODULE, path)
         if spec is None or spec.loader is None or not path.is_file():
-            return partial(holidays.country_holidays, "GB")
+            return documented
         module = importlib.util.module_from_spec(spec)
         # Registered under its own name, as an import would: a later `import holidays.countries`
         # then finds this module, so there is one UnitedKingdom class, not two.
@@ -96,11 +95,11 @@ def _load_united_kingdom() -> Callable[..., HolidayBase]:
         except Exception:  # a library this way does not fit: its documented way, then
             del sys.modules[UNITED_KINGDOM_MODULE]
             log.warning("holidays' %s could not be loaded alone", path, exc_info=True)
-            return partial(holidays.country_holidays, "GB")
+            return documented
     found = getattr(module, UNITED_KINGDOM_CLASS, None)
     if isinstance(found, type) and issubclass(found, holidays.HolidayBase):
         return found
-    return partial(holidays.country_holidays, "GB")
+    return documented
 
 
 @cache

@@ -108,10 +108,10 @@ def render_documents(
 
 
 @contextlib.contextmanager
-def pictures_checked_once() -> Iterator[None]:
-    """Within it, each picture is checked and made Word-ready once for all the documents
-    rendered (a case's report, its copies and its story share the same pictures), and each
-    scale picture drawn once (`scale_picture.drawn_once`)."""
+def one_case() -> Iterator[None]:
+    """The documents of one case are rendered within it: each picture is checked and made
+    Word-ready once for all of them (a case's report, its copies and its story share the same
+    pictures), and each scale picture drawn once (`scale_picture.drawn_once`)."""
     token = _CASE_PICTURES.set({})
     try:
         with drawn_once():
@@ -408,7 +408,7 @@ def _for_document(cleaned: object, pictures: _Pictures) -> object:
 
 
 _ReadyImages = dict[bytes, tuple[bytes, int, int] | str]  # picture -> Word-ready, or why not
-# The pictures already checked for the documents of one case (`pictures_checked_once`); a
+# The pictures already checked for the documents of one case (`one_case`); a
 # context variable, so that the service's threads and workers never share one.
 _CASE_PICTURES: contextvars.ContextVar[_ReadyImages | None] = contextvars.ContextVar(
     "case_pictures", default=None
