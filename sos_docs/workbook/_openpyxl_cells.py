@@ -21,6 +21,7 @@ tests/workbook/test_hidden.py and tests/workbook/test_budgets.py, which run both
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import zipfile
@@ -46,7 +47,7 @@ from openpyxl.styles.numbers import (
     is_timedelta_format,
 )
 from openpyxl.styles.stylesheet import Stylesheet
-from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
@@ -90,6 +91,7 @@ COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
 MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
 SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
 CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
 WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
 
@@ -344,10 +346,13 @@ def merge_cells(element: Any) -> Any:
 
 
 class SheetParser(WorkSheetParser):
-    """openpyxl's row and cell parser, reading the text of a plain inline string directly.
+    """openpyxl's row and cell parser, reading its commonest cells directly.
 
     openpyxl builds a rich-text object for every inline string just to join its pieces; for
     the plain form Excel and openpyxl write (`<is><t>text</t></is>`) the text is that piece.
+    A cell with no children (the formatted empty cells of a blank form) and a shared string
+    (`<v>` alone) are read as openpyxl reads them, without its general lookups; every other
+    cell goes to openpyxl's own parse_cell. tests/test_fast_path.py checks the values match.
     """
 
     def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
@@ -361,14 +366,46 @@ class SheetParser(WorkSheetParser):
         return found
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
-        inline = element.find(INLINE_STRING_TAG) if element.get("t") == "inlineStr" else None
-        text = plain_text(inline)
-        if text is not None:
-            element.remove(inline)  # openpyxl then finds the position and style alone
-        cell: dict[str, Any] = super().parse_cell(element)
-        if text is not None:
-            cell.update(value=text, data_type="s")
-        return cell
+        """openpyxl's parse_cell (data_only), with its three commonest forms read directly."""
+        children = len(element)
+        if not children:  # a formatted empty cell, most of a blank form's: None whatever its type
+            return self.cell_at(element, None, element.get("t", "n"))
+        data_type = element.get("t")
+        if data_type == "inlineStr":
+            text = plain_text(element.find(INLINE_STRING_TAG))
+            if text is not None:
+                return self.cell_at(element, text, "s")
+        elif data_type == "s" and children == 1 and element[0].tag == VALUE_TAG:
+            index = element[0].text or None  # as openpyxl's findtext(...) or None
+            value = None if index is None else self.shared_strings[int(index)]
+            return self.cell_at(element, value, "s")
+        found: dict[str, Any] = super().parse_cell(element)
+        return found
+
+    def cell_at(self, element: Any, value: object, data_type: str) -> dict[str, Any]:
+        """A cell of the given value as openpyxl's parse_cell gives it: its position (from its
+        reference, or the next column when it has none) and its style id, read as openpyxl reads
+        them, without openpyxl's lookups for a value, a formula and inline text."""
+        coordinate = element.get("r")
+        style_id = element.get("s", 0)
+        if style_id:
+            style_id = int(style_id)
+        if coordinate:
+            row, column = cell_position(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        return {"row": row, "column": column, "value": value, "data_type": data_type,
+                "style_id": style_id}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def cell_position(coordinate: str) -> tuple[int, int]:
+    """(row, column) of a cell reference, as openpyxl's parse_cell reads it: the same few
+    references recur on every sheet, so each is worked out once."""
+    found: tuple[int, int] = coordinate_to_tuple(coordinate)
+    return found
 
 
 def plain_text(container: Any) -> str | None:
