@@ -38,6 +38,7 @@ from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.reader.drawings import find_images
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
+from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.styles.numbers import (
     BUILTIN_FORMATS_MAX_SIZE,
     BUILTIN_FORMATS_REVERSE,
@@ -65,6 +66,7 @@ from openpyxl.xml.functions import fromstring, localname
 
 from sos_docs.errors import WorkbookError
 from sos_docs.model import Unseen
+from sos_docs.workbook.guard import CheckedArchive
 from sos_docs.workbook.looks import Looks
 from sos_docs.workbook.text_budget import TextBudget
 
@@ -73,6 +75,7 @@ __all__ = [
     "book_looks",
     "check_shared_text",
     "drawing_image_cells",
+    "parsed_workbook",
     "picture_description",
     "placed_images",
     "read_sheet_cells",
@@ -589,6 +592,21 @@ def drawing_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[s
             marker = getattr(blip.anchor, "_from", None)
             if marker is not None and images.get(blip.embed).Type == IMAGE_NS:
                 yield f"{get_column_letter(int(marker.col) + 1)}{int(marker.row) + 1}"
+
+
+def parsed_workbook(archive: zipfile.ZipFile, part: str) -> WorkbookParser:
+    """openpyxl's parser of the workbook part, parsed (no external links): once per checked
+    archive, for both the scan and the load cost, which find the sheets as openpyxl does."""
+
+    def parse() -> WorkbookParser:
+        parser = WorkbookParser(archive, part, keep_links=False)
+        parser.parse()
+        return parser
+
+    if isinstance(archive, CheckedArchive):
+        kept: WorkbookParser = archive.kept(("workbook parser", part), parse)
+        return kept
+    return parse()
 
 
 def workbook_part_name(package: Any) -> str:

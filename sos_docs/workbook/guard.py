@@ -26,7 +26,7 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Literal
@@ -181,6 +181,14 @@ class CheckedArchive(zipfile.ZipFile):
         self._expanded: dict[str, bytes] = {}
         self._trees: dict[str, Any] = {}
         self._tree_bytes = 0
+        self._kept: dict[object, Any] = {}
+
+    def kept(self, key: object, make: Callable[[], Any]) -> Any:
+        """What `make` gives, made on the first call for `key` only (a part parsed once for
+        several passes); an error is not kept, so each call that fails raises it again."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
     def keep_tree(self, part: str, tree: Any, size: int) -> None:
         """Keep a part's parsed XML for the next pass that parses it the same way (once), while
@@ -473,10 +481,11 @@ def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], n
             continue
         with archive.open(info) as member:
             head = member.read(XML_HEAD_BYTES)
-        if not _looks_like_xml(head):
+        text = _decode_xml_head(head)  # once for the three checks
+        if not text.lstrip().startswith("<"):
             continue
         whole_part_read = len(head) < XML_HEAD_BYTES
-        if _declares_dtd(head) or not (whole_part_read or _root_element_starts(head)):
+        if _declares_dtd(text) or not (whole_part_read or _root_element_starts(text)):
             log.info("%s: %s declares a DTD or has an overlong prolog", name, info.filename)
             raise WorkbookError(
                 f'"{name}" contains XML declarations ({info.filename}) that Excel never writes '
@@ -485,14 +494,9 @@ def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], n
             )
 
 
-def _looks_like_xml(head: bytes) -> bool:
-    text = _decode_xml_head(head)
-    return text.lstrip().startswith("<")
-
-
-def _declares_dtd(head: bytes) -> bool:
-    """True for any DOCTYPE or ENTITY, except the plain public DOCTYPE of an SVG picture."""
-    text = _decode_xml_head(head)
+def _declares_dtd(text: str) -> bool:
+    """True for any DOCTYPE or ENTITY in a part's decoded head, except the plain public
+    DOCTYPE of an SVG picture."""
     upper = text.upper()
     if "<!ENTITY" in upper:
         return True
@@ -521,9 +525,9 @@ def _decode_xml_head(head: bytes) -> str:
     return head.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
-def _root_element_starts(head: bytes) -> bool:
-    """True when the root element's start tag begins after only whitespace, PIs and comments."""
-    text = _decode_xml_head(head)
+def _root_element_starts(text: str) -> bool:
+    """True when the root element's start tag begins after only whitespace, PIs and comments
+    (in a part's decoded head)."""
     pos = 0
     while True:
         while pos < len(text) and text[pos].isspace():

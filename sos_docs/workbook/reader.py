@@ -491,8 +491,7 @@ def _scan_worksheet_parts(data: bytes | zipfile.ZipFile, name: str, limits: Limi
     max_cells = limits.max_rows * MAX_CELLS_PER_ROW
     parts: list[SheetPart] = []
     with opened(data) as archive:
-        parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
-        parser.parse()
+        parser = openpyxl_cells.parsed_workbook(archive, ARC_WORKBOOK)
         cells_so_far = 0
         for title, part, hidden in _worksheet_parts(archive, parser):
             cells, has_formula = _count_cells(archive, part, max_cells - cells_so_far)
