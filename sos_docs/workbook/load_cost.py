@@ -31,14 +31,18 @@ from xml.parsers import expat
 from lxml import etree  # type: ignore[import-untyped]
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
-from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE
 from openpyxl.xml.functions import fromstring, iterparse
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
-from sos_docs.workbook._openpyxl_cells import SAFE_PARSING, WHOLE_PART_BYTES, workbook_part_name
+from sos_docs.workbook._openpyxl_cells import (
+    SAFE_PARSING,
+    WHOLE_PART_BYTES,
+    parsed_workbook,
+    workbook_part_name,
+)
 from sos_docs.workbook.guard import CheckedArchive, opened
 
 __all__ = ["TOO_LARGE", "check_load_cost", "object_budget"]
@@ -234,8 +238,7 @@ def _worksheet_parts(
     workbook_part = workbook_part_name(package)
     if workbook_part in names:
         _scan(archive, workbook_part, tally, WORKBOOK, related=False)
-    parser = WorkbookParser(archive, workbook_part, keep_links=False)
-    parser.parse()
+    parser = parsed_workbook(archive, workbook_part)
     for sheet, rel in parser.find_sheets():
         if rel.target in names and "chartsheet" not in rel.Type:
             yield str(sheet.name), str(rel.target)
@@ -399,15 +402,41 @@ def _whole_counts(data: bytes, *, related: bool) -> tuple[_Counts, Any] | None:
         ranges = [
             element.get("ref") for element in root.iter(*_RANGED_TAGS) if _outside_row(element)
         ]
-        for row in root.iter(_ANY_ROW):
-            objects += len(row)  # every child of a row is a cell to openpyxl
-            if _outside_row(row) and any(
-                not key.startswith("{") and key not in _PLAIN_ROW_ATTRIBUTES for key in row.attrib
-            ):
-                objects += 1  # a RowDimension
+        objects += _row_objects(root)
         style_formats = sum(1 for xf in root.iter("{*}xf") if _outside_row(xf))
     objects += sum(_range_cells(reference) or 0 for reference in ranges)
     return _Counts(int(_COUNT_ELEMENTS(root)), objects, style_formats), root
+
+
+def _row_objects(root: Any) -> int:
+    """The cells (every child of a row) and RowDimensions (a formatted row not inside a row)
+    openpyxl makes of a part's rows.
+
+    A blank form has hundreds of rows, most with the same attributes and the same parent, so
+    whether a set of attributes formats a row, and whether a parent is a row, is worked out
+    once each (lxml gives one proxy per element while it is held, so `is` finds the same parent).
+    """
+    objects = 0
+    formats: dict[tuple[str, ...], bool] = {}
+    last_parent: Any = None
+    parent_is_row = False
+    for row in root.iter(_ANY_ROW):
+        objects += len(row)  # every child of a row is a cell to openpyxl
+        keys = tuple(row.keys())
+        formatted = formats.get(keys)
+        if formatted is None:
+            formatted = formats[keys] = any(
+                not key.startswith("{") and key not in _PLAIN_ROW_ATTRIBUTES for key in keys
+            )
+        if not formatted:
+            continue
+        parent = row.getparent()
+        if parent is not last_parent:  # None at first: a root row has no parent, nor a row
+            last_parent = parent
+            parent_is_row = parent is not None and _local(parent.tag) == "row"
+        if not parent_is_row:
+            objects += 1  # as openpyxl's parse_row: a RowDimension for a formatted row
+    return objects
 
 
 def _outside_row(element: Any) -> bool:
