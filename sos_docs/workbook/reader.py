@@ -60,8 +60,9 @@ log = logging.getLogger(__name__)
 MAX_CELLS_PER_ROW = 50
 SCAN_CHUNK_BYTES = 1024 * 1024
 # A tag may carry a namespace prefix (<x:c>) when the file was written by other tools.
-CELL_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
-FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# Both tags are found in one pass over the part (a match ends before any "<", so the matches
+# are exactly those of a pattern for each tag alone).
+CELL_OR_FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([cf])[\s/>]")
 # Excel writes characters XML cannot hold as _xHHHH_ (a carriage return is _x000D_), and openpyxl
 # hands them on literally; only control characters are decoded, the rest is the user's text.
 EXCEL_CONTROL_ESCAPE_RE = re.compile(r"_x00[01][0-9A-Fa-f]_")
@@ -536,8 +537,9 @@ def _count_cells(archive: zipfile.ZipFile, part: str, budget: int) -> tuple[int,
     """Number of <c> elements (stopping once over budget) and whether any <f> occurs."""
     cells, has_formula = 0, False
     for chunk in _tag_aligned_chunks(archive, part):
-        cells += len(CELL_TAG_RE.findall(chunk))
-        has_formula = has_formula or FORMULA_TAG_RE.search(chunk) is not None
+        tags = CELL_OR_FORMULA_TAG_RE.findall(chunk)
+        cells += tags.count(b"c")
+        has_formula = has_formula or b"f" in tags
         if cells > budget:
             break
     return cells, has_formula
