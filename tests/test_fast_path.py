@@ -28,6 +28,8 @@ from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as SheetImage
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 from PIL import Image
 
 from sos_docs.config import DEFAULT_LIMITS
@@ -612,3 +614,82 @@ def test_only_paragraphs_with_a_tab_or_line_break_are_rewritten(xml: str) -> Non
     """The paragraphs picked for resolve_listing are exactly docxtpl's that hold one."""
     expected = [m.span() for m in DOCXTPL_PARAGRAPH.finditer(xml) if re.search("[\t\a\n\f]", m[0])]
     assert list(_docxtpl_compiled._paragraphs_with_listings(xml)) == expected
+
+
+# ---- the fast path's own cell forms against openpyxl's parse_cell, and the scan's one regex
+
+CELL_REFERENCES = st.sampled_from(["", "A1", "B7", "AA10", "XFD3", "a2", "A0", "1A", "A", "$A$1"])
+CELL_STYLES = st.sampled_from(["", "0", "1", "2", "-1", "x", " 1"])
+CELL_TYPES = st.sampled_from(["", "n", "s", "inlineStr", "str", "b", "e", "d"])
+CELL_CHILDREN = st.sampled_from(
+    [
+        "",
+        "<v>0</v>",
+        "<v>1</v>",
+        "<v>-1</v>",
+        "<v>9</v>",
+        "<v/>",
+        "<v>x</v>",
+        "<v>2.5</v>",
+        "<is><t>plain</t></is>",
+        "<is><t/></is>",
+        "<is/>",
+        '<is><t xml:space="preserve"> lead</t></is>',
+        "<is><r><t>rich</t></r><r><t> text</t></r></is>",
+        '<is><t>base</t><rPh sb="0" eb="1"><t>ruby</t></rPh></is>',
+        "<f>A1</f><v>3</v>",
+        "<v>1</v><is><t>both</t></is>",
+        "<is><t>first</t></is><is><t>second</t></is>",
+        '<x:v xmlns:x="urn:other">1</x:v>',
+    ]
+)
+
+
+@st.composite
+def cell_rows(draw: st.DrawFn) -> str:
+    """A <row> of cells in any of the forms the fast path reads itself or hands to openpyxl."""
+    cells = []
+    for _ in range(draw(st.integers(1, 5))):
+        attributes = ""
+        for name, values in (("r", CELL_REFERENCES), ("s", CELL_STYLES), ("t", CELL_TYPES)):
+            value = draw(values)
+            if value or draw(st.booleans()):
+                attributes += f' {name}="{value}"'
+        cells.append(f"<c{attributes}>{draw(CELL_CHILDREN)}</c>")
+    return f'<row xmlns="{SHEET_MAIN_NS}" r="{draw(st.integers(1, 9))}">{"".join(cells)}</row>'
+
+
+def parsed_row(parser_class: type, row_xml: str) -> object:
+    """The cells a parser gives for a row (data_only, dates in formats 1 and 2), or its error."""
+    strings = ["zero", "one", "two"]
+    parser = parser_class(None, strings, data_only=True, date_formats={2}, timedelta_formats=set())
+    row = etree.fromstring(row_xml.encode())
+    try:
+        return parser.parse_row(row)
+    except reader.LOAD_ERRORS:  # the fast path then falls back to openpyxl's load
+        return "error"
+    except Exception as error:  # would escape the reader: must not differ
+        return repr(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(row_xml=cell_rows())
+def test_the_cells_read_directly_are_what_openpyxls_parse_cell_gives(row_xml: str) -> None:
+    """Empty cells, plain inline strings and lone shared strings, read without openpyxl's
+    parse_cell, give its positions, values, types and style ids, or fail where it fails."""
+    ours = parsed_row(_openpyxl_cells.SheetParser, row_xml)
+    openpyxls = parsed_row(WorkSheetParser, row_xml)
+    assert ours == openpyxls, row_xml
+
+
+TAG_TEXT = st.text(alphabet="<>/: \t\ncfx_.-1", max_size=60)
+
+
+@given(text=TAG_TEXT)
+def test_one_pass_finds_the_cell_and_formula_tags_two_patterns_found(text: str) -> None:
+    """The scan's single pattern counts exactly the <c> tags, and finds a <f> exactly when,
+    the two patterns it replaced did."""
+    data = text.encode()
+    tags = reader.CELL_OR_FORMULA_TAG_RE.findall(data)
+    assert tags.count(b"c") == len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]", data))
+    assert (b"f" in tags) == (re.search(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]", data) is not None)
