@@ -618,7 +618,9 @@ def test_only_paragraphs_with_a_tab_or_line_break_are_rewritten(xml: str) -> Non
 
 # ---- the fast path's own cell forms against openpyxl's parse_cell, and the scan's one regex
 
-CELL_REFERENCES = st.sampled_from(["", "A1", "B7", "AA10", "XFD3", "a2", "A0", "1A", "A", "$A$1"])
+CELL_REFERENCES = st.sampled_from(
+    ["", "A1", "B7", "AA10", "XFD3", "a2", "A0", "1A", "A", "$A$1", "A" + "0" * 11 + "2", "B1" * 6]
+)
 CELL_STYLES = st.sampled_from(["", "0", "1", "2", "-1", "x", " 1"])
 CELL_TYPES = st.sampled_from(["", "n", "s", "inlineStr", "str", "b", "e", "d"])
 CELL_CHILDREN = st.sampled_from(

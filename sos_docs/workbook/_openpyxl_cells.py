@@ -97,6 +97,7 @@ SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
 CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
 WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
+MAX_REFERENCE_CHARS = len("XFD1048576")  # the longest cell reference Excel writes
 
 
 def require_defused_xml() -> None:
@@ -403,10 +404,21 @@ class SheetParser(WorkSheetParser):
                 "style_id": style_id}  # fmt: skip
 
 
-@functools.lru_cache(maxsize=4096)
 def cell_position(coordinate: str) -> tuple[int, int]:
-    """(row, column) of a cell reference, as openpyxl's parse_cell reads it: the same few
-    references recur on every sheet, so each is worked out once."""
+    """(row, column) of a cell reference, as openpyxl's parse_cell reads it (coordinate_to_tuple).
+
+    The same few references recur on every sheet, so each is worked out once; only references
+    as short as Excel's (XFD1048576) are kept, so a hostile file cannot fill the cache with
+    long strings (4,096 of them at most).
+    """
+    if len(coordinate) > MAX_REFERENCE_CHARS:
+        found: tuple[int, int] = coordinate_to_tuple(coordinate)
+        return found
+    return _cached_position(coordinate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_position(coordinate: str) -> tuple[int, int]:
     found: tuple[int, int] = coordinate_to_tuple(coordinate)
     return found
 
