@@ -1,0 +1,81 @@
+"""sos_docs.loading: modules loaded with the garbage collector paused, in sos-docs' own
+processes only, and the collector running again once they are loaded."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sos_docs import loading
+from sos_docs.workbook.example import write_example
+
+# `python -m sos_docs ARGS` as runpy runs it, writing the collector's state at exit.
+_RUN = """
+import atexit, gc, json, runpy, sys
+out, sys.argv = sys.argv[1], ["sos-docs", *sys.argv[2:]]
+state = lambda: {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
+atexit.register(lambda: open(out, "w").write(json.dumps(state())))
+runpy.run_module("sos_docs", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_loading_changes_nothing_in_a_process_that_is_not_sos_docs_own() -> None:
+    """A test or a program importing sos_docs keeps its collector as it was: no pause, and
+    none of its objects frozen (they would never be freed)."""
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    with loading.loading():
+        assert gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_in_its_own_process_the_collector_pauses_while_loading_and_runs_after() -> None:
+    """own_process freezes what is loaded; `loading` pauses the collector for its block only,
+    also when the block fails, and leaves a paused collector paused."""
+    script = """
+import gc
+from sos_docs import loading
+gc.disable()
+loading.own_process()
+assert gc.isenabled() and gc.get_freeze_count() > 0
+with loading.loading():
+    assert not gc.isenabled()
+    import json
+assert gc.isenabled()
+try:
+    with loading.loading():
+        raise KeyError
+except KeyError:
+    pass
+assert gc.isenabled()
+gc.disable()
+with loading.loading():
+    pass
+assert not gc.isenabled()
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_command_ends_with_the_collector_running(tmp_path: Path) -> None:
+    """`python -m sos_docs validate` pauses the collector only while it loads: by the end it
+    runs, and what was loaded is frozen."""
+    workbook = write_example(tmp_path / "example.xlsx")
+    out = tmp_path / "gc.json"
+    subprocess.run(
+        [sys.executable, "-P", "-c", _RUN, str(out), "validate", str(workbook)],
+        capture_output=True,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    state = json.loads(out.read_text())
+    assert state["enabled"] is True
+    assert state["frozen"] > 0
