@@ -1,4 +1,4 @@
-"""How a sos-docs process loads its modules: with the garbage collector paused, then frozen.
+"""How a sos-docs process loads its modules: the garbage collector paused, patterns compiled late.
 
 Loading a module makes thousands of objects (functions, classes, constants) that live as long as
 the process, and the garbage collector, run every 700 new objects, goes over them again and
@@ -13,10 +13,12 @@ garbage for good.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["loading", "own_process"]
+__all__ = ["LazyPattern", "loading", "own_process"]
 
 _owned = False  # set once by the process's entry point
 
@@ -44,3 +46,34 @@ def loading() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+class LazyPattern:
+    """A regular expression compiled the first time it is used, not when its module loads.
+
+    For a module's many patterns that only some inputs need (the one-page map's 13 cost 7 to 10
+    ms to compile, in every `validate`, for workbooks that are not one-page maps).
+    """
+
+    __slots__ = ("_compiled", "_flags", "_pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._pattern = pattern
+        self._flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern (two threads at once may both compile it: the same result)."""
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern, self._flags)
+        return self._compiled
+
+    def match(self, string: str) -> re.Match[str] | None:
+        return self.compiled.match(string)
+
+    def sub(self, repl: str, string: str, count: int = 0) -> str:
+        return self.compiled.sub(repl, string, count)
+
+    def split(self, string: str) -> list[str | Any]:
+        return self.compiled.split(string)

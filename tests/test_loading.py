@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,34 @@ def test_a_command_ends_with_the_collector_running(tmp_path: Path) -> None:
     state = json.loads(out.read_text())
     assert state["enabled"] is True
     assert state["frozen"] > 0
+
+
+def test_a_lazy_pattern_is_compiled_at_first_use_and_acts_as_the_pattern() -> None:
+    """Nothing is compiled until used; then match, sub and split are the compiled pattern's."""
+    lazy = loading.LazyPattern(r"\s*-\s*|(?P<x>X)", re.IGNORECASE)
+    plain = re.compile(r"\s*-\s*|(?P<x>X)", re.IGNORECASE)
+    assert lazy._compiled is None
+    for text in ("a - b - c", "x-y", "", "X"):
+        found, expected = lazy.match(text), plain.match(text)
+        assert (found and found.groupdict()) == (expected and expected.groupdict())
+        assert lazy.sub("+", text) == plain.sub("+", text)
+        assert lazy.sub("+", text, count=1) == plain.sub("+", text, count=1)
+        assert lazy.split(text) == plain.split(text)
+    assert lazy.compiled is lazy.compiled
+
+
+def test_validate_compiles_none_of_the_one_page_maps_patterns(tmp_path: Path) -> None:
+    """A standard workbook is no one-page map: `validate` never compiles its patterns."""
+    workbook = write_example(tmp_path / "example.xlsx")
+    script = f"""
+from sos_docs import pipeline
+from sos_docs.workbook import one_page
+pipeline.check_workbook(__import__("pathlib").Path({str(workbook)!r}))
+lazy = [v for v in vars(one_page).values() if type(v).__name__ == "LazyPattern"]
+assert len(lazy) == 13 and all(v._compiled is None for v in lazy), lazy
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr
