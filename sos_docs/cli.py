@@ -19,7 +19,7 @@ import click
 from sos_docs import __version__
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config, load_service_config
 from sos_docs.errors import ConfigError, SosDocsError
-from sos_docs.loading import loading, own_process
+from sos_docs.loading import leave, loading, own_process
 from sos_docs.model import Level, Problem, Validation
 from sos_docs.service.logs import (
     console_handler,
@@ -628,7 +628,8 @@ def watch_command(
             )
         finally:
             first.close()
-    sys.exit(status)
+    # Every file the service writes is closed (and synced) by now: nothing waits on the exit.
+    leave(status)
 
 
 @cli.command("status")

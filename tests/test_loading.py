@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sos_docs import loading
 from sos_docs.workbook.example import write_example
 
@@ -111,3 +113,42 @@ print("ok")
         [sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_leave_runs_the_exit_handlers_flushes_and_exits_with_the_status() -> None:
+    """In its own process, leave runs what atexit holds and flushes the streams before
+    os._exit; elsewhere it is sys.exit."""
+    script = """
+import atexit, sys
+from sos_docs import loading
+atexit.register(lambda: print("exit handler ran"))
+print("buffered", end="")
+loading.own_process()
+loading.leave(3)
+"""
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == "bufferedexit handler ran\n"
+    with pytest.raises(SystemExit) as raised:
+        loading.leave(4)
+    assert raised.value.code == 4
+
+
+def test_watch_once_ends_with_its_log_written(tmp_path: Path) -> None:
+    """`watch --once` in a real process ends with status 0 and its log file complete."""
+    root = tmp_path / "root"
+    (root / "inbox").mkdir(parents=True)
+    write_example(root / "inbox" / "example.xlsx")
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "sos_docs", "watch", str(root), "--once", "--settle", "0.2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list((root / "processed").rglob("*.xlsx"))) == 1
+    log = (root / ".sos-docs" / "sos-docs.log").read_text()
+    assert log.splitlines()[-1].endswith("0 left in the work area to retry.")
