@@ -589,8 +589,8 @@ def check_template(template: Path, within: Path | None = None) -> list[UnknownFi
 
     Nothing is rendered: the check is a walk over the parsed tags, so its time and memory
     follow the template's size (at most MAX_TEMPLATE_BYTES). Raises TemplateError when the
-    template cannot be opened, its tags do not parse or it cannot be compiled. `within`: the team's root, as for
-    `render_documents`.
+    template cannot be opened, its tags do not parse or it cannot be compiled. `within`: the
+    team's root, as for `render_documents`.
     """
     data = _template_bytes(template, within)
     tpl = _parsed_template(template, data)
@@ -617,8 +617,11 @@ def check_template(template: Path, within: Path | None = None) -> list[UnknownFi
         ) from exc
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from exc
-    except Exception as exc:
-        raise _unmakeable(template, exc) from exc
+    except Exception as exc:  # what a render would say as `_unmakeable`, said as a check fails
+        raise TemplateError(
+            f"The template {template.name} cannot be prepared for rendering: {exc}. Open it in "
+            "Word and save it again as 'Word Document (*.docx)', or use the default template."
+        ) from exc
     _COMPILED.keep(template, data, compiled)
     return found
 
