@@ -19,6 +19,7 @@ import click
 from sos_docs import __version__
 from sos_docs.config import CONFIG_FILE_NAME, Config, load_config, load_service_config
 from sos_docs.errors import ConfigError, SosDocsError
+from sos_docs.loading import leave, loading, own_process
 from sos_docs.model import Level, Problem, Validation
 from sos_docs.service.logs import (
     console_handler,
@@ -241,7 +242,8 @@ def validate_command(files: tuple[Path, ...], as_json: bool, config_file: Path |
 
     Exits 0 when no file has an error (warnings allowed), 1 when any has, 2 for a usage error.
     """
-    from sos_docs.pipeline import check_workbook
+    with loading():
+        from sos_docs.pipeline import check_workbook
 
     config = _settings_of(config_file, {})
     results = [(path, check_workbook(path, config)) for path in files]
@@ -610,7 +612,8 @@ def watch_command(
         first = DocumentProcess()
         first.start()
         try:
-            from sos_docs.service.run import serve
+            with loading():
+                from sos_docs.service.run import serve
 
             status = serve(
                 paths,
@@ -625,7 +628,8 @@ def watch_command(
             )
         finally:
             first.close()
-    sys.exit(status)
+    # Every file the service writes is closed (and synced) by now: nothing waits on the exit.
+    leave(status)
 
 
 @cli.command("status")
@@ -852,4 +856,5 @@ def _user_errors() -> Iterator[None]:
 def main() -> None:
     """Console-script entry point (`python -m sos_docs` too): one name for usage lines and for
     shell completion (`_SOS_DOCS_COMPLETE=bash_source sos-docs`, see the README)."""
+    own_process()
     cli(prog_name="sos-docs", complete_var="_SOS_DOCS_COMPLETE")

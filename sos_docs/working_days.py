@@ -21,6 +21,8 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sos_docs.loading import loading
+
 if TYPE_CHECKING:
     from holidays import HolidayBase
 
@@ -71,7 +73,7 @@ _loading = threading.Lock()
 @cache
 def _united_kingdom() -> Callable[..., HolidayBase]:
     """The library's United Kingdom holidays (called with subdiv= and years=), loaded once."""
-    with _loading:  # two threads asking at once must not both run the module
+    with _loading, loading():  # two threads at once must not both run the module
         return _load_united_kingdom()
 
 

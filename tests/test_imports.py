@@ -54,6 +54,9 @@ def test_validate_loads_no_document_library_and_no_other_countries(tmp_path: Pat
         assert _under(modules, package) == [], package
     assert "holidays.countries" not in modules
     assert _under(modules, "holidays.countries.france") == []
+    # The service's log files (logging.handlers, with socket and pickle) are the service's only.
+    assert "logging.handlers" not in modules
+    assert "sos_docs.service.log_file" not in modules
 
 
 def test_help_loads_neither_workbooks_nor_bank_holidays(tmp_path: Path) -> None:

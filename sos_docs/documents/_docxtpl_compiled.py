@@ -25,7 +25,7 @@ import hashlib
 import html
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from docx.opc.spec import default_content_types
 from docx.oxml.ns import nsmap
 from docx.oxml.shape import CT_Inline
 from docxtpl import DocxTemplate
+from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -169,25 +170,40 @@ class Compiled:
     layout: Layout | None = None  # None: the template is saved the plain way (python-docx)
 
 
+# Shown each part's parsed tags before they are compiled, with the part's name ("body",
+# "header", "footer", "footnotes", "document properties"): the template check's walk, so a
+# check compiles the very template its first render uses (render.check_template).
+PartInspector = Callable[[str, nodes.Template], None]
+
+
 def compile_template(
-    data: bytes, tpl: DocxTemplate, env: SandboxedEnvironment, picture_box: tuple[int, int]
+    data: bytes,
+    tpl: DocxTemplate,
+    env: SandboxedEnvironment,
+    picture_box: tuple[int, int],
+    inspect: PartInspector | None = None,
 ) -> Compiled:
     """Compile each part docxtpl renders of a parsed template, as docxtpl would; Jinja's and
-    docxtpl's own exceptions pass through for the caller to translate."""
+    docxtpl's own exceptions pass through for the caller to translate. Each part is parsed
+    once: `inspect`, when given, sees its tags between the parse and the compile."""
     document = _without_body_content(docx.Document(io.BytesIO(data)))
     return Compiled(
         data=data,
         env=env,
-        body=_compile_part(env, tpl.patch_xml(tpl.get_xml())),
-        headers=tuple(_compile_headers_footers(env, tpl, HEADER_URI)),
-        footers=tuple(_compile_headers_footers(env, tpl, FOOTER_URI)),
+        body=_compile_part(env, tpl.patch_xml(tpl.get_xml()), "body", inspect),
+        headers=tuple(_compile_headers_footers(env, tpl, HEADER_URI, "header", inspect)),
+        footers=tuple(_compile_headers_footers(env, tpl, FOOTER_URI, "footer", inspect)),
         footnotes=tuple(
-            (str(part.partname), _compile_part(env, tpl.patch_xml(part.blob.decode("utf-8"))))
+            (
+                str(part.partname),
+                _compile_part(env, tpl.patch_xml(part.blob.decode("utf-8")), "footnotes", inspect),
+            )
             for part in tpl.docx.part.package.parts
             if part.content_type == FOOTNOTES_TYPE
         ),
         properties=tuple(
-            (name, env.from_string(getattr(tpl.docx.core_properties, name))) for name in _PROPERTIES
+            (name, _compiled(env, getattr(tpl.docx.core_properties, name) or "", inspect))
+            for name in _PROPERTIES
         ),
         picture_box=picture_box,
         document=document,
@@ -195,18 +211,18 @@ def compile_template(
     )
 
 
-def template_sources(tpl: DocxTemplate) -> Iterator[tuple[str, str]]:
-    """The Jinja source of each part docxtpl renders, as docxtpl prepares it."""
-    yield "body", tpl.patch_xml(tpl.get_xml())
-    for part_name, uri in (("header", HEADER_URI), ("footer", FOOTER_URI)):
-        for _, part in tpl.get_headers_footers(uri):
-            yield part_name, tpl.patch_xml(tpl.get_part_xml(part))
-    for part in tpl.docx.part.package.parts:
-        if part.content_type == FOOTNOTES_TYPE:
-            yield "footnotes", tpl.patch_xml(part.blob.decode("utf-8"))
-    props = tpl.docx.core_properties
-    for name in _PROPERTIES:
-        yield "document properties", getattr(props, name) or ""
+def _compiled(
+    env: SandboxedEnvironment,
+    source: str,
+    inspect: PartInspector | None,
+    part: str = "document properties",
+) -> jinja2.Template:
+    """`env.from_string(source)`, parsed first so `inspect` sees the tags (the same template:
+    Jinja compiles a string by parsing it, then compiling the tree)."""
+    tree = env.parse(source)
+    if inspect is not None:
+        inspect(part, tree)
+    return env.from_string(tree)
 
 
 def _without_body_content(document: Any) -> Any:
@@ -219,19 +235,29 @@ def _without_body_content(document: Any) -> Any:
 
 
 def _compile_headers_footers(
-    env: SandboxedEnvironment, tpl: DocxTemplate, uri: str
+    env: SandboxedEnvironment,
+    tpl: DocxTemplate,
+    uri: str,
+    name: str,
+    inspect: PartInspector | None,
 ) -> Iterator[tuple[str, _Part]]:
     for rel_id, part in tpl.get_headers_footers(uri):
         xml = tpl.get_part_xml(part)
         encoding = tpl.get_headers_footers_encoding(xml)
-        yield rel_id, _compile_part(env, tpl.patch_xml(xml), encoding)
+        yield rel_id, _compile_part(env, tpl.patch_xml(xml), name, inspect, encoding)
 
 
-def _compile_part(env: SandboxedEnvironment, patched: str, encoding: str = "utf-8") -> _Part:
+def _compile_part(
+    env: SandboxedEnvironment,
+    patched: str,
+    name: str,
+    inspect: PartInspector | None,
+    encoding: str = "utf-8",
+) -> _Part:
     """docxtpl's render_xml_part up to the compile: a line per paragraph, for error context."""
     source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
     try:
-        return _Part(source, env.from_string(source), encoding)
+        return _Part(source, _compiled(env, source, inspect, name), encoding)
     except jinja2.TemplateError as exc:
         _add_docx_context(exc, source)
         raise

@@ -10,8 +10,10 @@ Each template is parsed and its Jinja compiled once per process (docxtpl would d
 render, docxtpl issue #110), keyed by its path and the hash of its bytes, so a template edited on
 disk is compiled afresh. Every render still starts from a fresh python-docx document.
 
-`check_template` opens a template and parses each part here, as a render would; the walk over
-the parsed tags is in `sos_docs.documents.template_check`.
+`check_template` opens, parses and compiles a template as a render would, and keeps it compiled
+for the renders after it (the service checks its templates in the worker process that then
+makes the first documents); the walk over the parsed tags is in
+`sos_docs.documents.template_check`.
 """
 
 from __future__ import annotations
@@ -49,7 +51,6 @@ from sos_docs.documents._docxtpl_compiled import (
     FastRender,
     SafeDocxTemplate,
     compile_template,
-    template_sources,
 )
 from sos_docs.documents.accessibility import Finding, check_docx
 from sos_docs.documents.fields import FIELDS_BY_NAME
@@ -172,11 +173,6 @@ def _unmakeable(template: Path, exc: Exception) -> RenderError:
     )
 
 
-def _open_template(template: Path, within: Path | None = None) -> DocxTemplate:
-    """The template loaded from its bytes, or a TemplateError saying what is wrong with the file."""
-    return _parsed_template(template, _template_bytes(template, within))
-
-
 def _template_bytes(template: Path, within: Path | None = None) -> bytes:
     """The template's bytes: an ordinary file of at most MAX_TEMPLATE_BYTES, never a link.
 
@@ -284,11 +280,17 @@ class _CompiledTemplates:
                 self._items.move_to_end(key)
                 return found
         compiled = _compile(template, data)
+        self.keep(template, data, compiled)
+        return compiled
+
+    def keep(self, template: Path, data: bytes, compiled: Compiled) -> None:
+        """Keep a template compiled from `data` (its bytes as read) for the renders after."""
+        key = (str(template), hashlib.sha256(data).hexdigest())
         with self._lock:
             self._items[key] = compiled
+            self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return compiled
 
     def clear(self) -> None:
         """Forget every compiled template."""
@@ -609,25 +611,40 @@ def check_template(template: Path, within: Path | None = None) -> list[UnknownFi
 
     Nothing is rendered: the check is a walk over the parsed tags, so its time and memory
     follow the template's size (at most MAX_TEMPLATE_BYTES). Raises TemplateError when the
-    template cannot be opened or its tags do not parse. `within`: the team's root, as for
-    `render_documents`.
+    template cannot be opened, its tags do not parse or it cannot be compiled. `within`: the
+    team's root, as for `render_documents`.
     """
-    tpl = _open_template(template, within)
+    data = _template_bytes(template, within)
+    tpl = _parsed_template(template, data)
     env = _environment()
     found: list[UnknownField] = []
-    for part, source in template_sources(tpl):
-        try:
-            tree = env.parse(source)
-            checked = check_part(part, tree, env)
-            env.from_string(tree)  # compiles (parsed once): unknown filters and tests are found
-        except jinja2.TemplateSyntaxError as exc:
-            raise _template_error(template, exc) from exc
-        except RecursionError as exc:  # thousands of nested brackets or tags
-            raise TemplateError(
-                f"The template {template.name} nests its tags or brackets too deeply to check. "
-                "Open it in Word and simplify the {{ }} and {% %} tags."
-            ) from exc
-        found += [f for f in checked if f not in found]
+
+    def inspect(part: str, tree: jinja2.nodes.Template) -> None:
+        checked = check_part(part, tree, env)
+        found.extend([f for f in checked if f not in found])
+
+    try:
+        # Compiled as `_compile` does, each part parsed once for the walk and the compile
+        # (which finds unknown filters and tests), and kept: the first render needs no compile.
+        compiled = compile_template(data, tpl, env, _picture_box(tpl), inspect)
+    except jinja2.TemplateSyntaxError as exc:
+        # Said as the check always said it: without the render's "Near:" lines.
+        with contextlib.suppress(AttributeError):
+            del exc.docx_context  # type: ignore[attr-defined]
+        raise _template_error(template, exc) from exc
+    except RecursionError as exc:  # thousands of nested brackets or tags
+        raise TemplateError(
+            f"The template {template.name} nests its tags or brackets too deeply to check. "
+            "Open it in Word and simplify the {{ }} and {% %} tags."
+        ) from exc
+    except jinja2.TemplateError as exc:
+        raise _template_error(template, exc) from exc
+    except Exception as exc:  # what a render would say as `_unmakeable`, said as a check fails
+        raise TemplateError(
+            f"The template {template.name} cannot be prepared for rendering: {exc}. Open it in "
+            "Word and save it again as 'Word Document (*.docx)', or use the default template."
+        ) from exc
+    _COMPILED.keep(template, data, compiled)
     return found
 
 

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import logging
-import logging.handlers
 import os
 import re
-import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sos_docs.errors import ConfigError, describe_warning
 from sos_docs.files import new_file_mode
+
+if TYPE_CHECKING:
+    from sos_docs.service.log_file import PrivateRotatingFileHandler
 
 __all__ = [
     "BIDI_MARKS",
@@ -160,50 +160,15 @@ class _OneRootFilter(logging.Filter):
         return getattr(record, ROOT_KEY, self.root) == self.root
 
 
-class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Creates each log file (also after a rotation) no more open than its folder.
-
-    A log file that cannot be written (a full disk, a share gone) is said once on the console,
-    and again when it can be written again, instead of a "Logging error" traceback per line.
-    """
-
-    failing = False  # the last line could not be written
-    _failed_now = False
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self._failed_now = False
-        super().emit(record)
-        if self.failing and not self._failed_now:
-            self.failing = False
-            sys.stderr.write(f"sos-docs can write its log file {self.baseFilename} again.\n")
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        error = sys.exc_info()[1]
-        if not isinstance(error, OSError):
-            super().handleError(record)
-            return
-        self._failed_now = True
-        if not self.failing:
-            self.failing = True
-            sys.stderr.write(
-                f"sos-docs cannot write its log file {self.baseFilename} "
-                f"({error.strerror or error}); until it can, its lines are only on this console.\n"
-            )
-
-    def _open(self) -> io.TextIOWrapper:
-        path = Path(self.baseFilename)
-        # Never through a link: the log must stay in the root's own state folder.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(path, flags, new_file_mode(path.parent))
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: PTH123 - opens a descriptor
-
-
 def _file_handler(root: Path, state_dir: Path) -> logging.Handler:
     """A size-rotated file handler in the state folder, filtered to the root's records."""
+    # Loaded here: logging.handlers (with socket and pickle) is for the service's files only,
+    # not for every command that prints a line (`validate` among them).
+    from sos_docs.service.log_file import PrivateRotatingFileHandler
+
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        handler = _PrivateRotatingFileHandler(
+        handler = PrivateRotatingFileHandler(
             state_dir / LOG_FILE_NAME,
             maxBytes=LOG_FILE_BYTES,
             backupCount=LOG_FILE_BACKUPS,
@@ -286,10 +251,12 @@ def trim_logs(state_dir: Path, cutoff: dt.datetime, *, dry_run: bool = False) ->
         return sum(_trim_log_file(path, cutoff, dry_run=dry_run) for path in rotated)
 
 
-def _own_handler(live: Path) -> _PrivateRotatingFileHandler | None:
+def _own_handler(live: Path) -> PrivateRotatingFileHandler | None:
     """This process's handler writing `live`, if it has one."""
+    from sos_docs.service.log_file import PrivateRotatingFileHandler
+
     for handler in logging.getLogger().handlers:
-        if isinstance(handler, _PrivateRotatingFileHandler) and Path(handler.baseFilename) == live:
+        if isinstance(handler, PrivateRotatingFileHandler) and Path(handler.baseFilename) == live:
             return handler
     return None
 

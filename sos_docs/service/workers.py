@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from sos_docs import codes
 from sos_docs.config import Config
+from sos_docs.loading import loading, own_process
 from sos_docs.model import Validation
 
 if TYPE_CHECKING:  # the service's own process never loads the pipeline for these
@@ -249,6 +250,7 @@ def _worker_main(connection: Connection, level: int) -> None:
     a `watch --once` or a stopping service waited for.
     """
     code = 0
+    own_process()
     try:
         _serve(connection, level)
     except BaseException:
@@ -272,9 +274,10 @@ def _serve(connection: Connection, level: int) -> None:
     root.addHandler(_PipeHandler(connection))
     # Loaded now, not during the first job (its time limit is the job's), and a broken
     # install is found at start, not as an internal error in a job.
-    import sos_docs.documents.context
-    import sos_docs.documents.render
-    import sos_docs.pipeline  # noqa: F401
+    with loading():
+        import sos_docs.documents.context
+        import sos_docs.documents.render
+        import sos_docs.pipeline  # noqa: F401
 
     try:
         connection.send(("ready",))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from sos_docs import codes
+from sos_docs.loading import LazyPattern
 from sos_docs.model import CellOrigin, CellValue, Problem, RawSheet, RawWorkbook
 from sos_docs.workbook import schema
 from sos_docs.workbook.cells import as_text, format_date, is_blank, parse_date_text
@@ -104,42 +105,42 @@ SCALE_LABELS = frozenset(
 )
 _LABELS = {alias: part for part, aliases in SECTION_LABELS.items() for alias in aliases}
 
-_BULLET = re.compile(
+_BULLET = LazyPattern(
     r"^(?:[\u2022\u25e6\u25aa\u25cf\u2023\u2043\u2219*\-\u2013\u2014]|\d{1,3}[.)]|[a-z][.)])\s+"
 )
-_LABEL_WITH_TEXT = re.compile(r"^(?P<label>[^:]{1,40}):\s*(?P<rest>.+)$", re.DOTALL)
-_SCORE_TEXT = re.compile(
+_LABEL_WITH_TEXT = LazyPattern(r"^(?P<label>[^:]{1,40}):\s*(?P<rest>.+)$", re.DOTALL)
+_SCORE_TEXT = LazyPattern(
     r"^(?P<name>[^:=]+?)\s*[:=\-\u2013\u2014]\s*(?P<score>\d{1,2})(?:\s*/\s*10)?"
     r"(?:\s*(?:[-\u2013\u2014,:;.]|because)\s*(?P<reason>.*))?$",
     re.DOTALL | re.IGNORECASE,
 )
-_SCALE_END = re.compile(r"^(?P<end>10|0)\s*(?:=|means|:|-|\u2013|\u2014|is)\s*(?P<words>.+)$")
-_DANGER_REF = re.compile(
+_SCALE_END = LazyPattern(r"^(?P<end>10|0)\s*(?:=|means|:|-|\u2013|\u2014|is)\s*(?P<words>.+)$")
+_DANGER_REF = LazyPattern(
     r"^(?:d|ds|danger|danger statement|statement)\s*(?P<number>\d{1,2})$|^(?P<bare>\d{1,2})$"
 )
 _OVERALL = frozenset({"overall", "overall score", "all", "score", "scores", "overall safety"})
 _REASON = frozenset({"reason", "why", "reasons", "because"})
 _HIGHER = frozenset({"one point higher", "what would make it one point higher", "1 point higher"})
 _NAME = frozenset({"name", "person", "who", "participant", "people", ""})
-_BY = re.compile(r"^(?:by|due|before|by when)\s*:?\s+(?P<date>.+)$", re.IGNORECASE)
-_GOAL_REF = re.compile(r"^(?:g|goal|safety goal|for goal)\s*(?P<number>\d{1,2})$", re.IGNORECASE)
+_BY = LazyPattern(r"^(?:by|due|before|by when)\s*:?\s+(?P<date>.+)$", re.IGNORECASE)
+_GOAL_REF = LazyPattern(r"^(?:g|goal|safety goal|for goal)\s*(?P<number>\d{1,2})$", re.IGNORECASE)
 _STATUSES = {status.casefold(): status for status in schema.STEP_STATUSES}
 # "... - for 6 months" or "... (for 6 months)" after a safety goal: how long it must be kept up.
-_SUSTAINED = re.compile(
+_SUSTAINED = LazyPattern(
     r"^(?P<goal>.+?)\s*(?:[-\u2013\u2014]\s*|\(\s*)(?:kept up |sustained )?for\s+"
     r"(?P<months>\d{1,2})\s+months?\s*\)?\.?$",
     re.IGNORECASE | re.DOTALL,
 )
 # "24/07/2026: what happened" (or "24 July 2026: ..."): a harm item with its date.
-_DATED = re.compile(r"^(?P<date>\d[\w /.\-]{5,18}?)\s*:\s*(?P<rest>.+)$", re.DOTALL)
+_DATED = LazyPattern(r"^(?P<date>\d[\w /.\-]{5,18}?)\s*:\s*(?P<rest>.+)$", re.DOTALL)
 _CHILD_HEADINGS = frozenset({"child", "about", "about child", "about which child", "for child"})
-_STEP_SEPARATOR = re.compile(r"\s+[\u2013\u2014|]\s+|\s+-\s+")
-_CHILD_LINE = re.compile(
+_STEP_SEPARATOR = LazyPattern(r"\s+[\u2013\u2014|]\s+|\s+-\s+")
+_CHILD_LINE = LazyPattern(
     r"^(?P<name>.+?)\s*(?:[,(\-\u2013\u2014]\s*(?P<due>due|edd|expected)?\s*:?\s*"
     r"(?:born|dob|d\.o\.b\.?)?\s*:?\s*(?P<date>[0-9][^)]*?)\)?)?$",
     re.IGNORECASE,
 )
-_BRACKETED = re.compile(r"^(?P<name>.+?)\s*\((?P<relationship>[^()]+)\)$")
+_BRACKETED = LazyPattern(r"^(?P<name>.+?)\s*\((?P<relationship>[^()]+)\)$")
 # Words in a relationship that say a person's role (People's Role column).
 _ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Parent", ("mother", "father", "mum", "dad", "parent", "stepfather", "stepmother")),
@@ -177,7 +178,7 @@ _CHILDREN_LABELS = frozenset(
 _ONE_PAGE_CASE_ALIASES: Mapping[str, str] = {"date": "Mapping date", "worker": "Report author"}
 # A note after a case label saying when it is needed ("Recommendation (conferences)", as the
 # blank map writes it): the label is read without it.
-_LABEL_NOTE = re.compile(
+_LABEL_NOTE = LazyPattern(
     r"\s*\((?:for |at |only at |only for )?(?:a )?conferences?(?: only)?\)\s*$", re.IGNORECASE
 )
 

@@ -714,6 +714,21 @@ def test_a_template_with_broken_tags_is_a_template_error(
     assert "template.docx" in str(raised.value)
 
 
+def test_a_template_the_check_cannot_compile_is_a_template_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check compiles the template as a render does: anything that trips it up there is a
+    TemplateError (a failing check), not an error of another kind."""
+    from sos_docs.documents import render
+
+    def tripped(tpl: object) -> tuple[int, int]:
+        raise ValueError("an unusual page size")
+
+    monkeypatch.setattr(render, "_picture_box", tripped)
+    with pytest.raises(TemplateError, match="cannot be prepared for rendering: an unusual"):
+        check_template(make_template(tmp_path, "{{ case_reference }}"))
+
+
 def test_a_file_that_is_not_a_docx_is_a_template_error(tmp_path: Path) -> None:
     """A text file or a missing file is refused with what to do about it."""
     text = tmp_path / "report.docx"

@@ -274,3 +274,40 @@ def test_a_document_written_the_new_way_converts_in_libreoffice(
     written = converter.convert(documents_with_photos, tmp_path / "story.pdf")
     assert written.read_bytes().startswith(b"%PDF-")
     assert written.stat().st_size > 10_000  # pages with pictures, not an empty document
+
+
+# ---- a template compiled by its check
+
+
+def test_a_checked_template_renders_the_plain_documents_without_compiling_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service checks its templates in the worker that makes the first documents: the
+    check keeps each template compiled, and the renders after it take that one (no second
+    compile) and give the same documents as docxtpl's."""
+    documents = documents_of(scenario_case("example-initial", tmp_path), monkeypatch)
+    templates = {template for template, _ in documents}
+    render._COMPILED.clear()
+    for template in templates:
+        assert render.check_template(template) == []
+
+    def compiled_again(template: Path, data: bytes) -> object:
+        raise AssertionError(f"{template.name} was compiled again")
+
+    monkeypatch.setattr(render, "_compile", compiled_again)
+    for template, context in documents:
+        assert_same_document(template, context)
+    render._COMPILED.clear()
+
+
+def test_a_template_edited_after_its_check_is_compiled_afresh(tmp_path: Path) -> None:
+    """What the check kept is keyed by the bytes it read: an edited template is compiled anew."""
+    template = tmp_path / "template.docx"
+    story = pipeline.template_path(DEFAULT_CONFIG, pipeline.WORDS_AND_PICTURES)
+    template.write_bytes(story.read_bytes())
+    render.check_template(template)
+    checked = render._COMPILED.get(template)
+    document = docx.Document(io.BytesIO(story.read_bytes()))
+    document.add_paragraph("{{ case_reference }}")
+    document.save(template)
+    assert render._COMPILED.get(template) is not checked
