@@ -481,11 +481,12 @@ def _run_task(task: _Task, maker: DocumentProcess | None) -> JobResult:
     (else in this one). Documents made ahead during the copy grace are used if the claimed
     file is the same."""
     make: DocumentMaker | None = None if maker is None else maker.make
-    if task.resume:
-        return jobs.resume_job(task.root, task.path, make)
-    if task.ahead is not None:
+    if task.ahead is not None and not task.resume:
         make = task.ahead.maker(make)
-    return jobs.run_job(task.root, task.path, make)
+    given = {} if make is None else {"make": make}  # in this process by default
+    if task.resume:
+        return jobs.resume_job(task.root, task.path, **given)
+    return jobs.run_job(task.root, task.path, **given)
 
 
 def _announce(root: WatchedRoot) -> None:
