@@ -22,12 +22,21 @@ from types import FrameType
 from watchdog.observers.api import BaseObserver
 
 from sos_docs.service import jobs, retention
-from sos_docs.service.inbox import Arrival, InboxListing, SettleTracker, why_taken
+from sos_docs.service.inbox import (
+    Arrival,
+    InboxListing,
+    Seen,
+    SettleTracker,
+    closed_since_written,
+    unchanged_since_renamed,
+    why_taken,
+)
 from sos_docs.service.inbox_names import InboxFilter
-from sos_docs.service.jobs import JobOutcome, JobResult
+from sos_docs.service.jobs import DocumentMaker, JobOutcome, JobResult
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.logs import root_extra
 from sos_docs.service.observers import InboxObserver
+from sos_docs.service.speculation import Speculation, remove_snapshots, same_file
 from sos_docs.service.status_page import StatusPage
 from sos_docs.service.untakeable import UntakeableEntries
 from sos_docs.service.workers import DocumentProcess
@@ -63,11 +72,14 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class _Task:
-    """An inbox file to claim, or a job folder to finish."""
+    """An inbox file to claim, or a job folder to finish; or (`ahead` alone) an inbox file's
+    documents to make ahead while its copy grace runs (speculation.py)."""
 
     root: WatchedRoot
     path: Path
     resume: bool = False
+    ahead: Speculation | None = None  # made ahead for this file, if any
+    only_ahead: bool = False  # the task is the making ahead itself: no claim
 
 
 @dataclass
@@ -99,6 +111,10 @@ class _HandOff:
         self.given_up: set[Path] = set()
         self.queue: queue.Queue[_Task | None] = queue.Queue(slots)
         self.wake = wake
+        # Inbox files whose documents are being made ahead (only the loop thread changes it),
+        # and how many of those makings are queued or in work.
+        self.ahead: dict[Path, Speculation] = {}
+        self.ahead_in_work = 0
 
     def hint(self, root: WatchedRoot, path: Path, arrival: Arrival) -> None:
         """Called from observer threads: remember the path until the loop looks at it.
@@ -135,6 +151,23 @@ class _HandOff:
                 self.pending.discard(task.path)
             return False
         return True
+
+    def offer_ahead(self, speculation: Speculation, workers: int) -> bool:
+        """Queue a making ahead, only when a worker would otherwise sit idle."""
+        with self.lock:
+            if len(self.pending) + self.ahead_in_work >= workers or not self.queue.empty():
+                return False
+            self.ahead_in_work += 1
+        self.queue.put_nowait(
+            _Task(speculation.root, speculation.path, ahead=speculation, only_ahead=True)
+        )
+        return True
+
+    def finished_ahead(self) -> None:
+        """A making ahead has ended (its file is not pending: nothing else changes)."""
+        with self.lock:
+            self.ahead_in_work -= 1
+        self.wake.set()
 
     def has_room(self) -> bool:
         """True when the queue can take another task (only the loop thread adds tasks)."""
@@ -204,6 +237,8 @@ class Watcher:
 
     def run(self) -> RunSummary:
         """Watch until `stop()` (or, with `once`, until every file present is done)."""
+        for watch in self.roots:
+            remove_snapshots(watch.root)
         threads = [
             threading.Thread(
                 target=self._work, args=(self._maker(n),), name=f"sos-docs-worker-{n}", daemon=True
@@ -241,6 +276,7 @@ class Watcher:
                     retention.enforce(watch.root)
             self._take_hints()
             self._hand_on_settled(time.monotonic())
+            self._make_ahead()
             for page in self._pages.values():
                 page.beat_if_due()
             if self.once and self._nothing_left():
@@ -296,6 +332,9 @@ class Watcher:
             task = self._handoff.queue.get()
             if task is None:
                 return
+            if task.only_ahead:
+                self._run_ahead(task, maker)
+                continue
             try:
                 if not self._stopping.is_set():  # not claimed yet: it stays where it is
                     result = _run_task(task, maker)
@@ -309,6 +348,17 @@ class Watcher:
                 log.exception("unexpected error handling %s", task.path.name)
             finally:
                 self._handoff.finished(task.path)
+
+    def _run_ahead(self, task: _Task, maker: DocumentProcess | None) -> None:
+        """Make an inbox file's documents ahead, unless stopping (the job makes them then)."""
+        assert task.ahead is not None
+        try:
+            if self._stopping.is_set():
+                task.ahead.cancel()
+            else:
+                task.ahead.run(None if maker is None else maker.make)
+        finally:
+            self._handoff.finished_ahead()
 
     def _count(self, result: JobResult, task_path: Path) -> None:
         with self._handoff.lock:
@@ -375,12 +425,33 @@ class Watcher:
             if found is None:
                 return
             path, seen = found
-            if not self._handoff.offer(_Task(seen.root, path)):
+            ahead = self._handoff.ahead.get(path)
+            if not self._handoff.offer(_Task(seen.root, path, ahead=ahead)):
                 return  # the queue is full: try again next tick
+            self._handoff.ahead.pop(path, None)
             log.debug(
                 'Taking "%s": %s.', path.name, why_taken(seen), extra=root_extra(seen.root.path)
             )
             self._settling.forget(path)
+
+    def _make_ahead(self) -> None:
+        """Start making the documents of a file closed by its writer while its copy grace runs,
+        when a worker is free; forget those of files no longer waiting for their grace."""
+        ahead = self._handoff.ahead
+        for path in [p for p in ahead if p not in self._settling.tracked]:
+            ahead.pop(path).cancel()
+        for path, seen in self._settling.tracked.items():
+            if not _in_copy_grace(seen):
+                continue
+            current = ahead.get(path)
+            if current is not None and same_file(current.signature, seen.signature):
+                continue
+            speculation = Speculation(seen.root, path, seen.signature)
+            if not self._handoff.offer_ahead(speculation, self._workers):
+                return
+            if current is not None:  # the file changed since: what it makes is never used
+                current.cancel()
+            ahead[path] = speculation
 
     def _nothing_left(self) -> bool:
         """For `--once`: no file waiting, settling, queued or in work, in any root."""
@@ -400,12 +471,22 @@ def _start_early(maker: DocumentProcess) -> None:
         log.warning("could not start a worker process yet; trying at the first job", exc_info=True)
 
 
+def _in_copy_grace(seen: Seen) -> bool:
+    """True for a file its writer has closed, waiting for its copy grace (not renamed in)."""
+    return closed_since_written(seen) and not unchanged_since_renamed(seen)
+
+
 def _run_task(task: _Task, maker: DocumentProcess | None) -> JobResult:
-    """Claim and process an inbox file, or finish a job folder; in `maker`'s process if given."""
-    make = {} if maker is None else {"make": maker.make}  # in this process by default
+    """Claim and process an inbox file, or finish a job folder; in `maker`'s process if given
+    (else in this one). Documents made ahead during the copy grace are used if the claimed
+    file is the same."""
+    make: DocumentMaker | None = None if maker is None else maker.make
+    if task.ahead is not None and not task.resume:
+        make = task.ahead.maker(make)
+    given = {} if make is None else {"make": make}  # in this process by default
     if task.resume:
-        return jobs.resume_job(task.root, task.path, **make)
-    return jobs.run_job(task.root, task.path, **make)
+        return jobs.resume_job(task.root, task.path, **given)
+    return jobs.run_job(task.root, task.path, **given)
 
 
 def _announce(root: WatchedRoot) -> None:
