@@ -106,7 +106,9 @@ class Speculation:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         # Only documents are kept: a rejection is made again after the claim, exactly as today.
-        if made.validation.ok and made.documents:
+        # A review's are never kept: it reads the case's earlier workbooks, and one processed
+        # before the claim (by the other worker, or another host) must be among them.
+        if made.validation.ok and made.documents and not _is_review(made):
             self._digest, self._made = hashlib.sha256(data).hexdigest(), made
         del data
 
@@ -141,6 +143,12 @@ class Speculation:
             return None
         log.debug("using the documents of %s made during its copy grace", workbook.name)
         return made
+
+
+def _is_review(made: Made) -> bool:
+    """The workbook is for a review conference (its documents depend on processed/)."""
+    case = made.validation.case
+    return case is None or case.details.is_review
 
 
 def _make_with(make: DocumentMaker | None) -> DocumentMaker:

@@ -180,3 +180,31 @@ def test_worker_processes_make_ahead_too_and_a_left_private_copy_is_removed_at_s
         wait_for(lambda: names_in(root.processed) == ["case.xlsx"], timeout=60, what="case.xlsx")
     assert used_ahead(caplog) == 1
     assert len(names_in(root.reports / "CP-1")) == 4
+
+
+def test_a_review_made_ahead_is_made_again_after_its_claim_to_see_the_earlier_workbooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A review reads the case's earlier workbooks from processed/, which may gain one between
+    its making ahead and its claim (the other worker, another host): what was made ahead is
+    never used for it, and the review made after the claim is compared with the initial."""
+    from tests.support.reviews import PAST_REVIEW_MEETING, initial_book, review_book
+
+    caplog.set_level(logging.DEBUG, logger="sos_docs.service.speculation")
+    calls = counting_make(monkeypatch)
+    root = make_root(tmp_path, settle_seconds=10.0)
+    initial = initial_book().write(tmp_path / "initial.xlsx").read_bytes()
+    review = review_book(PAST_REVIEW_MEETING).write(tmp_path / "review.xlsx").read_bytes()
+    with watching(root):
+        time.sleep(0.3)
+        (root.inbox / "initial.xlsx").write_bytes(initial)
+        wait_for(lambda: len(names_in(root.processed)) == 1, what="the initial conference")
+        (root.inbox / "review.xlsx").write_bytes(review)
+        wait_for(lambda: len(names_in(root.processed)) == 2, what="the review")
+    assert used_ahead(caplog) == 1  # the initial's only
+    assert calls.count("review.xlsx") == 2  # made ahead, then again after the claim
+    receipts = [p for p in root.reports.rglob("*.txt") if "review" in p.name.lower()]
+    assert receipts, sorted(p.name for p in root.reports.rglob("*"))
+    read_from = "The review's progress since the last conference was read from:\n"
+    texts = "".join(p.read_text(encoding="utf-8").replace("\r\n", "\n") for p in receipts)
+    assert read_from + "  processed/initial.xlsx" in texts
