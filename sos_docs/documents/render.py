@@ -33,7 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from docx.image.exceptions import InvalidImageStreamError, UnrecognizedImageError
+from docx.image.exceptions import (
+    InvalidImageStreamError,
+    UnexpectedEndOfFileError,
+    UnrecognizedImageError,
+)
 from docx.image.image import Image as DocxImage
 from docx.opc.exceptions import OpcError
 from docx.shared import Cm, Emu
@@ -549,7 +553,15 @@ def _likely_kept(image: Image.Image) -> bool:
 def _docx_can_read(data: bytes) -> bool:
     try:
         DocxImage.from_blob(data)
-    except (UnrecognizedImageError, InvalidImageStreamError, ValueError, KeyError):
+    # A header python-docx cannot follow (corrupt EXIF ends early) is no reason to fail the
+    # document: the picture is converted to a clean PNG instead.
+    except (
+        UnrecognizedImageError,
+        InvalidImageStreamError,
+        UnexpectedEndOfFileError,
+        ValueError,
+        KeyError,
+    ):
         return False
     return True
 

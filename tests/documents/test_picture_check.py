@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import random
 import re
+import warnings
 from functools import cache
 
 import pytest
@@ -142,3 +143,20 @@ def test_only_a_jpeg_likely_kept_is_decoded_small(monkeypatch: pytest.MonkeyPatc
     checked(picture("baseline 4:2:0"))
     checked(picture("rotated"))
     assert drafted == [(64, 48)]
+
+
+@pytest.mark.parametrize("variant", ["rotated", "baseline 4:2:0"])
+def test_a_jpeg_with_corrupt_headers_is_judged_never_raised(variant: str) -> None:
+    """Bytes overwritten anywhere (corrupt EXIF among them, which python-docx's header reader
+    meets as an early end of file): every picture is kept, converted or given a reason, so one
+    bad photo never fails the whole document."""
+    data = picture(variant)
+    rng = random.Random(1)
+    for _ in range(400):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns of the corrupt EXIF it skips
+            result = render._word_ready_or_reason(bytes(damaged))
+        assert isinstance(result, (str, tuple))
