@@ -12,12 +12,14 @@ file has the size and modification time the bytes were read at and the same SHA-
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import enum
 import hashlib
 import logging
 import secrets
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,12 +35,16 @@ if TYPE_CHECKING:  # the service's own process never loads the pipeline's docume
     from sos_docs.pipeline import EarlierLookup, Made
     from sos_docs.service.plan import DocumentMaker
 
-__all__ = ["SNAPSHOT_PREFIX", "Speculation", "remove_snapshots"]
+__all__ = ["MOST_TRIES", "SNAPSHOT_PREFIX", "Speculation", "remove_snapshots"]
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_PREFIX = ".ahead-"  # hidden: unfinished_jobs and status never list it
-EXTRA_WAIT_SECONDS = 30.0  # beyond the job's own limit, the most a job waits for a making ahead
+# What was made ahead is used only while fresh: a result kept past a burst (queued behind
+# other jobs) could predate a template an admin replaced, or the day it was made. The job
+# waits no longer than this for a making ahead still running, then makes the documents itself.
+FRESH_SECONDS = 5.0
+MOST_TRIES = 2  # makings ahead of one waiting file (a writer touching it again and again)
 
 
 class _State(enum.Enum):
@@ -65,6 +71,7 @@ class Speculation:
         self._done = threading.Event()
         self._digest = ""
         self._made: Made | None = None
+        self._made_when = (0.0, dt.date.min)  # monotonic time and day the documents were made
 
     def cancel(self) -> None:
         """Not wanted any more: if not started, it never starts."""
@@ -110,6 +117,7 @@ class Speculation:
         # before the claim (by the other worker, or another host) must be among them.
         if made.validation.ok and made.documents and not _is_review(made):
             self._digest, self._made = hashlib.sha256(data).hexdigest(), made
+            self._made_when = (time.monotonic(), dt.date.today())
         del data
 
     def maker(self, make: DocumentMaker | None) -> DocumentMaker:
@@ -124,13 +132,16 @@ class Speculation:
 
         return make_claimed
 
+    def _fresh(self) -> bool:
+        return _fresh_since(*self._made_when)
+
     def _made_for(self, workbook: Path, config: Config) -> Made | None:
         """What was made ahead, when the claimed file is unchanged since its bytes were read."""
         self.cancel()  # not started yet: the job makes the documents itself, no waiting
-        if not self._done.wait(config.limits.max_job_seconds + EXTRA_WAIT_SECONDS):
+        if not self._done.wait(min(config.limits.max_job_seconds, FRESH_SECONDS)):
             return None
         made, digest = self._made, self._digest
-        if made is None:
+        if made is None or not self._fresh():
             return None
         claimed = file_signature(workbook)
         if claimed is None or not same_file(claimed, self.signature):
@@ -143,6 +154,11 @@ class Speculation:
             return None
         log.debug("using the documents of %s made during its copy grace", workbook.name)
         return made
+
+
+def _fresh_since(made_at: float, made_on: dt.date) -> bool:
+    """Made under FRESH_SECONDS ago, and today."""
+    return time.monotonic() - made_at < FRESH_SECONDS and dt.date.today() == made_on
 
 
 def _is_review(made: Made) -> bool:

@@ -3,6 +3,7 @@ with a real watcher; used only when the claimed file is exactly what they were m
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import logging
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from sos_docs import pipeline
+from sos_docs.service import speculation
 from sos_docs.service.journal import Journal
 from sos_docs.service.speculation import SNAPSHOT_PREFIX
 from tests.service.test_watcher import make_root, names_in, wait_for, watching
@@ -208,3 +210,35 @@ def test_a_review_made_ahead_is_made_again_after_its_claim_to_see_the_earlier_wo
     read_from = "The review's progress since the last conference was read from:\n"
     texts = "".join(p.read_text(encoding="utf-8").replace("\r\n", "\n") for p in receipts)
     assert read_from + "  processed/initial.xlsx" in texts
+
+
+def test_a_file_touched_again_and_again_is_made_ahead_at_most_twice(
+    tmp_path: Path, books: Callable[[str], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer (or an attacker) changing a closed file's time every 30 ms keeps it in its copy
+    grace: the workers make it ahead no more than MOST_TRIES times, not once per change, and
+    it is made once more after its claim when the touching stops."""
+    calls = counting_make(monkeypatch)
+    root = make_root(tmp_path, settle_seconds=10.0)
+    with watching(root):
+        time.sleep(0.3)
+        target = root.inbox / "touched.xlsx"
+        target.write_bytes(books("CP-9"))
+        for n in range(50):
+            when = time.time() + n
+            os.utime(target, (when, when))
+            time.sleep(0.03)
+        wait_for(lambda: len(names_in(root.processed)) == 1, what="the touched file")
+    assert speculation.MOST_TRIES == 2
+    assert calls.count("touched.xlsx") <= 3
+
+
+def test_what_was_made_ahead_is_used_only_while_fresh_and_on_the_same_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A result kept behind a burst could predate a replaced template or the day: stale, unused."""
+    now = time.monotonic()
+    today = datetime.date.today()
+    assert speculation._fresh_since(now, today)
+    assert not speculation._fresh_since(now - speculation.FRESH_SECONDS - 1, today)
+    assert not speculation._fresh_since(now, today - datetime.timedelta(days=1))
