@@ -37,7 +37,9 @@ from sos_docs.workbook.reader import read_workbook
 from sos_docs.workbook.validate import validate
 
 COUNTS = (0, 20, 40)
-RUNS = 7
+# 15, not 7: with a photo now costing 4 to 6 ms, one noisy median of seven renders could swing
+# the per-photo figure by a third (one run of bench.py gave 4.2 and 5.9 ms, the next 5.6 and 5.2).
+RUNS = 15
 TEMPLATES = [template_path(DEFAULT_CONFIG, kind) for kind in DOCUMENT_KINDS]
 
 
