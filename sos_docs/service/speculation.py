@@ -62,10 +62,11 @@ def same_file(a: Signature, b: Signature) -> bool:
 class Speculation:
     """One inbox file's documents, made ahead from a snapshot of its bytes."""
 
-    def __init__(self, root: WatchedRoot, path: Path, signature: Signature) -> None:
+    def __init__(self, root: WatchedRoot, path: Path, signature: Signature, tries: int = 1) -> None:
         self.root = root
         self.path = path
         self.signature = signature  # (size, mtime, ...) when the making ahead was decided
+        self.tries = tries  # makings ahead of this waiting file so far, this one included
         self._lock = threading.Lock()
         self._state = _State.QUEUED
         self._done = threading.Event()

@@ -213,7 +213,6 @@ class Watcher:
         # the first workers use them, and the watcher closes them.
         self._started = list(started)
         self._settling = SettleTracker(incomplete_grace)
-        self._ahead_tries: dict[Path, int] = {}  # makings ahead of each file still settling
         self._stopping = threading.Event()
         # Set by a file event, a finished job or stop(): the loop looks at once instead of at
         # its next tick (up to a quarter of the settle time later).
@@ -438,26 +437,24 @@ class Watcher:
     def _make_ahead(self) -> None:
         """Start making the documents of a file closed by its writer while its copy grace runs,
         when a worker is free; forget those of files no longer waiting for their grace."""
-        ahead, tries = self._handoff.ahead, self._ahead_tries
+        ahead = self._handoff.ahead
         for path in [p for p in ahead if p not in self._settling.tracked]:
             ahead.pop(path).cancel()
-        for path in [p for p in tries if p not in self._settling.tracked]:
-            del tries[path]
         for path, seen in self._settling.tracked.items():
             if not _in_copy_grace(seen):
                 continue
             current = ahead.get(path)
-            if current is not None and same_file(current.signature, seen.signature):
-                continue
-            if tries.get(path, 0) >= MOST_TRIES:  # touched again and again: it just waits
-                continue
-            speculation = Speculation(seen.root, path, seen.signature)
+            if current is not None and (
+                same_file(current.signature, seen.signature) or current.tries >= MOST_TRIES
+            ):
+                continue  # made ahead already, or touched again and again: it just waits
+            tries = 1 if current is None else current.tries + 1
+            speculation = Speculation(seen.root, path, seen.signature, tries)
             if not self._handoff.offer_ahead(speculation, self._workers):
                 return
             if current is not None:  # the file changed since: what it makes is never used
                 current.cancel()
             ahead[path] = speculation
-            tries[path] = tries.get(path, 0) + 1
 
     def _nothing_left(self) -> bool:
         """For `--once`: no file waiting, settling, queued or in work, in any root."""

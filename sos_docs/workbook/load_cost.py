@@ -419,7 +419,7 @@ def _row_objects(root: Any) -> int:
     objects = 0
     formats: dict[tuple[str, ...], bool] = {}
     last_parent: Any = None
-    parent_is_row = False
+    outside_row = True
     for row in root.iter(_ANY_ROW):
         objects += len(row)  # every child of a row is a cell to openpyxl
         keys = tuple(row.keys())
@@ -432,9 +432,8 @@ def _row_objects(root: Any) -> int:
             continue
         parent = row.getparent()
         if parent is not last_parent:  # None at first: a root row has no parent, nor a row
-            last_parent = parent
-            parent_is_row = parent is not None and _local(parent.tag) == "row"
-        if not parent_is_row:
+            last_parent, outside_row = parent, _outside_row(row)
+        if outside_row:
             objects += 1  # as openpyxl's parse_row: a RowDimension for a formatted row
     return objects
 
