@@ -588,8 +588,10 @@ def watch_command(
     .sos-docs (its work area, journal and log) in each ROOT when missing, and keeps watching
     until stopped with Ctrl+C or SIGTERM; jobs in progress finish first.
     """
-    from sos_docs.service.logs import service_console_level
+    from sos_docs.service.logs import service_console_level, stacks_on_request
     from sos_docs.service.workers import DocumentProcess
+
+    stacks_on_request()
 
     overrides = {
         "polling": polling,

@@ -44,7 +44,7 @@ from tests.service.test_faults import (
     wait_for,
     watching,
 )
-from tests.support import corpus, soak
+from tests.support import corpus, ending, soak
 from tests.support.adversarial import CANARY_TEXT
 from tests.support.builders import WorkbookBuilder
 
@@ -544,7 +544,7 @@ def test_the_service_opens_no_network_socket(
         seen += soak.inet_sockets(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0, log.read_text()
+        assert ending.exit_code(process, log, 60) == 0, log.read_text()
     assert names_in(root.processed) == ["case-0.xlsx", "case-1.xlsx", "case-2.xlsx"]
     if "--pdf" in flags:  # LibreOffice really ran
         # Three documents each: the report's professional and family copies, and the story.

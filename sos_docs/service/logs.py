@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import faulthandler
 import logging
 import os
 import re
+import signal
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -184,6 +186,19 @@ def _file_handler(root: Path, state_dir: Path) -> logging.Handler:
     handler.setLevel(logging.INFO)
     handler.addFilter(_OneRootFilter(root))
     return handler
+
+
+def stacks_on_request() -> None:
+    """`kill -USR1 PID` makes this process write where each of its threads is to its standard
+    error (the console, or the journal under systemd), without stopping it: for a service that
+    does not stop or does not answer. The dump holds file names and line numbers of sos-docs and
+    its libraries, never a cell. Not on Windows, which has no SIGUSR1."""
+    usr1 = getattr(signal, "SIGUSR1", None)
+    if usr1 is None:
+        return
+    # Standard error that is no file (a test capturing it) gets no dumps.
+    with contextlib.suppress(OSError, ValueError):
+        faulthandler.register(usr1, all_threads=True)
 
 
 def service_console_level(verbose: int, quiet: bool) -> int:

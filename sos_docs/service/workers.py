@@ -37,6 +37,7 @@ from sos_docs import codes
 from sos_docs.config import Config
 from sos_docs.loading import loading, own_process
 from sos_docs.model import Validation
+from sos_docs.service.logs import stacks_on_request
 
 if TYPE_CHECKING:  # the service's own process never loads the pipeline for these
     from sos_docs.pipeline import EarlierLookup, Made
@@ -268,6 +269,7 @@ def _serve(connection: Connection, level: int) -> None:
     one answer out."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    stacks_on_request()  # a stuck job can be looked into, as the service can
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # any sent meanwhile are dropped
     root = logging.getLogger()
     root.setLevel(level)

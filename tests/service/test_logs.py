@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import io
 import logging
+import os
+import signal
 import unicodedata
 import warnings
 from pathlib import Path
@@ -22,6 +24,10 @@ from sos_docs.service.logs import (
     service_log_files,
     warnings_by_category,
 )
+from tests.service.test_faults import drop, make_root, names_in, service, wait_for
+from tests.support import ending
+from tests.support.builders import WorkbookBuilder
+from tests.support.soak import process_tree
 
 log = logging.getLogger("sos_docs.test_logs")
 
@@ -121,3 +127,41 @@ def test_third_party_warnings_are_logged_by_category_not_text(
         warnings.warn("Cell B5 holds 'ZQX Jane Doe 01/02/2015'", UserWarning, stacklevel=1)
     assert "UserWarning" in caplog.text
     assert "ZQX" not in caplog.text
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="no SIGUSR1 on this platform")
+def test_a_running_service_writes_its_stacks_on_request_and_keeps_running(
+    tmp_path: Path,
+) -> None:
+    """`kill -USR1` on the service and on its worker process writes where each thread is to
+    standard error (here the log) and stops nothing: a workbook dropped afterwards is still
+    processed, and SIGTERM still ends the service cleanly."""
+    root = make_root(tmp_path / "root")
+    output = tmp_path / "service.log"
+    process = service(root.path, output)
+    try:
+        wait_for(lambda: "Watching" in output.read_text(), 60, "the service to start", root)
+        for pid in process_tree(process.pid):
+            if _is_sos_docs(pid):
+                os.kill(pid, signal.SIGUSR1)
+        wait_for(lambda: _both_stacks_in(output.read_text()), 30, "the stacks", root)
+        drop(root.inbox, "case.xlsx", WorkbookBuilder().write(tmp_path / "case.xlsx").read_bytes())
+        wait_for(lambda: names_in(root.processed) == ["case.xlsx"], 60, "the workbook", root)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert ending.exit_code(process, output, 60) == 0
+
+
+def _is_sos_docs(pid: int) -> bool:
+    """Whether the process is the service or one of its worker processes (not the resource
+    tracker, which has no stack dump and would die of the signal)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"sos_docs" in command or b"multiprocessing.spawn" in command
+
+
+def _both_stacks_in(text: str) -> bool:
+    """The service's loop and its worker process (waiting for a job) are both in the dump."""
+    return "sos_docs/service/watcher.py" in text and "sos_docs/service/workers.py" in text

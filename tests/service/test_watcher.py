@@ -29,6 +29,7 @@ from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.journal import Journal
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.watcher import DEFAULT_WORKERS, QUEUE_SLOTS_PER_WORKER, Watcher
+from tests.support import ending
 from tests.support.builders import WorkbookBuilder
 from tests.support.kills import kill_while_busy
 
@@ -631,7 +632,7 @@ def test_sigterm_to_a_real_service_process_finishes_its_jobs_and_exits_0(
     root = WatchedRoot(root_path, load_config(root_path))
     wait_for(lambda: unfinished_jobs(root) != [], 60, "a job to start", log)
     process.send_signal(signal.SIGTERM)
-    assert process.wait(30) == 0, log.read_text()
+    assert ending.exit_code(process, log, 30) == 0, log.read_text()
     assert unfinished_jobs(root) == []
     done = names_in(root.processed)
     assert done and sorted(done + names_in(root.inbox)) == sorted([*names, HELP_FILE_NAME])

@@ -26,7 +26,7 @@ from sos_docs.service.jobs import unfinished_jobs
 from sos_docs.service.layout import WatchedRoot
 from sos_docs.service.watcher import Watcher
 from sos_docs.service.workers import DocumentProcess, WorkerDied
-from tests.support import blowups
+from tests.support import blowups, ending
 from tests.support.builders import WorkbookBuilder
 
 
@@ -185,7 +185,7 @@ def test_sigterm_to_the_whole_process_group_lets_jobs_in_flight_finish(
     while unfinished_jobs(root) == [] and time.monotonic() < deadline:
         time.sleep(0.01)
     os.killpg(service.pid, signal.SIGTERM)
-    assert service.wait(60) == 0, log.read_text()
+    assert ending.exit_code(service, log, 60) == 0, log.read_text()
     assert unfinished_jobs(root) == []
     done = sorted(p.name for p in root.processed.iterdir())
     assert done, log.read_text()
