@@ -9,10 +9,9 @@ roots one service watches, each with its own `sos-docs.toml`.
 from __future__ import annotations
 
 import dataclasses
-import importlib.resources
+import importlib.util
 import os
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,19 @@ from sos_docs.working_days import (
     SharingRules,
     region_named,
 )
+
+
+def _package_folder(package: str) -> Path:
+    """The folder of a package on disk, as `importlib.resources.files` gives it, found from the
+    package's import spec: neither the package nor importlib.resources' readers are loaded
+    (a few ms of every start)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:  # not a plain folder: the documented way
+        from importlib import resources
+
+        return Path(str(resources.files(package)))
+    return Path(spec.origin).parent
+
 
 CONFIG_FILE_NAME = "sos-docs.toml"
 # A team's layout of its own workbook: a [layout] table in sos-docs.toml, or this file beside it.
@@ -64,7 +76,7 @@ DEFAULT_STORY_MARKING = STORY_MARKINGS[0]
 # The templates shipped inside the package (the repository's templates/ folder, mapped into the
 # package as sos_docs.templates at build time), so an installed wheel has them as well as a
 # checkout. sos-docs runs from a folder on disk, not a zip, so this is a real path.
-DEFAULT_TEMPLATES_DIR = Path(str(importlib.resources.files("sos_docs.templates")))
+DEFAULT_TEMPLATES_DIR = _package_folder("sos_docs.templates")
 DEFAULT_FREE_DISK_MB = 500
 _FILE_RELATIVE_PATHS = ("templates_dir", "logo")
 # Retention past a hundred years is no retention, and past some 2.9 million days no date exists.
@@ -236,6 +248,8 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
     Read through `files.read_plain_file` (no link, no pipe, no device, at most 1 MB), and any
     way the text fails to parse is a ConfigError: a team's file stops only its own root.
     """
+    import tomllib  # only when a file is read: not for the defaults (validate, --help)
+
     try:
         text = read_plain_file(path, MAX_CONFIG_BYTES).decode("utf-8")
         _check_settings_shape(path, text)

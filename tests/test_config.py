@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 
 import pytest
 
-from sos_docs.config import DEFAULT_CONFIG, Folders, Limits, Retention, load_config
+from sos_docs.config import (
+    DEFAULT_CONFIG,
+    DEFAULT_TEMPLATES_DIR,
+    Folders,
+    Limits,
+    Retention,
+    load_config,
+)
 from sos_docs.errors import ConfigError
 from sos_docs.working_days import SharingRules
 
@@ -20,6 +28,13 @@ def write_toml(root: Path, text: str) -> Path:
 def test_defaults_without_a_file(tmp_path: Path) -> None:
     """A root with no sos-docs.toml gets the documented defaults."""
     assert load_config(tmp_path) == DEFAULT_CONFIG
+
+
+def test_the_shipped_templates_folder_is_the_one_importlib_resources_gives() -> None:
+    """Found from the package's import spec (not importlib.resources, to start sooner): the same
+    folder, editable checkout or installed wheel, with the templates in it."""
+    assert Path(str(importlib.resources.files("sos_docs.templates"))) == DEFAULT_TEMPLATES_DIR
+    assert (DEFAULT_TEMPLATES_DIR / "conference_report.docx").is_file()
 
 
 def test_file_values_are_read(tmp_path: Path) -> None:
