@@ -15,7 +15,6 @@ import itertools
 import logging
 import os
 import re
-import secrets
 import stat
 import string
 import threading
@@ -483,7 +482,8 @@ def new_file_mode(folder: Path) -> int:
 
 def _write_temporary(folder: Path, name: str, data: bytes, owner: str = "") -> Path:
     """A hidden, fully written and fsynced temporary file in `folder`."""
-    tmp = folder / f"{_temporary_prefix(name, owner)}{secrets.token_hex(6)}.tmp"
+    # What secrets.token_hex(6) gives, without loading secrets (hmac, hashlib) in every start.
+    tmp = folder / f"{_temporary_prefix(name, owner)}{os.urandom(6).hex()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, new_file_mode(folder))
     try:
