@@ -13,18 +13,23 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sos_docs.config import DEFAULT_CONFIG, Config, load_config
-from sos_docs.errors import (
-    ConfigError,
-    DeliveryError,
-    JournalError,
-    PdfError,
-    RenderError,
-    SosDocsError,
-    TemplateError,
-    WorkbookError,
-)
-from sos_docs.model import Level, MappingCase, Picture, Problem, Validation
+from sos_docs.loading import paused
+
+# The model and configuration make thousands of objects (their dataclasses' methods); the
+# collector, paused meanwhile, would go over them a dozen times to find nothing to free.
+with paused():
+    from sos_docs.config import DEFAULT_CONFIG, Config, load_config
+    from sos_docs.errors import (
+        ConfigError,
+        DeliveryError,
+        JournalError,
+        PdfError,
+        RenderError,
+        SosDocsError,
+        TemplateError,
+        WorkbookError,
+    )
+    from sos_docs.model import Level, MappingCase, Picture, Problem, Validation
 
 if TYPE_CHECKING:
     from sos_docs.documents.pdf import PdfConverter

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
 
-__all__ = ["LazyPattern", "leave", "loading", "own_process"]
+__all__ = ["LazyPattern", "leave", "loading", "own_process", "paused"]
 
 _owned = False  # set once by the process's entry point
 
@@ -62,6 +62,22 @@ def loading() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Load modules in the block with the collector paused, in any process, then put it back as
+    it was. For the package's own first imports, which run before a sos-docs process can say it
+    is its own (`python -m sos_docs` and the `sos-docs` script both import the package first):
+    nothing is frozen, so in anyone else's process the block's garbage is collected as usual
+    at the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         if enabled:
             gc.enable()
 
