@@ -243,7 +243,7 @@ def validate_command(files: tuple[Path, ...], as_json: bool, config_file: Path |
     Exits 0 when no file has an error (warnings allowed), 1 when any has, 2 for a usage error.
     """
     with loading():
-        from sos_docs.pipeline import check_workbook
+        from sos_docs.workbook.check import check_workbook
 
     config = _settings_of(config_file, {})
     results = [(path, check_workbook(path, config)) for path in files]
@@ -827,7 +827,7 @@ def layout_suggest_command(workbook: Path, output: Path | None) -> None:
 def _settings_of(given: Path | None, overrides: dict[str, object]) -> Config:
     """The settings `--config` names: a watched folder's (as the service there reads them, its
     templates and logo opened inside it), a sos-docs.toml's, or the defaults; flags over them."""
-    from sos_docs.pipeline import check_layout_of
+    from sos_docs.workbook.check import check_layout_of
 
     with _user_errors():
         if given is None or not given.is_dir():

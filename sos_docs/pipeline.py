@@ -27,7 +27,7 @@ from PIL import Image
 
 from sos_docs import codes, files
 from sos_docs.config import DEFAULT_CONFIG, DEFAULT_TEMPLATES_DIR, Config
-from sos_docs.errors import ConfigError, PdfError, SosDocsError, WorkbookError
+from sos_docs.errors import ConfigError, PdfError, SosDocsError
 from sos_docs.model import (
     MEETING_TYPES,
     CaseHistory,
@@ -40,10 +40,12 @@ from sos_docs.model import (
 )
 from sos_docs.workbook import copies
 from sos_docs.workbook.cells import long_date
+
+# The pipeline's first stages, reading and validating a file, live in workbook/check.py so that
+# `sos-docs validate` need not load this module (nor the history of a review it imports).
+from sos_docs.workbook.check import check_layout_of as check_layout_of
+from sos_docs.workbook.check import check_workbook as check_workbook
 from sos_docs.workbook.history import conference_date, read_history
-from sos_docs.workbook.shapes import ShapeError, read_case_workbook
-from sos_docs.workbook.team_layout import check_layout
-from sos_docs.workbook.validate import validate
 
 # The documents wing is imported where documents are made, not here: `sos-docs validate` and
 # the service's main process never make one, and it costs them some 40 ms to load.
@@ -117,24 +119,6 @@ class ProcessResult:
     def ok(self) -> bool:
         """True when the documents were made."""
         return self.validation.ok
-
-
-def check_workbook(
-    path: Path, config: Config = DEFAULT_CONFIG, today: dt.date | None = None
-) -> Validation:
-    """Read and validate a workbook file; a file that cannot be read becomes one WB001 problem."""
-    try:
-        raw = read_case_workbook(path, config.limits, config.layout)
-    except WorkbookError as exc:
-        code = exc.code if isinstance(exc, ShapeError) else codes.WB001
-        return Validation(None, (codes.problem(code, exc.sheet, exc.cell, str(exc)),))
-    return validate(raw, today=today, sharing=config.sharing)
-
-
-def check_layout_of(config: Config) -> None:
-    """ConfigError (its file and line) when the root's layout names what no workbook has."""
-    if config.layout is not None:
-        check_layout(config.layout)
 
 
 def earlier_files(paths: Sequence[Path]) -> EarlierLookup:

@@ -59,6 +59,37 @@ def test_validate_loads_no_document_library_and_no_other_countries(tmp_path: Pat
     assert "sos_docs.service.log_file" not in modules
 
 
+def test_validate_loads_only_what_the_workbook_needs(tmp_path: Path) -> None:
+    """`sos-docs validate` on a standard workbook, without a team layout or a settings file,
+    loads neither the pipeline (the history of a review), reading a one-page map, a team's
+    layout, nor a TOML parser: each is loaded when a workbook or root needs it."""
+    workbook = write_example(tmp_path / "example.xlsx")
+    modules = modules_loaded(tmp_path, "validate", str(workbook))
+    assert "sos_docs.workbook.check" in modules  # it did read and validate, here
+    for module in (
+        "sos_docs.pipeline",
+        "sos_docs.workbook.history",
+        "sos_docs.workbook.one_page",
+        "sos_docs.workbook.team_layout",
+        "tomllib",
+    ):
+        assert module not in modules, module
+
+
+def test_the_scripts_entry_point_module_runs_nothing_when_imported(tmp_path: Path) -> None:
+    """The `sos-docs` script imports `main` from sos_docs.__main__ (which pauses the collector
+    while the command line loads, as `python -m sos_docs` does): importing it runs no command."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sos_docs.__main__ as m; print(callable(m.main))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.stdout == "True\n"
+
+
 def test_help_loads_neither_workbooks_nor_bank_holidays(tmp_path: Path) -> None:
     """`sos-docs --help` loads no workbook reader and no bank holidays."""
     modules = modules_loaded(tmp_path, "--help")

@@ -28,7 +28,7 @@ from sos_docs.model import DEFAULT_SCALE_TEN, DEFAULT_SCALE_ZERO
 from sos_docs.workbook import blank, schema
 from sos_docs.workbook import example as example_case
 from sos_docs.workbook.cells import format_date
-from sos_docs.workbook.one_page import QUESTION_HEADINGS, WORKING_WELL, WORRIED
+from sos_docs.workbook.map_headings import QUESTION_HEADINGS, WORKING_WELL, WORRIED
 
 __all__ = [
     "BLANK_CASE_LABELS",

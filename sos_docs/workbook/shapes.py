@@ -1,12 +1,13 @@
 """Which shape a workbook is in, and the standard sheets it says: the one way a case's workbook is read.
 
 A workbook is read as a one-page map when a sheet (not named as a standard sheet) has the
-three questions as headings side by side (workbook/one_page.py; standard sheets beside it are
-read as they are), else as the standard sos-docs mapping workbook when any of its sheets is a
-standard sheet. A workbook in neither shape is one clear problem (WB014) saying what
-was tried, instead of a "missing sheet" error for every standard sheet. The service, the
-command line and the reading of a review's earlier workbooks all go through
-`read_case_workbook`, so a case's workbook is read the same way wherever it is read.
+three questions as headings side by side (found by workbook/map_headings.py, read by
+workbook/one_page.py; standard sheets beside it are read as they are), else as the standard
+sos-docs mapping workbook when any of its sheets is a standard sheet. A workbook in neither
+shape is one clear problem (WB014) saying what was tried, instead of a "missing sheet" error
+for every standard sheet. The service, the command line and the reading of a review's earlier
+workbooks all go through `read_case_workbook`, so a case's workbook is read the same way
+wherever it is read.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from sos_docs import codes
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 from sos_docs.model import RawWorkbook, TeamLayout
-from sos_docs.workbook import one_page, schema
+from sos_docs.workbook import map_headings, schema
 from sos_docs.workbook.reader import read_workbook
-from sos_docs.workbook.team_layout import apply_layout
 
 __all__ = ["ShapeError", "has_layout_sheet", "is_standard", "read_case_workbook", "reshape"]
 
@@ -47,11 +47,17 @@ def reshape(raw: RawWorkbook, layout: TeamLayout | None = None) -> RawWorkbook:
 
     Raises ShapeError, naming what each shape lacked, for a workbook in no shape.
     """
-    headings = one_page.find_map(raw)
+    headings = map_headings.find_map(raw)
     if headings is not None:
+        # Reading a map is loaded only for a map (some 7 ms of every other start).
+        from sos_docs.workbook import one_page
+
         log.debug("read as a one-page map (sheet %d)", raw.sheets.index(headings.sheet) + 1)
         return one_page.reshape_map(raw, headings)
     if layout is not None and (has_layout_sheet(raw, layout) or is_standard(raw)):
+        # Loaded only for a root with a team layout (some 5 ms of every other start).
+        from sos_docs.workbook.team_layout import apply_layout
+
         # The layout's own problems (a sheet or heading it names is not there) say what is wrong.
         return apply_layout(raw, layout)
     if is_standard(raw):
@@ -83,7 +89,7 @@ def _no_shape_message(raw: RawWorkbook, layout: TeamLayout | None) -> str:
     return (
         f"sos-docs cannot tell how this workbook is laid out. It tried {tried}. "
         f"The sos-docs mapping workbook: none of its sheets is there (it needs {required}; "
-        f"this workbook has {titles}). A one-page map: {one_page.headings_not_found(raw)}. "
+        f"this workbook has {titles}). A one-page map: {map_headings.headings_not_found(raw)}. "
         f"{team}Start from `sos-docs new-workbook` (or `new-workbook --one-page`) and copy the map in, "
         "or give the sheet the three question headings across its top."
     )
