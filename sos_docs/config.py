@@ -20,6 +20,7 @@ from typing import Any
 
 from sos_docs.errors import ConfigError
 from sos_docs.files import is_link, read_plain_file
+from sos_docs.loading import LazyPattern
 from sos_docs.model import LayoutField, LayoutSheet, TeamLayout
 from sos_docs.working_days import (
     DEFAULT_REGION,
@@ -279,7 +280,7 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
 
 # What is not part of a key: strings (multi-line ones first) and comments, so that only the dots
 # joining names are counted. Each alternative starts with its own character: no backtracking.
-_NOT_KEY_TEXT = re.compile(
+_NOT_KEY_TEXT = LazyPattern(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^']|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'
@@ -823,7 +824,7 @@ def _layout_sheet(
     return LayoutSheet(name.strip(), title.strip(), tuple(fields), header_row, line, sheet_line)
 
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_BARE_KEY = LazyPattern(r"[A-Za-z0-9_-]+")
 
 
 def toml_string(text: str) -> str:
@@ -855,9 +856,9 @@ def _text_of(path: Path) -> str:
 
 
 _TOML_KEY_PART = r"(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_\-]+)"
-_TOML_KEY = re.compile(rf"^\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*=")
-_TOML_TABLE = re.compile(rf"^\s*\[(?!\[)\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*\]")
-_TOML_ARRAY_TABLE = re.compile(r"^\s*\[\[")
+_TOML_KEY = LazyPattern(rf"^\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*=")
+_TOML_TABLE = LazyPattern(rf"^\s*\[(?!\[)\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*\]")
+_TOML_ARRAY_TABLE = LazyPattern(r"^\s*\[\[")
 
 
 def _key_parts(written: str) -> tuple[str, ...]:

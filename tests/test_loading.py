@@ -85,7 +85,8 @@ def test_a_command_ends_with_the_collector_running(tmp_path: Path) -> None:
 
 
 def test_a_lazy_pattern_is_compiled_at_first_use_and_acts_as_the_pattern() -> None:
-    """Nothing is compiled until used; then match, sub and split are the compiled pattern's."""
+    """Nothing is compiled until used; then match, fullmatch, sub (with a text or a function)
+    and split are the compiled pattern's."""
     lazy = loading.LazyPattern(r"\s*-\s*|(?P<x>X)", re.IGNORECASE)
     plain = re.compile(r"\s*-\s*|(?P<x>X)", re.IGNORECASE)
     assert lazy._compiled is None
@@ -95,6 +96,11 @@ def test_a_lazy_pattern_is_compiled_at_first_use_and_acts_as_the_pattern() -> No
         assert lazy.sub("+", text) == plain.sub("+", text)
         assert lazy.sub("+", text, count=1) == plain.sub("+", text, count=1)
         assert lazy.split(text) == plain.split(text)
+        found, expected = lazy.fullmatch(text), plain.fullmatch(text)
+        assert (found and found.groupdict()) == (expected and expected.groupdict())
+        assert lazy.sub(lambda m: f"<{m.group()}>", text) == plain.sub(
+            lambda m: f"<{m.group()}>", text
+        )
     assert lazy.compiled is lazy.compiled
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sos_docs.errors import ConfigError, describe_warning
 from sos_docs.files import new_file_mode
+from sos_docs.loading import LazyPattern
 
 if TYPE_CHECKING:
     from sos_docs.service.log_file import PrivateRotatingFileHandler
@@ -82,7 +83,7 @@ def _escape_one(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_MARKS)) + "]")
+_UNSAFE_IN_JSON = LazyPattern("[\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_MARKS)) + "]")
 
 
 def escape_json_text(text: str) -> str:
@@ -247,7 +248,7 @@ def service_log_files(
 # ---------------------------------------------------------------------------------------------
 # Retention: log lines older than a root's retention_days.logs
 
-_LINE_TIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d{3} ")
+_LINE_TIME = LazyPattern(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d{3} ")
 
 
 def trim_logs(state_dir: Path, cutoff: dt.datetime, *, dry_run: bool = False) -> int:

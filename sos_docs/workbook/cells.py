@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sos_docs import codes
+from sos_docs.loading import LazyPattern
 from sos_docs.model import CellValue, FormulaWithoutValue
 from sos_docs.workbook.schema import (
     FORMAT_VERSION,
@@ -65,12 +66,12 @@ MONTHS = {
 
 DATE_FORMS = "19/05/2025, 19-05-2025, 19.05.2025, 19 May 2025 or 2025-05-19"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_DAY_FIRST = re.compile(rf"(\d{{1,2}})([/.-])(\d{{1,2}})\2(\d{{2}}|\d{{4}}){_TIME}")
-_YEAR_FIRST = re.compile(rf"(\d{{4}})([/.-])(\d{{1,2}})\2(\d{{1,2}}){_TIME}")
-_NAMED_MONTH = re.compile(
+_DAY_FIRST = LazyPattern(rf"(\d{{1,2}})([/.-])(\d{{1,2}})\2(\d{{2}}|\d{{4}}){_TIME}")
+_YEAR_FIRST = LazyPattern(rf"(\d{{4}})([/.-])(\d{{1,2}})\2(\d{{1,2}}){_TIME}")
+_NAMED_MONTH = LazyPattern(
     r"(\d{1,2})(?:st|nd|rd|th)?[ -]+([a-z]+)\.?,?[ -]+(\d{2}|\d{4})", re.IGNORECASE
 )
-_WHOLE_TEXT = re.compile(r"([+-]?\d{1,15})(?:\.0*)?")
+_WHOLE_TEXT = LazyPattern(r"([+-]?\d{1,15})(?:\.0*)?")
 QUOTE_LIMIT = 60
 
 
