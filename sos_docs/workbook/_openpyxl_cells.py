@@ -136,7 +136,7 @@ def read_sheet_cells(
 ) -> list[SheetCells] | None:
     """The cells of each (title, part) sheet, text charged to the budget; None when openpyxl
     would read another workbook part than the one the sheets were found in."""
-    package = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    package = package_manifest(archive)
     if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
         return None
     reader = CellReader(archive, package, epoch, budget)
@@ -431,7 +431,10 @@ class SheetParser(WorkSheetParser):
             return self.cell_at(element, None, element.get("t", "n"))
         data_type = element.get("t")
         if data_type == "inlineStr":
-            text = plain_text(element.find(INLINE_STRING_TAG))
+            first = element[0]  # find() walks a path in Python: the <is> is nearly always first
+            text = plain_text(
+                first if first.tag == INLINE_STRING_TAG else element.find(INLINE_STRING_TAG)
+            )
             if text is not None:
                 return self.cell_at(element, text, "s")
         elif data_type == "s" and children == 1 and element[0].tag == VALUE_TAG:
@@ -514,13 +517,25 @@ def check_shared_text(archive: zipfile.ZipFile, budget: TextBudget) -> None:
     A part's bytes are never fewer than its characters, so only a table larger in bytes than
     the budget needs reading.
     """
-    package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    package: Any = package_manifest(archive)
     strings = package.find(SHARED_STRINGS)
     if strings is None:
         return
     part = strings.PartName[1:]
     if archive.getinfo(part).file_size > budget.limits.max_text_chars:
         shared_strings(archive, part, budget)
+
+
+def package_manifest(archive: zipfile.ZipFile) -> Any:
+    """openpyxl's Manifest of the package's parts ([Content_Types].xml): parsed once per
+    checked archive for the load cost and the cell read (an error is raised at every call)."""
+
+    def parse() -> Any:
+        return Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+
+    if isinstance(archive, CheckedArchive):
+        return archive.kept(("manifest", ARC_CONTENT_TYPES), parse)
+    return parse()
 
 
 def part_tree(archive: zipfile.ZipFile, part: str) -> Any:

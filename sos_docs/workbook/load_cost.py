@@ -29,17 +29,17 @@ from typing import Any
 from xml.parsers import expat
 
 from lxml import etree  # type: ignore[import-untyped]
-from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE
-from openpyxl.xml.functions import fromstring, iterparse
+from openpyxl.xml.functions import iterparse
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 from sos_docs.workbook._openpyxl_cells import (
     SAFE_PARSING,
     WHOLE_PART_BYTES,
+    package_manifest,
     parsed_workbook,
     workbook_part_name,
 )
@@ -233,8 +233,7 @@ def _worksheet_parts(
     first: openpyxl's parsers below build them whole.
     """
     _scan(archive, ARC_CONTENT_TYPES, tally, WORKBOOK, related=False)
-    root: Any = fromstring(archive.read(ARC_CONTENT_TYPES))
-    package: Any = Manifest.from_tree(root)
+    package: Any = package_manifest(archive)
     workbook_part = workbook_part_name(package)
     if workbook_part in names:
         _scan(archive, workbook_part, tally, WORKBOOK, related=False)
