@@ -373,7 +373,7 @@ class SheetParser(WorkSheetParser):
         self.formatted_rows: dict[tuple[str, ...], bool] = {}  # row attribute names: formatted?
 
     def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
-        number = row.get("r")
+        number = row.get("r")  # (row_cells reads such an empty row the same way)
         if len(row) == 0 and number is not None and number.isdecimal():
             # A row with no cells (formatting only, thousands in a template) moves the row
             # counter and nothing else.
@@ -386,16 +386,20 @@ class SheetParser(WorkSheetParser):
         """The cells `parse_row` gives, each as (coordinate, value, style id), with the row's
         bookkeeping (row and column counters, row dimensions) left as parse_row leaves it.
 
-        A row numbered plainly (`r` in digits) with cells, the rows of a filled-in form, is read
-        here: its header as openpyxl's parse_row reads it, its formatted empty cells (most of a
-        blank form's) as `cell_at` reads them, without a dictionary and two calls per cell; every
-        other cell goes to `parse_cell`, and every other row to `parse_row` itself.
+        A row numbered plainly (`r` in digits), as a form's rows are, is read here: an empty one
+        as `parse_row` reads it; one with cells with its header as openpyxl's parse_row reads
+        it, and its formatted empty cells (most of a blank form's) as `cell_at` reads them,
+        without a dictionary and two calls per cell. Every other cell goes to `parse_cell`, and
+        every other row to `parse_row` itself.
         """
         number = row.get("r")
-        if number is None or not len(row) or not number.isdecimal():
+        if number is None or not number.isdecimal():
             return [
                 ((c["row"], c["column"]), c["value"], c["style_id"]) for c in self.parse_row(row)[1]
             ]
+        if not len(row):  # as parse_row below: a formatted empty row moves the counter only
+            self.row_counter, self.col_counter = int(number), 0
+            return []
         self.row_counter, self.col_counter = int(number), 0
         keys = tuple(row.keys())
         formatted = self.formatted_rows.get(keys)
