@@ -24,12 +24,14 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from warnings import warn
 
+import openpyxl.packaging.relationship
 import openpyxl.reader.drawings
 import openpyxl.worksheet._reader
 import openpyxl.xml
@@ -638,7 +640,7 @@ def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, A
         return []
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
     placed: list[tuple[Any, Any]] = []
-    for drawing in get_dependents(archive, rels_path).find(drawing_type):
+    for drawing in dependents(archive, rels_path).find(drawing_type):
         images = drawing_images(archive, drawing.target)
         placed.extend((image, getattr(image.anchor, "_from", None)) for image in images)
     return placed
@@ -661,7 +663,7 @@ def drawing_images(archive: zipfile.ZipFile, path: str) -> list[Any]:
     rels_path = rels_path_of(path)
     deps: Any = []
     if rels_path in archive.namelist():
-        deps = get_dependents(archive, rels_path)
+        deps = dependents(archive, rels_path)
     _read_charts(archive, deps, drawing, path)
     images: list[Any] = []
     if not vars(openpyxl.reader.drawings).get("PILImage"):  # Pillow not installed: none
@@ -698,6 +700,31 @@ def _read_charts(archive: zipfile.ZipFile, deps: Any, drawing: Any, path: str) -
             continue
         read: Any = read_chart
         read(chart_space).anchor = rel.anchor
+
+
+def dependents(archive: zipfile.ZipFile, rels_path: str) -> Any:
+    """openpyxl's `get_dependents` of a relationships part (targets made absolute), read once per
+    checked archive for the load cost, the pictures and their listing, which only look in it.
+
+    Each call gives the warnings get_dependents gave (from where it gave them, so the log names
+    the same origin), and an error is raised again at every call.
+    """
+    if not isinstance(archive, CheckedArchive):
+        return get_dependents(archive, rels_path)
+
+    def parse() -> tuple[Any, list[warnings.WarningMessage]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = get_dependents(archive, rels_path)
+        return found, caught
+
+    found, caught = archive.kept(("dependents", rels_path), parse)
+    registry = vars(openpyxl.packaging.relationship).setdefault("__warningregistry__", {})
+    for warning in caught:  # as get_dependents' own warn() would give them, every time
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno, registry=registry
+        )
+    return found
 
 
 def parsed_drawing(archive: zipfile.ZipFile, path: str) -> Any:
@@ -740,8 +767,8 @@ def drawing_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[s
     """The cell each image of the sheet's drawings is anchored in, found as openpyxl finds them."""
     rels_path: Any = get_rels_path  # openpyxl's helpers are untyped
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
-    for drawing in get_dependents(archive, rels_path(sheet_part)).find(drawing_type):
-        images = get_dependents(archive, rels_path(drawing.target))
+    for drawing in dependents(archive, rels_path(sheet_part)).find(drawing_type):
+        images = dependents(archive, rels_path(drawing.target))
         drawn: Any = parsed_drawing(archive, drawing.target)
         for blip in drawn._blip_rels:
             marker = getattr(blip.anchor, "_from", None)
