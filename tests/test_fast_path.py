@@ -684,6 +684,65 @@ def test_the_cells_read_directly_are_what_openpyxls_parse_cell_gives(row_xml: st
     assert ours == openpyxls, row_xml
 
 
+# The cells of a form: empty ones (with or without a reference) among values.
+FORM_CELLS = st.sampled_from(
+    ['<c r="A1" s="1"/>', '<c r="C1" s="2" t="n"></c>', '<c s="1"/>', "<c/>", '<c r="B1"/>',
+     '<c r="D1" s="1" t="inlineStr"><is><t>text</t></is></c>', '<c s="2"><v>3</v></c>',
+     '<c t="s"><v>1</v></c>', '<c r="E1" s="0"/>']
+)  # fmt: skip
+ROW_NUMBERS = st.sampled_from([None, "1", "7", "12", "7.0", "0", "", "x", "-3", "\u0663"])
+ROW_ATTRIBUTES = st.sampled_from(
+    ["", ' spans="1:3"', ' ht="15" customHeight="1"', ' hidden="1"', ' ht="0"', ' s="2"',
+     ' x:ht="0" xmlns:x="urn:other"', ' spans="1:3" hidden="0"']
+)  # fmt: skip
+
+
+@st.composite
+def any_rows(draw: st.DrawFn) -> list[str]:
+    """A few <row>s, numbered or not, formatted or not, empty or with cells of any form."""
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        cells = ""  # or a formatted empty row, as a blank form has hundreds of
+        if draw(st.booleans()):  # cells of every form, or mostly valid ones
+            cells = draw(cell_rows()).partition(">")[2].rpartition("<")[0]
+        elif draw(st.booleans()):
+            cells = "".join(draw(st.lists(FORM_CELLS, min_size=1, max_size=6)))
+        number = draw(ROW_NUMBERS)
+        attributes = ("" if number is None else f' r="{number}"') + draw(ROW_ATTRIBUTES)
+        rows.append(f'<row xmlns="{SHEET_MAIN_NS}"{attributes}>{cells}</row>')
+    return rows
+
+
+def rows_read(read: str, rows_xml: list[str]) -> object:
+    """What a parser's row method gives for rows in turn, as (coordinate, value, style id), with
+    the counters and row dimensions it leaves; or "error" where the reader falls back."""
+    parser = _openpyxl_cells.SheetParser(
+        None, ["zero", "one", "two"], data_only=True, date_formats={2}, timedelta_formats=set()
+    )
+    found = []
+    try:
+        for row_xml in rows_xml:
+            row = etree.fromstring(row_xml.encode())
+            if read == "row_cells":
+                found.append(parser.row_cells(row))
+            else:  # the reader's way before row_cells: openpyxl's, but for an empty row
+                cells = parser.parse_row(row)[1]
+                found.append([((c["row"], c["column"]), c["value"], c["style_id"]) for c in cells])
+    except reader.LOAD_ERRORS:
+        return "error"
+    except Exception as error:  # would escape the reader: must not differ
+        return repr(error)
+    return found, parser.row_counter, parser.col_counter, parser.row_dimensions
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows_xml=any_rows())
+def test_row_cells_gives_what_parse_row_gives(rows_xml: list[str]) -> None:
+    """Rows read by row_cells (empty cells inline) give parse_row's cells, counters and row
+    dimensions, or fail where it fails (parse_row is openpyxl's for every row with cells)."""
+    assert rows_read("row_cells", rows_xml) == rows_read("parse_row", rows_xml), rows_xml
+
+
 TAG_TEXT = st.text(alphabet="<>/: \t\ncfx_.-1", max_size=60)
 
 

@@ -24,19 +24,25 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from warnings import warn
 
+import openpyxl.packaging.relationship
+import openpyxl.reader.drawings
 import openpyxl.worksheet._reader
 import openpyxl.xml
 from lxml import etree  # type: ignore[import-untyped]
 from openpyxl.cell.text import Text
+from openpyxl.chart.chartspace import ChartSpace
+from openpyxl.chart.reader import read_chart
+from openpyxl.drawing.image import Image as DrawingImage
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.manifest import Manifest
-from openpyxl.packaging.relationship import get_dependents, get_rels_path
-from openpyxl.reader.drawings import find_images
+from openpyxl.packaging.relationship import get_dependents, get_rel, get_rels_path
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.styles.numbers import (
@@ -132,7 +138,7 @@ def read_sheet_cells(
 ) -> list[SheetCells] | None:
     """The cells of each (title, part) sheet, text charged to the budget; None when openpyxl
     would read another workbook part than the one the sheets were found in."""
-    package = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    package = package_manifest(archive)
     if _find_workbook_part(package).PartName != "/" + ARC_WORKBOOK:
         return None
     reader = CellReader(archive, package, epoch, budget)
@@ -174,7 +180,7 @@ class CellReader:
         cell refers to it, so a workbook over the budget stops here.
         """
         parser = SheetParser(
-            None,  # type: ignore[arg-type]  # never read: the rows come from `part_elements`
+            None,  # never read: the rows come from `part_elements`
             self.shared_strings,
             data_only=True,
             epoch=self.epoch,
@@ -194,10 +200,11 @@ class CellReader:
                     if column.tag == COLUMN_TAG:
                         parser.parse_column_dimensions(column)
                 continue
-            for cell in parser.parse_row(element)[1]:
-                style_id = cell["style_id"]
+            for coordinate, value, style_id in parser.row_cells(element):
                 may_hide = hiding[style_id]  # a style that does not exist: damaged
-                coordinate, value = (cell["row"], cell["column"]), cell["value"]
+                if value is None:  # a formatted empty cell: shown or not, nothing to see
+                    values[coordinate] = value
+                    continue
                 if value.__class__ is str:
                     charge(title, coordinate, value)
                 values[coordinate] = value
@@ -349,6 +356,10 @@ def merge_cells(element: Any) -> Any:
     return found.mergeCell
 
 
+# A <row> with no other attributes than these has no RowDimension in openpyxl's parse_row.
+PLAIN_ROW_ATTRIBUTES = frozenset({"r", "spans"})
+
+
 class SheetParser(WorkSheetParser):
     """openpyxl's row and cell parser, reading its commonest cells directly.
 
@@ -359,8 +370,12 @@ class SheetParser(WorkSheetParser):
     cell goes to openpyxl's own parse_cell. tests/test_fast_path.py checks the values match.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.formatted_rows: dict[tuple[str, ...], bool] = {}  # row attribute names: formatted?
+
     def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
-        number = row.get("r")
+        number = row.get("r")  # (row_cells reads such an empty row the same way)
         if len(row) == 0 and number is not None and number.isdecimal():
             # A row with no cells (formatting only, thousands in a template) moves the row
             # counter and nothing else.
@@ -369,6 +384,52 @@ class SheetParser(WorkSheetParser):
         found: tuple[int, list[dict[str, Any]]] = super().parse_row(row)
         return found
 
+    def row_cells(self, row: Any) -> list[tuple[Coordinate, object, Any]]:
+        """The cells `parse_row` gives, each as (coordinate, value, style id), with the row's
+        bookkeeping (row and column counters, row dimensions) left as parse_row leaves it.
+
+        A row numbered plainly (`r` in digits), as a form's rows are, is read here: an empty one
+        as `parse_row` reads it; one with cells with its header as openpyxl's parse_row reads
+        it, and its formatted empty cells (most of a blank form's) as `cell_at` reads them,
+        without a dictionary and two calls per cell. Every other cell goes to `parse_cell`, and
+        every other row to `parse_row` itself.
+        """
+        number = row.get("r")
+        if number is None or not number.isdecimal():
+            return [
+                ((c["row"], c["column"]), c["value"], c["style_id"]) for c in self.parse_row(row)[1]
+            ]
+        if not len(row):  # as parse_row below: a formatted empty row moves the counter only
+            self.row_counter, self.col_counter = int(number), 0
+            return []
+        self.row_counter, self.col_counter = int(number), 0
+        keys = tuple(row.keys())
+        formatted = self.formatted_rows.get(keys)
+        if formatted is None:  # a form's rows share a few sets of attributes
+            formatted = self.formatted_rows[keys] = any(
+                not key.startswith("{") and key not in PLAIN_ROW_ATTRIBUTES for key in keys
+            )
+        if formatted:  # as parse_row: the row's attributes, for its RowDimension
+            self.row_dimensions[str(self.row_counter)] = dict(row.attrib)
+        cells: list[tuple[Coordinate, object, Any]] = []
+        for element in row:  # every child is a cell to parse_row
+            if len(element):
+                cell = self.parse_cell(element)
+                cells.append(((cell["row"], cell["column"]), cell["value"], cell["style_id"]))
+                continue
+            style_id = element.get("s", 0)  # as cell_at, below
+            if style_id:
+                style_id = int(style_id)
+            coordinate = element.get("r")
+            if coordinate:
+                position = cell_position(coordinate)
+                self.col_counter = position[1]
+            else:
+                self.col_counter += 1
+                position = (self.row_counter, self.col_counter)
+            cells.append((position, None, style_id))
+        return cells
+
     def parse_cell(self, element: Any) -> dict[str, Any]:
         """openpyxl's parse_cell (data_only), with its three commonest forms read directly."""
         children = len(element)
@@ -376,7 +437,10 @@ class SheetParser(WorkSheetParser):
             return self.cell_at(element, None, element.get("t", "n"))
         data_type = element.get("t")
         if data_type == "inlineStr":
-            text = plain_text(element.find(INLINE_STRING_TAG))
+            first = element[0]  # find() walks a path in Python: the <is> is nearly always first
+            text = plain_text(
+                first if first.tag == INLINE_STRING_TAG else element.find(INLINE_STRING_TAG)
+            )
             if text is not None:
                 return self.cell_at(element, text, "s")
         elif data_type == "s" and children == 1 and element[0].tag == VALUE_TAG:
@@ -459,13 +523,25 @@ def check_shared_text(archive: zipfile.ZipFile, budget: TextBudget) -> None:
     A part's bytes are never fewer than its characters, so only a table larger in bytes than
     the budget needs reading.
     """
-    package: Any = Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+    package: Any = package_manifest(archive)
     strings = package.find(SHARED_STRINGS)
     if strings is None:
         return
     part = strings.PartName[1:]
     if archive.getinfo(part).file_size > budget.limits.max_text_chars:
         shared_strings(archive, part, budget)
+
+
+def package_manifest(archive: zipfile.ZipFile) -> Any:
+    """openpyxl's Manifest of the package's parts ([Content_Types].xml): parsed once per
+    checked archive for the load cost and the cell read (an error is raised at every call)."""
+
+    def parse() -> Any:
+        return Manifest.from_tree(part_tree(archive, ARC_CONTENT_TYPES))
+
+    if isinstance(archive, CheckedArchive):
+        return archive.kept(("manifest", ARC_CONTENT_TYPES), parse)
+    return parse()
 
 
 def part_tree(archive: zipfile.ZipFile, part: str) -> Any:
@@ -553,7 +629,8 @@ def placed_images(sheet: Worksheet) -> Iterator[tuple[Any, Any]]:
 
 def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, Any]]:
     """Each image openpyxl's full load would place over the sheet, with its 0-based from-marker,
-    read by openpyxl's own drawing reader (`find_images`) from the sheet's drawing parts alone.
+    read as openpyxl's own drawing reader (`find_images`) reads them from the sheet's drawing
+    parts alone.
 
     The same relationships, in the same order, as openpyxl's `ExcelReader.read_worksheets`.
     """
@@ -563,10 +640,104 @@ def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, A
         return []
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
     placed: list[tuple[Any, Any]] = []
-    for drawing in get_dependents(archive, rels_path).find(drawing_type):
-        _charts, images = find_images(archive, drawing.target)
+    for drawing in dependents(archive, rels_path).find(drawing_type):
+        images = drawing_images(archive, drawing.target)
         placed.extend((image, getattr(image.anchor, "_from", None)) for image in images)
     return placed
+
+
+def drawing_images(archive: zipfile.ZipFile, path: str) -> list[Any]:
+    """The images of a drawing part, exactly as openpyxl's `find_images` (3.1.5) finds them,
+    its charts read (and dropped) as it reads them; the drawing parsed once per checked archive
+    (`parsed_drawing`), as `drawing_image_cells` parses it too."""
+    try:
+        drawing = parsed_drawing(archive, path)
+    except TypeError:
+        warn(
+            "DrawingML support is incomplete and limited to charts and images only. "
+            "Shapes and drawings will be lost.",
+            stacklevel=1,
+        )
+        return []
+    rels_path_of: Any = get_rels_path  # openpyxl's helpers are untyped
+    rels_path = rels_path_of(path)
+    deps: Any = []
+    if rels_path in archive.namelist():
+        deps = dependents(archive, rels_path)
+    _read_charts(archive, deps, drawing, path)
+    images: list[Any] = []
+    if not vars(openpyxl.reader.drawings).get("PILImage"):  # Pillow not installed: none
+        return images
+    for rel in drawing._blip_rels:
+        dep = deps.get(rel.embed)
+        if dep.Type == IMAGE_NS:
+            try:
+                image = DrawingImage(io.BytesIO(archive.read(dep.target)))
+            except OSError:
+                warn(
+                    f"The image {dep.target} will be removed because it cannot be read",
+                    stacklevel=1,
+                )
+                continue
+            if image.format.upper() == "WMF":  # cannot save
+                warn(
+                    f"{image.format} image format is not supported so the image is being dropped",
+                    stacklevel=1,
+                )
+                continue
+            image.anchor = rel.anchor
+            images.append(image)
+    return images
+
+
+def _read_charts(archive: zipfile.ZipFile, deps: Any, drawing: Any, path: str) -> None:
+    """A drawing's charts read as `find_images` reads them (so a chart fails as it fails there)."""
+    for rel in drawing._chart_rels:
+        try:
+            chart_space = get_rel(archive, deps, rel.id, ChartSpace)
+        except TypeError as e:
+            warn(f"Unable to read chart {rel.id} from {path} {e}", stacklevel=1)
+            continue
+        read: Any = read_chart
+        read(chart_space).anchor = rel.anchor
+
+
+def dependents(archive: zipfile.ZipFile, rels_path: str) -> Any:
+    """openpyxl's `get_dependents` of a relationships part (targets made absolute), read once per
+    checked archive for the load cost, the pictures and their listing, which only look in it.
+
+    Each call gives the warnings get_dependents gave (from where it gave them, so the log names
+    the same origin), and an error is raised again at every call.
+    """
+    if not isinstance(archive, CheckedArchive):
+        return get_dependents(archive, rels_path)
+
+    def parse() -> tuple[Any, list[warnings.WarningMessage]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = get_dependents(archive, rels_path)
+        return found, caught
+
+    found, caught = archive.kept(("dependents", rels_path), parse)
+    registry = vars(openpyxl.packaging.relationship).setdefault("__warningregistry__", {})
+    for warning in caught:  # as get_dependents' own warn() would give them, every time
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno, registry=registry
+        )
+    return found
+
+
+def parsed_drawing(archive: zipfile.ZipFile, path: str) -> Any:
+    """openpyxl's SpreadsheetDrawing of a drawing part: parsed once per checked archive for
+    the images and the listing of their cells (an error is raised again at every call)."""
+
+    def parse() -> Any:
+        tree: Any = fromstring(archive.read(path))
+        return SpreadsheetDrawing.from_tree(tree)
+
+    if isinstance(archive, CheckedArchive):
+        return archive.kept(("drawing", path), parse)
+    return parse()
 
 
 def picture_description(image: Any) -> str:
@@ -596,10 +767,9 @@ def drawing_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[s
     """The cell each image of the sheet's drawings is anchored in, found as openpyxl finds them."""
     rels_path: Any = get_rels_path  # openpyxl's helpers are untyped
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
-    for drawing in get_dependents(archive, rels_path(sheet_part)).find(drawing_type):
-        images = get_dependents(archive, rels_path(drawing.target))
-        tree: Any = fromstring(archive.read(drawing.target))
-        drawn: Any = SpreadsheetDrawing.from_tree(tree)
+    for drawing in dependents(archive, rels_path(sheet_part)).find(drawing_type):
+        images = dependents(archive, rels_path(drawing.target))
+        drawn: Any = parsed_drawing(archive, drawing.target)
         for blip in drawn._blip_rels:
             marker = getattr(blip.anchor, "_from", None)
             if marker is not None and images.get(blip.embed).Type == IMAGE_NS:

@@ -18,6 +18,7 @@ with `keep_vba=False`).
 
 from __future__ import annotations
 
+import codecs
 import errno
 import io
 import logging
@@ -481,8 +482,8 @@ def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], n
             continue
         with archive.open(info) as member:
             head = member.read(XML_HEAD_BYTES)
-        text = _decode_xml_head(head)  # once for the three checks
-        if not text.lstrip().startswith("<"):
+        text = _xml_head_text(head)  # once for the three checks
+        if text is None:
             continue
         whole_part_read = len(head) < XML_HEAD_BYTES
         if _declares_dtd(text) or not (whole_part_read or _root_element_starts(text)):
@@ -512,17 +513,46 @@ _SVG_PUBLIC_DOCTYPE = re.compile(
 )
 
 
+# A picture's head is judged not to be XML from its first characters, not 8 KB decoded.
+XML_START_BYTES = 64
+
+
+def _xml_head_text(head: bytes) -> str | None:
+    """A part's decoded head when it reads as XML (its first character after whitespace is
+    "<"), else None. The first bytes are decoded first (by an incremental decoder, which gives
+    only whole characters: exactly the start of the whole head's text), so a picture's head,
+    which would decode to thousands of replacement characters, is not decoded whole."""
+    start = _decoded(head[:XML_START_BYTES], final=len(head) <= XML_START_BYTES).lstrip()
+    if start and not start.startswith("<"):
+        return None
+    text = _decode_xml_head(head)
+    return text if text.lstrip().startswith("<") else None
+
+
+def _decoded(head: bytes, *, final: bool) -> str:
+    """`_decode_xml_head` of `head`, or (final=False) of the whole characters it starts with."""
+    if final:
+        return _decode_xml_head(head)
+    decoder = codecs.getincrementaldecoder(_head_encoding(head))(errors="replace")
+    return str(decoder.decode(head, final=False)).removeprefix("\ufeff")
+
+
+def _head_encoding(head: bytes) -> str:
+    """The encoding of an XML part's head, by its byte order mark or first bytes."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"<\x00\x00\x00")):
+        return "utf-32-le"
+    if head.startswith((b"\x00\x00\xfe\xff", b"\x00\x00\x00<")):
+        return "utf-32-be"
+    if head.startswith((b"\xff\xfe", b"<\x00")):
+        return "utf-16-le"
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        return "utf-16-be"
+    return "utf-8"
+
+
 def _decode_xml_head(head: bytes) -> str:
     """Decode the head of an XML part by its byte order mark or first bytes, never failing."""
-    if head.startswith((b"\xff\xfe\x00\x00", b"<\x00\x00\x00")):
-        return head.decode("utf-32-le", errors="replace").removeprefix("\ufeff")
-    if head.startswith((b"\x00\x00\xfe\xff", b"\x00\x00\x00<")):
-        return head.decode("utf-32-be", errors="replace").removeprefix("\ufeff")
-    if head.startswith((b"\xff\xfe", b"<\x00")):
-        return head.decode("utf-16-le", errors="replace").removeprefix("\ufeff")
-    if head.startswith((b"\xfe\xff", b"\x00<")):
-        return head.decode("utf-16-be", errors="replace").removeprefix("\ufeff")
-    return head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return head.decode(_head_encoding(head), errors="replace").removeprefix("\ufeff")
 
 
 def _root_element_starts(text: str) -> bool:

@@ -29,17 +29,18 @@ from typing import Any
 from xml.parsers import expat
 
 from lxml import etree  # type: ignore[import-untyped]
-from openpyxl.packaging.manifest import Manifest
-from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.packaging.relationship import get_rels_path
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE
-from openpyxl.xml.functions import fromstring, iterparse
+from openpyxl.xml.functions import iterparse
 
 from sos_docs.config import DEFAULT_LIMITS, Limits
 from sos_docs.errors import WorkbookError
 from sos_docs.workbook._openpyxl_cells import (
     SAFE_PARSING,
     WHOLE_PART_BYTES,
+    dependents,
+    package_manifest,
     parsed_workbook,
     workbook_part_name,
 )
@@ -233,8 +234,7 @@ def _worksheet_parts(
     first: openpyxl's parsers below build them whole.
     """
     _scan(archive, ARC_CONTENT_TYPES, tally, WORKBOOK, related=False)
-    root: Any = fromstring(archive.read(ARC_CONTENT_TYPES))
-    package: Any = Manifest.from_tree(root)
+    package: Any = package_manifest(archive)
     workbook_part = workbook_part_name(package)
     if workbook_part in names:
         _scan(archive, workbook_part, tally, WORKBOOK, related=False)
@@ -250,7 +250,7 @@ def _related_parts(archive: zipfile.ZipFile, part: str, names: set[str]) -> Iter
     rels_path = rels_path_of(part)
     if rels_path not in names:
         return
-    for rel in get_dependents(archive, rels_path):
+    for rel in dependents(archive, rels_path):
         target = str(rel.target)
         if target in names and target != part:
             yield target

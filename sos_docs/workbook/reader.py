@@ -233,6 +233,8 @@ def _raw_sheet(
     """A worksheet's non-empty values; formulas without a saved value replace their None."""
     cells: dict[Coordinate, CellValue] = {}
     for coordinate, raw in sheet.values.items():
+        if raw is None:  # most of a form's cells: formatted and empty
+            continue
         value = _clean_value(raw)
         if value is not None and value != "":
             cells[coordinate] = value

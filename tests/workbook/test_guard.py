@@ -11,6 +11,8 @@ from pathlib import Path
 import docx
 import openpyxl.xml
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sos_docs.config import Limits
 from sos_docs.errors import WorkbookError
@@ -515,3 +517,42 @@ def test_the_checked_archive_keeps_parsed_parts_once_and_within_its_bound(tmp_pa
         assert archive.take_tree("a") == "tree a"
         assert archive.take_tree("a") is None
         assert archive.take_tree("b") is None
+
+
+# ---- a part's head judged as XML from its first characters: exactly the whole head's judgement
+
+HEAD_PIECES = st.sampled_from(
+    [b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf",
+     b"<", b"<\x00", b"\x00<", b" ", b"\x00", b"\t\n", b"\xe2\x80", b"\xe2\x80\x83", b"\x89PNG",
+     b"<?xml version='1.0'?>", "  <".encode("utf-16-le"), " <".encode("utf-32-be"),
+     "\u2003<a>".encode("utf-16-be"), b"\xd8\x3d", b"x"]
+)  # fmt: skip
+
+
+def _old_xml_head_text(head: bytes) -> str | None:
+    """The guard's judgement before the first characters were decoded on their own."""
+    text = guard._decode_xml_head(head)
+    return text if text.lstrip().startswith("<") else None
+
+
+ENCODED_HEADS = st.builds(
+    lambda bom, encoding, text, tail: bom + text.encode(encoding) + tail,
+    st.sampled_from([b"", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff"]),
+    st.sampled_from(["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]),
+    st.text(alphabet=" \t\n\r<?a\u2003\ufeff\U0001f600", max_size=40),
+    st.binary(max_size=20),
+)
+
+
+@settings(max_examples=600)
+@example(head=b" " * 62 + "\u2003<a/>".encode(), size=200)  # a character across byte 64
+@example(head=b"\xff\xfe" + " <a/>".rjust(40).encode("utf-16-le"), size=200)
+@given(
+    head=ENCODED_HEADS | st.lists(HEAD_PIECES | st.binary(max_size=40), max_size=40).map(b"".join),
+    size=st.sampled_from([1, 3, 63, 64, 65, 66, 200, guard.XML_HEAD_BYTES]),
+)
+def test_a_heads_first_characters_judge_it_as_the_whole_head_does(head: bytes, size: int) -> None:
+    """Whatever the bytes and the encoding their first bytes say, a head is XML (and decodes to
+    the same text) exactly when the whole head decoded says so, cut anywhere near 64 bytes."""
+    head = head[:size]
+    assert guard._xml_head_text(head) == _old_xml_head_text(head), head

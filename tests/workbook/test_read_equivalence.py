@@ -209,3 +209,50 @@ def test_any_cell_text_and_date_is_read_alike(
 
     folder = tmp_path_factory.mktemp("any")
     assert_read_alike(WorkbookBuilder().then(write).write(folder / "any.xlsx"))
+
+
+# ---- a relationships part read once per checked archive, as openpyxl's get_dependents reads it
+
+RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+@pytest.mark.parametrize(
+    "relationship",
+    [
+        '<Relationship Id="rId1" Type="t" Target="../drawings/drawing1.xml"/>',
+        '<Relationship Id="rId1" Type="t" Target="/xl/media/a.png"/>',
+        '<Relationship Id="rId1" Type="t" Target="x" Bogus="1"/>',  # invalid: a warning
+        '<Relationship Type="t"/>',  # invalid: a warning
+    ],
+)
+def test_relationships_read_once_give_get_dependents_answer_and_warnings_every_time(
+    relationship: str,
+) -> None:
+    """Each call gives what openpyxl's get_dependents gives, and the warnings it gives (with
+    their origin, which the log names), though the part is read once."""
+    import warnings
+
+    from openpyxl.packaging.relationship import get_dependents
+
+    from sos_docs.workbook import _openpyxl_cells
+    from sos_docs.workbook.guard import CheckedArchive
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "xl/worksheets/_rels/sheet1.xml.rels",
+            f'<Relationships xmlns="{RELS_NS}">{relationship}</Relationships>',
+        )
+    part = "xl/worksheets/_rels/sheet1.xml.rels"
+
+    def read(get: Callable[..., object], archive: zipfile.ZipFile) -> object:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found: object = get(archive, part)
+        rels = [(r.Id, r.Type, r.target, r.TargetMode) for r in found]  # type: ignore[attr-defined]
+        return rels, [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+
+    expected = read(get_dependents, zipfile.ZipFile(io.BytesIO(buffer.getvalue())))
+    checked = CheckedArchive(buffer.getvalue())
+    assert read(_openpyxl_cells.dependents, checked) == expected
+    assert read(_openpyxl_cells.dependents, checked) == expected  # kept, warned again
