@@ -29,20 +29,16 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from warnings import warn
 
 import openpyxl.packaging.relationship
-import openpyxl.reader.drawings
 import openpyxl.worksheet._reader
 import openpyxl.xml
 from lxml import etree  # type: ignore[import-untyped]
 from openpyxl.cell.text import Text
-from openpyxl.chart.chartspace import ChartSpace
-from openpyxl.chart.reader import read_chart
-from openpyxl.drawing.image import Image as DrawingImage
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.manifest import Manifest
-from openpyxl.packaging.relationship import get_dependents, get_rel, get_rels_path
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.drawings import find_images
 from openpyxl.reader.excel import _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.styles.numbers import (
@@ -629,8 +625,7 @@ def placed_images(sheet: Worksheet) -> Iterator[tuple[Any, Any]]:
 
 def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, Any]]:
     """Each image openpyxl's full load would place over the sheet, with its 0-based from-marker,
-    read as openpyxl's own drawing reader (`find_images`) reads them from the sheet's drawing
-    parts alone.
+    read by openpyxl's own drawing reader (`find_images`) from the sheet's drawing parts alone.
 
     The same relationships, in the same order, as openpyxl's `ExcelReader.read_worksheets`.
     """
@@ -641,65 +636,9 @@ def sheet_images(archive: zipfile.ZipFile, sheet_part: str) -> list[tuple[Any, A
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
     placed: list[tuple[Any, Any]] = []
     for drawing in dependents(archive, rels_path).find(drawing_type):
-        images = drawing_images(archive, drawing.target)
+        _charts, images = find_images(archive, drawing.target)
         placed.extend((image, getattr(image.anchor, "_from", None)) for image in images)
     return placed
-
-
-def drawing_images(archive: zipfile.ZipFile, path: str) -> list[Any]:
-    """The images of a drawing part, exactly as openpyxl's `find_images` (3.1.5) finds them,
-    its charts read (and dropped) as it reads them; the drawing parsed once per checked archive
-    (`parsed_drawing`), as `drawing_image_cells` parses it too."""
-    try:
-        drawing = parsed_drawing(archive, path)
-    except TypeError:
-        warn(
-            "DrawingML support is incomplete and limited to charts and images only. "
-            "Shapes and drawings will be lost.",
-            stacklevel=1,
-        )
-        return []
-    rels_path_of: Any = get_rels_path  # openpyxl's helpers are untyped
-    rels_path = rels_path_of(path)
-    deps: Any = []
-    if rels_path in archive.namelist():
-        deps = dependents(archive, rels_path)
-    _read_charts(archive, deps, drawing, path)
-    images: list[Any] = []
-    if not vars(openpyxl.reader.drawings).get("PILImage"):  # Pillow not installed: none
-        return images
-    for rel in drawing._blip_rels:
-        dep = deps.get(rel.embed)
-        if dep.Type == IMAGE_NS:
-            try:
-                image = DrawingImage(io.BytesIO(archive.read(dep.target)))
-            except OSError:
-                warn(
-                    f"The image {dep.target} will be removed because it cannot be read",
-                    stacklevel=1,
-                )
-                continue
-            if image.format.upper() == "WMF":  # cannot save
-                warn(
-                    f"{image.format} image format is not supported so the image is being dropped",
-                    stacklevel=1,
-                )
-                continue
-            image.anchor = rel.anchor
-            images.append(image)
-    return images
-
-
-def _read_charts(archive: zipfile.ZipFile, deps: Any, drawing: Any, path: str) -> None:
-    """A drawing's charts read as `find_images` reads them (so a chart fails as it fails there)."""
-    for rel in drawing._chart_rels:
-        try:
-            chart_space = get_rel(archive, deps, rel.id, ChartSpace)
-        except TypeError as e:
-            warn(f"Unable to read chart {rel.id} from {path} {e}", stacklevel=1)
-            continue
-        read: Any = read_chart
-        read(chart_space).anchor = rel.anchor
 
 
 def dependents(archive: zipfile.ZipFile, rels_path: str) -> Any:
@@ -728,8 +667,8 @@ def dependents(archive: zipfile.ZipFile, rels_path: str) -> Any:
 
 
 def parsed_drawing(archive: zipfile.ZipFile, path: str) -> Any:
-    """openpyxl's SpreadsheetDrawing of a drawing part: parsed once per checked archive for
-    the images and the listing of their cells (an error is raised again at every call)."""
+    """openpyxl's SpreadsheetDrawing of a drawing part, parsed once per checked archive for the
+    listing of its pictures' cells (an error is raised again at every call)."""
 
     def parse() -> Any:
         tree: Any = fromstring(archive.read(path))

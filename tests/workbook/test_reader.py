@@ -222,8 +222,7 @@ def test_unreadable_picture_is_skipped_with_a_log_line(
         pages = sheet(read_workbook(path), "Words and pictures")
     assert pages.pictures == ()
     assert pages.unreadable_pictures == ("E2",)  # where it was placed (Picture), for the warning
-    # The drawing is read as openpyxl's find_images reads it, by sos-docs' copy of it.
-    assert "UserWarning from sos_docs/workbook/_openpyxl_cells.py" in caplog.text
+    assert "UserWarning from openpyxl/reader/drawings.py" in caplog.text
     assert value_at(pages, "D2") == example.SHEET_ROWS["Words and pictures"][0]["Words"]
 
 
