@@ -54,6 +54,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.dimensions import ColumnDimension, RowDimension
 from openpyxl.worksheet.merge import MergeCells
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import (
@@ -91,12 +92,19 @@ log = logging.getLogger(__name__)
 Coordinate = tuple[int, int]
 
 ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
 COLUMNS_TAG = f"{{{SHEET_MAIN_NS}}}cols"
 COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
 MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
 SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
+# What Excel writes in a cell. openpyxl's own parser reads and then empties a dozen elements
+# (column widths, merged ranges, sheet views...) wherever they are, so one put inside a row or
+# a cell is an empty cell to it, and a cell to a reader that does not empty it: the fast path
+# reads only the shape Excel writes and leaves anything else to openpyxl's load.
+CELL_CHILD_TAGS = frozenset(f"{{{SHEET_MAIN_NS}}}{name}" for name in ("f", "v", "is"))
 CLEARED_KEPT = 64  # emptied elements kept in the tree before they are removed in one go
 WHOLE_PART_BYTES = 2 * 1024 * 1024  # a sheet part up to this size is parsed in one go
 MAX_REFERENCE_CHARS = len("XFD1048576")  # the longest cell reference Excel writes
@@ -187,15 +195,16 @@ class CellReader:
         styled_out: dict[Coordinate, Unseen] = {}
         merged: list[CellRange] = []
         hiding, charge = self.hiding, self.budget.charge
-        for element in part_elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMNS_TAG)):
+        for element in part_elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMN_TAG)):
             if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
+                _require_parent(element, None)
                 merged = list(merge_cells(element))
                 continue
-            if element.tag == COLUMNS_TAG:
-                for column in element:  # as openpyxl's parser, which finds each <col>
-                    if column.tag == COLUMN_TAG:
-                        parser.parse_column_dimensions(column)
+            if element.tag == COLUMN_TAG:  # openpyxl's parser reads each <col>, wherever it is
+                _require_parent(element, COLUMNS_TAG, None)
+                parser.parse_column_dimensions(element)
                 continue
+            _require_parent(element, SHEET_DATA_TAG, None)
             for coordinate, value, style_id in parser.row_cells(element):
                 may_hide = hiding[style_id]  # a style that does not exist: damaged
                 if value is None:  # a formatted empty cell: shown or not, nothing to see
@@ -210,8 +219,22 @@ class CellReader:
                         styled_out[coordinate] = hidden_by
         for cell_range in merged:
             drop_merged_away(values, cell_range)
-        rows, columns = hidden_dimensions(parser)
+        rows, columns = hidden_dimensions(parser, len(self.cell_styles))
         return SheetCells(values, styled_out, rows, columns)
+
+
+def _require_parent(element: Any, *tags: str | None) -> None:
+    """UnusualSheet unless the element's parent, grandparent... have these tags, the last None
+    standing for the part's root (an element at its place in a sheet Excel writes)."""
+    parent = element.getparent()
+    for tag in tags:
+        if tag is None:
+            if parent is None or parent.getparent() is not None:
+                raise UnusualSheet(element.tag)
+            return
+        if parent is None or parent.tag != tag:
+            raise UnusualSheet(element.tag)
+        parent = parent.getparent()
 
 
 # ------------------------------------------------------- the stylesheet, as far as values need it
@@ -239,6 +262,11 @@ C_INT_MIN, C_INT_MAX = -(2**31), 2**31 - 1
 
 class UnusualStylesheet(ValueError):
     """A stylesheet this module does not read exactly as openpyxl would: openpyxl's load decides."""
+
+
+class UnusualSheet(ValueError):
+    """A worksheet not in the shape Excel writes (an element where Excel puts none, a row or
+    column attribute read in another way): openpyxl's load decides."""
 
 
 @dataclass(frozen=True)
@@ -318,32 +346,64 @@ def _normalised(
     return CellFormats(styles, dates, durations, fonts, fills, numbers)
 
 
-def hidden_dimensions(parser: Any) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
-    """The hidden rows and column ranges in the attributes openpyxl's parser collected, read
-    as openpyxl's RowDimension and ColumnDimension read them (a height or width of 0 hides too)."""
-    rows = frozenset(
-        int(row)
-        for row, attributes in parser.row_dimensions.items()
-        if openpyxl_true(attributes.get("hidden")) or is_zero(attributes.get("ht"))
-    )
+def hidden_dimensions(
+    parser: Any, styles: int
+) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
+    """The hidden rows and column ranges in the attributes openpyxl's parser collected, judged
+    by openpyxl's own RowDimension and ColumnDimension from the attributes that hide (their
+    aliases `height` and `visible` included) and as the full load judges them (a height or
+    width of 0 hides too).
+
+    UnusualSheet where the full load would read them otherwise: a style that is not a plain
+    number of a cell format (the load looks it up), a column range not in plain numbers.
+    """
+    rows = set()
+    for number, attributes in parser.row_dimensions.items():
+        _check_style(attributes.get("s"), styles)
+        if _row_hidden(tuple(map(attributes.get, ROW_HIDING))):
+            rows.add(int(number))
     columns = []
     for attributes in parser.column_dimensions.values():
-        if openpyxl_true(attributes.get("hidden")) or is_zero(attributes.get("width")):
-            first, last = attributes.get("min"), attributes.get("max")
-            if not (first and last and int(first) and int(last)):  # as ColumnDimension.reindex
-                first = last = attributes["min"]
+        first, last = str(attributes.get("min")), str(attributes.get("max"))
+        if not (first.isdecimal() and last.isdecimal()):  # the load fails, or reads it so
+            raise UnusualSheet(attributes)
+        _check_style(attributes.get("style"), styles)
+        if _column_hidden(tuple(map(attributes.get, COLUMN_HIDING))):
             columns.append((int(first), int(last)))
-    return rows, tuple(columns)
+    return frozenset(rows), tuple(columns)
 
 
-def openpyxl_true(value: Any) -> bool:
-    """An attribute as openpyxl's Bool descriptor reads it ("false", "f", "0" and "" are false)."""
-    return value is not None and value not in ("false", "f", "0") and bool(value)
+# The attributes by which openpyxl's RowDimension and ColumnDimension hide a row or column.
+ROW_HIDING = ("hidden", "visible", "ht", "height")
+COLUMN_HIDING = ("hidden", "visible", "width")
+NO_SHEET: Any = None  # a dimension's worksheet: only its style would use it
 
 
-def is_zero(value: Any) -> bool:
-    """An attribute that is given and reads as the number 0."""
-    return value is not None and float(value) == 0
+# A form's rows and columns share a few sets of these values: each set is judged once (an
+# error, for a value openpyxl cannot read, is raised again every time).
+@functools.lru_cache(maxsize=256)
+def _row_hidden(values: tuple[Any, ...]) -> bool:
+    """Whether openpyxl's RowDimension with these ROW_HIDING values is a hidden row."""
+    row = RowDimension(NO_SHEET, **_given(ROW_HIDING, values))
+    return bool(row.hidden or row.ht == 0)
+
+
+@functools.lru_cache(maxsize=256)
+def _column_hidden(values: tuple[Any, ...]) -> bool:
+    """Whether openpyxl's ColumnDimension with these COLUMN_HIDING values is a hidden column."""
+    column = ColumnDimension(NO_SHEET, **_given(COLUMN_HIDING, values))
+    return bool(column.hidden or column.width == 0)
+
+
+def _given(names: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    """The attributes among `names` that a row or column has, by name."""
+    return {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
+def _check_style(style: Any, styles: int) -> None:
+    """UnusualSheet unless a dimension's style, if it has one, is a cell format's number."""
+    if style is not None and not (style.isdecimal() and int(style) < styles):
+        raise UnusualSheet(style)
 
 
 def merge_cells(element: Any) -> Any:
@@ -374,11 +434,26 @@ class SheetParser(WorkSheetParser):
         number = row.get("r")  # (row_cells reads such an empty row the same way)
         if len(row) == 0 and number is not None and number.isdecimal():
             # A row with no cells (formatting only, thousands in a template) moves the row
-            # counter and nothing else.
-            self.row_counter, self.col_counter = int(number), 0
+            # counter and keeps its attributes if they may say something (hidden, height).
+            self.start_row(row, number)
             return self.row_counter, []
+        if any(child.tag != CELL_TAG for child in row):
+            raise UnusualSheet(row.tag)
         found: tuple[int, list[dict[str, Any]]] = super().parse_row(row)
         return found
+
+    def start_row(self, row: Any, number: str) -> None:
+        """The row counter at a row numbered plainly, and the row's attributes kept as
+        parse_row keeps them: for its RowDimension, when it has more than `r` and `spans`."""
+        self.row_counter, self.col_counter = int(number), 0
+        keys = tuple(row.keys())
+        formatted = self.formatted_rows.get(keys)
+        if formatted is None:  # a form's rows share a few sets of attributes
+            formatted = self.formatted_rows[keys] = any(
+                not key.startswith("{") and key not in PLAIN_ROW_ATTRIBUTES for key in keys
+            )
+        if formatted:
+            self.row_dimensions[str(self.row_counter)] = dict(row.attrib)
 
     def row_cells(self, row: Any) -> list[tuple[Coordinate, object, Any]]:
         """The cells `parse_row` gives, each as (coordinate, value, style id), with the row's
@@ -395,20 +470,11 @@ class SheetParser(WorkSheetParser):
             return [
                 ((c["row"], c["column"]), c["value"], c["style_id"]) for c in self.parse_row(row)[1]
             ]
-        if not len(row):  # as parse_row below: a formatted empty row moves the counter only
-            self.row_counter, self.col_counter = int(number), 0
-            return []
-        self.row_counter, self.col_counter = int(number), 0
-        keys = tuple(row.keys())
-        formatted = self.formatted_rows.get(keys)
-        if formatted is None:  # a form's rows share a few sets of attributes
-            formatted = self.formatted_rows[keys] = any(
-                not key.startswith("{") and key not in PLAIN_ROW_ATTRIBUTES for key in keys
-            )
-        if formatted:  # as parse_row: the row's attributes, for its RowDimension
-            self.row_dimensions[str(self.row_counter)] = dict(row.attrib)
+        self.start_row(row, number)
         cells: list[tuple[Coordinate, object, Any]] = []
         for element in row:  # every child is a cell to parse_row
+            if element.tag != CELL_TAG:
+                raise UnusualSheet(element.tag)
             if len(element):
                 cell = self.parse_cell(element)
                 cells.append(((cell["row"], cell["column"]), cell["value"], cell["style_id"]))
@@ -431,6 +497,9 @@ class SheetParser(WorkSheetParser):
         children = len(element)
         if not children:  # a formatted empty cell, most of a blank form's: None whatever its type
             return self.cell_at(element, None, element.get("t", "n"))
+        for child in element:
+            if child.tag not in CELL_CHILD_TAGS:
+                raise UnusualSheet(child.tag)
         data_type = element.get("t")
         if data_type == "inlineStr":
             first = element[0]  # find() walks a path in Python: the <is> is nearly always first
@@ -573,7 +642,9 @@ def part_elements(archive: zipfile.ZipFile, part: str, tags: tuple[str, ...]) ->
             element.clear(keep_tail=False)
             parent = element.getparent()
             if parent is not None and len(parent) > CLEARED_KEPT:  # memory stays flat
-                del parent[:-1]
+                # Only the elements before it: the parser has read ahead, and the elements
+                # after it, still to be given, stay where they are in the tree.
+                del parent[: parent.index(element)]
 
 
 # What lxml may not do while parsing a workbook's parts, whole or as a stream.
