@@ -484,12 +484,17 @@ def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], n
         if info.is_dir():
             continue
         with archive.open(info) as member:
-            head = member.read(XML_HEAD_BYTES)
-        text = _xml_head_text(head)  # once for the three checks
-        if text is not None:
-            _check_dtd(text, len(head) < XML_HEAD_BYTES, info.filename, name)
-        if text is not None or _named_as_xml(info.filename) or head.startswith(_XML_SIGNATURES):
-            _check_plain_utf8(head, info.filename, name)
+            _check_part_head(member.read(XML_HEAD_BYTES), info.filename, name)
+
+
+def _check_part_head(head: bytes, part: str, name: str) -> None:
+    """Refuse the part if its head (up to XML_HEAD_BYTES) is XML that declares a DTD, or XML
+    (by its content, or by its name) not in plain UTF-8."""
+    text = _xml_head_text(head)  # once for the three checks
+    if text is not None:
+        _check_dtd(text, len(head) < XML_HEAD_BYTES, part, name)
+    if text is not None or _named_as_xml(part) or head.startswith(_XML_SIGNATURES):
+        _check_plain_utf8(head, part, name)
 
 
 def _check_dtd(text: str, whole_part_read: bool, part: str, name: str) -> None:
