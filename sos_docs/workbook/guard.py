@@ -512,9 +512,9 @@ def _check_plain_utf8(head: bytes, part: str, name: str) -> None:
     if fault is not None:
         log.info("%s: %s is not plain UTF-8 XML (%s)", name, part, fault)
         raise WorkbookError(
-            f'"{name}" contains a part ({part}) that {fault}; Excel and other spreadsheet '
-            "programs write every part as plain UTF-8 XML, and a part in another form cannot be "
-            f"checked safely, so the workbook was not opened; {SAVE_AGAIN}"
+            f'"{name}" is damaged or was not saved by Excel: a part of it ({part}) {fault}, '
+            "while Excel and other spreadsheet programs write every part as plain UTF-8 XML; a "
+            f"part in another form cannot be checked safely, so it was not opened; {SAVE_AGAIN}"
         )
 
 
