@@ -4,7 +4,9 @@ Checks run from cheapest to dearest and nothing is ever expanded in full: the fi
 ordinary file, never a symbolic link, which could point out of the watched folder), its size, its
 first bytes (legacy .xls, password-protected, text or CSV), the zip's table of contents (damaged,
 OpenDocument, not a workbook, declared sizes of a zip bomb), then the first few KB of each XML part
-(DOCTYPE and ENTITY declarations, the billion-laughs and external-entity tricks).
+(DOCTYPE and ENTITY declarations, the billion-laughs and external-entity tricks; and any XML part
+not in plain UTF-8, which every spreadsheet program writes: a part in UTF-16, UTF-32 or EBCDIC, or
+declaring another encoding, could hide from these checks and from the reader's byte scans).
 
 This is the first of two layers against hostile XML. The second is openpyxl's own: it parses
 worksheets and shared strings with defusedxml (entity declarations refused) and the other parts
@@ -476,23 +478,44 @@ def _opendocument_message(archive: zipfile.ZipFile, name: str) -> str:
 
 
 def _check_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
-    """Refuse any XML part that declares a DTD, reading only the first few KB of each."""
+    """Refuse any XML part that declares a DTD, or is not in plain UTF-8, reading only the
+    first few KB of each."""
     for info in infos:
         if info.is_dir():
             continue
         with archive.open(info) as member:
-            head = member.read(XML_HEAD_BYTES)
-        text = _xml_head_text(head)  # once for the three checks
-        if text is None:
-            continue
-        whole_part_read = len(head) < XML_HEAD_BYTES
-        if _declares_dtd(text) or not (whole_part_read or _root_element_starts(text)):
-            log.info("%s: %s declares a DTD or has an overlong prolog", name, info.filename)
-            raise WorkbookError(
-                f'"{name}" contains XML declarations ({info.filename}) that Excel never writes '
-                "and that can be used to attack the service, so it was not opened; if it came "
-                f"from a trusted source, {SAVE_AGAIN}"
-            )
+            _check_part_head(member.read(XML_HEAD_BYTES), info.filename, name)
+
+
+def _check_part_head(head: bytes, part: str, name: str) -> None:
+    """Refuse the part if its head (up to XML_HEAD_BYTES) is XML that declares a DTD, or XML
+    (by its content, or by its name) not in plain UTF-8."""
+    text = _xml_head_text(head)  # once for the three checks
+    if text is not None:
+        _check_dtd(text, len(head) < XML_HEAD_BYTES, part, name)
+    if text is not None or _named_as_xml(part) or head.startswith(_XML_SIGNATURES):
+        _check_plain_utf8(head, part, name)
+
+
+def _check_dtd(text: str, whole_part_read: bool, part: str, name: str) -> None:
+    if _declares_dtd(text) or not (whole_part_read or _root_element_starts(text)):
+        log.info("%s: %s declares a DTD or has an overlong prolog", name, part)
+        raise WorkbookError(
+            f'"{name}" contains XML declarations ({part}) that Excel never writes '
+            "and that can be used to attack the service, so it was not opened; if it came "
+            f"from a trusted source, {SAVE_AGAIN}"
+        )
+
+
+def _check_plain_utf8(head: bytes, part: str, name: str) -> None:
+    fault = _not_plain_utf8(head)
+    if fault is not None:
+        log.info("%s: %s is not plain UTF-8 XML (%s)", name, part, fault)
+        raise WorkbookError(
+            f'"{name}" is damaged or was not saved by Excel: a part of it ({part}) {fault}, '
+            "while Excel and other spreadsheet programs write every part as plain UTF-8 XML; a "
+            f"part in another form cannot be checked safely, so it was not opened; {SAVE_AGAIN}"
+        )
 
 
 def _declares_dtd(text: str) -> bool:
@@ -538,14 +561,17 @@ def _decoded(head: bytes, *, final: bool) -> str:
 
 
 def _head_encoding(head: bytes) -> str:
-    """The encoding of an XML part's head, by its byte order mark or first bytes."""
+    """The encoding of an XML part's head, by its byte order mark or first bytes: libxml2's
+    UTF-32 signatures, then expat's rule (which openpyxl's defusedxml parser follows): a first
+    byte NUL is UTF-16BE, a second byte NUL UTF-16LE, whatever comes next (`20 00 3C 00` is
+    " <" in UTF-16LE)."""
     if head.startswith((b"\xff\xfe\x00\x00", b"<\x00\x00\x00")):
         return "utf-32-le"
     if head.startswith((b"\x00\x00\xfe\xff", b"\x00\x00\x00<")):
         return "utf-32-be"
-    if head.startswith((b"\xff\xfe", b"<\x00")):
+    if head.startswith(b"\xff\xfe") or head[1:2] == b"\x00" != head[:1]:
         return "utf-16-le"
-    if head.startswith((b"\xfe\xff", b"\x00<")):
+    if head.startswith(b"\xfe\xff") or head[:1] == b"\x00":
         return "utf-16-be"
     return "utf-8"
 
@@ -571,3 +597,59 @@ def _root_element_starts(text: str) -> bool:
         if end < 0:
             return False
         pos = end + len(closer)
+
+
+# ------------------------------------------------------------------------- plain UTF-8 only
+
+# Names OPC gives XML parts. A part is also judged XML by its content (`_xml_head_text`), since
+# [Content_Types].xml and the relationships can make openpyxl parse a part of any name as XML.
+_XML_NAME_ENDINGS = (".xml", ".rels")
+# Heads libxml2 (openpyxl's parser for most parts besides sheets) reads as XML that the decoding
+# above does not show as such: UCS-4 in the unusual byte orders 2143 and 3412, and "<?xm" in EBCDIC.
+_XML_SIGNATURES = (b"\x00\x00<\x00", b"\x00<\x00\x00", b"\x4c\x6f\xa7\x94")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_XML_SPACE = b" \t\r\n"
+_XML_DECLARATION = re.compile(rb"<\?xml[ \t\r\n](.*?)\?>", re.DOTALL)
+_ENCODING_DECLARED = re.compile(rb"""encoding[ \t\r\n]*=[ \t\r\n]*(["'])(.*?)\1""", re.DOTALL)
+_ENCODING_NAME = re.compile(rb"[A-Za-z][A-Za-z0-9._-]{0,39}")
+# ASCII is a subset of UTF-8: any part a parser reads as ASCII reads the same as UTF-8.
+_PLAIN_ENCODINGS = frozenset({"utf-8", "us-ascii", "ascii"})
+
+
+def _named_as_xml(part: str) -> bool:
+    return part.lower().endswith(_XML_NAME_ENDINGS)
+
+
+def _not_plain_utf8(head: bytes) -> str | None:
+    """What keeps an XML part's head from being plain UTF-8 XML, in words; None if nothing.
+
+    A head with nothing but spaces, or nothing at all, is left to the parser to refuse.
+    """
+    if head.startswith(_OTHER_BOMS):
+        return "is written in UTF-16 or UTF-32 rather than UTF-8 (it starts with a byte order mark)"
+    if b"\x00" in head:
+        return "holds NUL bytes, as text in UTF-16 or UTF-32 does, where UTF-8 XML never does"
+    start = head.removeprefix(_UTF8_BOM).lstrip(_XML_SPACE)
+    if start and not start.startswith(b"<"):
+        return 'does not start with "<" as XML written in UTF-8 does'
+    return _declared_encoding_fault(start)
+
+
+def _declared_encoding_fault(start: bytes) -> str | None:
+    """What is wrong with the encoding an XML declaration at `start` names, or None."""
+    after = start[5:6]
+    if not (start.startswith(b"<?xml") and after and after in _XML_SPACE):
+        return None  # no declaration (or a processing instruction such as <?xml-stylesheet?>)
+    declaration = _XML_DECLARATION.match(start)
+    if declaration is None:
+        return "has an XML declaration that does not end"
+    encoding = _ENCODING_DECLARED.search(declaration.group(1))
+    if encoding is None:
+        return None  # none declared: UTF-8
+    named = encoding.group(2)
+    if named.decode("ascii", errors="replace").lower() in _PLAIN_ENCODINGS:
+        return None
+    if _ENCODING_NAME.fullmatch(named):
+        return f'declares the encoding "{named.decode()}" rather than UTF-8'
+    return "declares an encoding other than UTF-8"

@@ -124,7 +124,8 @@ def check_load_cost(
 
     Errors of a damaged file (zipfile's, the XML parser's, openpyxl's on its package parts)
     pass through: openpyxl would fail on the same parts with the same parser, before it built
-    any of what is counted here.
+    any of what is counted here. So does defusedxml's DTDForbidden for any part counted that
+    declares a DTD (the guard refuses those first): the reader translates it to WB001, damaged.
     """
     tally = _Tally(name, limits)
     with opened(data) as archive:
@@ -292,7 +293,8 @@ def _scan(
 
 def _count_elements(stream: Any, tally: _Tally, sheet: str, *, related: bool) -> None:
     open_elements: list[Any] = []
-    for event, element in iterparse(stream, events=("start", "end")):
+    # DTDs refused outright (the guard refused them already): a second layer, as openpyxl's own.
+    for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
         if event == "end":
             open_elements.pop()
             if open_elements:
@@ -445,13 +447,15 @@ def _outside_row(element: Any) -> bool:
 
 
 def _expat_reads(data: bytes) -> bool:
-    """True when the stream's parser (expat, namespaces on, entity declarations refused as
-    defusedxml refuses them) reads the part without error; no Python step per element."""
+    """True when the stream's parser (expat, namespaces on, a DTD refused as the stream's
+    defusedxml refuses it) reads the part without error; no Python step per element. A part
+    with a DTD is then streamed, and refused there with defusedxml's own error."""
     parser = expat.ParserCreate(None, "}")
 
     def refuse(*_: object) -> int:
         raise ValueError("entity declaration")
 
+    parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse

@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 MAX_CELLS_PER_ROW = 50
 SCAN_CHUNK_BYTES = 1024 * 1024
 # A tag may carry a namespace prefix (<x:c>) when the file was written by other tools.
+# The scan reads bytes as UTF-8: the guard refuses any XML part not in plain UTF-8.
 # Both tags are found in one pass over the part (a match ends before any "<", so the matches
 # are exactly those of a pattern for each tag alone).
 CELL_OR_FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([cf])[\s/>]")
@@ -89,7 +90,7 @@ LOAD_ERRORS: tuple[type[BaseException], ...] = (
     zlib.error,
     SyntaxError,  # lxml's XMLSyntaxError, and Pillow on some broken images
     ParseError,
-    defusedxml.DefusedXmlException,
+    defusedxml.DefusedXmlException,  # a DTD (load_cost's stream) or an entity (openpyxl's)
     LookupError,  # KeyError, IndexError, and an XML declaration naming an unknown encoding
     ValueError,
     TypeError,

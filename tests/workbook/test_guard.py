@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import time
 import tracemalloc
 import zipfile
@@ -556,3 +558,284 @@ def test_a_heads_first_characters_judge_it_as_the_whole_head_does(head: bytes, s
     the same text) exactly when the whole head decoded says so, cut anywhere near 64 bytes."""
     head = head[:size]
     assert guard._xml_head_text(head) == _old_xml_head_text(head), head
+
+
+# ------------------------------------------------------- plain UTF-8 only (attack review, f5)
+
+ATTLIST_HIDDEN = '<!DOCTYPE worksheet [<!ATTLIST row hidden CDATA "1">]>'
+BOMS = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-32-le": b"\xff\xfe\x00\x00"}
+
+
+def _without_declaration(xml: str) -> str:
+    return re.sub(r"^<\?xml[^>]*\?>", "", xml)
+
+
+def _reencoded_sheet(
+    tmp_path: Path, encoding: str, *, bom: bool, lead: str, prolog: str = ""
+) -> Path:
+    """The example workbook with its Children sheet written in `encoding` (its declaration
+    dropped), after `lead` and `prolog`, with or without a byte order mark."""
+    path = example_workbook(tmp_path)
+    part = corpus.sheet_part(path, "Children")
+
+    def change(data: bytes) -> bytes:
+        xml = _without_declaration(data.decode("utf-8"))
+        return (BOMS[encoding] if bom else b"") + (lead + prolog + xml).encode(encoding)
+
+    return corpus.rewrite_zip(path, path, replace={part: change})
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("bom", [True, False])
+@pytest.mark.parametrize("lead", ["", " ", "\r\n\t "])
+def test_a_sheet_in_utf16_or_utf32_is_refused_naming_the_part(
+    tmp_path: Path, encoding: str, bom: bool, lead: str
+) -> None:
+    """A sheet in UTF-16 (either byte order) or UTF-32, with or without a byte order mark or
+    leading whitespace, is refused: the reader's byte scans (formulas, WB007) read only UTF-8."""
+    path = _reencoded_sheet(tmp_path, encoding, bom=bom, lead=lead)
+    message = refusal(path)
+    assert corpus.sheet_part(example_workbook(tmp_path, "plain.xlsx"), "Children") in message
+    assert "UTF-8" in message and "save it again as Excel Workbook (.xlsx)" in message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("prolog", [ATTLIST_HIDDEN, BILLION_LAUGHS])
+def test_a_dtd_in_utf16_after_whitespace_without_byte_order_mark_is_found(
+    tmp_path: Path, encoding: str, prolog: str
+) -> None:
+    """`20 00 3C 00` (" <" in UTF-16LE, no BOM) is read as expat reads it, so the DTD after it
+    (an ATTLIST that hides every row, or entities) is found (review finding f5b/f5c)."""
+    path = _reencoded_sheet(tmp_path, encoding, bom=False, lead=" \n", prolog=prolog)
+    assert "XML declarations" in refusal(path)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "utf-16le", "ISO-8859-1", "windows-1252", "cp037"])
+def test_a_utf8_part_declaring_another_encoding_is_refused(tmp_path: Path, encoding: str) -> None:
+    """An XML declaration naming any encoding but UTF-8 (or ASCII, a subset) is refused, in
+    whatever case: under "cp037" the rest of the part could be EBCDIC, unseen by every check."""
+    path = example_workbook(tmp_path)
+    corpus.patch_text(
+        path,
+        "xl/styles.xml",
+        lambda xml: f"<?xml version='1.0' encoding='{encoding}'?>" + _without_declaration(xml),
+    )
+    assert f"encoding='{encoding}'" in corpus.member_text(path, "xl/styles.xml")
+    message = refusal(path)
+    assert "xl/styles.xml" in message and f'"{encoding}"' in message
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "utf-8", "US-ASCII", "ascii", None])
+def test_a_part_declaring_utf8_or_ascii_or_nothing_is_accepted_and_read(
+    tmp_path: Path, encoding: str | None
+) -> None:
+    """UTF-8 (any case), ASCII (a subset of it), or no encoding declared at all; a UTF-8 byte
+    order mark and leading whitespace before an element too."""
+    from sos_docs.workbook.reader import read_workbook
+
+    path = example_workbook(tmp_path)
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>' if encoding else ""
+    for part in ("xl/styles.xml", corpus.sheet_part(path, "Children")):
+        corpus.patch_text(path, part, lambda xml: declaration + _without_declaration(xml))
+        assert corpus.member_text(path, part).startswith(declaration)
+    corpus.rewrite_zip(
+        path, path, replace={"xl/workbook.xml": lambda data: b"\xef\xbb\xbf \n" + data.lstrip()}
+    )
+    check_workbook_file(path)
+    assert (
+        read_workbook(path).sheets == read_workbook(example_workbook(tmp_path, "plain.xlsx")).sheets
+    )
+
+
+def test_the_example_family_workbook_is_accepted(tmp_path: Path) -> None:
+    """The example workbook sos-docs itself writes passes, with every part plain UTF-8."""
+    from sos_docs.workbook.example import write_example
+
+    path = write_example(tmp_path / "example.xlsx")
+    check_workbook_file(path)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            head = archive.read(info)[: guard.XML_HEAD_BYTES]
+            if guard._named_as_xml(info.filename):
+                assert guard._not_plain_utf8(head) is None, info.filename
+
+
+def _renamed_sheet(path: Path, part: str, new_name: str) -> Path:
+    """The workbook with a sheet part moved to `new_name`, the relationship following it."""
+    old = part.removeprefix("xl/")
+    new = new_name.removeprefix("xl/")
+
+    def retarget(data: bytes) -> bytes:
+        return data.replace(f'"{old}"'.encode(), f'"{new}"'.encode()).replace(
+            f'"/xl/{old}"'.encode(), f'"/xl/{new}"'.encode()
+        )
+
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read(part)
+        rels = [n for n in archive.namelist() if n.endswith(".rels") or n == "[Content_Types].xml"]
+    return corpus.rewrite_zip(
+        path, path, replace=dict.fromkeys(rels, retarget), drop=(part,), add={new_name: data}
+    )
+
+
+def test_a_sheet_named_like_a_binary_part_cannot_dodge_the_rule(tmp_path: Path) -> None:
+    """openpyxl parses whatever part the relationships name as a sheet: named `.bin`, it is
+    read (in UTF-8) and refused (in UTF-16 without a byte order mark), judged by its content."""
+    from sos_docs.workbook.reader import read_workbook
+
+    path = example_workbook(tmp_path)
+    part = corpus.sheet_part(path, "Children")
+    _renamed_sheet(path, part, "xl/worksheets/sheet1.bin")
+    assert corpus.sheet_part(path, "Children") == "xl/worksheets/sheet1.bin"
+    assert (
+        read_workbook(path).sheets == read_workbook(example_workbook(tmp_path, "plain.xlsx")).sheets
+    )
+    corpus.rewrite_zip(
+        path,
+        path,
+        replace={
+            "xl/worksheets/sheet1.bin": lambda data: b" \n" + data.decode().encode("utf-16-le")
+        },
+    )
+    assert "xl/worksheets/sheet1.bin" in refusal(path)
+
+
+@pytest.mark.parametrize(
+    ("member", "data"),
+    [
+        ("xl/x.dat", '<?xml version="1.0"?><worksheet/>'.encode("cp037")),  # EBCDIC "<?xm"
+        ("xl/x.dat", "<worksheet/>".encode("utf-32-le")[:2] + b"\x00\x00<\x00"),
+        ("xl/x.dat", b"\x00<\x00\x00w\x00\x00\x00"),  # UCS-4 in byte order 3412
+        ("xl/custom.xml", b"not xml at all"),
+        ("xl/_rels/x.rels", b"\x00\x00"),
+    ],
+)
+def test_other_xml_encodings_and_non_xml_in_an_xml_name_are_refused(
+    tmp_path: Path, member: str, data: bytes
+) -> None:
+    """What libxml2 (openpyxl's other parser) reads as XML in other encodings, and a part
+    named as XML that is not plain UTF-8 XML."""
+    path = corpus.rewrite_zip(example_workbook(tmp_path), tmp_path / "odd.xlsx", add={member: data})
+    assert member in refusal(path)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "HP LaserJet 4000".ljust(32, "\x00").encode("utf-16-le") + bytes(100),  # printer settings
+        " <not a printer>".encode("utf-16-le")[:1] + b"\x00\x01\x00",  # space, then control
+        b"\x01\x00\x00\x00\x6c\x00\x00\x00" + bytes(80),  # an EMF picture's header
+        b"\x01\x00\x09\x00\x00\x03" + bytes(40),  # a WMF picture's header
+        bytes(64),
+        b"",
+    ],
+)
+def test_binary_parts_with_nul_bytes_are_still_accepted(tmp_path: Path, data: bytes) -> None:
+    """Printer settings (a UTF-16 printer name), EMF and WMF pictures start with NULs in their
+    first bytes: not XML to any parser, so not judged as XML."""
+    path = corpus.rewrite_zip(
+        example_workbook(tmp_path),
+        tmp_path / "bin.xlsx",
+        add={"xl/printerSettings/printerSettings1.bin": data},
+    )
+    check_workbook_file(path)
+
+
+class _Recorder:
+    """An lxml parser target noting every piece of markup libxml2 reads."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def start(self, tag: str, attrib: object) -> None:
+        self.events.append("start")
+
+    def end(self, tag: str) -> None:
+        self.events.append("end")
+
+    def data(self, text: str) -> None:
+        pass
+
+    def comment(self, text: str) -> None:
+        self.events.append("comment")
+
+    def pi(self, target: str, data: str | None = None) -> None:
+        self.events.append("pi")
+
+    def doctype(self, *args: object) -> None:
+        self.events.append("doctype")
+
+    def close(self) -> None:
+        pass
+
+
+def _markup_parsers_read(head: bytes) -> tuple[list[object], list[str]]:
+    """What expat (as defusedxml uses it) and libxml2 (as openpyxl's lxml parser) read of a
+    head as markup: events, and the encoding an XML declaration names, in expat's list."""
+    from xml.parsers import expat
+
+    from lxml import etree
+
+    found: list[object] = []
+    parser = expat.ParserCreate(None, "}")
+    parser.StartElementHandler = lambda *_: found.append("start")
+    parser.StartDoctypeDeclHandler = lambda *_: found.append("doctype")
+    parser.ProcessingInstructionHandler = lambda *_: found.append("pi")
+    parser.CommentHandler = lambda *_: found.append("comment")
+    parser.XmlDeclHandler = lambda _v, encoding, _s: found.append(("declared", encoding))
+    with contextlib.suppress(expat.ExpatError, ValueError, LookupError):
+        parser.Parse(head, True)
+    recorder = _Recorder()
+    lxml_parser = etree.XMLParser(target=recorder, resolve_entities=False, no_network=True)
+    try:
+        lxml_parser.feed(head)
+        lxml_parser.close()
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        pass
+    return found, recorder.events
+
+
+def _refused(head: bytes, part: str) -> bool:
+    try:
+        guard._check_part_head(head, part, "case.xlsx")
+    except WorkbookError:
+        return True
+    return False
+
+
+MARKUP = st.sampled_from(
+    ["<a/>", "<?xml version='1.0'?><a/>", '<?xml version="1.0" encoding="UTF-16"?><a/>',
+     "<!DOCTYPE a [<!ATTLIST a b CDATA '1'>]><a/>", "<!-- c --><a/>", "<?pi x?><a/>", "<a>"]
+)  # fmt: skip
+PARSED_HEADS = st.builds(
+    lambda bom, lead, markup, encoding, tail: bom + (lead + markup).encode(encoding) + tail,
+    st.sampled_from([b"", b"\xef\xbb\xbf", *BOMS.values(), b"\x00\x00\xfe\xff"]),
+    st.text(alphabet=" \t\r\n", max_size=4),
+    MARKUP,
+    st.sampled_from(
+        ["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp037", "latin-1"]
+    ),
+    st.binary(max_size=8),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@example(head=" <a/>".encode("utf-16-le"))
+@example(head=" <a/>".encode("utf-16-be"))
+@example(head=b"\x00\x00<\x00")
+@example(head="<?xml version='1.0'?><a/>".encode("cp037"))
+@given(
+    head=PARSED_HEADS | st.lists(HEAD_PIECES | st.binary(max_size=12), max_size=12).map(b"".join)
+)
+def test_no_head_a_parser_reads_as_markup_passes_unless_it_is_plain_utf8(head: bytes) -> None:
+    """Whatever a part's first bytes, and whatever it is called: if expat or libxml2 reads any
+    markup from it, the guard lets it through only as plain UTF-8 (no byte order mark but
+    UTF-8's, no NUL, "<" first, UTF-8 or ASCII declared), never as a part it takes for no XML."""
+    expat_found, lxml_found = _markup_parsers_read(head)
+    for part in ("xl/media/image1.png", "xl/worksheets/sheet1.xml"):
+        if _refused(head, part) or not (expat_found or lxml_found):
+            continue
+        assert guard._not_plain_utf8(head) is None, (part, head, expat_found, lxml_found)
+        assert not head.startswith(tuple(BOMS.values())) and b"\x00" not in head
+        declared = [event[1] for event in expat_found if isinstance(event, tuple)]
+        assert all(enc is None or enc.lower() in guard._PLAIN_ENCODINGS for enc in declared)

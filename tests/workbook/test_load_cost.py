@@ -288,3 +288,53 @@ def test_any_part_is_counted_whole_as_streamed(data: bytes) -> None:
     or not, the whole count equals the stream's count, element by element."""
     assert load_cost._whole_counts(data, related=False) is not None
     assert_counted_alike(data)
+
+
+# ----------------------------------------------- a DTD is refused by the count's own parser too
+
+ATTLIST_HIDDEN = '<!DOCTYPE worksheet [<!ATTLIST row hidden CDATA "1">]>'
+
+
+def _with_dtd(tmp_path: Path, part_of: str = "sheet") -> Path:
+    """The example workbook with a DTD (an ATTLIST hiding every row) before a part's root."""
+    from tests.support import corpus
+
+    path = example_workbook(tmp_path)
+    part = corpus.sheet_part(path, "Children") if part_of == "sheet" else part_of
+    return corpus.patch_text(
+        path, part, lambda xml: ATTLIST_HIDDEN + xml.split("?>", 1)[-1].lstrip()
+    )
+
+
+@pytest.mark.parametrize("part", ["sheet", "xl/styles.xml", "xl/workbook.xml"])
+def test_a_dtd_the_guard_missed_is_refused_by_the_count(tmp_path: Path, part: str) -> None:
+    """The second layer: the count parses with defusedxml with DTDs forbidden (whole or
+    streamed), so a DTD that got past the guard stops the count before openpyxl parses it."""
+    from defusedxml import DTDForbidden
+
+    data = _with_dtd(tmp_path, part).read_bytes()
+    with pytest.raises(DTDForbidden):
+        check_load_cost(data, "case.xlsx")
+
+
+def test_a_dtd_stopped_by_the_count_is_one_damaged_workbook_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the guard out of the way, the reader translates the count's DTDForbidden into the
+    usual WB001 message (damaged; save it again), on either read path."""
+    from sos_docs.workbook import guard, reader
+
+    path = _with_dtd(tmp_path)
+    monkeypatch.setattr(reader, "read_checked_workbook", guard.read_claimed_file)
+    for fast in (True, False):
+        with pytest.raises(WorkbookError) as caught:
+            reader._read_workbook(path, DEFAULT_LIMITS, fast=fast)
+        assert "is damaged" in str(caught.value)
+        assert "save it again as Excel Workbook (.xlsx)" in str(caught.value)
+        assert isinstance(caught.value.__cause__, DefusedXmlException)
+
+
+def test_the_whole_count_declines_a_part_with_a_dtd(tmp_path: Path) -> None:
+    """expat as the whole count runs it refuses a DOCTYPE, as the stream's defusedxml does."""
+    assert not load_cost._expat_reads(f"{ATTLIST_HIDDEN}<worksheet/>".encode())
+    assert load_cost._expat_reads(b"<worksheet/>")
