@@ -2,11 +2,17 @@
 
 import gc
 
-# Paused while the command line loads (sos_docs.loading); main() starts it again. The script
-# imports this module for `main`, so it loads as `python -m sos_docs` does.
-gc.disable()
 
-from sos_docs.cli import main  # noqa: E402
+def main() -> None:
+    """Load the command line with the collector paused (sos_docs.loading), then run it."""
+    gc.disable()  # the command line's own main() starts it again, once its modules are loaded
+    try:
+        from sos_docs.cli import main as run_command_line
+    except BaseException:
+        gc.enable()
+        raise
+    run_command_line()
+
 
 __all__ = ["main"]
 

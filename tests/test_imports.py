@@ -78,16 +78,21 @@ def test_validate_loads_only_what_the_workbook_needs(tmp_path: Path) -> None:
 
 def test_the_scripts_entry_point_module_runs_nothing_when_imported(tmp_path: Path) -> None:
     """The `sos-docs` script imports `main` from sos_docs.__main__ (which pauses the collector
-    while the command line loads, as `python -m sos_docs` does): importing it runs no command."""
+    while the command line loads, as `python -m sos_docs` does): importing it runs no command
+    and leaves the collector on (a review found it off for good after the import)."""
     done = subprocess.run(
-        [sys.executable, "-c", "import sos_docs.__main__ as m; print(callable(m.main))"],
+        [
+            sys.executable,
+            "-c",
+            "import gc, sos_docs.__main__ as m; print(callable(m.main), gc.isenabled())",
+        ],
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
         cwd=tmp_path,
     )
-    assert done.stdout == "True\n"
+    assert done.stdout == "True True\n"
 
 
 def test_help_loads_neither_workbooks_nor_bank_holidays(tmp_path: Path) -> None:

@@ -197,9 +197,12 @@ def stacks_on_request() -> None:
     usr1 = getattr(signal, "SIGUSR1", None)
     if usr1 is None:
         return
-    # Standard error that is no file (a test capturing it) gets no dumps.
-    with contextlib.suppress(OSError, ValueError):
+    try:
         faulthandler.register(usr1, all_threads=True)
+    except (OSError, ValueError, RuntimeError):
+        # Standard error that is no file (a test capturing it) or closed (`2>&-`, some
+        # launchers): no dumps, and the signal, whose default action ends a process, ignored.
+        signal.signal(usr1, signal.SIG_IGN)
 
 
 def service_console_level(verbose: int, quiet: bool) -> int:

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0  # a worker that does not leave when asked is ended
 STARTUP_SECONDS = 120.0  # a worker not ready by then (loading its modules) is ended
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+# Held back while a worker starts, and let through once it can take them: a stop, and the
+# request for its stacks (whose default action, before `_serve` registers it, would end it).
+STARTUP_HELD = STOP_SIGNALS | {getattr(signal, "SIGUSR1", signal.SIGTERM)}
 # Log records a worker passes on to the service's handlers, as plain values.
 _RECORD_FIELDS = ("name", "levelno", "levelname", "pathname", "lineno", "funcName", "created")
 
@@ -172,7 +175,7 @@ class DocumentProcess:
         # unblocks both signals after starting its resource tracker (CPython bpo-33613), so
         # that is started first, or the first worker would start unprotected.
         resource_tracker.ensure_running()
-        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STARTUP_HELD)
         try:
             process.start()
         finally:
@@ -270,7 +273,8 @@ def _serve(connection: Connection, level: int) -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     stacks_on_request()  # a stuck job can be looked into, as the service can
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # any sent meanwhile are dropped
+    # Stops sent meanwhile are dropped (ignored above); a request for the stacks is answered.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STARTUP_HELD)
     root = logging.getLogger()
     root.setLevel(level)
     root.addHandler(_PipeHandler(connection))

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import signal
+import sys
 import unicodedata
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ from sos_docs.service.logs import (
     escape_text,
     root_extra,
     service_log_files,
+    stacks_on_request,
     warnings_by_category,
 )
 from tests.service.test_faults import drop, make_root, names_in, service, wait_for
@@ -130,23 +132,52 @@ def test_third_party_warnings_are_logged_by_category_not_text(
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="no SIGUSR1 on this platform")
+def test_with_standard_error_closed_a_request_for_stacks_is_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Started with standard error closed (`2>&-`, some launchers: Python's sys.stderr is then
+    None), the service starts (it exited 1, found by a review) and SIGUSR1 does not end it."""
+    before = signal.getsignal(signal.SIGUSR1)
+    monkeypatch.setattr(sys, "stderr", None)
+    try:
+        stacks_on_request()
+        assert signal.getsignal(signal.SIGUSR1) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGUSR1, before)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="no SIGUSR1 on this platform")
 def test_a_running_service_writes_its_stacks_on_request_and_keeps_running(
     tmp_path: Path,
 ) -> None:
-    """`kill -USR1` on the service and on its worker process writes where each thread is to
-    standard error (here the log) and stops nothing: a workbook dropped afterwards is still
-    processed, and SIGTERM still ends the service cleanly."""
+    """`kill -USR1` on the service and on its worker processes writes where each thread is to
+    standard error (here the log) and stops nothing: sent as soon as the service says it is
+    watching, when its second worker is still loading (a review found the signal then ended
+    that worker, and the next workbook it took was rejected), every process answers once it
+    can and stays; workbooks dropped afterwards are processed, and SIGTERM still ends the
+    service cleanly."""
     root = make_root(tmp_path / "root")
     output = tmp_path / "service.log"
     process = service(root.path, output)
     try:
         wait_for(lambda: "Watching" in output.read_text(), 60, "the service to start", root)
-        for pid in process_tree(process.pid):
-            if _is_sos_docs(pid):
-                os.kill(pid, signal.SIGUSR1)
-        wait_for(lambda: _both_stacks_in(output.read_text()), 30, "the stacks", root)
-        drop(root.inbox, "case.xlsx", WorkbookBuilder().write(tmp_path / "case.xlsx").read_bytes())
-        wait_for(lambda: names_in(root.processed) == ["case.xlsx"], 60, "the workbook", root)
+        signalled = [pid for pid in process_tree(process.pid) if _is_sos_docs(pid)]
+        for pid in signalled:
+            os.kill(pid, signal.SIGUSR1)
+        workers = len(signalled) - 1
+        assert workers >= 2  # the default: both, one of them perhaps still starting
+        wait_for(
+            lambda: _stacks_in(output.read_text(), workers), 60, "every process's stacks", root
+        )
+        book = WorkbookBuilder().write(tmp_path / "case.xlsx").read_bytes()
+        names = [f"case{n}.xlsx" for n in range(workers + 1)]
+        for name in names:
+            drop(root.inbox, name, book)
+        wait_for(lambda: names_in(root.processed) == names, 60, "the workbooks", root)
+        assert names_in(root.rejected) == []
+        for pid in signalled:
+            os.kill(pid, 0)  # ProcessLookupError if the signal had ended it
+        assert "WorkerDied" not in output.read_text()
     finally:
         process.send_signal(signal.SIGTERM)
         assert ending.exit_code(process, output, 60) == 0
@@ -162,6 +193,6 @@ def _is_sos_docs(pid: int) -> bool:
     return b"sos_docs" in command or b"multiprocessing.spawn" in command
 
 
-def _both_stacks_in(text: str) -> bool:
-    """The service's loop and its worker process (waiting for a job) are both in the dump."""
-    return "sos_docs/service/watcher.py" in text and "sos_docs/service/workers.py" in text
+def _stacks_in(text: str, workers: int) -> bool:
+    """The service's loop and each worker process (waiting for a job) are in the dump."""
+    return "sos_docs/service/watcher.py" in text and text.count(" in _serve") >= workers
