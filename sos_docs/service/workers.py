@@ -283,7 +283,9 @@ def _serve(connection: Connection, level: int) -> None:
     with loading():
         import sos_docs.documents.context
         import sos_docs.documents.render
-        import sos_docs.pipeline  # noqa: F401
+        import sos_docs.pipeline
+        import sos_docs.workbook.one_page  # a one-page map's reading, loaded only for one
+        import sos_docs.workbook.team_layout  # noqa: F401  # and a team's layout, only for one
 
     try:
         connection.send(("ready",))

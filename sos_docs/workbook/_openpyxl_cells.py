@@ -184,7 +184,7 @@ class CellReader:
         cell refers to it, so a workbook over the budget stops here.
         """
         parser = SheetParser(
-            None,  # never read: the rows come from `part_elements`
+            None,  # type: ignore[arg-type]  # never read: the rows come from `part_elements`
             self.shared_strings,
             data_only=True,
             epoch=self.epoch,
@@ -416,6 +416,12 @@ def merge_cells(element: Any) -> Any:
 PLAIN_ROW_ATTRIBUTES = frozenset({"r", "spans"})
 
 
+@functools.lru_cache(maxsize=256)  # a form's rows share a few sets of attribute names
+def _formatted(names: tuple[str, ...]) -> bool:
+    """Whether a row with these attribute names gets a RowDimension in parse_row."""
+    return any(not name.startswith("{") and name not in PLAIN_ROW_ATTRIBUTES for name in names)
+
+
 class SheetParser(WorkSheetParser):
     """openpyxl's row and cell parser, reading its commonest cells directly.
 
@@ -425,10 +431,6 @@ class SheetParser(WorkSheetParser):
     (`<v>` alone) are read as openpyxl reads them, without its general lookups; every other
     cell goes to openpyxl's own parse_cell. tests/test_fast_path.py checks the values match.
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.formatted_rows: dict[tuple[str, ...], bool] = {}  # row attribute names: formatted?
 
     def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
         number = row.get("r")  # (row_cells reads such an empty row the same way)
@@ -446,13 +448,7 @@ class SheetParser(WorkSheetParser):
         """The row counter at a row numbered plainly, and the row's attributes kept as
         parse_row keeps them: for its RowDimension, when it has more than `r` and `spans`."""
         self.row_counter, self.col_counter = int(number), 0
-        keys = tuple(row.keys())
-        formatted = self.formatted_rows.get(keys)
-        if formatted is None:  # a form's rows share a few sets of attributes
-            formatted = self.formatted_rows[keys] = any(
-                not key.startswith("{") and key not in PLAIN_ROW_ATTRIBUTES for key in keys
-            )
-        if formatted:
+        if _formatted(tuple(row.keys())):
             self.row_dimensions[str(self.row_counter)] = dict(row.attrib)
 
     def row_cells(self, row: Any) -> list[tuple[Coordinate, object, Any]]:
@@ -732,22 +728,21 @@ def dependents(archive: zipfile.ZipFile, rels_path: str) -> Any:
     registry = vars(openpyxl.packaging.relationship).setdefault("__warningregistry__", {})
     for warning in caught:  # as get_dependents' own warn() would give them, every time
         warnings.warn_explicit(
-            warning.message, warning.category, warning.filename, warning.lineno, registry=registry
+            warning.message,
+            warning.category,
+            warning.filename,
+            warning.lineno,
+            module=openpyxl.packaging.relationship.__name__,  # for filters naming the module
+            registry=registry,
+            module_globals=vars(openpyxl.packaging.relationship),
         )
     return found
 
 
 def parsed_drawing(archive: zipfile.ZipFile, path: str) -> Any:
-    """openpyxl's SpreadsheetDrawing of a drawing part, parsed once per checked archive for the
-    listing of its pictures' cells (an error is raised again at every call)."""
-
-    def parse() -> Any:
-        tree: Any = fromstring(archive.read(path))
-        return SpreadsheetDrawing.from_tree(tree)
-
-    if isinstance(archive, CheckedArchive):
-        return archive.kept(("drawing", path), parse)
-    return parse()
+    """openpyxl's SpreadsheetDrawing of a drawing part, for the listing of its pictures' cells."""
+    tree: Any = fromstring(archive.read(path))
+    return SpreadsheetDrawing.from_tree(tree)
 
 
 def picture_description(image: Any) -> str:

@@ -161,7 +161,7 @@ def test_a_running_service_writes_its_stacks_on_request_and_keeps_running(
     process = service(root.path, output)
     try:
         wait_for(lambda: "Watching" in output.read_text(), 60, "the service to start", root)
-        signalled = [pid for pid in process_tree(process.pid) if _is_sos_docs(pid)]
+        signalled = [pid for pid in process_tree(process.pid) if ending.is_sos_docs(pid)]
         for pid in signalled:
             os.kill(pid, signal.SIGUSR1)
         workers = len(signalled) - 1
@@ -181,16 +181,6 @@ def test_a_running_service_writes_its_stacks_on_request_and_keeps_running(
     finally:
         process.send_signal(signal.SIGTERM)
         assert ending.exit_code(process, output, 60) == 0
-
-
-def _is_sos_docs(pid: int) -> bool:
-    """Whether the process is the service or one of its worker processes (not the resource
-    tracker, which has no stack dump and would die of the signal)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return b"sos_docs" in command or b"multiprocessing.spawn" in command
 
 
 def _stacks_in(text: str, workers: int) -> bool:
