@@ -549,6 +549,15 @@ UNUSUAL_SHEETS = {
         )
     ),
     "a row style that is no style": at_row_3('s="999" customFormat="1"'),
+    # openpyxl's load gives an empty cell a link's place as its value (found by a second
+    # attacker review: Mia's empty "Withhold from" became "Family" on one path only).
+    "a link on an empty cell": in_childs_views(
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '</sheetData><hyperlinks><hyperlink ref="I2" location="Family"/></hyperlinks>',
+            1,
+        )
+    ),
 }
 # Cases whose element changes what openpyxl's load makes of H3: merged away, its column
 # hidden, or the file refused.

@@ -97,6 +97,9 @@ CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
 COLUMNS_TAG = f"{{{SHEET_MAIN_NS}}}cols"
 COLUMN_TAG = f"{{{SHEET_MAIN_NS}}}col"
 MERGE_CELLS_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
+# openpyxl's load gives a cell with no value the address or place of a link on it (its Cell
+# hyperlink setter), even in a range of cells or a cell the file does not have.
+HYPERLINK_TAG = f"{{{SHEET_MAIN_NS}}}hyperlink"
 INLINE_STRING_TAG = f"{{{SHEET_MAIN_NS}}}is"
 SHARED_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
@@ -195,7 +198,10 @@ class CellReader:
         styled_out: dict[Coordinate, Unseen] = {}
         merged: list[CellRange] = []
         hiding, charge = self.hiding, self.budget.charge
-        for element in part_elements(self.archive, part, (ROW_TAG, MERGE_CELLS_TAG, COLUMN_TAG)):
+        tags = (ROW_TAG, MERGE_CELLS_TAG, COLUMN_TAG, HYPERLINK_TAG)
+        for element in part_elements(self.archive, part, tags):
+            if element.tag == HYPERLINK_TAG:  # values that come from links: the load decides
+                raise UnusualSheet(element.tag)
             if element.tag == MERGE_CELLS_TAG:  # openpyxl keeps the last such list
                 _require_parent(element, None)
                 merged = list(merge_cells(element))
