@@ -40,7 +40,7 @@ from sos_docs.errors import TemplateError, WorkbookError
 from sos_docs.model import MappingCase, RawWorkbook
 from sos_docs.workbook import _openpyxl_cells, reader
 from sos_docs.workbook.blank import write_example_workbook
-from sos_docs.workbook.reader import read_workbook
+from sos_docs.workbook.reader import SheetValues, read_workbook
 from sos_docs.workbook.text_budget import TextBudget
 from sos_docs.workbook.validate import validate
 from tests.support import corpus
@@ -589,6 +589,18 @@ def test_a_sheet_excel_would_not_write_is_read_by_openpyxls_load(
         assert views.cells[(3, 8)] == "No"  # Leo's consent, as openpyxl's load reads it
 
 
+def childs_views_read_alike(path: Path) -> SheetValues:
+    """The Child's views sheet as the fast path reads it, which must be what the load reads."""
+    assert takes_fast_path(path)
+    fast, plain = both_reads(path)
+    assert fast == plain
+    scan = reader._scan_worksheet_parts(path.read_bytes(), path.name, DEFAULT_LIMITS)
+    with zipfile.ZipFile(path) as archive:
+        sheets = reader._fast_sheets(archive, scan, TextBudget(path.name, DEFAULT_LIMITS))
+    assert sheets is not None
+    return next(s for s in sheets if s.title == "Child's views")
+
+
 HIDING_ROWS = {
     "a hidden empty row before the row": in_childs_views(
         lambda xml: xml.replace('<row r="3"', '<row r="3" hidden="1"/><row r="3"', 1)
@@ -615,15 +627,7 @@ def test_hidden_rows_are_read_as_openpyxls_row_dimensions_read_them(
     if parsing == "streamed":
         monkeypatch.setattr(_openpyxl_cells, "WHOLE_PART_BYTES", 16)
     path = {**HIDING_ROWS, **SHOWING_ROWS}[name](tmp_path / "rows.xlsx")
-    assert takes_fast_path(path)
-    fast, plain = both_reads(path)
-    assert fast == plain
-    data = path.read_bytes()
-    scan = reader._scan_worksheet_parts(data, path.name, DEFAULT_LIMITS)
-    with zipfile.ZipFile(path) as archive:
-        sheets = reader._fast_sheets(archive, scan, TextBudget(path.name, DEFAULT_LIMITS))
-    assert sheets is not None
-    views = next(s for s in sheets if s.title == "Child's views")
+    views = childs_views_read_alike(path)
     assert (3 in views.hidden_rows) == (name in HIDING_ROWS)
 
 
@@ -648,15 +652,7 @@ def test_hidden_columns_are_read_as_openpyxls_column_dimensions_read_them(
         return xml.replace(old, new, 1)
 
     path = in_childs_views(change)(tmp_path / "columns.xlsx")
-    assert takes_fast_path(path)
-    fast, plain = both_reads(path)
-    assert fast == plain
-    data = path.read_bytes()
-    scan = reader._scan_worksheet_parts(data, path.name, DEFAULT_LIMITS)
-    with zipfile.ZipFile(path) as archive:
-        sheets = reader._fast_sheets(archive, scan, TextBudget(path.name, DEFAULT_LIMITS))
-    assert sheets is not None
-    views = next(s for s in sheets if s.title == "Child's views")
+    views = childs_views_read_alike(path)
     hidden = any(first <= 5 <= last for first, last in views.hidden_columns)
     assert hidden == {**HIDING_COLUMNS, **SHOWING_COLUMNS}[attribute]
 
