@@ -78,6 +78,7 @@ __all__ = [
     "book_looks",
     "check_shared_text",
     "drawing_image_cells",
+    "link_texts",
     "parsed_workbook",
     "picture_description",
     "placed_images",
@@ -681,6 +682,41 @@ def stored_cells(sheet: Worksheet) -> Iterator[tuple[Coordinate, object, Any]]:
     # a million empty rows (iter_rows would even create them).
     for coordinate, cell in sheet._cells.items():
         yield coordinate, cell.value, getattr(cell, "_style", None)
+
+
+def link_texts(sheet: Worksheet, archive: zipfile.ZipFile, part: str) -> dict[Coordinate, bool]:
+    """The cells whose value openpyxl's load took from a link on them, each with whether the
+    sheet has the cell at all.
+
+    openpyxl's Cell.hyperlink setter gives a cell with no value the link's address or place
+    (even each cell of a range, which it makes): Excel shows such a cell empty, as it is when a
+    linked cell's text was deleted. Judged from the sheet's own cells; a sheet with a cell
+    without a reference (its place only counted) is left as openpyxl read it.
+    """
+    cells: dict[Coordinate, Any] = sheet._cells
+    candidates = set()
+    for coordinate, cell in cells.items():
+        link = getattr(cell, "_hyperlink", None)
+        if (
+            link is not None
+            and cell.value is not None
+            and cell.value == (link.target or link.location)
+        ):
+            candidates.add(coordinate)
+    if not candidates:
+        return {}
+    in_file: dict[Coordinate, bool] = {}  # a candidate the sheet has: whether it has a value
+    for element in part_elements(archive, part, (CELL_TAG,)):
+        reference = element.get("r")
+        if not reference:
+            return {}
+        position = cell_position(reference)
+        if position in candidates:
+            in_file[position] = any(
+                child.tag == INLINE_STRING_TAG or (child.tag == VALUE_TAG and bool(child.text))
+                for child in element
+            )
+    return {c: c in in_file for c in candidates if not in_file.get(c, False)}
 
 
 def book_looks(book: Any) -> Looks:

@@ -146,7 +146,7 @@ def _sheets(
     if sheets is None:
         openpyxl_cells.check_shared_text(archive, TextBudget(name, limits))
         book = _load_values(data)
-        sheets = _openpyxl_sheets(book, scan.parts, TextBudget(name, limits))
+        sheets = _openpyxl_sheets(book, scan.parts, TextBudget(name, limits), archive)
     sheets = _with_unreadable_pictures(sheets, scan.parts, archive)
     _check_pictures(sheets, name, limits)
     return sheets, scan
@@ -186,21 +186,36 @@ def _load_values(data: bytes) -> Any:
     return book
 
 
-def _openpyxl_sheets(book: Any, parts: list[SheetPart], budget: TextBudget) -> list[SheetValues]:
+def _openpyxl_sheets(
+    book: Any, parts: list[SheetPart], budget: TextBudget, archive: zipfile.ZipFile
+) -> list[SheetValues]:
     """The values and pictures of openpyxl's worksheets, matched one to one to the parts."""
     worksheets: list[Worksheet] = [s for s in book.worksheets if isinstance(s, Worksheet)]
     if [sheet.title for sheet in worksheets] != [part.title for part in parts]:
         log.info("%s: sheets %s do not match parts %s", budget.name, worksheets, parts)
         raise WorkbookError(_unreadable_message(budget.name))
     looks = openpyxl_cells.book_looks(book)
-    return [_openpyxl_sheet(sheet, budget, looks) for sheet in worksheets]
+    return [
+        _openpyxl_sheet(sheet, budget, looks, openpyxl_cells.link_texts(sheet, archive, part.part))
+        for sheet, part in zip(worksheets, parts, strict=True)
+    ]
 
 
-def _openpyxl_sheet(sheet: Worksheet, budget: TextBudget, looks: Looks) -> SheetValues:
-    """A loaded worksheet's values (text charged to the budget), pictures, and what is hidden."""
+def _openpyxl_sheet(
+    sheet: Worksheet, budget: TextBudget, looks: Looks, link_texts: Mapping[Coordinate, bool]
+) -> SheetValues:
+    """A loaded worksheet's values (text charged to the budget), pictures, and what is hidden.
+
+    A value openpyxl took from a link on an empty cell is not there (`link_texts`: a cell the
+    sheet has is empty, one it does not have is left out), as Excel shows it.
+    """
     values: dict[Coordinate, object] = {}
     styled_out: dict[Coordinate, Unseen] = {}
     for coordinate, value, style in openpyxl_cells.stored_cells(sheet):
+        if coordinate in link_texts:
+            if link_texts[coordinate]:
+                values[coordinate] = None
+            continue
         if value.__class__ is str:
             budget.charge(sheet.title, coordinate, value)
         values[coordinate] = value

@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl.xml
@@ -19,6 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Font
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from sos_docs.config import Limits
 from sos_docs.errors import WorkbookError
@@ -479,3 +481,44 @@ def test_defusedxml_switched_off_is_refused(
     """Without defusedxml active in openpyxl, nothing is read."""
     monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
     assert "defusedxml" in unreadable(example_workbook(tmp_path))
+
+
+# ---- links: Excel shows a linked cell's own text, never the link's address in its place
+
+
+def _linked(value: str | None, **link: str) -> Callable[[Workbook], None]:
+    """Mia's "Withhold from" (Child's views I2) with this text and a link on it."""
+
+    def change(book: Workbook) -> None:
+        cell = book["Child's views"]["I2"]
+        cell.value = value
+        cell.hyperlink = Hyperlink(ref="I2", **link)
+        cell.value = value  # the setter gives an empty cell the link's address: put it back
+        cell.font = Font(underline="single", color="0563C1")  # as Excel: kept, so written
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "link",
+    [{"location": "Family"}, {"target": "https://example.org/Family"}],
+    ids=["place", "address"],
+)
+def test_a_link_on_an_empty_cell_gives_it_no_value(link: dict[str, str], tmp_path: Path) -> None:
+    """A linked cell whose text was deleted (Excel keeps the link and shows nothing) is empty,
+    on every read path: openpyxl's load gave it the link's address or place as its value, so a
+    link to "Family" withheld Mia's words from a family that had not been named (found by an
+    attacker review), and a deleted web link became the text of a cell."""
+    path = WorkbookBuilder().then(_linked(None, **link)).write(tmp_path / "linked.xlsx")
+    assert "<hyperlink " in corpus.member_text(path, corpus.sheet_part(path, "Child's views"))
+    views = sheet(read_workbook(path), "Child's views")
+    assert value_at(views, "I2") in (None, "")
+
+
+def test_a_linked_cell_keeps_its_own_text_even_when_it_is_the_links_place(
+    tmp_path: Path,
+) -> None:
+    """Text typed in a linked cell is read, even when it is the place the link points to."""
+    path = WorkbookBuilder().then(_linked("Family", location="Family")).write(tmp_path / "l.xlsx")
+    views = sheet(read_workbook(path), "Child's views")
+    assert value_at(views, "I2") == "Family"
