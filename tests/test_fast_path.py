@@ -497,11 +497,22 @@ def test_the_odd_cells_are_really_read(tmp_path: Path) -> None:
 LEO_SAYS_NO = re.compile(r'<c r="H3"[^>]*t="inlineStr"><is><t>No</t></is></c>')
 
 
+_PLAIN_EXAMPLE: list[bytes] = []  # written once, by the first case (about 0.5 s each)
+
+
+def _plain_example_bytes(folder: Path) -> bytes:
+    """The plain example workbook's bytes, written into `folder` by the first case to ask."""
+    if not _PLAIN_EXAMPLE:
+        _PLAIN_EXAMPLE.append(plain_example(folder / "plain-example.xlsx").read_bytes())
+    return _PLAIN_EXAMPLE[0]
+
+
 def in_childs_views(change: Callable[[str], str]) -> Callable[[Path], Path]:
     """A case: the example workbook with its Child's views sheet's XML changed."""
 
     def make(path: Path) -> Path:
-        book = plain_example(path)
+        path.write_bytes(_plain_example_bytes(path.parent))
+        book = path
         part = corpus.sheet_part(book, "Child's views")
 
         def changed(xml: str) -> str:
