@@ -781,12 +781,6 @@ def dependents(archive: zipfile.ZipFile, rels_path: str) -> Any:
     return found
 
 
-def parsed_drawing(archive: zipfile.ZipFile, path: str) -> Any:
-    """openpyxl's SpreadsheetDrawing of a drawing part, for the listing of its pictures' cells."""
-    tree: Any = fromstring(archive.read(path))
-    return SpreadsheetDrawing.from_tree(tree)
-
-
 def picture_description(image: Any) -> str:
     """The description (alt text) Excel keeps for a placed picture (`xdr:cNvPr/@descr`), or ""."""
     anchor = getattr(image, "anchor", None)
@@ -816,7 +810,8 @@ def drawing_image_cells(archive: zipfile.ZipFile, sheet_part: str) -> Iterator[s
     drawing_type: str = getattr(SpreadsheetDrawing, "_rel_type")  # noqa: B009
     for drawing in dependents(archive, rels_path(sheet_part)).find(drawing_type):
         images = dependents(archive, rels_path(drawing.target))
-        drawn: Any = parsed_drawing(archive, drawing.target)
+        tree: Any = fromstring(archive.read(drawing.target))
+        drawn: Any = SpreadsheetDrawing.from_tree(tree)
         for blip in drawn._blip_rels:
             marker = getattr(blip.anchor, "_from", None)
             if marker is not None and images.get(blip.embed).Type == IMAGE_NS:
